@@ -1,0 +1,1 @@
+"""Member portal backend: the code that app.py wires into Chalice."""

@@ -1,0 +1,1 @@
+"""adapters layer (see README: how the parts fit)."""

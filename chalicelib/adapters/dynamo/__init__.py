@@ -1,0 +1,1 @@
+"""DynamoDB adapters: pynamodb models and repositories."""

@@ -1,0 +1,1 @@
+"""api layer (see README: how the parts fit)."""

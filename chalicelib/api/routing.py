@@ -1,0 +1,263 @@
+"""Declarative routes: one decorator gives a view its auth, validation, error envelope and OpenAPI entry.
+
+Every route is declared through ``Api.route``, which records a ``RouteSpec`` in ``REGISTRY``. The
+OpenAPI document and the authorisation-matrix test both read that registry, so what is served, what
+is documented and what is checked cannot drift apart.
+
+A view receives a ``RequestContext`` (the validated body and query, the caller, the channel) and
+the path parameters, and returns a dict (sent with the route's status) or a ``Reply``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Callable, Literal
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.domain import access_token as tokens
+from chalicelib.config import settings
+from chalicelib.errors import AppError, error_body, wants_english
+from chalicelib.observability import logger
+
+Auth = Literal["public", "member", "staff", "agent", "admin", "api_key"]
+CHANNELS = ("app", "miniprogram", "wechat_oa", "store", "hotline")
+
+# Which token roles each auth level admits. Agents' routes are open to admins too.
+ROLES_FOR_AUTH: dict[str, frozenset[str]] = {
+    "member": frozenset({"member"}),
+    "staff": frozenset({"agent", "admin"}),
+    "agent": frozenset({"agent", "admin"}),
+    "admin": frozenset({"admin"}),
+}
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    path: str
+    method: str
+    auth: Auth
+    summary: str
+    tag: str
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    errors: tuple[str, ...] = ()
+    idempotent: bool = False
+    local_only: bool = False
+    examples: dict[str, Any] = field(default_factory=dict)
+
+
+REGISTRY: list[RouteSpec] = []
+
+
+@dataclass
+class Reply:
+    body: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RequestContext:
+    request_id: str
+    principal: tokens.Principal | None
+    body: Any
+    query: Any
+    headers: dict[str, str]
+    channel: str | None
+    client_ip: str
+    english: bool
+    idempotency_key: str | None = None
+
+    @property
+    def customer_id(self) -> str:
+        """The signed-in member's customer ID (member routes only)."""
+        assert self.principal is not None and self.principal.customer_id is not None
+        return self.principal.customer_id
+
+
+# API-key verification is supplied by the identity service at wiring time (keeps this module free of
+# repositories); ``app.py`` sets it.
+api_key_verifier: Callable[[str], bool] | None = None
+
+
+def request_id_of(request: Any) -> str:
+    ctx = getattr(request, "context", None) or {}
+    return str(ctx.get("requestId") or uuid.uuid4())
+
+
+def envelope_response(
+    code: str, request_id: str, english: bool, details: list | None = None, headers: dict | None = None
+) -> Response:
+    from chalicelib.errors import CATALOGUE
+
+    return Response(
+        body=error_body(code, request_id, english, details),
+        status_code=CATALOGUE[code].status,
+        headers={"Content-Type": "application/json", "X-Request-Id": request_id, **(headers or {})},
+    )
+
+
+def validation_details(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    details = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        details.append({"field": f"{prefix}{loc}" if loc else prefix.rstrip(".") or "body", "issue": err["msg"]})
+    return details
+
+
+def _parse_body(spec: RouteSpec, raw: bytes | None) -> Any:
+    if spec.body is None:
+        return None
+    if len(raw or b"") > settings().max_body_bytes:
+        raise AppError("payload_too_large")
+    try:
+        return spec.body.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise AppError("malformed_json") from None
+        if any(e["type"] == "model_type" and not e["loc"] for e in exc.errors()):
+            raise AppError("validation_error", details=[{"field": "body", "issue": "must be a JSON object"}]) from None
+        raise AppError("validation_error", details=validation_details(exc)) from None
+
+
+def _parse_query(spec: RouteSpec, params: dict | None) -> Any:
+    if spec.query is None:
+        return None
+    try:
+        return spec.query.model_validate(dict(params or {}))
+    except ValidationError as exc:
+        raise AppError("validation_error", details=validation_details(exc)) from None
+
+
+def _authenticate(spec: RouteSpec, headers: dict[str, str]) -> tokens.Principal | None:
+    if spec.auth == "public":
+        return None
+    if spec.auth == "api_key":
+        key = headers.get("x-api-key", "")
+        if not key or api_key_verifier is None or not api_key_verifier(key):
+            raise AppError("invalid_api_key")
+        return None
+    auth = headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AppError("unauthorized")
+    principal = tokens.verify_access_token(token.strip())
+    if principal.role not in ROLES_FOR_AUTH[spec.auth]:
+        raise AppError("forbidden")
+    return principal
+
+
+def _channel(headers: dict[str, str]) -> str | None:
+    channel = headers.get("x-channel")
+    if channel is None or channel == "":
+        return None
+    if channel not in CHANNELS:
+        raise AppError(
+            "validation_error", details=[{"field": "X-Channel", "issue": f"must be one of {', '.join(CHANNELS)}"}]
+        )
+    return channel
+
+
+def _idempotency_key(spec: RouteSpec, headers: dict[str, str]) -> str | None:
+    key = headers.get("idempotency-key")
+    if not spec.idempotent:
+        return key
+    if not key:
+        raise AppError("idempotency_key_required")
+    if len(key) > 64:
+        raise AppError("validation_error", details=[{"field": "Idempotency-Key", "issue": "must be 1-64 characters"}])
+    return key
+
+
+class Api:
+    """A Chalice Blueprint whose routes are declared with ``route``."""
+
+    def __init__(self, import_name: str, tag: str) -> None:
+        self.blueprint = Blueprint(import_name)
+        self.tag = tag
+
+    def route(
+        self,
+        path: str,
+        method: str,
+        *,
+        auth: Auth,
+        summary: str,
+        status: int = 200,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        errors: tuple[str, ...] = (),
+        idempotent: bool = False,
+        local_only: bool = False,
+        examples: dict[str, Any] | None = None,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        spec = RouteSpec(
+            path=path, method=method, auth=auth, summary=summary, tag=self.tag, status=status, body=body,
+            query=query, response=response, errors=errors, idempotent=idempotent, local_only=local_only,
+            examples=examples or {},
+        )
+
+        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+            REGISTRY.append(spec)
+            blueprint = self.blueprint
+
+            @wraps(fn)
+            def view(**path_params: str) -> Response:
+                return _dispatch(spec, fn, blueprint.current_request, path_params)
+
+            # Local-only routes are registered everywhere but answer 404 off the local stage, so the
+            # deployed API and the local one have the same shape (and the same OpenAPI paths).
+            blueprint.route(path, methods=[method], content_types=["application/json"])(view)
+            return fn
+
+        return decorator
+
+
+def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params: dict[str, str]) -> Response:
+    started = time.perf_counter()
+    request_id = request_id_of(request)
+    headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+    english = wants_english(headers.get("accept-language"))
+    try:
+        if spec.local_only and not settings().is_local:
+            raise AppError("route_not_found")
+        principal = _authenticate(spec, headers)
+        if principal is not None:
+            logger.append_keys(role=principal.role, customer_id=principal.customer_id, staff_id=principal.staff_id)
+        ctx = RequestContext(
+            request_id=request_id,
+            principal=principal,
+            channel=_channel(headers),
+            body=_parse_body(spec, request.raw_body),
+            query=_parse_query(spec, request.query_params),
+            headers=headers,
+            client_ip=((request.context or {}).get("identity") or {}).get("sourceIp") or "0.0.0.0",
+            english=english,
+            idempotency_key=_idempotency_key(spec, headers),
+        )
+        result = fn(ctx, **path_params)
+        reply = result if isinstance(result, Reply) else Reply(result)
+        status = reply.status or spec.status
+        out_headers = {"X-Request-Id": request_id, **reply.headers}
+        if status == 204:
+            return Response(body="", status_code=204, headers=out_headers)
+        out_headers.setdefault("Content-Type", "application/json")
+        return Response(body=json.dumps(reply.body, ensure_ascii=False), status_code=status, headers=out_headers)
+    except AppError as err:
+        if err.status >= 500:
+            logger.warning("request failed", extra={"error_code": err.code, "path": spec.path})
+        return envelope_response(err.code, request_id, english, err.details, err.headers)
+    except Exception:
+        logger.exception("unhandled error", extra={"path": spec.path, "method": spec.method})
+        return envelope_response("internal_error", request_id, english)
+    finally:
+        logger.debug("handled", extra={"path": spec.path, "ms": round((time.perf_counter() - started) * 1000, 2)})

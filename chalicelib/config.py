@@ -1,0 +1,81 @@
+"""Settings, read lazily from the environment.
+
+Nothing here runs at import time: ``settings()`` reads the environment on first use and caches it,
+and tests call ``reset_settings()`` after changing the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_name: str
+    idempotency_table_name: str
+    dynamodb_endpoint: str | None
+    sqs_endpoint: str | None
+    retry_queue_name: str
+    followup_queue_name: str
+    jwt_secret: str
+    jwt_issuer: str
+    access_token_ttl: int
+    refresh_token_ttl: int
+    otp_secret: str
+    sms_provider: str
+    wechat_api_base: str
+    wechat_mp_app_id: str
+    wechat_mp_secret: str
+    wechat_oa_app_id: str
+    wechat_oa_secret: str
+    wechat_http_timeout: float
+    max_body_bytes: int
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    stage = _env("STAGE", "local")
+    return Settings(
+        stage=stage,
+        region=_env("AWS_REGION", _env("AWS_DEFAULT_REGION", "ap-east-1")),
+        table_name=_env("TABLE_NAME", "member-portal"),
+        idempotency_table_name=_env("IDEMPOTENCY_TABLE_NAME", "member-portal-idempotency"),
+        dynamodb_endpoint=_env("DYNAMODB_ENDPOINT") or None,
+        sqs_endpoint=_env("SQS_ENDPOINT") or None,
+        retry_queue_name=_env("RETRY_QUEUE_NAME", "member-portal-retry"),
+        followup_queue_name=_env("FOLLOWUP_QUEUE_NAME", "member-portal-followup"),
+        jwt_secret=_env("JWT_SECRET"),
+        jwt_issuer=_env("JWT_ISSUER", "member-portal"),
+        access_token_ttl=_env_int("ACCESS_TOKEN_TTL", 900),
+        refresh_token_ttl=_env_int("REFRESH_TOKEN_TTL", 30 * 24 * 3600),
+        otp_secret=_env("OTP_SECRET"),
+        sms_provider=_env("SMS_PROVIDER", "outbox" if stage == "local" else "sns"),
+        wechat_api_base=_env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+        wechat_mp_app_id=_env("WECHAT_MP_APP_ID", "wx-local-miniprogram"),
+        wechat_mp_secret=_env("WECHAT_MP_SECRET"),
+        wechat_oa_app_id=_env("WECHAT_OA_APP_ID", "wx-local-official-account"),
+        wechat_oa_secret=_env("WECHAT_OA_SECRET"),
+        wechat_http_timeout=float(_env("WECHAT_HTTP_TIMEOUT", "3")),
+        max_body_bytes=_env_int("MAX_BODY_BYTES", 64 * 1024),
+    )
+
+
+def reset_settings() -> None:
+    settings.cache_clear()

@@ -1,0 +1,1 @@
+"""domain layer (see README: how the parts fit)."""

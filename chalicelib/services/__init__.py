@@ -1,0 +1,1 @@
+"""services layer (see README: how the parts fit)."""
