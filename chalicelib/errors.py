@@ -65,6 +65,15 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "internal_error": ErrorSpec(500, "服务器内部错误", "Internal server error"),
     "upstream_unavailable": ErrorSpec(503, "上游服务繁忙，请稍后重试", "An upstream service is busy; retry shortly"),
     "service_unavailable": ErrorSpec(503, "服务暂时不可用，请稍后重试", "The service is temporarily unavailable"),
+    # WeChat adapter (chalicelib/adapters/wechat.py)
+    "wechat_risk_blocked": ErrorSpec(
+        403,
+        "微信判定当前账号存在安全风险，暂时无法登录",
+        "WeChat blocked this sign-in because it rates the account as high-risk",
+    ),
+    "unsupported_phone": ErrorSpec(
+        422, "暂仅支持中国大陆手机号", "Only mainland China mobile numbers are supported"
+    ),
 }
 
 
