@@ -19,7 +19,6 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
-    TTLAttribute,
     UnicodeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -76,7 +75,18 @@ class Item(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    ttl = TTLAttribute(null=True)
+    ttl = NumberAttribute(null=True)  # epoch seconds; the table's TTL attribute
+
+    @classmethod
+    def _get_connection(cls):  # type: ignore[no-untyped-def]
+        """Share one botocore client across every item type (see ``connection.py``)."""
+        from chalicelib.adapters.dynamo.connection import shared_connection
+
+        table_conn = super()._get_connection()
+        shared = shared_connection()
+        if table_conn.connection._client is not shared.client:
+            table_conn.connection._client = shared.client
+        return table_conn
 
 
 PROFILE_SK = "M#PROFILE"
@@ -122,6 +132,13 @@ class KeyItem(Item):
 
     customer_id = UnicodeAttribute()
     created_at = UnicodeAttribute(null=True)
+
+
+class MergeRecordItem(Item):
+    """``CUST#<survivor>`` / ``MERGE#<at>#<absorbed>``: what a merge moved, kept for agents and audits."""
+
+    absorbed_customer_id = UnicodeAttribute()
+    moved = UnicodeAttribute()
 
 
 class OtpItem(Item):
@@ -204,13 +221,13 @@ class SmsOutboxItem(Item):
     sent_at = UnicodeAttribute()
 
 
-ALL_MODELS: tuple[type[Item], ...] = (
-    CustomerItem, KeyItem, OtpItem, CounterItem, OaStateItem, RefreshTokenItem, TokenFamilyItem,
-    StaffItem, ApiKeyItem, WechatTokenItem, SmsOutboxItem,
-)
-
-
 def reset_connections() -> None:
     """Forget cached connections (tests call this after pointing settings at another endpoint)."""
-    for model in (Item, *ALL_MODELS):
+    from chalicelib.adapters.dynamo.connection import reset_shared_connection
+
+    reset_shared_connection()
+    pending: list[type[Item]] = [Item]
+    while pending:
+        model = pending.pop()
         model._connection = None
+        pending.extend(model.__subclasses__())
