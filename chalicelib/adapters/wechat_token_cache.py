@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pynamodb.attributes import TTLAttribute
+
 from chalicelib.adapters.dynamo.models import WechatTokenItem
 
 SK = "WXTOKEN"
@@ -39,5 +41,12 @@ class DynamoTokenCache:
             SK,
             access_token=token,
             expires_at=int(expires_at),
-            ttl=datetime.fromtimestamp(int(expires_at), tz=UTC),
+            ttl=_ttl_value(int(expires_at)),
         ).save()
+
+
+def _ttl_value(expires_at: int) -> datetime | int:
+    """The ``ttl`` attribute's value: epoch seconds, as a datetime if the model declares a ``TTLAttribute``."""
+    if isinstance(WechatTokenItem.get_attributes()["ttl"], TTLAttribute):
+        return datetime.fromtimestamp(expires_at, tz=UTC)
+    return expires_at
