@@ -522,7 +522,10 @@ def main(argv: list[str] | None = None) -> None:
         oa_app_id=args.oa_app_id,
         oa_secret=args.oa_secret,
     )
-    print(f"WeChat simulator on {server.base_url} (mini-program {args.mp_app_id}, official account {args.oa_app_id})")
+    print(
+        f"WeChat simulator on {server.base_url} (mini-program {args.mp_app_id}, official account {args.oa_app_id})",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
