@@ -178,7 +178,10 @@ class PointsAccount:
         reference: str | None = None,
         today: date | None = None,
     ) -> Change:
-        """Credit ``points`` expiring on ``expires_on``; any debt is repaid first."""
+        """Credit ``points`` expiring on ``expires_on``; any debt is repaid first.
+
+        With ``today``, due buckets expire first and an ``expires_on`` before ``today`` is refused (``ValueError``).
+        """
         _check_kind(kind, EARN_KINDS)
         _check_amount(points)
         if today is not None:
