@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 from urllib.parse import urlencode
 
 import urllib3
@@ -269,6 +269,8 @@ class WeChatClient:
             )
             token = self._refresh_rejected(token)
             data = self._post_phone(token, code)
+            if _as_int(data.get("errcode")) in TOKEN_REJECTED:
+                self._raise_for(PHONE_NUMBER_PATH, data, misconfigured=True)  # rejected twice: not a stale cache
         self._raise_for(PHONE_NUMBER_PATH, data)
         info = data.get("phone_info")
         if not isinstance(info, dict):
@@ -432,7 +434,7 @@ class WeChatClient:
             raise AppError("invalid_code")
 
     @staticmethod
-    def _unexpected(path: str, what: str) -> None:
+    def _unexpected(path: str, what: str) -> NoReturn:
         logger.error("wechat answered in an unexpected shape", extra={"wechat_path": path, "problem": what})
         raise AppError("upstream_unavailable")
 
