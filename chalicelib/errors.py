@@ -53,6 +53,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "该账号已绑定同一渠道的其他身份，无法合并",
         "The account already has an identity of this channel and cannot be merged",
     ),
+    "birthday_locked": ErrorSpec(409, "生日设置后不可自行修改，请联系客服", "A birthday cannot be changed once set; contact us"),
+    "concurrent_update": ErrorSpec(409, "资料已被其他请求修改，请刷新后重试", "The profile changed meanwhile; reload and retry"),
     "phone_already_bound": ErrorSpec(409, "当前账号已绑定其他手机号", "This account is bound to another phone number"),
     "payload_too_large": ErrorSpec(413, "请求体过大", "The request body is too large"),
     "unsupported_media_type": ErrorSpec(415, "请求体须为 application/json", "The body must be application/json"),

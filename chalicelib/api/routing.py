@@ -52,6 +52,7 @@ class RouteSpec:
     idempotent: bool = False
     local_only: bool = False
     examples: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
 
 
 REGISTRY: list[RouteSpec] = []
@@ -99,7 +100,7 @@ def envelope_response(
     from chalicelib.errors import CATALOGUE
 
     return Response(
-        body=error_body(code, request_id, english, details),
+        body=json.dumps(error_body(code, request_id, english, details), ensure_ascii=False),
         status_code=CATALOGUE[code].status,
         headers={"Content-Type": "application/json", "X-Request-Id": request_id, **(headers or {})},
     )
@@ -200,13 +201,12 @@ class Api:
         local_only: bool = False,
         examples: dict[str, Any] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        spec = RouteSpec(
-            path=path, method=method, auth=auth, summary=summary, tag=self.tag, status=status, body=body,
-            query=query, response=response, errors=errors, idempotent=idempotent, local_only=local_only,
-            examples=examples or {},
-        )
-
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+            spec = RouteSpec(
+                path=path, method=method, auth=auth, summary=summary, tag=self.tag, status=status, body=body,
+                query=query, response=response, errors=errors, idempotent=idempotent, local_only=local_only,
+                examples=examples or {}, name=fn.__name__,
+            )
             REGISTRY.append(spec)
             blueprint = self.blueprint
 

@@ -1,0 +1,87 @@
+"""The Chalice application: middleware, route blueprints and every event handler.
+
+Event handlers live here (not in blueprints) so that app-level middleware applies once deployed.
+Nothing here creates an AWS client at import: connections are made on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from chalice import Chalice
+
+from chalicelib import workers
+from chalicelib.api import auth, dev, health, me, routing, staff
+from chalicelib.errors import wants_english
+from chalicelib.observability import logger, metrics
+from chalicelib.services import api_keys
+
+app = Chalice(app_name="member-portal")
+app.experimental_feature_flags.update(["BLUEPRINTS"])
+for module in (health, auth, staff, me, dev):
+    app.register_blueprint(module.api.blueprint)
+
+routing.api_key_verifier = api_keys.verify
+
+# Chalice answers some requests before any view runs (405, 415, unknown JSON); their bodies are
+# rewritten into our envelope here so every error looks the same to clients.
+NATIVE_ERRORS = {400: "validation_error", 403: "forbidden", 404: "route_not_found", 405: "method_not_allowed",
+                 413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error"}
+
+
+def _is_envelope(body: object) -> bool:
+    if isinstance(body, (bytes, str)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return False
+    return isinstance(body, dict) and isinstance(body.get("error"), dict)
+
+
+@app.middleware("http")
+def request_context(event, get_response):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    request_id = routing.request_id_of(event)
+    logger.append_keys(request_id=request_id, channel=event.headers.get("x-channel"), path=event.path)
+    try:
+        response = get_response(event)
+        if response.status_code >= 400 and not _is_envelope(response.body):
+            code = NATIVE_ERRORS.get(response.status_code, "internal_error")
+            english = wants_english(event.headers.get("accept-language"))
+            response = routing.envelope_response(code, request_id, english, headers=dict(response.headers or {}))
+        response.headers.setdefault("X-Request-Id", request_id)
+        metrics.add_metric(name="Latency", unit="Milliseconds", value=(time.perf_counter() - started) * 1000)
+        if response.status_code >= 500:
+            metrics.add_metric(name="ServerError", unit="Count", value=1)
+        return response
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()
+        metrics.clear_metrics()
+        logger.remove_keys(["request_id", "channel", "path", "role", "customer_id", "staff_id"])
+
+
+_retry_processor = BatchProcessor(event_type=EventType.SQS)
+_followup_processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@app.on_sqs_message(queue=os.environ.get("RETRY_QUEUE_NAME", "member-portal-retry"), batch_size=10)
+def retry_worker(event):  # type: ignore[no-untyped-def]
+    """Redo transactions that failed transiently; failures go back to SQS (and, at last, to follow-up)."""
+    return process_partial_response(
+        event=event.to_dict(), record_handler=workers.handle_retry, processor=_retry_processor, context=event.context
+    )
+
+
+@app.on_sqs_message(queue=os.environ.get("FOLLOWUP_QUEUE_NAME", "member-portal-followup"), batch_size=10)
+def followup_worker(event):  # type: ignore[no-untyped-def]
+    """Turn transactions that ran out of retries into cases on the agents' follow-up queue."""
+    return process_partial_response(
+        event=event.to_dict(), record_handler=workers.handle_followup, processor=_followup_processor,
+        context=event.context,
+    )
+
+

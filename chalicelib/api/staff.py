@@ -1,0 +1,26 @@
+"""Staff sign-in (agents and admins)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from chalicelib.api.models import Body, TokenResponse
+from chalicelib.api.routing import Api, RequestContext
+from chalicelib.services import staff
+
+api = Api(__name__, "staff")
+
+
+class StaffLogin(Body):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=128)
+
+
+@api.route("/v1/staff/login", "POST", auth="public", body=StaffLogin, response=TokenResponse,
+           summary="Sign in as an agent or admin", errors=("validation_error", "invalid_credentials"),
+           examples={"request": {"username": "agent", "password": "agent-local-pass"},
+                     "response": {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.sig", "token_type": "Bearer",
+                                  "expires_in": 900, "refresh_token": "Zm9v", "staff_id": "s_1a2b3c4d",
+                                  "role": "agent"}})
+def staff_login(ctx: RequestContext) -> dict:
+    return staff.login(ctx.body.username, ctx.body.password)
