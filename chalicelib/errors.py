@@ -35,7 +35,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
     ),
     "invalid_code": ErrorSpec(401, "微信授权码无效或已使用", "The WeChat code is invalid or was already used"),
     "invalid_credentials": ErrorSpec(401, "用户名或密码错误", "Wrong username or password"),
-    "invalid_refresh_token": ErrorSpec(401, "刷新凭证无效，请重新登录", "The refresh token is not valid; sign in again"),
+    "invalid_refresh_token": ErrorSpec(
+        401, "刷新凭证无效，请重新登录", "The refresh token is not valid; sign in again"
+    ),
     "invalid_api_key": ErrorSpec(401, "API 密钥无效", "The API key is not valid"),
     # 403
     "forbidden": ErrorSpec(403, "无权访问此资源", "You may not access this resource"),
@@ -53,8 +55,12 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "该账号已绑定同一渠道的其他身份，无法合并",
         "The account already has an identity of this channel and cannot be merged",
     ),
-    "birthday_locked": ErrorSpec(409, "生日设置后不可自行修改，请联系客服", "A birthday cannot be changed once set; contact us"),
-    "concurrent_update": ErrorSpec(409, "资料已被其他请求修改，请刷新后重试", "The profile changed meanwhile; reload and retry"),
+    "birthday_locked": ErrorSpec(
+        409, "生日设置后不可自行修改，请联系客服", "A birthday cannot be changed once set; contact us"
+    ),
+    "concurrent_update": ErrorSpec(
+        409, "资料已被其他请求修改，请刷新后重试", "The profile changed meanwhile; reload and retry"
+    ),
     "phone_already_bound": ErrorSpec(409, "当前账号已绑定其他手机号", "This account is bound to another phone number"),
     "payload_too_large": ErrorSpec(413, "请求体过大", "The request body is too large"),
     "unsupported_media_type": ErrorSpec(415, "请求体须为 application/json", "The body must be application/json"),
@@ -62,7 +68,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
         422, "该 Idempotency-Key 已用于不同的请求", "This Idempotency-Key was used with a different request"
     ),
     "rate_limited": ErrorSpec(429, "请求过于频繁，请稍后再试", "Too many requests; try again later"),
-    "otp_resend_too_soon": ErrorSpec(429, "验证码发送过于频繁，请稍后再试", "A code was sent recently; wait before asking again"),
+    "otp_resend_too_soon": ErrorSpec(
+        429, "验证码发送过于频繁，请稍后再试", "A code was sent recently; wait before asking again"
+    ),
     # 5xx
     "internal_error": ErrorSpec(500, "服务器内部错误", "Internal server error"),
     "upstream_unavailable": ErrorSpec(503, "上游服务繁忙，请稍后重试", "An upstream service is busy; retry shortly"),

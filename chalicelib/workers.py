@@ -9,7 +9,8 @@ handles fails the same way: it is never dropped silently.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from chalicelib.observability import logger
 

@@ -75,7 +75,9 @@ def verify_access_token(token: str) -> Principal:
     role = claims.get("role")
     if role not in ROLES:
         raise AppError("invalid_token")
-    principal = Principal(subject=str(claims["sub"]), role=role, customer_id=claims.get("cid"), staff_id=claims.get("sid"))
+    principal = Principal(
+        subject=str(claims["sub"]), role=role, customer_id=claims.get("cid"), staff_id=claims.get("sid")
+    )
     if role == "member" and not principal.customer_id:
         raise AppError("invalid_token")
     return principal
