@@ -290,7 +290,7 @@ class WeChatClient:
     def _cache_get(self) -> str | None:
         try:
             cached = self._token_cache.get(self.app_id)
-        except Exception as exc:  # noqa: BLE001 - a cache outage must not stop sign-in; WeChat still answers
+        except Exception as exc:  # a cache outage must not stop sign-in; WeChat still answers
             logger.warning("wechat token cache read failed", extra={"error_type": type(exc).__name__})
             return None
         if cached is None:
@@ -322,7 +322,7 @@ class WeChatClient:
         expires_at = int(self._clock()) + expires_in
         try:
             self._token_cache.put(self.app_id, token, expires_at)
-        except Exception as exc:  # noqa: BLE001 - the token is still good for this call
+        except Exception as exc:  # the token is still good for this call
             logger.warning("wechat token cache write failed", extra={"error_type": type(exc).__name__})
         logger.info(
             "wechat stable token fetched",

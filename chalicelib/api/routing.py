@@ -13,15 +13,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.domain import access_token as tokens
 from chalicelib.config import settings
+from chalicelib.domain import access_token as tokens
 from chalicelib.errors import AppError, error_body, wants_english
 from chalicelib.observability import logger
 

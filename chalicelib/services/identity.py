@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from pynamodb.expressions.condition import Condition
 
