@@ -1,0 +1,1 @@
+"""Shared test fixtures' machinery: DynamoDB Local, fresh tables, moto SQS queues, the local stack."""

@@ -1,0 +1,61 @@
+"""Dummy AWS settings for tests, and resetting the app's cached settings and connections."""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+REGION = "ap-east-1"
+DUMMY_AWS_ENV: dict[str, str] = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+# Anything that could lead boto3 to a real account or another endpoint: removed in tests.
+AWS_LEAKS: tuple[str, ...] = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
+
+
+class EnvPatcher(Protocol):
+    def setenv(self, name: str, value: str, prepend: str | None = None) -> None: ...
+    def delenv(self, name: str, raising: bool = True) -> None: ...
+
+
+def force_dummy_aws_environ() -> None:
+    """Process-wide safety net (set once at pytest start): no test can reach real AWS by accident."""
+    for key in AWS_LEAKS:
+        os.environ.pop(key, None)
+    os.environ.update(DUMMY_AWS_ENV)
+    # No shared config/credentials file is read either (a developer's ~/.aws stays out of tests).
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+
+def use_dummy_aws(monkeypatch: EnvPatcher) -> None:
+    """The same, through ``monkeypatch`` so the test's environment is restored afterwards."""
+    for key in AWS_LEAKS:
+        monkeypatch.delenv(key, raising=False)
+    for key, value in DUMMY_AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+
+
+def reset_app_caches() -> None:
+    """Forget settings and pynamodb connections so the app re-reads the environment on next use."""
+    from chalicelib.adapters.dynamo.models import reset_connections
+    from chalicelib.config import reset_settings
+
+    reset_settings()
+    reset_connections()

@@ -1,0 +1,411 @@
+"""The local stack: the whole backend on one machine, no network and no AWS account needed.
+
+``python -m tools.local_stack`` (or ``make run``) starts
+
+- DynamoDB Local (AWS's engine; port 8100) and moto's server for SQS (port 8101), as child processes,
+- the WeChat simulator (``tools/wechat_sim.py``; port 8102), in-process,
+- creates the tables and queues of ``infra/resources.json`` on them (queues with the short local retry
+  settings), seeds staff, the integration key and the catalogue (``tools/seed.py``),
+- serves the Chalice app on ``http://127.0.0.1:8000`` with chalice's local server, in-process,
+- and polls both SQS queues, feeding the app's ``@app.on_sqs_message`` handlers Lambda-shaped batches
+  (``tools/sqs_poller.py``), since ``chalice local`` does not run event sources.
+
+Environment: the ``local`` stage of ``.chalice/config.json``, then the endpoints built from the ports given
+here (so ``--port``/``--dynamodb-port``/... always win over the config file), then ``--env KEY=VALUE``.
+Dummy AWS credentials are always set: nothing here can reach real AWS.
+
+When everything answers it prints ``READY <base url>`` (and writes ``--ready-file``). Ctrl-C, SIGTERM or
+SIGHUP stop every process it started. Scheduled jobs run on demand with ``python -m tools.run_job NAME``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tools import procs
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_PATH = REPO_ROOT / ".chalice" / "config.json"
+REGION = "ap-east-1"
+DUMMY_AWS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+# Variables that could point boto3 at a real account: always removed.
+AWS_LEAKS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE")
+
+DEFAULT_PORTS = {"port": 8000, "dynamodb_port": 8100, "sqs_port": 8101, "wechat_port": 8102}
+
+log = logging.getLogger("local_stack")
+
+
+def _env_port(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The flags every local tool shares (the stack itself, ``tools.seed``, ``tools.run_job``)."""
+    parser.add_argument("--host", default=os.environ.get("LOCAL_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=_env_port("LOCAL_API_PORT", 8000), help="API port (0: any free)")
+    parser.add_argument("--dynamodb-port", type=int, default=_env_port("LOCAL_DYNAMODB_PORT", 8100))
+    parser.add_argument("--sqs-port", type=int, default=_env_port("LOCAL_SQS_PORT", 8101))
+    parser.add_argument("--wechat-port", type=int, default=_env_port("LOCAL_WECHAT_PORT", 8102))
+    parser.add_argument("--dynamodb-endpoint", help="use this DynamoDB instead of starting DynamoDB Local")
+    parser.add_argument("--sqs-endpoint", help="use this SQS endpoint instead of starting moto's server")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra app environment")
+    parser.add_argument("--ready-file", help="write the endpoints as JSON here once the stack is ready")
+    parser.add_argument("--log-dir", default=str(REPO_ROOT / ".local" / "logs"))
+    parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--no-pollers", action="store_true", help="do not feed SQS messages to the handlers")
+    parser.add_argument("--no-wechat", action="store_true")
+    return parser
+
+
+def parse_args(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> argparse.Namespace:
+    if parser is None:
+        parser = argparse.ArgumentParser(prog="python -m tools.local_stack", description=__doc__.split("\n")[0])
+    args = add_stack_arguments(parser).parse_args(argv)
+    for name in DEFAULT_PORTS:
+        if getattr(args, name) == 0:
+            setattr(args, name, procs.free_port(args.host))
+    return args
+
+
+def local_env(args: argparse.Namespace) -> dict[str, str]:
+    """The app's environment for the local stage (see the module docstring for the precedence)."""
+    config = json.loads(CONFIG_PATH.read_text(encoding="utf-8"))
+    env: dict[str, str] = dict(config.get("environment_variables", {}))
+    env.update(config.get("stages", {}).get("local", {}).get("environment_variables", {}))
+    env.update(
+        {
+            "STAGE": "local",
+            "DYNAMODB_ENDPOINT": args.dynamodb_endpoint or f"http://{args.host}:{args.dynamodb_port}",
+            "SQS_ENDPOINT": args.sqs_endpoint or f"http://{args.host}:{args.sqs_port}",
+            "WECHAT_API_BASE": f"http://{args.host}:{args.wechat_port}",
+            "AWS_CHALICE_CLI_MODE": "true",  # what `chalice local` sets; Powertools' tracer stays off
+            **DUMMY_AWS,
+        }
+    )
+    for pair in args.env:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--env wants KEY=VALUE, got {pair!r}")
+        env[key] = value
+    return env
+
+
+def apply_env(env: dict[str, str]) -> None:
+    """Make ``env`` this process's environment for the app, and drop anything cached from before."""
+    for key in AWS_LEAKS:
+        os.environ.pop(key, None)
+    os.environ.update(env)
+    with contextlib.suppress(ImportError):
+        from chalicelib.config import reset_settings
+
+        reset_settings()
+    with contextlib.suppress(ImportError):
+        from chalicelib.adapters.dynamo.models import reset_connections
+
+        reset_connections()
+
+
+def boto_client(service: str, endpoint: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=DUMMY_AWS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_AWS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+class StackError(RuntimeError):
+    pass
+
+
+class LocalStack:
+    """Starts the pieces in order; ``stop()`` undoes whatever was started, in reverse, exactly once."""
+
+    def __init__(self, args: argparse.Namespace, echo: Callable[[str], None] | None = None) -> None:
+        self.args = args
+        self.env = local_env(args)
+        self.echo = echo or (lambda line: print(line, flush=True))
+        self._cleanups: list[tuple[str, Callable[[], None]]] = []
+        self._children: list[tuple[str, subprocess.Popen[Any]]] = []
+        self._stopped = False
+        self._lock = threading.Lock()
+        self.base_url = f"http://{args.host}:{args.port}"
+        self.wechat_url = f"http://{args.host}:{args.wechat_port}"
+        self.tables: dict[str, str] = {}
+        self.queues: dict[str, Any] = {}
+        Path(args.log_dir).mkdir(parents=True, exist_ok=True)
+
+    # ------------------------------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        self._check_ports_free()
+        apply_env(self.env)
+        self._start_dynamodb()
+        self._start_sqs()
+        self._start_wechat()
+        self._provision()
+        if not self.args.no_seed:
+            from tools import seed
+
+            seed.seed(echo=self.echo)
+        app_obj = self._serve_api()
+        if not self.args.no_pollers:
+            self._start_pollers(app_obj)
+        self._announce()
+
+    def wait(self, stop: threading.Event) -> int:
+        """Block until ``stop`` is set or a child process dies; the exit code for the runner."""
+        while not stop.wait(0.5):
+            for name, proc in self._children:
+                if proc.poll() is not None:
+                    self.echo(f"ERROR: {name} exited with code {proc.returncode}; stopping (see {self.args.log_dir})")
+                    return 1
+        return 0
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        for name, cleanup in reversed(self._cleanups):
+            try:
+                cleanup()
+            except Exception as err:  # keep stopping the rest
+                self.echo(f"WARNING: stopping {name} failed: {type(err).__name__}: {err}")
+        self._cleanups.clear()
+
+    def _on_stop(self, name: str, cleanup: Callable[[], None]) -> None:
+        self._cleanups.append((name, cleanup))
+
+    # ---------------------------------------------------------------------------------------- pieces
+
+    def _check_ports_free(self) -> None:
+        wanted = {"API": self.args.port}
+        if not self.args.no_wechat:
+            wanted["WeChat simulator"] = self.args.wechat_port
+        if not self.args.dynamodb_endpoint:
+            wanted["DynamoDB Local"] = self.args.dynamodb_port
+        if not self.args.sqs_endpoint:
+            wanted["SQS (moto)"] = self.args.sqs_port
+        busy = [f"{name} port {port}" for name, port in wanted.items() if procs.port_is_open(self.args.host, port)]
+        if busy:
+            raise StackError(
+                f"already in use: {', '.join(busy)}. Is another local stack running? "
+                "Choose other ports with --port/--dynamodb-port/--sqs-port/--wechat-port."
+            )
+
+    def _start_dynamodb(self) -> None:
+        if self.args.dynamodb_endpoint:
+            return
+        from tools import dynamodb_local
+
+        server = dynamodb_local.start(
+            self.args.dynamodb_port, host=self.args.host, log_path=Path(self.args.log_dir) / "dynamodb-local.log"
+        )
+        self._on_stop("DynamoDB Local", server.stop)
+        self._children.append(("DynamoDB Local", server.process))
+
+    def _start_sqs(self) -> None:
+        if self.args.sqs_endpoint:
+            return
+        log_file = open(Path(self.args.log_dir) / "moto-sqs.log", "ab")  # noqa: SIM115 - closed on stop
+        proc = procs.spawn(
+            [sys.executable, "-m", "moto.server", "-H", self.args.host, "-p", str(self.args.sqs_port)],
+            env={**os.environ, **DUMMY_AWS},
+            stdout=log_file,
+        )
+
+        def stop_moto() -> None:
+            procs.stop(proc)
+            log_file.close()
+
+        self._on_stop("moto server", stop_moto)
+        self._children.append(("moto server (SQS)", proc))
+        url = self.env["SQS_ENDPOINT"] + "/moto-api/"
+        procs.wait_until(lambda: procs.http_answers(url) is not None, timeout=60, proc=proc, what="moto server")
+
+    def _start_wechat(self) -> None:
+        if self.args.no_wechat:
+            return
+        try:
+            from tools import wechat_sim
+        except ImportError:
+            self.echo("WARNING: tools/wechat_sim.py not found: WeChat logins will fail locally")
+            return
+        credentials = {
+            "mp_app_id": self.env.get("WECHAT_MP_APP_ID", ""),
+            "mp_secret": self.env.get("WECHAT_MP_SECRET", ""),
+            "oa_app_id": self.env.get("WECHAT_OA_APP_ID", ""),
+            "oa_secret": self.env.get("WECHAT_OA_SECRET", ""),
+        }
+        credentials = {key: value for key, value in credentials.items() if value}
+        if hasattr(wechat_sim, "start"):
+            server, _thread = wechat_sim.start(self.args.host, self.args.wechat_port, **credentials)
+        elif hasattr(wechat_sim, "serve"):
+            server = wechat_sim.serve(self.args.host, self.args.wechat_port)
+            if procs.http_answers(self.wechat_url + "/", timeout=0.5) is None:
+                threading.Thread(target=server.serve_forever, name="wechat-sim", daemon=True).start()
+        else:
+            self.echo("WARNING: tools/wechat_sim.py has neither start() nor serve(): WeChat simulator not started")
+            return
+
+        def stop_wechat() -> None:
+            server.shutdown()
+            server.server_close()
+
+        self._on_stop("WeChat simulator", stop_wechat)
+
+    def _provision(self) -> None:
+        from tools import provision
+
+        result = provision.provision(
+            dynamodb=boto_client("dynamodb", self.env["DYNAMODB_ENDPOINT"]),
+            sqs=boto_client("sqs", self.env["SQS_ENDPOINT"]),
+            stage="local",
+            table_names={
+                "MemberTable": self.env["TABLE_NAME"],
+                "IdempotencyTable": self.env["IDEMPOTENCY_TABLE_NAME"],
+            },
+            queue_names={
+                "RetryQueue": self.env["RETRY_QUEUE_NAME"],
+                "FollowUpQueue": self.env["FOLLOWUP_QUEUE_NAME"],
+            },
+            local=True,
+        )
+        self.tables = result.tables
+        self.queues = result.queues
+
+    def _serve_api(self) -> Any:
+        from chalice.cli.factory import CLIFactory
+        from chalice.deploy.validate import validate_routes
+
+        # A scratch environ: chalice would otherwise write the config file's stage variables over ours.
+        factory = CLIFactory(project_dir=str(REPO_ROOT), environ={})
+        config = factory.create_config_obj(chalice_stage_name="local")
+        app_obj = config.chalice_app
+        validate_routes(app_obj.routes)
+        server = factory.create_local_server(app_obj, config, self.args.host, self.args.port)
+        thread = threading.Thread(target=server.serve_forever, name="chalice-local", daemon=True)
+        thread.start()
+
+        def stop_api() -> None:
+            server.shutdown()
+            server.server.server_close()
+
+        self._on_stop("API server", stop_api)
+        procs.wait_until(
+            lambda: procs.http_answers(self.base_url + "/v1/health") is not None, timeout=30, what="API server"
+        )
+        return app_obj
+
+    def _start_pollers(self, app_obj: Any) -> None:
+        from tools.sqs_poller import PollerGroup
+
+        group = PollerGroup.for_app(boto_client("sqs", self.env["SQS_ENDPOINT"]), app_obj, stage="local")
+        group.start()
+        self._on_stop("SQS pollers", group.stop)
+        self.pollers = group
+
+    def endpoints(self) -> dict[str, Any]:
+        return {
+            "api": self.base_url,
+            "wechat": self.wechat_url,
+            "dynamodb": self.env["DYNAMODB_ENDPOINT"],
+            "sqs": self.env["SQS_ENDPOINT"],
+            "tables": self.tables,
+            "queues": {logical_id: queue.url for logical_id, queue in self.queues.items()},
+            "pid": os.getpid(),
+        }
+
+    def _announce(self) -> None:
+        base = self.base_url
+        json_header = "-H 'Content-Type: application/json'"
+        polled = ", ".join(p.function_name for p in getattr(getattr(self, "pollers", None), "pollers", [])) or "none"
+        lines = [
+            "",
+            "Member portal local stack",
+            f"  API             {base}",
+            f"  DynamoDB Local  {self.env['DYNAMODB_ENDPOINT']}  tables: {', '.join(self.tables.values())}",
+            f"  SQS (moto)      {self.env['SQS_ENDPOINT']}  queues: {', '.join(q.name for q in self.queues.values())}",
+            f"  WeChat sim      {self.wechat_url}",
+            f"  SQS handlers    {polled}",
+            f"  logs            {self.args.log_dir}",
+            "",
+            "Try:",
+            f"  curl -s {base}/v1/health",
+            "  export PHONE=139$(date +%s | tail -c 9)   # a made-up 11-digit number",
+            f'  curl -s -X POST {base}/v1/auth/app/otp {json_header} -d "{{\\"phone\\": \\"$PHONE\\"}}"',
+            f'  OTP=$(curl -s "{base}/v1/dev/sms-outbox?phone=$PHONE" | python3 -c '
+            '\'import json,sys; print(json.load(sys.stdin)["items"][0]["code"])\')',
+            f"  curl -s -X POST {base}/v1/auth/app/login {json_header} "
+            '-d "{\\"phone\\": \\"$PHONE\\", \\"otp\\": \\"$OTP\\"}"',
+            f"  curl -s -X POST {base}/v1/staff/login {json_header} "
+            '-d \'{"username": "agent", "password": "agent-local-pass"}\'',
+            "  python -m tools.run_job --list        # scheduled jobs, on demand",
+            "",
+            "Ctrl-C stops everything.",
+        ]
+        for line in lines:
+            self.echo(line)
+        if self.args.ready_file:
+            path = Path(self.args.ready_file)
+            tmp = path.with_suffix(path.suffix + ".tmp")
+            tmp.write_text(json.dumps(self.endpoints(), indent=2), encoding="utf-8")
+            tmp.replace(path)  # atomic: a reader never sees half a file
+        self.echo(f"READY {base}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    args = parse_args(argv)
+    stack = LocalStack(args)
+    stop_event = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop_event.set()
+        raise KeyboardInterrupt  # also interrupts a start still in progress
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    atexit.register(stack.stop)
+    code = 0
+    try:
+        stack.start()
+        code = stack.wait(stop_event)
+    except KeyboardInterrupt:
+        pass
+    except StackError as err:
+        print(f"ERROR: {err}", file=sys.stderr, flush=True)
+        code = 2
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
+        print("stopping local stack...", flush=True)
+        stack.stop()
+        print("stopped.", flush=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
