@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
+from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from chalice import Chalice
@@ -19,7 +21,24 @@ from chalicelib.errors import wants_english
 from chalicelib.observability import logger, metrics
 from chalicelib.services import api_keys
 
-app = Chalice(app_name="member-portal")
+
+class MemberPortalApp(Chalice):
+    """Chalice keeps the request being served on the app object. Lambda serves one request at a time
+    per process, but ``chalice local`` serves each request on its own thread: keep it per thread, or
+    concurrent requests on the local stack read each other's headers and bodies."""
+
+    _per_thread = threading.local()
+
+    @property  # type: ignore[override]
+    def current_request(self) -> Any:
+        return getattr(self._per_thread, "request", None)
+
+    @current_request.setter
+    def current_request(self, value: Any) -> None:
+        self._per_thread.request = value
+
+
+app = MemberPortalApp(app_name="member-portal")
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 for module in (health, auth, staff, me, dev):
     app.register_blueprint(module.api.blueprint)

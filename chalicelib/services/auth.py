@@ -73,7 +73,7 @@ def _sign_in_with_tokens(
             before_commit(tx, customer_id, new_member)
 
     resolved = identity.sign_in(ident, unionid=unionid, phone=phone, channel=channel, extra=extra)
-    if "pending" not in holder:  # a returning identity: nothing was written yet
+    if not resolved.extra_written:  # a returning identity: nothing was written yet
         tx = Tx()
         extra(tx, resolved.customer.customer_id, False)
         tx.commit()

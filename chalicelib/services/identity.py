@@ -59,6 +59,8 @@ class Identity:
 class Resolved:
     customer: CustomerItem
     new_member: bool
+    extra_written: bool = False
+    """True when the caller's ``extra`` items were committed with the create/attach transaction."""
 
 
 def customer_key(customer_id: str) -> str:
@@ -242,9 +244,12 @@ def sign_in(
                 customer = load_customer(owner)
                 if customer is None:
                     raise AppError("service_unavailable")
-                return Resolved(attach_identity(customer, identity, unionid=unionid, extra=extra), new_member=False)
+                if identity.label in customer.identities:  # bound by a concurrent sign-in a moment ago
+                    return Resolved(customer, new_member=False)
+                attached = attach_identity(customer, identity, unionid=unionid, extra=extra)
+                return Resolved(attached, new_member=False, extra_written=extra is not None)
             customer = create_customer(identity, unionid=unionid, phone=phone, channel=channel, extra=extra)
-            return Resolved(customer, new_member=True)
+            return Resolved(customer, new_member=True, extra_written=extra is not None)
         except TxCancelled as exc:
             if not (exc.failed & RACE_LABELS or exc.conflict):
                 raise  # the caller's own condition failed (a wrong code, a spent state)

@@ -1,7 +1,7 @@
 """SMS one-time codes for the app: 6 digits, 5 minutes, stored as an HMAC, at most 5 tries.
 
 Sending is one transaction: the per-phone and per-IP counters and the code itself (refused if the
-previous code was sent less than a minute ago). Verifying is folded into the caller's sign-in
+previous code, still unused, was sent less than a minute ago). Verifying is folded into the caller's sign-in
 transaction (``consume_in``): the code item is marked used only if the hash matches, it is fresh and
 fewer than 5 tries were made, so a correct code works once and a wrong one changes nothing but the
 try counter.
@@ -60,7 +60,7 @@ def send(phone: str, client_ip: str, sms: SmsSender) -> None:
             pk=_key(phone), sk=SK, code_hash=code_hash(phone, code), expires_at=now + TTL_SECONDS, sent_at=now,
             attempts=0, ttl=now + TTL_SECONDS + 3600,
         ),
-        OtpItem.pk.does_not_exist() | (OtpItem.sent_at <= now - RESEND_AFTER),
+        OtpItem.pk.does_not_exist() | (OtpItem.sent_at <= now - RESEND_AFTER) | OtpItem.used.exists(),
     )
     try:
         tx.commit()

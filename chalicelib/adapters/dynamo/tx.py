@@ -37,7 +37,7 @@ class Tx:
         return self
 
     def put(self, label: str, item: Item, condition: Condition | None = None) -> Tx:
-        self._tw.save(item, condition=condition, add_version_condition=False)
+        self._tw.save(item, condition=condition)
         self._labels["put"].append(label)
         return self
 
