@@ -1,0 +1,217 @@
+"""The infrastructure as code: the merge template, the chalice stages, the IAM policy, and the real
+``chalice package`` + cfn-lint output they make together."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools import package, provision
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = provision.load_template()
+CONFIG = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+POLICY = json.loads((REPO_ROOT / ".chalice" / "policy.json").read_text(encoding="utf-8"))
+RESOURCES = TEMPLATE["Resources"]
+
+# Every variable chalicelib/config.py reads that must be set in AWS (the rest have safe defaults).
+DEPLOYED_ENV = {
+    "STAGE", "TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "RETRY_QUEUE_NAME", "FOLLOWUP_QUEUE_NAME", "JWT_SECRET",
+    "OTP_SECRET", "SMS_PROVIDER", "WECHAT_API_BASE", "WECHAT_MP_APP_ID", "WECHAT_MP_SECRET", "WECHAT_OA_APP_ID",
+    "WECHAT_OA_SECRET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE",
+}
+SECRETS = {"JWT_SECRET", "OTP_SECRET", "WECHAT_MP_SECRET", "WECHAT_OA_SECRET"}
+ALLOWED_ACTIONS = {
+    *(f"dynamodb:{a}" for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem",
+                                "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "ConditionCheckItem")),
+    *(f"sqs:{a}" for a in ("SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes",
+                           "ChangeMessageVisibility", "GetQueueUrl")),
+    "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+    "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+}
+
+
+def _actions(policy: dict[str, Any]) -> list[str]:
+    actions: list[str] = []
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        assert "NotAction" not in statement and "NotResource" not in statement
+        value = statement["Action"]
+        actions += [value] if isinstance(value, str) else value
+    return actions
+
+
+def _assert_least_privilege(policy: dict[str, Any]) -> None:
+    actions = _actions(policy)
+    assert not [a for a in actions if "*" in a], "wildcard actions"
+    assert set(actions) <= ALLOWED_ACTIONS, set(actions) - ALLOWED_ACTIONS
+    for statement in policy["Statement"]:
+        if statement["Resource"] == "*":  # X-Ray has no resource-level permissions; nothing else may do this
+            assert all(a.startswith("xray:") for a in _actions({"Statement": [statement]}))
+
+
+# ------------------------------------------------------------------------------ the template alone
+
+
+def test_application_table_keys_indexes_and_protection():
+    table = RESOURCES["MemberTable"]
+    props = table["Properties"]
+    assert table["DeletionPolicy"] == "Retain"
+    assert props["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert {d["AttributeName"]: d["AttributeType"] for d in props["AttributeDefinitions"]} == {
+        name: "S" for name in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
+    }
+    indexes = {i["IndexName"]: i for i in props["GlobalSecondaryIndexes"]}
+    for n in (1, 2):
+        assert indexes[f"gsi{n}"]["KeySchema"] == [
+            {"AttributeName": f"gsi{n}pk", "KeyType": "HASH"},
+            {"AttributeName": f"gsi{n}sk", "KeyType": "RANGE"},
+        ]
+        assert indexes[f"gsi{n}"]["Projection"] == {"ProjectionType": "ALL"}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+    assert props["DeletionProtectionEnabled"] is True
+
+
+def test_idempotency_table_matches_powertools_defaults():
+    props = RESOURCES["IdempotencyTable"]["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_queues_retention_encryption_redrive_and_visibility():
+    worker_timeout = max(f["lambda_timeout"] for f in CONFIG["lambda_functions"].values())
+    for logical_id in ("RetryQueue", "FollowUpQueue", "FollowUpDeadLetterQueue"):
+        props = RESOURCES[logical_id]["Properties"]
+        assert props["MessageRetentionPeriod"] == 1209600
+        assert props["SqsManagedSseEnabled"] is True
+        # AWS's advice for Lambda event sources: at least 6x the function timeout.
+        assert props["VisibilityTimeout"] >= 6 * worker_timeout
+    retry, followup = RESOURCES["RetryQueue"]["Properties"], RESOURCES["FollowUpQueue"]["Properties"]
+    assert retry["QueueName"] == "member-portal-retry" and followup["QueueName"] == "member-portal-followup"
+    assert retry["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["FollowUpQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert followup["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["FollowUpDeadLetterQueue", "Arn"]}
+
+
+def test_local_queue_settings_reach_follow_up_within_a_minute():
+    local = RESOURCES["RetryQueue"]["Metadata"]["Local"]
+    assert local["VisibilityTimeout"] * local["MaxReceiveCount"] <= 30
+
+
+def test_sqs_event_sources_report_batch_item_failures_and_keep_chalice_queue():
+    for function in ("RetryWorker", "FollowupWorker"):
+        source = RESOURCES[function]["Properties"]["Events"][f"{function}SqsEventSource"]["Properties"]
+        assert source == {"FunctionResponseTypes": ["ReportBatchItemFailures"]}, "merge must not touch Queue"
+
+
+@pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN"])
+def test_gateway_responses_use_the_error_envelope(response_type):
+    response = RESOURCES["RestAPI"]["Properties"]["GatewayResponses"][response_type]
+    body = json.loads(response["ResponseTemplates"]["application/json"])
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "request_id", "details"}
+    assert body["error"]["request_id"] == "$context.requestId" and body["error"]["details"] == []
+    if response_type == "MISSING_AUTHENTICATION_TOKEN":
+        assert response["StatusCode"] == "404" and body["error"]["code"] == "route_not_found"
+
+
+def test_policy_is_least_privilege():
+    _assert_least_privilege(POLICY)
+    assert CONFIG["autogen_policy"] is False
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_deployed_stages_take_secrets_from_secrets_manager(stage):
+    env = {**CONFIG["environment_variables"], **CONFIG["stages"][stage]["environment_variables"]}
+    from_template = set(TEMPLATE["Globals"]["Function"]["Environment"]["Variables"])
+    assert set(env) | from_template >= DEPLOYED_ENV
+    for name in SECRETS:
+        assert env[name].startswith("{{resolve:secretsmanager:"), name
+    assert not {"DYNAMODB_ENDPOINT", "SQS_ENDPOINT"} & set(env), "AWS stages must use the real endpoints"
+
+
+def test_local_stage_points_at_local_endpoints_and_disables_tracing_and_metrics():
+    env = CONFIG["stages"]["local"]["environment_variables"]
+    assert env["STAGE"] == "local"
+    assert env["DYNAMODB_ENDPOINT"].startswith("http://127.0.0.1:")
+    assert env["SQS_ENDPOINT"].startswith("http://127.0.0.1:")
+    assert env["WECHAT_API_BASE"].startswith("http://127.0.0.1:")
+    assert env["POWERTOOLS_TRACE_DISABLED"] == "true" and env["POWERTOOLS_METRICS_DISABLED"] == "true"
+    assert not any(value.startswith("{{resolve") for value in env.values())
+
+
+# ------------------------------------------------------------------- chalice package + cfn-lint
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if not (REPO_ROOT / "app.py").exists():
+        pytest.skip("app.py does not exist yet")
+    template_path = package.chalice_package("dev", tmp_path_factory.mktemp("package"))
+    lint = package.cfn_lint(template_path)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    return dict(json.loads(template_path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.integration
+def test_packaged_template_has_partial_batch_responses_and_queue_dependencies(packaged):
+    resources = packaged["Resources"]
+    for function, queue_id, queue_name in (
+        ("RetryWorker", "RetryQueue", "member-portal-retry"),
+        ("FollowupWorker", "FollowUpQueue", "member-portal-followup"),
+    ):
+        assert resources[function]["Type"] == "AWS::Serverless::Function"
+        source = resources[function]["Properties"]["Events"][f"{function}SqsEventSource"]
+        assert source["Type"] == "SQS"
+        assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        # Chalice's queue reference is untouched (a single intrinsic) and names the template's queue.
+        assert list(source["Properties"]["Queue"]) == ["Fn::Sub"]
+        assert source["Properties"]["Queue"]["Fn::Sub"].endswith(f":{queue_name}")
+        assert resources[queue_id]["Properties"]["QueueName"] == queue_name
+        assert resources[function]["DependsOn"] == [queue_id]
+
+
+@pytest.mark.integration
+def test_packaged_template_keeps_redrive_retention_pitr_and_sse(packaged):
+    resources = packaged["Resources"]
+    assert resources["RetryQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 5
+    for queue in ("RetryQueue", "FollowUpQueue", "FollowUpDeadLetterQueue"):
+        assert resources[queue]["Properties"]["MessageRetentionPeriod"] == 1209600
+    for table in ("MemberTable", "IdempotencyTable"):
+        props = resources[table]["Properties"]
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert props["SSESpecification"]["SSEEnabled"] is True
+    assert packaged["Parameters"]["Stage"]["Default"] == "dev"
+    assert "GatewayResponses" in resources["RestAPI"]["Properties"]
+
+
+@pytest.mark.integration
+def test_packaged_roles_are_least_privilege_and_functions_get_their_environment(packaged):
+    resources = packaged["Resources"]
+    roles = [r for r in resources.values() if r["Type"] == "AWS::IAM::Role"]
+    assert roles
+    for role in roles:
+        for policy in role["Properties"]["Policies"]:
+            _assert_least_privilege(policy["PolicyDocument"])
+        assert "ManagedPolicyArns" not in role["Properties"]
+    global_env = set(packaged["Globals"]["Function"]["Environment"]["Variables"])
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
+    assert len(functions) >= 3
+    for function in functions:
+        env = set(function["Properties"]["Environment"]["Variables"]) | global_env
+        assert env >= DEPLOYED_ENV, DEPLOYED_ENV - env
+        assert function["Properties"]["Tracing"] == "Active"
