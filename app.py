@@ -18,7 +18,7 @@ from chalice import Chalice
 from chalicelib import workers
 from chalicelib.api import auth, dev, health, me, routing, staff
 from chalicelib.errors import wants_english
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import logger, metrics, tracer
 from chalicelib.services import api_keys
 
 
@@ -65,6 +65,7 @@ def request_context(event, get_response):  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     request_id = routing.request_id_of(event)
     logger.append_keys(request_id=request_id, channel=event.headers.get("x-channel"), path=event.path)
+    tracer.put_annotation(key="request_id", value=request_id)
     try:
         response = get_response(event)
         if response.status_code >= 400 and not _is_envelope(response.body):
