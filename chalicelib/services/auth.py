@@ -1,10 +1,11 @@
 """Sign-in use cases for each channel. Each returns the token body of the API outline.
 
 DynamoDB calls on the success path (measured in ``bench/``):
-- app login, returning member: identity lookup + profile read + one transaction (code + refresh token);
-- mini-program login, returning member: identity lookup + profile read + refresh token write;
-- official-account login: state claim + identity lookup + profile read + one transaction.
-A first sign-in writes the customer, its keys and the refresh token in the same transaction.
+- app login, returning member: identity lookup + one transaction (code consumed + refresh token) = 2;
+- mini-program login, returning member: identity lookup + profile read (``phone_bound``) + token = 3;
+- official-account login: state claim + identity lookup + one transaction (token + remembered answer) = 3.
+A first sign-in writes the customer, its keys and the refresh token (and the code or state) in one
+transaction, after looking up the identity and its unionid or phone.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _signed_in(resolved: identity.Resolved, pending: sessions.PendingTokens, **e
     metrics.add_metric(name="SignIn", unit="Count", value=1)
     if resolved.new_member:
         metrics.add_metric(name="MemberEnrolled", unit="Count", value=1)
-    logger.append_keys(customer_id=resolved.customer.customer_id)
+    logger.append_keys(customer_id=resolved.customer_id)
     return pending.body(new_member=resolved.new_member, **extra)
 
 
@@ -58,6 +59,7 @@ def _sign_in_with_tokens(
     phone: str | None = None,
     channel: str | None = None,
     before_commit: Any = None,
+    need_profile: bool = False,
 ) -> tuple[identity.Resolved, sessions.PendingTokens]:
     """Resolve the customer and store a refresh token, in as few writes as the path allows.
 
@@ -72,10 +74,12 @@ def _sign_in_with_tokens(
         if before_commit:
             before_commit(tx, customer_id, new_member)
 
-    resolved = identity.sign_in(ident, unionid=unionid, phone=phone, channel=channel, extra=extra)
+    resolved = identity.sign_in(
+        ident, unionid=unionid, phone=phone, channel=channel, extra=extra, need_profile=need_profile
+    )
     if not resolved.extra_written:  # a returning identity: nothing was written yet
         tx = Tx()
-        extra(tx, resolved.customer.customer_id, False)
+        extra(tx, resolved.customer_id, False)
         tx.commit()
     return resolved, holder["pending"]
 
@@ -108,8 +112,10 @@ def app_login(phone: str, code: str, client_ip: str, channel: str | None) -> dic
 def miniprogram_login(code: str, client: MiniProgramPort, channel: str | None) -> dict[str, Any]:
     session = client.code_to_session(code)
     ident = Identity("wechat_mp", settings().wechat_mp_app_id, session.openid)
-    resolved, pending = _sign_in_with_tokens(ident, unionid=session.unionid, channel=channel or "miniprogram")
-    return _signed_in(resolved, pending, phone_bound=bool(resolved.customer.phone))
+    resolved, pending = _sign_in_with_tokens(
+        ident, unionid=session.unionid, channel=channel or "miniprogram", need_profile=True
+    )
+    return _signed_in(resolved, pending, phone_bound=bool(resolved.customer and resolved.customer.phone))
 
 
 def miniprogram_bind_phone(customer_id: str, code: str, client: MiniProgramPort) -> dict[str, Any]:

@@ -57,8 +57,10 @@ class Identity:
 
 @dataclass
 class Resolved:
-    customer: CustomerItem
+    customer_id: str
     new_member: bool
+    customer: CustomerItem | None = None
+    """The profile, when the path read or wrote it (a returning identity reads it only on request)."""
     extra_written: bool = False
     """True when the caller's ``extra`` items were committed with the create/attach transaction."""
 
@@ -225,19 +227,21 @@ def sign_in(
     phone: str | None = None,
     channel: str | None = None,
     extra: TxExtra | None = None,
+    need_profile: bool = False,
 ) -> Resolved:
     """Find or create the customer of ``identity``: the identity itself, then unionid, then verified phone.
 
     ``extra`` adds items to the transaction that binds or creates; for a returning identity nothing
-    is written here and the caller writes its own items.
+    is written here and the caller writes its own items. A returning identity costs one read (its
+    key always names the live customer: merges repoint it), two with ``need_profile``.
     """
     for _ in range(MAX_ATTEMPTS):
         customer_id = lookup(identity.key)
         if customer_id is not None:
-            customer = load_customer(customer_id)
-            if customer is None:
+            profile = load_customer(customer_id) if need_profile else None
+            if need_profile and profile is None:
                 raise AppError("service_unavailable")
-            return Resolved(customer, new_member=False)
+            return Resolved(customer_id, new_member=False, customer=profile)
         owner = (lookup(union_key(unionid)) if unionid else None) or (lookup(phone_key(phone)) if phone else None)
         try:
             if owner is not None:
@@ -245,11 +249,11 @@ def sign_in(
                 if customer is None:
                     raise AppError("service_unavailable")
                 if identity.label in customer.identities:  # bound by a concurrent sign-in a moment ago
-                    return Resolved(customer, new_member=False)
+                    return Resolved(customer.customer_id, new_member=False, customer=customer)
                 attached = attach_identity(customer, identity, unionid=unionid, extra=extra)
-                return Resolved(attached, new_member=False, extra_written=extra is not None)
+                return Resolved(attached.customer_id, False, customer=attached, extra_written=extra is not None)
             customer = create_customer(identity, unionid=unionid, phone=phone, channel=channel, extra=extra)
-            return Resolved(customer, new_member=True, extra_written=extra is not None)
+            return Resolved(customer.customer_id, True, customer=customer, extra_written=extra is not None)
         except TxCancelled as exc:
             if not (exc.failed & RACE_LABELS or exc.conflict):
                 raise  # the caller's own condition failed (a wrong code, a spent state)

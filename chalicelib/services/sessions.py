@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.dynamo.models import RefreshTokenItem, TokenFamilyItem
+from chalicelib.adapters.dynamo.models import PROFILE_SK, CustomerItem, RefreshTokenItem, TokenFamilyItem
 from chalicelib.adapters.dynamo.tx import Tx, TxCancelled
 from chalicelib.config import settings
 from chalicelib.domain import clock
@@ -115,42 +116,52 @@ def revoke_family(family_id: str, reason: str) -> None:
     logger.warning("refresh token family revoked", extra={"family_id": family_id, "reason": reason})
 
 
-def rotate(raw: str, resolve_customer: Any = None) -> dict[str, Any]:
-    """Spend ``raw`` and return the next pair of its family.
+def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """Spend ``raw`` and return the next pair of its family (two calls: read, then one transaction).
 
-    ``resolve_customer(customer_id) -> customer_id`` lets a merged customer's session continue as
-    the surviving customer.
+    For a member, the transaction also checks that the customer was not merged away meanwhile; if it
+    was, ``resolve_customer(customer_id) -> survivor_id`` names the survivor and the session goes on
+    as the survivor.
     """
     item = _load(raw)
     if item.spent_at is not None:
         revoke_family(item.family_id, "reuse")
         raise AppError("invalid_refresh_token")
     customer_id = item.customer_id
-    if customer_id and resolve_customer is not None:
-        customer_id = resolve_customer(customer_id)
-    principal = Principal(
-        subject=customer_id or item.subject, role=item.role, customer_id=customer_id, staff_id=item.staff_id
-    )
-    pending = prepare(principal, family_id=item.family_id)
-    tx = Tx()
-    tx.check(
-        "family", TokenFamilyItem, family_key(item.family_id), FAMILY_SK, TokenFamilyItem.revoked_at.does_not_exist()
-    )
-    tx.update(
-        "spent",
-        RefreshTokenItem(pk=item.pk, sk=RT_SK),
-        [RefreshTokenItem.spent_at.set(clock.epoch())],
-        RefreshTokenItem.spent_at.does_not_exist() & RefreshTokenItem.pk.exists(),
-    )
-    add_to(tx, pending)
-    try:
-        tx.commit()
-    except TxCancelled as exc:
-        if "spent" in exc.failed:
-            # Two refreshes raced with one token: one of them is a replay.
-            revoke_family(item.family_id, "reuse")
-        raise AppError("invalid_refresh_token") from None
-    return pending.body()
+    for _ in range(2):
+        principal = Principal(
+            subject=customer_id or item.subject, role=item.role, customer_id=customer_id, staff_id=item.staff_id
+        )
+        pending = prepare(principal, family_id=item.family_id)
+        tx = Tx()
+        tx.check(
+            "family", TokenFamilyItem, family_key(item.family_id), FAMILY_SK,
+            TokenFamilyItem.revoked_at.does_not_exist(),
+        )
+        if customer_id:
+            tx.check(
+                "customer", CustomerItem, f"CUST#{customer_id}", PROFILE_SK,
+                CustomerItem.pk.exists() & CustomerItem.merged_into.does_not_exist(),
+            )
+        tx.update(
+            "spent",
+            RefreshTokenItem(pk=item.pk, sk=RT_SK),
+            [RefreshTokenItem.spent_at.set(clock.epoch())],
+            RefreshTokenItem.spent_at.does_not_exist() & RefreshTokenItem.pk.exists(),
+        )
+        add_to(tx, pending)
+        try:
+            tx.commit()
+            return pending.body()
+        except TxCancelled as exc:
+            if "spent" in exc.failed:
+                # Two refreshes raced with one token: one of them is a replay.
+                revoke_family(item.family_id, "reuse")
+            elif exc.failed == {"customer"} and customer_id and resolve_customer is not None:
+                customer_id = resolve_customer(customer_id)
+                continue
+            raise AppError("invalid_refresh_token") from None
+    raise AppError("invalid_refresh_token")
 
 
 def logout(raw: str) -> None:

@@ -205,3 +205,15 @@ def test_staff_sign_in_and_roles(api):
     assert status == 200 and tokens["role"] == "agent" and tokens["staff_id"].startswith("s_")
     status, body, _ = api.call("GET", "/v1/me", token=tokens["access_token"])
     assert (status, body["error"]["code"]) == (403, "forbidden")
+
+
+def test_a_session_of_an_absorbed_customer_continues_as_the_survivor(api):
+    app_user = api.app_login("13900000007")
+    mp = api.mp_login("mock:o-mp-7")
+    status, _, _ = api.call(
+        "POST", "/v1/auth/miniprogram/phone", {"code": "mockphone:13900000007"}, token=mp["access_token"]
+    )
+    assert status == 200
+    status, fresh, _ = api.call("POST", "/v1/auth/refresh", {"refresh_token": mp["refresh_token"]})
+    assert status == 200, fresh
+    assert fresh["customer_id"] == app_user["customer_id"]
