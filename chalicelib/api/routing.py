@@ -11,7 +11,6 @@ the path parameters, and returns a dict (sent with the route's status) or a ``Re
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.config import settings
 from chalicelib.domain import access_token as tokens
-from chalicelib.errors import AppError, error_body, wants_english
+from chalicelib.errors import CATALOGUE, AppError, error_body, wants_english
 from chalicelib.observability import logger
 
 Auth = Literal["public", "member", "staff", "agent", "admin", "api_key"]
@@ -98,8 +97,6 @@ def request_id_of(request: Any) -> str:
 def envelope_response(
     code: str, request_id: str, english: bool, details: list | None = None, headers: dict | None = None
 ) -> Response:
-    from chalicelib.errors import CATALOGUE
-
     return Response(
         body=json.dumps(error_body(code, request_id, english, details), ensure_ascii=False),
         status_code=CATALOGUE[code].status,
@@ -224,7 +221,6 @@ class Api:
 
 
 def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params: dict[str, str]) -> Response:
-    started = time.perf_counter()
     request_id = request_id_of(request)
     headers = {k.lower(): v for k, v in (request.headers or {}).items()}
     english = wants_english(headers.get("accept-language"))
@@ -260,5 +256,3 @@ def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params
     except Exception:
         logger.exception("unhandled error", extra={"path": spec.path, "method": spec.method})
         return envelope_response("internal_error", request_id, english)
-    finally:
-        logger.debug("handled", extra={"path": spec.path, "ms": round((time.perf_counter() - started) * 1000, 2)})
