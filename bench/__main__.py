@@ -1,0 +1,151 @@
+"""``python -m bench`` (``make bench``): run the sections, print the figures, write ``bench/results/latest.json``.
+
+    python -m bench                          # everything (about two minutes)
+    python -m bench --only calls             # one or more of: coldstart, calls, http
+    python -m bench --runs 30 --seconds 10   # more cold-start runs, longer HTTP runs
+    BENCH_BASE_URL=http://127.0.0.1:8000 python -m bench --only http   # against a running `make run`
+
+Targets are reported (ok / OVER), never enforced: the exit status is 1 only when the harness itself failed
+(a section raised, or a scenario did not get the HTTP status it expects).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.report import heading
+from bench.stack import REPO_ROOT
+
+SECTIONS = ("coldstart", "calls", "http")
+DEFAULT_OUTPUT = REPO_ROOT / "bench" / "results" / "latest.json"
+
+
+def _commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(",") if x.strip())
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections: {', '.join(SECTIONS)}")
+    parser.add_argument("--runs", type=int, default=15, help="cold start: fresh interpreters per variant")
+    parser.add_argument("--modes", default="local,lambda", help="cold start environments: local, lambda")
+    parser.add_argument("--repeat", type=int, default=3, help="DynamoDB calls: counted runs per scenario")
+    parser.add_argument("--seconds", type=float, default=5.0, help="HTTP: at most this long per endpoint and level")
+    parser.add_argument("--max-requests", type=int, default=5000, help="HTTP: at most this many per endpoint/level")
+    parser.add_argument("--concurrency", type=_ints, default=(1, 8), help="HTTP: client counts, e.g. 1,8,16")
+    parser.add_argument("--new-connections", action="store_true", help="HTTP: a new connection per request")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON figures")
+    args = parser.parse_args(argv)
+    args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(args.sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    return args
+
+
+def _summary(results: dict[str, Any]) -> list[str]:
+    lines = []
+    for r in results.get("coldstart") or []:
+        lines.append(
+            f"cold start [{r['mode']}]: ratio {r['ratio']:.3f} (target <= {r['target_ratio']}) "
+            f"{'ok' if r['ratio_ok'] else 'OVER'}; AWS clients at import {len(r['aws_clients_created'])} (target 0) "
+            f"{'ok' if not r['aws_clients_created'] else 'OVER'}"
+        )
+    over = [c for c in results.get("calls") or [] if c["verdict"] in ("OVER", "ERROR")]
+    if results.get("calls") is not None:
+        lines.append(f"DynamoDB calls: {len(results['calls']) - len(over)} of {len(results['calls'])} scenarios ok")
+        lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in over]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.chdir(REPO_ROOT)
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _commit(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "sections": args.sections,
+    }
+    failed = False
+    started = time.perf_counter()
+
+    if "coldstart" in args.sections:
+        from bench import coldstart
+
+        print(heading("Cold start: import app vs its dependencies alone"), flush=True)
+        try:
+            results["coldstart"] = coldstart.measure(runs=args.runs, modes=tuple(args.modes.split(",")))
+            print(coldstart.render(results["coldstart"]), flush=True)
+        except Exception:
+            failed = True
+            results["coldstart_error"] = traceback.format_exc()
+            print(results["coldstart_error"], file=sys.stderr)
+
+    if "calls" in args.sections:
+        from bench import calls
+        from bench.stack import local_backend
+
+        print(heading("DynamoDB calls and consumed capacity per endpoint (DynamoDB Local, in-process)"), flush=True)
+        try:
+            with local_backend() as backend:
+                outcomes = calls.measure(backend, repeat=args.repeat)
+            results["calls"] = [o.as_dict() for o in outcomes]
+            failed |= any(o.errors for o in outcomes)
+            print(calls.render(outcomes), flush=True)
+        except Exception:
+            failed = True
+            results["calls_error"] = traceback.format_exc()
+            print(results["calls_error"], file=sys.stderr)
+
+    if "http" in args.sections:
+        from bench import http_load
+
+        print(heading("Latency and throughput over HTTP (local stack, loopback)"), flush=True)
+        try:
+            results["http"] = http_load.measure(
+                concurrency=args.concurrency,
+                seconds=args.seconds,
+                max_requests=args.max_requests,
+                keep_alive=not args.new_connections,
+            )
+            print(http_load.render(results["http"]), flush=True)
+        except Exception:
+            failed = True
+            results["http_error"] = traceback.format_exc()
+            print(results["http_error"], file=sys.stderr)
+
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    print(heading("Summary"))
+    for line in _summary(results):
+        print(line)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    print(f"figures written to {args.output} ({results['seconds']} s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
