@@ -8,10 +8,13 @@ for the stage without a parameter override at deploy time. Nothing here talks to
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,29 @@ def chalice_package(stage: str, out: Path) -> Path:
     env = dict(os.environ)
     env.setdefault("AWS_DEFAULT_REGION", "ap-east-1")  # chalice wants a region even to package
     out.mkdir(parents=True, exist_ok=True)
+    with _package_lock():
+        _run_chalice(stage, out, env)
+    template_path = out / "sam.json"
+    template: dict[str, Any] = json.loads(template_path.read_text(encoding="utf-8"))
+    template.setdefault("Parameters", {}).setdefault("Stage", {})["Default"] = stage
+    template_path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return template_path
+
+
+@contextmanager
+def _package_lock() -> Iterator[None]:
+    """One ``chalice package`` at a time: runs share the deployment cache in ``.chalice/deployments``."""
+    lock_path = REPO_ROOT / "build" / ".package.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _run_chalice(stage: str, out: Path, env: dict[str, str]) -> None:
     cmd = [
         _bin("chalice"),
         "--project-dir",
@@ -41,11 +67,6 @@ def chalice_package(stage: str, out: Path) -> Path:
         str(out),
     ]
     subprocess.run(cmd, check=True, env=env, cwd=REPO_ROOT)
-    template_path = out / "sam.json"
-    template: dict[str, Any] = json.loads(template_path.read_text(encoding="utf-8"))
-    template.setdefault("Parameters", {}).setdefault("Stage", {})["Default"] = stage
-    template_path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return template_path
 
 
 def cfn_lint(template_path: Path) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -80,8 +81,33 @@ def stop(proc: subprocess.Popen[Any] | None, timeout: float = 5.0) -> None:
             continue
 
 
+def _ephemeral_floor() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port that was free a moment ago (the kernel's choice for port 0)."""
+    """A port that is free now, chosen below the kernel's ephemeral range.
+
+    A port from ``bind(0)`` comes from the ephemeral range, so between closing it and the server binding it
+    the kernel may hand it to an outgoing connection (any boto3 call); ports below the range are never
+    given out that way. Random, so parallel test workers rarely pick the same one; callers retry if they do.
+    """
+    floor = _ephemeral_floor()
+    rng = random.SystemRandom()
+    if floor > 12000:
+        for _ in range(50):
+            port = rng.randrange(10000, floor)
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                try:
+                    sock.bind((host, port))
+                except OSError:
+                    continue
+            if not port_is_open(host, port, timeout=0.2):
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])

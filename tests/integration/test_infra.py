@@ -112,6 +112,15 @@ def test_local_queue_settings_reach_follow_up_within_a_minute():
     assert local["VisibilityTimeout"] * local["MaxReceiveCount"] <= 30
 
 
+def test_follow_up_queue_gives_its_worker_attempts_of_its_own():
+    # SQS keeps a message's receive count when the redrive moves it: the follow-up queue must allow more
+    # receives than the retry queue did, or the message passes straight on to the last dead-letter queue.
+    retry, followup = RESOURCES["RetryQueue"], RESOURCES["FollowUpQueue"]
+    aws_retry = retry["Properties"]["RedrivePolicy"]["maxReceiveCount"]
+    assert followup["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= aws_retry + 3
+    assert followup["Metadata"]["Local"]["MaxReceiveCount"] >= retry["Metadata"]["Local"]["MaxReceiveCount"] + 3
+
+
 def test_sqs_event_sources_report_batch_item_failures_and_keep_chalice_queue():
     for function in ("RetryWorker", "FollowupWorker"):
         source = RESOURCES[function]["Properties"]["Events"][f"{function}SqsEventSource"]["Properties"]
@@ -168,6 +177,7 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.integration
+@pytest.mark.xdist_group("chalice-package")
 def test_packaged_template_has_partial_batch_responses_and_queue_dependencies(packaged):
     resources = packaged["Resources"]
     for function, queue_id, queue_name in (
@@ -186,6 +196,7 @@ def test_packaged_template_has_partial_batch_responses_and_queue_dependencies(pa
 
 
 @pytest.mark.integration
+@pytest.mark.xdist_group("chalice-package")
 def test_packaged_template_keeps_redrive_retention_pitr_and_sse(packaged):
     resources = packaged["Resources"]
     assert resources["RetryQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 5
@@ -200,6 +211,7 @@ def test_packaged_template_keeps_redrive_retention_pitr_and_sse(packaged):
 
 
 @pytest.mark.integration
+@pytest.mark.xdist_group("chalice-package")
 def test_packaged_roles_are_least_privilege_and_functions_get_their_environment(packaged):
     resources = packaged["Resources"]
     roles = [r for r in resources.values() if r["Type"] == "AWS::IAM::Role"]

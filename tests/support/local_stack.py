@@ -42,6 +42,7 @@ class LocalStackUrl(str):
 class RunningStack:
     url: LocalStackUrl
     process: subprocess.Popen[bytes] | None
+    workdir: Path | None = None
 
     def stop(self) -> None:
         procs.stop(self.process, timeout=15)
@@ -54,8 +55,28 @@ def log_tail(path: str | Path, lines: int = 60) -> str:
         return "(no log)"
 
 
-def start_local_stack(workdir: Path, *, timeout: float = 90.0, extra_args: list[str] | None = None) -> RunningStack:
-    """Start the runner on free ports and wait until ``GET /v1/health`` answers 200."""
+def start_local_stack(
+    workdir: Path, *, timeout: float = 90.0, extra_args: list[str] | None = None, attempts: int = 3
+) -> RunningStack:
+    """Start the runner on free ports and wait until ``GET /v1/health`` answers 200.
+
+    A port taken between choosing and binding it (another test worker) makes the runner exit early: retried
+    on fresh ports.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return _start_once(workdir / f"attempt-{attempt}", timeout=timeout, extra_args=extra_args)
+        except StackExited:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+class StackExited(RuntimeError):
+    pass
+
+
+def _start_once(workdir: Path, *, timeout: float, extra_args: list[str] | None) -> RunningStack:
     host = "127.0.0.1"
     ports = {name: procs.free_port(host) for name in ("port", "dynamodb-port", "sqs-port", "wechat-port")}
     workdir.mkdir(parents=True, exist_ok=True)
@@ -80,11 +101,11 @@ def start_local_stack(workdir: Path, *, timeout: float = 90.0, extra_args: list[
         sqs_endpoint=f"http://{host}:{ports['sqs-port']}",
         log_path=str(log_path),
     )
-    stack = RunningStack(url, process)
+    stack = RunningStack(url, process, workdir)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"local stack exited with {process.returncode}:\n{log_tail(log_path)}")
+            raise StackExited(f"local stack exited with {process.returncode}:\n{log_tail(log_path)}")
         if procs.http_answers(base + "/v1/health", timeout=2) == 200 and ready_file.exists():
             return stack
         time.sleep(0.25)
@@ -107,5 +128,7 @@ def external_stack() -> RunningStack | None:
     return RunningStack(url, None)
 
 
-def ready_info(workdir: Path) -> dict[str, Any]:
-    return dict(json.loads((workdir / "ready.json").read_text(encoding="utf-8")))
+def ready_info(stack: RunningStack) -> dict[str, Any]:
+    """What the runner wrote to its ``--ready-file``: endpoints, table and queue names, its pid."""
+    assert stack.workdir is not None, "an external stack has no ready file"
+    return dict(json.loads((stack.workdir / "ready.json").read_text(encoding="utf-8")))
