@@ -1,7 +1,7 @@
 """``python -m bench`` (``make bench``): run the sections, print the figures, write ``bench/results/latest.json``.
 
     python -m bench                          # everything (about two minutes)
-    python -m bench --only calls             # one or more of: coldstart, calls, http
+    python -m bench --only calls -v          # one or more of: coldstart, calls, http; -v: where calls come from
     python -m bench --runs 30 --seconds 10   # more cold-start runs, longer HTTP runs
     BENCH_BASE_URL=http://127.0.0.1:8000 python -m bench --only http   # against a running `make run`
 
@@ -54,6 +54,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-requests", type=int, default=5000, help="HTTP: at most this many per endpoint/level")
     parser.add_argument("--concurrency", type=_ints, default=(1, 8), help="HTTP: client counts, e.g. 1,8,16")
     parser.add_argument("--new-connections", action="store_true", help="HTTP: a new connection per request")
+    parser.add_argument("-v", "--verbose", action="store_true", help="calls: print where each call comes from")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON figures")
     args = parser.parse_args(argv)
     args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                 outcomes = calls.measure(backend, repeat=args.repeat)
             results["calls"] = [o.as_dict() for o in outcomes]
             failed |= any(o.errors for o in outcomes)
-            print(calls.render(outcomes), flush=True)
+            print(calls.render(outcomes, verbose=args.verbose), flush=True)
         except Exception:
             failed = True
             results["calls_error"] = traceback.format_exc()

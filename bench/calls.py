@@ -120,7 +120,7 @@ def measure(backend: Backend, scenarios: list[Scenario] | None = None, repeat: i
     return outcomes
 
 
-def render(outcomes: list[Outcome]) -> str:
+def render(outcomes: list[Outcome], verbose: bool = False) -> str:
     rows = []
     for o in outcomes:
         typical = o.typical
@@ -153,4 +153,13 @@ def render(outcomes: list[Outcome]) -> str:
         out += "\nnotes:\n" + "\n".join(notes)
     if errors:
         out += "\nerrors:\n" + "\n".join(errors)
+    if verbose:
+        out += "\nwhere each call comes from (typical run):"
+        for o in outcomes:
+            typical = o.typical
+            if typical is None or not typical.calls:
+                continue
+            out += f"\n  {o.scenario.name}"
+            for c in typical.calls:
+                out += f"\n    {c.operation:<19} {c.origin}"
     return out

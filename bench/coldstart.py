@@ -219,13 +219,16 @@ def measure_mode(mode: str, runs: int) -> dict[str, Any]:
     app_ms = [s * 1000 for s in app_s]
     deps_ms = [s * 1000 for s in deps_s]
     ratio = statistics.median(app_ms) / statistics.median(deps_ms)
+    ratio_min = min(app_ms) / min(deps_ms)  # least disturbed by other load on the machine
     clients = clients_at_import(env)
     return {
         "mode": mode,
         "runs": runs,
-        "import_app_ms": {"median": statistics.median(app_ms), "p90": percentile(app_ms, 90), "all": app_ms},
-        "import_deps_ms": {"median": statistics.median(deps_ms), "p90": percentile(deps_ms, 90), "all": deps_ms},
+        "import_app_ms": _stats(app_ms),
+        "import_deps_ms": _stats(deps_ms),
         "ratio": ratio,
+        "ratio_of_minimums": ratio_min,
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
         "target_ratio": TARGET_RATIO,
         "ratio_ok": ratio <= TARGET_RATIO,
         "dependency_modules": len(deps),
@@ -235,6 +238,10 @@ def measure_mode(mode: str, runs: int) -> dict[str, Any]:
         "socket_connects": clients["connects"],
         "own_modules": own_module_costs(env),
     }
+
+
+def _stats(values: list[float]) -> dict[str, Any]:
+    return {"median": statistics.median(values), "p90": percentile(values, 90), "min": min(values), "all": values}
 
 
 def measure(runs: int = 15, modes: tuple[str, ...] = ("local", "lambda")) -> list[dict[str, Any]]:
@@ -248,9 +255,10 @@ def render(results: list[dict[str, Any]]) -> str:
         rows.append(
             [
                 r["mode"],
-                f"{a['median']:.0f} / {a['p90']:.0f}",
-                f"{d['median']:.0f} / {d['p90']:.0f}",
+                f"{a['median']:.0f} / {a['p90']:.0f} / {a['min']:.0f}",
+                f"{d['median']:.0f} / {d['p90']:.0f} / {d['min']:.0f}",
                 f"{r['ratio']:.3f}",
+                f"{r['ratio_of_minimums']:.3f}",
                 f"<= {r['target_ratio']}",
                 "ok" if r["ratio_ok"] else "OVER",
                 len(r["aws_clients_created"]),
@@ -259,16 +267,30 @@ def render(results: list[dict[str, Any]]) -> str:
             ]
         )
     out = table(
-        ("env", "import app ms (median/p90)", "deps only ms", "ratio", "target", "", "AWS clients", "", "connects"),
+        (
+            "env",
+            "import app ms (median/p90/min)",
+            "deps only ms",
+            "ratio",
+            "(of mins)",
+            "target",
+            "",
+            "AWS clients",
+            "",
+            "connects",
+        ),
         rows,
-        align="lrrrll" + "rlr",
+        align="lrrrrll" + "rlr",
     )
     for r in results:
         failed = r["dependency_modules_failed"]
+        load = r.get("load_average")
+        where = f" (load average {load[0]:.1f} on {os.cpu_count()} CPUs)" if load else ""
+        alone = f"{len(failed)} not importable alone" + (f": {', '.join(failed)}" if failed else "")
+        packages = r["third_party_packages"]
         out += (
-            f"\n[{r['mode']}] {r['runs']} runs each; deps = {r['dependency_modules']} modules"
-            f" ({len(failed)} not importable alone{': ' + ', '.join(failed) if failed else ''})"
-            f" from {len(r['third_party_packages'])} third-party packages: {', '.join(r['third_party_packages'])}"
+            f"\n[{r['mode']}] {r['runs']} runs each{where}; deps = {r['dependency_modules']} modules ({alone})"
+            f" from {len(packages)} third-party packages: {', '.join(packages)}"
         )
         if r["aws_clients_created"] or r["socket_connects"]:
             out += f"\n  clients: {r['aws_clients_created']} connects: {r['socket_connects']}"

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ class Call:
     estimated: bool = False
     error_code: str | None = None
     items: int = 1
+    origin: str = ""
 
 
 @dataclass
@@ -91,6 +94,7 @@ class Tally:
             "capacity_estimated": self.estimated,
             "transaction_items": [c.items for c in self.calls if c.operation.startswith("Transact")],
             "errors": [c.error_code for c in self.calls if c.error_code],
+            "origins": [f"{c.operation} {c.origin}" for c in self.calls],
         }
 
 
@@ -114,6 +118,24 @@ def transaction_estimate(params: dict[str, Any]) -> tuple[float, float, int]:
             else:  # Update, Delete: the item's size is not in the request
                 write += 2
     return read, write, len(actions)
+
+
+_PACKAGE = f"{os.sep}chalicelib{os.sep}"
+_DATA_LAYER = f"{os.sep}chalicelib{os.sep}adapters{os.sep}dynamo{os.sep}"
+
+
+def call_origin(depth: int = 3) -> str:
+    """Where in our code a call comes from: the innermost ``chalicelib`` frames above the data layer,
+    e.g. ``services/identity.py:84 lookup < services/identity.py:239 sign_in``."""
+    frames = []
+    frame = sys._getframe(1)
+    while frame is not None and len(frames) < depth:
+        path = frame.f_code.co_filename
+        if _PACKAGE in path and _DATA_LAYER not in path:
+            short = path.rsplit(_PACKAGE, 1)[1].replace(os.sep, "/")
+            frames.append(f"{short}:{frame.f_lineno} {frame.f_code.co_name}")
+        frame = frame.f_back
+    return " < ".join(frames)
 
 
 def _units(operation: str, consumed: Any) -> tuple[float, float, bool]:
@@ -161,7 +183,7 @@ class DynamoCounter:
             context["bench_estimate"] = transaction_estimate(params)
 
     def _before_call(self, model: Any, context: dict[str, Any] | None = None, **_: Any) -> None:
-        call = Call(model.name)
+        call = Call(model.name, origin=call_origin())
         estimate = (context or {}).get("bench_estimate")
         if estimate is not None:
             call.items = estimate[2]

@@ -212,6 +212,13 @@ def _oa_returning_setup(s: Session) -> dict[str, str]:
     return {"state": s.oa_state(), "code": _mp_code(openid, unionid)}
 
 
+def _oa_known_union_setup(s: Session) -> dict[str, str]:
+    """The unionid already belongs to a mini-program member: the official-account identity joins it."""
+    unionid = s.new_id("u_bench_")
+    s.mp_login(s.new_id("o_bench_"), unionid)
+    return {"state": s.oa_state(), "code": _mp_code(s.new_id("oa_bench_"), unionid)}
+
+
 def _oa_repeat_setup(s: Session) -> dict[str, str]:
     """WeChat calls the callback twice with the same code: the second call gives the same answer."""
     state, code = s.oa_state(), _mp_code(s.new_id("oa_bench_"), s.new_id("u_bench_"))
@@ -284,6 +291,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("POST /v1/auth/miniprogram/phone (merge)", None, _phone_bind, setup=_phone_merge_setup),
     Scenario("GET /v1/auth/wechat-oa/authorize-url", 1, _oa_authorize),
     Scenario("POST /v1/auth/wechat-oa/login (first)", LOGIN, _oa_login, setup=_oa_first_setup),
+    Scenario("POST /v1/auth/wechat-oa/login (first, unionid known)", LOGIN, _oa_login, setup=_oa_known_union_setup),
     Scenario("POST /v1/auth/wechat-oa/login (returning)", LOGIN, _oa_login, setup=_oa_returning_setup),
     Scenario("POST /v1/auth/wechat-oa/login (repeated callback)", LOGIN, _oa_login, setup=_oa_repeat_setup),
     Scenario("POST /v1/auth/refresh", None, _refresh, setup=Session.member),

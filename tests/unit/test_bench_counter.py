@@ -41,6 +41,8 @@ def test_counts_each_operation_made_through_models_and_transactions(counter: Dyn
     assert [c.operation for c in tally.calls] == ["GetItem", "PutItem", "GetItem", "TransactWriteItems", "Query"]
     assert tally.by_operation == {"GetItem": 2, "PutItem": 1, "TransactWriteItems": 1, "Query": 1}
     assert tally.operations_text() == "GetItem x2 + PutItem + TransactWriteItems[2] + Query"
+    assert tally.calls[0].origin.startswith("services/identity.py:")  # where in our code, above the data layer
+    assert " lookup" in tally.calls[0].origin
 
 
 def test_asks_for_consumed_capacity_and_reads_it(counter: DynamoCounter, moto_table: str) -> None:
