@@ -13,13 +13,13 @@ import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from chalice import Chalice
+from chalice import Chalice, Cron
 
 from chalicelib import workers
-from chalicelib.api import auth, dev, health, me, routing, staff
+from chalicelib.api import admin_points, agent_claims, auth, dev, health, integrations, me, points, routing, staff
 from chalicelib.errors import wants_english
 from chalicelib.observability import logger, metrics, tracer
-from chalicelib.services import api_keys
+from chalicelib.services import api_keys, points_jobs
 
 
 class MemberPortalApp(Chalice):
@@ -40,7 +40,7 @@ class MemberPortalApp(Chalice):
 
 app = MemberPortalApp(app_name="member-portal")
 app.experimental_feature_flags.update(["BLUEPRINTS"])
-for module in (health, auth, staff, me, dev):
+for module in (health, auth, staff, me, dev, points, integrations, agent_claims, admin_points):
     app.register_blueprint(module.api.blueprint)
 
 routing.api_key_verifier = api_keys.verify
@@ -105,3 +105,7 @@ def followup_worker(event):  # type: ignore[no-untyped-def]
     )
 
 
+@app.schedule(Cron(10, 16, "*", "*", "?", "*"))
+def expire_points_job(event):  # type: ignore[no-untyped-def]
+    """Daily at 00:10 Asia/Shanghai (16:10 UTC): expire due points, apply due tier evaluations."""
+    return points_jobs.run_daily()

@@ -19,31 +19,14 @@ from chalicelib.adapters.dynamo.models import PROFILE_SK, CustomerItem
 from chalicelib.domain import clock, tiers
 from chalicelib.errors import AppError
 from chalicelib.redaction import mask_phone
-from chalicelib.services import identity
+from chalicelib.services import identity, points, points_config, points_store
 
 EXTENDED_FIELDS = ("birthday", "gender", "preferences")
 
 
-def _profile_query(customer_id: str) -> list[Any]:
-    return list(
-        CustomerItem.query(identity.customer_key(customer_id), CustomerItem.sk.startswith("M#"), consistent_read=False)
-    )
-
-
-def _load_view_items(customer_id: str) -> tuple[CustomerItem, list[Any]]:
-    for _ in range(4):  # follow merge aliases
-        items = _profile_query(customer_id)
-        profile = next((i for i in items if i.sk == PROFILE_SK), None)
-        if profile is None:
-            raise AppError("not_found")
-        if not profile.merged_into:
-            return profile, [i for i in items if i.sk != PROFILE_SK]
-        customer_id = profile.merged_into
-    raise AppError("not_found")
-
-
 def tier_catalogue() -> tuple[tiers.TierDefinition, ...]:
-    return tiers.DEFAULT_TIERS
+    """Admin-configured tiers (cached in-process about a minute; ``tiers.DEFAULT_TIERS`` until configured)."""
+    return points_config.catalogue()
 
 
 def profile_view(customer: CustomerItem) -> dict[str, Any]:
@@ -61,16 +44,18 @@ def profile_view(customer: CustomerItem) -> dict[str, Any]:
 
 
 def me(customer_id: str) -> dict[str, Any]:
-    customer, _others = _load_view_items(customer_id)
-    catalogue = tier_catalogue()
-    tier = tiers.tier_by_code(catalogue, customer.tier_code)
-    metric_values = {"spend_12m_fen": 0, "orders_12m": 0, "points_12m": 0}
-    view = profile_view(customer)
+    """One Query: the profile, the points state and the buckets share the ``M#`` prefix (merges add a hop)."""
+    items = points_store.load_member(customer_id)
+    assert items.profile is not None
+    on = points_store.today()
+    tier = points.tier_view(items, on)
+    summary = points.points_summary(items, on)
+    view = profile_view(items.profile)
     view.update(
         {
-            "tier": {"code": tier.code, "name": tier.name, "badge": tier.badge},
-            "tier_progress": tiers.tier_progress(catalogue, tier.code, metric_values).as_dict(),
-            "points": {"balance": int(customer.points_balance), "expiring": {"points": 0, "on": None}},
+            "tier": tier["tier"],
+            "tier_progress": tier["tier_progress"],
+            "points": {"balance": summary["balance"], "expiring": summary["expiring"]},
         }
     )
     return view

@@ -1,0 +1,162 @@
+"""The member's points: balance and buckets, the ledger, daily check-in and back-fill claims."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from chalicelib.api.models import Body, Out, Query
+from chalicelib.api.routing import Api, RequestContext
+from chalicelib.services import points, points_claims
+
+api = Api(__name__, "points")
+
+MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
+
+
+class Page(Query):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+
+
+class BucketOut(Out):
+    points: int
+    expires_on: str
+
+
+class ExpiringOut(Out):
+    points: int
+    on: str | None
+
+
+class PointsOut(Out):
+    balance: int
+    debt: int
+    buckets: list[BucketOut]
+    expiring: ExpiringOut
+
+
+class LedgerEntryOut(Out):
+    entry_id: str
+    delta: int
+    balance_after: int
+    kind: str
+    reference: str | None
+    created_at: str
+    expires_on: str | None = None
+
+
+class LedgerPage(Out):
+    items: list[LedgerEntryOut]
+    next_cursor: str | None
+
+
+class CheckInOut(Out):
+    points_awarded: int
+    streak_days: int
+    checked_in_on: str
+    balance_after: int
+
+
+class ClaimBody(Body):
+    order_no: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    store_id: str | None = Field(default=None, min_length=1, max_length=64)
+    amount_fen: int = Field(gt=0, le=100_000_000)
+    purchased_on: date
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ClaimOut(Out):
+    claim_id: str
+    status: str
+    order_no: str
+    amount_fen: int
+    purchased_on: str
+    store_id: str | None = None
+    note: str | None = None
+    created_at: str
+    decided_at: str | None = None
+    reason: str | None = None
+    points_awarded: int | None = None
+
+
+class ClaimPage(Out):
+    items: list[ClaimOut]
+    next_cursor: str | None
+
+
+POINTS_EXAMPLE = {
+    "balance": 1280,
+    "debt": 0,
+    "buckets": [{"points": 300, "expires_on": "2026-12-31"}, {"points": 980, "expires_on": "2027-11-30"}],
+    "expiring": {"points": 300, "on": "2026-12-31"},
+}
+ENTRY_EXAMPLE = {
+    "entry_id": "E0000000042",
+    "delta": 199,
+    "balance_after": 1280,
+    "kind": "purchase",
+    "reference": "SO20261123001",
+    "created_at": "2026-11-23T03:15:00.000+00:00",
+    "expires_on": "2027-11-30",
+}
+CLAIM_EXAMPLE = {
+    "claim_id": "clm_3f9a1c2b7d6e5f40",
+    "status": "pending",
+    "order_no": "SO20261120017",
+    "amount_fen": 25900,
+    "purchased_on": "2026-11-20",
+    "store_id": "sh-xujiahui",
+    "note": "收银台当时系统故障",
+    "created_at": "2026-11-23T03:20:00.000+00:00",
+    "decided_at": None,
+    "reason": None,
+    "points_awarded": None,
+}
+
+
+@api.route("/v1/me/points", "GET", auth="member", response=PointsOut, errors=MEMBER_ERRORS,
+           summary="My points: balance, buckets by expiry day (soonest first) and what expires within 30 days",
+           examples={"response": POINTS_EXAMPLE})
+def get_points(ctx: RequestContext) -> dict:
+    return points.balance_view(ctx.customer_id)
+
+
+@api.route("/v1/me/points/ledger", "GET", auth="member", query=Page, response=LedgerPage,
+           errors=(*MEMBER_ERRORS, "validation_error"),
+           summary="My points ledger, newest first (every change of points, with the balance after it)",
+           examples={"response": {"items": [ENTRY_EXAMPLE], "next_cursor": "eyJzayI6Ikwj...In0"}})
+def get_ledger(ctx: RequestContext) -> dict:
+    return points.ledger(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
+
+
+@api.route("/v1/me/check-ins", "POST", auth="member", status=201, response=CheckInOut,
+           errors=(*MEMBER_ERRORS, "already_checked_in", "service_unavailable"),
+           summary="Daily check-in (once per day in Asia/Shanghai), with a streak bonus",
+           examples={"response": {"points_awarded": 15, "streak_days": 3, "checked_in_on": "2026-11-23",
+                                  "balance_after": 1295}})
+def check_in(ctx: RequestContext) -> dict:
+    return points.check_in(ctx.customer_id, ctx.channel)
+
+
+@api.route("/v1/me/points/claims", "POST", auth="member", status=201, body=ClaimBody, response=ClaimOut,
+           errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "order_already_credited",
+                   "claim_already_filed", "too_many_open_claims"),
+           summary="Claim the points of a purchase that was not credited (an agent reviews it)",
+           examples={"request": {"order_no": "SO20261120017", "store_id": "sh-xujiahui", "amount_fen": 25900,
+                                 "purchased_on": "2026-11-20", "note": "收银台当时系统故障"},
+                     "response": CLAIM_EXAMPLE})
+def file_claim(ctx: RequestContext) -> dict:
+    body = ctx.body
+    return points_claims.file_claim(
+        ctx.customer_id, order_no=body.order_no, amount_fen=body.amount_fen, purchased_on=body.purchased_on,
+        store_id=body.store_id, note=body.note, channel=ctx.channel,
+    )
+
+
+@api.route("/v1/me/points/claims", "GET", auth="member", query=Page, response=ClaimPage,
+           errors=(*MEMBER_ERRORS, "validation_error"), summary="My back-fill claims, newest first",
+           examples={"response": {"items": [CLAIM_EXAMPLE], "next_cursor": None}})
+def list_claims(ctx: RequestContext) -> dict:
+    return points_claims.my_claims(ctx.customer_id, ctx.query.limit, ctx.query.cursor)

@@ -1,0 +1,153 @@
+"""Property-based: any sequence of earns, spends, orders, refunds, expiries and days passing, run through the
+real store on DynamoDB Local, leaves balance = sum of ledger = sum of live buckets, never negative, and the same
+state as the pure model (``chalicelib.domain.points``) given the same operations.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from chalicelib.adapters.dynamo.connection import shared_connection
+from chalicelib.config import settings as app_settings
+from chalicelib.domain import clock
+from chalicelib.domain.business_calendar import SHANGHAI, business_day, points_expiry
+from chalicelib.domain.points import InsufficientPoints, PointsAccount
+from chalicelib.errors import AppError
+from chalicelib.services import identity, points, points_config, points_jobs, points_orders
+from chalicelib.services import points_store as store
+
+pytestmark = pytest.mark.integration
+
+START = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
+
+
+def ledger_of(customer_id: str) -> list[dict[str, Any]]:
+    client = shared_connection().client
+    kwargs: dict[str, Any] = {
+        "TableName": app_settings().table_name,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :l)",
+        "ExpressionAttributeValues": {":pk": {"S": f"CUST#{customer_id}"}, ":l": {"S": "L#"}},
+        "ConsistentRead": True,
+    }
+    out: list[dict[str, Any]] = []
+    while True:
+        page = client.query(**kwargs)
+        out += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return out
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def assert_consistent(customer_id: str, model: PointsAccount | None = None) -> None:
+    """balance = sum(ledger) = sum(buckets) >= 0; debt = sum(debt deltas); balance_after runs in sequence."""
+    items = store.query_member(customer_id, consistent=True)
+    state = store.PointsState.from_items(items)
+    entries = sorted(ledger_of(customer_id), key=lambda e: int(e["seq"]["N"]))
+    assert [int(e["seq"]["N"]) for e in entries] == list(range(1, len(entries) + 1))
+    running = debt = 0
+    for entry in entries:
+        running += int(entry["delta"]["N"])
+        debt += int(entry["debt_delta"]["N"])
+        assert running == int(entry["balance_after"]["N"]) >= 0
+        assert debt == int(entry["debt_after"]["N"]) >= 0
+    assert state.balance == running == sum(state.buckets.values())
+    assert state.debt == debt
+    assert all(p > 0 for p in state.buckets.values())
+    assert not (state.debt and state.balance), "debt is repaid before points are held"
+    if model is not None:
+        assert (state.balance, state.debt, state.buckets) == (
+            model.balance, model.debt, {b.expires_on: b.points for b in model.buckets}
+        )
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = PointsAccount()
+        self.orders: list[tuple[str, int, int]] = []  # (order_no, amount, refunded)
+        self.customer_id = ""
+
+    @initialize()
+    def new_member(self) -> None:
+        clock.set_now(START)
+        points_config.reset_cache()
+        phone = "139" + str(uuid.uuid4().int)[:8]
+        self.customer_id = identity.create_customer(identity.Identity("app", "app", phone), phone=phone).customer_id
+
+    @property
+    def today(self) -> date:
+        return business_day(clock.now())
+
+    @rule(pts=st.integers(0, 500))
+    def earn(self, pts: int) -> None:
+        points.earn(self.customer_id, pts, kind="event", reference="ev")
+        self.model = self.model.earn(pts, points_expiry(self.today), kind="event", today=self.today).account
+
+    @rule(pts=st.integers(1, 800))
+    def spend(self, pts: int) -> None:
+        try:
+            expected = self.model.spend(pts, today=self.today).account
+        except InsufficientPoints:
+            with pytest.raises(AppError) as caught:
+                points.spend(self.customer_id, pts, reference="r")
+            assert caught.value.code == "insufficient_points"
+            return
+        points.spend(self.customer_id, pts, reference="r")
+        self.model = expected
+
+    @rule(amount=st.integers(0, 60_000))
+    def order(self, amount: int) -> None:
+        order_no = "O" + uuid.uuid4().hex[:12]
+        body, created = points_orders.ingest_order(
+            order_no, customer_id=self.customer_id, phone=None, amount_fen=amount, channel="store", store_id=None,
+            paid_at=clock.now(),
+        )
+        assert created
+        self.model = self.model.earn(body["points_awarded"], points_expiry(self.today), today=self.today).account
+        self.orders.append((order_no, amount, 0))
+
+    @rule(data=st.data())
+    def refund(self, data: st.DataObject) -> None:
+        open_orders = [i for i, (_, amount, refunded) in enumerate(self.orders) if refunded < amount]
+        if not open_orders:
+            return
+        index = data.draw(st.sampled_from(open_orders))
+        order_no, amount, refunded = self.orders[index]
+        part = data.draw(st.integers(1, amount - refunded))
+        body, _ = points_orders.refund_order(order_no, part, None)
+        self.model = self.model.reverse(body["points_reversed"], today=self.today).account
+        self.orders[index] = (order_no, amount, refunded + part)
+
+    @rule(days=st.sampled_from([1, 7, 30, 45, 200, 400]))
+    def days_pass(self, days: int) -> None:
+        clock.set_now(clock.now() + timedelta(days=days))
+
+    @rule()
+    def nightly_job(self) -> None:
+        points_jobs.expire_due(self.today, since=START.date())
+        self.model = self.model.expire(self.today).account
+
+    @invariant()
+    def consistent(self) -> None:
+        if self.customer_id:
+            assert_consistent(self.customer_id, self.model)
+
+    def teardown(self) -> None:
+        clock.set_now(None)
+
+
+def test_ledger_buckets_and_balance_agree_for_any_sequence(ddb_table: str) -> None:
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=25, stateful_step_count=14, deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )
