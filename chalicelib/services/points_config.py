@@ -19,6 +19,7 @@ from typing import Any
 from pynamodb.exceptions import DeleteError
 
 from chalicelib.adapters.dynamo.points_models import CONFIG_PK, ConfigItem
+from chalicelib.config import settings as app_settings
 from chalicelib.domain import clock, tiers
 from chalicelib.domain.checkin import DEFAULT_SCHEDULE, CheckinSchedule
 from chalicelib.errors import AppError
@@ -163,13 +164,12 @@ def tier_from_dict(data: dict[str, Any]) -> tiers.TierDefinition:
 
 
 _lock = threading.Lock()
-_cached: tuple[float, PointsConfig] | None = None
+_cached: dict[str, tuple[float, PointsConfig]] = {}  # table name -> (valid until, config)
 
 
 def reset_cache() -> None:
-    global _cached
     with _lock:
-        _cached = None
+        _cached.clear()
 
 
 def _load() -> PointsConfig:
@@ -191,14 +191,14 @@ def _load() -> PointsConfig:
 
 def current() -> PointsConfig:
     """The configuration, at most ``CACHE_SECONDS`` old."""
-    global _cached
     now = time.monotonic()
-    cached = _cached
+    table = app_settings().table_name
+    cached = _cached.get(table)
     if cached is not None and cached[0] > now:
         return cached[1]
     config = _load()
     with _lock:
-        _cached = (now + CACHE_SECONDS, config)
+        _cached[table] = (now + CACHE_SECONDS, config)
     return config
 
 

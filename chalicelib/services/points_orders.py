@@ -26,6 +26,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamo.points_models import ORDER_SK, OrderItem, PointsStateItem, RefundItem
 from chalicelib.adapters.dynamo.tx import Tx, TxCancelled
+from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.business_calendar import business_day
 from chalicelib.domain.points import earn_for_order, points_for_refund
@@ -40,7 +41,7 @@ PHONE_CACHE_SECONDS = 300.0
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 STORE_IDENTITY_APP = "pos"
 
-_phone_cache: dict[str, tuple[float, str]] = {}
+_phone_cache: dict[tuple[str, str], tuple[float, str]] = {}  # (table, phone) -> (valid until, customer_id)
 _phone_lock = threading.Lock()
 
 
@@ -56,7 +57,8 @@ def reset_cache() -> None:
 def customer_for_phone(phone: str) -> tuple[str, bool]:
     """``(customer_id, enrolled)`` of the member owning ``phone``, enrolling a store member if nobody does."""
     now = time.monotonic()
-    cached = _phone_cache.get(phone)
+    cache_key = (settings().table_name, phone)
+    cached = _phone_cache.get(cache_key)
     if cached is not None and cached[0] > now:
         return cached[1], False
     enrolled = False
@@ -71,7 +73,7 @@ def customer_for_phone(phone: str) -> tuple[str, bool]:
             if customer_id is None:
                 raise AppError("service_unavailable") from None
     with _phone_lock:
-        _phone_cache[phone] = (now + PHONE_CACHE_SECONDS, customer_id)
+        _phone_cache[cache_key] = (now + PHONE_CACHE_SECONDS, customer_id)
     return customer_id, enrolled
 
 

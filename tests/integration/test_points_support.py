@@ -1,0 +1,129 @@
+"""Helpers shared by the points, orders, claims, check-in and tier tests (no tests here).
+
+``PointsWorld`` wraps the in-process ``api`` fixture (``tests/integration/conftest.py``) with the callers these
+tests need: members (tokens minted by the sessions service), an agent, an admin and an integration key.
+``DynamoCalls`` counts the DynamoDB calls made on the app's shared client (botocore ``before-call`` events).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters.dynamo.connection import shared_connection
+from chalicelib.domain import clock
+from chalicelib.domain.business_calendar import SHANGHAI
+from chalicelib.services import api_keys, identity, sessions, staff
+from tests.integration.test_points_ledger_properties import assert_consistent
+
+API_KEY = "points-test-key-0123456789"
+__all__ = ["API_KEY", "SHANGHAI", "DynamoCalls", "PointsWorld", "assert_consistent", "at", "new_phone"]
+
+
+def at(*args: int) -> datetime:
+    """An instant in Asia/Shanghai: ``at(2026, 12, 31, 23, 59)``."""
+    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+
+
+def new_phone() -> str:
+    return "137" + f"{uuid.uuid4().int % 10**8:08d}"
+
+
+@dataclass
+class PointsWorld:
+    api: Any
+    agent: str = ""
+    admin: str = ""
+    members: dict[str, str] = field(default_factory=dict)  # customer_id -> access token
+
+    @classmethod
+    def make(cls, api: Any) -> PointsWorld:
+        world = cls(api)
+        for role in ("agent", "admin"):
+            staff.create_staff(f"pts-{role}", f"pts-{role}-pass", role, rounds=4)
+            login = {"username": f"pts-{role}", "password": f"pts-{role}-pass"}
+            status, body, _ = api.call("POST", "/v1/staff/login", login)
+            assert status == 200, body
+            setattr(world, role, body["access_token"])
+        api_keys.create_api_key("points-tests", API_KEY)
+        return world
+
+    def member(self, phone: str | None = None) -> tuple[str, str]:
+        """A new member (app identity with a verified phone): ``(customer_id, access_token)``."""
+        phone = phone or new_phone()
+        customer = identity.create_customer(identity.Identity("app", "app", phone), phone=phone, channel="app")
+        token = sessions.issue(sessions.member_principal(customer.customer_id))["access_token"]
+        self.members[customer.customer_id] = token
+        return customer.customer_id, token
+
+    def token(self, customer_id: str) -> str:
+        return self.members[customer_id]
+
+    def order(self, order_no: str, customer: dict[str, str], amount_fen: int, *, paid_at: datetime | None = None,
+              channel: str = "store", expect: int | None = 201) -> dict[str, Any]:
+        body = {"order_no": order_no, "customer": customer, "amount_fen": amount_fen, "channel": channel,
+                "paid_at": (paid_at or clock.now()).isoformat()}
+        status, out, _ = self.api.call("POST", "/v1/integrations/orders", body, headers={"x-api-key": API_KEY})
+        if expect is not None:
+            assert status == expect, out
+        return out
+
+    def refund(self, order_no: str, amount_fen: int, refund_no: str | None = None,
+               expect: int | None = 201) -> tuple[int, dict[str, Any], dict[str, str]]:
+        body: dict[str, Any] = {"amount_fen": amount_fen}
+        if refund_no:
+            body["refund_no"] = refund_no
+        status, out, headers = self.api.call(
+            "POST", f"/v1/integrations/orders/{order_no}/refunds", body, headers={"x-api-key": API_KEY}
+        )
+        if expect is not None:
+            assert status == expect, out
+        return status, out, headers
+
+    def get(self, path: str, token: str) -> dict[str, Any]:
+        status, body, _ = self.api.call("GET", path, token=token)
+        assert status == 200, body
+        return body
+
+    def ledger(self, token: str, limit: int = 100) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page = self.get(f"/v1/me/points/ledger?limit={limit}" + (f"&cursor={cursor}" if cursor else ""), token)
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return items
+
+    def balance(self, token: str) -> int:
+        return int(self.get("/v1/me/points", token)["balance"])
+
+
+class DynamoCalls:
+    """Counts DynamoDB operations on the shared client while active: ``with DynamoCalls() as calls: ...``."""
+
+    def __init__(self) -> None:
+        self.ops: Counter[str] = Counter()
+        self.log: list[str] = []
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.ops[model.name] += 1
+        self.log.append(model.name)
+
+    @property
+    def total(self) -> int:
+        return sum(self.ops.values())
+
+    @contextmanager
+    def counting(self) -> Iterator[DynamoCalls]:
+        events = shared_connection().client.meta.events
+        events.register("before-call.dynamodb", self._count)
+        try:
+            yield self
+        finally:
+            events.unregister("before-call.dynamodb", self._count)
