@@ -1,0 +1,166 @@
+"""Real concurrent HTTP requests (threads) against chalice's threaded dev server over DynamoDB Local: many
+simultaneous orders, duplicate deliveries, check-in taps and refunds for one member end exactly right, and
+balance = sum of ledger = sum of buckets afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from chalicelib.domain import clock
+from chalicelib.services import api_keys, identity, sessions, staff
+from tests.integration.test_points_support import API_KEY, assert_consistent, new_phone
+
+pytestmark = pytest.mark.integration
+
+WORKERS = 24
+
+
+class Http:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"content-type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            return err.code, json.loads(raw) if raw else None
+
+
+@pytest.fixture
+def http(ddb_table: str, tmp_path: Any) -> Iterator[Http]:
+    from chalice.config import Config
+    from chalice.local import LocalDevServer, ThreadedHTTPServer
+
+    import app as application
+
+    class Server(ThreadedHTTPServer):
+        request_queue_size = 128  # the default listen backlog of 5 resets a burst of connections
+
+    server = LocalDevServer(application.app, Config(chalice_stage="local"), "127.0.0.1", 0, server_cls=Server)
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    api_keys.create_api_key("concurrency", API_KEY)
+    try:
+        yield Http(f"http://127.0.0.1:{server.server.server_address[1]}")
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
+        clock.set_now(None)
+
+
+def member() -> tuple[str, dict[str, str]]:
+    phone = new_phone()
+    cid = identity.create_customer(identity.Identity("app", "app", phone), phone=phone).customer_id
+    token = sessions.issue(sessions.member_principal(cid))["access_token"]
+    return cid, {"authorization": f"Bearer {token}"}
+
+
+def order_body(order_no: str, cid: str, amount: int) -> dict[str, Any]:
+    return {"order_no": order_no, "customer": {"customer_id": cid}, "amount_fen": amount, "channel": "store",
+            "paid_at": clock.now().isoformat()}
+
+
+def run_all(calls: list[Any]) -> list[tuple[int, Any]]:
+    barrier = threading.Barrier(min(len(calls), WORKERS))
+
+    def go(call: Any) -> tuple[int, Any]:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=10)
+        return call()
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return list(pool.map(go, calls))
+
+
+def test_simultaneous_orders_and_duplicate_deliveries_award_each_order_once(http: Http):
+    cid, auth = member()
+    key = {"x-api-key": API_KEY}
+    amounts = {f"CC-{i}": 1_000 + 100 * i for i in range(24)}
+    calls = [
+        (lambda no=no, amount=amount: http.call("POST", "/v1/integrations/orders", order_body(no, cid, amount), key))
+        for no, amount in amounts.items()
+        for _ in range(2)  # every order delivered twice at once
+    ]
+    results = run_all(calls)
+    statuses = Counter(status for status, _ in results)
+    assert statuses == {201: 24, 200: 24}, [r for r in results if r[0] not in (200, 201)]
+    awarded = Counter()
+    for _status, body in results:
+        awarded[body["order_no"]] += body["points_awarded"]
+    assert awarded == {no: amount // 100 for no, amount in amounts.items()}
+    _status, view = http.call("GET", "/v1/me/points", headers=auth)
+    assert view["balance"] == sum(amount // 100 for amount in amounts.values())
+    assert_consistent(cid)
+
+
+def test_simultaneous_check_in_taps_award_once(http: Http):
+    cid, auth = member()
+    results = run_all([lambda: http.call("POST", "/v1/me/check-ins", headers=auth) for _ in range(12)])
+    statuses = Counter(status for status, _ in results)
+    assert statuses == {201: 1, 409: 11}, results
+    assert {body["error"]["code"] for status, body in results if status == 409} == {"already_checked_in"}
+    assert http.call("GET", "/v1/me/points", headers=auth)[1]["balance"] == 5
+    assert_consistent(cid)
+
+
+def test_simultaneous_refunds_reverse_exactly_and_never_below_zero(http: Http):
+    cid, auth = member()
+    key = {"x-api-key": API_KEY}
+    assert http.call("POST", "/v1/integrations/orders", order_body("RR-1", cid, 99_999), key)[0] == 201  # 999
+    admin_id = staff.create_staff("conc-admin", "conc-admin-pass", "admin", rounds=4)
+    assert admin_id
+    _status, tokens = http.call("POST", "/v1/staff/login", {"username": "conc-admin", "password": "conc-admin-pass"})
+    admin = {"authorization": f"Bearer {tokens['access_token']}"}
+    spend = http.call("POST", "/v1/admin/points/adjustments", {"customer_id": cid, "delta": -600, "reason": "兑换"},
+                      admin)
+    assert spend[0] == 201, spend
+    parts = [4_000] * 24 + [3_999]  # 99,999 fen in 25 refunds, plus 5 that find nothing left
+    calls = [(lambda part=part: http.call("POST", "/v1/integrations/orders/RR-1/refunds", {"amount_fen": part}, key))
+             for part in parts + [1_000] * 5]
+    results = run_all(calls)
+    ok = [body for status, body in results if status == 201]
+    refused = [body["error"]["code"] for status, body in results if status != 201]
+    assert len(ok) + len(refused) == 30
+    assert sum(b["amount_fen"] for b in ok) <= 99_999
+    assert set(refused) <= {"refund_exceeds_order"}, refused
+    assert sum(b["points_reversed"] for b in ok) == 999 * sum(b["amount_fen"] for b in ok) // 99_999
+    view = http.call("GET", "/v1/me/points", headers=auth)[1]
+    reversed_total = sum(b["points_reversed"] for b in ok)
+    assert view["balance"] == max(0, 399 - reversed_total)
+    assert view["debt"] == max(0, reversed_total - 399)
+    assert_consistent(cid)
+
+
+def test_a_mixed_burst_keeps_every_invariant(http: Http):
+    cid, auth = member()
+    key = {"x-api-key": API_KEY}
+    for i in range(4):
+        assert http.call("POST", "/v1/integrations/orders", order_body(f"MX-{i}", cid, 20_000), key)[0] == 201
+    calls: list[Any] = []
+    calls += [(lambda i=i: http.call("POST", "/v1/integrations/orders", order_body(f"MY-{i}", cid, 3_000), key))
+              for i in range(10)]
+    calls += [(lambda i=i: http.call("POST", f"/v1/integrations/orders/MX-{i % 4}/refunds", {"amount_fen": 5_000},
+                                     key)) for i in range(10)]
+    calls += [(lambda: http.call("POST", "/v1/me/check-ins", headers=auth)) for _ in range(4)]
+    results = run_all(calls)
+    assert all(status in (200, 201, 409) for status, _ in results), results
+    assert sum(1 for status, _ in results if status == 201) >= 21
+    view = http.call("GET", "/v1/me/points", headers=auth)[1]
+    assert view["balance"] == 800 + 300 - 500 + 5
+    assert_consistent(cid)
