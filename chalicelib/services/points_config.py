@@ -293,3 +293,21 @@ def list_promotions() -> list[Promotion]:
         (Promotion.from_dict(i.data) for i in ConfigItem.query(CONFIG_PK, ConfigItem.sk.startswith(PROMO_PREFIX))),
         key=lambda p: p.starts_at,
     )
+
+
+def seed_defaults() -> None:
+    """Write the default tier catalogue and settings if none are stored (idempotent; for the local stack's seed)."""
+    from pynamodb.exceptions import PutError
+
+    for sk, data in (
+        (TIERS_SK, {"tiers": [tier_to_dict(t) for t in tiers.DEFAULT_TIERS]}),
+        (SETTINGS_SK, PointsSettings().as_dict()),
+    ):
+        try:
+            ConfigItem(pk=CONFIG_PK, sk=sk, data=data, updated_at=clock.iso(), updated_by="seed").save(
+                condition=ConfigItem.pk.does_not_exist(), add_version_condition=False
+            )
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    reset_cache()
