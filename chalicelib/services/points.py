@@ -58,8 +58,8 @@ def points_summary(items: MemberItems, on: date | None = None) -> dict[str, Any]
 
 
 def balance_view(customer_id: str) -> dict[str, Any]:
-    """``GET /v1/me/points``: one Query."""
-    return points_summary(store.load_member(customer_id))
+    """``GET /v1/me/points``: one Query (strongly consistent: a member who just earned sees it)."""
+    return points_summary(store.load_member(customer_id, consistent=True))
 
 
 def tier_view(items: MemberItems, on: date | None = None) -> dict[str, Any]:

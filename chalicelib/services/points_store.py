@@ -429,6 +429,7 @@ def ledger_page(customer_id: str, limit: int, cursor: str | None) -> tuple[list[
         "ExpressionAttributeValues": {":pk": {"S": customer_pk(customer_id)}, ":l": {"S": LEDGER_PREFIX}},
         "ScanIndexForward": False,
         "Limit": limit + 1,
+        "ConsistentRead": True,
     }
     if cursor:
         sk = decode_cursor(cursor, LEDGER_PREFIX)
