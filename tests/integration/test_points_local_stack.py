@@ -1,0 +1,87 @@
+"""Points on the running local stack over HTTP: the seeded integration key and agent, orders, check-in, the
+ledger, a back-fill claim approved by the agent, and the expiry job triggered on demand (``tools.run_job``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LOCAL_KEY = {"X-Api-Key": "local-integration-key"}
+
+
+def call(base: str, method: str, path: str, body: Any = None, token: str | None = None,
+         headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as err:
+        raw = err.read()
+        return err.code, json.loads(raw) if raw else None
+
+
+def app_login(base: str, phone: str) -> dict:
+    assert call(base, "POST", "/v1/auth/app/otp", {"phone": phone})[0] == 202
+    outbox = call(base, "GET", f"/v1/dev/sms-outbox?phone={phone}")[1]
+    status, tokens = call(base, "POST", "/v1/auth/app/login", {"phone": phone, "otp": outbox["items"][0]["code"]})
+    assert status == 200, tokens
+    return tokens
+
+
+def test_points_check_in_claims_and_the_expiry_job_on_the_local_stack(local_stack):
+    tag = uuid.uuid4().hex[:10]
+    phone = "135" + str(uuid.uuid4().int)[:8]
+    now = datetime.now(UTC).isoformat()
+    order = {"order_no": f"E2E-{tag}", "customer": {"phone": phone}, "amount_fen": 12_300, "channel": "store",
+             "paid_at": now}
+    status, body = call(local_stack, "POST", "/v1/integrations/orders", order, headers=LOCAL_KEY)
+    assert (status, body["points_awarded"], body["new_member"]) == (201, 123, True), body
+    assert call(local_stack, "POST", "/v1/integrations/orders", order, headers=LOCAL_KEY)[1]["points_awarded"] == 0
+
+    member = app_login(local_stack, phone)
+    token = member["access_token"]
+    assert member["customer_id"] == body["customer_id"]
+    status, checked = call(local_stack, "POST", "/v1/me/check-ins", token=token)
+    assert status == 201, checked
+    assert call(local_stack, "POST", "/v1/me/check-ins", token=token)[0] == 409
+
+    today = datetime.now(UTC).date().isoformat()
+    claim_body = {"order_no": f"E2E-C-{tag}", "amount_fen": 5_000, "purchased_on": today}
+    status, claim = call(local_stack, "POST", "/v1/me/points/claims", claim_body, token=token)
+    assert status == 201 and claim["status"] == "pending", claim
+    status, agent = call(local_stack, "POST", "/v1/staff/login", {"username": "agent", "password": "agent-local-pass"})
+    assert status == 200, agent
+    status, approved = call(local_stack, "POST", f"/v1/agent/points-claims/{claim['claim_id']}/approve", {},
+                            token=agent["access_token"])
+    assert (status, approved["points_awarded"]) == (200, 50), approved
+
+    status, view = call(local_stack, "GET", "/v1/me/points", token=token)
+    assert view["balance"] == 123 + checked["points_awarded"] + 50
+    status, ledger = call(local_stack, "GET", "/v1/me/points/ledger?limit=2", token=token)
+    assert [e["kind"] for e in ledger["items"]] == ["claim", "check_in"] and ledger["next_cursor"]
+
+    job = subprocess.run(
+        [sys.executable, "-m", "tools.run_job", "expire_points_job",
+         "--dynamodb-endpoint", local_stack.dynamodb_endpoint, "--sqs-endpoint", local_stack.sqs_endpoint],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert job.returncode == 0, job.stderr[-2000:]
+    assert "expire_points_job: done" in job.stdout
+    assert call(local_stack, "GET", "/v1/me/points", token=token)[1]["balance"] == view["balance"]  # nothing due
