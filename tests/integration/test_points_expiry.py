@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-import app as application
 from chalicelib.domain import clock
 from chalicelib.services import points_jobs
 from tests.integration.test_points_support import DynamoCalls, PointsWorld, assert_consistent, at
 from tools.run_job import scheduled_event
+
+
+def _job():
+    import app as application  # at use, not at collection (importing app reconfigures its logger)
+
+    return application.expire_points_job
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +27,7 @@ def world(api):
 
 
 def run_job() -> dict:
-    return application.expire_points_job(scheduled_event("expire-points"), None)
+    return _job()(scheduled_event("expire-points"), None)
 
 
 def test_points_expire_after_their_day_once_through_the_index(world):

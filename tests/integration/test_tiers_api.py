@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-import app as application
 from chalicelib.domain import clock
 from chalicelib.services import identity
 from tests.integration.test_points_support import PointsWorld, at
 from tools.run_job import scheduled_event
+
+
+def _job():
+    import app as application  # at use, not at collection (importing app reconfigures its logger)
+
+    return application.expire_points_job
 
 pytestmark = pytest.mark.integration
 
@@ -63,10 +68,10 @@ def test_downgrade_waits_for_the_evaluation_date_then_the_daily_job_applies_it(w
     assert world.order("U-2", {"customer_id": cid}, 10_000)["points_awarded"] == 120  # still 1.2x
     clock.set_now(at(2027, 11, 23, 0, 20))
     assert world.get("/v1/me", token)["tier"]["code"] == "base"  # what /v1/me shows is already right
-    result = application.expire_points_job(scheduled_event("tiers"), None)
+    result = _job()(scheduled_event("tiers"), None)
     assert result["tiers"]["evaluated"] == 1
     assert held_tier(cid) == "base"
-    assert application.expire_points_job(scheduled_event("tiers"), None)["tiers"]["evaluated"] == 0
+    assert _job()(scheduled_event("tiers"), None)["tiers"]["evaluated"] == 0
 
 
 def test_a_floor_lifts_at_once_and_ends_on_its_date(world):
@@ -78,7 +83,7 @@ def test_a_floor_lifts_at_once_and_ends_on_its_date(world):
     clock.set_now(at(2027, 1, 31, 23, 0))
     assert world.get("/v1/me", token)["tier"]["code"] == "gold"
     clock.set_now(at(2027, 2, 1, 0, 20))
-    application.expire_points_job(scheduled_event("tiers"), None)
+    _job()(scheduled_event("tiers"), None)
     assert held_tier(cid) == "silver"  # still qualifies for silver on the spend of the last 12 months
     assert admin(world, "PUT", f"/v1/admin/members/{cid}/tier-floor", {"tier_code": "nope"}, expect=400)
     assert admin(world, "PUT", "/v1/admin/members/c_nobody/tier-floor", {"tier_code": "gold"}, expect=404)
@@ -93,6 +98,6 @@ def test_a_floor_never_lowers_and_removing_it_schedules_an_evaluation(world):
     assert held_tier(cid) == "platinum"
     admin(world, "PUT", f"/v1/admin/members/{cid}/tier-floor", {"tier_code": None})
     clock.set_now(at(2026, 11, 24, 1, 0))
-    application.expire_points_job(scheduled_event("tiers"), None)
+    _job()(scheduled_event("tiers"), None)
     assert held_tier(cid) == "gold"
     assert world.get("/v1/me", token)["tier"]["code"] == "gold"
