@@ -47,7 +47,7 @@ AGENT_CLAIM = {**CLAIM_EXAMPLE, "customer_id": "c_8f14e45fceea167a5a36"}
            errors=(*STAFF_ERRORS, "validation_error"),
            summary="Back-fill claims by status (pending: oldest first; decided: newest first)",
            examples={"response": {"items": [AGENT_CLAIM], "next_cursor": None}})
-def list_claims(ctx: RequestContext) -> dict:
+def list_claims_for_review(ctx: RequestContext) -> dict:
     return points_claims.claims_by_status(ctx.query.status, ctx.query.limit, ctx.query.cursor)
 
 

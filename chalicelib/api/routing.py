@@ -200,6 +200,9 @@ class Api:
         examples: dict[str, Any] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+            if any(existing.name == fn.__name__ for existing in REGISTRY):
+                # The view's name is its OpenAPI operationId, which must be unique.
+                raise ValueError(f"a route named {fn.__name__!r} is already declared: rename the view")
             spec = RouteSpec(
                 path=path, method=method, auth=auth, summary=summary, tag=self.tag, status=status, body=body,
                 query=query, response=response, errors=errors, idempotent=idempotent, local_only=local_only,

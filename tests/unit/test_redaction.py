@@ -30,11 +30,14 @@ def test_the_logger_redacts_whatever_the_caller_passes():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logger.registered_formatter)
+    level = logger._logger.level
+    logger._logger.setLevel(logging.INFO)  # whatever level another test module left behind
     logger._logger.addHandler(handler)
     try:
         logger.info("sent a code to 13912345678", extra={"code": "654321", "session_key": "abc"})
     finally:
         logger._logger.removeHandler(handler)
+        logger._logger.setLevel(level)
     line = json.loads(stream.getvalue().strip().splitlines()[-1])
     assert line["code"] == "[redacted]" and line["session_key"] == "[redacted]"
     assert line["message"] == "sent a code to 139****5678"

@@ -92,9 +92,12 @@ def _fresh_sim(sim):
 def logs():
     capture = LogCapture()
     log = logging.getLogger(SERVICE)
+    level = log.level
+    log.setLevel(logging.DEBUG)  # whatever level another test module left behind
     log.addHandler(capture)
     yield capture
     log.removeHandler(capture)
+    log.setLevel(level)
 
 
 @pytest.fixture
