@@ -18,7 +18,7 @@ from chalice import Chalice, Cron
 from chalicelib import workers
 from chalicelib.api import admin_points, agent_claims, auth, dev, health, integrations, me, points, routing, staff
 from chalicelib.errors import wants_english
-from chalicelib.observability import logger, metrics, tracer
+from chalicelib.observability import annotate, logger, metrics
 from chalicelib.services import api_keys, points_jobs
 
 
@@ -38,7 +38,9 @@ class MemberPortalApp(Chalice):
         self._per_thread.request = value
 
 
-app = MemberPortalApp(app_name="member-portal")
+# configure_logs=False: Chalice would otherwise take over the "member-portal" logger (the Powertools
+# logger of the same name), set it to ERROR and add a plain-text handler.
+app = MemberPortalApp(app_name="member-portal", configure_logs=False)
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 for module in (health, auth, staff, me, dev, points, integrations, agent_claims, admin_points):
     app.register_blueprint(module.api.blueprint)
@@ -65,7 +67,7 @@ def request_context(event, get_response):  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     request_id = routing.request_id_of(event)
     logger.append_keys(request_id=request_id, channel=event.headers.get("x-channel"), path=event.path)
-    tracer.put_annotation(key="request_id", value=request_id)
+    annotate(request_id=request_id)
     try:
         response = get_response(event)
         if response.status_code >= 400 and not _is_envelope(response.body):

@@ -3,9 +3,10 @@
 DynamoDB calls on the success path (measured in ``bench/``):
 - app login, returning member: identity lookup + one transaction (code consumed + refresh token) = 2;
 - mini-program login, returning member: identity lookup + profile read (``phone_bound``) + token = 3;
-- official-account login: state claim + identity lookup + one transaction (token + remembered answer) = 3.
-A first sign-in writes the customer, its keys and the refresh token (and the code or state) in one
-transaction, after looking up the identity and its unionid or phone.
+- official-account login, returning member: identity lookup + one transaction (token + state claimed) = 2.
+A first sign-in reads the identity, unionid and phone keys in one call, then writes the customer, its
+keys and the refresh token (and the code or state) in one transaction; joining an existing customer
+reads its profile in between (3 calls).
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import hashlib
 import secrets
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
-
-from pynamodb.exceptions import UpdateError
 
 from chalicelib.adapters.dynamo.models import OaStateItem
 from chalicelib.adapters.dynamo.tx import Tx, TxCancelled
@@ -157,50 +156,66 @@ def oa_authorize_url(redirect_uri: str, scope: str) -> dict[str, str]:
     return {"url": url, "state": state}
 
 
-def _claim_state(state: str, code: str) -> OaStateItem:
-    """Mark the state used by this code. A repeat with the same code (WeChat calls back twice) passes."""
-    now = clock.epoch()
-    digest = hashlib.sha256(code.encode()).hexdigest()
-    item = OaStateItem(pk=f"OASTATE#{state}", sk="OASTATE")
+def _state_key(state: str) -> str:
+    return f"OASTATE#{state}"
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _replayed_answer(state: str, code: str) -> dict[str, Any] | None:
+    """The answer already given for this state and code: WeChat may call the callback twice."""
     try:
-        item.update(
-            actions=[OaStateItem.used_at.set(now), OaStateItem.code_hash.set(digest)],
-            condition=OaStateItem.pk.exists()
-            & (
-                (OaStateItem.used_at.does_not_exist() & (OaStateItem.expires_at > now))
-                | ((OaStateItem.code_hash == digest) & (OaStateItem.used_at > now - OA_CODE_REPLAY_WINDOW))
-            ),
-        )
-    except UpdateError:
-        raise AppError("invalid_state") from None
-    return item
+        item = OaStateItem.get(_state_key(state), "OASTATE", consistent_read=True)
+    except OaStateItem.DoesNotExist:
+        return None
+    fresh = item.used_at is not None and item.used_at > clock.epoch() - OA_CODE_REPLAY_WINDOW
+    if item.code_hash != _digest(code) or not item.customer_id or not fresh:
+        return None
+    return sessions.issue(sessions.member_principal(item.customer_id), new_member=bool(item.new_member))
 
 
 def oa_login(code: str, state: str, client: OfficialAccountPort, channel: str | None) -> dict[str, Any]:
-    claimed = _claim_state(state, code)
-    if claimed.customer_id:  # the same code again within the window: the same answer
-        customer = identity.load_customer(claimed.customer_id)
-        if customer is None:
-            raise AppError("invalid_state")
-        pending = sessions.prepare(sessions.member_principal(customer.customer_id))
-        Tx().put("refresh_token", pending.item).commit()
-        return pending.body(new_member=bool(claimed.new_member))
-    result = client.oauth_access_token(code)
+    """Exchange the code, then claim the state in the same transaction that signs the member in.
+
+    The state is checked there (it exists, is unexpired and unused) so a valid sign-in costs no
+    separate write for it. A code WeChat reports as used is the second callback of a sign-in we
+    already answered: the state remembers that answer for 5 minutes.
+    """
+    try:
+        result = client.oauth_access_token(code)
+    except AppError as err:
+        replay = _replayed_answer(state, code) if err.code == "invalid_code" else None
+        if replay is None:
+            raise
+        return replay
     if result.is_snapshot_user:
         raise AppError("snapshot_user")
     ident = Identity("wechat_oa", settings().wechat_oa_app_id, result.openid)
+    now = clock.epoch()
 
-    def remember_answer(tx: Tx, customer_id: str, new_member: bool) -> None:
-        """Keep the answer on the state, for a second callback with the same code."""
+    def claim_state(tx: Tx, customer_id: str, new_member: bool) -> None:
         tx.update(
             "oa_state",
-            OaStateItem(pk=claimed.pk, sk="OASTATE"),
-            [OaStateItem.customer_id.set(customer_id), OaStateItem.new_member.set(new_member)],
+            OaStateItem(pk=_state_key(state), sk="OASTATE"),
+            [
+                OaStateItem.used_at.set(now),
+                OaStateItem.code_hash.set(_digest(code)),
+                OaStateItem.customer_id.set(customer_id),
+                OaStateItem.new_member.set(new_member),
+            ],
+            OaStateItem.pk.exists() & OaStateItem.used_at.does_not_exist() & (OaStateItem.expires_at > now),
         )
 
-    resolved, pending = _sign_in_with_tokens(
-        ident, unionid=result.unionid, channel=channel or "wechat_oa", before_commit=remember_answer
-    )
+    try:
+        resolved, pending = _sign_in_with_tokens(
+            ident, unionid=result.unionid, channel=channel or "wechat_oa", before_commit=claim_state
+        )
+    except TxCancelled as exc:
+        if "oa_state" in exc.failed:
+            raise AppError("invalid_state") from None
+        raise
     return _signed_in(resolved, pending)
 
 

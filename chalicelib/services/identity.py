@@ -88,6 +88,14 @@ def lookup(key: str) -> str | None:
         return None
 
 
+def lookup_many(keys: list[str]) -> dict[str, str]:
+    """Resolve several key items in one call (a GetItem for one key, a BatchGetItem for more)."""
+    if len(keys) == 1:
+        customer_id = lookup(keys[0])
+        return {keys[0]: customer_id} if customer_id else {}
+    return {item.pk: item.customer_id for item in KeyItem.batch_get([(k, KEY_SK) for k in keys])}
+
+
 def load_customer(customer_id: str, follow_merges: bool = True) -> CustomerItem | None:
     """The live profile of ``customer_id``, following merge aliases (each hop is one more read)."""
     seen: set[str] = set()
@@ -232,17 +240,20 @@ def sign_in(
     """Find or create the customer of ``identity``: the identity itself, then unionid, then verified phone.
 
     ``extra`` adds items to the transaction that binds or creates; for a returning identity nothing
-    is written here and the caller writes its own items. A returning identity costs one read (its
-    key always names the live customer: merges repoint it), two with ``need_profile``.
+    is written here and the caller writes its own items. The identity, unionid and phone keys are read
+    in one call; a returning identity needs nothing more (its key always names the live customer:
+    merges repoint it) unless ``need_profile``.
     """
     for _ in range(MAX_ATTEMPTS):
-        customer_id = lookup(identity.key)
+        keys = [identity.key, *([union_key(unionid)] if unionid else []), *([phone_key(phone)] if phone else [])]
+        found = lookup_many(keys)
+        customer_id = found.get(identity.key)
         if customer_id is not None:
             profile = load_customer(customer_id) if need_profile else None
             if need_profile and profile is None:
                 raise AppError("service_unavailable")
             return Resolved(customer_id, new_member=False, customer=profile)
-        owner = (lookup(union_key(unionid)) if unionid else None) or (lookup(phone_key(phone)) if phone else None)
+        owner = (found.get(union_key(unionid)) if unionid else None) or (found.get(phone_key(phone)) if phone else None)
         try:
             if owner is not None:
                 customer = load_customer(owner)
