@@ -1,7 +1,8 @@
 """The member's own view (``GET /v1/me``) and profile edits (``PATCH /v1/me``).
 
-``GET /v1/me`` is one Query over the customer's ``M#`` sort keys: the profile item and, once points
-exist, the point buckets. Tier definitions come from the tier catalogue, not from a read per call.
+``GET /v1/me`` is one Query over the customer's ``M#`` sort keys: the profile, the points state
+(``M#POINTS``) and the point buckets. Tier definitions come from the tier catalogue, not from a read
+per call.
 
 Profile fields come in two parts: basic (name) and extended (birthday, gender, preferences). The
 extended part is collected only with the ``profiling`` consent; withdrawing that consent erases it.
@@ -46,7 +47,8 @@ def profile_view(customer: CustomerItem) -> dict[str, Any]:
 def me(customer_id: str) -> dict[str, Any]:
     """One Query: the profile, the points state and the buckets share the ``M#`` prefix (merges add a hop)."""
     items = points_store.load_member(customer_id)
-    assert items.profile is not None
+    if items.profile is None:  # load_member returns only live profiles; kept for type narrowing
+        raise AppError("not_found")
     on = points_store.today()
     tier = points.tier_view(items, on)
     summary = points.points_summary(items, on)

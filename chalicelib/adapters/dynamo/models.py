@@ -98,7 +98,7 @@ class ConsentsAttribute(MapAttribute[str, Any]):
 
 
 class CustomerItem(Item):
-    """``CUST#<id>`` / ``M#PROFILE``: the member's profile, tier and balance summary.
+    """``CUST#<id>`` / ``M#PROFILE``: the member's profile and tier (points live on ``M#POINTS``).
 
     An absorbed customer keeps this item with ``merged_into`` set, so its ID keeps resolving.
     """
@@ -116,7 +116,6 @@ class CustomerItem(Item):
     identities = ListAttribute(of=UnicodeAttribute, default=list)
     channels = ListAttribute(of=UnicodeAttribute, default=list)
     tier_code = UnicodeAttribute(default="base")
-    points_balance = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
     created_channel = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
