@@ -76,7 +76,10 @@ def _sign_in_with_tokens(
     resolved = identity.sign_in(
         ident, unionid=unionid, phone=phone, channel=channel, extra=extra, need_profile=need_profile
     )
-    if not resolved.extra_written:  # a returning identity: nothing was written yet
+    if not resolved.extra_written and before_commit is None:  # returning, only the token to write
+        holder["pending"] = sessions.prepare(sessions.member_principal(resolved.customer_id))
+        sessions.save(holder["pending"])
+    elif not resolved.extra_written:  # returning: the token and the caller's items, together
         tx = Tx()
         extra(tx, resolved.customer_id, False)
         tx.commit()

@@ -90,10 +90,15 @@ def add_to(tx: Tx, pending: PendingTokens) -> Tx:
     return tx.put("refresh_token", pending.item, RefreshTokenItem.pk.does_not_exist())
 
 
+def save(pending: PendingTokens) -> None:
+    """Write the refresh item on its own (one PutItem, cheaper than a one-item transaction)."""
+    pending.item.save(RefreshTokenItem.pk.does_not_exist(), add_version_condition=False)
+
+
 def issue(principal: Principal, **extra: Any) -> dict[str, Any]:
     """Issue a pair on its own (one PutItem)."""
     pending = prepare(principal)
-    pending.item.save(RefreshTokenItem.pk.does_not_exist(), add_version_condition=False)
+    save(pending)
     return pending.body(**extra)
 
 
