@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -30,6 +31,7 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -138,6 +140,48 @@ def boto_client(service: str, endpoint: str) -> Any:
 
 class StackError(RuntimeError):
     pass
+
+
+def gateway_response_type(error: Any) -> str:
+    """The API Gateway response type of an error chalice's local gateway raises before the app runs."""
+    kind = (getattr(error, "headers", None) or {}).get("x-amzn-ErrorType", "")
+    if error.CODE == 403 and kind == "UnauthorizedException":
+        return "MISSING_AUTHENTICATION_TOKEN"  # no such route (with or without an Authorization header)
+    if error.CODE == 403:
+        return "ACCESS_DENIED"
+    if error.CODE == 401:
+        return "UNAUTHORIZED"
+    return "DEFAULT_5XX" if error.CODE >= 500 else "DEFAULT_4XX"
+
+
+def gateway_responses() -> dict[str, Any]:
+    template = json.loads((REPO_ROOT / "infra" / "resources.json").read_text(encoding="utf-8"))
+    return dict(template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"])
+
+
+def gateway_response_handler() -> type:
+    """chalice's request handler, answering gateway-level errors with ``infra/resources.json``'s GatewayResponses.
+
+    ``chalice local`` answers an unknown route with 403 ``{"message": "Missing Authentication Token"}``; the
+    deployed API maps it (and the other gateway errors) to our error envelope, and so does the local stack.
+    """
+    from chalice.local import ChaliceRequestHandler
+
+    responses = gateway_responses()
+
+    class GatewayResponseHandler(ChaliceRequestHandler):
+        def _send_error_response(self, error: Any) -> None:
+            kind = gateway_response_type(error)
+            response = responses.get(kind) or responses.get("DEFAULT_5XX" if error.CODE >= 500 else "DEFAULT_4XX")
+            if not response:
+                super()._send_error_response(error)
+                return
+            request_id = (error.headers or {}).get("x-amzn-RequestId") or str(uuid.uuid4())
+            body = response["ResponseTemplates"]["application/json"].replace("$context.requestId", request_id)
+            headers = {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
+            self._send_http_response(int(response.get("StatusCode", error.CODE)), headers, body)
+
+    return GatewayResponseHandler
 
 
 class LocalStack:
@@ -307,6 +351,10 @@ class LocalStack:
         app_obj = config.chalice_app
         validate_routes(app_obj.routes)
         server = factory.create_local_server(app_obj, config, self.args.host, self.args.port)
+        # Answer what API Gateway answers itself (unknown route, authorizer refusals) as the deployed API does.
+        server.server.RequestHandlerClass = functools.partial(  # type: ignore[assignment]
+            gateway_response_handler(), app_object=app_obj, config=config
+        )
         thread = threading.Thread(target=server.serve_forever, name="chalice-local", daemon=True)
         thread.start()
 

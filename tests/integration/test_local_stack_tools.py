@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -224,6 +225,31 @@ def test_local_stack_serves_the_api_with_seeded_staff(local_stack):
     status, body = _post(local_stack + "/v1/staff/login", {"username": "admin", "password": "admin-local-pass"})
     assert status == 200 and body["role"] == "admin"
     assert procs.http_answers(local_stack.wechat_url + "/__sim/stats") == 200
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer whatever"}])
+def test_local_stack_answers_unknown_routes_like_the_deployed_gateway(local_stack, headers):
+    request = urllib.request.Request(local_stack + "/v1/no-such-route", headers=headers)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    assert caught.value.code == 404
+    error = json.loads(caught.value.read())["error"]
+    assert error["code"] == "route_not_found" and error["details"] == []
+    assert error["request_id"] and "$context" not in error["request_id"]
+
+
+def test_gateway_errors_map_to_the_template_response_types():
+    from chalice.local import ForbiddenError, InvalidAuthorizerError, NotAuthorizedError
+
+    from tools.local_stack import gateway_response_type, gateway_responses
+
+    missing = ForbiddenError({"x-amzn-ErrorType": "UnauthorizedException"}, b"{}")
+    assert gateway_response_type(missing) == "MISSING_AUTHENTICATION_TOKEN"
+    assert gateway_response_type(ForbiddenError({"x-amzn-ErrorType": "AccessDeniedException"}, b"")) == "ACCESS_DENIED"
+    assert gateway_response_type(NotAuthorizedError({}, b"")) == "UNAUTHORIZED"
+    assert gateway_response_type(InvalidAuthorizerError({}, b"")) == "DEFAULT_5XX"
+    assert {"MISSING_AUTHENTICATION_TOKEN", "ACCESS_DENIED", "UNAUTHORIZED", "DEFAULT_5XX"} <= set(gateway_responses())
 
 
 @pytest.mark.e2e
