@@ -435,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         stop_event.set()
         raise KeyboardInterrupt  # also interrupts a start still in progress
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    # SIGINT too, explicitly: a shell without job control starts background jobs with SIGINT ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
     atexit.register(stack.stop)
     code = 0
