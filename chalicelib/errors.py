@@ -101,6 +101,15 @@ CATALOGUE: dict[str, ErrorSpec] = {
         409, "待处理的补登申请过多，请等待审核后再提交", "Too many claims are pending; wait for them to be reviewed"
     ),
     "claim_not_pending": ErrorSpec(409, "该补登申请已处理", "This claim has already been decided"),
+    # Points mall and shared eligibility (chalicelib/services/rewards.py, redemptions.py)
+    "tier_not_eligible": ErrorSpec(403, "当前会员等级不可参与", "Your membership tier is not eligible"),
+    "out_of_stock": ErrorSpec(409, "库存不足，已兑完", "Out of stock"),
+    "redemption_limit_reached": ErrorSpec(
+        409, "已达到该礼品的每人兑换上限", "You have reached this reward's per-member limit"
+    ),
+    "reward_not_available": ErrorSpec(
+        409, "该礼品不在可兑换时间内", "This reward cannot be redeemed at this time"
+    ),
 }
 
 

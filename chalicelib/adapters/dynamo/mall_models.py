@@ -1,0 +1,171 @@
+"""PynamoDB models of the points mall and of idempotency records (same table and connection as ``models.py``).
+
+Keys (all in the one application table):
+
+======================================  =====================================  ===================================
+item                                    pk / sk                                index keys
+======================================  =====================================  ===================================
+idempotency record (24 h TTL)           ``CUST#<id>`` / ``M#IDEM#<sha256>``    -
+reward (definition)                     ``REWARD#<id>`` / ``REWARD``           gsi1: ``REWARDS`` / ``<at>#<id>``
+reward stock shard k                    ``REWARD#<id>#STOCK#<k>`` / ``STOCK``  -
+redemptions of a reward by a member     ``CUST#<id>`` / ``M#RLIM#<reward>``    -
+redemption                              ``CUST#<id>`` / ``RDM#<id>``           gsi1: ``RDMREWARD#<reward>`` / ``<id>``
+in-house voucher of a redemption        ``CUST#<id>`` / ``RVOUCHER#<code>``    -
+transaction (accepted-for-retry)        ``CUST#<id>`` / ``TXN#<id>``           gsi1 (while unsent): ``OUTBOX`` /
+                                                                               ``<at>#<id>``
+runtime faults of the local stage       ``CONFIG#DEV`` / ``FAULTS``            -
+======================================  =====================================  ===================================
+
+Idempotency records and per-member limit counters live under the customer's ``M#`` prefix, so the one Query a
+member's points change already makes (profile, points state, buckets) also returns them.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+
+from chalicelib.adapters.dynamo.models import Item
+
+IDEM_PREFIX = "M#IDEM#"
+REWARD_SK = "REWARD"
+STOCK_SK = "STOCK"
+RLIMIT_PREFIX = "M#RLIM#"
+REDEMPTION_PREFIX = "RDM#"
+VOUCHER_PREFIX = "RVOUCHER#"
+TXN_PREFIX = "TXN#"
+REWARDS_INDEX_PK = "REWARDS"
+OUTBOX_INDEX_PK = "OUTBOX"
+FAULTS_PK, FAULTS_SK = "CONFIG#DEV", "FAULTS"
+
+
+class IdempotencyItem(Item):
+    """``<owner pk>`` / ``M#IDEM#<sha256(scope, key)>``: the first response to one Idempotency-Key.
+
+    ``request_hash`` tells a replay (same body) from a reused key (another body). ``provisional`` marks a response
+    written before the request finished (a partner fulfilment still running); the final one replaces it.
+    ``ttl`` (epoch seconds) is the table's TTL attribute: DynamoDB deletes the record some time after it.
+    """
+
+    request_hash = UnicodeAttribute()
+    status = NumberAttribute()
+    body = JSONAttribute(null=True)
+    headers = JSONAttribute(null=True)
+    scope = UnicodeAttribute(null=True)
+    provisional = BooleanAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+
+
+class RewardItem(Item):
+    """``REWARD#<id>`` / ``REWARD``: what a reward costs, who may redeem it, when, and how it is fulfilled.
+
+    ``ver`` counts edits; every stock shard carries the ``ver`` of the definition it was written with, and a
+    redemption's shard update is conditioned on it, so a cached definition can never be charged after an edit.
+    """
+
+    reward_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    points_cost = NumberAttribute()
+    stock_total = NumberAttribute()
+    shards = NumberAttribute()
+    per_member_limit = NumberAttribute(null=True)
+    tiers = ListAttribute(of=UnicodeAttribute, null=True)
+    fulfillment = UnicodeAttribute()  # in_house | partner
+    partner = UnicodeAttribute(null=True)
+    voucher_valid_days = NumberAttribute(null=True)
+    starts_at = UnicodeAttribute(null=True)
+    ends_at = UnicodeAttribute(null=True)
+    ver = NumberAttribute(default=1)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+
+
+class StockShardItem(Item):
+    """``REWARD#<id>#STOCK#<k>`` / ``STOCK``: one shard of a reward's stock (its own partition key)."""
+
+    reward_id = UnicodeAttribute()
+    shard = NumberAttribute()
+    remaining = NumberAttribute()
+    ver = NumberAttribute()
+
+
+class RedeemCountItem(Item):
+    """``CUST#<id>`` / ``M#RLIM#<reward_id>``: how many units of a limited reward the member has redeemed."""
+
+    reward_id = UnicodeAttribute()
+    count = NumberAttribute()
+
+
+class RedemptionItem(Item):
+    """``CUST#<id>`` / ``RDM#<redemption_id>``: a redemption (ids sort by time: newest first on a reversed Query)."""
+
+    redemption_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    reward_id = UnicodeAttribute()
+    reward_name = UnicodeAttribute()
+    quantity = NumberAttribute()
+    points_spent = NumberAttribute()
+    balance_after = NumberAttribute()
+    status = UnicodeAttribute()  # completed | pending_fulfillment | refunded | cancelled
+    fulfillment = UnicodeAttribute()
+    shards = JSONAttribute(null=True)  # {"<k>": units} taken from each stock shard (to return stock)
+    vouchers = ListAttribute(of=UnicodeAttribute, null=True)
+    voucher_expires_at = UnicodeAttribute(null=True)
+    partner_ref = UnicodeAttribute(null=True)
+    partner_codes = ListAttribute(of=UnicodeAttribute, null=True)
+    transaction_id = UnicodeAttribute(null=True)
+    ledger_entry_id = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+
+
+class RedemptionVoucherItem(Item):
+    """``CUST#<id>`` / ``RVOUCHER#<code>``: an in-house voucher issued by a redemption."""
+
+    code = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    redemption_id = UnicodeAttribute()
+    reward_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # available | used | expired
+    expires_at = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class TransactionItem(Item):
+    """``CUST#<id>`` / ``TXN#<transaction_id>``: a member's transaction whose side effects may finish later.
+
+    Also the outbox: while ``gsi1pk`` is ``OUTBOX`` the retry message may not have reached SQS yet, and a sweeper
+    sends it again from the index. ``payload`` is everything needed to redo the work idempotently.
+    """
+
+    transaction_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | completed | retrying | needs_follow_up | failed | refunded
+    reference = UnicodeAttribute(null=True)
+    payload = JSONAttribute(null=True)
+    attempts = JSONAttribute(null=True)  # [{"at", "ok", "error"}]
+    idempotency_sk = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+    completed_at = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+
+class FaultsItem(Item):
+    """``CONFIG#DEV`` / ``FAULTS``: faults switched on at run time on the local stage (read by every process)."""
+
+    data = JSONAttribute()
+    updated_at = UnicodeAttribute(null=True)
