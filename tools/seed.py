@@ -26,7 +26,9 @@ API_KEYS: tuple[tuple[str, str], ...] = (("local-integration", "local-integratio
 # function takes no argument, must be idempotent (the stack may run it on a table that already has the
 # data) and is imported lazily, so a module that does not exist yet is skipped with a warning.
 # ---------------------------------------------------------------------------------------------------
-CATALOGUE_SEEDERS: list[tuple[str, str]] = []
+CATALOGUE_SEEDERS: list[tuple[str, str]] = [
+    ("chalicelib.services.points_config", "seed_defaults"),  # tier catalogue and points settings
+]
 
 
 @dataclass
