@@ -48,6 +48,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
     # 404
     "not_found": ErrorSpec(404, "资源不存在", "The resource does not exist"),
     "route_not_found": ErrorSpec(404, "接口不存在", "No such endpoint"),
+    # Answered by API Gateway itself (infra/resources.json GatewayResponses) for other 4xx it raises.
+    "request_rejected": ErrorSpec(400, "请求被网关拒绝", "The request was rejected by the API gateway"),
     # 405 / 409 / 413 / 415 / 422 / 429
     "method_not_allowed": ErrorSpec(405, "不支持此请求方法", "This method is not allowed here"),
     "identity_conflict": ErrorSpec(

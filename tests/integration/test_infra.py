@@ -31,6 +31,7 @@ ALLOWED_ACTIONS = {
                            "ChangeMessageVisibility", "GetQueueUrl")),
     "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
     "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+    "sns:Publish",  # SMS codes on deployed stages (chalicelib/adapters/sms.py); SMS to a phone has no topic ARN
 }
 
 
