@@ -16,7 +16,22 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from chalice import Chalice, Cron
 
 from chalicelib import workers
-from chalicelib.api import admin_points, agent_claims, auth, dev, health, integrations, me, points, routing, staff
+from chalicelib.api import (
+    admin_points,
+    admin_rewards,
+    agent_claims,
+    auth,
+    dev,
+    dev_faults,
+    health,
+    integrations,
+    me,
+    points,
+    redemptions,
+    rewards,
+    routing,
+    staff,
+)
 from chalicelib.errors import wants_english
 from chalicelib.observability import annotate, logger, metrics
 from chalicelib.services import api_keys, points_jobs
@@ -42,7 +57,8 @@ class MemberPortalApp(Chalice):
 # logger of the same name), set it to ERROR and add a plain-text handler.
 app = MemberPortalApp(app_name="member-portal", configure_logs=False)
 app.experimental_feature_flags.update(["BLUEPRINTS"])
-for module in (health, auth, staff, me, dev, points, integrations, agent_claims, admin_points):
+for module in (health, auth, staff, me, dev, points, integrations, agent_claims, admin_points, rewards, redemptions,
+               admin_rewards, dev_faults):
     app.register_blueprint(module.api.blueprint)
 
 routing.api_key_verifier = api_keys.verify

@@ -9,8 +9,8 @@ idempotency record (24 h TTL)           ``CUST#<id>`` / ``M#IDEM#<sha256>``    -
 reward (definition)                     ``REWARD#<id>`` / ``REWARD``           gsi1: ``REWARDS`` / ``<at>#<id>``
 reward stock shard k                    ``REWARD#<id>#STOCK#<k>`` / ``STOCK``  -
 redemptions of a reward by a member     ``CUST#<id>`` / ``M#RLIM#<reward>``    -
-redemption                              ``CUST#<id>`` / ``RDM#<id>``           gsi1: ``RDMREWARD#<reward>`` / ``<id>``
-in-house voucher of a redemption        ``CUST#<id>`` / ``RVOUCHER#<code>``    -
+redemption                              ``CUST#<id>`` / ``RDM#<id>``           -
+in-house voucher of a redemption        ``RVOUCHER#<code>`` / ``RVOUCHER``     -
 transaction (accepted-for-retry)        ``CUST#<id>`` / ``TXN#<id>``           gsi1 (while unsent): ``OUTBOX`` /
                                                                                ``<at>#<id>``
 runtime faults of the local stage       ``CONFIG#DEV`` / ``FAULTS``            -
@@ -38,6 +38,7 @@ STOCK_SK = "STOCK"
 RLIMIT_PREFIX = "M#RLIM#"
 REDEMPTION_PREFIX = "RDM#"
 VOUCHER_PREFIX = "RVOUCHER#"
+VOUCHER_SK = "RVOUCHER"
 TXN_PREFIX = "TXN#"
 REWARDS_INDEX_PK = "REWARDS"
 OUTBOX_INDEX_PK = "OUTBOX"
@@ -126,12 +127,11 @@ class RedemptionItem(Item):
     channel = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute(null=True)
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
 
 
 class RedemptionVoucherItem(Item):
-    """``CUST#<id>`` / ``RVOUCHER#<code>``: an in-house voucher issued by a redemption."""
+    """``RVOUCHER#<code>`` / ``RVOUCHER``: an in-house voucher issued by a redemption (found by its code at the
+    till, hence its own partition)."""
 
     code = UnicodeAttribute()
     customer_id = UnicodeAttribute()
@@ -155,7 +155,9 @@ class TransactionItem(Item):
     status = UnicodeAttribute()  # pending | completed | retrying | needs_follow_up | failed | refunded
     reference = UnicodeAttribute(null=True)
     payload = JSONAttribute(null=True)
-    attempts = JSONAttribute(null=True)  # [{"at", "ok", "error"}]
+    attempts = ListAttribute(null=True)  # [{"at", "ok", "error", "where"}], appended atomically
+    attempt_count = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
     idempotency_sk = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute(null=True)

@@ -1,0 +1,306 @@
+"""Fulfilment of redemptions: in-house vouchers, partners behind a provider port, run-time faults, and the retry
+port that hands failed work to the retry pipeline.
+
+* **In-house vouchers** are items written in the redemption's own transaction (``issue_vouchers_in``): nothing can
+  fail after the points are taken.
+* **Partners** (a video-membership code, a shipment) sit behind ``PartnerProvider.fulfil(order)``, which must be
+  idempotent on ``order.order_ref`` (the redemption ID): asking twice gives the same codes, never two shipments.
+  The local stack's ``SimulatedPartner`` derives its codes from the order reference and fails the share of calls
+  set by ``PUT /v1/dev/faults``.
+* **Faults** live in one DynamoDB item (``CONFIG#DEV`` / ``FAULTS``) read with a one-second cache, so the API and
+  the queue workers -- separate processes on the local stack -- all see a change within a second.
+* **The retry port** (``retry_port()``): ``record_in(tx, txn)`` puts the transaction's outbox entry in the caller's
+  transaction, ``enqueue(txn)`` sends the retry message to SQS and clears the outbox entry. If the send fails the
+  entry stays on the ``OUTBOX`` index for a sweeper (``sweep_outbox``) to send again: nothing accepted is lost.
+  The retry pipeline behind it (backoff, follow-up cases) belongs to the next issue; callers only see the port.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from chalicelib.adapters.dynamo.mall_models import (
+    FAULTS_PK,
+    FAULTS_SK,
+    OUTBOX_INDEX_PK,
+    TXN_PREFIX,
+    VOUCHER_PREFIX,
+    VOUCHER_SK,
+    FaultsItem,
+    RedemptionVoucherItem,
+    TransactionItem,
+)
+from chalicelib.adapters.dynamo.tx import Tx
+from chalicelib.config import settings
+from chalicelib.domain import clock
+from chalicelib.observability import logger
+
+# --- faults (local stage) ---------------------------------------------------------------------------------------
+
+FAULTS_CACHE_SECONDS = 1.0
+_faults_lock = threading.Lock()
+_faults: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def faults() -> dict[str, Any]:
+    """The faults switched on (``{}`` when none): one GetItem per process per second at most."""
+    table = settings().table_name
+    now = time.monotonic()
+    with _faults_lock:
+        cached = _faults.get(table)
+    if cached and cached[0] > now:
+        return cached[1]
+    try:
+        data = dict(FaultsItem.get(FAULTS_PK, FAULTS_SK).data or {})
+    except FaultsItem.DoesNotExist:
+        data = {}
+    with _faults_lock:
+        _faults[table] = (now + FAULTS_CACHE_SECONDS, data)
+    return data
+
+
+def set_faults(**values: Any) -> dict[str, Any]:
+    """Merge ``values`` into the stored faults (local stage only; the route checks the stage)."""
+    current = dict(faults())
+    current.update({k: v for k, v in values.items() if v is not None})
+    FaultsItem(pk=FAULTS_PK, sk=FAULTS_SK, data=current, updated_at=clock.iso()).save(add_version_condition=False)
+    reset_faults_cache()
+    return current
+
+
+def reset_faults_cache() -> None:
+    with _faults_lock:
+        _faults.clear()
+
+
+def failure_rate() -> float:
+    return float(faults().get("fulfillment_failure_rate", 0.0) or 0.0)
+
+
+# --- in-house vouchers --------------------------------------------------------------------------------------------
+
+VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def new_voucher_code() -> str:
+    return "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(12))
+
+
+def issue_vouchers_in(
+    tx: Tx, *, customer_id: str, redemption_id: str, reward_id: str, codes: list[str], valid_days: int
+) -> str:
+    """Put one voucher item per code in ``tx`` (labels ``voucher:<i>``, each new); returns their expiry."""
+    now = clock.now()
+    expires_at = clock.iso(now + timedelta(days=valid_days))
+    for i, code in enumerate(codes):
+        tx.put(
+            f"voucher:{i}",
+            RedemptionVoucherItem(
+                pk=f"{VOUCHER_PREFIX}{code}", sk=VOUCHER_SK, code=code, customer_id=customer_id,
+                redemption_id=redemption_id, reward_id=reward_id, status="available", expires_at=expires_at,
+                created_at=clock.iso(now),
+            ),
+            RedemptionVoucherItem.pk.does_not_exist(),
+        )
+    return expires_at
+
+
+# --- partners (the provider port) --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FulfilmentOrder:
+    order_ref: str  # the redemption ID: the partner's idempotency key
+    reward_id: str
+    reward_name: str
+    quantity: int
+    customer_id: str
+
+
+@dataclass(frozen=True)
+class FulfilmentResult:
+    partner_ref: str
+    codes: list[str] = field(default_factory=list)
+
+
+class PartnerUnavailable(Exception):
+    """The partner could not fulfil now (down, timed out, refused transiently): retry later."""
+
+
+class PartnerProvider(Protocol):
+    name: str
+
+    def fulfil(self, order: FulfilmentOrder) -> FulfilmentResult:
+        """Fulfil ``order``; idempotent on ``order.order_ref``. Raises ``PartnerUnavailable``."""
+        ...
+
+
+class SimulatedPartner:
+    """The local stack's partner: codes derived from the order reference (so a repeat gives the same codes),
+    failing the share of calls set by ``PUT /v1/dev/faults``."""
+
+    name = "simulated_partner"
+    SECRET = b"simulated-partner-local-only"
+
+    def fulfil(self, order: FulfilmentOrder) -> FulfilmentResult:
+        rate = failure_rate()
+        if rate > 0 and random.random() < rate:
+            raise PartnerUnavailable(f"simulated partner failure (rate {rate:g})")
+        digest = hmac.new(self.SECRET, order.order_ref.encode(), hashlib.sha256).hexdigest()
+        codes = [f"VIP-{digest[8 * i:8 * i + 8].upper()}" for i in range(order.quantity)]
+        return FulfilmentResult(partner_ref=f"sim-{digest[:16]}", codes=codes)
+
+
+PROVIDERS: dict[str, PartnerProvider] = {SimulatedPartner.name: SimulatedPartner()}
+
+
+def provider(name: str | None) -> PartnerProvider:
+    """The partner adapter of a reward (unknown names fall back to the simulated partner only locally)."""
+    found = PROVIDERS.get(name or SimulatedPartner.name)
+    if found is None:
+        if settings().is_local:
+            return PROVIDERS[SimulatedPartner.name]
+        raise LookupError(f"no partner adapter named {name!r}")
+    return found
+
+
+# --- the retry port -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """Work accepted for the member that must finish later: everything needed to redo it idempotently."""
+
+    transaction_id: str
+    customer_id: str
+    kind: str
+    reference: str | None
+    payload: dict[str, Any]
+
+    def message(self) -> dict[str, Any]:
+        return {"kind": self.kind, "transaction_id": self.transaction_id, "customer_id": self.customer_id,
+                "reference": self.reference, **self.payload}
+
+
+def transaction_key(customer_id: str, transaction_id: str) -> tuple[str, str]:
+    return f"CUST#{customer_id}", f"{TXN_PREFIX}{transaction_id}"
+
+
+class RetryPort(Protocol):
+    def record_in(self, tx: Tx, txn: Transaction, *, status: str = "retrying") -> None: ...
+
+    def enqueue(self, txn: Transaction, *, clear_outbox: bool = True) -> bool: ...
+
+
+class SqsOutboxRetryPort:
+    """Outbox in the caller's DynamoDB transaction, then a message on the retry queue (``RETRY_QUEUE_NAME``)."""
+
+    def __init__(self) -> None:
+        self._client: Any = None
+        self._url: str | None = None
+        self._key: tuple[Any, ...] | None = None
+        self._lock = threading.Lock()
+
+    def record_in(self, tx: Tx, txn: Transaction, *, status: str = "retrying") -> None:
+        at = clock.iso()
+        pk, sk = transaction_key(txn.customer_id, txn.transaction_id)
+        tx.put(
+            "txn",
+            TransactionItem(
+                pk=pk, sk=sk, transaction_id=txn.transaction_id, customer_id=txn.customer_id, kind=txn.kind,
+                status=status, reference=txn.reference, payload=txn.payload, attempts=[], attempt_count=0,
+                created_at=at, updated_at=at, gsi1pk=OUTBOX_INDEX_PK, gsi1sk=f"{at}#{txn.transaction_id}",
+            ),
+            TransactionItem.pk.does_not_exist(),
+        )
+
+    def _queue(self) -> tuple[Any, str]:
+        cfg = settings()
+        key = (cfg.sqs_endpoint, cfg.region, cfg.retry_queue_name)
+        with self._lock:
+            if self._key != key or self._client is None or self._url is None:
+                import boto3
+                from botocore.config import Config
+
+                client = boto3.client(
+                    "sqs", region_name=cfg.region, endpoint_url=cfg.sqs_endpoint,
+                    config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"}),
+                )
+                self._url = client.get_queue_url(QueueName=cfg.retry_queue_name)["QueueUrl"]
+                self._client, self._key = client, key
+            return self._client, self._url
+
+    def enqueue(self, txn: Transaction, *, clear_outbox: bool = True) -> bool:
+        """Send the retry message; on success clear the outbox entry (unless the caller clears it in its own
+        write). False (logged) if the send failed: the outbox entry stays for ``sweep_outbox``."""
+        try:
+            client, url = self._queue()
+            client.send_message(QueueUrl=url, MessageBody=json.dumps(txn.message(), ensure_ascii=False))
+        except Exception:
+            logger.warning("retry message not sent; left in the outbox",
+                           extra={"transaction_id": txn.transaction_id}, exc_info=True)
+            with self._lock:
+                self._client = self._url = None
+            return False
+        if clear_outbox:
+            mark_sent(txn)
+        return True
+
+
+def mark_sent(txn: Transaction) -> None:
+    """Take the transaction off the ``OUTBOX`` index (a plain UpdateItem; failing it only means a resend)."""
+    pk, sk = transaction_key(txn.customer_id, txn.transaction_id)
+    try:
+        TransactionItem(pk=pk, sk=sk).update(
+            actions=[TransactionItem.gsi1pk.remove(), TransactionItem.gsi1sk.remove()],
+            condition=TransactionItem.pk.exists(), add_version_condition=False,
+        )
+    except Exception:
+        logger.warning("outbox entry not cleared (the message may be sent twice)",
+                       extra={"transaction_id": txn.transaction_id}, exc_info=True)
+
+
+_port: RetryPort | None = None
+
+
+def retry_port() -> RetryPort:
+    global _port
+    if _port is None:
+        _port = SqsOutboxRetryPort()
+    return _port
+
+
+def set_retry_port(port: RetryPort | None) -> None:
+    """Swap the port (tests, or the next issue's pipeline)."""
+    global _port
+    _port = port
+
+
+def transaction_of(item: TransactionItem) -> Transaction:
+    return Transaction(item.transaction_id, item.customer_id, item.kind, item.reference, dict(item.payload or {}))
+
+
+def sweep_outbox(older_than_seconds: float = 60.0, limit: int = 100) -> int:
+    """Send again what the outbox still holds after ``older_than_seconds`` (messages whose send failed).
+    Returns how many were sent. The schedule that runs it belongs to the retry pipeline (next issue)."""
+    from chalicelib.services import points_store as store
+
+    cutoff = clock.iso(clock.now() - timedelta(seconds=older_than_seconds))
+    raw, _more = store.index_page("gsi1", OUTBOX_INDEX_PK, limit)
+    sent = 0
+    for r in raw:
+        item = TransactionItem.from_raw_data(r)
+        if (item.gsi1sk or "") > cutoff:
+            break
+        if retry_port().enqueue(transaction_of(item)):
+            sent += 1
+    return sent
