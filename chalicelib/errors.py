@@ -112,6 +112,15 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "reward_not_available": ErrorSpec(
         409, "该礼品不在可兑换时间内", "This reward cannot be redeemed at this time"
     ),
+    # Benefits zone and vouchers (chalicelib/services/benefits*.py, vouchers.py)
+    "quota_exhausted": ErrorSpec(
+        409, "本周期的领取次数已用完", "You have used up this benefit's quota for the current period"
+    ),
+    "benefit_not_available": ErrorSpec(
+        409, "该权益暂不可领取（已停用或自动发放）", "This benefit cannot be claimed (disabled or issued automatically)"
+    ),
+    "voucher_already_used": ErrorSpec(409, "该券已使用", "This voucher has already been used"),
+    "voucher_expired": ErrorSpec(409, "该券已过期", "This voucher has expired"),
 }
 
 
