@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-from typing import Literal
-
-from pydantic import AwareDatetime, Field
-
-from chalicelib.api.models import Body, Out, Query
 from chalicelib.api.routing import Api, Reply, RequestContext
 from chalicelib.errors import AppError
 from chalicelib.services import points, points_config
@@ -16,105 +9,6 @@ from chalicelib.services import points, points_config
 api = Api(__name__, "admin")
 
 ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
-CODE = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_\-]+$")
-
-
-class TierIn(Body):
-    code: str = CODE
-    name: str = Field(min_length=1, max_length=32)
-    badge: str = Field(min_length=1, max_length=64)
-    rank: int = Field(ge=0, le=100)
-    metric: Literal["spend_12m_fen", "orders_12m", "points_12m"]
-    threshold: int = Field(ge=0, le=10**12)
-    multiplier: Decimal = Field(ge=0, le=100, max_digits=6, decimal_places=3)
-
-
-class TiersIn(Body):
-    tiers: list[TierIn] = Field(min_length=1, max_length=20)
-
-
-class TierOut(Out):
-    code: str
-    name: str
-    badge: str
-    rank: int
-    metric: str
-    threshold: int
-    multiplier: str
-
-
-class TierList(Out):
-    items: list[TierOut]
-    next_cursor: str | None
-
-
-class FloorIn(Body):
-    tier_code: str | None = CODE
-    until: date | None = None
-
-
-class PromotionIn(Body):
-    name: str = Field(min_length=1, max_length=64)
-    multiplier: Decimal = Field(gt=0, le=100, max_digits=6, decimal_places=3)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    channels: list[str] = Field(default_factory=list, max_length=10)
-    tiers: list[str] = Field(default_factory=list, max_length=20)
-
-
-class PromotionOut(Out):
-    promotion_id: str
-    name: str
-    multiplier: str
-    starts_at: str
-    ends_at: str
-    channels: list[str]
-    tiers: list[str]
-
-
-class PromotionList(Out):
-    items: list[PromotionOut]
-    next_cursor: str | None
-
-
-class CheckinIn(Body):
-    base_points: int = Field(ge=0, le=10_000)
-    streak_bonuses: dict[int, int] = Field(default_factory=dict, max_length=31)
-    cycle_days: int | None = Field(default=7, ge=1, le=366)
-
-
-class SettingsIn(Body):
-    expiry_horizon_months: int | None = Field(default=None, ge=0, le=120)
-    points_per_yuan: Decimal | None = Field(default=None, ge=0, le=1000, max_digits=8, decimal_places=3)
-    checkin: CheckinIn | None = None
-    claim_window_days: int | None = Field(default=None, ge=1, le=366)
-    max_open_claims: int | None = Field(default=None, ge=1, le=100)
-
-
-class AdjustmentIn(Body):
-    customer_id: str = Field(min_length=3, max_length=64)
-    delta: int = Field(ge=-10_000_000, le=10_000_000)
-    reason: str = Field(min_length=1, max_length=200)
-
-
-class AdjustmentOut(Out):
-    adjustment_id: str
-    customer_id: str
-    delta: int
-    reason: str
-    balance_after: int
-    created_by: str
-    created_at: str
-
-
-class AdjustmentList(Out):
-    items: list[AdjustmentOut]
-    next_cursor: str | None
-
-
-class Page(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
 
 
 def _staff(ctx: RequestContext) -> str:
@@ -126,14 +20,14 @@ TIER_EXAMPLE = {"code": "silver", "name": "银卡会员", "badge": "badge-silver
                 "threshold": 200000, "multiplier": "1.2"}
 
 
-@api.route("/v1/admin/tiers", "GET", auth="admin", response=TierList, errors=ADMIN_ERRORS,
+@api.route("/v1/admin/tiers", "GET", auth="admin", response="admin_points.TierList", errors=ADMIN_ERRORS,
            summary="The tier catalogue (code, name, badge, qualifying metric and threshold, points multiplier)",
            examples={"response": {"items": [TIER_EXAMPLE], "next_cursor": None}})
 def get_tiers(ctx: RequestContext) -> dict:
     return {"items": [points_config.tier_to_dict(t) for t in points_config.current().tiers], "next_cursor": None}
 
 
-@api.route("/v1/admin/tiers", "PUT", auth="admin", body=TiersIn, response=TierList,
+@api.route("/v1/admin/tiers", "PUT", auth="admin", body="admin_points.TiersIn", response="admin_points.TierList",
            errors=(*ADMIN_ERRORS, "validation_error", "malformed_json"),
            summary="Replace the tier catalogue (the lowest tier must have threshold 0); live within a minute",
            examples={"request": {"tiers": [{**TIER_EXAMPLE, "code": "base", "rank": 0, "threshold": 0,
@@ -143,7 +37,7 @@ def put_tiers(ctx: RequestContext) -> dict:
     return {"items": [points_config.tier_to_dict(t) for t in saved], "next_cursor": None}
 
 
-@api.route("/v1/admin/members/{customer_id}/tier-floor", "PUT", auth="admin", body=FloorIn,
+@api.route("/v1/admin/members/{customer_id}/tier-floor", "PUT", auth="admin", body="admin_points.FloorIn",
            errors=(*ADMIN_ERRORS, "validation_error", "not_found"),
            summary="Hold a member at a tier at least, until a date (tier_code null removes the floor)",
            examples={"request": {"tier_code": "gold", "until": "2027-06-30"}})
@@ -151,13 +45,14 @@ def put_floor(ctx: RequestContext, customer_id: str) -> dict:
     return points.set_tier_floor(customer_id, ctx.body.tier_code, ctx.body.until, _staff(ctx))
 
 
-@api.route("/v1/admin/promotions", "GET", auth="admin", response=PromotionList, errors=ADMIN_ERRORS,
+@api.route("/v1/admin/promotions", "GET", auth="admin", response="admin_points.PromotionList", errors=ADMIN_ERRORS,
            summary="Points promotions (multipliers for orders paid in a time window)")
 def list_promotions(ctx: RequestContext) -> dict:
     return {"items": [p.as_dict() for p in points_config.list_promotions()], "next_cursor": None}
 
 
-@api.route("/v1/admin/promotions", "POST", auth="admin", status=201, body=PromotionIn, response=PromotionOut,
+@api.route("/v1/admin/promotions", "POST", auth="admin", status=201, body="admin_points.PromotionIn",
+           response="admin_points.PromotionOut",
            errors=(*ADMIN_ERRORS, "validation_error", "malformed_json"),
            summary="Create a points promotion, e.g. double points for a weekend (the best active one applies)",
            examples={"request": {"name": "双11 双倍积分", "multiplier": "2", "starts_at": "2026-11-11T00:00:00+08:00",
@@ -183,7 +78,7 @@ def get_settings(ctx: RequestContext) -> dict:
     return points_config.current().settings.as_dict()
 
 
-@api.route("/v1/admin/points/settings", "PUT", auth="admin", body=SettingsIn,
+@api.route("/v1/admin/points/settings", "PUT", auth="admin", body="admin_points.SettingsIn",
            errors=(*ADMIN_ERRORS, "validation_error", "malformed_json"),
            summary="Change points settings (fields not sent keep their value)",
            examples={"request": {"expiry_horizon_months": 12, "checkin": {"base_points": 5,
@@ -194,8 +89,8 @@ def put_settings(ctx: RequestContext) -> dict:
     return points_config.put_settings(values, _staff(ctx)).as_dict()
 
 
-@api.route("/v1/admin/points/adjustments", "POST", auth="admin", status=201, body=AdjustmentIn,
-           response=AdjustmentOut,
+@api.route("/v1/admin/points/adjustments", "POST", auth="admin", status=201, body="admin_points.AdjustmentIn",
+           response="admin_points.AdjustmentOut",
            errors=(*ADMIN_ERRORS, "validation_error", "malformed_json", "not_found", "insufficient_points",
                    "idempotency_key_reused", "service_unavailable"),
            summary="Adjust a member's points with a reason (kept with who and when); "
@@ -216,7 +111,8 @@ def post_adjustment(ctx: RequestContext) -> Reply:
     return Reply(view, 201, {"Idempotent-Replayed": "true"} if replayed else {})
 
 
-@api.route("/v1/admin/points/adjustments", "GET", auth="admin", query=Page, response=AdjustmentList,
+@api.route("/v1/admin/points/adjustments", "GET", auth="admin", query="admin_points.Page",
+           response="admin_points.AdjustmentList",
            errors=(*ADMIN_ERRORS, "validation_error"), summary="Points adjustments, newest first (audit trail)")
 def list_adjustments(ctx: RequestContext) -> dict:
     return points.list_adjustments(ctx.query.limit, ctx.query.cursor)

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import Field
-
-from chalicelib.api.models import Body, Out, Query
-from chalicelib.api.points import CLAIM_EXAMPLE, ClaimOut, LedgerPage, Page
+from chalicelib.api.points import CLAIM_EXAMPLE
 from chalicelib.api.routing import Api, RequestContext
 from chalicelib.services import points, points_claims
 
@@ -16,34 +11,11 @@ api = Api(__name__, "agent")
 STAFF_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
-class ClaimQueue(Query):
-    status: Literal["pending", "approved", "rejected"] = "pending"
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
-
-
-class AgentClaimOut(ClaimOut):
-    customer_id: str
-    balance_after: int | None = None
-
-
-class AgentClaimPage(Out):
-    items: list[AgentClaimOut]
-    next_cursor: str | None
-
-
-class ApproveBody(Body):
-    note: str | None = Field(default=None, max_length=500)
-
-
-class RejectBody(Body):
-    reason: str = Field(min_length=1, max_length=500)
-
-
 AGENT_CLAIM = {**CLAIM_EXAMPLE, "customer_id": "c_8f14e45fceea167a5a36"}
 
 
-@api.route("/v1/agent/points-claims", "GET", auth="agent", query=ClaimQueue, response=AgentClaimPage,
+@api.route("/v1/agent/points-claims", "GET", auth="agent", query="agent_claims.ClaimQueue",
+           response="agent_claims.AgentClaimPage",
            errors=(*STAFF_ERRORS, "validation_error"),
            summary="Back-fill claims by status (pending: oldest first; decided: newest first)",
            examples={"response": {"items": [AGENT_CLAIM], "next_cursor": None}})
@@ -51,8 +23,8 @@ def list_claims_for_review(ctx: RequestContext) -> dict:
     return points_claims.claims_by_status(ctx.query.status, ctx.query.limit, ctx.query.cursor)
 
 
-@api.route("/v1/agent/points-claims/{claim_id}/approve", "POST", auth="agent", body=ApproveBody,
-           response=AgentClaimOut,
+@api.route("/v1/agent/points-claims/{claim_id}/approve", "POST", auth="agent", body="agent_claims.ApproveBody",
+           response="agent_claims.AgentClaimOut",
            errors=(*STAFF_ERRORS, "validation_error", "not_found", "claim_not_pending", "order_already_credited",
                    "service_unavailable"),
            summary="Approve a claim: awards the order's points once (the order number is claimed for good)",
@@ -64,8 +36,8 @@ def approve(ctx: RequestContext, claim_id: str) -> dict:
     return points_claims.approve(claim_id, ctx.principal.staff_id or ctx.principal.subject, ctx.body.note)
 
 
-@api.route("/v1/agent/points-claims/{claim_id}/reject", "POST", auth="agent", body=RejectBody,
-           response=AgentClaimOut,
+@api.route("/v1/agent/points-claims/{claim_id}/reject", "POST", auth="agent", body="agent_claims.RejectBody",
+           response="agent_claims.AgentClaimOut",
            errors=(*STAFF_ERRORS, "validation_error", "not_found", "claim_not_pending"),
            summary="Reject a claim with a reason the member sees",
            examples={"request": {"reason": "未找到该订单的支付记录"},
@@ -76,7 +48,8 @@ def reject(ctx: RequestContext, claim_id: str) -> dict:
     return points_claims.reject(claim_id, ctx.principal.staff_id or ctx.principal.subject, ctx.body.reason)
 
 
-@api.route("/v1/agent/members/{customer_id}/points/ledger", "GET", auth="agent", query=Page, response=LedgerPage,
+@api.route("/v1/agent/members/{customer_id}/points/ledger", "GET", auth="agent", query="points.Page",
+           response="points.LedgerPage",
            errors=(*STAFF_ERRORS, "validation_error"), summary="A member's points ledger, newest first")
 def member_ledger(ctx: RequestContext, customer_id: str) -> dict:
     return points.ledger(customer_id, ctx.query.limit, ctx.query.cursor)

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import Field
-
 from chalicelib.adapters import wechat
 from chalicelib.adapters.sms import sms_sender
-from chalicelib.api.models import Body, Code, Out, Phone, Query, TokenResponse
 from chalicelib.api.routing import Api, Reply, RequestContext
 from chalicelib.services import auth
 
@@ -26,59 +21,7 @@ SIGN_IN_ERRORS = ("validation_error", "malformed_json", "rate_limited")
 WECHAT_ERRORS = ("invalid_code", "rate_limited", "upstream_unavailable", "wechat_risk_blocked", "identity_conflict")
 
 
-class OtpRequest(Body):
-    phone: Phone
-
-
-class OtpSent(Out):
-    expires_in: int
-    resend_after: int
-
-
-class AppLogin(Body):
-    phone: Phone
-    otp: str = Field(pattern=r"^\d{6}$")
-
-
-class MiniProgramLogin(Body):
-    code: Code
-
-
-class MiniProgramTokens(TokenResponse):
-    phone_bound: bool
-
-
-class PhoneBinding(Body):
-    code: Code
-
-
-class PhoneBound(Out):
-    customer_id: str
-    phone_masked: str
-    merged: bool
-    tokens: TokenResponse | None = None
-
-
-class AuthorizeQuery(Query):
-    redirect_uri: str = Field(min_length=8, max_length=1024)
-    scope: Literal["snsapi_base", "snsapi_userinfo"] = "snsapi_base"
-
-
-class AuthorizeUrl(Out):
-    url: str
-    state: str
-
-
-class OaLogin(Body):
-    code: Code
-    state: str = Field(min_length=1, max_length=128)
-
-
-class RefreshBody(Body):
-    refresh_token: str = Field(min_length=1, max_length=256)
-
-
-@api.route("/v1/auth/app/otp", "POST", auth="public", status=202, body=OtpRequest, response=OtpSent,
+@api.route("/v1/auth/app/otp", "POST", auth="public", status=202, body="auth.OtpRequest", response="auth.OtpSent",
            summary="Send a 6-digit SMS code (valid 5 minutes; one per minute per phone)",
            errors=(*SIGN_IN_ERRORS, "otp_resend_too_soon", "service_unavailable"),
            examples={"request": {"phone": "13800138000"}, "response": {"expires_in": 300, "resend_after": 60}})
@@ -87,7 +30,7 @@ def send_otp(ctx: RequestContext) -> dict:
     return {"expires_in": 300, "resend_after": 60}
 
 
-@api.route("/v1/auth/app/login", "POST", auth="public", body=AppLogin, response=TokenResponse,
+@api.route("/v1/auth/app/login", "POST", auth="public", body="auth.AppLogin", response="auth.TokenResponse",
            summary="Sign in with phone and SMS code; enrols a new member on first sign-in",
            errors=(*SIGN_IN_ERRORS, "invalid_otp", "otp_attempts_exceeded", "identity_conflict"),
            examples={"request": {"phone": "13800138000", "otp": "123456"}, "response": TOKEN_EXAMPLE})
@@ -95,7 +38,8 @@ def app_login(ctx: RequestContext) -> dict:
     return auth.app_login(ctx.body.phone, ctx.body.otp, ctx.client_ip, ctx.channel)
 
 
-@api.route("/v1/auth/miniprogram/login", "POST", auth="public", body=MiniProgramLogin, response=MiniProgramTokens,
+@api.route("/v1/auth/miniprogram/login", "POST", auth="public", body="auth.MiniProgramLogin",
+           response="auth.MiniProgramTokens",
            summary="Sign in with a wx.login code", errors=(*SIGN_IN_ERRORS, *WECHAT_ERRORS),
            examples={"request": {"code": "mock:o6_bmjrPTlm6_2sgVt7hMZOPfL2M"},
                      "response": {**TOKEN_EXAMPLE, "phone_bound": False}})
@@ -103,7 +47,7 @@ def miniprogram_login(ctx: RequestContext) -> dict:
     return auth.miniprogram_login(ctx.body.code, wechat.mini_program_client(), ctx.channel)
 
 
-@api.route("/v1/auth/miniprogram/phone", "POST", auth="member", body=PhoneBinding, response=PhoneBound,
+@api.route("/v1/auth/miniprogram/phone", "POST", auth="member", body="auth.PhoneBinding", response="auth.PhoneBound",
            summary="Bind the phone from getPhoneNumber; merges into the account that already owns it",
            errors=(*SIGN_IN_ERRORS, *WECHAT_ERRORS, "phone_already_bound", "unsupported_phone"),
            examples={"request": {"code": "mockphone:13800138000"},
@@ -113,7 +57,8 @@ def miniprogram_phone(ctx: RequestContext) -> dict:
     return auth.miniprogram_bind_phone(ctx.customer_id, ctx.body.code, wechat.mini_program_client())
 
 
-@api.route("/v1/auth/wechat-oa/authorize-url", "GET", auth="public", query=AuthorizeQuery, response=AuthorizeUrl,
+@api.route("/v1/auth/wechat-oa/authorize-url", "GET", auth="public", query="auth.AuthorizeQuery",
+           response="auth.AuthorizeUrl",
            summary="The WeChat authorize URL with a single-use state", errors=("validation_error",),
            examples={"response": {"url": "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1&redirect_uri="
                                          "https%3A%2F%2Fm.example.com%2Fcb&response_type=code&scope=snsapi_base"
@@ -123,7 +68,7 @@ def oa_authorize_url(ctx: RequestContext) -> dict:
     return auth.oa_authorize_url(ctx.query.redirect_uri, ctx.query.scope)
 
 
-@api.route("/v1/auth/wechat-oa/login", "POST", auth="public", body=OaLogin, response=TokenResponse,
+@api.route("/v1/auth/wechat-oa/login", "POST", auth="public", body="auth.OaLogin", response="auth.TokenResponse",
            summary="Sign in with the OAuth code and state (a repeat with the same code gives the same answer)",
            errors=(*SIGN_IN_ERRORS, *WECHAT_ERRORS, "invalid_state", "snapshot_user"),
            examples={"request": {"code": "mock:oOA123:uUNION1", "state": "9f86d081884c7d659a2feaa0c55ad015"},
@@ -132,7 +77,7 @@ def oa_login(ctx: RequestContext) -> dict:
     return auth.oa_login(ctx.body.code, ctx.body.state, wechat.official_account_client(), ctx.channel)
 
 
-@api.route("/v1/auth/refresh", "POST", auth="public", body=RefreshBody, response=TokenResponse,
+@api.route("/v1/auth/refresh", "POST", auth="public", body="auth.RefreshBody", response="auth.TokenResponse",
            summary="Trade a refresh token for a new pair (a spent token revokes its whole family)",
            errors=("validation_error", "invalid_refresh_token"),
            examples={"request": {"refresh_token": "p3k2l9yXb0Qm"}, "response": TOKEN_EXAMPLE})
@@ -140,7 +85,7 @@ def refresh(ctx: RequestContext) -> dict:
     return auth.refresh(ctx.body.refresh_token)
 
 
-@api.route("/v1/auth/logout", "POST", auth="public", status=204, body=RefreshBody,
+@api.route("/v1/auth/logout", "POST", auth="public", status=204, body="auth.RefreshBody",
            summary="End the sign-in the refresh token belongs to (unknown tokens are accepted, as RFC 7009 does)",
            errors=("validation_error",), examples={"request": {"refresh_token": "p3k2l9yXb0Qm"}})
 def logout(ctx: RequestContext) -> Reply:

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 from chalicelib.adapters.sms import OutboxSms
-from chalicelib.api.models import Out, Phone, Query
 from chalicelib.api.routing import Api, RequestContext
 
 api = Api(__name__, "dev")
 
 
-class OutboxQuery(Query):
-    phone: Phone
-
-
-class OutboxEntry(Out):
-    phone: str
-    code: str
-    sent_at: str
-
-
-class Outbox(Out):
-    items: list[OutboxEntry]
-
-
-@api.route("/v1/dev/sms-outbox", "GET", auth="public", local_only=True, query=OutboxQuery, response=Outbox,
+@api.route("/v1/dev/sms-outbox", "GET", auth="public", local_only=True, query="dev.OutboxQuery", response="dev.Outbox",
            summary="Codes the simulated SMS gateway sent to a phone, newest first (local stage only)",
            errors=("validation_error", "route_not_found"),
            examples={"response": {"items": [{"phone": "13800138000", "code": "123456",

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from chalicelib.api.models import Out
 from chalicelib.api.routing import Api, RequestContext
 
 api = Api(__name__, "docs")
 
 
-class HealthResponse(Out):
-    status: str
-
-
-@api.route("/v1/health", "GET", auth="public", summary="Liveness check", response=HealthResponse,
+@api.route("/v1/health", "GET", auth="public", summary="Liveness check", response="health.HealthResponse",
            examples={"response": {"status": "ok"}})
 def health(ctx: RequestContext) -> dict:
     return {"status": "ok"}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, Field, model_validator
-
-from chalicelib.api.models import Body, Out, Phone
 from chalicelib.api.routing import Api, Reply, RequestContext
 from chalicelib.errors import AppError
 from chalicelib.services import points_orders
@@ -12,56 +9,10 @@ from chalicelib.services import points_orders
 api = Api(__name__, "integrations")
 
 KEY_ERRORS = ("invalid_api_key", "validation_error", "malformed_json")
-ORDER_NO = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
 
 
-class OrderCustomer(Body):
-    customer_id: str | None = Field(default=None, min_length=3, max_length=64)
-    phone: Phone | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> OrderCustomer:
-        if (self.customer_id is None) == (self.phone is None):
-            raise ValueError("give exactly one of customer_id and phone")
-        return self
-
-
-class OrderBody(Body):
-    order_no: str = ORDER_NO
-    customer: OrderCustomer
-    amount_fen: int = Field(ge=0, le=10_000_000_000)
-    channel: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_\-]+$")
-    store_id: str | None = Field(default=None, min_length=1, max_length=64)
-    paid_at: AwareDatetime
-
-
-class OrderOut(Out):
-    order_no: str
-    customer_id: str
-    points_awarded: int
-    duplicate: bool
-    balance_after: int | None = None
-    tier: str | None = None
-    promotion_id: str | None = None
-    new_member: bool | None = None
-
-
-class RefundBody(Body):
-    amount_fen: int = Field(gt=0, le=10_000_000_000)
-    refund_no: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
-
-
-class RefundOut(Out):
-    order_no: str
-    amount_fen: int
-    points_reversed: int
-    refund_no: str | None = None
-    balance_after: int | None = None
-    debt_after: int | None = None
-    refunded_fen_total: int | None = None
-
-
-@api.route("/v1/integrations/orders", "POST", auth="api_key", status=201, body=OrderBody, response=OrderOut,
+@api.route("/v1/integrations/orders", "POST", auth="api_key", status=201, body="integrations.OrderBody",
+           response="integrations.OrderOut",
            errors=(*KEY_ERRORS, "not_found", "service_unavailable"),
            summary="Award an order's points (idempotent on order_no: a repeat is 200 and awards nothing); "
                    "an unknown phone enrols a store member",
@@ -80,8 +31,9 @@ def post_order(ctx: RequestContext) -> Reply:
     return Reply(result, 201 if created else 200)
 
 
-@api.route("/v1/integrations/orders/{order_no}/refunds", "POST", auth="api_key", status=201, body=RefundBody,
-           response=RefundOut,
+@api.route("/v1/integrations/orders/{order_no}/refunds", "POST", auth="api_key", status=201,
+           body="integrations.RefundBody",
+           response="integrations.RefundOut",
            errors=(*KEY_ERRORS, "order_not_found", "refund_exceeds_order", "idempotency_key_reused",
                    "service_unavailable"),
            summary="Reverse the points of a (partial) refund in proportion; spent points become a debt. "

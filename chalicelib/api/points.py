@@ -2,88 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from pydantic import Field
-
-from chalicelib.api.models import Body, Out, Query
 from chalicelib.api.routing import Api, RequestContext
 from chalicelib.services import points, points_claims
 
 api = Api(__name__, "points")
 
 MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
-
-
-class Page(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
-
-
-class BucketOut(Out):
-    points: int
-    expires_on: str
-
-
-class ExpiringOut(Out):
-    points: int
-    on: str | None
-
-
-class PointsOut(Out):
-    balance: int
-    debt: int
-    buckets: list[BucketOut]
-    expiring: ExpiringOut
-
-
-class LedgerEntryOut(Out):
-    entry_id: str
-    delta: int
-    balance_after: int
-    kind: str
-    reference: str | None
-    created_at: str
-    expires_on: str | None = None
-
-
-class LedgerPage(Out):
-    items: list[LedgerEntryOut]
-    next_cursor: str | None
-
-
-class CheckInOut(Out):
-    points_awarded: int
-    streak_days: int
-    checked_in_on: str
-    balance_after: int
-
-
-class ClaimBody(Body):
-    order_no: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
-    store_id: str | None = Field(default=None, min_length=1, max_length=64)
-    amount_fen: int = Field(gt=0, le=100_000_000)
-    purchased_on: date
-    note: str | None = Field(default=None, max_length=500)
-
-
-class ClaimOut(Out):
-    claim_id: str
-    status: str
-    order_no: str
-    amount_fen: int
-    purchased_on: str
-    store_id: str | None = None
-    note: str | None = None
-    created_at: str
-    decided_at: str | None = None
-    reason: str | None = None
-    points_awarded: int | None = None
-
-
-class ClaimPage(Out):
-    items: list[ClaimOut]
-    next_cursor: str | None
 
 
 POINTS_EXAMPLE = {
@@ -116,14 +40,14 @@ CLAIM_EXAMPLE = {
 }
 
 
-@api.route("/v1/me/points", "GET", auth="member", response=PointsOut, errors=MEMBER_ERRORS,
+@api.route("/v1/me/points", "GET", auth="member", response="points.PointsOut", errors=MEMBER_ERRORS,
            summary="My points: balance, buckets by expiry day (soonest first) and what expires within 30 days",
            examples={"response": POINTS_EXAMPLE})
 def get_points(ctx: RequestContext) -> dict:
     return points.balance_view(ctx.customer_id)
 
 
-@api.route("/v1/me/points/ledger", "GET", auth="member", query=Page, response=LedgerPage,
+@api.route("/v1/me/points/ledger", "GET", auth="member", query="points.Page", response="points.LedgerPage",
            errors=(*MEMBER_ERRORS, "validation_error"),
            summary="My points ledger, newest first (every change of points, with the balance after it)",
            examples={"response": {"items": [ENTRY_EXAMPLE], "next_cursor": "eyJzayI6Ikwj...In0"}})
@@ -131,7 +55,7 @@ def get_ledger(ctx: RequestContext) -> dict:
     return points.ledger(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
 
 
-@api.route("/v1/me/check-ins", "POST", auth="member", status=201, response=CheckInOut,
+@api.route("/v1/me/check-ins", "POST", auth="member", status=201, response="points.CheckInOut",
            errors=(*MEMBER_ERRORS, "already_checked_in", "service_unavailable"),
            summary="Daily check-in (once per day in Asia/Shanghai), with a streak bonus",
            examples={"response": {"points_awarded": 15, "streak_days": 3, "checked_in_on": "2026-11-23",
@@ -140,7 +64,8 @@ def check_in(ctx: RequestContext) -> dict:
     return points.check_in(ctx.customer_id, ctx.channel)
 
 
-@api.route("/v1/me/points/claims", "POST", auth="member", status=201, body=ClaimBody, response=ClaimOut,
+@api.route("/v1/me/points/claims", "POST", auth="member", status=201, body="points.ClaimBody",
+           response="points.ClaimOut",
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "order_already_credited",
                    "claim_already_filed", "too_many_open_claims"),
            summary="Claim the points of a purchase that was not credited (an agent reviews it)",
@@ -155,7 +80,7 @@ def file_claim(ctx: RequestContext) -> dict:
     )
 
 
-@api.route("/v1/me/points/claims", "GET", auth="member", query=Page, response=ClaimPage,
+@api.route("/v1/me/points/claims", "GET", auth="member", query="points.Page", response="points.ClaimPage",
            errors=(*MEMBER_ERRORS, "validation_error"), summary="My back-fill claims, newest first",
            examples={"response": {"items": [CLAIM_EXAMPLE], "next_cursor": None}})
 def list_claims(ctx: RequestContext) -> dict:

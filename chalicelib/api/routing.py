@@ -6,15 +6,19 @@ is documented and what is checked cannot drift apart.
 
 A view receives a ``RequestContext`` (the validated body and query, the caller, the channel) and
 the path parameters, and returns a dict (sent with the route's status) or a ``Reply``.
+
+Request and response models live in ``chalicelib/api/schemas/<area>.py`` and routes name them as
+strings (``body="auth.AppLogin"``): they are built when a route first needs them, not at cold start.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, Literal
 
 from chalice import Blueprint, Response
@@ -37,6 +41,26 @@ ROLES_FOR_AUTH: dict[str, frozenset[str]] = {
 }
 
 
+ModelRef = type[BaseModel] | str | None
+"""A pydantic model, or ``"<module>.<Class>"`` naming one in ``chalicelib.api.schemas``.
+
+Named models are imported on first use, not when the app is imported: building pydantic classes
+is the largest part of our own cold-start cost, and one Lambda container rarely serves every route.
+"""
+
+SCHEMAS_PACKAGE = "chalicelib.api.schemas"
+
+
+@cache
+def _resolve_named(ref: str) -> type[BaseModel]:
+    module, _, name = ref.rpartition(".")
+    return getattr(importlib.import_module(f"{SCHEMAS_PACKAGE}.{module}"), name)
+
+
+def resolve_model(ref: ModelRef) -> type[BaseModel] | None:
+    return _resolve_named(ref) if isinstance(ref, str) else ref
+
+
 @dataclass(frozen=True)
 class RouteSpec:
     path: str
@@ -45,14 +69,26 @@ class RouteSpec:
     summary: str
     tag: str
     status: int = 200
-    body: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
+    body_ref: ModelRef = None
+    query_ref: ModelRef = None
+    response_ref: ModelRef = None
     errors: tuple[str, ...] = ()
     idempotent: bool = False
     local_only: bool = False
     examples: dict[str, Any] = field(default_factory=dict)
     name: str = ""
+
+    @property
+    def body(self) -> type[BaseModel] | None:
+        return resolve_model(self.body_ref)
+
+    @property
+    def query(self) -> type[BaseModel] | None:
+        return resolve_model(self.query_ref)
+
+    @property
+    def response(self) -> type[BaseModel] | None:
+        return resolve_model(self.response_ref)
 
 
 REGISTRY: list[RouteSpec] = []
@@ -113,12 +149,13 @@ def validation_details(exc: ValidationError, prefix: str = "") -> list[dict[str,
 
 
 def _parse_body(spec: RouteSpec, raw: bytes | None) -> Any:
-    if spec.body is None:
+    model = spec.body
+    if model is None:
         return None
     if len(raw or b"") > settings().max_body_bytes:
         raise AppError("payload_too_large")
     try:
-        return spec.body.model_validate_json(raw or b"{}")
+        return model.model_validate_json(raw or b"{}")
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise AppError("malformed_json") from None
@@ -128,10 +165,11 @@ def _parse_body(spec: RouteSpec, raw: bytes | None) -> Any:
 
 
 def _parse_query(spec: RouteSpec, params: dict | None) -> Any:
-    if spec.query is None:
+    model = spec.query
+    if model is None:
         return None
     try:
-        return spec.query.model_validate(dict(params or {}))
+        return model.model_validate(dict(params or {}))
     except ValidationError as exc:
         raise AppError("validation_error", details=validation_details(exc)) from None
 
@@ -191,9 +229,9 @@ class Api:
         auth: Auth,
         summary: str,
         status: int = 200,
-        body: type[BaseModel] | None = None,
-        query: type[BaseModel] | None = None,
-        response: type[BaseModel] | None = None,
+        body: ModelRef = None,
+        query: ModelRef = None,
+        response: ModelRef = None,
         errors: tuple[str, ...] = (),
         idempotent: bool = False,
         local_only: bool = False,
@@ -204,8 +242,8 @@ class Api:
                 # The view's name is its OpenAPI operationId, which must be unique.
                 raise ValueError(f"a route named {fn.__name__!r} is already declared: rename the view")
             spec = RouteSpec(
-                path=path, method=method, auth=auth, summary=summary, tag=self.tag, status=status, body=body,
-                query=query, response=response, errors=errors, idempotent=idempotent, local_only=local_only,
+                path=path, method=method, auth=auth, summary=summary, tag=self.tag, status=status, body_ref=body,
+                query_ref=query, response_ref=response, errors=errors, idempotent=idempotent, local_only=local_only,
                 examples=examples or {}, name=fn.__name__,
             )
             REGISTRY.append(spec)

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from chalicelib.api.models import Body, TokenResponse
 from chalicelib.api.routing import Api, RequestContext
 from chalicelib.services import staff
 
 api = Api(__name__, "staff")
 
 
-class StaffLogin(Body):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=128)
-
-
-@api.route("/v1/staff/login", "POST", auth="public", body=StaffLogin, response=TokenResponse,
+@api.route("/v1/staff/login", "POST", auth="public", body="staff.StaffLogin", response="auth.TokenResponse",
            summary="Sign in as an agent or admin", errors=("validation_error", "invalid_credentials"),
            examples={"request": {"username": "agent", "password": "agent-local-pass"},
                      "response": {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.sig", "token_type": "Bearer",

@@ -1,0 +1,1 @@
+"""Request and response models, imported on first use (see ``routing.ModelRef``)."""
