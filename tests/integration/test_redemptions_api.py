@@ -54,3 +54,120 @@ def test_a_replay_returns_the_first_response_and_changes_nothing(mall: MallWorld
     assert status == 400 and body["error"]["code"] == "idempotency_key_required"
     assert mall.balance(token) == 400
     assert_consistent(cid)
+
+
+def test_points_go_soonest_expiring_first(mall: MallWorld):
+    from datetime import timedelta
+
+    from chalicelib.domain import clock
+    from chalicelib.services import points
+
+    cid, token = mall.member()
+    now = clock.now()
+    clock.set_now(now - timedelta(days=200))
+    points.earn(cid, 300, kind="adjustment", reference="old")
+    clock.set_now(now)
+    points.earn(cid, 300, kind="adjustment", reference="new")
+    buckets = mall.get("/v1/me/points", token)["buckets"]
+    assert len(buckets) == 2
+    reward_id = mall.reward(points_cost=400, stock=1)
+    assert mall.redeem(token, reward_id)[0] == 201
+    after = mall.get("/v1/me/points", token)["buckets"]
+    assert after == [{"points": 200, "expires_on": buckets[1]["expires_on"]}]
+    assert_consistent(cid)
+
+
+@pytest.mark.parametrize(
+    ("held", "reward", "quantity", "status", "code"),
+    [
+        (50, {"points_cost": 100}, 1, 409, "insufficient_points"),
+        (500, {"points_cost": 100, "stock": 1}, 2, 409, "out_of_stock"),
+        (500, {"points_cost": 100, "stock": 0}, 1, 409, "out_of_stock"),
+        (500, {"points_cost": 100, "tiers": ["gold", "platinum"]}, 1, 403, "tier_not_eligible"),
+        (500, {"points_cost": 100, "per_member_limit": 1}, 2, 409, "redemption_limit_reached"),
+        (500, {"points_cost": 100, "starts_at": "2099-01-01T00:00:00+08:00"}, 1, 409, "reward_not_available"),
+        (500, {"points_cost": 100, "ends_at": "2001-01-01T00:00:00+08:00"}, 1, 409, "reward_not_available"),
+    ],
+)
+def test_refusals_change_nothing(mall: MallWorld, held, reward, quantity, status, code):
+    cid, token = mall.member(points_held=held)
+    reward_id = mall.reward(**{"stock": 10, **reward})
+    stock = mall.stock(reward_id)
+    got = mall.redeem(token, reward_id, quantity=quantity)
+    assert (got[0], got[1]["error"]["code"]) == (status, code)
+    assert mall.balance(token) == held and mall.stock(reward_id) == stock
+    assert mall.get("/v1/me/redemptions", token)["items"] == []
+    assert_consistent(cid)
+
+
+def test_the_per_member_limit_counts_across_redemptions(mall: MallWorld):
+    _cid, token = mall.member(points_held=1_000)
+    reward_id = mall.reward(points_cost=100, per_member_limit=3)
+    assert mall.redeem(token, reward_id, quantity=2)[0] == 201
+    refused = mall.redeem(token, reward_id, quantity=2)
+    assert refused[0] == 409 and refused[1]["error"]["code"] == "redemption_limit_reached"
+    assert mall.redeem(token, reward_id, quantity=1)[0] == 201
+    assert mall.redeem(token, reward_id)[1]["error"]["code"] == "redemption_limit_reached"
+    _other, other_token = mall.member(points_held=1_000)
+    assert mall.redeem(other_token, reward_id, quantity=3)[0] == 201  # the limit is per member
+
+
+def test_a_tier_listed_reward_admits_that_tier(mall: MallWorld):
+    _cid, token = mall.member(points_held=500, tier="gold")
+    reward_id = mall.reward(points_cost=100, tiers=["gold"])
+    assert mall.redeem(token, reward_id)[0] == 201
+
+
+def test_an_unknown_reward_is_404(mall: MallWorld):
+    _cid, token = mall.member(points_held=500)
+    got = mall.redeem(token, "rwd_nope")
+    assert (got[0], got[1]["error"]["code"]) == (404, "not_found")
+
+
+def test_the_catalogue_lists_rewards_with_stock_and_pages(mall: MallWorld):
+    ids = [mall.reward(name=f"礼品{i}", stock=7 + i, tiers=["gold"] if i == 0 else None) for i in range(3)]
+    page = mall.get("/v1/rewards?limit=2")
+    assert [r["reward_id"] for r in page["items"]] == ids[::-1][:2] and page["next_cursor"]
+    rest = mall.get(f"/v1/rewards?limit=2&cursor={page['next_cursor']}")
+    assert [r["reward_id"] for r in rest["items"]] == [ids[0]] and rest["next_cursor"] is None
+    first = rest["items"][0]
+    assert (first["stock_remaining"], first["tiers"], first["fulfillment"], first["available"]) == (
+        7, ["gold"], "in_house", True)
+    assert mall.get("/v1/rewards/rwd_missing", expect=404)["error"]["code"] == "not_found"
+
+
+def test_admin_validation(mall: MallWorld):
+    mall.reward(expect=400, tiers=["diamond"])
+    mall.reward(expect=400, fulfillment="drone")
+    mall.reward(expect=400, starts_at="2026-11-11T00:00:00")  # no offset
+    mall.reward(expect=400, starts_at="2026-11-12T00:00:00+08:00", ends_at="2026-11-11T00:00:00+08:00")
+    _cid, token = mall.member()
+    status, _body, _ = mall.api.call("POST", "/v1/admin/rewards", {"name": "x", "points_cost": 1, "stock": 1,
+                                                                  "fulfillment": "in_house"}, token=token)
+    assert status == 403
+
+
+def test_redemption_pages_are_newest_first(mall: MallWorld):
+    _cid, token = mall.member(points_held=1_000)
+    reward_id = mall.reward(points_cost=10)
+    ids = [mall.redeem(token, reward_id)[1]["redemption_id"] for _ in range(3)]
+    page = mall.get("/v1/me/redemptions?limit=2", token)
+    assert [r["redemption_id"] for r in page["items"]] == ids[::-1][:2]
+    rest = mall.get(f"/v1/me/redemptions?limit=2&cursor={page['next_cursor']}", token)
+    assert [r["redemption_id"] for r in rest["items"]] == ids[:1] and rest["next_cursor"] is None
+    bad = mall.api.call("GET", "/v1/me/redemptions?cursor=xyz", token=token)
+    assert bad[0] == 400
+
+
+def test_a_redemption_is_two_dynamodb_calls_and_a_replay_one(mall: MallWorld):
+    from tests.integration.test_points_support import DynamoCalls
+
+    _cid, token = mall.member(points_held=1_000)
+    reward_id = mall.reward(points_cost=100, per_member_limit=5)
+    key = new_key()
+    with DynamoCalls().counting() as calls:
+        assert mall.redeem(token, reward_id, key=key)[0] == 201
+    assert calls.total <= 2, calls.log
+    with DynamoCalls().counting() as calls:
+        assert mall.redeem(token, reward_id, key=key)[0] == 201
+    assert calls.total <= 1, calls.log

@@ -1,0 +1,228 @@
+"""Flash sales over real concurrent HTTP (chalice's threaded dev server, DynamoDB Local): many simultaneous
+redemptions of a reward with little stock sell exactly the stock; racing taps of one member never overspend or
+pass the per-member limit; racing requests with one Idempotency-Key charge once. Afterwards every balance equals
+its ledger and no balance is negative."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.dynamo.mall_models import STOCK_SK, StockShardItem
+from chalicelib.domain import clock
+from chalicelib.services import fulfillment, identity, points, rewards, sessions
+from tests.integration.test_points_support import new_phone
+from tests.integration.test_redemptions_support import assert_consistent, new_key
+
+pytestmark = pytest.mark.integration
+
+
+class Http:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def call(self, method: str, path: str, body: Any = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"content-type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None, dict(response.headers)
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            return err.code, json.loads(raw) if raw else None, dict(err.headers)
+
+
+def serve(app_obj: Any) -> tuple[Any, str]:
+    from chalice.config import Config
+    from chalice.local import LocalDevServer, ThreadedHTTPServer
+
+    class Server(ThreadedHTTPServer):
+        request_queue_size = 512  # the default listen backlog of 5 resets a burst of connections
+        daemon_threads = True
+
+    server = LocalDevServer(app_obj, Config(chalice_stage="local"), "127.0.0.1", 0, server_cls=Server)
+    threading.Thread(target=server.server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server.server_address[1]}"
+
+
+@pytest.fixture
+def http(ddb_table: str) -> Iterator[Http]:
+    import app as application
+
+    rewards.reset_cache()
+    fulfillment.reset_faults_cache()
+    server, base = serve(application.app)
+    try:
+        yield Http(base)
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
+        clock.set_now(None)
+        rewards.reset_cache()
+
+
+def member(points_held: int) -> tuple[str, dict[str, str]]:
+    phone = new_phone()
+    cid = identity.create_customer(identity.Identity("app", "app", phone), phone=phone).customer_id
+    if points_held:
+        points.earn(cid, points_held, kind="adjustment", reference="flash-seed")
+    token = sessions.issue(sessions.member_principal(cid))["access_token"]
+    return cid, {"authorization": f"Bearer {token}"}
+
+
+def redeem(http: Http, auth: dict[str, str], reward_id: str, quantity: int = 1,
+           key: str | None = None) -> tuple[int, Any, dict[str, str]]:
+    return http.call("POST", "/v1/redemptions", {"reward_id": reward_id, "quantity": quantity},
+                     {**auth, "idempotency-key": key or new_key()})
+
+
+def run_all(calls: list[Callable[[], Any]], workers: int | None = None) -> list[Any]:
+    workers = workers or len(calls)
+    barrier = threading.Barrier(min(len(calls), workers))
+
+    def go(call: Callable[[], Any]) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(go, calls))
+
+
+def shard_total(reward_id: str) -> list[int]:
+    reward = rewards.definition(reward_id, fresh=True)
+    return [int(StockShardItem.get(rewards.shard_pk(reward_id, k), STOCK_SK, consistent_read=True).remaining)
+            for k in range(reward.shards)]
+
+
+def my_redemptions(http: Http, auth: dict[str, str]) -> list[dict[str, Any]]:
+    status, body, _ = http.call("GET", "/v1/me/redemptions?limit=100", headers=auth)
+    assert status == 200, body
+    return list(body["items"])
+
+
+def test_150_simultaneous_redemptions_sell_exactly_the_stock(http: Http):
+    stock, buyers, cost = 20, 150, 100
+    reward_id = rewards.create_reward(name="限量秒杀", points_cost=cost, stock=stock, fulfillment="in_house",
+                                      staff_id="test", stock_shards=4)
+    people = [member(points_held=250) for _ in range(buyers)]
+    results = run_all([(lambda auth=auth: redeem(http, auth, reward_id)) for _cid, auth in people])
+    statuses = Counter(status for status, _body, _h in results)
+    assert statuses == {201: stock, 409: buyers - stock}, [r[:2] for r in results if r[0] not in (201, 409)]
+    assert {body["error"]["code"] for status, body, _h in results if status == 409} == {"out_of_stock"}
+    assert shard_total(reward_id) == [0, 0, 0, 0]
+    sold = 0
+    for (cid, auth), (status, body, _h) in zip(people, results, strict=True):
+        mine = my_redemptions(http, auth)
+        balance = http.call("GET", "/v1/me/points", headers=auth)[1]["balance"]
+        if status == 201:
+            assert [r["redemption_id"] for r in mine] == [body["redemption_id"]]
+            assert balance == body["balance_after"] == 150
+            sold += 1
+        else:
+            assert mine == [] and balance == 250
+        assert_consistent(cid)
+    assert sold == stock
+
+
+def test_one_members_simultaneous_taps_never_overspend_or_pass_the_limit(http: Http):
+    cid, auth = member(points_held=350)
+    cheap = rewards.create_reward(name="小礼品", points_cost=100, stock=1000, fulfillment="in_house", staff_id="t")
+    results = run_all([(lambda: redeem(http, auth, cheap)) for _ in range(30)])
+    statuses = Counter(status for status, _b, _h in results)
+    assert statuses == {201: 3, 409: 27}, [r[:2] for r in results if r[0] not in (201, 409)]
+    assert {b["error"]["code"] for s, b, _h in results if s == 409} == {"insufficient_points"}
+    assert http.call("GET", "/v1/me/points", headers=auth)[1]["balance"] == 50
+    assert_consistent(cid)
+
+    cid2, auth2 = member(points_held=10_000)
+    limited = rewards.create_reward(name="限购", points_cost=10, stock=1000, per_member_limit=2,
+                                    fulfillment="in_house", staff_id="t")
+    results = run_all([(lambda: redeem(http, auth2, limited)) for _ in range(20)])
+    statuses = Counter(status for status, _b, _h in results)
+    assert statuses == {201: 2, 409: 18}, [r[:2] for r in results if r[0] not in (201, 409)]
+    assert {b["error"]["code"] for s, b, _h in results if s == 409} == {"redemption_limit_reached"}
+    assert http.call("GET", "/v1/me/points", headers=auth2)[1]["balance"] == 10_000 - 20
+    assert_consistent(cid2)
+
+
+def test_racing_requests_with_one_key_charge_once(http: Http):
+    cid, auth = member(points_held=1_000)
+    reward_id = rewards.create_reward(name="同键竞争", points_cost=100, stock=50, fulfillment="in_house", staff_id="t")
+    key = new_key()
+    results = run_all([(lambda: redeem(http, auth, reward_id, key=key)) for _ in range(20)])
+    assert {status for status, _b, _h in results} == {201}, [r[:2] for r in results]
+    assert len({json.dumps(body, sort_keys=True) for _s, body, _h in results}) == 1
+    replayed = [h.get("Idempotent-Replayed") for _s, _b, h in results]
+    assert replayed.count(None) == 1 and replayed.count("true") == 19
+    assert http.call("GET", "/v1/me/points", headers=auth)[1]["balance"] == 900
+    assert len(my_redemptions(http, auth)) == 1
+    assert sum(shard_total(reward_id)) == 49
+
+    # one key, different bodies at once: one redemption; every other answer replays it or is 422
+    key = new_key()
+    results = run_all([(lambda q=q: redeem(http, auth, reward_id, quantity=q, key=key)) for q in (1, 2) * 8])
+    statuses = Counter(status for status, _b, _h in results)
+    assert statuses[201] >= 1 and set(statuses) <= {201, 422}, [r[:2] for r in results]
+    winners = {json.dumps(b, sort_keys=True) for s, b, _h in results if s == 201}
+    assert len(winners) == 1
+    quantity = json.loads(winners.pop())["quantity"]
+    assert statuses[201] == 8 and statuses[422] == 8  # the 8 of the winning body replay, the 8 others are refused
+    assert http.call("GET", "/v1/me/points", headers=auth)[1]["balance"] == 900 - 100 * quantity
+    assert len(my_redemptions(http, auth)) == 2
+    assert_consistent(cid)
+
+
+class RecordingPort(fulfillment.SqsOutboxRetryPort):
+    """The outbox as usual; the send is recorded instead of going to SQS."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+        self.lock = threading.Lock()
+
+    def enqueue(self, txn: fulfillment.Transaction, *, clear_outbox: bool = True) -> bool:
+        with self.lock:
+            self.sent.append(txn.transaction_id)
+        return True
+
+
+def test_partner_failures_under_load_debit_once_and_hand_every_failure_on(http: Http):
+    port = RecordingPort()
+    fulfillment.set_retry_port(port)
+    fulfillment.set_faults(fulfillment_failure_rate=0.5)
+    try:
+        reward_id = rewards.create_reward(name="会员月卡", points_cost=100, stock=40, fulfillment="partner",
+                                          staff_id="t", stock_shards=4)
+        people = [member(points_held=100) for _ in range(40)]
+        results = run_all([(lambda auth=auth: redeem(http, auth, reward_id)) for _cid, auth in people])
+    finally:
+        fulfillment.set_faults(fulfillment_failure_rate=0.0)
+        fulfillment.set_retry_port(None)
+    statuses = Counter(status for status, _b, _h in results)
+    assert set(statuses) <= {201, 202} and sum(statuses.values()) == 40, statuses
+    for (cid, auth), (status, body, _h) in zip(people, results, strict=True):
+        (redemption,) = my_redemptions(http, auth)
+        txn = http.call("GET", f"/v1/me/transactions/{redemption['transaction_id']}", headers=auth)[1]
+        if status == 201:
+            assert redemption["status"] == "completed" and txn["status"] == "completed"
+        else:
+            assert body["status"] == "retrying" and redemption["status"] == "pending_fulfillment"
+            assert txn["status"] == "retrying" and txn["attempts"] == 1
+            assert port.sent.count(body["transaction_id"]) == 1
+        assert http.call("GET", "/v1/me/points", headers=auth)[1]["balance"] == 0
+        assert_consistent(cid)
+    assert sum(shard_total(reward_id)) == 0
+    assert len(port.sent) == statuses[202]
