@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
-
-from pydantic import Field, field_validator
-
-from chalicelib.api.models import Body, Out
 from chalicelib.api.routing import Api, RequestContext
 from chalicelib.services import rewards
 
@@ -16,34 +10,8 @@ api = Api(__name__, "admin")
 ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
-class RewardIn(Body):
-    name: str = Field(min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=1000)
-    points_cost: int = Field(gt=0, le=10_000_000)
-    stock: int = Field(ge=0, le=10_000_000)
-    per_member_limit: int | None = Field(default=None, ge=1, le=1000)
-    tiers: list[str] | None = Field(default=None, min_length=1, max_length=20)
-    fulfillment: Literal["in_house", "partner"]
-    partner: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
-    voucher_valid_days: int = Field(default=30, ge=1, le=3650)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    stock_shards: int | None = Field(default=None, ge=1, le=rewards.MAX_SHARDS)
-
-    @field_validator("starts_at", "ends_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("must carry a UTC offset, e.g. 2026-11-11T00:00:00+08:00")
-        return value
-
-
-class RewardCreated(Out):
-    reward_id: str
-    stock_shards: int
-
-
-@api.route("/v1/admin/rewards", "POST", auth="admin", status=201, body=RewardIn, response=RewardCreated,
+@api.route("/v1/admin/rewards", "POST", auth="admin", status=201, body="admin_rewards.RewardIn",
+           response="admin_rewards.RewardCreated",
            errors=(*ADMIN_ERRORS, "validation_error", "malformed_json"),
            summary="Create a reward (no tiers: every tier); its stock is split over shards for flash sales",
            examples={"request": {"name": "爱奇艺黄金会员月卡", "points_cost": 1500, "stock": 100, "per_member_limit": 2,

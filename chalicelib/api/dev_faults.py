@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from chalicelib.api.models import Body, Out
 from chalicelib.api.routing import Api, RequestContext
 from chalicelib.services import fulfillment
 
 api = Api(__name__, "dev")
 
 
-class FaultsIn(Body):
-    fulfillment_failure_rate: float = Field(ge=0.0, le=1.0)
-
-
-class FaultsOut(Out):
-    fulfillment_failure_rate: float
-
-
-@api.route("/v1/dev/faults", "PUT", auth="public", local_only=True, body=FaultsIn, response=FaultsOut,
+@api.route("/v1/dev/faults", "PUT", auth="public", local_only=True, body="dev_faults.FaultsIn",
+           response="dev_faults.FaultsOut",
            errors=("validation_error", "malformed_json", "route_not_found"),
            summary="Set the share of calls the simulated fulfilment partner fails (local stage only; every process "
                    "of the stack sees it within a second)",
@@ -29,7 +19,7 @@ def put_faults(ctx: RequestContext) -> dict:
     return {"fulfillment_failure_rate": float(saved.get("fulfillment_failure_rate", 0.0))}
 
 
-@api.route("/v1/dev/faults", "GET", auth="public", local_only=True, response=FaultsOut,
+@api.route("/v1/dev/faults", "GET", auth="public", local_only=True, response="dev_faults.FaultsOut",
            errors=("route_not_found",), summary="The faults switched on (local stage only)",
            examples={"response": {"fulfillment_failure_rate": 0.0}})
 def get_faults(ctx: RequestContext) -> dict:

@@ -3,65 +3,12 @@ transactions (``GET /v1/me/transactions/{id}``)."""
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from chalicelib.api.models import Body, Out, Query
 from chalicelib.api.routing import Api, Reply, RequestContext
 from chalicelib.services import redemptions
 
 api = Api(__name__, "mall")
 
 MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
-
-
-class RedemptionIn(Body):
-    reward_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
-    quantity: int = Field(default=1, ge=1, le=redemptions.MAX_QUANTITY)
-
-
-class VoucherOut(Out):
-    code: str
-    expires_at: str | None
-
-
-class RedemptionOut(Out):
-    redemption_id: str
-    status: str
-    points_spent: int
-    balance_after: int
-    reward_id: str
-    quantity: int
-    fulfillment: str
-    created_at: str
-    vouchers: list[VoucherOut] | None = None
-    partner_codes: list[str] | None = None
-    transaction_id: str | None = None
-    reward_name: str | None = None
-    updated_at: str | None = None
-
-
-class RedemptionPage(Out):
-    items: list[RedemptionOut]
-    next_cursor: str | None
-
-
-class Page(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
-
-
-class TransactionOut(Out):
-    transaction_id: str
-    kind: str
-    status: str
-    reference: str | None = None
-    redemption_id: str | None = None
-    created_at: str
-    updated_at: str | None = None
-    completed_at: str | None = None
-    attempts: int
-    last_error: str | None = None
-    queued: bool
 
 
 REDEMPTION_EXAMPLE = {
@@ -77,7 +24,8 @@ REDEMPTION_EXAMPLE = {
 }
 
 
-@api.route("/v1/redemptions", "POST", auth="member", status=201, body=RedemptionIn, response=RedemptionOut,
+@api.route("/v1/redemptions", "POST", auth="member", status=201, body="redemptions.RedemptionIn",
+           response="redemptions.RedemptionOut",
            idempotent=True,
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "insufficient_points", "out_of_stock", "tier_not_eligible",
@@ -91,21 +39,22 @@ def create_redemption(ctx: RequestContext) -> Reply:
                               ctx.channel)
 
 
-@api.route("/v1/me/redemptions", "GET", auth="member", query=Page, response=RedemptionPage,
+@api.route("/v1/me/redemptions", "GET", auth="member", query="redemptions.RedemptionQuery",
+           response="redemptions.RedemptionPage",
            errors=(*MEMBER_ERRORS, "validation_error"), summary="My redemptions, newest first",
            examples={"response": {"items": [REDEMPTION_EXAMPLE], "next_cursor": None}})
 def list_my_redemptions(ctx: RequestContext) -> dict:
     return redemptions.my_redemptions(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
 
 
-@api.route("/v1/me/redemptions/{redemption_id}", "GET", auth="member", response=RedemptionOut,
+@api.route("/v1/me/redemptions/{redemption_id}", "GET", auth="member", response="redemptions.RedemptionOut",
            errors=(*MEMBER_ERRORS, "not_found"), summary="One of my redemptions (another member's: 404)",
            examples={"response": REDEMPTION_EXAMPLE})
 def get_my_redemption(ctx: RequestContext, redemption_id: str) -> dict:
     return redemptions.my_redemption(ctx.customer_id, redemption_id)
 
 
-@api.route("/v1/me/transactions/{transaction_id}", "GET", auth="member", response=TransactionOut,
+@api.route("/v1/me/transactions/{transaction_id}", "GET", auth="member", response="redemptions.TransactionOut",
            errors=(*MEMBER_ERRORS, "not_found"),
            summary="The outcome of a request answered 202 accepted-for-retry: completed, retrying, "
                    "needs_follow_up, failed or refunded",

@@ -2,37 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from chalicelib.api.models import Out, Query
 from chalicelib.api.routing import Api, RequestContext
 from chalicelib.services import rewards
 
 api = Api(__name__, "mall")
-
-
-class RewardPage(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
-
-
-class RewardOut(Out):
-    reward_id: str
-    name: str
-    description: str | None = None
-    points_cost: int
-    stock_remaining: int
-    tiers: list[str] | None
-    fulfillment: str
-    per_member_limit: int | None = None
-    starts_at: str | None = None
-    ends_at: str | None = None
-    available: bool
-
-
-class RewardList(Out):
-    items: list[RewardOut]
-    next_cursor: str | None
 
 
 REWARD_EXAMPLE = {
@@ -50,7 +23,7 @@ REWARD_EXAMPLE = {
 }
 
 
-@api.route("/v1/rewards", "GET", auth="public", query=RewardPage, response=RewardList,
+@api.route("/v1/rewards", "GET", auth="public", query="rewards.RewardPage", response="rewards.RewardList",
            errors=("validation_error",),
            summary="The points mall, newest first: cost, stock left (refreshed every few seconds), tiers, fulfilment",
            examples={"response": {"items": [REWARD_EXAMPLE], "next_cursor": None}})
@@ -58,7 +31,7 @@ def list_rewards(ctx: RequestContext) -> dict:
     return rewards.list_view(ctx.query.limit, ctx.query.cursor)
 
 
-@api.route("/v1/rewards/{reward_id}", "GET", auth="public", response=RewardOut, errors=("not_found",),
+@api.route("/v1/rewards/{reward_id}", "GET", auth="public", response="rewards.RewardOut", errors=("not_found",),
            summary="One reward (tiers null: every tier may redeem it)", examples={"response": REWARD_EXAMPLE})
 def get_reward(ctx: RequestContext, reward_id: str) -> dict:
     return rewards.get_view(reward_id)

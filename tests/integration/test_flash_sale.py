@@ -200,7 +200,7 @@ class RecordingPort(fulfillment.SqsOutboxRetryPort):
 
 
 def test_partner_failures_under_load_debit_once_and_hand_every_failure_on(http: Http):
-    port = RecordingPort()
+    port, previous = RecordingPort(), fulfillment.retry_port()
     fulfillment.set_retry_port(port)
     fulfillment.set_faults(fulfillment_failure_rate=0.5)
     try:
@@ -210,7 +210,7 @@ def test_partner_failures_under_load_debit_once_and_hand_every_failure_on(http: 
         results = run_all([(lambda auth=auth: redeem(http, auth, reward_id)) for _cid, auth in people])
     finally:
         fulfillment.set_faults(fulfillment_failure_rate=0.0)
-        fulfillment.set_retry_port(None)
+        fulfillment.set_retry_port(previous)
     statuses = Counter(status for status, _b, _h in results)
     assert set(statuses) <= {201, 202} and sum(statuses.values()) == 40, statuses
     for (cid, auth), (status, body, _h) in zip(people, results, strict=True):

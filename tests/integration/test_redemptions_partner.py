@@ -18,9 +18,9 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def mall(api: Any, sqs_queues: dict[str, Any]) -> Any:
     fulfillment.reset_faults_cache()
-    fulfillment.set_retry_port(None)
+    previous = fulfillment.retry_port()
     yield MallWorld.make(api)
-    fulfillment.set_retry_port(None)
+    fulfillment.set_retry_port(previous)
     fulfillment.reset_faults_cache()
 
 
