@@ -13,19 +13,23 @@ import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from chalice import Chalice, Cron
+from chalice import Chalice, Cron, Rate
 
-from chalicelib import workers
 from chalicelib.api import (
+    admin_benefits,
     admin_points,
     admin_rewards,
     agent_claims,
+    agent_followups,
+    agent_members,
     auth,
+    benefits,
     dev,
     dev_faults,
     health,
     integrations,
     me,
+    member_notifications,
     points,
     redemptions,
     rewards,
@@ -34,7 +38,7 @@ from chalicelib.api import (
 )
 from chalicelib.errors import wants_english
 from chalicelib.observability import annotate, logger, metrics
-from chalicelib.services import api_keys, points_jobs
+from chalicelib.services import api_keys, benefits_birthday, followup_pipeline, followup_redemptions, points_jobs
 
 
 class MemberPortalApp(Chalice):
@@ -58,10 +62,15 @@ class MemberPortalApp(Chalice):
 app = MemberPortalApp(app_name="member-portal", configure_logs=False)
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 for module in (health, auth, staff, me, dev, points, integrations, agent_claims, admin_points, rewards, redemptions,
-               admin_rewards, dev_faults):
+               admin_rewards, dev_faults, benefits, admin_benefits):
+    app.register_blueprint(module.api.blueprint)
+# Follow-up of failed transactions: the agents' cases and 360 view, the members' notifications.
+for module in (agent_followups, agent_members, member_notifications):
     app.register_blueprint(module.api.blueprint)
 
 routing.api_key_verifier = api_keys.verify
+followup_pipeline.install()  # count retries enqueued
+followup_redemptions.register()  # redemptions whose fulfilment keeps failing become cases
 
 # Chalice answers some requests before any view runs (405, 415, unknown JSON); their bodies are
 # rewritten into our envelope here so every error looks the same to clients.
@@ -108,22 +117,38 @@ _followup_processor = BatchProcessor(event_type=EventType.SQS)
 
 @app.on_sqs_message(queue=os.environ.get("RETRY_QUEUE_NAME", "member-portal-retry"), batch_size=10)
 def retry_worker(event):  # type: ignore[no-untyped-def]
-    """Redo transactions that failed transiently; failures go back to SQS (and, at last, to follow-up)."""
-    return process_partial_response(
-        event=event.to_dict(), record_handler=workers.handle_retry, processor=_retry_processor, context=event.context
-    )
+    """Redo transactions that failed transiently; failures back off and go back to SQS (at last, to follow-up)."""
+    with followup_pipeline.flushing_metrics():
+        return process_partial_response(
+            event=event.to_dict(), record_handler=followup_pipeline.retry_record, processor=_retry_processor,
+            context=event.context,
+        )
 
 
 @app.on_sqs_message(queue=os.environ.get("FOLLOWUP_QUEUE_NAME", "member-portal-followup"), batch_size=10)
 def followup_worker(event):  # type: ignore[no-untyped-def]
     """Turn transactions that ran out of retries into cases on the agents' follow-up queue."""
-    return process_partial_response(
-        event=event.to_dict(), record_handler=workers.handle_followup, processor=_followup_processor,
-        context=event.context,
-    )
+    with followup_pipeline.flushing_metrics():
+        return process_partial_response(
+            event=event.to_dict(), record_handler=followup_pipeline.followup_record, processor=_followup_processor,
+            context=event.context,
+        )
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def outbox_sweeper(event):  # type: ignore[no-untyped-def]
+    """Every minute: send the retry messages whose send failed (the transaction waits in the outbox meanwhile)."""
+    with followup_pipeline.flushing_metrics():
+        return followup_pipeline.sweep_outbox()
 
 
 @app.schedule(Cron(10, 16, "*", "*", "?", "*"))
 def expire_points_job(event):  # type: ignore[no-untyped-def]
     """Daily at 00:10 Asia/Shanghai (16:10 UTC): expire due points, apply due tier evaluations."""
     return points_jobs.run_daily()
+
+
+@app.schedule(Cron(20, "*", "*", "*", "?", "*"))
+def birthday_benefits_job(event):  # type: ignore[no-untyped-def]
+    """Hourly at :20: birthday benefits for members whose birthday month it is (Shanghai), once a year each."""
+    return benefits_birthday.run(getattr(event, "context", None))

@@ -137,6 +137,11 @@ def _attach_condition(channel: str) -> Condition:
 TxExtra = Callable[[Tx, str, bool], None]
 """Adds the caller's items (e.g. the refresh token) to the sign-in transaction: ``(tx, customer_id, new_member)``."""
 
+EnrolmentHook = Callable[[Tx, CustomerItem], None]
+ENROLMENT_HOOKS: list[EnrolmentHook] = []
+"""Functions ``(tx, new_customer)`` that add another area's items to the transaction creating a customer (the
+opening gift pack): they exist exactly when the customer does, so concurrent first sign-ins issue them once."""
+
 
 def create_customer(
     identity: Identity,
@@ -178,6 +183,8 @@ def create_customer(
             tx.put("phone", _key_item(phone_key(phone), customer_id), KeyItem.pk.does_not_exist())
         if extra:
             extra(tx, customer_id, True)
+        for hook in ENROLMENT_HOOKS:
+            hook(tx, customer)
         try:
             tx.commit()
         except TxCancelled as exc:
@@ -298,6 +305,8 @@ def merge(absorbed: CustomerItem, survivor: CustomerItem, reason: str) -> Custom
     for field in ("name", "birthday", "gender"):
         if getattr(absorbed, field) and not getattr(survivor, field):
             actions.append(getattr(CustomerItem, field).set(getattr(absorbed, field)))
+    if absorbed.birthday and not survivor.birthday and absorbed.gsi2pk:  # the birthday index moves with it
+        actions += [CustomerItem.gsi2pk.set(absorbed.gsi2pk), CustomerItem.gsi2sk.set(f"Y0000#{survivor.customer_id}")]
     tx = Tx()
     if absorbed.unionid and not survivor.unionid:
         actions.append(CustomerItem.unionid.set(absorbed.unionid))
@@ -310,7 +319,8 @@ def merge(absorbed: CustomerItem, survivor: CustomerItem, reason: str) -> Custom
     tx.update(
         "absorbed",
         CustomerItem(pk=absorbed.pk, sk=PROFILE_SK),
-        [CustomerItem.merged_into.set(survivor.customer_id), CustomerItem.updated_at.set(now)],
+        [CustomerItem.merged_into.set(survivor.customer_id), CustomerItem.updated_at.set(now),
+         CustomerItem.gsi2pk.remove(), CustomerItem.gsi2sk.remove()],
         CustomerItem.merged_into.does_not_exist() & (CustomerItem.updated_at == absorbed.updated_at),
     )
     for label in absorbed.identities:

@@ -20,7 +20,7 @@ from chalicelib.adapters.dynamo.models import PROFILE_SK, CustomerItem
 from chalicelib.domain import clock, tiers
 from chalicelib.errors import AppError
 from chalicelib.redaction import mask_phone
-from chalicelib.services import identity, points, points_config, points_store
+from chalicelib.services import benefits_birthday, identity, points, points_config, points_store
 
 EXTENDED_FIELDS = ("birthday", "gender", "preferences")
 
@@ -91,8 +91,12 @@ def update_profile(customer_id: str, changes: dict[str, Any]) -> dict[str, Any]:
                 sets[field] = changes[field]
     if birthday and not customer.birthday:
         sets["birthday"] = birthday
+        # the birthday benefits job finds members of a birthday month through gsi2 (never a Scan)
+        sets["gsi2pk"], sets["gsi2sk"] = benefits_birthday.index_keys(customer.customer_id, birthday)
     if consents.get("profiling") is False:  # withdrawal erases what the consent allowed
         removes.update(EXTENDED_FIELDS)
+    if "birthday" in removes:
+        removes.update(("gsi2pk", "gsi2sk"))
     actions = [CustomerItem.updated_at.set(clock.iso())]
     actions += [getattr(CustomerItem, f).set(v) for f, v in sets.items() if f not in removes]
     actions += [getattr(CustomerItem, f).remove() for f in sorted(removes)]

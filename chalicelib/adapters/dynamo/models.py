@@ -121,6 +121,9 @@ class CustomerItem(Item):
     updated_at = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    # Birthday index, set with the birthday: ``BDAY#<MM>#<shard>`` / ``Y<year last issued>#<id>`` (benefits_birthday)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
 
 
 class KeyItem(Item):
