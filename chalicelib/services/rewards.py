@@ -324,3 +324,31 @@ def list_view(limit: int, cursor: str | None) -> dict[str, Any]:
         "items": [view(r) for r in rewards],
         "next_cursor": store.encode_cursor(items[-1].gsi1sk) if more and items else None,
     }
+
+
+# --- the local stack's catalogue ------------------------------------------------------------------------------------
+
+SEED_REWARDS: tuple[dict[str, Any], ...] = (
+    {"reward_id": "rwd_local_coffee", "name": "门店咖啡兑换券", "description": "任意门店兑换中杯咖啡一杯",
+     "points_cost": 200, "stock": 500, "fulfillment": "in_house", "per_member_limit": 5, "voucher_valid_days": 30},
+    {"reward_id": "rwd_local_video_vip", "name": "视频会员月卡", "description": "合作方发放的会员兑换码",
+     "points_cost": 800, "stock": 200, "fulfillment": "partner", "partner": "simulated_partner",
+     "per_member_limit": 2},
+    {"reward_id": "rwd_local_flash", "name": "限量秒杀：保温杯", "description": "秒杀专区，100 件，16 个库存分片",
+     "points_cost": 100, "stock": 100, "fulfillment": "in_house", "stock_shards": 16, "per_member_limit": 1},
+    {"reward_id": "rwd_local_gold_lounge", "name": "金卡专享：贵宾休息室体验", "points_cost": 1500, "stock": 50,
+     "fulfillment": "in_house", "tiers": ["gold", "platinum"]},
+)
+
+
+def seed_defaults() -> None:
+    """Create the local stack's rewards if absent (idempotent: fixed IDs, conditional create). One of them is
+    fulfilled by the simulated partner, one is a flash sale over 16 stock shards, one is for gold and up."""
+    from chalicelib.adapters.dynamo.tx import TxCancelled
+
+    for spec in SEED_REWARDS:
+        try:
+            create_reward(staff_id="seed", **spec)
+        except TxCancelled as exc:
+            if "reward" not in exc.failed:
+                raise
