@@ -1,0 +1,180 @@
+"""Real concurrent HTTP requests (threads) against chalice's threaded dev server over DynamoDB Local: simultaneous
+claims never pass a quota, one Idempotency-Key issues one voucher, simultaneous first sign-ins of one person get
+one opening gift pack, and simultaneous redemptions of one voucher at the till use it once."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.dynamo.benefit_models import QuotaCounterItem
+from chalicelib.domain import clock
+from chalicelib.services import api_keys, benefits, identity, sessions
+from tests.integration.test_benefits_support import at, new_phone
+
+pytestmark = pytest.mark.integration
+
+WORKERS = 32
+API_KEY = "benefits-concurrency-key-0123456789"
+
+
+class Http:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def call(self, method: str, path: str, body: Any = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"content-type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None, dict(response.headers)
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            return err.code, json.loads(raw) if raw else None, dict(err.headers)
+
+
+@pytest.fixture
+def http(api: Any) -> Iterator[Http]:
+    """The app behind chalice's threaded dev server (one thread per request), on the ``api`` fixture's tables."""
+    from chalice.config import Config
+    from chalice.local import LocalDevServer, ThreadedHTTPServer
+
+    import app as application
+
+    class Server(ThreadedHTTPServer):
+        request_queue_size = 128
+
+    clock.set_now(at(2026, 11, 23, 10, 0))
+    benefits.reset_cache()
+    server = LocalDevServer(application.app, Config(chalice_stage="local"), "127.0.0.1", 0, server_cls=Server)
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    api_keys.create_api_key("benefits-concurrency", API_KEY)
+    try:
+        yield Http(f"http://127.0.0.1:{server.server.server_address[1]}")
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
+        clock.set_now(None)
+
+
+def run_all(calls: list[Callable[[], Any]]) -> list[Any]:
+    barrier = threading.Barrier(min(len(calls), WORKERS))
+
+    def go(call: Callable[[], Any]) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=10)
+        return call()
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return list(pool.map(go, calls))
+
+
+def member() -> tuple[str, dict[str, str]]:
+    phone = new_phone()
+    cid = identity.create_customer(identity.Identity("app", "app", phone), phone=phone).customer_id
+    token = sessions.issue(sessions.member_principal(cid))["access_token"]
+    return cid, {"authorization": f"Bearer {token}"}
+
+
+def benefit(per_period: int, period: str, trigger: str = "claim", tiers: tuple[str, ...] = ("base",)) -> str:
+    return benefits.create({"name": f"b-{per_period}-{period}", "tiers": list(tiers), "trigger": trigger,
+                            "quota": {"per_period": per_period, "period": period}, "voucher_valid_days": 7},
+                           "test").benefit_id
+
+
+def vouchers_of(http: Http, auth: dict[str, str]) -> list[dict[str, Any]]:
+    status, page, _ = http.call("GET", "/v1/me/vouchers?limit=100", headers=auth)
+    assert status == 200, page
+    return list(page["items"])
+
+
+def test_thirty_simultaneous_claims_of_a_daily_quota_of_three_issue_exactly_three(http: Http):
+    bid = benefit(3, "day")
+    cid, auth = member()
+    claims = [(lambda: http.call("POST", f"/v1/benefits/{bid}/claims",
+                                 headers={**auth, "idempotency-key": uuid.uuid4().hex})) for _ in range(30)]
+    results = run_all(claims)
+    statuses = Counter(status for status, _, _ in results)
+    assert statuses == {201: 3, 409: 27}, [r for r in results if r[0] not in (201, 409)]
+    assert {body["error"]["code"] for status, body, _ in results if status == 409} == {"quota_exhausted"}
+    issued = {body["voucher_id"] for status, body, _ in results if status == 201}
+    assert {v["voucher_id"] for v in vouchers_of(http, auth)} == issued
+    counters = list(QuotaCounterItem.query(f"CUST#{cid}", QuotaCounterItem.sk.startswith("M#QUOTA#"),
+                                           consistent_read=True))
+    assert [int(c.count) for c in counters] == [3]
+    _status, zone, _ = http.call("GET", "/v1/benefits", headers=auth)
+    (item,) = [b for b in zone["items"] if b["benefit_id"] == bid]
+    assert item["quota"]["used"] == 3 and item["quota"]["remaining"] == 0
+
+
+def test_simultaneous_claims_of_several_members_each_stop_at_their_own_quota(http: Http):
+    bid = benefit(2, "week")
+    members = [member() for _ in range(4)]
+    claims = [(lambda auth=auth: http.call("POST", f"/v1/benefits/{bid}/claims",
+                                           headers={**auth, "idempotency-key": uuid.uuid4().hex}))
+              for _cid, auth in members for _ in range(8)]
+    results = run_all(claims)
+    assert Counter(status for status, _, _ in results) == {201: 8, 409: 24}
+    for _cid, auth in members:
+        assert len(vouchers_of(http, auth)) == 2
+
+
+def test_one_idempotency_key_sent_many_times_at_once_issues_one_voucher(http: Http):
+    bid = benefit(10, "month")
+    _cid, auth = member()
+    headers = {**auth, "idempotency-key": "tap-tap-tap"}
+    results = run_all([(lambda: http.call("POST", f"/v1/benefits/{bid}/claims", headers=headers))
+                       for _ in range(12)])
+    assert {status for status, _, _ in results} == {201}, results
+    assert len({body["voucher_id"] for _, body, _ in results}) == 1
+    replayed = [h.get("Idempotent-Replayed") for _, _, h in results]
+    assert replayed.count("true") == 11
+    assert len(vouchers_of(http, auth)) == 1
+
+
+def test_simultaneous_first_sign_ins_of_one_person_get_one_gift_pack(http: Http):
+    benefit(2, "lifetime", trigger="opening_gift", tiers=("base", "silver"))
+    benefit(1, "lifetime", trigger="opening_gift")
+    openid, unionid = f"o-gift-{uuid.uuid4().hex[:8]}", f"u-gift-{uuid.uuid4().hex[:8]}"
+    calls: list[Callable[[], Any]] = []
+    for i in range(16):  # the same mini-program user tapping, and the official account joining by unionid
+        calls.append(lambda i=i: http.call("POST", "/v1/auth/miniprogram/login",
+                                           {"code": f"mock:{openid}:{unionid}#{i}"}))
+    results = run_all(calls)
+    assert {status for status, _, _ in results} == {200}, results
+    customers = {body["customer_id"] for _, body, _ in results}
+    assert len(customers) == 1
+    assert sum(body["new_member"] for _, body, _ in results) == 1
+    auth = {"authorization": f"Bearer {results[0][1]['access_token']}"}
+    mine = vouchers_of(http, auth)
+    assert len(mine) == 3 and {v["source"] for v in mine} == {"opening_gift"}
+
+
+def test_simultaneous_redemptions_of_one_voucher_at_the_till_use_it_once(http: Http):
+    bid = benefit(1, "day")
+    cid, auth = member()
+    status, claimed, _ = http.call("POST", f"/v1/benefits/{bid}/claims", headers={**auth, "idempotency-key": "k"})
+    assert status == 201
+    vid = claimed["voucher_id"]
+    key = {"x-api-key": API_KEY}
+    results = run_all([(lambda i=i: http.call("POST", f"/v1/integrations/vouchers/{vid}/redemptions",
+                                              {"customer_id": cid, "order_no": f"SO-{i}"}, key)) for i in range(16)])
+    statuses = Counter(status for status, _, _ in results)
+    assert statuses == {201: 1, 409: 15}, results
+    (winner,) = [body for status, body, _ in results if status == 201]
+    (voucher,) = vouchers_of(http, auth)
+    assert voucher["status"] == "used" and voucher["order_no"] == winner["order_no"]
