@@ -298,3 +298,87 @@ SCENARIOS: list[Scenario] = [
     Scenario("POST /v1/auth/logout", None, _logout, setup=Session.member, expect=204),
     Scenario("POST /v1/staff/login", LOGIN, _staff_login, setup=_staff_setup),
 ]
+
+
+# ------------------------------------------------------------------------------------------ benefits
+
+BENCH_API_KEY = "bench-benefits-integration-key"
+_bench_benefits: dict[str, str] = {}
+
+
+def _bench_benefit(trigger: str = "claim") -> str:
+    """One benefit of each trigger per table (created once, through the service): a claimable one with a large
+    daily quota, and an opening gift (so the first sign-ins above also write a gift pack, with no extra call)."""
+    from chalicelib.config import settings
+    from chalicelib.services import api_keys, benefits
+
+    key = f"{settings().table_name}:{trigger}"
+    if key not in _bench_benefits:
+        period = "day" if trigger == "claim" else "lifetime"
+        _bench_benefits[key] = benefits.create(
+            {"name": f"bench {trigger}", "tiers": ["base"], "trigger": trigger, "voucher_valid_days": 7,
+             "quota": {"per_period": 1000 if trigger == "claim" else 1, "period": period}}, "bench",
+        ).benefit_id
+        if trigger == "claim":
+            api_keys.create_api_key("bench-benefits", BENCH_API_KEY)
+    return _bench_benefits[key]
+
+
+def _benefits_member(s: Session) -> dict[str, Any]:
+    _bench_benefit("opening_gift")
+    benefit_id = _bench_benefit()
+    member = s.member()
+    s.ok(Request("GET", "/v1/benefits", token=member["access_token"]))  # definition and tier caches warm
+    return {**member, "benefit_id": benefit_id}
+
+
+def _claim_request(st: dict[str, Any], key: str) -> Request:
+    return Request("POST", f"/v1/benefits/{st['benefit_id']}/claims", token=st["access_token"],
+                   headers={"idempotency-key": key})
+
+
+def _claimed_member(s: Session) -> dict[str, Any]:
+    st = _benefits_member(s)
+    key = s.new_id("bench-claim-")
+    voucher = s.ok(_claim_request(st, key), 201)
+    return {**st, "key": key, "voucher_id": voucher["voucher_id"]}
+
+
+def _benefits_zone(s: Session, st: dict[str, Any]) -> Request:
+    return Request("GET", "/v1/benefits", token=st["access_token"])
+
+
+def _claim(s: Session, st: dict[str, Any]) -> Request:
+    return _claim_request(st, s.new_id("bench-claim-"))
+
+
+def _claim_replay(s: Session, st: dict[str, Any]) -> Request:
+    return _claim_request(st, st["key"])
+
+
+def _my_vouchers(s: Session, st: dict[str, Any]) -> Request:
+    return Request("GET", "/v1/me/vouchers?limit=20", token=st["access_token"])
+
+
+def _use_voucher(s: Session, st: dict[str, Any]) -> Request:
+    return Request("POST", f"/v1/me/vouchers/{st['voucher_id']}/use", {"order_no": "SO-bench"},
+                   token=st["access_token"], headers={"idempotency-key": s.new_id("bench-use-")})
+
+
+def _redeem_voucher(s: Session, st: dict[str, Any]) -> Request:
+    return Request("POST", f"/v1/integrations/vouchers/{st['voucher_id']}/redemptions",
+                   {"customer_id": st["customer_id"], "order_no": "SO-bench"}, headers={"x-api-key": BENCH_API_KEY})
+
+
+SCENARIOS += [
+    Scenario("GET /v1/benefits", 1, _benefits_zone, setup=_benefits_member, area="benefits",
+             note="definitions and tiers from in-process caches; a cold definitions cache adds 1 Query"),
+    Scenario("POST /v1/benefits/{id}/claims", 2, _claim, setup=_benefits_member, expect=201, area="benefits",
+             note="Query (profile, points state, counters, idempotency record) + TransactWriteItems"),
+    Scenario("POST /v1/benefits/{id}/claims (replay)", 1, _claim_replay, setup=_claimed_member, expect=201,
+             area="benefits"),
+    Scenario("GET /v1/me/vouchers", 1, _my_vouchers, setup=_claimed_member, area="benefits"),
+    Scenario("POST /v1/me/vouchers/{id}/use", 1, _use_voucher, setup=_claimed_member, area="benefits"),
+    Scenario("POST /v1/integrations/vouchers/{id}/redemptions", 1, _redeem_voucher, setup=_claimed_member,
+             expect=201, area="benefits"),
+]

@@ -29,6 +29,7 @@ API_KEYS: tuple[tuple[str, str], ...] = (("local-integration", "local-integratio
 CATALOGUE_SEEDERS: list[tuple[str, str]] = [
     ("chalicelib.services.points_config", "seed_defaults"),  # tier catalogue and points settings
     ("chalicelib.services.rewards", "seed_defaults"),  # points-mall rewards (one by the simulated partner)
+    ("chalicelib.services.benefits", "seed_defaults"),  # benefits per tier, opening gift pack, birthday benefits
 ]
 
 
