@@ -137,9 +137,10 @@ def followup_worker(event):  # type: ignore[no-untyped-def]
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def outbox_sweeper(event):  # type: ignore[no-untyped-def]
-    """Every minute: send the retry messages whose send failed (the transaction waits in the outbox meanwhile)."""
+    """Every minute: send the retry messages whose send failed (the transaction waits in the outbox meanwhile), and
+    open the cases of follow-up messages that ended in the follow-up dead-letter queue."""
     with followup_pipeline.flushing_metrics():
-        return followup_pipeline.sweep_outbox()
+        return followup_pipeline.scheduled_sweep()
 
 
 @app.schedule(Cron(10, 16, "*", "*", "?", "*"))

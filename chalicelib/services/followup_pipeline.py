@@ -15,6 +15,7 @@ metric (namespace MemberPortal)  meaning
                                is the time from the first failure to the case)
 ``CasesOpened``/``CasesResolved``  from ``followups``; ``TimeToCaseSeconds`` from the transaction's creation
 ``OutboxSwept``                messages the sweeper sent again
+``DeadLettersRecovered``       follow-up messages the sweeper took from the follow-up dead-letter queue into cases
 =============================  ==============================================================================
 
 Backoff: a failed retry makes its message invisible for ``base x 2^(n-1)`` seconds (n = its receive count, +-20 %
@@ -35,6 +36,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -250,6 +252,57 @@ def install() -> None:
         fulfillment.set_retry_port(MeteredRetryPort(port))
 
 
+# --- the follow-up queue's dead letters -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Record:
+    body: str
+
+
+def dead_letter_queue_name() -> str:
+    return os.environ.get("FOLLOWUP_DLQ_NAME", "member-portal-followup-dlq")
+
+
+def sweep_dead_letters(max_batches: int = 10) -> dict[str, int]:
+    """Open the cases of messages the follow-up queue gave up on (its own redrive, after its last receive: a
+    DynamoDB outage longer than its retries). What fails again stays in the dead-letter queue for the next run."""
+    client = queues.client()
+    try:
+        url = client.get_queue_url(QueueName=dead_letter_queue_name())["QueueUrl"]
+    except Exception:
+        logger.warning("follow-up dead-letter queue not reachable", exc_info=True)
+        return {"recovered": 0, "failed": 0}
+    recovered = failed = 0
+    for _ in range(max_batches):
+        messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                          AttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            break
+        done = []
+        for message in messages:
+            count = message.get("Attributes", {}).get("ApproximateReceiveCount")
+            token = followups.current_delivery.set(followups.Delivery(int(count) if count else None, None))
+            transaction_id, kind = _body_keys(_Record(message["Body"]))
+            try:
+                with followups.transaction_log_keys(transaction_id, message_kind=kind):
+                    workers.handle_followup(_Record(message["Body"]))
+                done.append(message)
+            except Exception:
+                failed += 1
+                logger.warning("dead letter still not handled; kept for the next sweep", exc_info=True)
+            finally:
+                followups.current_delivery.reset(token)
+        if done:
+            client.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+            recovered += len(done)
+    if recovered:
+        logger.warning("follow-up dead letters turned into cases", extra={"recovered": recovered})
+        metrics.add_metric(name="DeadLettersRecovered", unit="Count", value=recovered)
+    return {"recovered": recovered, "failed": failed}
+
+
 # --- the outbox sweeper --------------------------------------------------------------------------------------------
 
 
@@ -263,3 +316,14 @@ def sweep_outbox(older_than_seconds: float = OUTBOX_GRACE_SECONDS) -> dict[str, 
         logger.info("outbox swept", extra={"sent": sent})
         metrics.add_metric(name="OutboxSwept", unit="Count", value=sent)
     return {"sent": sent}
+
+
+def scheduled_sweep() -> dict[str, int]:
+    """The ``outbox_sweeper`` schedule: the outbox, then the follow-up dead letters (each failing alone)."""
+    out: dict[str, int] = {}
+    for job in (sweep_outbox, sweep_dead_letters):
+        try:
+            out.update(job())
+        except Exception:
+            logger.exception("sweep failed; it runs again on the next schedule", extra={"job": job.__name__})
+    return out

@@ -32,7 +32,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import random
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -66,6 +68,7 @@ NOTIFY = {"completed": "completed", "refunded": "refunded", "failed": "failed"}
 SETTLED = frozenset({"completed", "refunded", "failed"})
 UNSETTLED = ("pending", "retrying", "needs_follow_up")
 MAX_NOTE = 2000
+OPEN_ATTEMPTS = 5
 _ID_PART = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
@@ -211,7 +214,17 @@ def open_case(message: dict[str, Any]) -> str | None:
         raise MalformedMessage("a follow-up message needs transaction_id and customer_id")
     kind = str(message.get("kind") or "unknown")
     with transaction_log_keys(transaction_id):
-        return _open_case(customer_id, transaction_id, kind, message)
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                return _open_case(customer_id, transaction_id, kind, message)
+            except Exception as exc:
+                # A moved message keeps its receive count, so the follow-up queue allows it few deliveries: ride out
+                # throttling and conflicts here rather than spend them.
+                if attempt == OPEN_ATTEMPTS - 1 or not transient(exc):
+                    raise
+                logger.info("opening the case hit a transient error; trying again", extra={"attempt": attempt})
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        raise AssertionError("unreachable")
 
 
 def _open_case(customer_id: str, transaction_id: str, kind: str, message: dict[str, Any]) -> str | None:
@@ -477,18 +490,34 @@ def _failed_condition(exc: Exception) -> bool:
     return cause == "ConditionalCheckFailedException"
 
 
-def _throttled(exc: BaseException) -> bool:
+THROTTLING = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+                        "TransactionInProgressException", "InternalServerError", "ServiceUnavailable"})
+
+
+def _throttled(exc: BaseException | None) -> bool:
+    """DynamoDB refused for load (after the SDK's own retries), anywhere in the exception's chain."""
     while exc is not None:
-        if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in (
-            "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-            "TransactionInProgressException",
-        ):
+        if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in THROTTLING:
             return True
-        code = getattr(exc, "cause_response_code", None)
-        if code in ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"):
+        if getattr(exc, "cause_response_code", None) in THROTTLING:
             return True
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        exc = exc.__cause__ or exc.__context__
     return False
+
+
+def transient(exc: BaseException) -> bool:
+    """Worth trying again at once: throttling, a transaction conflict, a connection that failed."""
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    if isinstance(exc, TxCancelled):
+        return exc.conflict and not exc.failed
+    chain: BaseException | None = exc
+    while chain is not None:
+        if isinstance(chain, (BotoConnectionError, HTTPClientError)):
+            return True
+        chain = chain.__cause__ or chain.__context__
+    return _throttled(exc)
 
 
 @contextlib.contextmanager
