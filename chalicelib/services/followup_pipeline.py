@@ -23,8 +23,8 @@ jitter, capped), through ChangeMessageVisibility, before the record is reported 
 last receive the retry queue allows (its redrive policy's ``maxReceiveCount``) the message is made visible at
 once, so the next receive moves it to the follow-up queue without waiting out a last backoff. Default schedule
 (AWS): base 20 s, cap 300 s, 5 receives: 20 + 40 + 80 + 160 s, then the case (about 5 minutes after the request
-failed). Local stage: base 2 s, 3 receives: 2 + 4 + 8 s, then the case (about 15 s). ``RETRY_BACKOFF_BASE_SECONDS``
-and ``RETRY_BACKOFF_MAX_SECONDS`` override both.
+failed, 6 attempts in all). Local stage: base 2 s, 3 receives: 2 + 4 s, then the case (about 7 s, 4 attempts).
+``RETRY_BACKOFF_BASE_SECONDS`` and ``RETRY_BACKOFF_MAX_SECONDS`` override both.
 """
 
 from __future__ import annotations
