@@ -1,7 +1,8 @@
 """``python -m bench`` (``make bench``): run the sections, print the figures, write ``bench/results/latest.json``.
 
     python -m bench                          # everything (about two minutes)
-    python -m bench --only calls -v          # one or more of: coldstart, calls, http; -v: where calls come from
+    python -m bench --only calls -v          # one or more of: coldstart, calls, http, flash; -v: where calls come from
+    python -m bench --only flash             # flash sale over HTTP: redemptions/s, p50/p99, oversells
     python -m bench --runs 30 --seconds 10   # more cold-start runs, longer HTTP runs
     BENCH_BASE_URL=http://127.0.0.1:8000 python -m bench --only http   # against a running `make run`
 
@@ -26,7 +27,7 @@ from typing import Any
 from bench.report import heading
 from bench.stack import REPO_ROOT
 
-SECTIONS = ("coldstart", "calls", "http")
+SECTIONS = ("coldstart", "calls", "http", "flash")
 DEFAULT_OUTPUT = REPO_ROOT / "bench" / "results" / "latest.json"
 
 
@@ -54,6 +55,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-requests", type=int, default=5000, help="HTTP: at most this many per endpoint/level")
     parser.add_argument("--concurrency", type=_ints, default=(1, 8), help="HTTP: client counts, e.g. 1,8,16")
     parser.add_argument("--new-connections", action="store_true", help="HTTP: a new connection per request")
+    parser.add_argument("--flash-stock", type=int, default=100, help="flash sale: units of the hot reward")
+    parser.add_argument("--flash-buyers", type=int, default=500, help="flash sale: members tapping once each")
+    parser.add_argument("--flash-clients", type=int, default=32, help="flash sale: concurrent client connections")
+    parser.add_argument("--flash-shards", type=_ints, default=(1, 16), help="flash sale: stock shard counts to run")
     parser.add_argument("-v", "--verbose", action="store_true", help="calls: print where each call comes from")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON figures")
     args = parser.parse_args(argv)
@@ -76,6 +81,13 @@ def _summary(results: dict[str, Any]) -> list[str]:
     if results.get("calls") is not None:
         lines.append(f"DynamoDB calls: {len(results['calls']) - len(over)} of {len(results['calls'])} scenarios ok")
         lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in over]
+    for r in (results.get("flash") or {}).get("runs", []):
+        lines.append(
+            f"flash sale [{r['shards']} shard(s), {r['stock']} units, {r['buyers']} buyers]: "
+            f"{r['redemptions_per_s'] or 0:.0f} redemptions/s, {r['requests_per_s'] or 0:.0f} answers/s, "
+            f"p50 {r['p50_ms'] or 0:.1f} ms, p99 {r['p99_ms'] or 0:.1f} ms, oversells {r['oversells']} "
+            f"{'ok' if r['oversells'] == 0 and not r['undersold'] else 'WRONG'}"
+        )
     return lines
 
 
@@ -137,6 +149,22 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             results["http_error"] = traceback.format_exc()
             print(results["http_error"], file=sys.stderr)
+
+    if "flash" in args.sections:
+        from bench import mall
+
+        print(heading("Flash sale over HTTP (local stack): one hot reward, many buyers at once"), flush=True)
+        try:
+            results["flash"] = mall.measure_flash(
+                stock=args.flash_stock, buyers=args.flash_buyers, clients=args.flash_clients,
+                shard_counts=args.flash_shards,
+            )
+            print(mall.render_flash(results["flash"]), flush=True)
+            failed |= any(r["oversells"] or r["undersold"] for r in results["flash"]["runs"])
+        except Exception:
+            failed = True
+            results["flash_error"] = traceback.format_exc()
+            print(results["flash_error"], file=sys.stderr)
 
     results["seconds"] = round(time.perf_counter() - started, 1)
     print(heading("Summary"))

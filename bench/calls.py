@@ -14,6 +14,7 @@ from typing import Any
 
 from bench.counter import DynamoCounter, Tally
 from bench.endpoints import SCENARIOS, Scenario, Session
+from bench.mall import MALL_SCENARIOS
 from bench.points_scenarios import POINTS_SCENARIOS
 from bench.report import table
 from bench.stack import Backend, use_env
@@ -101,7 +102,7 @@ def measure(backend: Backend, scenarios: list[Scenario] | None = None, repeat: i
     """Run every scenario against ``backend`` (a warm-up pass, then ``repeat`` counted passes)."""
     from chalice.test import Client
 
-    scenarios = [*SCENARIOS, *POINTS_SCENARIOS] if scenarios is None else scenarios
+    scenarios = [*SCENARIOS, *POINTS_SCENARIOS, *MALL_SCENARIOS] if scenarios is None else scenarios
     outcomes = [Outcome(s) for s in scenarios]
     with use_env(backend.app_env()):
         import app as application

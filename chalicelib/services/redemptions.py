@@ -150,7 +150,7 @@ def redeem(
             ) from None
         taken = rewards.choose_shards(reward.shards, quantity, known)
         if taken is None:
-            if fresh_stock:
+            if fresh_stock or rewards.known_short(reward.reward_id, quantity):
                 raise AppError("out_of_stock")
             known, reward = _refresh_stock(reward)
             fresh_stock = True

@@ -34,6 +34,7 @@ from chalicelib.services import points_store as store
 
 DEF_CACHE_SECONDS = 30.0
 STOCK_CACHE_SECONDS = 2.0
+STOCK_REFUSAL_SECONDS = 1.0
 MAX_SHARDS = 32
 UNITS_PER_SHARD = 10  # default: one shard per 10 units, at most DEFAULT_MAX_SHARDS
 DEFAULT_MAX_SHARDS = 16
@@ -161,6 +162,18 @@ def known_stock(reward_id: str) -> dict[int, int] | None:
     return dict(cached[1]) if cached else None
 
 
+def known_short(reward_id: str, quantity: int) -> bool:
+    """True when what this process read of the shards less than ``STOCK_REFUSAL_SECONDS`` ago, less what it sold
+    since, holds fewer than ``quantity`` units. Stock only goes down between restocks and refunds, so the answer is
+    ``out_of_stock`` without another read: the flood of refusals after a sell-out costs one Query each."""
+    with _lock:
+        cached = _stock.get(_key(reward_id))
+    if not cached:
+        return False
+    read_at = cached[0] - STOCK_CACHE_SECONDS
+    return time.monotonic() - read_at < STOCK_REFUSAL_SECONDS and sum(cached[1].values()) < quantity
+
+
 def note_taken(reward_id: str, taken: dict[int, int]) -> None:
     """Lower the hint after a successful redemption (the next pick avoids shards this process emptied)."""
     with _lock:
@@ -187,13 +200,13 @@ def stock_remaining(reward: Reward) -> int:
 def choose_shards(shards: int, quantity: int, known: dict[int, int] | None) -> dict[int, int] | None:
     """Which shards to take ``quantity`` units from: ``{shard: units}``, or None if ``known`` says there is not
     enough stock in all. Without knowledge: one random shard (the condition decides). With it: a random shard
-    holding enough, else the fewest shards (largest first) that together hold enough."""
+    holding enough (weighted by its stock), else the fewest shards (largest first) that together hold enough."""
     if known is None:
         return {random.randrange(shards): quantity}
     with_stock = [k for k in range(shards) if known.get(k, 0) > 0]
     enough = [k for k in with_stock if known[k] >= quantity]
-    if enough:
-        return {random.choice(enough): quantity}
+    if enough:  # weighted by what each holds: fewer requests pile onto a shard that is nearly empty
+        return {random.choices(enough, weights=[known[k] for k in enough])[0]: quantity}
     if sum(known[k] for k in with_stock) < quantity:
         return None
     plan: dict[int, int] = {}
@@ -276,6 +289,8 @@ def create_reward(
                            ver=1),
         )
     tx.commit()
+    with _lock:
+        _defs[_key(reward_id)] = (time.monotonic() + DEF_CACHE_SECONDS, Reward.from_item(item))
     remember_stock(reward_id, dict(enumerate(split_stock(stock, shards))))
     logger.info("reward created", extra={"reward_id": reward_id, "stock": stock, "shards": shards,
                                          "staff_id": staff_id})
