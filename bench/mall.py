@@ -105,8 +105,9 @@ MALL_SCENARIOS: list[Scenario] = [
              note="Query (member, state, buckets, idempotency record) + TransactWriteItems"),
     Scenario("POST /v1/redemptions (replay)", 1, _redeem, setup=_replay_setup, expect=201, area="mall",
              note="answered from the idempotency record found by the member Query"),
-    Scenario("POST /v1/redemptions (partner, fulfilled)", 3, _redeem, setup=_partner_setup, expect=201, area="mall",
-             note="commit first, then the partner; a third write records the outcome"),
+    Scenario("POST /v1/redemptions (partner, fulfilled)", None, _redeem, setup=_partner_setup, expect=201,
+             area="mall", note="Query + TransactWriteItems, the partner, then a TransactWriteItems recording the "
+                               "outcome; the simulated partner adds a GetItem of its fault rate (cached 1 s, local)"),
     Scenario("flash-sale run: 40 buyers, 10 units, 4 shards (whole run)", None, direct=_flash_run,
              setup=_flash_setup, area="mall",
              note="every call of 40 simultaneous redemptions: 10 sold, 30 out_of_stock, retries included"),
