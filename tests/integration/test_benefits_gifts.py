@@ -202,3 +202,19 @@ def test_index_keys_spread_a_month_over_shards():
     keys = {benefits_birthday.index_keys(f"c_{i:020x}", "1990-03-15")[0] for i in range(200)}
     assert keys == {f"BDAY#03#{k}" for k in range(benefits_birthday.SHARDS)}
     assert benefits_birthday.index_keys("c_x", "1990-12-01")[1] == "Y0000#c_x"
+
+
+def test_a_merge_moves_the_birthday_index_with_the_birthday(world):
+    world.benefit("生日礼券", tiers=("base",), per_period=1, period="year", trigger="birthday")
+    absorbed_id, token = world.member()
+    set_birthday(world, token, "1990-03-15")
+    survivor_id = identity.create_customer(identity.Identity("wechat_mp", "wx", f"o-{absorbed_id}")).customer_id
+    absorbed = identity.load_customer(absorbed_id)
+    survivor = identity.load_customer(survivor_id)
+    identity.merge(absorbed, survivor, reason="test")
+    moved = CustomerItem.get(f"CUST#{survivor_id}", PROFILE_SK, consistent_read=True)
+    assert moved.birthday == "1990-03-15" and moved.gsi2pk.startswith("BDAY#03#")
+    assert CustomerItem.get(f"CUST#{absorbed_id}", PROFILE_SK, consistent_read=True).gsi2pk is None
+    result = run_birthday_job()
+    assert result["issued"] == 1 and result["skipped"] == 0
+    assert vouchers.list_mine(survivor_id, 10, None)["items"][0]["source"] == "birthday"
