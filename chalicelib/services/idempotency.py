@@ -5,7 +5,7 @@ nothing; the same key with another body is 422 ``idempotency_key_reused``; a mis
 ``idempotency_key_required`` (the route layer checks that: declare the route with ``idempotent=True``).
 
 Where the record lives
-    In the caller's own partition under the ``M#`` prefix: ``CUST#<id>`` / ``M#IDEM#<sha256(scope, key)>``, with
+    In the caller's own partition under the ``M#`` prefix: ``CUST#<id>`` / ``M#IDEM#<sha256(scope, key)[:32]>``, with
     the request hash, the response and a 24-hour TTL. Keys are scoped per caller and route: the scope is the
     route (``"POST /v1/redemptions"``) and the partition is the caller's, so two members (or two routes) never
     share a key.
@@ -57,6 +57,7 @@ from chalicelib.domain import clock
 from chalicelib.errors import AppError
 
 TTL_SECONDS = 24 * 3600
+DIGEST_CHARS = 32  # 128 bits of SHA-256: plenty within one caller's partition, and records stay small
 LABEL = "idempotency"
 REPLAY_HEADER = "Idempotent-Replayed"
 
@@ -74,7 +75,7 @@ def _canonical(value: Any) -> Any:
 def hash_payload(payload: Any) -> str:
     """SHA-256 of the canonical JSON of ``payload`` (pydantic models dumped; keys sorted)."""
     text = json.dumps(_canonical(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_CHARS]
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Request:
 
     @property
     def sk(self) -> str:
-        digest = hashlib.sha256(f"{self.scope}\n{self.key}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{self.scope}\n{self.key}".encode()).hexdigest()[:DIGEST_CHARS]
         return f"{IDEM_PREFIX}{digest}"
 
 
@@ -153,8 +154,7 @@ def get(req: Request, consistent: bool = True) -> Stored | None:
 def _item(req: Request, status: int, body: Any, headers: dict[str, str] | None, provisional: bool) -> IdempotencyItem:
     return IdempotencyItem(
         pk=req.owner_pk, sk=req.sk, request_hash=req.request_hash, status=status, body=body,
-        headers=headers or None, scope=req.scope, provisional=provisional or None, created_at=clock.iso(),
-        ttl=clock.epoch() + TTL_SECONDS,
+        headers=headers or None, provisional=provisional or None, ttl=clock.epoch() + TTL_SECONDS,
     )
 
 

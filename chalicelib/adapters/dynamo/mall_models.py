@@ -5,7 +5,7 @@ Keys (all in the one application table):
 ======================================  =====================================  ===================================
 item                                    pk / sk                                index keys
 ======================================  =====================================  ===================================
-idempotency record (24 h TTL)           ``CUST#<id>`` / ``M#IDEM#<sha256>``    -
+idempotency record (24 h TTL)           ``CUST#<id>`` / ``M#IDEM#<digest>``    -
 reward (definition)                     ``REWARD#<id>`` / ``REWARD``           gsi1: ``REWARDS`` / ``<at>#<id>``
 reward stock shard k                    ``REWARD#<id>#STOCK#<k>`` / ``STOCK``  -
 redemptions of a reward by a member     ``CUST#<id>`` / ``M#RLIM#<reward>``    -
@@ -46,7 +46,7 @@ FAULTS_PK, FAULTS_SK = "CONFIG#DEV", "FAULTS"
 
 
 class IdempotencyItem(Item):
-    """``<owner pk>`` / ``M#IDEM#<sha256(scope, key)>``: the first response to one Idempotency-Key.
+    """``<owner pk>`` / ``M#IDEM#<sha256(scope, key)[:32]>``: the first response to one Idempotency-Key.
 
     ``request_hash`` tells a replay (same body) from a reused key (another body). ``provisional`` marks a response
     written before the request finished (a partner fulfilment still running); the final one replaces it.
@@ -57,9 +57,7 @@ class IdempotencyItem(Item):
     status = NumberAttribute()
     body = JSONAttribute(null=True)
     headers = JSONAttribute(null=True)
-    scope = UnicodeAttribute(null=True)
     provisional = BooleanAttribute(null=True)
-    created_at = UnicodeAttribute(null=True)
 
 
 class RewardItem(Item):
