@@ -26,6 +26,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
+
 from chalicelib import workers
 from chalicelib.adapters.dynamo.connection import shared_connection
 from chalicelib.adapters.dynamo.mall_models import (
@@ -51,6 +54,29 @@ from chalicelib.services.points_store import MemberItems, Plan, PointsState
 from chalicelib.services.rewards import Reward
 
 ROUTE = "POST /v1/redemptions"
+TRANSIENT_CODES = frozenset({
+    "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "InternalServerError",
+    "ServiceUnavailable", "TransactionInProgressException", "ThrottlingError", "TransactionConflict",
+})
+
+
+def _transient(exc: BaseException) -> bool:
+    """Throttling, a timeout, a dropped connection: worth trying again (a validation error is not)."""
+    if isinstance(exc, BotoCoreError):
+        return True
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") in TRANSIENT_CODES
+    if isinstance(exc, PynamoDBException):
+        if exc.cause_response_code in TRANSIENT_CODES:
+            return True
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        if any(r is not None and r.code in TRANSIENT_CODES for r in reasons):
+            return True
+        return isinstance(exc.cause, BotoCoreError)
+    return False
+
+
+TRANSIENT = (BotoCoreError, ClientError, PynamoDBException)
 RETRY_KIND = "redemption_fulfillment"
 MAX_ATTEMPTS = 25
 MAX_QUANTITY = 10
@@ -132,7 +158,14 @@ def redeem(
     items: MemberItems | None = None
     for attempt in range(MAX_ATTEMPTS):
         if items is None:
-            items = store.load_member(customer_id, consistent=True)
+            try:
+                items = store.load_member(customer_id, consistent=True)
+            except TRANSIENT as exc:
+                if not _transient(exc):
+                    raise
+                logger.warning("member read failed; trying again", exc_info=True)
+                store.backoff(min(attempt, 5))
+                continue
         assert items.profile is not None
         owner = items.profile.customer_id
         req = idempotency.request(store.customer_pk(owner), ROUTE, idempotency_key, payload)
@@ -193,6 +226,16 @@ def redeem(
         tx, _entries = store.build_tx(state, plan)
         try:
             tx.commit()
+        except TRANSIENT as exc:
+            if not _transient(exc):
+                raise
+            # Throttled, timed out, or an answer lost on the way: planning again from a fresh read is safe even if
+            # the write did commit, since the idempotency record's condition then fails and the first response
+            # is replayed.
+            logger.warning("redemption write failed; trying again", exc_info=True)
+            items = None
+            store.backoff(min(attempt, 5))
+            continue
         except TxCancelled as exc:
             if idempotency.LABEL in exc.failed:
                 return idempotency.replay_after_race(req)
@@ -243,7 +286,14 @@ def _fulfil_now(reward: Reward, redemption: RedemptionItem, txn: Transaction, re
         sent = fulfillment.retry_port().enqueue(txn, clear_outbox=False)
         record_attempt(txn, ok=False, error=error, where="request", sent=sent)
         return Reply(_accepted_body(redemption.redemption_id, txn.transaction_id), 202)
-    body = complete(txn, result, where="request", req=req, redemption=redemption)
+    try:
+        body = complete(txn, result, where="request", req=req, redemption=redemption)
+    except TRANSIENT:  # the partner delivered but recording it failed: the retry pipeline records it (idempotent)
+        logger.warning("recording the fulfilment failed; handed to the retry pipeline",
+                       extra={"transaction_id": txn.transaction_id}, exc_info=True)
+        sent = fulfillment.retry_port().enqueue(txn, clear_outbox=False)
+        record_attempt(txn, ok=False, error="fulfilled, but not recorded", where="request", sent=sent)
+        return Reply(_accepted_body(redemption.redemption_id, txn.transaction_id), 202)
     if body is None:  # completed meanwhile by the retry pipeline: answer from the stored record
         return idempotency.replay_after_race(req)
     return Reply(body, 201)

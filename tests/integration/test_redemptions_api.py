@@ -171,3 +171,48 @@ def test_a_redemption_is_two_dynamodb_calls_and_a_replay_one(mall: MallWorld):
     with DynamoCalls().counting() as calls:
         assert mall.redeem(token, reward_id, key=key)[0] == 201
     assert calls.total <= 1, calls.log
+
+
+def test_throttling_and_a_lost_answer_are_retried_without_a_second_charge(mall: MallWorld, monkeypatch):
+    from botocore.exceptions import ReadTimeoutError
+    from pynamodb.exceptions import TransactWriteError
+
+    from chalicelib.adapters.dynamo import tx as txmod
+
+    cid, token = mall.member(points_held=1_000)
+    reward_id = mall.reward(points_cost=100, stock=5)
+    original = txmod.Tx.commit
+    faults = ["throttle", "lost"]
+
+    def flaky(self):  # first throttled (nothing written), then written but the answer lost on the way back
+        fault = faults.pop(0) if faults else None
+        if fault == "throttle":
+            raise TransactWriteError("throttled", cause=type("E", (Exception,), {})("ThrottlingException"))
+        original(self)
+        if fault == "lost":
+            raise ReadTimeoutError(endpoint_url="http://dynamodb")
+
+    monkeypatch.setattr(txmod.Tx, "commit", flaky)
+    monkeypatch.setattr("chalicelib.services.redemptions._transient", lambda exc: True)
+    status, body, _ = mall.redeem(token, reward_id)
+    assert status == 201, body
+    assert mall.balance(token) == 900 and mall.stock(reward_id) == 4
+    assert [r["redemption_id"] for r in mall.get("/v1/me/redemptions", token)["items"]] == [body["redemption_id"]]
+    assert_consistent(cid)
+
+
+def test_transient_errors_are_told_from_permanent_ones():
+    from botocore.exceptions import ClientError, ReadTimeoutError
+    from pynamodb.exceptions import TransactWriteError
+
+    from chalicelib.services.redemptions import _transient
+
+    def client_error(code: str) -> ClientError:
+        return ClientError({"Error": {"Code": code, "Message": "x"}}, "TransactWriteItems")
+
+    assert _transient(ReadTimeoutError(endpoint_url="x"))
+    assert _transient(client_error("ProvisionedThroughputExceededException"))
+    assert not _transient(client_error("ValidationException"))
+    assert _transient(TransactWriteError("x", cause=client_error("ThrottlingException")))
+    assert not _transient(TransactWriteError("x", cause=client_error("ValidationException")))
+    assert not _transient(ValueError("x"))
