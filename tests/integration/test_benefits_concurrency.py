@@ -5,10 +5,7 @@ one opening gift pack, and simultaneous redemptions of one voucher at the till u
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,6 +18,7 @@ from chalicelib.adapters.dynamo.benefit_models import QuotaCounterItem
 from chalicelib.domain import clock
 from chalicelib.services import api_keys, benefits, identity, sessions
 from tests.integration.test_benefits_support import at, new_phone
+from tests.support.http import Http, serve_app
 
 pytestmark = pytest.mark.integration
 
@@ -28,47 +26,17 @@ WORKERS = 32
 API_KEY = "benefits-concurrency-key-0123456789"
 
 
-class Http:
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def call(self, method: str, path: str, body: Any = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers={"content-type": "application/json", **(headers or {})})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None, dict(response.headers)
-        except urllib.error.HTTPError as err:
-            raw = err.read()
-            return err.code, json.loads(raw) if raw else None, dict(err.headers)
-
-
 @pytest.fixture
 def http(api: Any) -> Iterator[Http]:
     """The app behind chalice's threaded dev server (one thread per request), on the ``api`` fixture's tables."""
-    from chalice.config import Config
-    from chalice.local import LocalDevServer, ThreadedHTTPServer
-
-    import app as application
-
-    class Server(ThreadedHTTPServer):
-        request_queue_size = 128
-
     clock.set_now(at(2026, 11, 23, 10, 0))
     benefits.reset_cache()
-    server = LocalDevServer(application.app, Config(chalice_stage="local"), "127.0.0.1", 0, server_cls=Server)
-    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
-    thread.start()
-    api_keys.create_api_key("benefits-concurrency", API_KEY)
-    try:
-        yield Http(f"http://127.0.0.1:{server.server.server_address[1]}")
-    finally:
-        server.server.shutdown()
-        server.server.server_close()
-        clock.set_now(None)
+    with serve_app() as server:
+        api_keys.create_api_key("benefits-concurrency", API_KEY)
+        try:
+            yield server
+        finally:
+            clock.set_now(None)
 
 
 def run_all(calls: list[Callable[[], Any]]) -> list[Any]:
@@ -97,7 +65,7 @@ def benefit(per_period: int, period: str, trigger: str = "claim", tiers: tuple[s
 
 
 def vouchers_of(http: Http, auth: dict[str, str]) -> list[dict[str, Any]]:
-    status, page, _ = http.call("GET", "/v1/me/vouchers?limit=100", headers=auth)
+    status, page, _ = http.call_with_headers("GET", "/v1/me/vouchers?limit=100", headers=auth)
     assert status == 200, page
     return list(page["items"])
 
@@ -105,7 +73,7 @@ def vouchers_of(http: Http, auth: dict[str, str]) -> list[dict[str, Any]]:
 def test_thirty_simultaneous_claims_of_a_daily_quota_of_three_issue_exactly_three(http: Http):
     bid = benefit(3, "day")
     cid, auth = member()
-    claims = [(lambda: http.call("POST", f"/v1/benefits/{bid}/claims",
+    claims = [(lambda: http.call_with_headers("POST", f"/v1/benefits/{bid}/claims",
                                  headers={**auth, "idempotency-key": uuid.uuid4().hex})) for _ in range(30)]
     results = run_all(claims)
     statuses = Counter(status for status, _, _ in results)
@@ -116,7 +84,7 @@ def test_thirty_simultaneous_claims_of_a_daily_quota_of_three_issue_exactly_thre
     counters = list(QuotaCounterItem.query(f"CUST#{cid}", QuotaCounterItem.sk.startswith("M#QUOTA#"),
                                            consistent_read=True))
     assert [int(c.count) for c in counters] == [3]
-    _status, zone, _ = http.call("GET", "/v1/benefits", headers=auth)
+    _status, zone, _ = http.call_with_headers("GET", "/v1/benefits", headers=auth)
     (item,) = [b for b in zone["items"] if b["benefit_id"] == bid]
     assert item["quota"]["used"] == 3 and item["quota"]["remaining"] == 0
 
@@ -124,7 +92,7 @@ def test_thirty_simultaneous_claims_of_a_daily_quota_of_three_issue_exactly_thre
 def test_simultaneous_claims_of_several_members_each_stop_at_their_own_quota(http: Http):
     bid = benefit(2, "week")
     members = [member() for _ in range(4)]
-    claims = [(lambda auth=auth: http.call("POST", f"/v1/benefits/{bid}/claims",
+    claims = [(lambda auth=auth: http.call_with_headers("POST", f"/v1/benefits/{bid}/claims",
                                            headers={**auth, "idempotency-key": uuid.uuid4().hex}))
               for _cid, auth in members for _ in range(8)]
     results = run_all(claims)
@@ -137,7 +105,7 @@ def test_one_idempotency_key_sent_many_times_at_once_issues_one_voucher(http: Ht
     bid = benefit(10, "month")
     _cid, auth = member()
     headers = {**auth, "idempotency-key": "tap-tap-tap"}
-    results = run_all([(lambda: http.call("POST", f"/v1/benefits/{bid}/claims", headers=headers))
+    results = run_all([(lambda: http.call_with_headers("POST", f"/v1/benefits/{bid}/claims", headers=headers))
                        for _ in range(12)])
     assert {status for status, _, _ in results} == {201}, results
     assert len({body["voucher_id"] for _, body, _ in results}) == 1
@@ -152,7 +120,7 @@ def test_simultaneous_first_sign_ins_of_one_person_get_one_gift_pack(http: Http)
     openid, unionid = f"o-gift-{uuid.uuid4().hex[:8]}", f"u-gift-{uuid.uuid4().hex[:8]}"
     calls: list[Callable[[], Any]] = []
     for i in range(16):  # the same mini-program user tapping, and the official account joining by unionid
-        calls.append(lambda i=i: http.call("POST", "/v1/auth/miniprogram/login",
+        calls.append(lambda i=i: http.call_with_headers("POST", "/v1/auth/miniprogram/login",
                                            {"code": f"mock:{openid}:{unionid}#{i}"}))
     results = run_all(calls)
     assert {status for status, _, _ in results} == {200}, results
@@ -167,11 +135,13 @@ def test_simultaneous_first_sign_ins_of_one_person_get_one_gift_pack(http: Http)
 def test_simultaneous_redemptions_of_one_voucher_at_the_till_use_it_once(http: Http):
     bid = benefit(1, "day")
     cid, auth = member()
-    status, claimed, _ = http.call("POST", f"/v1/benefits/{bid}/claims", headers={**auth, "idempotency-key": "k"})
+    status, claimed, _ = http.call_with_headers(
+        "POST", f"/v1/benefits/{bid}/claims", headers={**auth, "idempotency-key": "k"}
+    )
     assert status == 201
     vid = claimed["voucher_id"]
     key = {"x-api-key": API_KEY}
-    results = run_all([(lambda i=i: http.call("POST", f"/v1/integrations/vouchers/{vid}/redemptions",
+    results = run_all([(lambda i=i: http.call_with_headers("POST", f"/v1/integrations/vouchers/{vid}/redemptions",
                                               {"customer_id": cid, "order_no": f"SO-{i}"}, key)) for i in range(16)])
     statuses = Counter(status for status, _, _ in results)
     assert statuses == {201: 1, 409: 15}, results

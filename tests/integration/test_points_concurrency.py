@@ -5,10 +5,7 @@ balance = sum of ledger = sum of buckets afterwards."""
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,49 +16,21 @@ import pytest
 from chalicelib.domain import clock
 from chalicelib.services import api_keys, identity, sessions, staff
 from tests.integration.test_points_support import API_KEY, assert_consistent, new_phone
+from tests.support.http import Http, serve_app
 
 pytestmark = pytest.mark.integration
 
 WORKERS = 24
 
 
-class Http:
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers={"content-type": "application/json", **(headers or {})})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as err:
-            raw = err.read()
-            return err.code, json.loads(raw) if raw else None
-
-
 @pytest.fixture
-def http(ddb_table: str, tmp_path: Any) -> Iterator[Http]:
-    from chalice.config import Config
-    from chalice.local import LocalDevServer, ThreadedHTTPServer
-
-    import app as application
-
-    class Server(ThreadedHTTPServer):
-        request_queue_size = 128  # the default listen backlog of 5 resets a burst of connections
-
-    server = LocalDevServer(application.app, Config(chalice_stage="local"), "127.0.0.1", 0, server_cls=Server)
-    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
-    thread.start()
-    api_keys.create_api_key("concurrency", API_KEY)
-    try:
-        yield Http(f"http://127.0.0.1:{server.server.server_address[1]}")
-    finally:
-        server.server.shutdown()
-        server.server.server_close()
-        clock.set_now(None)
+def http(ddb_table: str) -> Iterator[Http]:
+    with serve_app() as server:
+        api_keys.create_api_key("concurrency", API_KEY)
+        try:
+            yield server
+        finally:
+            clock.set_now(None)
 
 
 def member() -> tuple[str, dict[str, str]]:
