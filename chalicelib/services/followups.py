@@ -269,7 +269,9 @@ def _open_case(customer_id: str, transaction_id: str, kind: str, message: dict[s
     if txn is not None:
         tx.update(
             "txn", TransactionItem(pk=txn.pk, sk=txn.sk),
-            [TransactionItem.status.set("needs_follow_up"), TransactionItem.updated_at.set(opened_at)],
+            # Off the outbox too: the message reached SQS (it is here), so the sweeper has nothing to send again.
+            [TransactionItem.status.set("needs_follow_up"), TransactionItem.updated_at.set(opened_at),
+             TransactionItem.gsi1pk.remove(), TransactionItem.gsi1sk.remove()],
             TransactionItem.status.is_in(*UNSETTLED),
         )
     notifications.put_in(tx, customer_id, "needs_follow_up",

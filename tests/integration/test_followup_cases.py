@@ -61,7 +61,8 @@ def test_a_message_on_the_follow_up_queue_becomes_one_case(world: FollowUpWorld)
     assert case["member"]["phone"] is None and case["member"]["phone_masked"].count("*") == 4
     assert [a["action"] for a in case["actions"]] == ["opened"]
 
-    assert world.get(f"/v1/me/transactions/{accepted['transaction_id']}", token)["status"] == "needs_follow_up"
+    txn = world.get(f"/v1/me/transactions/{accepted['transaction_id']}", token)
+    assert (txn["status"], txn["queued"]) == ("needs_follow_up", True)  # and off the outbox
     notes = world.get("/v1/me/notifications", token)["items"]
     assert [n["kind"] for n in notes] == ["transaction_needs_follow_up"]
     assert notes[0]["data"]["transaction_id"] == accepted["transaction_id"]
