@@ -1,8 +1,9 @@
 """``python -m bench`` (``make bench``): run the sections, print the figures, write ``bench/results/latest.json``.
 
     python -m bench                          # everything (about two minutes)
-    python -m bench --only calls -v          # one or more of: coldstart, calls, http, flash; -v: where calls come from
+    python -m bench --only calls -v          # sections: coldstart, calls, http, flash, retry; -v: where calls come from
     python -m bench --only flash             # flash sale over HTTP: redemptions/s, p50/p99, oversells
+    python -m bench --only retry             # retry worker msg/s per batch, time from failure to case
     python -m bench --runs 30 --seconds 10   # more cold-start runs, longer HTTP runs
     BENCH_BASE_URL=http://127.0.0.1:8000 python -m bench --only http   # against a running `make run`
 
@@ -27,7 +28,7 @@ from typing import Any
 from bench.report import heading
 from bench.stack import REPO_ROOT
 
-SECTIONS = ("coldstart", "calls", "http", "flash")
+SECTIONS = ("coldstart", "calls", "http", "flash", "retry")
 DEFAULT_OUTPUT = REPO_ROOT / "bench" / "results" / "latest.json"
 
 
@@ -87,6 +88,16 @@ def _summary(results: dict[str, Any]) -> list[str]:
             f"{r['redemptions_per_s'] or 0:.0f} redemptions/s, {r['requests_per_s'] or 0:.0f} answers/s, "
             f"p50 {r['p50_ms'] or 0:.1f} ms, p99 {r['p99_ms'] or 0:.1f} ms, oversells {r['oversells']} "
             f"{'ok' if r['oversells'] == 0 and not r['undersold'] else 'WRONG'}"
+        )
+    retry = results.get("retry")
+    if retry:
+        by_batch = {(r["case"], r["batch"]): r["messages_per_s"] for r in retry["worker"]}
+        local = retry["local"]
+        lines.append(
+            f"retry worker: {by_batch.get(('redo completes', 1)) or 0:.0f} msg/s (batch 1), "
+            f"{by_batch.get(('redo completes', 10)) or 0:.0f} msg/s (batch 10) when the redo completes; "
+            f"failure to case: {retry['default_schedule']['seconds_to_case']} s default schedule, "
+            f"{local['p50_s'] or 0:.1f} s local (p50, measured)"
         )
     return lines
 
@@ -165,6 +176,20 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             results["flash_error"] = traceback.format_exc()
             print(results["flash_error"], file=sys.stderr)
+
+    if "retry" in args.sections:
+        from bench import retry_pipeline
+        from bench.stack import local_backend
+
+        print(heading("Retry pipeline: worker throughput per batch, time from failure to case"), flush=True)
+        try:
+            with local_backend() as backend:
+                results["retry"] = retry_pipeline.measure(backend)
+            print(retry_pipeline.render(results["retry"]), flush=True)
+        except Exception:
+            failed = True
+            results["retry_error"] = traceback.format_exc()
+            print(results["retry_error"], file=sys.stderr)
 
     results["seconds"] = round(time.perf_counter() - started, 1)
     print(heading("Summary"))

@@ -5,36 +5,19 @@ claims it (and sees the member's phone), refunds it, and the member's balance an
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from tests.support.http import call
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 LOCAL_KEY = {"X-Api-Key": "local-integration-key"}
 CASE_WITHIN_SECONDS = 60
-
-
-def call(base: str, method: str, path: str, body: Any = None, token: str | None = None,
-         headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as err:
-        raw = err.read()
-        return err.code, json.loads(raw) if raw else None
 
 
 def ok(result: tuple[int, Any], status: int = 200) -> Any:

@@ -403,3 +403,46 @@ def test_notifications_page_with_a_cursor(world: FollowUpWorld):
     assert len(set(ids)) == 3
     status, _body, _ = world.api.call("GET", "/v1/me/notifications?cursor=" + json.dumps("x"), token=token)
     assert status == 400
+
+
+# --- observability ---------------------------------------------------------------------------------------------------
+
+
+def _log_lines(text: str) -> list[dict[str, Any]]:
+    lines = []
+    for raw in text.splitlines():
+        try:
+            lines.append(json.loads(raw))
+        except ValueError:
+            continue
+    return lines
+
+
+def test_the_logs_of_a_transaction_share_its_id_and_the_metrics_count_cases(world: FollowUpWorld, capsys):
+    import io
+
+    from chalicelib.observability import logger
+
+    _cid, token = world.member(points_held=1_000)
+    reward_id = world.partner_reward()
+    capsys.readouterr()
+    stream = io.StringIO()
+    previous = logger.registered_handler.setStream(stream)  # the handler holds the stdout of import time
+    try:
+        case_id, accepted = world.open_case(token, reward_id)
+        agent = world.agent()
+        assert world.act(case_id, "claim", agent)[0] == 200
+        assert world.act(case_id, "resolve", agent, {"resolution": "refunded"})[0] == 200
+        logger.info("an unrelated line afterwards")
+    finally:
+        logger.registered_handler.setStream(previous)
+    lines = _log_lines(stream.getvalue() + "\n" + capsys.readouterr().out)
+    ours = [entry["message"] for entry in lines if entry.get("transaction_id") == accepted["transaction_id"]]
+    for message in ("partner fulfilment failed; handed to the retry pipeline", "follow-up case opened",
+                    "case claimed", "case resolved"):
+        assert message in ours, (message, ours)
+    last = next(entry for entry in lines if entry.get("message") == "an unrelated line afterwards")
+    assert "transaction_id" not in last and "case_id" not in last
+    emitted = {name for entry in lines if "_aws" in entry
+               for metric in entry["_aws"]["CloudWatchMetrics"] for name in [m["Name"] for m in metric["Metrics"]]}
+    assert {"CasesOpened", "TimeToCaseSeconds", "FollowUpQueueAgeSeconds", "CasesResolved"} <= emitted, emitted
