@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from chalicelib.api.models import ErrorEnvelope
 from chalicelib.api.routing import REGISTRY, ROLES_FOR_AUTH, RouteSpec
@@ -18,24 +19,35 @@ REF = "#/components/schemas/{model}"
 AUTH_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
-def _schema(model: type[BaseModel], components: dict[str, Any], mode: str = "validation") -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
-    for name, definition in schema.pop("$defs", {}).items():
-        components.setdefault(name, definition)
-    components.setdefault(model.__name__, schema)
-    return {"$ref": REF.format(model=model.__name__)}
+class Schemas:
+    """Every model's schema, generated in one pass so that two models of one name (``VoucherOut`` of the
+    benefits zone and of the mall) or one model in both modes get distinct component names."""
+
+    def __init__(self, specs: list[RouteSpec]) -> None:
+        pairs: dict[tuple[type[BaseModel], str], None] = {(ErrorEnvelope, "serialization"): None}
+        for spec in specs:
+            for model, mode in ((spec.body, "validation"), (spec.query, "validation"),
+                                (spec.response if spec.status != 204 else None, "serialization")):
+                if model is not None:
+                    pairs[(model, mode)] = None
+        self._refs, top = models_json_schema(list(pairs), ref_template=REF)  # type: ignore[arg-type]
+        self.components: dict[str, Any] = top.get("$defs", {})
+
+    def ref(self, model: type[BaseModel], mode: str) -> dict[str, Any]:
+        return dict(self._refs[(model, mode)])  # type: ignore[index]
+
+    def resolved(self, model: type[BaseModel], mode: str) -> dict[str, Any]:
+        return self.components[self.ref(model, mode)["$ref"].rsplit("/", 1)[-1]]
 
 
-def _parameters(spec: RouteSpec, components: dict[str, Any]) -> list[dict[str, Any]]:
+def _parameters(spec: RouteSpec, schemas: Schemas) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
         for part in spec.path.split("/")
         if part.startswith("{")
     ]
     if spec.query is not None:
-        schema = spec.query.model_json_schema(ref_template=REF)
-        for name, definition in schema.pop("$defs", {}).items():
-            components.setdefault(name, definition)
+        schema = schemas.resolved(spec.query, "validation")
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
             params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
@@ -65,12 +77,12 @@ def _error_codes(spec: RouteSpec) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
+def _operation(spec: RouteSpec, schemas: Schemas) -> dict[str, Any]:
     op: dict[str, Any] = {
         "operationId": spec.name,
         "summary": spec.summary,
         "tags": [spec.tag],
-        "parameters": _parameters(spec, components),
+        "parameters": _parameters(spec, schemas),
         "x-auth": spec.auth,
     }
     if spec.auth in ROLES_FOR_AUTH:
@@ -79,14 +91,14 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     elif spec.auth == "api_key":
         op["security"] = [{"apiKey": []}]
     if spec.body is not None:
-        content: dict[str, Any] = {"schema": _schema(spec.body, components)}
+        content: dict[str, Any] = {"schema": schemas.ref(spec.body, "validation")}
         if "request" in spec.examples:
             content["example"] = spec.examples["request"]
         op["requestBody"] = {"required": True, "content": {"application/json": content}}
     ok: dict[str, Any] = {"description": "Success"}
     if spec.status != 204:
         body: dict[str, Any] = (
-            {"schema": _schema(spec.response, components, "serialization")} if spec.response else {"schema": {}}
+            {"schema": schemas.ref(spec.response, "serialization")} if spec.response else {"schema": {}}
         )
         if "response" in spec.examples:
             body["example"] = spec.examples["response"]
@@ -98,7 +110,7 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     for status, codes in sorted(by_status.items()):
         responses[str(status)] = {
             "description": "Error: " + ", ".join(f"`{c}`" for c in codes),
-            "content": {"application/json": {"schema": {"$ref": REF.format(model="ErrorEnvelope")}}},
+            "content": {"application/json": {"schema": schemas.ref(ErrorEnvelope, "serialization")}},
         }
     op["responses"] = responses
     return op
@@ -106,11 +118,10 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def build_document() -> dict[str, Any]:
-    components: dict[str, Any] = {}
-    _schema(ErrorEnvelope, components, "serialization")
+    schemas = Schemas(REGISTRY)
     paths: dict[str, dict[str, Any]] = {}
     for spec in REGISTRY:
-        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, components)
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, schemas)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -124,7 +135,7 @@ def build_document() -> dict[str, Any]:
         "servers": [{"url": "http://127.0.0.1:8000", "description": "local stack"}],
         "paths": paths,
         "components": {
-            "schemas": components,
+            "schemas": schemas.components,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
