@@ -135,18 +135,25 @@ def definition(reward_id: str, *, fresh: bool = False) -> Reward:
 
 def read_shards(reward: Reward, *, consistent: bool = True) -> dict[int, tuple[int, int]]:
     """Every shard's ``(remaining, ver)`` in one BatchGetItem (chunks of 100 keys); refreshes the stock cache."""
+    return _read_shards_of([reward], consistent=consistent).get(reward.reward_id, {})
+
+
+def _read_shards_of(rewards: list[Reward], *, consistent: bool) -> dict[str, dict[int, tuple[int, int]]]:
+    """The shards of several rewards in as few BatchGetItem calls as 100 keys each allow."""
     client = shared_connection().client
-    keys = [{"pk": {"S": shard_pk(reward.reward_id, k)}, "sk": {"S": STOCK_SK}} for k in range(reward.shards)]
-    found: dict[int, tuple[int, int]] = {}
+    keys = [{"pk": {"S": shard_pk(r.reward_id, k)}, "sk": {"S": STOCK_SK}} for r in rewards for k in range(r.shards)]
+    found: dict[str, dict[int, tuple[int, int]]] = {r.reward_id: {} for r in rewards}
     table = settings().table_name
     for start in range(0, len(keys), 100):
         request: dict[str, Any] = {table: {"Keys": keys[start:start + 100], "ConsistentRead": consistent}}
         while request:
             page = client.batch_get_item(RequestItems=request)
             for raw in page.get("Responses", {}).get(table, []):
-                found[int(raw["shard"]["N"])] = (int(raw["remaining"]["N"]), int(raw["ver"]["N"]))
+                found[raw["reward_id"]["S"]][int(raw["shard"]["N"])] = (int(raw["remaining"]["N"]),
+                                                                       int(raw["ver"]["N"]))
             request = page.get("UnprocessedKeys") or {}
-    remember_stock(reward.reward_id, {k: r for k, (r, _v) in found.items()})
+    for reward_id, shards in found.items():
+        remember_stock(reward_id, {k: r for k, (r, _v) in shards.items()})
     return found
 
 
@@ -335,10 +342,19 @@ def list_view(limit: int, cursor: str | None) -> dict[str, Any]:
     with _lock:
         for r in rewards:
             _defs[_key(r.reward_id)] = (now + DEF_CACHE_SECONDS, r)
+    stale = [r for r in rewards if not _stock_fresh_for_catalogue(r.reward_id)]
+    if stale:  # one BatchGetItem for the page's shards (per 100), not one per reward
+        _read_shards_of(stale, consistent=False)
     return {
         "items": [view(r) for r in rewards],
         "next_cursor": store.encode_cursor(items[-1].gsi1sk) if more and items else None,
     }
+
+
+def _stock_fresh_for_catalogue(reward_id: str) -> bool:
+    with _lock:
+        cached = _stock.get(_key(reward_id))
+    return bool(cached and cached[0] > time.monotonic())
 
 
 # --- the local stack's catalogue ------------------------------------------------------------------------------------

@@ -29,13 +29,22 @@ def call(base: str, method: str, path: str, body: Any = None, token: str | None 
         request.add_header(key, value)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None, dict(response.headers)
-    except urllib.error.HTTPError as err:
-        raw = err.read()
-        return err.code, json.loads(raw) if raw else None, dict(err.headers)
+    for attempt in range(4):
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None, dict(response.headers)
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            return err.code, json.loads(raw) if raw else None, dict(err.headers)
+        except (ConnectionResetError, urllib.error.URLError) as err:
+            # chalice's dev server listens with a backlog of 5: a burst may be reset before it is read. Sending
+            # again is what a client would do (redemptions carry their Idempotency-Key, so it is safe).
+            if attempt == 3 or (isinstance(err, urllib.error.URLError) and
+                                not isinstance(err.reason, ConnectionResetError)):
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def member_with_points(base: str, points_wanted: int) -> str:
@@ -125,7 +134,7 @@ def test_a_flash_sale_over_http_sells_exactly_the_stock(local_stack):
                                "fulfillment": "in_house"}, token=admin)
     assert status == 201 and created["stock_shards"] == 4, created
     reward_id = created["reward_id"]
-    with ThreadPoolExecutor(16) as pool:
+    with ThreadPoolExecutor(8) as pool:
         tokens = list(pool.map(lambda _i: member_with_points(local_stack, 100), range(40)))
         results = list(pool.map(lambda t: redeem(local_stack, t, reward_id), tokens))
     statuses = Counter(status for status, _b, _h in results)

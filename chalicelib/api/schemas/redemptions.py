@@ -14,7 +14,7 @@ class RedemptionIn(Body):
     quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
 
 
-class VoucherOut(Out):
+class RedemptionVoucherOut(Out):
     code: str
     expires_at: str | None
 
@@ -28,7 +28,7 @@ class RedemptionOut(Out):
     quantity: int
     fulfillment: str
     created_at: str
-    vouchers: list[VoucherOut] | None = None
+    vouchers: list[RedemptionVoucherOut] | None = None
     partner_codes: list[str] | None = None
     transaction_id: str | None = None
     reward_name: str | None = None
