@@ -8,8 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,55 +20,21 @@ from chalicelib.domain import clock
 from chalicelib.services import fulfillment, identity, points, rewards, sessions
 from tests.integration.test_points_support import new_phone
 from tests.integration.test_redemptions_support import assert_consistent, new_key
+from tests.support.http import Http, serve_app
 
 pytestmark = pytest.mark.integration
 
 
-class Http:
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def call(self, method: str, path: str, body: Any = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers={"content-type": "application/json", **(headers or {})})
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None, dict(response.headers)
-        except urllib.error.HTTPError as err:
-            raw = err.read()
-            return err.code, json.loads(raw) if raw else None, dict(err.headers)
-
-
-def serve(app_obj: Any) -> tuple[Any, str]:
-    from chalice.config import Config
-    from chalice.local import LocalDevServer, ThreadedHTTPServer
-
-    class Server(ThreadedHTTPServer):
-        request_queue_size = 512  # the default listen backlog of 5 resets a burst of connections
-        daemon_threads = True
-
-    server = LocalDevServer(app_obj, Config(chalice_stage="local"), "127.0.0.1", 0, server_cls=Server)
-    threading.Thread(target=server.server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server.server_address[1]}"
-
-
 @pytest.fixture
 def http(ddb_table: str) -> Iterator[Http]:
-    import app as application
-
     rewards.reset_cache()
     fulfillment.reset_faults_cache()
-    server, base = serve(application.app)
-    try:
-        yield Http(base)
-    finally:
-        server.server.shutdown()
-        server.server.server_close()
-        clock.set_now(None)
-        rewards.reset_cache()
+    with serve_app(backlog=512, timeout=120) as server:
+        try:
+            yield server
+        finally:
+            clock.set_now(None)
+            rewards.reset_cache()
 
 
 def member(points_held: int) -> tuple[str, dict[str, str]]:
@@ -84,7 +48,7 @@ def member(points_held: int) -> tuple[str, dict[str, str]]:
 
 def redeem(http: Http, auth: dict[str, str], reward_id: str, quantity: int = 1,
            key: str | None = None) -> tuple[int, Any, dict[str, str]]:
-    return http.call("POST", "/v1/redemptions", {"reward_id": reward_id, "quantity": quantity},
+    return http.call_with_headers("POST", "/v1/redemptions", {"reward_id": reward_id, "quantity": quantity},
                      {**auth, "idempotency-key": key or new_key()})
 
 
@@ -108,7 +72,7 @@ def shard_total(reward_id: str) -> list[int]:
 
 
 def my_redemptions(http: Http, auth: dict[str, str]) -> list[dict[str, Any]]:
-    status, body, _ = http.call("GET", "/v1/me/redemptions?limit=100", headers=auth)
+    status, body, _ = http.call_with_headers("GET", "/v1/me/redemptions?limit=100", headers=auth)
     assert status == 200, body
     return list(body["items"])
 
@@ -126,7 +90,7 @@ def test_150_simultaneous_redemptions_sell_exactly_the_stock(http: Http):
     sold = 0
     for (cid, auth), (status, body, _h) in zip(people, results, strict=True):
         mine = my_redemptions(http, auth)
-        balance = http.call("GET", "/v1/me/points", headers=auth)[1]["balance"]
+        balance = http.call_with_headers("GET", "/v1/me/points", headers=auth)[1]["balance"]
         if status == 201:
             assert [r["redemption_id"] for r in mine] == [body["redemption_id"]]
             assert balance == body["balance_after"] == 150
@@ -144,7 +108,7 @@ def test_one_members_simultaneous_taps_never_overspend_or_pass_the_limit(http: H
     statuses = Counter(status for status, _b, _h in results)
     assert statuses == {201: 3, 409: 27}, [r[:2] for r in results if r[0] not in (201, 409)]
     assert {b["error"]["code"] for s, b, _h in results if s == 409} == {"insufficient_points"}
-    assert http.call("GET", "/v1/me/points", headers=auth)[1]["balance"] == 50
+    assert http.call_with_headers("GET", "/v1/me/points", headers=auth)[1]["balance"] == 50
     assert_consistent(cid)
 
     cid2, auth2 = member(points_held=10_000)
@@ -154,7 +118,7 @@ def test_one_members_simultaneous_taps_never_overspend_or_pass_the_limit(http: H
     statuses = Counter(status for status, _b, _h in results)
     assert statuses == {201: 2, 409: 18}, [r[:2] for r in results if r[0] not in (201, 409)]
     assert {b["error"]["code"] for s, b, _h in results if s == 409} == {"redemption_limit_reached"}
-    assert http.call("GET", "/v1/me/points", headers=auth2)[1]["balance"] == 10_000 - 20
+    assert http.call_with_headers("GET", "/v1/me/points", headers=auth2)[1]["balance"] == 10_000 - 20
     assert_consistent(cid2)
 
 
@@ -167,7 +131,7 @@ def test_racing_requests_with_one_key_charge_once(http: Http):
     assert len({json.dumps(body, sort_keys=True) for _s, body, _h in results}) == 1
     replayed = [h.get("Idempotent-Replayed") for _s, _b, h in results]
     assert replayed.count(None) == 1 and replayed.count("true") == 19
-    assert http.call("GET", "/v1/me/points", headers=auth)[1]["balance"] == 900
+    assert http.call_with_headers("GET", "/v1/me/points", headers=auth)[1]["balance"] == 900
     assert len(my_redemptions(http, auth)) == 1
     assert sum(shard_total(reward_id)) == 49
 
@@ -180,7 +144,7 @@ def test_racing_requests_with_one_key_charge_once(http: Http):
     assert len(winners) == 1
     quantity = json.loads(winners.pop())["quantity"]
     assert statuses[201] == 8 and statuses[422] == 8  # the 8 of the winning body replay, the 8 others are refused
-    assert http.call("GET", "/v1/me/points", headers=auth)[1]["balance"] == 900 - 100 * quantity
+    assert http.call_with_headers("GET", "/v1/me/points", headers=auth)[1]["balance"] == 900 - 100 * quantity
     assert len(my_redemptions(http, auth)) == 2
     assert_consistent(cid)
 
@@ -215,14 +179,14 @@ def test_partner_failures_under_load_debit_once_and_hand_every_failure_on(http: 
     assert set(statuses) <= {201, 202} and sum(statuses.values()) == 40, statuses
     for (cid, auth), (status, body, _h) in zip(people, results, strict=True):
         (redemption,) = my_redemptions(http, auth)
-        txn = http.call("GET", f"/v1/me/transactions/{redemption['transaction_id']}", headers=auth)[1]
+        txn = http.call_with_headers("GET", f"/v1/me/transactions/{redemption['transaction_id']}", headers=auth)[1]
         if status == 201:
             assert redemption["status"] == "completed" and txn["status"] == "completed"
         else:
             assert body["status"] == "retrying" and redemption["status"] == "pending_fulfillment"
             assert txn["status"] == "retrying" and txn["attempts"] == 1
             assert port.sent.count(body["transaction_id"]) == 1
-        assert http.call("GET", "/v1/me/points", headers=auth)[1]["balance"] == 0
+        assert http.call_with_headers("GET", "/v1/me/points", headers=auth)[1]["balance"] == 0
         assert_consistent(cid)
     assert sum(shard_total(reward_id)) == 0
     assert len(port.sent) == statuses[202]

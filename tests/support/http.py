@@ -42,20 +42,21 @@ def call(base: str, method: str, path: str, body: Any = None, token: str | None 
 class Http:
     """``call``/``call_with_headers`` bound to one base URL."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, timeout: float = 60) -> None:
         self.base = base
+        self.timeout = timeout
 
     def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
              token: str | None = None) -> tuple[int, Any]:
-        return call(self.base, method, path, body, token, headers)
+        return call(self.base, method, path, body, token, headers, self.timeout)
 
     def call_with_headers(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
                           token: str | None = None) -> tuple[int, Any, dict[str, str]]:
-        return call_with_headers(self.base, method, path, body, token, headers)
+        return call_with_headers(self.base, method, path, body, token, headers, self.timeout)
 
 
 @contextmanager
-def serve_app(backlog: int = 128) -> Iterator[Http]:
+def serve_app(backlog: int = 128, timeout: float = 60) -> Iterator[Http]:
     """The app on a free loopback port, one thread per request, using the current environment's tables."""
     from chalice.config import Config
     from chalice.local import LocalDevServer, ThreadedHTTPServer
@@ -64,12 +65,13 @@ def serve_app(backlog: int = 128) -> Iterator[Http]:
 
     class Server(ThreadedHTTPServer):
         request_queue_size = backlog  # the default listen backlog of 5 resets a burst of connections
+        daemon_threads = True
 
     server = LocalDevServer(application.app, Config(chalice_stage="local"), "127.0.0.1", 0, server_cls=Server)
     thread = threading.Thread(target=server.server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Http(f"http://127.0.0.1:{server.server.server_address[1]}")
+        yield Http(f"http://127.0.0.1:{server.server.server_address[1]}", timeout)
     finally:
         server.server.shutdown()
         server.server.server_close()
