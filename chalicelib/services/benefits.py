@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import random
 import secrets
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -47,9 +46,9 @@ from chalicelib.adapters.dynamo.benefit_models import (
     QuotaCounterItem,
 )
 from chalicelib.adapters.dynamo.models import CustomerItem
+from chalicelib.adapters.dynamo.table_cache import TableCache
 from chalicelib.adapters.dynamo.tx import Tx, TxCancelled
 from chalicelib.api.routing import Reply
-from chalicelib.config import settings as app_settings
 from chalicelib.domain import clock, quota, tiers
 from chalicelib.domain.business_calendar import PERIODS, business_day, period_window
 from chalicelib.errors import AppError
@@ -133,13 +132,8 @@ class Benefit:
 
 # --- definitions and their cache ----------------------------------------------------------------------------------
 
-_lock = threading.Lock()
-_cached: dict[str, tuple[float, tuple[Benefit, ...]]] = {}  # table name -> (valid until, definitions)
-
-
 def reset_cache() -> None:
-    with _lock:
-        _cached.clear()
+    _definitions.clear()
 
 
 def _load(consistent: bool = False) -> tuple[Benefit, ...]:
@@ -152,17 +146,12 @@ def _load(consistent: bool = False) -> tuple[Benefit, ...]:
     return tuple(sorted(out, key=lambda b: (b.created_at, b.benefit_id)))
 
 
+_definitions: TableCache[tuple[Benefit, ...]] = TableCache(_load, CACHE_SECONDS)
+
+
 def definitions() -> tuple[Benefit, ...]:
     """Every benefit (active or not), at most ``CACHE_SECONDS`` old: no read on a warm path."""
-    now = time.monotonic()
-    table = app_settings().table_name
-    cached = _cached.get(table)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    loaded = _load()
-    with _lock:
-        _cached[table] = (now + CACHE_SECONDS, loaded)
-    return loaded
+    return _definitions.get()
 
 
 def find(benefit_id: str) -> Benefit | None:

@@ -23,7 +23,6 @@ import json
 import random
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -39,6 +38,7 @@ from chalicelib.adapters.dynamo.mall_models import (
     RedemptionVoucherItem,
     TransactionItem,
 )
+from chalicelib.adapters.dynamo.table_cache import TableCache
 from chalicelib.adapters.dynamo.tx import Tx
 from chalicelib.config import settings
 from chalicelib.domain import clock
@@ -47,25 +47,21 @@ from chalicelib.observability import logger
 # --- faults (local stage) ---------------------------------------------------------------------------------------
 
 FAULTS_CACHE_SECONDS = 1.0
-_faults_lock = threading.Lock()
-_faults: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def _load_faults() -> dict[str, Any]:
+    try:
+        return dict(FaultsItem.get(FAULTS_PK, FAULTS_SK).data or {})
+    except FaultsItem.DoesNotExist:
+        return {}
+
+
+_faults: TableCache[dict[str, Any]] = TableCache(_load_faults, FAULTS_CACHE_SECONDS)
 
 
 def faults() -> dict[str, Any]:
     """The faults switched on (``{}`` when none): one GetItem per process per second at most."""
-    table = settings().table_name
-    now = time.monotonic()
-    with _faults_lock:
-        cached = _faults.get(table)
-    if cached and cached[0] > now:
-        return cached[1]
-    try:
-        data = dict(FaultsItem.get(FAULTS_PK, FAULTS_SK).data or {})
-    except FaultsItem.DoesNotExist:
-        data = {}
-    with _faults_lock:
-        _faults[table] = (now + FAULTS_CACHE_SECONDS, data)
-    return data
+    return _faults.get()
 
 
 def set_faults(**values: Any) -> dict[str, Any]:
@@ -78,8 +74,7 @@ def set_faults(**values: Any) -> dict[str, Any]:
 
 
 def reset_faults_cache() -> None:
-    with _faults_lock:
-        _faults.clear()
+    _faults.clear()
 
 
 def failure_rate() -> float:

@@ -9,8 +9,6 @@ apply (``tiers.DEFAULT_TIERS``, 12-month expiry horizon, the default check-in sc
 from __future__ import annotations
 
 import secrets
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -19,7 +17,7 @@ from typing import Any
 from pynamodb.exceptions import DeleteError
 
 from chalicelib.adapters.dynamo.points_models import CONFIG_PK, ConfigItem
-from chalicelib.config import settings as app_settings
+from chalicelib.adapters.dynamo.table_cache import TableCache
 from chalicelib.domain import clock, tiers
 from chalicelib.domain.checkin import DEFAULT_SCHEDULE, CheckinSchedule
 from chalicelib.errors import AppError
@@ -163,13 +161,8 @@ def tier_from_dict(data: dict[str, Any]) -> tiers.TierDefinition:
     )
 
 
-_lock = threading.Lock()
-_cached: dict[str, tuple[float, PointsConfig]] = {}  # table name -> (valid until, config)
-
-
 def reset_cache() -> None:
-    with _lock:
-        _cached.clear()
+    _config.clear()
 
 
 def _load() -> PointsConfig:
@@ -189,17 +182,12 @@ def _load() -> PointsConfig:
     return PointsConfig(loaded_tiers, loaded_settings, tuple(promotions))
 
 
+_config: TableCache[PointsConfig] = TableCache(_load, CACHE_SECONDS)
+
+
 def current() -> PointsConfig:
     """The configuration, at most ``CACHE_SECONDS`` old."""
-    now = time.monotonic()
-    table = app_settings().table_name
-    cached = _cached.get(table)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    config = _load()
-    with _lock:
-        _cached[table] = (now + CACHE_SECONDS, config)
-    return config
+    return _config.get()
 
 
 def catalogue() -> tuple[tiers.TierDefinition, ...]:
