@@ -182,27 +182,27 @@ class WeChatClient:
 
     # -- public API ------------------------------------------------------------------------------------
 
+    def _exchange_code(self, path: str, code_field: str, code: str) -> tuple[dict[str, Any], str]:
+        """The shared authorization-code exchange: WeChat's answer and the openid it must carry."""
+        self._require_code(code)
+        data = self._call(
+            "GET",
+            path,
+            fields={"appid": self.app_id, "secret": self._secret, code_field: code, "grant_type": "authorization_code"},
+        )
+        self._raise_for(path, data)
+        openid = data.get("openid")
+        if not isinstance(openid, str) or not openid:
+            self._unexpected(path, "no openid")
+        return data, openid
+
     def code_to_session(self, js_code: str) -> MiniProgramSession:
         """Exchange a wx.login ``code`` for the user's openid (and unionid when the app has one).
 
         Raises ``AppError``: ``invalid_code`` (invalid, expired or already used), ``wechat_risk_blocked``,
         ``rate_limited``, ``upstream_unavailable``.
         """
-        self._require_code(js_code)
-        data = self._call(
-            "GET",
-            JSCODE2SESSION_PATH,
-            fields={
-                "appid": self.app_id,
-                "secret": self._secret,
-                "js_code": js_code,
-                "grant_type": "authorization_code",
-            },
-        )
-        self._raise_for(JSCODE2SESSION_PATH, data)
-        openid = data.get("openid")
-        if not isinstance(openid, str) or not openid:
-            self._unexpected(JSCODE2SESSION_PATH, "no openid")
+        data, openid = self._exchange_code(JSCODE2SESSION_PATH, "js_code", js_code)
         return MiniProgramSession(openid=openid, unionid=data.get("unionid") or None)
 
     def oauth_access_token(self, code: str) -> OAuthIdentity:
@@ -210,21 +210,7 @@ class WeChatClient:
 
         Raises ``AppError`` as ``code_to_session`` does.
         """
-        self._require_code(code)
-        data = self._call(
-            "GET",
-            OAUTH_ACCESS_TOKEN_PATH,
-            fields={
-                "appid": self.app_id,
-                "secret": self._secret,
-                "code": code,
-                "grant_type": "authorization_code",
-            },
-        )
-        self._raise_for(OAUTH_ACCESS_TOKEN_PATH, data)
-        openid = data.get("openid")
-        if not isinstance(openid, str) or not openid:
-            self._unexpected(OAUTH_ACCESS_TOKEN_PATH, "no openid")
+        data, openid = self._exchange_code(OAUTH_ACCESS_TOKEN_PATH, "code", code)
         return OAuthIdentity(
             openid=openid,
             unionid=data.get("unionid") or None,
