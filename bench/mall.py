@@ -33,7 +33,7 @@ from bench.stack import REPO_ROOT
 
 
 def _reward(**fields: Any) -> str:
-    from chalicelib.services import rewards
+    from chalicelib.mall import rewards
 
     spec = {"name": "bench reward", "points_cost": 10, "stock": 10_000, "fulfillment": "in_house", "staff_id": "bench",
             **fields}
@@ -41,10 +41,10 @@ def _reward(**fields: Any) -> str:
 
 
 def _member_with_points(s: Session, points_held: int = 1_000) -> dict[str, Any]:
-    from chalicelib.services import points
+    from chalicelib.points import accounts
 
     member = s.member()
-    points.earn(member["customer_id"], points_held, kind="adjustment", reference="bench")
+    accounts.earn(member["customer_id"], points_held, kind="adjustment", reference="bench")
     return member
 
 
@@ -71,7 +71,7 @@ def _partner_setup(s: Session) -> dict[str, Any]:
 
 
 def _flash_setup(s: Session) -> dict[str, Any]:
-    from chalicelib.services import rewards
+    from chalicelib.mall import rewards
 
     reward_id = _reward(stock=10, stock_shards=4, name="bench flash")
     rewards.definition(reward_id)
@@ -80,15 +80,16 @@ def _flash_setup(s: Session) -> dict[str, Any]:
 
 def _flash_run(s: Session, st: dict[str, Any]) -> dict[str, int]:
     """40 buyers race for 10 units (4 shards) in-process: every DynamoDB call of the run, retries included."""
-    from chalicelib.errors import AppError
-    from chalicelib.services import redemptions
+    from chalicelib.core.errors import AppError
+    from chalicelib.core.http.routing import as_reply
+    from chalicelib.mall import redemptions
 
     barrier = threading.Barrier(len(st["buyers"]))
 
     def buy(cid: str) -> int:
         barrier.wait(timeout=30)
         try:
-            return int(redemptions.redeem(cid, st["reward_id"], 1, secrets.token_hex(8)).status or 0)
+            return as_reply(redemptions.redeem(cid, st["reward_id"], 1, secrets.token_hex(8))).status or 0
         except AppError as err:
             return err.status
 

@@ -11,7 +11,7 @@ API_KEY = "bench-integration-key"
 
 
 def _api_key() -> None:
-    from chalicelib.services import api_keys
+    from chalicelib.identity import api_keys
 
     api_keys.create_api_key("bench", API_KEY)
 
@@ -62,7 +62,7 @@ def _ledger(s: Session, st: dict[str, Any]) -> Request:
 
 def _member_with_history(entries: int) -> Any:
     def setup(s: Session) -> dict[str, Any]:
-        from chalicelib.adapters.dynamo.points_models import LedgerEntryItem
+        from chalicelib.points.models import LedgerEntryItem
 
         member = s.member()
         customer = member["customer_id"]

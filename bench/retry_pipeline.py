@@ -14,7 +14,7 @@ Retry worker throughput
 
 Time from failure to case
     Default schedule (AWS: 5 receives on the retry queue, backoff base 20 s, cap 300 s): computed from
-    ``followup_pipeline.schedule`` -- the queue's own visibility timeout (180 s) would have made it 5 x 180 s.
+    ``retry_pipeline.schedule`` -- the queue's own visibility timeout (180 s) would have made it 5 x 180 s.
     Local schedule (3 receives, base 2 s): measured. Messages go through moto's queues with the template's local
     redrive settings, polled by ``tools.sqs_poller`` the way the local stack does, the partner failing every call;
     the figure is the case's ``opened_at`` minus the transaction's ``created_at``.
@@ -42,9 +42,9 @@ class _CollectingPort:
     """The mall's retry port with the SQS send replaced by a list (the outbox entry is still written)."""
 
     def __init__(self) -> None:
-        from chalicelib.services import fulfillment
+        from chalicelib.core.retry import outbox
 
-        self.inner = fulfillment.SqsOutboxRetryPort()
+        self.inner = outbox.SqsOutboxRetryPort()
         self.messages: list[dict[str, Any]] = []
 
     def record_in(self, *args: Any, **kwargs: Any) -> None:
@@ -57,28 +57,31 @@ class _CollectingPort:
 
 def _pending_redemptions(count: int) -> list[dict[str, Any]]:
     """``count`` partner redemptions accepted for retry; returns their retry messages."""
-    from chalicelib.adapters.dynamo.models import PROFILE_SK, CustomerItem
-    from chalicelib.services import fulfillment, identity, points, redemptions, rewards
+    from chalicelib.core.retry import outbox
+    from chalicelib.identity import directory
+    from chalicelib.identity.models import PROFILE_SK, CustomerItem
+    from chalicelib.mall import fulfillment, redemptions, rewards
+    from chalicelib.points import accounts
 
     reward_id = rewards.create_reward(name="bench partner reward", points_cost=10, stock=100_000,
                                       fulfillment="partner", staff_id="bench")
     port = _CollectingPort()
-    previous = fulfillment.retry_port()
-    fulfillment.set_retry_port(port)
+    previous = outbox.retry_port()
+    outbox.set_retry_port(port)
     fulfillment.set_faults(fulfillment_failure_rate=1.0)
     try:
         customers = []
         for _ in range(max(1, count // 20)):
             phone = "139" + f"{uuid.uuid4().int % 10**8:08d}"
-            cid = identity.create_customer(identity.Identity("app", "app", phone), phone=phone).customer_id
-            points.earn(cid, 1_000_000, kind="adjustment", reference="bench")
+            cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
+            accounts.earn(cid, 1_000_000, kind="adjustment", reference="bench")
             CustomerItem(pk=f"CUST#{cid}", sk=PROFILE_SK).update(actions=[CustomerItem.tier_code.set("gold")])
             customers.append(cid)
         for i in range(count):
             reply = redemptions.redeem(customers[i % len(customers)], reward_id, 1, uuid.uuid4().hex)
             assert reply.status == 202, reply
     finally:
-        fulfillment.set_retry_port(previous)
+        outbox.set_retry_port(previous)
     return port.messages
 
 
@@ -100,7 +103,7 @@ def _run_batches(messages: list[dict[str, Any]], batch: int) -> tuple[float, int
 
 
 def worker_throughput(messages_per_case: int = 60) -> list[dict[str, Any]]:
-    from chalicelib.services import fulfillment
+    from chalicelib.mall import fulfillment
 
     rows = []
     for batch in (1, 10):
@@ -123,10 +126,10 @@ def worker_throughput(messages_per_case: int = 60) -> list[dict[str, Any]]:
 
 
 def default_schedule() -> dict[str, Any]:
-    from chalicelib.services import followup_pipeline
+    from chalicelib.followups import retry_pipeline
 
-    delays = followup_pipeline.schedule(DEFAULT_RECEIVES, base=followup_pipeline.DEFAULT_BASE_SECONDS,
-                                        cap=followup_pipeline.DEFAULT_MAX_SECONDS)
+    delays = retry_pipeline.schedule(DEFAULT_RECEIVES, base=retry_pipeline.DEFAULT_BASE_SECONDS,
+                                        cap=retry_pipeline.DEFAULT_MAX_SECONDS)
     return {"receives": DEFAULT_RECEIVES, "delays_s": delays, "seconds_to_case": sum(delays),
             "without_backoff_s": DEFAULT_RECEIVES * DEFAULT_VISIBILITY, "attempts": DEFAULT_RECEIVES + 1}
 
@@ -136,10 +139,12 @@ def local_time_to_case(failures: int = 5, timeout: float = 60.0) -> dict[str, An
     from moto import mock_aws
 
     import app as application
-    from chalicelib.adapters.dynamo.followup_models import FollowUpCaseItem
-    from chalicelib.adapters.dynamo.mall_models import TransactionItem
-    from chalicelib.config import reset_settings
-    from chalicelib.services import followup_pipeline, fulfillment
+    from chalicelib.core.config import reset_settings
+    from chalicelib.core.retry import outbox
+    from chalicelib.core.retry.transactions import TransactionItem
+    from chalicelib.followups import retry_pipeline
+    from chalicelib.followups.models import FollowUpCaseItem
+    from chalicelib.mall import fulfillment
     from tools import provision
     from tools.sqs_poller import PollerGroup
 
@@ -148,21 +153,22 @@ def local_time_to_case(failures: int = 5, timeout: float = 60.0) -> dict[str, An
 
         os.environ.pop("SQS_ENDPOINT", None)
         reset_settings()
-        followup_pipeline.queues.reset()
+        retry_pipeline.queues.reset()
         sqs = boto3.client("sqs", region_name=os.environ.get("AWS_REGION", "ap-east-1"))
         provision.create_queues(sqs, local=True)
-        previous = fulfillment.retry_port()
-        fulfillment.set_retry_port(fulfillment.SqsOutboxRetryPort())
+        previous = outbox.retry_port()
+        outbox.set_retry_port(outbox.SqsOutboxRetryPort())
         # The redemptions' own requests send their retry messages to the (moto) retry queue.
-        from chalicelib.services import redemptions, rewards
+        from chalicelib.mall import redemptions, rewards
 
         reward_id = rewards.create_reward(name="bench partner reward", points_cost=10, stock=1_000,
                                           fulfillment="partner", staff_id="bench")
-        from chalicelib.services import identity, points
+        from chalicelib.identity import directory
+        from chalicelib.points import accounts
 
         phone = "138" + f"{uuid.uuid4().int % 10**8:08d}"
-        cid = identity.create_customer(identity.Identity("app", "app", phone), phone=phone).customer_id
-        points.earn(cid, 10_000, kind="adjustment", reference="bench")
+        cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
+        accounts.earn(cid, 10_000, kind="adjustment", reference="bench")
         fulfillment.set_faults(fulfillment_failure_rate=1.0)
         group = PollerGroup.for_app(sqs, application.app, stage="local")
         for poller in group.pollers:
@@ -190,13 +196,13 @@ def local_time_to_case(failures: int = 5, timeout: float = 60.0) -> dict[str, An
                 time.sleep(0.2)
         finally:
             group.stop()
-            fulfillment.set_retry_port(previous)
+            outbox.set_retry_port(previous)
             fulfillment.set_faults(fulfillment_failure_rate=0.0)
-            followup_pipeline.queues.reset()
+            retry_pipeline.queues.reset()
         seconds = sorted(found.values())
         return {"failures": failures, "cases": len(seconds), "p50_s": percentile(seconds, 50),
                 "max_s": seconds[-1] if seconds else None,
-                "delays_s": followup_pipeline.schedule(3)}
+                "delays_s": retry_pipeline.schedule(3)}
 
 
 def measure(backend: Backend) -> dict[str, Any]:
@@ -205,7 +211,7 @@ def measure(backend: Backend) -> dict[str, Any]:
     logging.getLogger("aws_lambda_powertools").setLevel(logging.CRITICAL)  # failed records are expected here
     env = {**backend.app_env(), "POWERTOOLS_LOG_LEVEL": "CRITICAL"}
     with use_env(env):
-        from chalicelib.services import fulfillment, rewards
+        from chalicelib.mall import fulfillment, rewards
 
         rewards.reset_cache()
         fulfillment.reset_faults_cache()

@@ -121,10 +121,10 @@ def local_backend(dynamodb_endpoint: str | None = None) -> Iterator[Backend]:
 
 def reset_app_caches() -> None:
     """Forget settings, DynamoDB connections and per-process clients (after changing the environment)."""
-    from chalicelib.adapters import wechat
-    from chalicelib.adapters.dynamo.models import reset_connections
-    from chalicelib.adapters.sms import sms_sender
-    from chalicelib.config import reset_settings
+    from chalicelib.core import wechat
+    from chalicelib.core.config import reset_settings
+    from chalicelib.core.dynamo.items import reset_connections
+    from chalicelib.core.sms import sms_sender
 
     reset_settings()
     reset_connections()

@@ -92,7 +92,7 @@ def sqs_client(aws_mock: None) -> Any:
 
 @pytest.fixture
 def sqs_queues(sqs_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    from chalicelib.config import reset_settings
+    from chalicelib.core.config import reset_settings
     from tools import provision
 
     queues = provision.create_queues(sqs_client, local=True)

@@ -117,11 +117,11 @@ def apply_env(env: dict[str, str]) -> None:
         os.environ.pop(key, None)
     os.environ.update(env)
     with contextlib.suppress(ImportError):
-        from chalicelib.config import reset_settings
+        from chalicelib.core.config import reset_settings
 
         reset_settings()
     with contextlib.suppress(ImportError):
-        from chalicelib.adapters.dynamo.models import reset_connections
+        from chalicelib.core.dynamo.items import reset_connections
 
         reset_connections()
 

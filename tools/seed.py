@@ -1,8 +1,8 @@
-"""Seed the local stage: staff accounts, the integration key and (later) the catalogue.
+"""Seed the local stage: staff accounts, the integration key and every area's catalogue (its manifest's ``seeds``).
 
 Called by the local stack after it provisions the tables; also runnable alone against a running stack
-(``python -m tools.seed``, same flags and environment as ``tools.local_stack``). The services are imported
-lazily: one that does not exist yet is skipped with a warning, so the stack runs while the app grows.
+(``python -m tools.seed``, same flags and environment as ``tools.local_stack``). A seeder that fails is reported
+with a warning and the others still run, so one area's bad seed never keeps the stack from starting.
 
 The credentials here are the local stage's published defaults (see the API outline), not secrets.
 """
@@ -20,17 +20,13 @@ STAFF: tuple[tuple[str, str, str], ...] = (
 )
 API_KEYS: tuple[tuple[str, str], ...] = (("local-integration", "local-integration-key"),)
 
-# ---------------------------------------------------------------------------------------------------
-# CATALOGUE SEEDS GO HERE: tiers, benefits, rewards (at least one fulfilled by the simulated partner),
-# stores (with services and slots) and events. Add one ("module", "function") entry per seeder; each
-# function takes no argument, must be idempotent (the stack may run it on a table that already has the
-# data) and is imported lazily, so a module that does not exist yet is skipped with a warning.
-# ---------------------------------------------------------------------------------------------------
-CATALOGUE_SEEDERS: list[tuple[str, str]] = [
-    ("chalicelib.services.points_config", "seed_defaults"),  # tier catalogue and points settings
-    ("chalicelib.services.rewards", "seed_defaults"),  # points-mall rewards (one by the simulated partner)
-    ("chalicelib.services.benefits", "seed_defaults"),  # benefits per tier, opening gift pack, birthday benefits
-]
+
+
+def catalogue_seeders() -> list[tuple[str, str]]:
+    """Every area's catalogue seeders (``Area.seeds``: idempotent, no arguments), in ``AREAS`` order."""
+    from chalicelib.areas import AREAS
+
+    return [(ref.partition(":")[0], ref.partition(":")[2]) for area in AREAS for ref in area.seeds]
 
 
 @dataclass
@@ -65,10 +61,10 @@ def seed(echo: Callable[[str], None] = print) -> SeedReport:
     report = SeedReport()
     for username, password, role in STAFF:
         label = f"staff {username} ({role})"
-        _run(report, label, "chalicelib.services.staff", "create_staff", username, password, role)
+        _run(report, label, "chalicelib.identity.staff", "create_staff", username, password, role)
     for name, raw_key in API_KEYS:
-        _run(report, f"api key {name}", "chalicelib.services.api_keys", "create_api_key", name, raw_key)
-    for module, function in CATALOGUE_SEEDERS:
+        _run(report, f"api key {name}", "chalicelib.identity.api_keys", "create_api_key", name, raw_key)
+    for module, function in catalogue_seeders():
         _run(report, f"catalogue {module}.{function}", module, function)
     if report.done:
         echo("seeded: " + "; ".join(report.done))

@@ -57,7 +57,7 @@ from urllib.parse import parse_qs, urlsplit
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8102
 #: The mini-program and official-account credentials the simulator accepts by default. The appids are
-#: ``chalicelib.config``'s local defaults; the local stage must set WECHAT_MP_SECRET / WECHAT_OA_SECRET to these.
+#: ``chalicelib.core.config``'s local defaults; the local stage must set WECHAT_MP_SECRET / WECHAT_OA_SECRET to these.
 DEFAULT_MP_APP_ID = "wx-local-miniprogram"
 DEFAULT_MP_SECRET = "local-mp-secret"
 DEFAULT_OA_APP_ID = "wx-local-official-account"

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters import wechat
-from chalicelib.config import reset_settings
-from chalicelib.domain import clock
+from chalicelib.core import clock, wechat
+from chalicelib.core.config import reset_settings
 
 
 @pytest.fixture(scope="session")

@@ -28,8 +28,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.api import routing
-from chalicelib.domain import clock
+from chalicelib.core import clock
+from chalicelib.core.http import routing
 from tests.support import contract
 from tests.support.contract import assert_envelope, detail_fields, fill_path, route_id
 
@@ -67,8 +67,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(ddb_endpoint: str, wechat_sim: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from chalicelib.services.api_keys import create_api_key
-    from chalicelib.services.staff import create_staff
+    from chalicelib.identity.api_keys import create_api_key
+    from chalicelib.identity.staff import create_staff
 
     with contract.shared_api(ddb_endpoint, wechat_sim.base_url, str(tmp_path_factory.mktemp("bad"))) as shared:
         create_staff("bad-inputs-admin", "bad-inputs-pass", "admin", rounds=4)
@@ -120,7 +120,7 @@ def call_unchanged(
 
 # A failed SMS sign-in counts against the client IP's hourly failure limit (``RATE#login-fail-ip#...``)
 # and adds a try to the code (``OTP#<phone>``'s ``attempts``): both are the route's defence against
-# guessing (chalicelib/services/otp.py, rate_limits.py), so they are the only changes allowed, each
+# guessing (chalicelib/identity/otp.py, rate_limits.py), so they are the only changes allowed, each
 # by exactly one. Every other case, and every generic case below, must change nothing at all.
 
 

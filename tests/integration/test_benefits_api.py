@@ -1,5 +1,5 @@
 """The benefits zone over the in-process API and DynamoDB Local: operators' configuration, the member's view
-(eligible and locked benefits, quota left), claims (tier, quota, idempotency), quota periods across day, week,
+(eligible and locked entitlements, quota left), claims (tier, quota, idempotency), quota periods across day, week,
 month and year boundaries on the Shanghai calendar, and the DynamoDB calls each endpoint makes."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from chalicelib.domain import clock
-from chalicelib.services import benefits
+from chalicelib.benefits import entitlements
+from chalicelib.core import clock
 from tests.integration.test_benefits_support import BenefitsWorld, DynamoCalls, at
 
 pytestmark = pytest.mark.integration
@@ -258,7 +258,7 @@ def test_dynamodb_calls_per_endpoint(world):
     with DynamoCalls().counting() as calls:
         world.vouchers(token)
     assert calls.log == ["Query"]
-    benefits.reset_cache()
+    entitlements.reset_cache()
     with DynamoCalls().counting() as calls:
         world.zone(token)
     assert calls.log == ["Query", "Query"]  # a cold definitions cache adds one Query

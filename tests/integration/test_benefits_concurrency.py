@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.dynamo.benefit_models import QuotaCounterItem
-from chalicelib.domain import clock
-from chalicelib.services import api_keys, benefits, identity, sessions
+from chalicelib.benefits import entitlements
+from chalicelib.benefits.models import QuotaCounterItem
+from chalicelib.core import clock
+from chalicelib.identity import api_keys, directory, sessions
 from tests.integration.test_benefits_support import at, new_phone
 from tests.support.http import Http, serve_app
 
@@ -30,7 +31,7 @@ API_KEY = "benefits-concurrency-key-0123456789"
 def http(api: Any) -> Iterator[Http]:
     """The app behind chalice's threaded dev server (one thread per request), on the ``api`` fixture's tables."""
     clock.set_now(at(2026, 11, 23, 10, 0))
-    benefits.reset_cache()
+    entitlements.reset_cache()
     with serve_app() as server:
         api_keys.create_api_key("benefits-concurrency", API_KEY)
         try:
@@ -53,13 +54,13 @@ def run_all(calls: list[Callable[[], Any]]) -> list[Any]:
 
 def member() -> tuple[str, dict[str, str]]:
     phone = new_phone()
-    cid = identity.create_customer(identity.Identity("app", "app", phone), phone=phone).customer_id
+    cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
     token = sessions.issue(sessions.member_principal(cid))["access_token"]
     return cid, {"authorization": f"Bearer {token}"}
 
 
 def benefit(per_period: int, period: str, trigger: str = "claim", tiers: tuple[str, ...] = ("base",)) -> str:
-    return benefits.create({"name": f"b-{per_period}-{period}", "tiers": list(tiers), "trigger": trigger,
+    return entitlements.create({"name": f"b-{per_period}-{period}", "tiers": list(tiers), "trigger": trigger,
                             "quota": {"per_period": per_period, "period": period}, "voucher_valid_days": 7},
                            "test").benefit_id
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.adapters.dynamo.models import PROFILE_SK, CustomerItem
-from chalicelib.domain import clock
-from chalicelib.services import benefits, benefits_birthday, identity, vouchers
+from chalicelib.benefits import birthdays, entitlements, vouchers
+from chalicelib.core import clock
+from chalicelib.identity import directory
+from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from tests.integration.test_benefits_support import BenefitsWorld, DynamoCalls, at, new_phone
 from tools.run_job import scheduled_event
 
@@ -60,7 +61,7 @@ def test_the_gift_pack_is_written_with_the_customer_and_costs_no_extra_call_when
     world.benefit("新人礼", tiers=("base",), per_period=1, period="lifetime", trigger="opening_gift")
     world.member()  # definitions cache warm
     with DynamoCalls().counting() as calls:
-        customer = identity.create_customer(identity.Identity("app", "app", new_phone()), channel="app")
+        customer = directory.create_customer(directory.Identity("app", "app", new_phone()), channel="app")
     assert calls.log == ["TransactWriteItems"]
     page = vouchers.list_mine(customer.customer_id, 10, None)
     assert [v["source"] for v in page["items"]] == ["opening_gift"]
@@ -170,7 +171,7 @@ def test_without_birthday_benefits_the_job_writes_nothing(world):
     set_birthday(world, token, "1990-03-15")
     assert run_birthday_job()["note"] == "no active birthday benefit"
     world.benefit("生日礼券", tiers=("base",), per_period=1, period="year", trigger="birthday")
-    benefits.reset_cache()
+    entitlements.reset_cache()
     assert run_birthday_job()["issued"] == 1  # configured later in the month: still served this month
 
 
@@ -184,9 +185,9 @@ def test_the_job_stops_taking_members_when_the_lambda_runs_out_of_time(world):
         def get_remaining_time_in_millis() -> int:
             return 1000
 
-    assert benefits_birthday.run(OutOfTime())["complete"] is False
+    assert birthdays.run(OutOfTime())["complete"] is False
     assert birthday_vouchers(world, token) == []
-    assert benefits_birthday.run(None)["issued"] == 1
+    assert birthdays.run(None)["issued"] == 1
 
 
 def test_a_merged_away_profile_is_skipped(world):
@@ -199,19 +200,19 @@ def test_a_merged_away_profile_is_skipped(world):
 
 
 def test_index_keys_spread_a_month_over_shards():
-    keys = {benefits_birthday.index_keys(f"c_{i:020x}", "1990-03-15")[0] for i in range(200)}
-    assert keys == {f"BDAY#03#{k}" for k in range(benefits_birthday.SHARDS)}
-    assert benefits_birthday.index_keys("c_x", "1990-12-01")[1] == "Y0000#c_x"
+    keys = {birthdays.index_keys(f"c_{i:020x}", "1990-03-15")[0] for i in range(200)}
+    assert keys == {f"BDAY#03#{k}" for k in range(birthdays.SHARDS)}
+    assert birthdays.index_keys("c_x", "1990-12-01")[1] == "Y0000#c_x"
 
 
 def test_a_merge_moves_the_birthday_index_with_the_birthday(world):
     world.benefit("生日礼券", tiers=("base",), per_period=1, period="year", trigger="birthday")
     absorbed_id, token = world.member()
     set_birthday(world, token, "1990-03-15")
-    survivor_id = identity.create_customer(identity.Identity("wechat_mp", "wx", f"o-{absorbed_id}")).customer_id
-    absorbed = identity.load_customer(absorbed_id)
-    survivor = identity.load_customer(survivor_id)
-    identity.merge(absorbed, survivor, reason="test")
+    survivor_id = directory.create_customer(directory.Identity("wechat_mp", "wx", f"o-{absorbed_id}")).customer_id
+    absorbed = directory.load_customer(absorbed_id)
+    survivor = directory.load_customer(survivor_id)
+    directory.merge(absorbed, survivor, reason="test")
     moved = CustomerItem.get(f"CUST#{survivor_id}", PROFILE_SK, consistent_read=True)
     assert moved.birthday == "1990-03-15" and moved.gsi2pk.startswith("BDAY#03#")
     assert CustomerItem.get(f"CUST#{absorbed_id}", PROFILE_SK, consistent_read=True).gsi2pk is None

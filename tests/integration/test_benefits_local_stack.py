@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from chalicelib.domain.business_calendar import SHANGHAI
+from chalicelib.core.calendar import SHANGHAI
 from tests.integration.test_points_local_stack import LOCAL_KEY, REPO_ROOT, app_login, call
 
 pytestmark = pytest.mark.e2e

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain import clock
+from chalicelib.core import clock
 from tests.integration.test_points_support import PointsWorld, assert_consistent, at
 
 pytestmark = pytest.mark.integration

@@ -15,9 +15,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.dynamo.mall_models import STOCK_SK, StockShardItem
-from chalicelib.domain import clock
-from chalicelib.services import fulfillment, identity, points, rewards, sessions
+from chalicelib.core import clock
+from chalicelib.core.retry import outbox, transactions
+from chalicelib.identity import directory, sessions
+from chalicelib.mall import fulfillment, rewards
+from chalicelib.mall.models import STOCK_SK, StockShardItem
+from chalicelib.points import accounts
 from tests.integration.test_points_support import new_phone
 from tests.integration.test_redemptions_support import assert_consistent, new_key
 from tests.support.http import Http, serve_app
@@ -39,9 +42,9 @@ def http(ddb_table: str) -> Iterator[Http]:
 
 def member(points_held: int) -> tuple[str, dict[str, str]]:
     phone = new_phone()
-    cid = identity.create_customer(identity.Identity("app", "app", phone), phone=phone).customer_id
+    cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
     if points_held:
-        points.earn(cid, points_held, kind="adjustment", reference="flash-seed")
+        accounts.earn(cid, points_held, kind="adjustment", reference="flash-seed")
     token = sessions.issue(sessions.member_principal(cid))["access_token"]
     return cid, {"authorization": f"Bearer {token}"}
 
@@ -149,7 +152,7 @@ def test_racing_requests_with_one_key_charge_once(http: Http):
     assert_consistent(cid)
 
 
-class RecordingPort(fulfillment.SqsOutboxRetryPort):
+class RecordingPort(outbox.SqsOutboxRetryPort):
     """The outbox as usual; the send is recorded instead of going to SQS."""
 
     def __init__(self) -> None:
@@ -157,15 +160,15 @@ class RecordingPort(fulfillment.SqsOutboxRetryPort):
         self.sent: list[str] = []
         self.lock = threading.Lock()
 
-    def enqueue(self, txn: fulfillment.Transaction, *, clear_outbox: bool = True) -> bool:
+    def enqueue(self, txn: transactions.Transaction, *, clear_outbox: bool = True) -> bool:
         with self.lock:
             self.sent.append(txn.transaction_id)
         return True
 
 
 def test_partner_failures_under_load_debit_once_and_hand_every_failure_on(http: Http):
-    port, previous = RecordingPort(), fulfillment.retry_port()
-    fulfillment.set_retry_port(port)
+    port, previous = RecordingPort(), outbox.retry_port()
+    outbox.set_retry_port(port)
     fulfillment.set_faults(fulfillment_failure_rate=0.5)
     try:
         reward_id = rewards.create_reward(name="会员月卡", points_cost=100, stock=40, fulfillment="partner",
@@ -174,7 +177,7 @@ def test_partner_failures_under_load_debit_once_and_hand_every_failure_on(http: 
         results = run_all([(lambda auth=auth: redeem(http, auth, reward_id)) for _cid, auth in people])
     finally:
         fulfillment.set_faults(fulfillment_failure_rate=0.0)
-        fulfillment.set_retry_port(previous)
+        outbox.set_retry_port(previous)
     statuses = Counter(status for status, _b, _h in results)
     assert set(statuses) <= {201, 202} and sum(statuses.values()) == 40, statuses
     for (cid, auth), (status, body, _h) in zip(people, results, strict=True):

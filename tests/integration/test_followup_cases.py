@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.services import followups, fulfillment
+from chalicelib.core.area import FollowUpHooks
+from chalicelib.core.retry import dispatch, outbox
+from chalicelib.followups import casework
+from chalicelib.mall import fulfillment
 from tests.integration.test_followup_support import (
     FollowUpWorld,
     check_invariants,
@@ -25,11 +28,11 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def world(api: Any, sqs_queues: dict[str, Any], sqs_client: Any) -> Any:
     fulfillment.reset_faults_cache()
-    previous = fulfillment.retry_port()
+    previous = outbox.retry_port()
     world = FollowUpWorld.make(api)
     world.sqs, world.queues = sqs_client, sqs_queues
     yield world
-    fulfillment.set_retry_port(previous)
+    outbox.set_retry_port(previous)
     fulfillment.reset_faults_cache()
 
 
@@ -109,7 +112,7 @@ def test_a_message_without_its_transaction_record_still_opens_a_case(world: Foll
 def test_the_queue_lists_the_highest_tier_first_then_the_oldest(world: FollowUpWorld):
     from datetime import timedelta
 
-    from chalicelib.domain import clock
+    from chalicelib.core import clock
 
     reward_id = world.partner_reward(points_cost=100, stock=10)
     opened = []
@@ -189,12 +192,12 @@ def test_simultaneous_claims_leave_exactly_one_claimant(world: FollowUpWorld):
 
 
 def followups_claim(case_id: str, token: str, world: FollowUpWorld) -> int:
-    from chalicelib.domain.access_token import verify_access_token
-    from chalicelib.errors import AppError
+    from chalicelib.core.errors import AppError
+    from chalicelib.identity.access_token import verify_access_token
 
     principal = verify_access_token(token)
     try:
-        followups.claim(case_id, principal.staff_id or principal.subject)
+        casework.claim(case_id, principal.staff_id or principal.subject)
     except AppError as err:
         return err.status
     return 200
@@ -262,7 +265,7 @@ def test_a_refund_returns_the_points_and_the_stock_exactly_once(world: FollowUpW
 
 
 def test_simultaneous_refunds_return_the_points_once(world: FollowUpWorld):
-    from chalicelib.errors import AppError
+    from chalicelib.core.errors import AppError
 
     cid, token = world.member(points_held=1_000)
     reward_id = world.partner_reward(points_cost=250, stock=4)
@@ -276,7 +279,7 @@ def test_simultaneous_refunds_return_the_points_once(world: FollowUpWorld):
     def refund() -> None:
         barrier.wait()
         try:
-            followups.resolve(case_id, staff_id, "refunded", None)
+            casework.resolve(case_id, staff_id, "refunded", None)
             outcomes.append("ok")
         except AppError as err:
             outcomes.append(err.code)
@@ -313,9 +316,9 @@ def test_completed_manually_and_cancelled_keep_the_points_spent(world: FollowUpW
     check_invariants({accepted["transaction_id"]: (cid, accepted["redemption_id"])}, {reward_id: 5})
 
 
-def test_a_refund_is_refused_for_a_kind_without_a_compensation(world: FollowUpWorld):
+def test_a_refund_is_refused_for_a_kind_without_a_compensation(world: FollowUpWorld, monkeypatch):
     cid, _token = world.member()
-    followups.handles("test_kind")
+    monkeypatch.setitem(dispatch.followup_hooks(), "test_kind", FollowUpHooks())  # followed up, nothing to refund
     message = {"kind": "test_kind", "transaction_id": "txn_testkind01", "customer_id": cid}
     assert run_followup_worker([message]) == {"batchItemFailures": []}
     agent = world.agent()
@@ -421,7 +424,7 @@ def _log_lines(text: str) -> list[dict[str, Any]]:
 def test_the_logs_of_a_transaction_share_its_id_and_the_metrics_count_cases(world: FollowUpWorld, capsys):
     import io
 
-    from chalicelib.observability import logger
+    from chalicelib.core.observability import logger
 
     _cid, token = world.member(points_held=1_000)
     reward_id = world.partner_reward()

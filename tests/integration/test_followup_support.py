@@ -9,10 +9,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.adapters.dynamo.connection import shared_connection
-from chalicelib.config import settings
-from chalicelib.domain.access_token import Principal
-from chalicelib.services import fulfillment, sessions, staff
+from chalicelib.core.config import settings
+from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.core.http.principal import Principal
+from chalicelib.identity import sessions, staff
+from chalicelib.mall import fulfillment
 from tests.integration.test_redemptions_support import MallWorld, assert_consistent, new_key
 from tests.support.sqs import LambdaContext, drain, sqs_event
 
@@ -115,9 +116,10 @@ def check_invariants(accepted: dict[str, tuple[str, str]], reward_stock: dict[st
     resolved case. None applied twice (one redemption debit each, at most one compensation), every balance equal to
     its ledger, and every reward's stock equal to its start minus the units of redemptions not refunded.
     Returns the count of transactions per status."""
-    from chalicelib.adapters.dynamo.followup_models import FollowUpCaseItem
-    from chalicelib.adapters.dynamo.mall_models import RedemptionItem, TransactionItem
-    from chalicelib.services import rewards
+    from chalicelib.core.retry.transactions import TransactionItem
+    from chalicelib.followups.models import FollowUpCaseItem
+    from chalicelib.mall import rewards
+    from chalicelib.mall.models import RedemptionItem
 
     statuses: Counter[str] = Counter()
     customers = {cid for cid, _ in accepted.values()} | (customers or set())

@@ -17,7 +17,7 @@ CONFIG = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text(encoding=
 POLICY = json.loads((REPO_ROOT / ".chalice" / "policy.json").read_text(encoding="utf-8"))
 RESOURCES = TEMPLATE["Resources"]
 
-# Every variable chalicelib/config.py reads that must be set in AWS (the rest have safe defaults).
+# Every variable chalicelib/core/config.py reads that must be set in AWS (the rest have safe defaults).
 DEPLOYED_ENV = {
     "STAGE", "TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "RETRY_QUEUE_NAME", "FOLLOWUP_QUEUE_NAME", "JWT_SECRET",
     "OTP_SECRET", "SMS_PROVIDER", "WECHAT_API_BASE", "WECHAT_MP_APP_ID", "WECHAT_MP_SECRET", "WECHAT_OA_APP_ID",
@@ -31,7 +31,7 @@ ALLOWED_ACTIONS = {
                            "ChangeMessageVisibility", "GetQueueUrl")),
     "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
     "xray:PutTraceSegments", "xray:PutTelemetryRecords",
-    "sns:Publish",  # SMS codes on deployed stages (chalicelib/adapters/sms.py); SMS to a phone has no topic ARN
+    "sns:Publish",  # SMS codes on deployed stages (chalicelib/core/sms.py); SMS to a phone has no topic ARN
 }
 
 

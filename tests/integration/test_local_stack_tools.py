@@ -108,14 +108,14 @@ def test_provision_on_moto_server():
 
 
 def _roundtrip_customer() -> None:
-    from chalicelib.adapters.dynamo.models import PROFILE_SK, CustomerItem
+    from chalicelib.identity.models import PROFILE_SK, CustomerItem
 
     CustomerItem(pk="CUST#c1", sk=PROFILE_SK, customer_id="c1", created_at="2026-01-01T00:00:00+08:00").save()
     assert CustomerItem.get("CUST#c1", PROFILE_SK).customer_id == "c1"
 
 
 def test_ddb_table_points_the_app_at_fresh_tables(ddb_table, ddb_endpoint):
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
 
     assert os.environ["TABLE_NAME"] == ddb_table == settings().table_name
     assert os.environ["DYNAMODB_ENDPOINT"] == ddb_endpoint == settings().dynamodb_endpoint
@@ -126,7 +126,7 @@ def test_ddb_table_points_the_app_at_fresh_tables(ddb_table, ddb_endpoint):
 
 
 def test_moto_table_runs_the_app_in_process(moto_table):
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
 
     assert "DYNAMODB_ENDPOINT" not in os.environ and settings().dynamodb_endpoint is None
     assert settings().table_name == moto_table
@@ -134,7 +134,7 @@ def test_moto_table_runs_the_app_in_process(moto_table):
 
 
 def test_sqs_queues_fixture_sets_queue_names(sqs_queues, sqs_client):
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
 
     assert settings().retry_queue_name == sqs_queues["RetryQueue"].name == "member-portal-retry"
     assert settings().followup_queue_name == sqs_queues["FollowUpQueue"].name

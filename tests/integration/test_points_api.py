@@ -9,10 +9,11 @@ import uuid
 
 import pytest
 
-from chalicelib.adapters.dynamo.connection import shared_connection
-from chalicelib.config import settings
-from chalicelib.domain import clock
-from chalicelib.services import identity, points
+from chalicelib.core import clock
+from chalicelib.core.config import settings
+from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.identity import directory
+from chalicelib.points import accounts
 from tests.integration.test_points_support import DynamoCalls, PointsWorld, assert_consistent, at
 
 pytestmark = pytest.mark.integration
@@ -138,18 +139,18 @@ def test_an_adjustment_with_an_idempotency_key_applies_once(world):
 def test_a_merge_moves_points_with_entries_on_both_ledgers(world):
     phone = "13912345678"
     survivor_id, survivor_token = world.member(phone)
-    other = identity.create_customer(identity.Identity("wechat_mp", "wx-app", "openid-1"), channel="miniprogram")
+    other = directory.create_customer(directory.Identity("wechat_mp", "wx-app", "openid-1"), channel="miniprogram")
     world.order("M-1", {"customer_id": survivor_id}, 10_000)
     world.order("M-2", {"customer_id": other.customer_id}, 25_000)
-    points.spend(other.customer_id, 50, reference="R-1")
-    merged, was_merged = identity.bind_verified_phone(other, phone)
+    accounts.spend(other.customer_id, 50, reference="R-1")
+    merged, was_merged = directory.bind_verified_phone(other, phone)
     assert was_merged and merged.customer_id == survivor_id
     assert world.balance(survivor_token) == 100 + 200
     ledger = world.ledger(survivor_token)
     assert (ledger[0]["kind"], ledger[0]["delta"], ledger[0]["balance_after"]) == ("merge_in", 200, 300)
     assert_consistent(survivor_id)
     assert_consistent(other.customer_id)
-    absorbed_state = identity.load_customer(other.customer_id, follow_merges=False)
+    absorbed_state = directory.load_customer(other.customer_id, follow_merges=False)
     assert absorbed_state.merged_into == survivor_id
     # the absorbed account's orders still refund against the survivor
     _, out, _ = world.refund("M-2", 25_000)

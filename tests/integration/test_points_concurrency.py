@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain import clock
-from chalicelib.services import api_keys, identity, sessions, staff
+from chalicelib.core import clock
+from chalicelib.identity import api_keys, directory, sessions, staff
 from tests.integration.test_points_support import API_KEY, assert_consistent, new_phone
 from tests.support.http import Http, serve_app
 
@@ -35,7 +35,7 @@ def http(ddb_table: str) -> Iterator[Http]:
 
 def member() -> tuple[str, dict[str, str]]:
     phone = new_phone()
-    cid = identity.create_customer(identity.Identity("app", "app", phone), phone=phone).customer_id
+    cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
     token = sessions.issue(sessions.member_principal(cid))["access_token"]
     return cid, {"authorization": f"Bearer {token}"}
 

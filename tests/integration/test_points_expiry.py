@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain import clock
-from chalicelib.services import points_jobs
+from chalicelib.core import clock
+from chalicelib.points import jobs
 from tests.integration.test_points_support import DynamoCalls, PointsWorld, assert_consistent, at
 from tools.run_job import scheduled_event
 
@@ -57,7 +57,7 @@ def test_points_expire_after_their_day_once_through_the_index(world):
     again = run_job()
     assert again["expiry"]["points_expired"] == 0
     assert len(world.ledger(token)) == 3
-    assert points_jobs.expire_due(since=at(2026, 12, 1).date())["points_expired"] == 0  # even with a wide window
+    assert jobs.expire_due(since=at(2026, 12, 1).date())["points_expired"] == 0  # even with a wide window
 
     clock.set_now(at(2027, 2, 5, 3, 0))  # days without a run: the next run covers them
     result = run_job()

@@ -1,6 +1,6 @@
 """Property-based: any sequence of earns, spends, orders, refunds, expiries and days passing, run through the
 real store on DynamoDB Local, leaves balance = sum of ledger = sum of live buckets, never negative, and the same
-state as the pure model (``chalicelib.domain.points``) given the same operations.
+state as the pure model (``chalicelib.points.rules``) given the same operations.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from chalicelib.adapters.dynamo.connection import shared_connection
-from chalicelib.config import settings as app_settings
-from chalicelib.domain import clock
-from chalicelib.domain.business_calendar import SHANGHAI, business_day, points_expiry
-from chalicelib.domain.points import InsufficientPoints, PointsAccount
-from chalicelib.errors import AppError
-from chalicelib.services import identity, points, points_config, points_jobs, points_orders
-from chalicelib.services import points_store as store
+from chalicelib.core import clock
+from chalicelib.core.calendar import SHANGHAI, business_day, points_expiry
+from chalicelib.core.config import settings as app_settings
+from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.core.errors import AppError
+from chalicelib.identity import directory
+from chalicelib.points import accounts, bookkeeping, jobs, orders, programme
+from chalicelib.points.rules import InsufficientPoints, PointsAccount
 
 pytestmark = pytest.mark.integration
 
@@ -47,8 +47,8 @@ def ledger_of(customer_id: str) -> list[dict[str, Any]]:
 
 def assert_consistent(customer_id: str, model: PointsAccount | None = None) -> None:
     """balance = sum(ledger) = sum(buckets) >= 0; debt = sum(debt deltas); balance_after runs in sequence."""
-    items = store.query_member(customer_id, consistent=True)
-    state = store.PointsState.from_items(items)
+    items = bookkeeping.query_member(customer_id, consistent=True)
+    state = bookkeeping.PointsState.from_items(items)
     entries = sorted(ledger_of(customer_id), key=lambda e: int(e["seq"]["N"]))
     assert [int(e["seq"]["N"]) for e in entries] == list(range(1, len(entries) + 1))
     running = debt = 0
@@ -77,9 +77,9 @@ class LedgerMachine(RuleBasedStateMachine):
     @initialize()
     def new_member(self) -> None:
         clock.set_now(START)
-        points_config.reset_cache()
+        programme.reset_cache()
         phone = "139" + str(uuid.uuid4().int)[:8]
-        self.customer_id = identity.create_customer(identity.Identity("app", "app", phone), phone=phone).customer_id
+        self.customer_id = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
 
     @property
     def today(self) -> date:
@@ -87,7 +87,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(pts=st.integers(0, 500))
     def earn(self, pts: int) -> None:
-        points.earn(self.customer_id, pts, kind="event", reference="ev")
+        accounts.earn(self.customer_id, pts, kind="event", reference="ev")
         self.model = self.model.earn(pts, points_expiry(self.today), kind="event", today=self.today).account
 
     @rule(pts=st.integers(1, 800))
@@ -96,16 +96,16 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = self.model.spend(pts, today=self.today).account
         except InsufficientPoints:
             with pytest.raises(AppError) as caught:
-                points.spend(self.customer_id, pts, reference="r")
+                accounts.spend(self.customer_id, pts, reference="r")
             assert caught.value.code == "insufficient_points"
             return
-        points.spend(self.customer_id, pts, reference="r")
+        accounts.spend(self.customer_id, pts, reference="r")
         self.model = expected
 
     @rule(amount=st.integers(0, 60_000))
     def order(self, amount: int) -> None:
         order_no = "O" + uuid.uuid4().hex[:12]
-        body, created = points_orders.ingest_order(
+        body, created = orders.ingest_order(
             order_no, customer_id=self.customer_id, phone=None, amount_fen=amount, channel="store", store_id=None,
             paid_at=clock.now(),
         )
@@ -121,7 +121,7 @@ class LedgerMachine(RuleBasedStateMachine):
         index = data.draw(st.sampled_from(open_orders))
         order_no, amount, refunded = self.orders[index]
         part = data.draw(st.integers(1, amount - refunded))
-        body, _ = points_orders.refund_order(order_no, part, None)
+        body, _ = orders.refund_order(order_no, part, None)
         self.model = self.model.reverse(body["points_reversed"], today=self.today).account
         self.orders[index] = (order_no, amount, refunded + part)
 
@@ -131,7 +131,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule()
     def nightly_job(self) -> None:
-        points_jobs.expire_due(self.today, since=START.date())
+        jobs.expire_due(self.today, since=START.date())
         self.model = self.model.expire(self.today).account
 
     @invariant()

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamo.connection import shared_connection
-from chalicelib.domain import clock
-from chalicelib.domain.business_calendar import SHANGHAI
-from chalicelib.services import api_keys, identity, sessions, staff
+from chalicelib.core import clock
+from chalicelib.core.calendar import SHANGHAI
+from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.identity import api_keys, directory, sessions, staff
 from tests.integration.test_points_ledger_properties import assert_consistent
 
 API_KEY = "points-test-key-0123456789"
@@ -56,7 +56,7 @@ class PointsWorld:
     def member(self, phone: str | None = None) -> tuple[str, str]:
         """A new member (app identity with a verified phone): ``(customer_id, access_token)``."""
         phone = phone or new_phone()
-        customer = identity.create_customer(identity.Identity("app", "app", phone), phone=phone, channel="app")
+        customer = directory.create_customer(directory.Identity("app", "app", phone), phone=phone, channel="app")
         token = sessions.issue(sessions.member_principal(customer.customer_id))["access_token"]
         self.members[customer.customer_id] = token
         return customer.customer_id, token

@@ -59,15 +59,15 @@ def test_a_replay_returns_the_first_response_and_changes_nothing(mall: MallWorld
 def test_points_go_soonest_expiring_first(mall: MallWorld):
     from datetime import timedelta
 
-    from chalicelib.domain import clock
-    from chalicelib.services import points
+    from chalicelib.core import clock
+    from chalicelib.points import accounts
 
     cid, token = mall.member()
     now = clock.now()
     clock.set_now(now - timedelta(days=200))
-    points.earn(cid, 300, kind="adjustment", reference="old")
+    accounts.earn(cid, 300, kind="adjustment", reference="old")
     clock.set_now(now)
-    points.earn(cid, 300, kind="adjustment", reference="new")
+    accounts.earn(cid, 300, kind="adjustment", reference="new")
     buckets = mall.get("/v1/me/points", token)["buckets"]
     assert len(buckets) == 2
     reward_id = mall.reward(points_cost=400, stock=1)
@@ -177,7 +177,7 @@ def test_throttling_and_a_lost_answer_are_retried_without_a_second_charge(mall: 
     from botocore.exceptions import ReadTimeoutError
     from pynamodb.exceptions import TransactWriteError
 
-    from chalicelib.adapters.dynamo import tx as txmod
+    from chalicelib.core.dynamo import tx as txmod
 
     cid, token = mall.member(points_held=1_000)
     reward_id = mall.reward(points_cost=100, stock=5)
@@ -193,7 +193,7 @@ def test_throttling_and_a_lost_answer_are_retried_without_a_second_charge(mall: 
             raise ReadTimeoutError(endpoint_url="http://dynamodb")
 
     monkeypatch.setattr(txmod.Tx, "commit", flaky)
-    monkeypatch.setattr("chalicelib.services.redemptions._transient", lambda exc: True)
+    monkeypatch.setattr("chalicelib.mall.redemptions._transient", lambda exc: True)
     status, body, _ = mall.redeem(token, reward_id)
     assert status == 201, body
     assert mall.balance(token) == 900 and mall.stock(reward_id) == 4
@@ -205,7 +205,7 @@ def test_transient_errors_are_told_from_permanent_ones():
     from botocore.exceptions import ClientError, ReadTimeoutError
     from pynamodb.exceptions import TransactWriteError
 
-    from chalicelib.services.redemptions import _transient
+    from chalicelib.mall.redemptions import _transient
 
     def client_error(code: str) -> ClientError:
         return ClientError({"Error": {"Code": code, "Message": "x"}}, "TransactWriteItems")

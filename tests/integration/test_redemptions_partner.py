@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.services import fulfillment
+from chalicelib.core.retry import outbox
+from chalicelib.mall import fulfillment
 from tests.integration.test_redemptions_support import MallWorld, assert_consistent, new_key
 from tests.support.sqs import LambdaContext, drain, sqs_event
 
@@ -18,9 +19,9 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def mall(api: Any, sqs_queues: dict[str, Any]) -> Any:
     fulfillment.reset_faults_cache()
-    previous = fulfillment.retry_port()
+    previous = outbox.retry_port()
     yield MallWorld.make(api)
-    fulfillment.set_retry_port(previous)
+    outbox.set_retry_port(previous)
     fulfillment.reset_faults_cache()
 
 
@@ -96,8 +97,8 @@ def test_a_failing_partner_answers_202_keeps_one_debit_and_the_retry_finishes_it
 
 def test_a_failed_send_stays_in_the_outbox_and_the_sweeper_sends_it(mall: MallWorld, sqs_queues, sqs_client,
                                                                     monkeypatch):
-    from chalicelib.config import reset_settings
-    from chalicelib.domain import clock
+    from chalicelib.core import clock
+    from chalicelib.core.config import reset_settings
 
     cid, token = mall.member(points_held=1_000)
     reward_id = mall.reward(points_cost=100, fulfillment="partner")
@@ -110,23 +111,23 @@ def test_a_failed_send_stays_in_the_outbox_and_the_sweeper_sends_it(mall: MallWo
     assert drain(sqs_client, sqs_queues["RetryQueue"].url) == []
     monkeypatch.setenv("RETRY_QUEUE_NAME", sqs_queues["RetryQueue"].name)
     reset_settings()
-    assert fulfillment.sweep_outbox(older_than_seconds=60) == 0  # too recent: the request may still send it
+    assert outbox.sweep_outbox(older_than_seconds=60) == 0  # too recent: the request may still send it
     from datetime import timedelta
 
     clock.set_now(clock.now() + timedelta(seconds=61))
     try:
-        assert fulfillment.sweep_outbox(older_than_seconds=60) == 1
+        assert outbox.sweep_outbox(older_than_seconds=60) == 1
     finally:
         clock.set_now(None)
     assert mall.get(f"/v1/me/transactions/{body['transaction_id']}", token)["queued"] is True
     sent = drain(sqs_client, sqs_queues["RetryQueue"].url)
     assert [m["body"]["transaction_id"] for m in sent] == [body["transaction_id"]]
-    assert fulfillment.sweep_outbox(older_than_seconds=0) == 0
+    assert outbox.sweep_outbox(older_than_seconds=0) == 0
     assert_consistent(cid)
 
 
 def test_faults_are_shared_through_the_table_and_local_only(mall: MallWorld, monkeypatch):
-    from chalicelib.config import reset_settings
+    from chalicelib.core.config import reset_settings
 
     faults(mall, 0.25)
     fulfillment.reset_faults_cache()  # another process: reads the item

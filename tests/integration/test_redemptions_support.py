@@ -1,6 +1,5 @@
-"""Helpers shared by the points-mall tests (no tests here): a world with an admin, members holding points,
-rewards created through the admin API, and a redemption call with its Idempotency-Key. Also registers how to make a
-member's redemption and transaction for the authorisation matrix's cross-member check (collected with the suite)."""
+"""Helpers shared by the points-mall tests (no tests here): a world with an admin, members holding accounts,
+rewards created through the admin API, and a redemption call with its Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -8,9 +7,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.services import fulfillment, identity, points, rewards, sessions, staff
+from chalicelib.identity import directory, sessions, staff
+from chalicelib.mall import rewards
+from chalicelib.points import accounts
 from tests.integration.test_points_support import assert_consistent, new_phone
-from tests.support import contract
 
 __all__ = ["MallWorld", "assert_consistent", "new_key"]
 
@@ -37,12 +37,12 @@ class MallWorld:
 
     def member(self, points_held: int = 0, tier: str | None = None) -> tuple[str, str]:
         phone = new_phone()
-        customer = identity.create_customer(identity.Identity("app", "app", phone), phone=phone, channel="app")
+        customer = directory.create_customer(directory.Identity("app", "app", phone), phone=phone, channel="app")
         cid = customer.customer_id
         if points_held:
-            points.earn(cid, points_held, kind="adjustment", reference=f"seed:{uuid.uuid4().hex[:8]}")
+            accounts.earn(cid, points_held, kind="adjustment", reference=f"seed:{uuid.uuid4().hex[:8]}")
         if tier:
-            from chalicelib.adapters.dynamo.models import PROFILE_SK, CustomerItem
+            from chalicelib.identity.models import PROFILE_SK, CustomerItem
 
             CustomerItem(pk=f"CUST#{cid}", sk=PROFILE_SK).update(actions=[CustomerItem.tier_code.set(tier)])
         token = sessions.issue(sessions.member_principal(cid))["access_token"]
@@ -72,47 +72,3 @@ class MallWorld:
     def stock(self, reward_id: str) -> int:
         rewards.reset_cache()
         return int(self.get(f"/v1/rewards/{reward_id}")["stock_remaining"])
-
-
-# --- member-owned resources for the authorisation matrix (tests/support/contract.OWNED_RESOURCES) -----------------
-
-
-class _NoSend(fulfillment.SqsOutboxRetryPort):
-    """The outbox as usual, no SQS (the matrix has no queue): the message stays in the outbox."""
-
-    def enqueue(self, txn: fulfillment.Transaction, *, clear_outbox: bool = True) -> bool:
-        return False
-
-
-def _redeemed(api: Any, token: str, fulfillment_kind: str) -> dict[str, Any]:
-    from chalicelib.domain import access_token
-
-    cid = access_token.verify_access_token(token).customer_id
-    assert cid is not None
-    points.earn(cid, 100, kind="adjustment", reference=f"contract:{uuid.uuid4().hex[:8]}")
-    reward_id = rewards.create_reward(name="contract", points_cost=10, stock=5, fulfillment=fulfillment_kind,
-                                      staff_id="contract")
-    status, body, _ = api.call("POST", "/v1/redemptions", {"reward_id": reward_id, "quantity": 1}, token=token,
-                               headers={"idempotency-key": new_key()})
-    assert status in (201, 202), body
-    return dict(body)
-
-
-def _owned_redemption(api: Any, token: str) -> dict[str, str]:
-    return {"redemption_id": _redeemed(api, token, "in_house")["redemption_id"]}
-
-
-def _owned_transaction(api: Any, token: str) -> dict[str, str]:
-    previous = fulfillment.retry_port()
-    fulfillment.set_retry_port(_NoSend())
-    fulfillment.set_faults(fulfillment_failure_rate=1.0)
-    try:
-        body = _redeemed(api, token, "partner")
-    finally:
-        fulfillment.set_faults(fulfillment_failure_rate=0.0)
-        fulfillment.set_retry_port(previous)
-    return {"transaction_id": body["transaction_id"]}
-
-
-contract.OWNED_RESOURCES.setdefault("/v1/me/redemptions/{redemption_id}", _owned_redemption)
-contract.OWNED_RESOURCES.setdefault("/v1/me/transactions/{transaction_id}", _owned_transaction)

@@ -24,11 +24,13 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import workers
-from chalicelib.adapters.dynamo.connection import shared_connection
-from chalicelib.config import reset_settings
-from chalicelib.domain import clock
-from chalicelib.services import followup_pipeline, fulfillment, redemptions
+from chalicelib.core import clock
+from chalicelib.core.config import reset_settings
+from chalicelib.core.dynamo import paging
+from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.core.retry import dispatch, outbox
+from chalicelib.followups import retry_pipeline
+from chalicelib.mall import fulfillment, redemptions
 from tests.integration.test_followup_support import FollowUpWorld, check_invariants, items_of
 from tests.support.sqs import drain
 from tools.sqs_poller import QueuePoller
@@ -44,15 +46,15 @@ class WorkerDied(BaseException):
 def world(api: Any, sqs_queues: dict[str, Any], sqs_client: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("RETRY_BACKOFF_BASE_SECONDS", "0")  # redeliver at once: the schedule is tested elsewhere
     reset_settings()
-    followup_pipeline.queues.reset()
+    retry_pipeline.queues.reset()
     fulfillment.reset_faults_cache()
-    previous = fulfillment.retry_port()
+    previous = outbox.retry_port()
     world = FollowUpWorld.make(api)
     world.sqs, world.queues = sqs_client, sqs_queues
     yield world
-    fulfillment.set_retry_port(previous)
+    outbox.set_retry_port(previous)
     fulfillment.reset_faults_cache()
-    followup_pipeline.queues.reset()
+    retry_pipeline.queues.reset()
 
 
 @contextmanager
@@ -127,7 +129,7 @@ def test_every_accepted_transaction_is_accounted_for_under_faults(world: FollowU
     members = [world.member(points_held=3_000, tier=tier) for tier in ("base", "silver", "gold", "platinum") * 2]
 
     # A third of the sends to SQS fail: those transactions wait in the outbox.
-    real_queue = fulfillment.SqsOutboxRetryPort._queue
+    real_queue = outbox.SqsOutboxRetryPort._queue
     sends = {"n": 0}
 
     def flaky_queue(self: Any) -> Any:
@@ -136,7 +138,7 @@ def test_every_accepted_transaction_is_accounted_for_under_faults(world: FollowU
             raise ConnectionError("injected: SQS unreachable")
         return real_queue(self)
 
-    monkeypatch.setattr(fulfillment.SqsOutboxRetryPort, "_queue", flaky_queue)
+    monkeypatch.setattr(outbox.SqsOutboxRetryPort, "_queue", flaky_queue)
     world.faults(0.5)
     accepted: dict[str, tuple[str, str]] = {}
     answers = {201: 0, 202: 0}
@@ -148,7 +150,7 @@ def test_every_accepted_transaction_is_accounted_for_under_faults(world: FollowU
             accepted[body["transaction_id"]] = (cid, body["redemption_id"])
         assert world.redeem(token, in_house)[0] == 201
     assert answers[202] >= 4, answers
-    monkeypatch.setattr(fulfillment.SqsOutboxRetryPort, "_queue", real_queue)
+    monkeypatch.setattr(outbox.SqsOutboxRetryPort, "_queue", real_queue)
 
     # Duplicate deliveries: every message that reached the retry queue is there twice.
     url = world.queues["RetryQueue"].url
@@ -159,7 +161,7 @@ def test_every_accepted_transaction_is_accounted_for_under_faults(world: FollowU
 
     # A worker dies after handling two records of a batch.
     handled = {"n": 0}
-    real_handler = workers.RETRY_HANDLERS[redemptions.RETRY_KIND]
+    real_handler = dispatch.retry_handlers()[redemptions.RETRY_KIND]
 
     def dying_handler(message: dict[str, Any]) -> None:
         handled["n"] += 1
@@ -167,7 +169,7 @@ def test_every_accepted_transaction_is_accounted_for_under_faults(world: FollowU
             raise WorkerDied()
         real_handler(message)
 
-    monkeypatch.setitem(workers.RETRY_HANDLERS, redemptions.RETRY_KIND, dying_handler)
+    monkeypatch.setitem(dispatch.retry_handlers(), redemptions.RETRY_KIND, dying_handler)
 
     world.faults(0.6)
     pump = Pump(world)
@@ -178,7 +180,7 @@ def test_every_accepted_transaction_is_accounted_for_under_faults(world: FollowU
         try:
             swept = 0
             for _ in range(10):  # ten scheduled runs: a throttled sweep simply runs again on the next one
-                swept += followup_pipeline.scheduled_sweep().get("sent", 0)
+                swept += retry_pipeline.scheduled_sweep().get("sent", 0)
         finally:
             clock.set_now(None)
         pump.run()
@@ -193,7 +195,7 @@ def test_every_accepted_transaction_is_accounted_for_under_faults(world: FollowU
     pump.run()
 
     # Whatever the follow-up queue gave up on (throttled on every delivery it allowed) becomes a case too.
-    assert followup_pipeline.sweep_dead_letters()["failed"] == 0
+    assert retry_pipeline.sweep_dead_letters()["failed"] == 0
     assert drain(world.sqs, world.queues["FollowUpDeadLetterQueue"].url) == []
     statuses = check_invariants(accepted, {partner: 60, in_house: 20}, {cid for cid, _ in members})
     assert set(statuses) <= {"completed", "needs_follow_up"}, statuses
@@ -221,9 +223,8 @@ def test_every_accepted_transaction_is_accounted_for_under_faults(world: FollowU
 
 
 def items_in_outbox() -> list[dict[str, Any]]:
-    from chalicelib.services import points_store as store
 
-    return store.index_page("gsi1", "OUTBOX", 100)[0]
+    return paging.index_page("gsi1", "OUTBOX", 100)[0]
 
 
 def test_a_throttled_refund_is_503_and_can_be_repeated_exactly_once(world: FollowUpWorld):

@@ -8,7 +8,7 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.services import rewards
+from chalicelib.mall import rewards
 
 
 @given(st.integers(0, 10_000), st.integers(1, 32))

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.dynamo.models import CustomerItem, KeyItem
-from chalicelib.domain import clock
-from chalicelib.services import identity
+from chalicelib.core import clock
+from chalicelib.identity import directory
+from chalicelib.identity.models import CustomerItem, KeyItem
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,7 @@ def test_five_wrong_codes_lock_the_code_even_for_the_right_one(api):
     assert codes[:4] == ["invalid_otp"] * 4 and codes[4] == "otp_attempts_exceeded"
     status, body, _ = api.call("POST", "/v1/auth/app/login", {"phone": "13800000003", "otp": code})
     assert (status, body["error"]["code"]) == (401, "otp_attempts_exceeded")
-    assert identity.lookup(identity.phone_key("13800000003")) is None
+    assert directory.lookup(directory.phone_key("13800000003")) is None
 
 
 def test_resend_is_throttled_and_codes_expire(api):
@@ -103,11 +103,11 @@ def test_binding_a_phone_owned_by_another_customer_merges_and_loses_nothing(api)
     assert survivor["name"] == "小程序用户"
     # The absorbed customer ID keeps resolving, through its old token too.
     assert me(api, mp["access_token"])["customer_id"] == app_user["customer_id"]
-    assert identity.load_customer(mp["customer_id"]).customer_id == app_user["customer_id"]
+    assert directory.load_customer(mp["customer_id"]).customer_id == app_user["customer_id"]
     # Its identities and unionid now point at the survivor: the next mini-program sign-in lands there.
     assert api.mp_login("mock:o-mp-2:u-union-2#2")["customer_id"] == app_user["customer_id"]
-    assert identity.lookup(identity.union_key("u-union-2")) == app_user["customer_id"]
-    survivor_key = identity.customer_key(app_user["customer_id"])
+    assert directory.lookup(directory.union_key("u-union-2")) == app_user["customer_id"]
+    survivor_key = directory.customer_key(app_user["customer_id"])
     records = list(CustomerItem.query(survivor_key, CustomerItem.sk.startswith("MERGE#")))
     assert len(records) == 1
 
@@ -134,7 +134,7 @@ def test_simultaneous_first_sign_ins_of_one_person_make_one_customer(api):
     customers = {body["customer_id"] for _, body, _ in results}
     assert len(customers) == 1
     assert sum(body["new_member"] for _, body, _ in results) == 1
-    assert KeyItem.get(identity.union_key("u-race"), identity.KEY_SK).customer_id in customers
+    assert KeyItem.get(directory.union_key("u-race"), directory.KEY_SK).customer_id in customers
 
 
 def test_refresh_rotates_and_a_replayed_token_revokes_the_family(api):
@@ -180,7 +180,7 @@ def test_official_account_snapshot_users_are_never_bound(api):
         "POST", "/v1/auth/wechat-oa/login", {"code": "mocksnapshot:o-snap", "state": issued["state"]}
     )
     assert (status, body["error"]["code"]) == (403, "snapshot_user")
-    assert identity.lookup(identity.Identity("wechat_oa", "wx-local-official-account", "o-snap").key) is None
+    assert directory.lookup(directory.Identity("wechat_oa", "wx-local-official-account", "o-snap").key) is None
 
 
 def test_wechat_errors_map_to_the_envelope(api):
@@ -194,7 +194,7 @@ def test_wechat_errors_map_to_the_envelope(api):
 
 
 def test_staff_sign_in_and_roles(api):
-    from chalicelib.services import staff
+    from chalicelib.identity import staff
 
     staff.create_staff("agent-x", "s3cret-pass", "agent", rounds=4)
     status, body, _ = api.call("POST", "/v1/staff/login", {"username": "agent-x", "password": "wrong"})

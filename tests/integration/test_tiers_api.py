@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain import clock
-from chalicelib.services import identity
+from chalicelib.core import clock
+from chalicelib.identity import directory
 from tests.integration.test_points_support import PointsWorld, at
 from tools.run_job import scheduled_event
 
@@ -32,7 +32,7 @@ def admin(world, method, path, body=None, expect=200):
 
 
 def held_tier(customer_id: str) -> str:
-    customer = identity.load_customer(customer_id)
+    customer = directory.load_customer(customer_id)
     assert customer is not None
     return customer.tier_code
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain import clock
+from chalicelib.core import clock
 from tests.integration.test_benefits_support import API_KEY, BenefitsWorld, at
 
 pytestmark = pytest.mark.integration

@@ -15,11 +15,10 @@ import pytest
 import urllib3
 from moto import mock_aws
 
-from chalicelib.adapters.dynamo import models
-from chalicelib.adapters.dynamo.models import WechatTokenItem
-from chalicelib.adapters.wechat import PHONE_NUMBER_PATH, STABLE_TOKEN_PATH, WeChatClient
-from chalicelib.adapters.wechat_token_cache import DynamoTokenCache
-from chalicelib.config import reset_settings, settings
+from chalicelib.core.config import reset_settings, settings
+from chalicelib.core.dynamo import items
+from chalicelib.core.wechat import PHONE_NUMBER_PATH, STABLE_TOKEN_PATH, WeChatClient
+from chalicelib.core.wechat_token_cache import DynamoTokenCache, WechatTokenItem
 from tools import wechat_sim
 from tools.wechat_sim import DEFAULT_MP_APP_ID, DEFAULT_MP_SECRET
 
@@ -37,7 +36,7 @@ def table(monkeypatch):
     monkeypatch.setenv("TABLE_NAME", TABLE)
     monkeypatch.delenv("DYNAMODB_ENDPOINT", raising=False)
     reset_settings()
-    models.reset_connections()
+    items.reset_connections()
     with mock_aws():
         client = boto3.client("dynamodb", region_name=settings().region)
         if TABLE not in client.list_tables()["TableNames"]:
@@ -51,7 +50,7 @@ def table(monkeypatch):
                 BillingMode="PAY_PER_REQUEST",
             )
         yield client
-    models.reset_connections()
+    items.reset_connections()
     reset_settings()
 
 

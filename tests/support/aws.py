@@ -54,8 +54,8 @@ def use_dummy_aws(monkeypatch: EnvPatcher) -> None:
 
 def reset_app_caches() -> None:
     """Forget settings and pynamodb connections so the app re-reads the environment on next use."""
-    from chalicelib.adapters.dynamo.models import reset_connections
-    from chalicelib.config import reset_settings
+    from chalicelib.core.config import reset_settings
+    from chalicelib.core.dynamo.items import reset_connections
 
     reset_settings()
     reset_connections()

@@ -1,4 +1,4 @@
-"""Helpers for contract tests driven by ``chalicelib.api.routing.REGISTRY``.
+"""Helpers for contract tests driven by ``chalicelib.core.http.routing.REGISTRY``.
 
 The authorisation matrix, the bad-input table and the OpenAPI checks read the route registry, so a
 route added anywhere in the app is covered without editing the tests. What is pinned here comes from
@@ -33,8 +33,8 @@ from urllib.parse import quote
 import pytest
 from pydantic import BaseModel
 
-from chalicelib.api.routing import REGISTRY, RouteSpec
-from chalicelib.errors import CATALOGUE
+from chalicelib.core.errors import CATALOGUE
+from chalicelib.core.http.routing import REGISTRY, RouteSpec
 
 # ------------------------------------------------------------------------------------------ routes
 
@@ -127,8 +127,8 @@ def _b64(data: dict[str, Any]) -> str:
 def token_claims(role: str, subject: str, customer_id: str | None = None, staff_id: str | None = None,
                  now: float | None = None) -> dict[str, Any]:
     """Claims shaped like ``access_token.issue_access_token``'s."""
-    from chalicelib.config import settings
-    from chalicelib.domain.access_token import AUDIENCE
+    from chalicelib.core.config import settings
+    from chalicelib.identity.access_token import AUDIENCE
 
     issued = int(now if now is not None else time.time())
     claims: dict[str, Any] = {
@@ -146,7 +146,7 @@ def forged_token(kind: str, claims: dict[str, Any]) -> str:
     """A bearer token that must be refused: ``kind`` is one of FORGED_CALLERS' token kinds."""
     import jwt
 
-    from chalicelib.domain.access_token import ALGORITHM, signing_secret
+    from chalicelib.identity.access_token import ALGORITHM, signing_secret
 
     if kind == "expired_token":
         ttl = claims["exp"] - claims["iat"]
@@ -343,9 +343,8 @@ def shared_api(ddb_endpoint: str, wechat_base_url: str, project_dir: str) -> Ite
     from chalice.test import Client
 
     import app as application
-    from chalicelib.adapters import wechat
-    from chalicelib.config import reset_settings
-    from chalicelib.domain import clock
+    from chalicelib.core import clock, wechat
+    from chalicelib.core.config import reset_settings
     from tests.integration.conftest import ApiClient
     from tests.support.tables import fresh_tables
 
@@ -383,7 +382,15 @@ def is_member_owned(spec: RouteSpec) -> bool:
     return spec.auth == "member" and bool(path_params(spec.path)) and spec.path.startswith(MEMBER_OWNED_PREFIXES)
 
 
-# How to make a resource of a route's kind for a member: ``path -> factory(api, member_token) -> {param:
-# value}``. The ownership test uses it to try member A's real resource with member B's token. A route
-# without a factory is still checked with an unknown id; its cross-member case is skipped, naming the route.
-OWNED_RESOURCES: dict[str, Any] = {}
+def owned_resources() -> dict[str, Any]:
+    """How to make a resource of a route's kind for a member: ``path -> factory(api, member_token) -> {param:
+    value}``, from every area manifest's ``owned_resources``. The ownership test uses it to try member A's real
+    resource with member B's token."""
+    from chalicelib.areas import AREAS
+    from chalicelib.core.area import resolve
+
+    out: dict[str, Any] = {}
+    for area in AREAS:
+        if area.owned_resources:
+            out.update(resolve(area.owned_resources))
+    return out

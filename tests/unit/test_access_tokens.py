@@ -9,8 +9,14 @@ import time
 import jwt
 import pytest
 
-from chalicelib.domain.access_token import AUDIENCE, Principal, issue_access_token, signing_secret, verify_access_token
-from chalicelib.errors import AppError
+from chalicelib.core.errors import AppError
+from chalicelib.identity.access_token import (
+    AUDIENCE,
+    Principal,
+    issue_access_token,
+    signing_secret,
+    verify_access_token,
+)
 
 
 def _b64(data: dict) -> str:

@@ -11,7 +11,7 @@ import contextlib
 import io
 import logging
 
-from chalicelib.observability import SERVICE, RedactingFormatter
+from chalicelib.core.observability import SERVICE, RedactingFormatter
 
 
 def test_building_the_app_leaves_the_service_logger_alone():

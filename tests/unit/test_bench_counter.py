@@ -13,27 +13,27 @@ from bench.counter import DynamoCounter, Tally, transaction_estimate
 
 @pytest.fixture
 def counter(moto_table: str):
-    from chalicelib.adapters.dynamo.connection import shared_connection
+    from chalicelib.core.dynamo.connection import shared_connection
 
     with DynamoCounter(shared_connection().client) as c:
         yield c
 
 
 def _key(pk: str):
-    from chalicelib.adapters.dynamo.models import KeyItem
+    from chalicelib.identity.models import KeyItem
 
     return KeyItem(pk=pk, sk="KEY", customer_id="c_1")
 
 
 def test_counts_each_operation_made_through_models_and_transactions(counter: DynamoCounter) -> None:
-    from chalicelib.adapters.dynamo.models import CustomerItem, KeyItem
-    from chalicelib.adapters.dynamo.tx import Tx
-    from chalicelib.services import identity
+    from chalicelib.core.dynamo.tx import Tx
+    from chalicelib.identity import directory
+    from chalicelib.identity.models import CustomerItem, KeyItem
 
     with counter.measure() as tally:
-        assert identity.lookup("IDENT#app#app#1") is None
+        assert directory.lookup("IDENT#app#app#1") is None
         _key("IDENT#app#app#1").save(add_version_condition=False)
-        assert identity.lookup("IDENT#app#app#1") == "c_1"
+        assert directory.lookup("IDENT#app#app#1") == "c_1"
         Tx().put("a", _key("PHONE#1"), KeyItem.pk.does_not_exist()).put("b", _key("UNION#1")).commit()
         assert list(CustomerItem.query("CUST#c_1")) == []
 
@@ -41,12 +41,12 @@ def test_counts_each_operation_made_through_models_and_transactions(counter: Dyn
     assert [c.operation for c in tally.calls] == ["GetItem", "PutItem", "GetItem", "TransactWriteItems", "Query"]
     assert tally.by_operation == {"GetItem": 2, "PutItem": 1, "TransactWriteItems": 1, "Query": 1}
     assert tally.operations_text() == "GetItem x2 + PutItem + TransactWriteItems[2] + Query"
-    assert tally.calls[0].origin.startswith("services/identity.py:")  # where in our code, above the data layer
+    assert tally.calls[0].origin.startswith("identity/directory.py:")  # where in our code, above the data layer
     assert " lookup" in tally.calls[0].origin
 
 
 def test_asks_for_consumed_capacity_and_reads_it(counter: DynamoCounter, moto_table: str) -> None:
-    from chalicelib.adapters.dynamo.connection import shared_connection
+    from chalicelib.core.dynamo.connection import shared_connection
 
     client = shared_connection().client
     bodies: list[bytes] = []
@@ -67,7 +67,7 @@ def test_asks_for_consumed_capacity_and_reads_it(counter: DynamoCounter, moto_ta
 
 
 def test_a_refused_call_is_still_a_call(counter: DynamoCounter) -> None:
-    from chalicelib.adapters.dynamo.models import KeyItem
+    from chalicelib.identity.models import KeyItem
 
     _key("IDENT#dup").save(add_version_condition=False)
     with counter.measure() as tally, pytest.raises(PutError):
@@ -77,14 +77,14 @@ def test_a_refused_call_is_still_a_call(counter: DynamoCounter) -> None:
 
 
 def test_measure_counts_only_its_own_block_and_detach_stops_counting(counter: DynamoCounter) -> None:
-    from chalicelib.services import identity
+    from chalicelib.identity import directory
 
-    identity.lookup("IDENT#before")
+    directory.lookup("IDENT#before")
     with counter.measure() as tally:
-        identity.lookup("IDENT#inside")
+        directory.lookup("IDENT#inside")
     assert tally.count == 1
     counter.detach()
-    identity.lookup("IDENT#after")
+    directory.lookup("IDENT#after")
     assert counter.tally.count == 0
     assert tally.count == 1
 

@@ -27,20 +27,22 @@ IMPORTTIME = """\
 import time: self [us] | cumulative | imported package
 import time:       100 |        100 |       jwt.algorithms
 import time:       200 |        300 |     jwt
-import time:        50 |        350 |   chalicelib.domain.access_token
-import time:        30 |         30 |     chalicelib.config
+import time:        50 |        350 |   chalicelib.identity.access_token
+import time:        30 |         30 |     chalicelib.core.config
 import time:      1000 |       1000 |     pydantic
-import time:        20 |       1050 |   chalicelib.api.models
+import time:        20 |       1050 |   chalicelib.core.http.models
 import time:        10 |       1410 | app
 """
 
 
 def test_parse_importtime_splits_our_cost_from_dependencies_first_imported_beneath() -> None:
     costs = {c.name: c for c in parse_importtime(IMPORTTIME)}
-    assert set(costs) == {"chalicelib.domain.access_token", "chalicelib.config", "chalicelib.api.models", "app"}
-    token = costs["chalicelib.domain.access_token"]
+    assert set(costs) == {
+        "chalicelib.identity.access_token", "chalicelib.core.config", "chalicelib.core.http.models", "app"
+    }
+    token = costs["chalicelib.identity.access_token"]
     assert (token.ours_us, token.deps_us, token.cumulative_us) == (50, 300, 350)
-    models = costs["chalicelib.api.models"]
+    models = costs["chalicelib.core.http.models"]
     assert (models.ours_us, models.deps_us) == (50, 1000)
     app = costs["app"]
     assert (app.ours_us, app.deps_us) == (110, 1300)

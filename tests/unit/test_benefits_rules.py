@@ -9,25 +9,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.adapters.dynamo.benefit_models import VoucherItem
-from chalicelib.domain import tiers
-from chalicelib.domain.business_calendar import SHANGHAI
-from chalicelib.errors import AppError
-from chalicelib.services import benefits, points_config, vouchers
-from chalicelib.services.points_store import MemberItems
+from chalicelib.benefits import entitlements, vouchers
+from chalicelib.benefits.models import VoucherItem
+from chalicelib.core.calendar import SHANGHAI
+from chalicelib.core.errors import AppError
+from chalicelib.points import programme, tiers
+from chalicelib.points.bookkeeping import MemberItems
 
 
 def at(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
 
 
-def benefit(**overrides) -> benefits.Benefit:
+def benefit(**overrides) -> entitlements.Benefit:
     values = {
         "benefit_id": "bn_1", "name": "包邮券", "description": None, "kind": "free_shipping", "trigger": "claim",
         "tiers": ("base",), "per_period": 2, "period": "month", "voucher_valid_days": 7, "status": "active",
         "ver": 1, "created_at": "2026-11-01T00:00:00.000+00:00",
     }
-    return benefits.Benefit(**{**values, **overrides})
+    return entitlements.Benefit(**{**values, **overrides})
 
 
 # --- vouchers ---------------------------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ BASE, SILVER, GOLD, PLATINUM = CATALOGUE
     (PLATINUM, ("gold",), None),
 ])
 def test_the_lowest_higher_tier_unlocks_a_locked_benefit(held, for_tiers, unlock):
-    found = benefits._unlock_tier(benefit(tiers=for_tiers), held, CATALOGUE)
+    found = entitlements._unlock_tier(benefit(tiers=for_tiers), held, CATALOGUE)
     assert (found.code if found else None) == unlock
 
 
@@ -99,7 +99,7 @@ def test_used_quota_comes_from_the_counter_of_the_current_period_and_from_the_gi
         _raw("M#BDAY#2026", issued={"S": '{"bn_bday": 1}'}, created_at={"S": "x"}),
         _raw("M#IDEM#abc", request_hash={"S": "h"}, status={"N": "201"}),
     ])
-    state = benefits.MemberBenefitState.from_items(items)
+    state = entitlements.MemberBenefitState.from_items(items)
     now = at(2026, 11, 23, 10)
     assert state.used(benefit(), "c_1", now) == (2, "2026-12-01T00:00:00+08:00")
     assert state.used(benefit(), "c_1", at(2026, 12, 1, 0, 0))[0] == 0
@@ -115,7 +115,7 @@ def test_used_quota_comes_from_the_counter_of_the_current_period_and_from_the_gi
 
 @pytest.fixture
 def default_tiers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(points_config, "current", lambda: points_config.PointsConfig())
+    monkeypatch.setattr(programme, "current", lambda: programme.PointsConfig())
 
 
 @pytest.mark.parametrize("overrides, field", [
@@ -128,23 +128,25 @@ def default_tiers(monkeypatch: pytest.MonkeyPatch) -> None:
 ])
 def test_invalid_definitions_are_refused(default_tiers, overrides, field):
     with pytest.raises(AppError) as err:
-        benefits._validate(benefit(**overrides), [])
+        entitlements._validate(benefit(**overrides), [])
     assert err.value.code == "validation_error" and err.value.details[0]["field"] == field
 
 
 def test_gift_vouchers_of_all_active_gifts_together_are_capped(default_tiers):
     others = [benefit(benefit_id=f"bn_{i}", trigger="opening_gift", period="lifetime", per_period=5)
               for i in range(3)]
-    benefits._validate(benefit(benefit_id="bn_new", trigger="opening_gift", period="lifetime", per_period=5), others)
+    entitlements._validate(
+        benefit(benefit_id="bn_new", trigger="opening_gift", period="lifetime", per_period=5), others
+    )
     with pytest.raises(AppError):
-        benefits._validate(benefit(benefit_id="bn_new", trigger="opening_gift", period="lifetime", per_period=6),
+        entitlements._validate(benefit(benefit_id="bn_new", trigger="opening_gift", period="lifetime", per_period=6),
                            others)
     disabled = [*others[:2], benefit(benefit_id="bn_off", trigger="opening_gift", period="lifetime", per_period=20,
                                      status="disabled")]
-    benefits._validate(benefit(benefit_id="bn_new", trigger="opening_gift", period="lifetime", per_period=10),
+    entitlements._validate(benefit(benefit_id="bn_new", trigger="opening_gift", period="lifetime", per_period=10),
                        disabled)
 
 
 def test_a_definition_survives_its_item():
     original = benefit(description="每月", tiers=("silver", "gold"))
-    assert benefits.Benefit.from_item(original.to_item()) == original
+    assert entitlements.Benefit.from_item(original.to_item()) == original

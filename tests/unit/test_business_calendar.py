@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.business_calendar import (
+from chalicelib.core.calendar import (
     PERIODS,
     SHANGHAI,
     add_months,

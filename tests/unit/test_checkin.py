@@ -4,13 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.checkin import (
-    DEFAULT_SCHEDULE,
-    AlreadyCheckedIn,
-    CheckinSchedule,
-    current_streak,
-    next_checkin,
-)
+from chalicelib.points.checkin import DEFAULT_SCHEDULE, AlreadyCheckedIn, CheckinSchedule, current_streak, next_checkin
 
 
 def utc(*args: int) -> datetime:

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from chalicelib import workers
-from chalicelib.adapters.dynamo.tx import TxCancelled
-from chalicelib.config import reset_settings
-from chalicelib.errors import AppError
-from chalicelib.observability import logger, metrics
-from chalicelib.services import followup_pipeline, followups
+from chalicelib.core import observability
+from chalicelib.core.area import FollowUpHooks
+from chalicelib.core.config import reset_settings
+from chalicelib.core.dynamo.tx import TxCancelled
+from chalicelib.core.errors import AppError
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.retry import dispatch
+from chalicelib.followups import casework, retry_pipeline
 from tests.support.sqs import sqs_record
 
 
@@ -46,25 +48,25 @@ def stage(monkeypatch: pytest.MonkeyPatch):
 
 def test_the_default_and_local_schedules(stage):
     stage("prod")
-    assert followup_pipeline.schedule(5) == [20, 40, 80, 160, 0]  # the case about 5 minutes after the failure
-    assert followup_pipeline.schedule(8) == [20, 40, 80, 160, 300, 300, 300, 0]  # capped
+    assert retry_pipeline.schedule(5) == [20, 40, 80, 160, 0]  # the case about 5 minutes after the failure
+    assert retry_pipeline.schedule(8) == [20, 40, 80, 160, 300, 300, 300, 0]  # capped
     stage("local")
-    assert followup_pipeline.schedule(3) == [2, 4, 0]  # the case within seconds on the local stack
+    assert retry_pipeline.schedule(3) == [2, 4, 0]  # the case within seconds on the local stack
     stage("local", base="0")
-    assert followup_pipeline.schedule(3) == [0, 0, 0]
+    assert retry_pipeline.schedule(3) == [0, 0, 0]
 
 
 def test_backoff_has_jitter_within_a_fifth(stage):
     stage("prod")
-    delays = {followup_pipeline.backoff_seconds(3) for _ in range(200)}
+    delays = {retry_pipeline.backoff_seconds(3) for _ in range(200)}
     assert min(delays) >= 64 and max(delays) <= 96 and len(delays) > 5
-    assert followup_pipeline.backoff_seconds(3, jitter=False) == 80
-    assert followup_pipeline.backoff_seconds(40, jitter=False) == 300
+    assert retry_pipeline.backoff_seconds(3, jitter=False) == 80
+    assert retry_pipeline.backoff_seconds(40, jitter=False) == 300
 
 
 def test_backoff_sets_the_visibility_and_lets_the_last_receive_go_at_once(sqs_queues, sqs_client, stage):
     stage("local")
-    followup_pipeline.queues.reset()
+    retry_pipeline.queues.reset()
     retry = sqs_queues["RetryQueue"]
     sqs_client.send_message(QueueUrl=retry.url, MessageBody="{}")
     delays = []
@@ -75,20 +77,20 @@ def test_backoff_sets_the_visibility_and_lets_the_last_receive_go_at_once(sqs_qu
             receipt_handle=message["ReceiptHandle"], event_source_arn=retry.arn,
             attributes=SimpleNamespace(approximate_receive_count=message["Attributes"]["ApproximateReceiveCount"]),
         )
-        delays.append(followup_pipeline.back_off(record))
+        delays.append(retry_pipeline.back_off(record))
         sqs_client.change_message_visibility(QueueUrl=retry.url, ReceiptHandle=message["ReceiptHandle"],
                                              VisibilityTimeout=0)  # skip the wait in the test
     assert 1 <= delays[0] <= 3 and 3 <= delays[1] <= 5 and delays[2] == 0, delays
     assert sqs_client.receive_message(QueueUrl=retry.url).get("Messages") is None  # this receive moved it
     moved = sqs_client.receive_message(QueueUrl=sqs_queues["FollowUpQueue"].url, AttributeNames=["All"])["Messages"]
     assert moved[0]["Body"] == "{}"
-    followup_pipeline.queues.reset()
+    retry_pipeline.queues.reset()
 
 
 def test_backoff_leaves_test_events_alone():
     record = SimpleNamespace(receipt_handle="local-123", event_source_arn="arn:aws:sqs:ap-east-1:1:q",
                              attributes=SimpleNamespace(approximate_receive_count="1"))
-    assert followup_pipeline.back_off(record) is None
+    assert retry_pipeline.back_off(record) is None
 
 
 # --- the record handlers ---------------------------------------------------------------------------------------------
@@ -108,8 +110,8 @@ def test_a_retry_record_is_measured_and_logged_under_its_transaction(recorded, m
     def handler(body: dict[str, Any]) -> None:
         seen_keys.append(logger.get_current_keys().get("transaction_id"))
 
-    monkeypatch.setitem(workers.RETRY_HANDLERS, "unit_kind", handler)
-    followup_pipeline.retry_record(_record({"kind": "unit_kind", "transaction_id": "txn_unit1"}))
+    monkeypatch.setitem(dispatch.retry_handlers(), "unit_kind", handler)
+    retry_pipeline.retry_record(_record({"kind": "unit_kind", "transaction_id": "txn_unit1"}))
     assert seen_keys == ["txn_unit1"]
     assert "transaction_id" not in logger.get_current_keys()
     assert [n for n, _ in recorded] == ["RetryQueueAgeSeconds", "RetriesSucceeded"]
@@ -119,21 +121,21 @@ def test_a_failing_retry_record_counts_backs_off_and_raises(recorded, monkeypatc
     def handler(body: dict[str, Any]) -> None:
         raise RuntimeError("partner down")
 
-    monkeypatch.setitem(workers.RETRY_HANDLERS, "unit_kind", handler)
+    monkeypatch.setitem(dispatch.retry_handlers(), "unit_kind", handler)
     with pytest.raises(RuntimeError):
-        followup_pipeline.retry_record(_record({"kind": "unit_kind", "transaction_id": "txn_unit2"}))
+        retry_pipeline.retry_record(_record({"kind": "unit_kind", "transaction_id": "txn_unit2"}))
     assert [n for n, _ in recorded] == ["RetryQueueAgeSeconds", "RetryAttemptsFailed"]
-    with pytest.raises(workers.UnknownMessageKind):
-        followup_pipeline.retry_record(_record({"kind": "nobody_handles_this"}))
+    with pytest.raises(dispatch.UnknownMessageKind):
+        retry_pipeline.retry_record(_record({"kind": "nobody_handles_this"}))
 
 
 def test_a_followup_record_tells_the_handler_its_delivery(recorded, monkeypatch):
     seen: list[Any] = []
-    monkeypatch.setitem(workers.FOLLOWUP_HANDLERS, "unit_kind",
-                        lambda body: seen.append(followups.current_delivery.get()))
-    followup_pipeline.followup_record(_record({"kind": "unit_kind", "transaction_id": "t"}, receive_count=4))
+    monkeypatch.setitem(dispatch.followup_hooks(), "unit_kind", FollowUpHooks())
+    monkeypatch.setattr(casework, "open_case", lambda body: seen.append(casework.current_delivery.get()))
+    retry_pipeline.followup_record(_record({"kind": "unit_kind", "transaction_id": "t"}, receive_count=4))
     assert seen[0].receive_count == 4 and seen[0].sent_at is not None
-    assert followups.current_delivery.get() is None
+    assert casework.current_delivery.get() is None
     assert [n for n, _ in recorded] == ["FollowUpQueueAgeSeconds"]
 
 
@@ -148,7 +150,7 @@ def test_the_metered_port_counts_sends_and_failed_sends(recorded):
         def enqueue(self, txn: Any, *, clear_outbox: bool = True) -> bool:
             return self.results.pop(0)
 
-    port = followup_pipeline.MeteredRetryPort(Port())
+    port = retry_pipeline.MeteredRetryPort(Port())
     assert port.record_in(None, None) == "recorded"
     assert port.enqueue(None) is True and port.enqueue(None, clear_outbox=False) is False
     assert [n for n, _ in recorded] == ["RetriesEnqueued", "RetryEnqueueFailed"]
@@ -156,7 +158,7 @@ def test_the_metered_port_counts_sends_and_failed_sends(recorded):
 
 
 def test_flushing_metrics_clears_what_was_measured(capsys):
-    with followup_pipeline.flushing_metrics():
+    with observability.flushing_metrics():
         metrics.add_metric(name="CasesOpened", unit="Count", value=1)
     assert not metrics.metric_set
     assert "CasesOpened" in capsys.readouterr().out
@@ -166,27 +168,27 @@ def test_flushing_metrics_clears_what_was_measured(capsys):
 
 
 def test_case_ids_name_the_member_and_the_transaction():
-    case_id = followups.case_id_for("c_8f14e45fceea167a5a36", "txn_19a7f0c3b2e4f1a2b3c4d")
-    assert followups.parse_case_id(case_id) == ("c_8f14e45fceea167a5a36", "txn_19a7f0c3b2e4f1a2b3c4d")
+    case_id = casework.case_id_for("c_8f14e45fceea167a5a36", "txn_19a7f0c3b2e4f1a2b3c4d")
+    assert casework.parse_case_id(case_id) == ("c_8f14e45fceea167a5a36", "txn_19a7f0c3b2e4f1a2b3c4d")
     for bad in ("", "fu", "fu.", "fu.c.", "xx.c.t", "fu.c/1.t", "fu.c." + "t" * 81, "fu.c.t.u"):
         with pytest.raises(AppError):
-            followups.parse_case_id(bad)
+            casework.parse_case_id(bad)
 
 
 def test_the_queue_sort_key_puts_higher_tiers_then_older_cases_first():
     keys = [
-        followups.queue_sort_key(0, "2026-11-23T01:00:00.000+00:00", "a"),
-        followups.queue_sort_key(3, "2026-11-23T02:00:00.000+00:00", "b"),
-        followups.queue_sort_key(3, "2026-11-23T01:30:00.000+00:00", "c"),
-        followups.queue_sort_key(2, "2026-11-23T00:00:00.000+00:00", "d"),
+        casework.queue_sort_key(0, "2026-11-23T01:00:00.000+00:00", "a"),
+        casework.queue_sort_key(3, "2026-11-23T02:00:00.000+00:00", "b"),
+        casework.queue_sort_key(3, "2026-11-23T01:30:00.000+00:00", "c"),
+        casework.queue_sort_key(2, "2026-11-23T00:00:00.000+00:00", "d"),
     ]
     assert [k[-1] for k in sorted(keys)] == ["c", "b", "d", "a"]
 
 
 def test_malformed_follow_up_messages_are_refused():
     for body in ({}, {"transaction_id": "t"}, {"customer_id": "c"}, {"transaction_id": 1, "customer_id": "c"}):
-        with pytest.raises(followups.MalformedMessage):
-            followups.open_case(body)
+        with pytest.raises(casework.MalformedMessage):
+            casework.open_case(body)
 
 
 def _client_error(code: str) -> ClientError:
@@ -194,17 +196,17 @@ def _client_error(code: str) -> ClientError:
 
 
 def test_what_counts_as_transient():
-    assert followups.transient(_client_error("ProvisionedThroughputExceededException"))
-    assert followups.transient(_client_error("ThrottlingException"))
-    assert followups.transient(EndpointConnectionError(endpoint_url="http://x"))
-    assert followups.transient(TxCancelled(set(), conflict=True))
-    assert not followups.transient(TxCancelled({"case"}))
-    assert not followups.transient(_client_error("ValidationException"))
-    assert not followups.transient(ValueError("x"))
+    assert casework.transient(_client_error("ProvisionedThroughputExceededException"))
+    assert casework.transient(_client_error("ThrottlingException"))
+    assert casework.transient(EndpointConnectionError(endpoint_url="http://x"))
+    assert casework.transient(TxCancelled(set(), conflict=True))
+    assert not casework.transient(TxCancelled({"case"}))
+    assert not casework.transient(_client_error("ValidationException"))
+    assert not casework.transient(ValueError("x"))
     try:
         try:
             raise _client_error("ProvisionedThroughputExceededException")
         except ClientError as inner:
             raise RuntimeError("wrapped") from inner
     except RuntimeError as outer:
-        assert followups.transient(outer)
+        assert casework.transient(outer)

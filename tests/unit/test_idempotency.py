@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.adapters.dynamo.mall_models import IdempotencyItem
-from chalicelib.adapters.dynamo.tx import Tx, TxCancelled
-from chalicelib.api.models import Body
-from chalicelib.domain import clock
-from chalicelib.errors import AppError
-from chalicelib.services import idempotency
+from chalicelib.core import clock, idempotency
+from chalicelib.core.dynamo.tx import Tx, TxCancelled
+from chalicelib.core.errors import AppError
+from chalicelib.core.http.models import Body
+from chalicelib.core.http.routing import as_reply
+from chalicelib.core.idempotency import IdempotencyItem
+from chalicelib.core.results import Outcome
 
 OWNER = "CUST#c1"
 SCOPE = "POST /v1/redemptions"
@@ -49,9 +50,9 @@ def test_a_missing_key_is_refused():
     assert err.value.code == "idempotency_key_required"
 
 
-def _commit(req: idempotency.Request, body: dict, status: int = 201, **kw) -> None:
+def _commit(req: idempotency.Request, body: dict, outcome: Outcome = "created", **kw) -> None:
     tx = Tx()
-    idempotency.record_in(tx, req, status, body, **kw)
+    idempotency.record_in(tx, req, outcome, body, **kw)
     tx.commit()
 
 
@@ -61,7 +62,7 @@ def test_recorded_response_replays_with_the_header_and_reuse_is_422(moto_table: 
     _commit(req, {"redemption_id": "rdm_1"})
     stored = idempotency.get(req)
     assert stored is not None and stored.status == 201 and stored.body == {"redemption_id": "rdm_1"}
-    reply = idempotency.replay_response(stored)
+    reply = as_reply(idempotency.replay_response(stored))
     assert (reply.status, reply.body, reply.headers) == (201, {"redemption_id": "rdm_1"},
                                                          {"Idempotent-Replayed": "true"})
     reused = idempotency.request(OWNER, SCOPE, "key-1", {"reward_id": "r1", "quantity": 2})
@@ -90,7 +91,7 @@ def test_a_second_record_for_one_key_cancels_its_transaction(moto_table: str):
     with pytest.raises(TxCancelled) as exc:
         _commit(req, {"first": False})
     assert idempotency.LABEL in exc.value.failed
-    reply = idempotency.replay_after_race(req)
+    reply = as_reply(idempotency.replay_after_race(req))
     assert reply.body == {"first": True} and reply.headers["Idempotent-Replayed"] == "true"
 
 
@@ -108,11 +109,11 @@ def test_an_expired_record_counts_as_absent_and_may_be_replaced(moto_table: str)
 
 def test_a_provisional_record_is_finalised_in_place(moto_table: str):
     req = idempotency.request(OWNER, SCOPE, "key-7", {"a": 1})
-    _commit(req, {"status": "retrying"}, status=202, provisional=True)
+    _commit(req, {"status": "retrying"}, "accepted", provisional=True)
     stored = idempotency.get(req)
     assert stored is not None and stored.provisional and stored.status == 202
     tx = Tx()
-    idempotency.finalise_in(tx, req, 201, {"status": "completed"})
+    idempotency.finalise_in(tx, req, "created", {"status": "completed"})
     tx.commit()
     stored = idempotency.get(req)
     assert stored is not None and not stored.provisional and (stored.status, stored.body) == (

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.member_no import generate, is_valid, luhn_check_digit
+from chalicelib.identity.member_no import generate, is_valid, luhn_check_digit
 
 
 def test_known_luhn_values():

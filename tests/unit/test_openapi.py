@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from chalicelib.api.routing import RouteSpec
-from chalicelib.errors import CATALOGUE
-from chalicelib.openapi import build_document
+from chalicelib.core.errors import CATALOGUE
+from chalicelib.core.http.openapi import build_document
+from chalicelib.core.http.routing import RouteSpec
 from tests.support import contract
 from tests.support.contract import route_id
 
@@ -31,8 +31,8 @@ _LIST_CLAIMS_PATHS = {spec.path for spec in ROUTES if spec.name == "list_claims"
 DUPLICATE_OPERATION_ID = pytest.mark.xfail(
     condition={"/v1/me/points/claims", "/v1/agent/points-claims"} <= _LIST_CLAIMS_PATHS,
     strict=True,
-    reason="operationId is the view function's bare name (chalicelib/openapi.py:70, set at routing.py:206); "
-    "chalicelib/api/points.py:161 and chalicelib/api/agent_claims.py:50 both define list_claims",
+    reason="operationId is the view function's bare name (chalicelib/core/http/openapi.py:70, set at routing.py:206); "
+    "chalicelib/points/api.py:161 and chalicelib/points/claims_api.py:50 both define list_claims",
 )
 
 

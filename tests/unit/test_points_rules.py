@@ -7,8 +7,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from chalicelib.domain.business_calendar import points_expiry
-from chalicelib.domain.points import (
+from chalicelib.core.calendar import points_expiry
+from chalicelib.points.rules import (
     Bucket,
     InsufficientPoints,
     LedgerEntry,

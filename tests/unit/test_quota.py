@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.business_calendar import SHANGHAI
-from chalicelib.domain.quota import Quota, QuotaExhausted, check_claim, counter_key, fits, remaining, status
+from chalicelib.benefits.quota import Quota, QuotaExhausted, check_claim, counter_key, fits, remaining, status
+from chalicelib.core.calendar import SHANGHAI
 
 
 def test_remaining_counts_down_and_never_goes_negative():

@@ -6,8 +6,8 @@ import io
 import json
 import logging
 
-from chalicelib.observability import logger
-from chalicelib.redaction import mask_phone, redact
+from chalicelib.core.observability import logger
+from chalicelib.core.redaction import mask_phone, redact
 
 
 def test_mask_phone():

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.tiers import (
+from chalicelib.points.tiers import (
     DEFAULT_TIERS,
     TierDefinition,
     evaluate,

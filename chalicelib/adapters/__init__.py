@@ -1,1 +1,0 @@
-"""adapters layer (see README: how the parts fit)."""

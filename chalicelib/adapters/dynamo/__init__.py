@@ -1,1 +1,0 @@
-"""DynamoDB adapters: pynamodb models and repositories."""

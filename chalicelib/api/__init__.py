@@ -1,1 +1,0 @@
-"""api layer (see README: how the parts fit)."""

@@ -1,0 +1,21 @@
+"""Every area of the system, in the order their routes, jobs and 360 sections are listed.
+
+Adding an area: a package with its manifest (``AREA = Area(...)`` in its ``__init__.py``) and one line here.
+"""
+
+from __future__ import annotations
+
+from chalicelib import benefits, console, followups, identity, mall, points, profile
+from chalicelib.core.area import Area, install
+
+AREAS: tuple[Area, ...] = (
+    identity.AREA,
+    profile.AREA,
+    points.AREA,
+    benefits.AREA,
+    mall.AREA,
+    followups.AREA,
+    console.AREA,
+)
+
+install(AREAS)

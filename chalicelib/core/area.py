@@ -1,0 +1,120 @@
+"""The ``Area`` manifest: everything the rest of the system needs of one area, declared in one place.
+
+Each area package declares ``AREA = Area(...)`` in its ``__init__.py`` and ``chalicelib/areas.py`` lists them. The
+composition root (``app.py``), the local seeder, the contract tests and the agents' 360 view iterate that list;
+nothing is registered by the side effect of importing an area's module.
+
+Code is named by reference (``"chalicelib.points.accounts:merge_contributor"``) and imported on first use, so a
+manifest costs nothing at cold start and a queue worker loads only what its messages need.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from chalicelib.core.errors import ErrorSpec
+
+Ref = str
+"""``"package.module:attribute"``: code an area offers, imported when first used."""
+
+
+@cache
+def resolve(ref: Ref) -> Any:
+    module, _, attribute = ref.partition(":")
+    if not attribute:
+        raise ValueError(f"{ref!r} is not a 'module:attribute' reference")
+    return getattr(importlib.import_module(module), attribute)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job: ``app.py`` declares a handler ``name`` on ``schedule``; ``tools.run_job NAME`` runs it."""
+
+    name: str
+    schedule: str  # EventBridge syntax: "rate(1 minute)" or "cron(10 16 * * ? *)"
+    handler: Ref
+    doc: str = ""
+    with_context: bool = False  # the handler takes the Lambda context (to stop before its time runs out)
+
+
+@dataclass(frozen=True)
+class FollowUpHooks:
+    """How the follow-up queue treats one transaction kind.
+
+    ``settle``: ``(tx, case, resolution, at)`` settles the business record when an agent completes or cancels;
+    ``compensate``: ``(Resolution) -> dict`` runs the refund's own transaction (which commits the case's closing);
+    ``describe``: ``(case) -> dict | None`` shows the business record on the case page.
+    """
+
+    settle: Ref | None = None
+    compensate: Ref | None = None
+    describe: Ref | None = None
+
+
+@dataclass(frozen=True)
+class Section360:
+    """An area's section of the agents' 360 view of a member.
+
+    ``read(customer_id)`` does the area's own bounded reads (the console runs every section's at once, so the view
+    costs one round trip); ``render(read_result, member, now)`` returns the section's keys, given the member's
+    ``M#`` items (profile, points state, buckets) that the console reads for every section.
+    """
+
+    render: Callable[[Any, Any, Any], dict[str, Any]]
+    read: Callable[[str], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Area:
+    """One area's manifest. Only ``name`` is required; an empty field means the area has none of that."""
+
+    name: str
+    blueprints: tuple[str, ...] = ()  # modules whose ``api`` (a ``core.http.routing.Api``) serves routes
+    errors: Mapping[str, ErrorSpec] = field(default_factory=dict)
+    jobs: tuple[Job, ...] = ()
+    retry_handlers: Mapping[str, Ref] = field(default_factory=dict)  # message kind -> redo(message)
+    followups: Mapping[str, FollowUpHooks] = field(default_factory=dict)  # transaction kind -> hooks
+    customer_items: bool = False  # keeps items under a customer's partition (then ``merge`` is required)
+    merge: Ref | None = None  # (tx, absorbed CustomerItem, survivor CustomerItem): moves what the area keeps
+    merge_keeps: str = ""  # why items stay with the absorbed customer when ``merge`` is None
+    enrolment: tuple[Ref, ...] = ()  # (tx, new CustomerItem): items written in the enrolment transaction
+    seeds: tuple[Ref, ...] = ()  # () -> None: the local stack's demo catalogue (idempotent)
+    owned_resources: Ref | None = None  # a ``{path: factory}`` mapping for the cross-member 404 test
+    member_360: Ref | None = None  # a ``Section360``: the area's section of the agents' 360 view
+    member_360_none: str = ""  # why the area has no 360 section
+
+
+_installed: tuple[Area, ...] | None = None
+
+
+def install(areas: tuple[Area, ...]) -> None:
+    """Called once by ``chalicelib/areas.py``: checks that names, error codes and message kinds are unique."""
+    global _installed
+    seen: dict[str, str] = {}
+    for area in areas:
+        for kind, what in ((area.name, "area"), *((c, "error code") for c in area.errors),
+                           *((k, "retry kind") for k in area.retry_handlers),
+                           *((k, "follow-up kind") for k in area.followups)):
+            key = f"{what}:{kind}"
+            if key in seen:
+                raise ValueError(f"{what} {kind!r} is declared by both {seen[key]} and {area.name}")
+            seen[key] = area.name
+    _installed = areas
+
+
+def installed() -> tuple[Area, ...]:
+    """Every area, in ``AREAS`` order (importing ``chalicelib.areas`` on first use)."""
+    if _installed is None:
+        importlib.import_module("chalicelib.areas")
+    assert _installed is not None
+    return _installed
+
+
+def refs(pick: Callable[[Area], tuple[Ref, ...]]) -> Iterator[Any]:
+    for area in installed():
+        for ref in pick(area):
+            yield resolve(ref)

@@ -1,0 +1,42 @@
+"""Configuration read from the application table and kept in-process for a few seconds.
+
+Operators' definitions (tiers, promotions, benefits) and the local stage's fault switches are read on
+hot paths; a short cache turns a read per request into a read per process per ``ttl``. Values are kept
+per table name, so a process that is pointed at another table (tests make a fresh one each) never
+sees the old table's value.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from chalicelib.core.config import settings
+
+T = TypeVar("T")
+
+
+class TableCache(Generic[T]):
+    def __init__(self, load: Callable[[], T], ttl: float) -> None:
+        self._load = load
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._values: dict[str, tuple[float, T]] = {}  # table name -> (valid until, value)
+
+    def get(self) -> T:
+        table = settings().table_name
+        now = time.monotonic()
+        with self._lock:
+            cached = self._values.get(table)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        value = self._load()
+        with self._lock:
+            self._values[table] = (now + self._ttl, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()

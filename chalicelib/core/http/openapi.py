@@ -1,0 +1,145 @@
+"""The OpenAPI 3.1 document, generated from the route registry and the pydantic models.
+
+Built on request (``GET /v1/openapi.json``), never at import, and cached per process.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.core.errors import CATALOGUE
+from chalicelib.core.http.models import ErrorEnvelope
+from chalicelib.core.http.routing import REGISTRY, ROLES_FOR_AUTH, RouteSpec
+
+REF = "#/components/schemas/{model}"
+AUTH_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
+
+
+class Schemas:
+    """Every model's schema, generated in one pass so that two models of one name (``VoucherOut`` of the
+    benefits zone and of the mall) or one model in both modes get distinct component names."""
+
+    def __init__(self, specs: list[RouteSpec]) -> None:
+        pairs: dict[tuple[type[BaseModel], str], None] = {(ErrorEnvelope, "serialization"): None}
+        for spec in specs:
+            for model, mode in ((spec.body, "validation"), (spec.query, "validation"),
+                                (spec.response if spec.status != 204 else None, "serialization")):
+                if model is not None:
+                    pairs[(model, mode)] = None
+        self._refs, top = models_json_schema(list(pairs), ref_template=REF)  # type: ignore[arg-type]  # pydantic types the modes as a Literal
+        self.components: dict[str, Any] = top.get("$defs", {})
+
+    def ref(self, model: type[BaseModel], mode: str) -> dict[str, Any]:
+        return dict(self._refs[(model, mode)])  # type: ignore[index]  # keyed by that Literal too
+
+    def resolved(self, model: type[BaseModel], mode: str) -> dict[str, Any]:
+        component: dict[str, Any] = self.components[self.ref(model, mode)["$ref"].rsplit("/", 1)[-1]]
+        return component
+
+
+def _parameters(spec: RouteSpec, schemas: Schemas) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+        for part in spec.path.split("/")
+        if part.startswith("{")
+    ]
+    if spec.query is not None:
+        schema = schemas.resolved(spec.query, "validation")
+        required = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
+    params.append(
+        {"name": "X-Channel", "in": "header", "required": False,
+         "schema": {"type": "string", "enum": ["app", "miniprogram", "wechat_oa", "store", "hotline"]}}
+    )
+    params.append({"name": "Accept-Language", "in": "header", "required": False, "schema": {"type": "string"},
+                   "description": "`en` for English error messages; Simplified Chinese otherwise"})
+    if spec.idempotent:
+        params.append({"name": "Idempotency-Key", "in": "header", "required": True,
+                       "schema": {"type": "string", "minLength": 1, "maxLength": 64}})
+    return params
+
+
+def _error_codes(spec: RouteSpec) -> list[str]:
+    codes = list(spec.errors)
+    if spec.auth in ROLES_FOR_AUTH:
+        codes += AUTH_ERRORS
+    if spec.auth == "api_key":
+        codes.append("invalid_api_key")
+    if spec.body is not None:
+        codes += ["validation_error", "malformed_json", "payload_too_large", "unsupported_media_type"]
+    if spec.query is not None:
+        codes.append("validation_error")
+    codes.append("internal_error")
+    return list(dict.fromkeys(codes))
+
+
+def _operation(spec: RouteSpec, schemas: Schemas) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": spec.name,
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "parameters": _parameters(spec, schemas),
+        "x-auth": spec.auth,
+    }
+    if spec.auth in ROLES_FOR_AUTH:
+        op["security"] = [{"bearer": []}]
+        op["x-roles"] = sorted(ROLES_FOR_AUTH[spec.auth])
+    elif spec.auth == "api_key":
+        op["security"] = [{"apiKey": []}]
+    if spec.body is not None:
+        content: dict[str, Any] = {"schema": schemas.ref(spec.body, "validation")}
+        if "request" in spec.examples:
+            content["example"] = spec.examples["request"]
+        op["requestBody"] = {"required": True, "content": {"application/json": content}}
+    ok: dict[str, Any] = {"description": "Success"}
+    if spec.status != 204:
+        body: dict[str, Any] = (
+            {"schema": schemas.ref(spec.response, "serialization")} if spec.response else {"schema": {}}
+        )
+        if "response" in spec.examples:
+            body["example"] = spec.examples["response"]
+        ok["content"] = {"application/json": body}
+    responses: dict[str, Any] = {str(spec.status): ok}
+    by_status: dict[int, list[str]] = {}
+    for code in _error_codes(spec):
+        by_status.setdefault(CATALOGUE[code].status, []).append(code)
+    for status, codes in sorted(by_status.items()):
+        responses[str(status)] = {
+            "description": "Error: " + ", ".join(f"`{c}`" for c in codes),
+            "content": {"application/json": {"schema": schemas.ref(ErrorEnvelope, "serialization")}},
+        }
+    op["responses"] = responses
+    return op
+
+
+@lru_cache(maxsize=1)
+def build_document() -> dict[str, Any]:
+    schemas = Schemas(REGISTRY)
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in REGISTRY:
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Member portal API",
+            "version": "1.0.0",
+            "description": "Member self-service for app, mini-program and official-account clients, agent "
+            "follow-up and operator configuration. Errors use the envelope "
+            "`{error: {code, message, request_id, details}}`; messages are Simplified Chinese unless "
+            "`Accept-Language: en`.",
+        },
+        "servers": [{"url": "http://127.0.0.1:8000", "description": "local stack"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas.components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+            },
+        },
+    }

@@ -1,0 +1,13 @@
+"""Who is calling: what a verified bearer token says (the token itself is identity's business)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: str
+    customer_id: str | None = None
+    staff_id: str | None = None

@@ -1,0 +1,352 @@
+"""Declarative routes: one decorator gives a view its auth, validation, error envelope and OpenAPI entry.
+
+Every route is declared through ``Api.route``, which records a ``RouteSpec`` in ``REGISTRY``. The
+OpenAPI document and the authorisation-matrix test both read that registry, so what is served, what
+is documented and what is checked cannot drift apart.
+
+A view receives a ``RequestContext`` (the validated body and query, the caller, the channel) and
+the path parameters, and returns a dict (sent with the route's status) or a ``Reply``.
+
+Request and response models live in ``chalicelib/api/schemas/<area>.py`` and routes name them as
+strings (``body="identity.auth_schemas.AppLogin"``): they are built when a route first needs them, not at cold start.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache, wraps
+from typing import Any, Literal
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.core.config import settings
+from chalicelib.core.errors import CATALOGUE, AppError, error_body, wants_english
+from chalicelib.core.http.principal import Principal
+from chalicelib.core.observability import logger
+from chalicelib.core.results import Result
+
+Auth = Literal["public", "member", "staff", "agent", "admin", "api_key"]
+CHANNELS = ("app", "miniprogram", "wechat_oa", "store", "hotline")
+
+# Which token roles each auth level admits. Agents' routes are open to admins too.
+ROLES_FOR_AUTH: dict[str, frozenset[str]] = {
+    "member": frozenset({"member"}),
+    "staff": frozenset({"agent", "admin"}),
+    "agent": frozenset({"agent", "admin"}),
+    "admin": frozenset({"admin"}),
+}
+
+
+ModelRef = type[BaseModel] | str | None
+"""A pydantic model, or a string naming one (see the module docstring).
+
+Named models are imported on first use, not when the app is imported: building pydantic classes
+is the largest part of our own cold-start cost, and one Lambda container rarely serves every route.
+"""
+
+
+
+@cache
+def _resolve_named(ref: str) -> type[BaseModel]:
+    module, _, name = ref.rpartition(".")
+    model: type[BaseModel] = getattr(importlib.import_module(module), name)
+    return model
+
+
+def default_schemas(import_name: str) -> str:
+    """``chalicelib.points.api`` -> ``chalicelib.points.schemas``; ``...auth_api`` -> ``...auth_schemas``."""
+    package, _, module = import_name.rpartition(".")
+    return f"{package}.{module[: -len('api')]}schemas" if module.endswith("api") else f"{package}.schemas"
+
+
+def resolve_model(ref: ModelRef) -> type[BaseModel] | None:
+    return _resolve_named(ref) if isinstance(ref, str) else ref
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    path: str
+    method: str
+    auth: Auth
+    summary: str
+    tag: str
+    status: int = 200
+    body_ref: ModelRef = None
+    query_ref: ModelRef = None
+    response_ref: ModelRef = None
+    errors: tuple[str, ...] = ()
+    idempotent: bool = False
+    local_only: bool = False
+    examples: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+
+    @property
+    def body(self) -> type[BaseModel] | None:
+        return resolve_model(self.body_ref)
+
+    @property
+    def query(self) -> type[BaseModel] | None:
+        return resolve_model(self.query_ref)
+
+    @property
+    def response(self) -> type[BaseModel] | None:
+        return resolve_model(self.response_ref)
+
+
+REGISTRY: list[RouteSpec] = []
+
+
+@dataclass
+class Reply:
+    body: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+OUTCOME_STATUS = {"ok": 200, "created": 201, "accepted": 202}
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+def as_reply(result: Any) -> Reply:
+    """A view's return value as a reply: a ``Reply`` as it is, a use case's ``Result`` by its outcome (201 created,
+    202 accepted for retry, a replay marked ``Idempotent-Replayed: true``), anything else as the body."""
+    if isinstance(result, Reply):
+        return result
+    if isinstance(result, Result):
+        return Reply(result.body, OUTCOME_STATUS[result.outcome], {REPLAY_HEADER: "true"} if result.replayed else {})
+    return Reply(result)
+
+
+@dataclass
+class RequestContext:
+    request_id: str
+    principal: Principal | None
+    body: Any
+    query: Any
+    headers: dict[str, str]
+    channel: str | None
+    client_ip: str
+    english: bool
+    idempotency_key: str | None = None
+
+    @property
+    def customer_id(self) -> str:
+        """The signed-in member's customer ID (member routes only)."""
+        assert self.principal is not None and self.principal.customer_id is not None
+        return self.principal.customer_id
+
+
+@dataclass
+class _Verifiers:
+    token: Callable[[str], Principal] | None = None
+    api_key: Callable[[str], bool] | None = None
+
+
+_verifiers = _Verifiers()
+
+
+def configure_auth(verify_token: Callable[[str], Principal], verify_api_key: Callable[[str], bool]) -> None:
+    """How bearer tokens and API keys are checked: identity's business, wired by ``app.py``."""
+    _verifiers.token, _verifiers.api_key = verify_token, verify_api_key
+
+
+def _verifier(which: str) -> Callable[[str], Any]:
+    verify: Callable[[str], Any] | None = getattr(_verifiers, which)
+    if verify is None:
+        raise RuntimeError("routing.configure_auth was not called (app.py wires it)")
+    return verify
+
+
+def request_id_of(request: Any) -> str:
+    ctx = getattr(request, "context", None) or {}
+    return str(ctx.get("requestId") or uuid.uuid4())
+
+
+def envelope_response(
+    code: str, request_id: str, english: bool, details: list | None = None, headers: dict | None = None
+) -> Response:
+    return Response(
+        body=json.dumps(error_body(code, request_id, english, details), ensure_ascii=False),
+        status_code=CATALOGUE[code].status,
+        headers={"Content-Type": "application/json", "X-Request-Id": request_id, **(headers or {})},
+    )
+
+
+# A 429 always says when to come back, even where the raiser could not be more precise.
+DEFAULT_RETRY_AFTER = {429: 60}
+
+
+def retry_after_header(err: AppError) -> dict[str, str]:
+    seconds = err.retry_after if err.retry_after is not None else DEFAULT_RETRY_AFTER.get(err.status)
+    return {"Retry-After": str(seconds)} if seconds is not None else {}
+
+
+def validation_details(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    details = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        details.append({"field": f"{prefix}{loc}" if loc else prefix.rstrip(".") or "body", "issue": err["msg"]})
+    return details
+
+
+def _parse_body(spec: RouteSpec, raw: bytes | None) -> Any:
+    model = spec.body
+    if model is None:
+        return None
+    if len(raw or b"") > settings().max_body_bytes:
+        raise AppError("payload_too_large")
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise AppError("malformed_json") from None
+        if any(e["type"] == "model_type" and not e["loc"] for e in exc.errors()):
+            raise AppError("validation_error", details=[{"field": "body", "issue": "must be a JSON object"}]) from None
+        raise AppError("validation_error", details=validation_details(exc)) from None
+
+
+def _parse_query(spec: RouteSpec, params: dict | None) -> Any:
+    model = spec.query
+    if model is None:
+        return None
+    try:
+        return model.model_validate(dict(params or {}))
+    except ValidationError as exc:
+        raise AppError("validation_error", details=validation_details(exc)) from None
+
+
+def _authenticate(spec: RouteSpec, headers: dict[str, str]) -> Principal | None:
+    if spec.auth == "public":
+        return None
+    if spec.auth == "api_key":
+        key = headers.get("x-api-key", "")
+        if not key or not _verifier("api_key")(key):
+            raise AppError("invalid_api_key")
+        return None
+    auth = headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AppError("unauthorized")
+    principal: Principal = _verifier("token")(token.strip())
+    if principal.role not in ROLES_FOR_AUTH[spec.auth]:
+        raise AppError("forbidden")
+    return principal
+
+
+def _channel(headers: dict[str, str]) -> str | None:
+    channel = headers.get("x-channel")
+    if channel is None or channel == "":
+        return None
+    if channel not in CHANNELS:
+        raise AppError(
+            "validation_error", details=[{"field": "X-Channel", "issue": f"must be one of {', '.join(CHANNELS)}"}]
+        )
+    return channel
+
+
+def _idempotency_key(spec: RouteSpec, headers: dict[str, str]) -> str | None:
+    key = headers.get("idempotency-key")
+    if not spec.idempotent:
+        return key
+    if not key:
+        raise AppError("idempotency_key_required")
+    if len(key) > 64:
+        raise AppError("validation_error", details=[{"field": "Idempotency-Key", "issue": "must be 1-64 characters"}])
+    return key
+
+
+class Api:
+    """A Chalice Blueprint whose routes are declared with ``route``."""
+
+    def __init__(self, import_name: str, tag: str, schemas: str | None = None) -> None:
+        self.blueprint = Blueprint(import_name)
+        self.tag = tag
+        self.schemas = schemas or default_schemas(import_name)
+
+    def _qualified(self, ref: ModelRef) -> ModelRef:
+        if not isinstance(ref, str):
+            return ref
+        return f"{self.schemas}.{ref}" if "." not in ref else f"chalicelib.{ref}"
+
+    def route(
+        self,
+        path: str,
+        method: str,
+        *,
+        auth: Auth,
+        summary: str,
+        status: int = 200,
+        body: ModelRef = None,
+        query: ModelRef = None,
+        response: ModelRef = None,
+        errors: tuple[str, ...] = (),
+        idempotent: bool = False,
+        local_only: bool = False,
+        examples: dict[str, Any] | None = None,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+            if any(existing.name == fn.__name__ for existing in REGISTRY):
+                # The view's name is its OpenAPI operationId, which must be unique.
+                raise ValueError(f"a route named {fn.__name__!r} is already declared: rename the view")
+            spec = RouteSpec(
+                path=path, method=method, auth=auth, summary=summary, tag=self.tag, status=status,
+                body_ref=self._qualified(body), query_ref=self._qualified(query),
+                response_ref=self._qualified(response), errors=errors, idempotent=idempotent, local_only=local_only,
+                examples=examples or {}, name=fn.__name__,
+            )
+            REGISTRY.append(spec)
+            blueprint = self.blueprint
+
+            @wraps(fn)
+            def view(**path_params: str) -> Response:
+                return _dispatch(spec, fn, blueprint.current_request, path_params)
+
+            # Local-only routes are registered everywhere but answer 404 off the local stage, so the
+            # deployed API and the local one have the same shape (and the same OpenAPI paths).
+            blueprint.route(path, methods=[method], content_types=["application/json"])(view)
+            return fn
+
+        return decorator
+
+
+def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params: dict[str, str]) -> Response:
+    request_id = request_id_of(request)
+    headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+    english = wants_english(headers.get("accept-language"))
+    try:
+        if spec.local_only and not settings().is_local:
+            raise AppError("route_not_found")
+        principal = _authenticate(spec, headers)
+        if principal is not None:
+            logger.append_keys(role=principal.role, customer_id=principal.customer_id, staff_id=principal.staff_id)
+        ctx = RequestContext(
+            request_id=request_id,
+            principal=principal,
+            channel=_channel(headers),
+            body=_parse_body(spec, request.raw_body),
+            query=_parse_query(spec, request.query_params),
+            headers=headers,
+            client_ip=((request.context or {}).get("identity") or {}).get("sourceIp") or "0.0.0.0",
+            english=english,
+            idempotency_key=_idempotency_key(spec, headers),
+        )
+        result = fn(ctx, **path_params)
+        reply = as_reply(result)
+        status = reply.status or spec.status
+        out_headers: dict[str, str | list[str]] = {"X-Request-Id": request_id, **reply.headers}
+        if status == 204:
+            return Response(body="", status_code=204, headers=out_headers)
+        out_headers.setdefault("Content-Type", "application/json")
+        return Response(body=json.dumps(reply.body, ensure_ascii=False), status_code=status, headers=out_headers)
+    except AppError as err:
+        if err.status >= 500:
+            logger.warning("request failed", extra={"error_code": err.code, "path": spec.path})
+        return envelope_response(err.code, request_id, english, err.details, retry_after_header(err))
+    except Exception:
+        logger.exception("unhandled error", extra={"path": spec.path, "method": spec.method})
+        return envelope_response("internal_error", request_id, english)

@@ -1,0 +1,222 @@
+"""Idempotency-Key for POST routes that spend, reserve or issue something (the outline's Conventions).
+
+A repeat with the same key and body returns the first response with ``Idempotent-Replayed: true`` and changes
+nothing; the same key with another body is 422 ``idempotency_key_reused``; a missing key is 400
+``idempotency_key_required`` (the route layer checks that: declare the route with ``idempotent=True``).
+
+Where the record lives
+    In the caller's own partition under the ``M#`` prefix: ``CUST#<id>`` / ``M#IDEM#<sha256(scope, key)[:32]>``, with
+    the request hash, the response and a 24-hour TTL. Keys are scoped per caller and route: the scope is the
+    route (``"POST /v1/redemptions"``) and the partition is the caller's, so two members (or two routes) never
+    share a key.
+
+How it costs nothing extra
+    * Reading: a use case that already Queries the member's ``M#`` items (points changes do: profile, points
+      state, buckets) finds the record in that same Query: ``lookup(req, items.others)``. Others make one
+      consistent GetItem: ``get(req)``. A replay is then answered from that one read.
+    * Writing: ``record_in(tx, req, status, body)`` puts the record in the use case's own TransactWrite,
+      conditioned on its absence (or expiry). Two racing requests with one key cannot both commit: the loser's
+      transaction is cancelled on the ``idempotency`` label and ``replay_after_race(req)`` answers it from the
+      winner's record (or 422 if the winner's body differed).
+
+Only successful outcomes (2xx, including 202 accepted-for-retry) are recorded, since they are the ones written in
+the use case's transaction; a refusal (409 ``insufficient_points``...) changed nothing, so repeating the request
+runs it again and may succeed once the member can afford it.
+
+Usage (any POST route)::
+
+    req = idempotency.request(f"CUST#{cid}", "POST /v1/benefits/{benefit_id}/claims", ctx.idempotency_key,
+                              {"benefit_id": benefit_id, "body": ctx.body})
+    stored = idempotency.get(req)            # or idempotency.lookup(req, items.others) after your own Query
+    if stored is not None:
+        return idempotency.replay_response(stored)       # raises 422 if the body differs
+    tx = Tx(); ...your items...; idempotency.record_in(tx, req, "created", body)
+    try:
+        tx.commit()
+    except TxCancelled as exc:
+        if idempotency.LABEL in exc.failed:
+            return idempotency.replay_after_race(req)
+        raise
+    return results.created(body)
+
+Records keep the first answer's HTTP status (``STORED_STATUS``), as they always have: the stored format does not
+change with the code that reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+
+from chalicelib.core import clock
+from chalicelib.core.dynamo.items import Item
+from chalicelib.core.dynamo.tx import Tx
+from chalicelib.core.errors import AppError
+from chalicelib.core.results import Outcome, Result
+
+IDEM_PREFIX = "M#IDEM#"
+
+
+class IdempotencyItem(Item):
+    """``<owner pk>`` / ``M#IDEM#<sha256(scope, key)[:32]>``: the first response to one Idempotency-Key.
+
+    ``request_hash`` tells a replay (same body) from a reused key (another body). ``provisional`` marks a response
+    written before the request finished (a partner fulfilment still running); the final one replaces it.
+    ``ttl`` (epoch seconds) is the table's TTL attribute: DynamoDB deletes the record some time after it.
+    """
+
+    request_hash = UnicodeAttribute()
+    status = NumberAttribute()
+    body = JSONAttribute(null=True)
+    headers = JSONAttribute(null=True)
+    provisional = BooleanAttribute(null=True)
+
+
+TTL_SECONDS = 24 * 3600
+DIGEST_CHARS = 32  # 128 bits of SHA-256: plenty within one caller's partition, and records stay small
+LABEL = "idempotency"
+# The outcome as stored in a record (an HTTP status, the records' format since the first version).
+STORED_STATUS: dict[Outcome, int] = {"ok": 200, "created": 201, "accepted": 202}
+OUTCOME_OF: dict[int, Outcome] = {status: outcome for outcome, status in STORED_STATUS.items()}
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_unset=False)
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def hash_payload(payload: Any) -> str:
+    """SHA-256 of the canonical JSON of ``payload`` (pydantic models dumped; keys sorted)."""
+    text = json.dumps(_canonical(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_CHARS]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One idempotent request: whose partition holds its record, its scope (route), key and body hash."""
+
+    owner_pk: str
+    scope: str
+    key: str
+    request_hash: str
+
+    @property
+    def sk(self) -> str:
+        digest = hashlib.sha256(f"{self.scope}\n{self.key}".encode()).hexdigest()[:DIGEST_CHARS]
+        return f"{IDEM_PREFIX}{digest}"
+
+
+def request(owner_pk: str, scope: str, key: str | None, payload: Any) -> Request:
+    """``owner_pk``: the caller's partition (``CUST#<id>``); ``scope``: the route (method and path template);
+    ``payload``: what makes two requests "the same" (the body, plus path parameters if the scope has any)."""
+    if not key:
+        raise AppError("idempotency_key_required")
+    return Request(owner_pk, scope, key, hash_payload(payload))
+
+
+@dataclass
+class Stored:
+    status: int
+    body: Any
+    request_hash: str
+    expires_at: int
+    provisional: bool = False
+
+
+def _stored(item: IdempotencyItem) -> Stored:
+    return Stored(
+        status=int(item.status), body=item.body, request_hash=item.request_hash, expires_at=int(item.ttl or 0),
+        provisional=bool(item.provisional),
+    )
+
+
+def _live(item: IdempotencyItem, now: int) -> bool:
+    return item.ttl is None or int(item.ttl) > now
+
+
+def _checked(req: Request, stored: Stored) -> Stored:
+    if stored.request_hash != req.request_hash:
+        raise AppError("idempotency_key_reused")
+    return stored
+
+
+def lookup(req: Request, raw_items: Iterable[dict[str, Any]]) -> Stored | None:
+    """The live record of ``req`` among raw DynamoDB items the caller already read (e.g. ``MemberItems.others``).
+
+    Records past their TTL count as absent (DynamoDB deletes them lazily). 422 ``idempotency_key_reused`` if the
+    record's body hash differs from this request's.
+    """
+    sk, now = req.sk, clock.epoch()
+    for raw in raw_items:
+        if raw.get("sk", {}).get("S") == sk and raw.get("pk", {}).get("S") == req.owner_pk:
+            item = IdempotencyItem.from_raw_data(raw)
+            return _checked(req, _stored(item)) if _live(item, now) else None
+    return None
+
+
+def get(req: Request, consistent: bool = True) -> Stored | None:
+    """One GetItem (strongly consistent by default): the live record of ``req``, checked as in ``lookup``."""
+    try:
+        item = IdempotencyItem.get(req.owner_pk, req.sk, consistent_read=consistent)
+    except IdempotencyItem.DoesNotExist:
+        return None
+    return _checked(req, _stored(item)) if _live(item, clock.epoch()) else None
+
+
+def _item(req: Request, outcome: Outcome, body: Any, provisional: bool) -> IdempotencyItem:
+    return IdempotencyItem(
+        pk=req.owner_pk, sk=req.sk, request_hash=req.request_hash, status=STORED_STATUS[outcome], body=body,
+        provisional=provisional or None, ttl=clock.epoch() + TTL_SECONDS,
+    )
+
+
+def record_in(
+    tx: Tx,
+    req: Request,
+    outcome: Outcome,
+    body: Any,
+    *,
+    provisional: bool = False,
+    label: str = LABEL,
+) -> None:
+    """Put the record of ``req`` (its response) in ``tx``, on condition that no live record exists.
+
+    If another request with the same key committed first, ``tx`` is cancelled with ``label`` among the failed
+    labels: answer with ``replay_after_race(req)``.
+    """
+    condition = IdempotencyItem.pk.does_not_exist() | (IdempotencyItem.ttl < clock.epoch())
+    tx.put(label, _item(req, outcome, body, provisional), condition)
+
+
+def finalise_in(tx: Tx, req: Request, outcome: Outcome, body: Any, *, label: str = LABEL) -> None:
+    """Replace a provisional record (written by ``record_in(..., provisional=True)``) with the final response."""
+    condition = IdempotencyItem.request_hash == req.request_hash
+    tx.put(label, _item(req, outcome, body, False), condition)
+
+
+def replay_response(stored: Stored) -> Result:
+    """The first response again, as a replay (the HTTP layer marks it ``Idempotent-Replayed: true``)."""
+    return Result(stored.body, OUTCOME_OF.get(stored.status, "ok"), replayed=True)
+
+
+def replay_after_race(req: Request) -> Result:
+    """After losing a race on the record: read the winner's record (consistently) and replay it (or 422)."""
+    stored = get(req)
+    if stored is None:  # the winner's record expired meanwhile: vanishingly rare; let the client retry
+        raise AppError("service_unavailable", retry_after=1)
+    return replay_response(stored)
+
+
+def stored_from_raw(raw: dict[str, Any]) -> Stored:
+    return _stored(IdempotencyItem.from_raw_data(raw))

@@ -1,0 +1,130 @@
+"""Notifications to members: a record in the member's partition, written in the transaction that caused it.
+
+``put_in(tx, ...)`` adds the notification to the caller's DynamoDB transaction, so the member hears about a change
+exactly when (and only if) it happened. Delivery beyond the record (WeChat template messages, app push, SMS) reads
+these records; ``GET /v1/me/notifications`` lists them, newest first.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
+
+from chalicelib.core import clock
+from chalicelib.core.config import settings
+from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.core.dynamo.items import Item
+from chalicelib.core.dynamo.tx import Tx
+from chalicelib.core.errors import AppError
+
+NOTIFICATION_PREFIX = "N#"
+
+
+class NotificationItem(Item):
+    """``CUST#<id>`` / ``N#<at>#<notification_id>``: a message to the member (newest first on a reversed Query)."""
+
+    notification_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    title_en = UnicodeAttribute(null=True)
+    body_en = UnicodeAttribute(null=True)
+    data = JSONAttribute(null=True)  # e.g. {"transaction_id", "status", "case_id"}
+    read = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+
+
+# What a member reads about a transaction the back office follows up: title, body (zh, en).
+TEMPLATES: dict[str, tuple[str, str, str, str]] = {
+    "needs_follow_up": (
+        "您的请求正在人工处理", "您的请求暂未完成，客服将在 15 分钟内跟进，积分不会重复扣除。",
+        "We are on it", "Your request has not completed yet; an agent will follow up within 15 minutes. "
+        "You will not be charged twice.",
+    ),
+    "completed": (
+        "您的请求已完成", "您的请求已处理完成，感谢您的耐心等待。",
+        "Done", "Your request has been completed. Thank you for waiting.",
+    ),
+    "refunded": (
+        "积分已退回", "您的请求未能完成，所扣积分已全部退回您的账户。",
+        "Points returned", "Your request could not be completed; the points it took are back in your account.",
+    ),
+    "failed": (
+        "您的请求已取消", "您的请求已由客服取消，如有疑问请联系客服。",
+        "Request cancelled", "Your request was cancelled by our service team; contact us with any question.",
+    ),
+}
+
+
+def new_notification_id() -> str:
+    return f"ntf_{secrets.token_hex(8)}"
+
+
+def notification_item(customer_id: str, template: str, data: dict[str, Any], at: str | None = None) -> NotificationItem:
+    title, body, title_en, body_en = TEMPLATES[template]
+    at = at or clock.iso()
+    notification_id = new_notification_id()
+    return NotificationItem(
+        pk=f"CUST#{customer_id}", sk=f"{NOTIFICATION_PREFIX}{at}#{notification_id}", notification_id=notification_id,
+        customer_id=customer_id, kind=f"transaction_{template}", title=title, body=body, title_en=title_en,
+        body_en=body_en, data=data, read=False, created_at=at,
+    )
+
+
+def put_in(tx: Tx, customer_id: str, template: str, data: dict[str, Any], label: str = "notification") -> None:
+    """Add a notification about ``data`` (``transaction_id``, ``status``...) to ``tx``."""
+    tx.put(label, notification_item(customer_id, template, data), NotificationItem.pk.does_not_exist())
+
+
+def view(item: NotificationItem, english: bool = False) -> dict[str, Any]:
+    return {
+        "notification_id": item.notification_id,
+        "kind": item.kind,
+        "title": (item.title_en if english and item.title_en else item.title),
+        "body": (item.body_en if english and item.body_en else item.body),
+        "data": item.data or {},
+        "read": bool(item.read),
+        "created_at": item.created_at,
+    }
+
+
+def _cursor(sk: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"sk": sk}, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> str:
+    invalid = AppError("validation_error", details=[{"field": "cursor", "issue": "is not a valid cursor"}])
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        raise invalid from None
+    sk = data.get("sk") if isinstance(data, dict) else None
+    if not isinstance(sk, str) or not sk.startswith(NOTIFICATION_PREFIX) or len(sk) > 200:
+        raise invalid
+    return sk
+
+
+def page(customer_id: str, limit: int, cursor: str | None, english: bool = False) -> dict[str, Any]:
+    """``GET /v1/me/notifications``: one Query on the ``N#`` prefix, newest first."""
+    pk = f"CUST#{customer_id}"
+    kwargs: dict[str, Any] = {
+        "TableName": settings().table_name,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :n)",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":n": {"S": NOTIFICATION_PREFIX}},
+        "ScanIndexForward": False,
+        "Limit": limit + 1,
+    }
+    if cursor:
+        kwargs["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": _decode(cursor)}}
+    raw = shared_connection().client.query(**kwargs).get("Items", [])
+    items = [NotificationItem.from_raw_data(r) for r in raw[:limit]]
+    more = len(raw) > limit
+    return {
+        "items": [view(i, english) for i in items],
+        "next_cursor": _cursor(items[-1].sk) if more and items else None,
+    }

@@ -1,1 +1,0 @@
-"""domain layer (see README: how the parts fit)."""

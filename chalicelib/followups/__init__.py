@@ -1,0 +1,17 @@
+"""Failed transactions and agent follow-up: the retry pipeline's cases, the agents' queue and their actions."""
+
+from chalicelib.core.area import Area, Job
+from chalicelib.followups.errors import ERRORS
+
+AREA = Area(
+    name="followups",
+    blueprints=("chalicelib.followups.api",),
+    errors=ERRORS,
+    jobs=(Job("outbox_sweeper", "rate(1 minute)", "chalicelib.followups.retry_pipeline:scheduled_sweep",
+              doc="Every minute: send the retry messages whose send failed (the transaction waits in the outbox "
+                  "meanwhile), and open the cases of follow-up messages that ended in the follow-up dead-letter "
+                  "queue."),),
+    customer_items=True,
+    merge_keeps="a case follows one transaction of the absorbed customer and is resolved under that ID",
+    member_360="chalicelib.followups.casework:member_360",
+)

@@ -1,0 +1,123 @@
+"""The agents' follow-up queue: cases of transactions that ran out of retries (``casework.py``)."""
+
+from __future__ import annotations
+
+from chalicelib.core.http.routing import Api, RequestContext
+from chalicelib.followups import casework
+
+api = Api(__name__, "agent")
+
+STAFF_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
+HOLDER_ERRORS = ("case_not_claimed", "case_claimed_by_other", "case_already_resolved")
+
+CASE_ID = "fu.c_8f14e45fceea167a5a36.txn_19a7f0c3b2e4f1a2b3c4d"
+SUMMARY = {
+    "case_id": CASE_ID, "status": "open", "kind": "redemption_fulfillment",
+    "transaction_id": "txn_19a7f0c3b2e4f1a2b3c4d", "customer_id": "c_8f14e45fceea167a5a36",
+    "reference": "rdm_19a7f0c3b2e4f1a2b3c4d", "priority": {"tier_code": "gold", "tier_rank": 2},
+    "opened_at": "2026-11-23T05:00:00.000+00:00", "respond_by": "2026-11-23T05:15:00.000+00:00",
+    "close_by": "2026-11-24T05:00:00.000+00:00", "response_overdue": False, "close_overdue": False,
+    "last_error": "simulated partner failure (rate 1)", "claimed_by": None, "claimed_at": None,
+    "resolution": None, "resolved_by": None, "resolved_at": None,
+}
+CASE = {
+    **SUMMARY, "status": "claimed", "claimed_by": "stf_agent", "claimed_at": "2026-11-23T05:03:00.000+00:00",
+    "transaction": {
+        "transaction_id": "txn_19a7f0c3b2e4f1a2b3c4d", "kind": "redemption_fulfillment", "status": "needs_follow_up",
+        "reference": "rdm_19a7f0c3b2e4f1a2b3c4d",
+        "payload": {"redemption_id": "rdm_19a7f0c3b2e4f1a2b3c4d", "reward_id": "rwd_5f2c9a7e1b3d4c60", "quantity": 1},
+        "created_at": "2026-11-23T04:59:45.000+00:00", "updated_at": "2026-11-23T05:00:00.000+00:00",
+        "attempt_count": 4, "last_error": "simulated partner failure (rate 1)",
+    },
+    "attempts": [
+        {"at": "2026-11-23T04:59:45.000+00:00", "ok": False, "where": "request",
+         "error": "simulated partner failure (rate 1)"},
+        {"at": "2026-11-23T04:59:47.000+00:00", "ok": False, "where": "retry_worker",
+         "error": "simulated partner failure (rate 1)"},
+        {"at": "2026-11-23T05:00:00.000+00:00", "ok": False, "where": "follow_up_queue",
+         "error": "retries exhausted; handed to the agents' follow-up queue"},
+    ],
+    "member": {"customer_id": "c_8f14e45fceea167a5a36", "member_no": "1234567897", "name": "李雷",
+               "tier_code": "gold", "phone_masked": "138****5678", "phone": "13800005678", "contact_revealed": True},
+    "resolution_note": None,
+    "notes": [{"at": "2026-11-23T05:04:00.000+00:00", "by": "stf_agent", "text": "已电话联系会员"}],
+    "actions": [{"at": "2026-11-23T05:00:00.000+00:00", "by": "system", "action": "opened"},
+                {"at": "2026-11-23T05:03:00.000+00:00", "by": "stf_agent", "action": "claimed"}],
+    "record": None,
+}
+
+
+def _staff(ctx: RequestContext) -> str:
+    assert ctx.principal is not None
+    return ctx.principal.staff_id or ctx.principal.subject
+
+
+@api.route("/v1/agent/follow-ups", "GET", auth="agent", query="CaseQueue",
+           response="CasePage", errors=(*STAFF_ERRORS, "validation_error"),
+           summary="The follow-up queue by status: highest tier first, then oldest (one index Query)",
+           examples={"response": {"items": [SUMMARY], "next_cursor": None}})
+def list_follow_ups(ctx: RequestContext) -> dict:
+    return casework.list_cases(ctx.query.status, ctx.query.limit, ctx.query.cursor)
+
+
+@api.route("/v1/agent/follow-ups/{case_id}", "GET", auth="agent", response="CaseOut",
+           errors=(*STAFF_ERRORS, "not_found"),
+           summary="A case: the failed transaction, every attempt with its error, the member's contact (the full "
+                   "phone only for the agent who claimed it)",
+           examples={"response": CASE})
+def get_follow_up(ctx: RequestContext, case_id: str) -> dict:
+    return casework.get_case(case_id, _staff(ctx))
+
+
+@api.route("/v1/agent/follow-ups/{case_id}/claim", "POST", auth="agent", response="CaseOut",
+           errors=(*STAFF_ERRORS, "not_found", "case_claimed_by_other", "case_already_resolved",
+                   "service_unavailable"),
+           summary="Claim a case (one agent at a time; claiming your own case again changes nothing)",
+           examples={"response": CASE})
+def claim_follow_up(ctx: RequestContext, case_id: str) -> dict:
+    return casework.claim(case_id, _staff(ctx))
+
+
+@api.route("/v1/agent/follow-ups/{case_id}/release", "POST", auth="agent", body="ReleaseIn",
+           response="CaseOut",
+           errors=(*STAFF_ERRORS, "validation_error", "malformed_json", "not_found", *HOLDER_ERRORS,
+                   "service_unavailable"),
+           summary="Give a claimed case back to the queue (the claimant only)",
+           examples={"request": {"note": "交班"}, "response": {**CASE, "status": "open", "claimed_by": None}})
+def release_follow_up(ctx: RequestContext, case_id: str) -> dict:
+    return casework.release(case_id, _staff(ctx), ctx.body.note)
+
+
+@api.route("/v1/agent/follow-ups/{case_id}/notes", "POST", auth="agent", body="NoteIn",
+           response="CaseOut",
+           errors=(*STAFF_ERRORS, "validation_error", "malformed_json", "not_found", "service_unavailable"),
+           summary="Add a note to a case (any agent)",
+           examples={"request": {"text": "已电话联系会员"}, "response": CASE})
+def note_follow_up(ctx: RequestContext, case_id: str) -> dict:
+    return casework.add_note(case_id, _staff(ctx), ctx.body.text)
+
+
+@api.route("/v1/agent/follow-ups/{case_id}/retry", "POST", auth="agent", response="CaseOut",
+           errors=(*STAFF_ERRORS, "not_found", *HOLDER_ERRORS, "case_not_retryable", "case_transaction_settled",
+                   "service_unavailable"),
+           summary="Retry now (the claimant): the transaction's redo runs once, idempotently; on success the case "
+                   "resolves as completed_by_retry",
+           examples={"response": {**CASE, "retry": {"ok": False, "error": "simulated partner failure (rate 1)"}}})
+def retry_follow_up(ctx: RequestContext, case_id: str) -> dict:
+    return casework.retry_now(case_id, _staff(ctx))
+
+
+@api.route("/v1/agent/follow-ups/{case_id}/resolve", "POST", auth="agent", body="ResolveIn",
+           response="CaseOut",
+           errors=(*STAFF_ERRORS, "validation_error", "malformed_json", "not_found", *HOLDER_ERRORS,
+                   "case_not_refundable", "case_transaction_settled", "service_unavailable"),
+           summary="Resolve a case (the claimant): completed_manually, refunded (a compensating transaction returns "
+                   "the points and the stock, exactly once) or cancelled",
+           examples={"request": {"resolution": "refunded", "note": "合作方无法发放，已退回积分"},
+                     "response": {**CASE, "status": "resolved", "resolution": "refunded", "resolved_by": "stf_agent",
+                                  "resolved_at": "2026-11-23T05:06:00.000+00:00",
+                                  "resolution_note": "合作方无法发放，已退回积分",
+                                  "compensation": {"points_returned": 1500, "balance_after": 1820,
+                                                   "stock_returned": 1}}})
+def resolve_follow_up(ctx: RequestContext, case_id: str) -> dict:
+    return casework.resolve(case_id, _staff(ctx), ctx.body.resolution, ctx.body.note)

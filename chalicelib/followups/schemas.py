@@ -1,0 +1,137 @@
+"""Request and response models of ``chalicelib/followups/api.py`` and ``member_notifications.py``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from chalicelib.core.http.models import Body, Out, Query
+
+
+class CaseQueue(Query):
+    status: Literal["open", "claimed", "resolved"] = "open"
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+
+
+class Priority(Out):
+    tier_code: str | None
+    tier_rank: int
+
+
+class CaseSummary(Out):
+    case_id: str
+    status: Literal["open", "claimed", "resolved"]
+    kind: str
+    transaction_id: str
+    customer_id: str
+    reference: str | None
+    priority: Priority
+    opened_at: str
+    respond_by: str
+    close_by: str
+    response_overdue: bool
+    close_overdue: bool
+    last_error: str | None
+    claimed_by: str | None
+    claimed_at: str | None
+    resolution: str | None
+    resolved_by: str | None
+    resolved_at: str | None
+
+
+class CasePage(Out):
+    items: list[CaseSummary]
+    next_cursor: str | None
+
+
+class Attempt(Out):
+    at: str
+    ok: bool
+    where: str | None = None
+    error: str | None = None
+
+
+class CaseTransaction(Out):
+    transaction_id: str
+    kind: str
+    status: str
+    reference: str | None
+    payload: dict[str, Any]
+    created_at: str
+    updated_at: str | None
+    attempt_count: int
+    last_error: str | None
+
+
+class MemberContact(Out):
+    customer_id: str
+    member_no: str | None
+    name: str | None
+    tier_code: str | None
+    phone_masked: str | None
+    phone: str | None
+    contact_revealed: bool
+
+
+class Note(Out):
+    at: str
+    by: str
+    text: str
+
+
+class Action(Out):
+    at: str
+    by: str
+    action: str
+
+
+class RetryOutcome(Out):
+    ok: bool
+    error: str | None = None
+
+
+class CaseOut(CaseSummary):
+    transaction: CaseTransaction | None
+    attempts: list[Attempt]
+    member: MemberContact
+    resolution_note: str | None
+    notes: list[Note]
+    actions: list[Action]
+    record: dict[str, Any] | None
+    retry: RetryOutcome | None = None
+    compensation: dict[str, Any] | None = None
+
+
+class NoteIn(Body):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class ReleaseIn(Body):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ResolveIn(Body):
+    resolution: Literal["completed_manually", "refunded", "cancelled"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class NotificationOut(Out):
+    notification_id: str
+    kind: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    read: bool
+    created_at: str
+
+
+class NotificationPage(Out):
+    items: list[NotificationOut]
+    next_cursor: str | None
+
+
+class NotificationQuery(Query):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, min_length=1, max_length=512)

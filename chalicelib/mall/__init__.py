@@ -1,0 +1,22 @@
+"""The points mall: rewards with sharded stock, redemptions (in-house vouchers or a partner), flash sales."""
+
+from chalicelib.core.area import Area, FollowUpHooks
+from chalicelib.mall.errors import ERRORS
+
+AREA = Area(
+    name="mall",
+    blueprints=("chalicelib.mall.rewards_api", "chalicelib.mall.admin_api", "chalicelib.mall.redemptions_api",
+                "chalicelib.mall.faults_api"),
+    errors=ERRORS,
+    retry_handlers={"redemption_fulfillment": "chalicelib.mall.redemptions:retry_fulfilment"},
+    followups={"redemption_fulfillment": FollowUpHooks(
+        settle="chalicelib.mall.follow_up:settle_in",
+        compensate="chalicelib.mall.follow_up:refund",
+        describe="chalicelib.mall.follow_up:describe",
+    )},
+    customer_items=True,
+    merge_keeps="redemptions and their transactions are the absorbed customer's history, found by their own IDs",
+    seeds=("chalicelib.mall.rewards:seed_defaults",),
+    owned_resources="tests.support.owned.mall:OWNED",
+    member_360="chalicelib.mall.redemptions:member_360",
+)

@@ -1,0 +1,39 @@
+"""Request and response models of ``chalicelib/mall/admin_api.py`` (imported on first use)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from chalicelib.core.http.models import Body, Out
+
+MAX_SHARDS = 32  # chalicelib.mall.rewards.MAX_SHARDS
+
+
+class RewardIn(Body):
+    name: str = Field(min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=1000)
+    points_cost: int = Field(gt=0, le=10_000_000)
+    stock: int = Field(ge=0, le=10_000_000)
+    per_member_limit: int | None = Field(default=None, ge=1, le=1000)
+    tiers: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    fulfillment: Literal["in_house", "partner"]
+    partner: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
+    voucher_valid_days: int = Field(default=30, ge=1, le=3650)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    stock_shards: int | None = Field(default=None, ge=1, le=MAX_SHARDS)
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must carry a UTC offset, e.g. 2026-11-11T00:00:00+08:00")
+        return value
+
+
+class RewardCreated(Out):
+    reward_id: str
+    stock_shards: int

@@ -1,0 +1,59 @@
+"""Request and response models of ``chalicelib/mall/redemptions_api.py`` (imported on first use)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from chalicelib.core.http.models import Body, Out, Query
+
+MAX_QUANTITY = 10  # chalicelib.mall.redemptions.MAX_QUANTITY
+
+
+class RedemptionIn(Body):
+    reward_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+
+
+class RedemptionVoucherOut(Out):
+    code: str
+    expires_at: str | None
+
+
+class RedemptionOut(Out):
+    redemption_id: str
+    status: str
+    points_spent: int
+    balance_after: int
+    reward_id: str
+    quantity: int
+    fulfillment: str
+    created_at: str
+    vouchers: list[RedemptionVoucherOut] | None = None
+    partner_codes: list[str] | None = None
+    transaction_id: str | None = None
+    reward_name: str | None = None
+    updated_at: str | None = None
+
+
+class RedemptionPage(Out):
+    items: list[RedemptionOut]
+    next_cursor: str | None
+
+
+class RedemptionQuery(Query):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+
+
+class TransactionOut(Out):
+    transaction_id: str
+    kind: str
+    status: str
+    reference: str | None = None
+    redemption_id: str | None = None
+    created_at: str
+    updated_at: str | None = None
+    completed_at: str | None = None
+    attempts: int
+    last_error: str | None = None
+    queued: bool

@@ -1,0 +1,17 @@
+"""Points and tiers: the ledger, buckets and expiry, check-in, orders from tills, back-fill claims, tier rules."""
+
+from chalicelib.core.area import Area, Job
+from chalicelib.points.errors import ERRORS
+
+AREA = Area(
+    name="points",
+    blueprints=("chalicelib.points.api", "chalicelib.points.admin_api", "chalicelib.points.orders_api",
+                "chalicelib.points.claims_api"),
+    errors=ERRORS,
+    jobs=(Job("expire_points_job", "cron(10 16 * * ? *)", "chalicelib.points.jobs:run_daily",
+              doc="Daily at 00:10 Asia/Shanghai (16:10 UTC): expire due points, apply due tier evaluations."),),
+    customer_items=True,
+    merge="chalicelib.points.accounts:merge_contributor",
+    seeds=("chalicelib.points.programme:seed_defaults",),
+    member_360="chalicelib.points.accounts:member_360",
+)

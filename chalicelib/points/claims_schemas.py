@@ -1,0 +1,34 @@
+"""Request and response models of ``chalicelib/points/claims_api.py`` (imported on first use)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from chalicelib.core.http.models import Body, Out, Query
+from chalicelib.points.schemas import ClaimOut
+
+
+class ClaimQueue(Query):
+    status: Literal["pending", "approved", "rejected"] = "pending"
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+
+
+class AgentClaimOut(ClaimOut):
+    customer_id: str
+    balance_after: int | None = None
+
+
+class AgentClaimPage(Out):
+    items: list[AgentClaimOut]
+    next_cursor: str | None
+
+
+class ApproveBody(Body):
+    note: str | None = Field(default=None, max_length=500)
+
+
+class RejectBody(Body):
+    reason: str = Field(min_length=1, max_length=500)

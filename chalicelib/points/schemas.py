@@ -1,0 +1,80 @@
+"""Request and response models of ``chalicelib/points/api.py`` (imported on first use)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from chalicelib.core.http.models import Body, Out, Query
+
+
+class Page(Query):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+
+
+class BucketOut(Out):
+    points: int
+    expires_on: str
+
+
+class ExpiringOut(Out):
+    points: int
+    on: str | None
+
+
+class PointsOut(Out):
+    balance: int
+    debt: int
+    buckets: list[BucketOut]
+    expiring: ExpiringOut
+
+
+class LedgerEntryOut(Out):
+    entry_id: str
+    delta: int
+    balance_after: int
+    kind: str
+    reference: str | None
+    created_at: str
+    expires_on: str | None = None
+
+
+class LedgerPage(Out):
+    items: list[LedgerEntryOut]
+    next_cursor: str | None
+
+
+class CheckInOut(Out):
+    points_awarded: int
+    streak_days: int
+    checked_in_on: str
+    balance_after: int
+
+
+class ClaimBody(Body):
+    order_no: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    store_id: str | None = Field(default=None, min_length=1, max_length=64)
+    amount_fen: int = Field(gt=0, le=100_000_000)
+    purchased_on: date
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ClaimOut(Out):
+    claim_id: str
+    status: str
+    order_no: str
+    amount_fen: int
+    purchased_on: str
+    store_id: str | None = None
+    note: str | None = None
+    created_at: str
+    decided_at: str | None = None
+    reason: str | None = None
+    points_awarded: int | None = None
+
+
+class ClaimPage(Out):
+    items: list[ClaimOut]
+    next_cursor: str | None

@@ -1,0 +1,39 @@
+"""The member's own profile: ``GET /v1/me`` and ``PATCH /v1/me``."""
+
+from __future__ import annotations
+
+from chalicelib.core.http.routing import Api, RequestContext
+from chalicelib.profile import members
+
+api = Api(__name__, "member")
+
+
+ME_EXAMPLE = {
+    "customer_id": "c_8f14e45fceea167a5a36",
+    "member_no": "5203948172",
+    "name": "李雷",
+    "phone_masked": "138****8000",
+    "birthday": None,
+    "gender": None,
+    "consents": {"marketing": False, "profiling": False},
+    "preferences": {},
+    "channels": ["miniprogram", "app"],
+    "tier": {"code": "base", "name": "普通会员", "badge": "badge-base"},
+    "tier_progress": {"next_tier": "silver", "metric": "spend_12m_fen", "current": 0, "required": 200000},
+    "points": {"balance": 0, "expiring": {"points": 0, "on": None}},
+}
+
+
+@api.route("/v1/me", "GET", auth="member", response="Me", summary="My membership: profile, tier, points",
+           errors=("unauthorized", "invalid_token", "token_expired", "forbidden"), examples={"response": ME_EXAMPLE})
+def get_me(ctx: RequestContext) -> dict:
+    return members.me(ctx.customer_id)
+
+
+@api.route("/v1/me", "PATCH", auth="member", body="ProfilePatch", response="Profile",
+           summary="Edit my profile; birthday, gender and preferences need the profiling consent",
+           errors=("validation_error", "malformed_json", "consent_required", "birthday_locked", "concurrent_update"),
+           examples={"request": {"name": "李雷", "consents": {"profiling": True}, "birthday": "1990-05-01"},
+                     "response": {k: v for k, v in ME_EXAMPLE.items() if k not in ("tier", "tier_progress", "points")}})
+def patch_me(ctx: RequestContext) -> dict:
+    return members.update_profile(ctx.customer_id, ctx.body.model_dump(exclude_unset=True))

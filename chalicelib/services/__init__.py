@@ -1,1 +1,0 @@
-"""services layer (see README: how the parts fit)."""

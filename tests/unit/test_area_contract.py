@@ -1,0 +1,133 @@
+"""The areas' contract: what every manifest must declare, and which way dependencies may point.
+
+These fail (never skip) when an area forgets something the rest of the system relies on: a merge policy for items
+kept under a customer's partition, a factory for a member route's owned resource, a section of the 360 view, an
+error code it raises; or when an import points the wrong way (core importing an area, a pure rules module importing
+the AWS SDK, a use case importing the web framework).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from chalicelib.areas import AREAS
+from chalicelib.core.area import Area, resolve
+from chalicelib.core.errors import CATALOGUE
+from tests.support import contract
+
+ROOT = Path(__file__).resolve().parents[2]
+LIB = ROOT / "chalicelib"
+AREA_IDS = [pytest.param(area, id=area.name) for area in AREAS]
+
+# Pure rules: no I/O, no framework, so they are tested alone and read like the rules they are.
+RULES_MODULES = ("core/calendar.py", "core/clock.py", "core/phone.py", "identity/member_no.py",
+                 "points/rules.py", "points/tiers.py", "points/checkin.py", "benefits/quota.py")
+# Where the web framework may be imported: the composition root and the HTTP layer (a queue worker loads neither).
+CHALICE_ALLOWED = re.compile(r"^chalicelib/core/http/")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _sources(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.py"))
+
+
+def _area_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "chalicelib" and parts[1] not in ("core", "areas") else None
+
+
+def test_every_area_package_is_listed_in_areas():
+    packages = {p.name for p in LIB.iterdir() if (p / "__init__.py").exists() and p.name != "core"}
+    assert packages == {area.name for area in AREAS}, "a package without a line in chalicelib/areas.py (or the reverse)"
+
+
+@pytest.mark.parametrize("area", AREA_IDS)
+def test_an_area_that_keeps_customer_items_has_a_merge_policy(area: Area):
+    source = "\n".join(p.read_text(encoding="utf-8") for p in _sources(LIB / area.name))
+    writes_customer_partition = bool(re.search(r"customer_pk\(|\"CUST#|'CUST#|f\"CUST#", source))
+    if writes_customer_partition:
+        assert area.customer_items, f"{area.name} keys items by customer_pk: set customer_items=True in its manifest"
+    if area.customer_items:
+        assert area.merge or area.merge_keeps, (
+            f"{area.name} keeps items under a customer's partition: declare what a merge does with them "
+            "(merge=...) or why they stay (merge_keeps=...)")
+    if area.merge:
+        assert callable(resolve(area.merge))
+
+
+@pytest.mark.parametrize("area", AREA_IDS)
+def test_every_area_has_a_section_of_the_360_view_or_says_why_not(area: Area):
+    assert area.member_360 or area.member_360_none, f"{area.name}: declare member_360 or member_360_none"
+    if area.member_360:
+        section = resolve(area.member_360)
+        assert callable(section.render)
+
+
+def test_every_member_route_with_a_path_parameter_has_an_owned_resource_factory():
+    owned = contract.owned_resources()
+    missing = [contract.route_id(spec) for spec in contract.routes()
+               if contract.is_member_owned(spec) and spec.path not in owned]
+    assert not missing, f"declare owned_resources for these routes in their area's manifest: {missing}"
+
+
+@pytest.mark.parametrize("area", AREA_IDS)
+def test_what_a_manifest_names_exists(area: Area):
+    for module in area.blueprints:
+        assert hasattr(importlib.import_module(module), "api"), f"{module} has no api (routing.Api)"
+    for ref in (*area.retry_handlers.values(), *area.enrolment, *area.seeds, *(j.handler for j in area.jobs)):
+        assert callable(resolve(ref)), ref
+    for hooks in area.followups.values():
+        for ref in (hooks.settle, hooks.compensate, hooks.describe):
+            assert ref is None or callable(resolve(ref)), ref
+
+
+def test_every_error_code_raised_is_in_the_catalogue():
+    raised: dict[str, str] = {}
+    for path in _sources(LIB):
+        for code in re.findall(r"AppError\(\s*\"([a-z0-9_]+)\"", path.read_text(encoding="utf-8")):
+            raised.setdefault(code, str(path.relative_to(ROOT)))
+    unknown = {code: where for code, where in raised.items() if code not in CATALOGUE}
+    assert not unknown, f"codes raised but declared by no area or core: {unknown}"
+
+
+def test_core_imports_no_area():
+    wrong = {str(p.relative_to(ROOT)): sorted(m for m in _imports(p) if _area_of(m))
+             for p in _sources(LIB / "core")}
+    assert not {k: v for k, v in wrong.items() if v}
+
+
+@pytest.mark.parametrize("module", RULES_MODULES)
+def test_rules_modules_import_no_aws_sdk_nor_framework(module: str):
+    heavy = {m for m in _imports(LIB / module) if m.split(".")[0] in ("boto3", "botocore", "pynamodb", "chalice")}
+    assert not heavy, f"{module} imports {sorted(heavy)}"
+
+
+def test_the_web_framework_is_imported_only_by_the_http_layer():
+    wrong = [str(p.relative_to(ROOT)) for p in _sources(LIB)
+             if any(m.split(".")[0] == "chalice" for m in _imports(p))
+             and not CHALICE_ALLOWED.match(str(p.relative_to(ROOT)))]
+    assert not wrong, f"chalice imported outside app.py and chalicelib/core/http/: {wrong}"
+
+
+def test_use_cases_return_results_not_http_replies():
+    """Only the routes (``*api.py``) and the HTTP layer know statuses and headers."""
+    wrong = [str(p.relative_to(ROOT)) for p in _sources(LIB)
+             if not (p.name.endswith("api.py") or "core/http" in str(p))
+             and "chalicelib.core.http.routing.Reply" in _imports(p)]
+    assert not wrong, f"use cases importing Reply: {wrong}"

@@ -1,0 +1,63 @@
+"""The one retry-on-conflict loop and the one rule for transient errors (``chalicelib/core/dynamo/retry.py``)."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.core.dynamo import retry
+from chalicelib.core.dynamo.tx import TxCancelled
+from chalicelib.core.errors import AppError
+
+
+def _client_error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "x"}}, "TransactWriteItems")
+
+
+def test_throttling_conflicts_and_dropped_connections_are_transient():
+    assert retry.is_transient(_client_error("ProvisionedThroughputExceededException"))
+    assert retry.is_transient(_client_error("ThrottlingException"))
+    assert retry.is_transient(EndpointConnectionError(endpoint_url="http://x"))
+    assert retry.is_transient(ReadTimeoutError(endpoint_url="x"))
+    assert retry.is_transient(TxCancelled(set(), conflict=True))
+    assert retry.is_transient(TransactWriteError("x", cause=_client_error("ThrottlingException")))
+
+
+def test_refusals_and_programming_errors_are_not():
+    assert not retry.is_transient(TxCancelled({"case"}))
+    assert not retry.is_transient(_client_error("ValidationException"))
+    assert not retry.is_transient(TransactWriteError("x", cause=_client_error("ValidationException")))
+    assert not retry.is_transient(ValueError("x"))
+
+
+def test_a_transient_error_wrapped_by_another_still_counts():
+    try:
+        try:
+            raise _client_error("ProvisionedThroughputExceededException")
+        except ClientError as inner:
+            raise RuntimeError("wrapped") from inner
+    except RuntimeError as outer:
+        assert retry.is_transient(outer)
+
+
+def test_attempts_pause_before_each_retry_and_never_before_the_first(monkeypatch):
+    pauses: list[float] = []
+    monkeypatch.setattr(retry.time, "sleep", pauses.append)
+    monkeypatch.setattr(retry.random, "uniform", lambda low, high: high)
+    assert list(retry.attempts(4)) == [0, 1, 2, 3]
+    assert pauses == [0.005, 0.01, 0.02]
+
+
+def test_the_backoff_is_capped(monkeypatch):
+    pauses: list[float] = []
+    monkeypatch.setattr(retry.time, "sleep", pauses.append)
+    monkeypatch.setattr(retry.random, "uniform", lambda low, high: high)
+    retry.backoff(30)
+    assert pauses == [retry.MAX_SECONDS]
+
+
+def test_giving_up_is_a_503_that_says_when_to_come_back():
+    with pytest.raises(AppError) as err:
+        retry.give_up("unit test", customer_id="c_1")
+    assert (err.value.code, err.value.status, err.value.retry_after) == ("service_unavailable", 503, 1)
