@@ -18,7 +18,7 @@ from chalicelib.adapters.dynamo.benefit_models import QuotaCounterItem
 from chalicelib.domain import clock
 from chalicelib.services import api_keys, benefits, identity, sessions
 from tests.integration.test_benefits_support import at, new_phone
-from tests.support.http import Http, serve_app
+from tests.support.http import Http, serve_app_processes
 
 pytestmark = pytest.mark.integration
 
@@ -28,10 +28,10 @@ API_KEY = "benefits-concurrency-key-0123456789"
 
 @pytest.fixture
 def http(api: Any) -> Iterator[Http]:
-    """The app behind chalice's threaded dev server (one thread per request), on the ``api`` fixture's tables."""
+    """The app in two worker processes (``serve_app_processes``), on the ``api`` fixture's tables and simulator."""
     clock.set_now(at(2026, 11, 23, 10, 0))
     benefits.reset_cache()
-    with serve_app() as server:
+    with serve_app_processes(workers=2) as server:
         api_keys.create_api_key("benefits-concurrency", API_KEY)
         try:
             yield server
