@@ -4,6 +4,7 @@
     python -m bench --only calls -v          # sections: coldstart, calls, http, flash, retry; -v: where calls come from
     python -m bench --only flash             # flash sale over HTTP: redemptions/s, p50/p99, oversells
     python -m bench --only retry             # retry worker msg/s per batch, time from failure to case
+    python -m bench --only local-stack --workers 4   # bursts against the local stack's worker processes
     python -m bench --runs 30 --seconds 10   # more cold-start runs, longer HTTP runs
     BENCH_BASE_URL=http://127.0.0.1:8000 python -m bench --only http   # against a running `make run`
 
@@ -28,7 +29,7 @@ from typing import Any
 from bench.report import heading
 from bench.stack import REPO_ROOT
 
-SECTIONS = ("coldstart", "calls", "http", "flash", "retry")
+SECTIONS = ("coldstart", "calls", "http", "flash", "retry", "local-stack")
 DEFAULT_OUTPUT = REPO_ROOT / "bench" / "results" / "latest.json"
 
 
@@ -60,6 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--flash-buyers", type=int, default=500, help="flash sale: members tapping once each")
     parser.add_argument("--flash-clients", type=int, default=32, help="flash sale: concurrent client connections")
     parser.add_argument("--flash-shards", type=_ints, default=(1, 16), help="flash sale: stock shard counts to run")
+    parser.add_argument("--workers", type=int, default=4, help="local-stack: API worker processes")
     parser.add_argument("-v", "--verbose", action="store_true", help="calls: print where each call comes from")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON figures")
     args = parser.parse_args(argv)
@@ -98,6 +100,16 @@ def _summary(results: dict[str, Any]) -> list[str]:
             f"{by_batch.get(('redo completes', 10)) or 0:.0f} msg/s (batch 10) when the redo completes; "
             f"failure to case: {retry['default_schedule']['seconds_to_case']} s default schedule, "
             f"{local['p50_s'] or 0:.1f} s local (p50, measured)"
+        )
+    local = results.get("local-stack")
+    if local:
+        burst, posts, alive = local["new_connections"], local["simultaneous_posts"], local["keep_alive"]
+        lines.append(
+            f"local stack [{local['workers']} workers]: {burst['ok']}/{burst['requests']} x 200 from "
+            f"{burst['clients']} clients (new connections; p50 {burst['p50_ms']:.1f} ms, "
+            f"p99 {burst['p99_ms']:.1f} ms); "
+            f"{posts['reached_app']}/{posts['clients']} simultaneous POSTs reached the app; "
+            f"keep-alive median {alive['median_ms']:.2f} ms"
         )
     return lines
 
@@ -190,6 +202,20 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             results["retry_error"] = traceback.format_exc()
             print(results["retry_error"], file=sys.stderr)
+
+    if "local-stack" in args.sections:
+        from bench import local_stack
+
+        print(heading("Local stack under a burst: worker processes, listen backlog, keep-alive"), flush=True)
+        try:
+            results["local-stack"] = local_stack.measure(workers=args.workers)
+            print(local_stack.render(results["local-stack"]), flush=True)
+            burst, posts = results["local-stack"]["new_connections"], results["local-stack"]["simultaneous_posts"]
+            failed |= burst["ok"] != burst["requests"] or posts["reached_app"] != posts["clients"]
+        except Exception:
+            failed = True
+            results["local-stack_error"] = traceback.format_exc()
+            print(results["local-stack_error"], file=sys.stderr)
 
     results["seconds"] = round(time.perf_counter() - started, 1)
     print(heading("Summary"))

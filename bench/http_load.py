@@ -4,8 +4,8 @@ Where the API comes from, first match wins:
 
 1. ``BENCH_BASE_URL`` (e.g. a ``make run`` already running): used as is;
 2. ``tools/local_stack.py``: started on free ports (``--port 0 ...``, ``--ready-file``), stopped afterwards;
-3. otherwise DynamoDB Local + the WeChat simulator (``bench.stack``) and ``python -m bench.serve`` (chalice's
-   local dev server) in a child process.
+3. otherwise DynamoDB Local + the WeChat simulator (``bench.stack``) and ``python -m bench.serve`` in a child
+   process.
 
 Each endpoint runs with ``concurrency`` client threads (one keep-alive connection each, loopback only) for at
 most ``seconds`` or ``max_requests``, after a short warm-up (see ``Http`` on connections). Members sign in
@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import sys
 import tempfile
 import threading
@@ -37,19 +36,12 @@ from bench.stack import REPO_ROOT
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux
-
-
 class Http:
-    """Requests to the API over one keep-alive connection per client (reconnecting when the server closes it).
+    """A plain client: one ``http.client.HTTPConnection`` per client thread, no socket options, no resend.
 
-    Chalice's local dev server writes a response in several small sends without ``TCP_NODELAY``; on a reused
-    connection Nagle's algorithm then holds the rest of the response until the client's delayed ACK, adding
-    ~40 ms to every request after the first (measured on a bare Chalice app: 44 ms keep-alive; 0.7 ms with a
-    new connection per request; 0.3 ms keep-alive once the handler sets ``disable_nagle_algorithm``). The
-    client therefore asks for immediate ACKs (``TCP_QUICKACK``, Linux) before reading each response: 0.14 ms.
-    Where that option does not exist, each request opens its own connection instead (whose cost, and the
-    dev server's listen backlog of 5 under many clients, then show in the figures).
+    With ``keep_alive`` the connection is reused; when the server answers ``Connection: close`` (the local stack's
+    sync workers do, one request per connection, as each Lambda invocation stands alone) ``http.client`` opens
+    the next connection itself. Without it every request asks for ``Connection: close``.
     """
 
     def __init__(self, base_url: str, timeout: float = 10.0, keep_alive: bool = True) -> None:
@@ -59,7 +51,7 @@ class Http:
         self.host, self.port = parts.hostname, parts.port or 80
         self.prefix = parts.path.rstrip("/")
         self.timeout = timeout
-        self.keep_alive = keep_alive and QUICKACK is not None
+        self.keep_alive = keep_alive
         self.conn: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
@@ -69,23 +61,18 @@ class Http:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         payload = json.dumps(body).encode() if body is not None else None
-        for attempt in (1, 2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            try:
-                self.conn.request(method, self.prefix + path, body=payload, headers=headers)
-                if self.keep_alive and self.conn.sock is not None:
-                    self.conn.sock.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
-                response = self.conn.getresponse()
-                raw = response.read()
-                if not self.keep_alive or response.getheader("connection", "").lower() == "close":
-                    self.close()
-                return response.status, (json.loads(raw) if raw else None)
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            self.conn.request(method, self.prefix + path, body=payload, headers=headers)
+            response = self.conn.getresponse()
+            raw = response.read()
+        except Exception:
+            self.close()  # counted by the caller as a failure; never resent
+            raise
+        if not self.keep_alive:
+            self.close()
+        return response.status, (json.loads(raw) if raw else None)
 
     def close(self) -> None:
         if self.conn is not None:
@@ -290,7 +277,6 @@ def measure(
         results = [
             run_case(base, case, c, seconds, max_requests, keep_alive=keep_alive) for case in CASES for c in concurrency
         ]
-    keep_alive = keep_alive and QUICKACK is not None
     return {"base_url": base, "source": source, "keep_alive": keep_alive, "results": results}
 
 
@@ -310,7 +296,7 @@ def render(data: dict[str, Any]) -> str:
         )
     connections = "a new connection per request"
     if data["keep_alive"]:
-        connections = "one keep-alive connection per client (TCP_QUICKACK)"
+        connections = "one keep-alive HTTPConnection per client"
     out = f"against {data['base_url']} ({data['source']}); {connections}\n"
     out += table(
         ("endpoint", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors"),

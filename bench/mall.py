@@ -2,8 +2,8 @@
 the flash-sale figures over HTTP against the local stack (``python -m bench --only flash``).
 
 Flash sale over HTTP: a reward with little stock (``stock``, spread over ``shards``) meets ``buyers`` members, each
-tapping once, from ``clients`` threads that each hold one keep-alive connection (opened before the start, so the
-dev server's listen backlog of 5 does not reset a burst) and fire together. Reported per run: requests per second
+tapping once, from ``clients`` threads that each hold one plain ``http.client`` connection and fire
+together. Reported per run: requests per second
 (every answer, 201 or 409), redemptions per second (units sold over the time to sell out), p50/p99 latency,
 sold, oversells (sold beyond the stock: must be 0), undersold (stock left while buyers were refused: 0 expected),
 the stock the catalogue shows afterwards, and the statuses.
@@ -194,14 +194,9 @@ class _Client:
         self.prefix = parts.path.rstrip("/")
 
     def send(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-        import socket
-
         hdrs = {"Content-Type": "application/json", **(headers or {})}
         self.conn.request(method, self.prefix + path, body=json.dumps(body).encode() if body is not None else None,
                           headers=hdrs)
-        quickack = getattr(socket, "TCP_QUICKACK", None)
-        if quickack is not None and self.conn.sock is not None:
-            self.conn.sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
         response = self.conn.getresponse()
         raw = response.read()
         return response.status, json.loads(raw) if raw else None

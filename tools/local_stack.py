@@ -6,16 +6,22 @@
 - the WeChat simulator (``tools/wechat_sim.py``; port 8102), in-process,
 - creates the tables and queues of ``infra/resources.json`` on them (queues with the short local retry
   settings), seeds staff, the integration key and the catalogue (``tools/seed.py``),
-- serves the Chalice app on ``http://127.0.0.1:8000`` with chalice's local server, in-process,
-- and polls both SQS queues, feeding the app's ``@app.on_sqs_message`` handlers Lambda-shaped batches
-  (``tools/sqs_poller.py``), since ``chalice local`` does not run event sources.
+- serves the Chalice app on ``http://127.0.0.1:8000`` the way Lambda does: gunicorn with ``--workers N``
+  (default 4) sync worker processes, each importing the app once and serving one request at a time, behind a
+  listener with a backlog of 2048 and ``TCP_NODELAY``; ``tools/lambda_wsgi.py`` turns each request into an
+  API Gateway proxy event and answers what API Gateway answers itself (unknown route, 29 s timeout),
+- polls both SQS queues, feeding the app's ``@app.on_sqs_message`` handlers Lambda-shaped batches
+  (``tools/sqs_poller.py``), since ``chalice local`` does not run event sources (in this process),
+- and with ``--schedules`` runs the ``@app.schedule`` handlers on their schedule (``tools/schedules.py``).
 
 Environment: the ``local`` stage of ``.chalice/config.json``, then the endpoints built from the ports given
 here (so ``--port``/``--dynamodb-port``/... always win over the config file), then ``--env KEY=VALUE``.
 Dummy AWS credentials are always set: nothing here can reach real AWS.
 
 When everything answers it prints ``READY <base url>`` (and writes ``--ready-file``). Ctrl-C, SIGTERM or
-SIGHUP stop every process it started. Scheduled jobs run on demand with ``python -m tools.run_job NAME``.
+SIGHUP (once, twice, to the process group or to this process) stop every process it started: the signal
+handler only records the signal and writes to a self-pipe; the main thread does the (idempotent) cleanup.
+Scheduled jobs also run on demand with ``python -m tools.run_job NAME``.
 """
 
 from __future__ import annotations
@@ -23,20 +29,20 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import functools
 import json
 import logging
 import os
+import select
 import signal
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tools import procs
+from tools.lambda_wsgi import gateway_response_type, gateway_responses  # noqa: F401 - re-exported
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_PATH = REPO_ROOT / ".chalice" / "config.json"
@@ -78,9 +84,20 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     return parser
 
 
+def stack_parser() -> argparse.ArgumentParser:
+    """``python -m tools.local_stack``'s own flags, on top of the shared ones."""
+    parser = argparse.ArgumentParser(prog="python -m tools.local_stack", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--workers", type=int, default=_env_port("LOCAL_API_WORKERS", 4),
+        help="API worker processes, one request at a time each, like Lambda containers (default 4)",
+    )  # fmt: skip
+    parser.add_argument("--schedules", action="store_true", help="run the @app.schedule jobs on their schedule")
+    return parser
+
+
 def parse_args(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> argparse.Namespace:
     if parser is None:
-        parser = argparse.ArgumentParser(prog="python -m tools.local_stack", description=__doc__.split("\n")[0])
+        parser = stack_parser()
     args = add_stack_arguments(parser).parse_args(argv)
     for name in DEFAULT_PORTS:
         if getattr(args, name) == 0:
@@ -142,48 +159,6 @@ class StackError(RuntimeError):
     pass
 
 
-def gateway_response_type(error: Any) -> str:
-    """The API Gateway response type of an error chalice's local gateway raises before the app runs."""
-    kind = (getattr(error, "headers", None) or {}).get("x-amzn-ErrorType", "")
-    if error.CODE == 403 and kind == "UnauthorizedException":
-        return "MISSING_AUTHENTICATION_TOKEN"  # no such route (with or without an Authorization header)
-    if error.CODE == 403:
-        return "ACCESS_DENIED"
-    if error.CODE == 401:
-        return "UNAUTHORIZED"
-    return "DEFAULT_5XX" if error.CODE >= 500 else "DEFAULT_4XX"
-
-
-def gateway_responses() -> dict[str, Any]:
-    template = json.loads((REPO_ROOT / "infra" / "resources.json").read_text(encoding="utf-8"))
-    return dict(template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"])
-
-
-def gateway_response_handler() -> type:
-    """chalice's request handler, answering gateway-level errors with ``infra/resources.json``'s GatewayResponses.
-
-    ``chalice local`` answers an unknown route with 403 ``{"message": "Missing Authentication Token"}``; the
-    deployed API maps it (and the other gateway errors) to our error envelope, and so does the local stack.
-    """
-    from chalice.local import ChaliceRequestHandler
-
-    responses = gateway_responses()
-
-    class GatewayResponseHandler(ChaliceRequestHandler):
-        def _send_error_response(self, error: Any) -> None:
-            kind = gateway_response_type(error)
-            response = responses.get(kind) or responses.get("DEFAULT_5XX" if error.CODE >= 500 else "DEFAULT_4XX")
-            if not response:
-                super()._send_error_response(error)
-                return
-            request_id = (error.headers or {}).get("x-amzn-RequestId") or str(uuid.uuid4())
-            body = response["ResponseTemplates"]["application/json"].replace("$context.requestId", request_id)
-            headers = {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
-            self._send_http_response(int(response.get("StatusCode", error.CODE)), headers, body)
-
-    return GatewayResponseHandler
-
-
 class LocalStack:
     """Starts the pieces in order; ``stop()`` undoes whatever was started, in reverse, exactly once."""
 
@@ -194,7 +169,6 @@ class LocalStack:
         self._cleanups: list[tuple[str, Callable[[], None]]] = []
         self._children: list[tuple[str, subprocess.Popen[Any]]] = []
         self._stopped = False
-        self._lock = threading.Lock()
         self.base_url = f"http://{args.host}:{args.port}"
         self.wechat_url = f"http://{args.host}:{args.wechat_port}"
         self.tables: dict[str, str] = {}
@@ -214,13 +188,17 @@ class LocalStack:
             from tools import seed
 
             seed.seed(echo=self.echo)
-        app_obj = self._serve_api()
-        if not self.args.no_pollers:
-            self._start_pollers(app_obj)
+        self._serve_api()
+        if not self.args.no_pollers or getattr(self.args, "schedules", False):
+            app_obj = self._import_app()
+            if not self.args.no_pollers:
+                self._start_pollers(app_obj)
+            if getattr(self.args, "schedules", False):
+                self._start_schedules(app_obj)
         self._announce()
 
-    def wait(self, stop: threading.Event) -> int:
-        """Block until ``stop`` is set or a child process dies; the exit code for the runner."""
+    def wait(self, stop: StopSignals) -> int:
+        """Block until a stop signal arrives or a child process dies; the exit code for the runner."""
         while not stop.wait(0.5):
             for name, proc in self._children:
                 if proc.poll() is not None:
@@ -229,16 +207,17 @@ class LocalStack:
         return 0
 
     def stop(self) -> None:
-        with self._lock:
-            if self._stopped:
-                return
-            self._stopped = True
-        for name, cleanup in reversed(self._cleanups):
+        """Undo what was started, in reverse; safe to call again (and from ``atexit``)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        while self._cleanups:
+            name, cleanup = self._cleanups.pop()
             try:
                 cleanup()
             except Exception as err:  # keep stopping the rest
                 self.echo(f"WARNING: stopping {name} failed: {type(err).__name__}: {err}")
-        self._cleanups.clear()
+        procs.stop_all()  # anything a start cut short by a signal spawned but did not register yet
 
     def _on_stop(self, name: str, cleanup: Callable[[], None]) -> None:
         self._cleanups.append((name, cleanup))
@@ -341,39 +320,44 @@ class LocalStack:
         self.tables = result.tables
         self.queues = result.queues
 
-    def _serve_api(self) -> Any:
-        from chalice.cli.factory import CLIFactory
-        from chalice.deploy.validate import validate_routes
+    def _serve_api(self) -> None:
+        """gunicorn (``tools/lambda_wsgi.py``) as a child process group: its master and ``--workers`` workers."""
+        from tools.lambda_wsgi import gunicorn_command
 
-        # A scratch environ: chalice would otherwise write the config file's stage variables over ours.
-        factory = CLIFactory(project_dir=str(REPO_ROOT), environ={})
-        config = factory.create_config_obj(chalice_stage_name="local")
-        app_obj = config.chalice_app
-        validate_routes(app_obj.routes)
-        server = factory.create_local_server(app_obj, config, self.args.host, self.args.port)
-        # Answer what API Gateway answers itself (unknown route, authorizer refusals) as the deployed API does.
-        server.server.RequestHandlerClass = functools.partial(  # type: ignore[assignment]
-            gateway_response_handler(), app_object=app_obj, config=config
-        )
-        thread = threading.Thread(target=server.serve_forever, name="chalice-local", daemon=True)
-        thread.start()
-
-        def stop_api() -> None:
-            server.shutdown()
-            server.server.server_close()
-
-        self._on_stop("API server", stop_api)
+        workers = max(1, int(getattr(self.args, "workers", 4) or 4))
+        cmd = gunicorn_command(host=self.args.host, port=self.args.port, workers=workers)
+        # The workers' environment is this process's app environment (applied above), as the old in-process
+        # server had it; stdout/stderr (gunicorn's access and error logs, the app's logs) go where ours go.
+        proc = procs.spawn(cmd, env=dict(os.environ), cwd=str(REPO_ROOT), stdout=None, stderr=None)
+        self._on_stop("API server (gunicorn)", lambda: procs.stop(proc, timeout=5))
+        self._children.append(("API server (gunicorn)", proc))
+        self.workers = workers
         procs.wait_until(
-            lambda: procs.http_answers(self.base_url + "/v1/health") is not None, timeout=30, what="API server"
+            lambda: procs.http_answers(self.base_url + "/v1/health") == 200, timeout=60, proc=proc, what="API server"
         )
-        return app_obj
+
+    def _import_app(self) -> Any:
+        """The Chalice app in this process, for the SQS pollers and the schedules (the API runs in gunicorn)."""
+        if str(REPO_ROOT) not in sys.path:
+            sys.path.insert(0, str(REPO_ROOT))
+        import app as app_module
+
+        return app_module.app
+
+    def _start_schedules(self, app_obj: Any) -> None:
+        from tools.schedules import Scheduler
+
+        scheduler = Scheduler.for_app(app_obj, stage="local")
+        scheduler.start()
+        self._on_stop("schedules", scheduler.stop)
+        self.scheduler = scheduler
 
     def _start_pollers(self, app_obj: Any) -> None:
         from tools.sqs_poller import PollerGroup
 
         group = PollerGroup.for_app(boto_client("sqs", self.env["SQS_ENDPOINT"]), app_obj, stage="local")
         group.start()
-        self._on_stop("SQS pollers", group.stop)
+        self._on_stop("SQS pollers", lambda: group.stop(timeout=2.0))
         self.pollers = group
 
     def endpoints(self) -> dict[str, Any]:
@@ -391,14 +375,21 @@ class LocalStack:
         base = self.base_url
         json_header = "-H 'Content-Type: application/json'"
         polled = ", ".join(p.function_name for p in getattr(getattr(self, "pollers", None), "pollers", [])) or "none"
+        scheduler = getattr(self, "scheduler", None)
+        scheduled = (
+            ", ".join(f"{job.name} {job.expression}" for job in scheduler.jobs)
+            if scheduler is not None
+            else "off (--schedules runs them; python -m tools.run_job NAME runs one now)"
+        )
         lines = [
             "",
             "Member portal local stack",
-            f"  API             {base}",
+            f"  API             {base}  ({getattr(self, 'workers', '?')} worker processes, gunicorn)",
             f"  DynamoDB Local  {self.env['DYNAMODB_ENDPOINT']}  tables: {', '.join(self.tables.values())}",
             f"  SQS (moto)      {self.env['SQS_ENDPOINT']}  queues: {', '.join(q.name for q in self.queues.values())}",
             f"  WeChat sim      {self.wechat_url}",
             f"  SQS handlers    {polled}",
+            f"  schedules       {scheduled}",
             f"  logs            {self.args.log_dir}",
             "",
             "Try:",
@@ -425,31 +416,66 @@ class LocalStack:
         self.echo(f"READY {base}")
 
 
+class StopSignals:
+    """Stop requests from signal handlers, without a lock anywhere on the handler's path.
+
+    The handler only appends to a list and writes a byte to a non-blocking self-pipe; the main thread waits on
+    the pipe with ``select``. (The old handler called ``threading.Event.set()`` while the main thread sat in
+    ``Event.wait()``: a second signal arriving inside the first handler's ``set()`` re-entered it and blocked
+    forever on the Event's own lock.) During ``start`` the first signal also raises ``KeyboardInterrupt`` so a
+    long start (DynamoDB Local booting) stops at once; later signals never raise, so cleanup is not cut short.
+    """
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.starting = True
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+
+    def install(self, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)) -> None:
+        # SIGINT too, explicitly: a shell without job control starts background jobs with SIGINT ignored.
+        for sig in signals:
+            signal.signal(sig, self.handler)
+
+    def handler(self, signum: int, _frame: Any) -> None:
+        self.received.append(signum)
+        with contextlib.suppress(OSError):  # a full pipe already holds a wake-up
+            os.write(self._write, b"\0")
+        if self.starting:
+            self.starting = False
+            raise KeyboardInterrupt
+
+    def wait(self, timeout: float) -> bool:
+        """True once a stop signal arrived; otherwise waits up to ``timeout`` seconds for one."""
+        if self.received:
+            return True
+        with contextlib.suppress(InterruptedError):
+            select.select([self._read], [], [], timeout)
+        with contextlib.suppress(BlockingIOError):
+            os.read(self._read, 512)
+        return bool(self.received)
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     args = parse_args(argv)
     stack = LocalStack(args)
-    stop_event = threading.Event()
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        stop_event.set()
-        raise KeyboardInterrupt  # also interrupts a start still in progress
-
-    # SIGINT too, explicitly: a shell without job control starts background jobs with SIGINT ignored.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    signals = StopSignals()
+    signals.install()
     atexit.register(stack.stop)
     code = 0
     try:
         stack.start()
-        code = stack.wait(stop_event)
+        signals.starting = False
+        code = stack.wait(signals)
     except KeyboardInterrupt:
         pass
     except StackError as err:
         print(f"ERROR: {err}", file=sys.stderr, flush=True)
         code = 2
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
+        signals.starting = False  # from here on a signal only wakes the (absent) waiter: cleanup runs to the end
         print("stopping local stack...", flush=True)
         stack.stop()
         print("stopped.", flush=True)

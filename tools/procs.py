@@ -25,6 +25,9 @@ from typing import IO, Any
 
 _PR_SET_PDEATHSIG = 1
 
+# Every process ``spawn`` started in this process, so ``stop_all`` can end what an interrupted start left behind.
+_spawned: list[subprocess.Popen[bytes]] = []
+
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
     with contextlib.suppress(Exception):
@@ -48,7 +51,7 @@ def spawn(
     preexec: Callable[[], None] | None = None
     if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
         preexec = _die_with_parent
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         list(cmd),
         env=env,
         cwd=cwd,
@@ -58,6 +61,16 @@ def spawn(
         start_new_session=True,
         preexec_fn=preexec,
     )
+    _spawned.append(proc)
+    return proc
+
+
+def stop_all(timeout: float = 5.0) -> None:
+    """``stop`` every process ``spawn`` started here that is still running (idempotent)."""
+    while _spawned:
+        proc = _spawned.pop()
+        if proc.poll() is None:
+            stop(proc, timeout)
 
 
 def stop(proc: subprocess.Popen[Any] | None, timeout: float = 5.0) -> None:

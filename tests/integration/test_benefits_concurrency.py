@@ -19,7 +19,7 @@ from chalicelib.benefits.models import QuotaCounterItem
 from chalicelib.core import clock
 from chalicelib.identity import api_keys, directory, sessions
 from tests.integration.test_benefits_support import at, new_phone
-from tests.support.http import Http, serve_app
+from tests.support.http import Http, serve_app_processes
 
 pytestmark = pytest.mark.integration
 
@@ -29,10 +29,10 @@ API_KEY = "benefits-concurrency-key-0123456789"
 
 @pytest.fixture
 def http(api: Any) -> Iterator[Http]:
-    """The app behind chalice's threaded dev server (one thread per request), on the ``api`` fixture's tables."""
+    """The app in two worker processes (``serve_app_processes``), on the ``api`` fixture's tables and simulator."""
     clock.set_now(at(2026, 11, 23, 10, 0))
     entitlements.reset_cache()
-    with serve_app() as server:
+    with serve_app_processes(workers=2) as server:
         api_keys.create_api_key("benefits-concurrency", API_KEY)
         try:
             yield server

@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 
 from chalicelib.core import clock
-from chalicelib.core.retry import outbox, transactions
 from chalicelib.identity import directory, sessions
 from chalicelib.mall import fulfillment, rewards
 from chalicelib.mall.models import STOCK_SK, StockShardItem
 from chalicelib.points import accounts
 from tests.integration.test_points_support import new_phone
 from tests.integration.test_redemptions_support import assert_consistent, new_key
-from tests.support.http import Http, serve_app
+from tests.support.http import Http, serve_app_processes
+from tests.support.sqs import drain
 
 pytestmark = pytest.mark.integration
 
@@ -32,12 +32,41 @@ pytestmark = pytest.mark.integration
 def http(ddb_table: str) -> Iterator[Http]:
     rewards.reset_cache()
     fulfillment.reset_faults_cache()
-    with serve_app(backlog=512, timeout=120) as server:
+    with serve_app_processes(workers=2, timeout=120) as server:
         try:
             yield server
         finally:
             clock.set_now(None)
             rewards.reset_cache()
+
+
+@pytest.fixture
+def retry_queue(ddb_table: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
+    """A retry queue in moto's server (a thread here, reachable over HTTP from the worker processes); the
+    workers' real retry port (outbox + SQS) sends to it. Yields (SQS client, queue URL)."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from tools import procs
+
+    port = procs.free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="ap-east-1", aws_access_key_id="t",
+                           aws_secret_access_key="t")
+        name = f"flash-retry-{new_key()[:8]}"
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        monkeypatch.setenv("SQS_ENDPOINT", endpoint)
+        monkeypatch.setenv("RETRY_QUEUE_NAME", name)
+        rewards.reset_cache()
+        fulfillment.reset_faults_cache()
+        yield sqs, url
+    finally:
+        clock.set_now(None)
+        rewards.reset_cache()
+        server.stop()
 
 
 def member(points_held: int) -> tuple[str, dict[str, str]]:
@@ -152,24 +181,16 @@ def test_racing_requests_with_one_key_charge_once(http: Http):
     assert_consistent(cid)
 
 
-class RecordingPort(outbox.SqsOutboxRetryPort):
-    """The outbox as usual; the send is recorded instead of going to SQS."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[str] = []
-        self.lock = threading.Lock()
-
-    def enqueue(self, txn: transactions.Transaction, *, clear_outbox: bool = True) -> bool:
-        with self.lock:
-            self.sent.append(txn.transaction_id)
-        return True
-
-
-def test_partner_failures_under_load_debit_once_and_hand_every_failure_on(http: Http):
-    port, previous = RecordingPort(), outbox.retry_port()
-    outbox.set_retry_port(port)
+def test_partner_failures_under_load_debit_once_and_hand_every_failure_on(retry_queue: tuple[Any, str]):
+    # The retries are counted on the queue the workers' own retry port sends to: a port swapped in this process
+    # (outbox.set_retry_port) would not reach the worker processes.
+    sqs, queue_url = retry_queue
     fulfillment.set_faults(fulfillment_failure_rate=0.5)
+    with serve_app_processes(workers=2, timeout=120) as http:
+        _partner_failures_under_load(http, sqs, queue_url)
+
+
+def _partner_failures_under_load(http: Http, sqs: Any, queue_url: str) -> None:
     try:
         reward_id = rewards.create_reward(name="会员月卡", points_cost=100, stock=40, fulfillment="partner",
                                           staff_id="t", stock_shards=4)
@@ -177,7 +198,7 @@ def test_partner_failures_under_load_debit_once_and_hand_every_failure_on(http: 
         results = run_all([(lambda auth=auth: redeem(http, auth, reward_id)) for _cid, auth in people])
     finally:
         fulfillment.set_faults(fulfillment_failure_rate=0.0)
-        outbox.set_retry_port(previous)
+    sent = Counter(m["body"].get("transaction_id") for m in drain(sqs, queue_url))
     statuses = Counter(status for status, _b, _h in results)
     assert set(statuses) <= {201, 202} and sum(statuses.values()) == 40, statuses
     for (cid, auth), (status, body, _h) in zip(people, results, strict=True):
@@ -188,8 +209,8 @@ def test_partner_failures_under_load_debit_once_and_hand_every_failure_on(http: 
         else:
             assert body["status"] == "retrying" and redemption["status"] == "pending_fulfillment"
             assert txn["status"] == "retrying" and txn["attempts"] == 1
-            assert port.sent.count(body["transaction_id"]) == 1
+            assert sent[body["transaction_id"]] == 1
         assert http.call_with_headers("GET", "/v1/me/points", headers=auth)[1]["balance"] == 0
         assert_consistent(cid)
     assert sum(shard_total(reward_id)) == 0
-    assert len(port.sent) == statuses[202]
+    assert sum(sent.values()) == statuses[202]

@@ -16,7 +16,7 @@ import pytest
 from chalicelib.core import clock
 from chalicelib.identity import api_keys, directory, sessions, staff
 from tests.integration.test_points_support import API_KEY, assert_consistent, new_phone
-from tests.support.http import Http, serve_app
+from tests.support.http import Http, serve_app_processes
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,8 @@ WORKERS = 24
 
 @pytest.fixture
 def http(ddb_table: str) -> Iterator[Http]:
-    with serve_app() as server:
+    """Two worker processes sharing one DynamoDB Local: no lock or cache in one process can make a race pass."""
+    with serve_app_processes(workers=2) as server:
         api_keys.create_api_key("concurrency", API_KEY)
         try:
             yield server

@@ -1,18 +1,29 @@
-"""Real HTTP for tests: a JSON client over urllib, and the app behind chalice's threaded dev server.
+"""Real HTTP for tests: a plain JSON client over urllib, and two ways to serve the app on a free port.
 
-The dev server serves each request on its own thread, as ``chalice local`` (the local stack) does, so
-tests that need truly concurrent requests against DynamoDB Local use ``serve_app``.
+- ``serve_app_processes(workers=2)``: the app the way the local stack and Lambda serve it -- gunicorn with
+  ``workers`` sync worker processes, one request at a time each (``tools/lambda_wsgi.py``), on the current test
+  environment's tables and endpoints (``os.environ`` is passed through). Concurrency tests use it, so nothing
+  one process keeps (a lock, a cache, the Powertools metrics) can make a race pass. Each process has its own
+  caches and clock: a test that freezes ``clock`` or swaps a port in the test process does not reach them.
+- ``serve_app()``: chalice's threaded dev server in the test process (one thread per request). Only for tests
+  that need the server to share the test process's state (an injected port); threads share the app's globals.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def call_with_headers(
@@ -56,15 +67,14 @@ class Http:
 
 
 @contextmanager
-def serve_app(backlog: int = 128, timeout: float = 60) -> Iterator[Http]:
-    """The app on a free loopback port, one thread per request, using the current environment's tables."""
+def serve_app(timeout: float = 60) -> Iterator[Http]:
+    """The app on a free loopback port, one thread per request in this process, using the current environment."""
     from chalice.config import Config
     from chalice.local import LocalDevServer, ThreadedHTTPServer
 
     import app as application
 
     class Server(ThreadedHTTPServer):
-        request_queue_size = backlog  # the default listen backlog of 5 resets a burst of connections
         daemon_threads = True
 
     server = LocalDevServer(application.app, Config(chalice_stage="local"), "127.0.0.1", 0, server_cls=Server)
@@ -75,3 +85,60 @@ def serve_app(backlog: int = 128, timeout: float = 60) -> Iterator[Http]:
     finally:
         server.server.shutdown()
         server.server.server_close()
+
+
+@contextmanager
+def serve_app_processes(workers: int = 2, timeout: float = 60, attempts: int = 3) -> Iterator[Http]:
+    """The app behind gunicorn with ``workers`` (>= 2 for races) worker processes on a free port; see the module doc.
+
+    The environment is this process's ``os.environ`` at the time of the call (``ddb_table`` and the other fixtures
+    have set the tables and endpoints by then). A port taken between choosing and binding it is retried.
+    """
+    from tools import procs
+    from tools.lambda_wsgi import gunicorn_command
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    last = ""
+    for _ in range(attempts):
+        port = procs.free_port()
+        log = tempfile.NamedTemporaryFile(prefix="serve-app-", suffix=".log", delete=False)  # noqa: SIM115
+        cmd = gunicorn_command(host="127.0.0.1", port=port, workers=workers, access_log=False)
+        proc = procs.spawn(cmd, env=env, cwd=str(REPO_ROOT), stdout=log)
+        log.close()
+        base = f"http://127.0.0.1:{port}"
+        try:
+            procs.wait_until(lambda base=base: procs.http_answers(base + "/v1/health") == 200, timeout=60,
+                             proc=proc, what=f"gunicorn ({workers} workers)")
+            _wait_for_workers(Path(log.name), workers, proc)
+        except (RuntimeError, TimeoutError) as err:
+            procs.stop(proc)
+            last = f"{err}\n{_tail(Path(log.name))}"
+            os.unlink(log.name)
+            continue
+        try:
+            yield Http(base, timeout)
+        finally:
+            procs.stop(proc)
+            os.unlink(log.name)
+        return
+    raise RuntimeError(f"could not serve the app with {workers} worker processes: {last}")
+
+
+def _wait_for_workers(log: Path, workers: int, proc: Any, timeout: float = 30) -> None:
+    """Until every worker has booted (gunicorn answers as soon as the first one is up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.read_text(errors="replace").count("Booting worker") >= workers:
+            return
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        time.sleep(0.05)
+    raise TimeoutError(f"{workers} workers not booted after {timeout:.0f} s")
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
