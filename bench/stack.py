@@ -56,10 +56,6 @@ class Backend:
     def table_name(self) -> str:
         return self.tables["MemberTable"]
 
-    @property
-    def idempotency_table_name(self) -> str:
-        return self.tables.get("IdempotencyTable", self.table_name + "-idempotency")
-
     def app_env(self) -> dict[str, str]:
         env = local_stage_env()
         env.update(AWS_ENV)
@@ -68,7 +64,6 @@ class Backend:
             {
                 "STAGE": "local",
                 "TABLE_NAME": self.table_name,
-                "IDEMPOTENCY_TABLE_NAME": self.idempotency_table_name,
                 "DYNAMODB_ENDPOINT": self.dynamodb_endpoint,
                 "WECHAT_API_BASE": self.wechat_base_url,
                 "WECHAT_MP_SECRET": "local-mp-secret",

@@ -3,7 +3,7 @@
 - ``ddb_endpoint`` (session): DynamoDB Local's URL. One JVM per pytest(-xdist) worker on a free port, stopped
   at the end; ``TEST_DYNAMODB_ENDPOINT`` uses a running one instead.
 - ``ddb_table``: fresh application + idempotency tables (from ``infra/resources.json``) on DynamoDB Local;
-  yields the application table's name. Sets TABLE_NAME, IDEMPOTENCY_TABLE_NAME, DYNAMODB_ENDPOINT, AWS region,
+  yields the application table's name. Sets TABLE_NAME, DYNAMODB_ENDPOINT, AWS region,
   dummy credentials and STAGE=local, resets the app's settings and pynamodb connections; all undone after.
 - ``aws_mock``: moto's ``mock_aws`` for one test (``moto_table`` and ``sqs_queues`` share it).
 - ``moto_table``: the same tables as ``ddb_table`` inside moto, in-process (fast; not for concurrency tests:

@@ -309,7 +309,6 @@ class LocalStack:
             stage="local",
             table_names={
                 "MemberTable": self.env["TABLE_NAME"],
-                "IdempotencyTable": self.env["IDEMPOTENCY_TABLE_NAME"],
             },
             queue_names={
                 "RetryQueue": self.env["RETRY_QUEUE_NAME"],

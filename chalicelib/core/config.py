@@ -25,7 +25,6 @@ class Settings:
     stage: str
     region: str
     table_name: str
-    idempotency_table_name: str
     dynamodb_endpoint: str | None
     sqs_endpoint: str | None
     retry_queue_name: str
@@ -56,7 +55,6 @@ def settings() -> Settings:
         stage=stage,
         region=_env("AWS_REGION", _env("AWS_DEFAULT_REGION", "ap-east-1")),
         table_name=_env("TABLE_NAME", "member-portal"),
-        idempotency_table_name=_env("IDEMPOTENCY_TABLE_NAME", "member-portal-idempotency"),
         dynamodb_endpoint=_env("DYNAMODB_ENDPOINT") or None,
         sqs_endpoint=_env("SQS_ENDPOINT") or None,
         retry_queue_name=_env("RETRY_QUEUE_NAME", "member-portal-retry"),

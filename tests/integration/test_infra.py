@@ -19,7 +19,7 @@ RESOURCES = TEMPLATE["Resources"]
 
 # Every variable chalicelib/core/config.py reads that must be set in AWS (the rest have safe defaults).
 DEPLOYED_ENV = {
-    "STAGE", "TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "RETRY_QUEUE_NAME", "FOLLOWUP_QUEUE_NAME", "JWT_SECRET",
+    "STAGE", "TABLE_NAME", "RETRY_QUEUE_NAME", "FOLLOWUP_QUEUE_NAME", "JWT_SECRET",
     "OTP_SECRET", "SMS_PROVIDER", "WECHAT_API_BASE", "WECHAT_MP_APP_ID", "WECHAT_MP_SECRET", "WECHAT_OA_APP_ID",
     "WECHAT_OA_SECRET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE",
 }
@@ -82,13 +82,10 @@ def test_application_table_keys_indexes_and_protection():
     assert props["DeletionProtectionEnabled"] is True
 
 
-def test_idempotency_table_matches_powertools_defaults():
-    props = RESOURCES["IdempotencyTable"]["Properties"]
-    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
-    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
-    assert props["BillingMode"] == "PAY_PER_REQUEST"
-    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
-    assert props["SSESpecification"]["SSEEnabled"] is True
+def test_the_one_table_is_the_only_table():
+    """Idempotency records live in the caller's partition of the application table; no other table is paid for."""
+    tables = {name for name, r in RESOURCES.items() if r.get("Type") == "AWS::DynamoDB::Table"}
+    assert tables == {"MemberTable"}
 
 
 def test_queues_retention_encryption_redrive_and_visibility():
@@ -203,7 +200,7 @@ def test_packaged_template_keeps_redrive_retention_pitr_and_sse(packaged):
     assert resources["RetryQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 5
     for queue in ("RetryQueue", "FollowUpQueue", "FollowUpDeadLetterQueue"):
         assert resources[queue]["Properties"]["MessageRetentionPeriod"] == 1209600
-    for table in ("MemberTable", "IdempotencyTable"):
+    for table in ("MemberTable",):
         props = resources[table]["Properties"]
         assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
         assert props["SSESpecification"]["SSEEnabled"] is True

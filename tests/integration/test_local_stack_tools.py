@@ -41,10 +41,6 @@ def _assert_tables_match_template(client: Any, tables: dict[str, str]) -> None:
     assert indexes["gsi1"]["Projection"]["ProjectionType"] == "ALL"
     ttl = client.describe_time_to_live(TableName=tables["MemberTable"])["TimeToLiveDescription"]
     assert ttl["AttributeName"] == "ttl"
-    idem = _describe(client, tables["IdempotencyTable"])
-    assert [k["AttributeName"] for k in idem["KeySchema"]] == ["id"]
-    ttl = client.describe_time_to_live(TableName=tables["IdempotencyTable"])["TimeToLiveDescription"]
-    assert ttl["AttributeName"] == "expiration"
 
 
 # ------------------------------------------------------------------------------------- provisioning
@@ -55,10 +51,7 @@ def test_provision_on_dynamodb_local_is_idempotent(ddb_endpoint):
     suffix = f"-{uuid.uuid4().hex[:8]}"
     tables = provision.create_tables(client, stage="t", suffix=suffix)
     try:
-        assert tables == {
-            "MemberTable": f"member-portal-t{suffix}",
-            "IdempotencyTable": f"member-portal-t-idempotency{suffix}",
-        }
+        assert tables == {"MemberTable": f"member-portal-t{suffix}"}
         _assert_tables_match_template(client, tables)
         assert provision.create_tables(client, stage="t", suffix=suffix) == tables  # again: no error
     finally:
@@ -119,7 +112,6 @@ def test_ddb_table_points_the_app_at_fresh_tables(ddb_table, ddb_endpoint):
 
     assert os.environ["TABLE_NAME"] == ddb_table == settings().table_name
     assert os.environ["DYNAMODB_ENDPOINT"] == ddb_endpoint == settings().dynamodb_endpoint
-    assert os.environ["IDEMPOTENCY_TABLE_NAME"] == settings().idempotency_table_name
     assert os.environ["STAGE"] == "local" and os.environ["AWS_ACCESS_KEY_ID"] == "testing"
     _roundtrip_customer()
     assert ddb_table in dynamodb_client(ddb_endpoint).list_tables()["TableNames"]

@@ -361,7 +361,7 @@ def shared_api(ddb_endpoint: str, wechat_base_url: str, project_dir: str) -> Ite
                 with Client(application.app, project_dir=project_dir) as client:
                     yield SharedApi(
                         ApiClient(client),
-                        TableSnapshot(ddb_endpoint, (tables.table_name, tables.idempotency_table_name)),
+                        TableSnapshot(ddb_endpoint, (tables.table_name,)),
                     )
             finally:
                 clock.set_now(None)

@@ -1,4 +1,4 @@
-"""Fresh application + idempotency tables from ``infra/resources.json``, for one test."""
+"""A fresh application table from ``infra/resources.json``, for one test."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from tools import provision
 @dataclass(frozen=True)
 class TableSet:
     table_name: str
-    idempotency_table_name: str
     endpoint: str | None
 
 
@@ -38,15 +37,14 @@ def fresh_tables(monkeypatch: pytest.MonkeyPatch, endpoint: str | None, *, delet
     """Create uniquely named tables (on ``endpoint``, or wherever boto3 goes: moto under ``mock_aws``),
     point the app's environment at them, and reset its cached settings and connections.
 
-    Sets TABLE_NAME, IDEMPOTENCY_TABLE_NAME, DYNAMODB_ENDPOINT (removed when ``endpoint`` is None),
+    Sets TABLE_NAME, DYNAMODB_ENDPOINT (removed when ``endpoint`` is None),
     AWS_DEFAULT_REGION/AWS_REGION, dummy credentials and STAGE=local; ``monkeypatch`` restores them.
     """
     use_dummy_aws(monkeypatch)
     client = dynamodb_client(endpoint)
     created = provision.create_tables(client, stage="test", suffix=f"-{uuid.uuid4().hex[:12]}", exist_ok=False)
-    tables = TableSet(created["MemberTable"], created["IdempotencyTable"], endpoint)
+    tables = TableSet(created["MemberTable"], endpoint)
     monkeypatch.setenv("TABLE_NAME", tables.table_name)
-    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", tables.idempotency_table_name)
     if endpoint:
         monkeypatch.setenv("DYNAMODB_ENDPOINT", endpoint)
     else:
