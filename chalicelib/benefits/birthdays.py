@@ -70,6 +70,7 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
 
     from chalicelib.benefits import entitlements
     from chalicelib.benefits.models import BIRTHDAY_PREFIX
+    from chalicelib.core.dynamo import retry
     from chalicelib.core.dynamo.tx import Tx, TxCancelled
     from chalicelib.core.observability import logger
     from chalicelib.identity.models import PROFILE_SK, CustomerItem
@@ -82,7 +83,7 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
     key = CustomerItem(pk=profile.pk, sk=PROFILE_SK)
     move_on: list[Action] = [CustomerItem.gsi2sk.set(served_key(cid, on.year))]
     still_this_member = CustomerItem.merged_into.does_not_exist() & (CustomerItem.birthday == birthday)
-    for _ in range(3):
+    for _attempt in retry.attempts(3):
         tx = Tx()
         # no birthday benefit for this tier: no marker, only the index moves on
         ids = entitlements.grant_items(

@@ -25,9 +25,7 @@ Claiming (``POST /v1/benefits/{id}/claims``, Idempotency-Key)
 
 from __future__ import annotations
 
-import random
 import secrets
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -48,7 +46,7 @@ from chalicelib.benefits.models import (
 )
 from chalicelib.core import clock, idempotency, results
 from chalicelib.core.calendar import PERIODS, business_day, period_window
-from chalicelib.core.dynamo import keys
+from chalicelib.core.dynamo import keys, retry
 from chalicelib.core.dynamo.table_cache import TableCache
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
@@ -220,7 +218,7 @@ def list_for_admin() -> list[Benefit]:
 def update(benefit_id: str, changes: dict[str, Any], staff_id: str) -> Benefit:
     """Change some fields (``quota`` as a whole); the write is conditioned on the version read, and made again from
     a fresh read if another operator saved in between (the changes are absolute values)."""
-    for _ in range(5):
+    for _attempt in retry.attempts(5):
         current = get_for_admin(benefit_id)
         fields: dict[str, Any] = {k: v for k, v in changes.items() if k in ("name", "description", "kind", "trigger",
                                                                                "voucher_valid_days", "status")}
@@ -241,7 +239,7 @@ def update(benefit_id: str, changes: dict[str, Any], staff_id: str) -> Benefit:
                                               "fields": sorted(fields)})
         reset_cache()
         return changed
-    raise AppError("service_unavailable", retry_after=1)
+    retry.give_up("benefit change", benefit_id=benefit_id)
 
 
 def set_status(benefit_id: str, status: str, staff_id: str) -> Benefit:
@@ -405,7 +403,7 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
         status = quota.check_claim(benefit.quota, benefit.benefit_id, cid, now, used)
     except quota.QuotaExhausted:
         raise AppError("quota_exhausted") from None
-    for attempt in range(MAX_CLAIM_ATTEMPTS):
+    for _attempt in retry.attempts(MAX_CLAIM_ATTEMPTS):
         tx, body = _claim_tx(req, benefit, cid, status, channel)
         try:
             tx.commit()
@@ -415,14 +413,12 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
             if "quota" in exc.failed:
                 raise AppError("quota_exhausted") from None
             if exc.conflict:  # another claim on the same counter was in flight: the conditions decide again
-                time.sleep(random.uniform(0, min(0.2, 0.01 * 2**attempt)))
                 continue
             raise
         logger.info("benefit claimed", extra={"customer_id": cid, "benefit_id": benefit_id,
                                               "voucher_id": body["voucher_id"], "period_key": status.period_key})
         return results.created(body)
-    logger.warning("benefit claim gave up after conflicts", extra={"customer_id": cid, "benefit_id": benefit_id})
-    raise AppError("service_unavailable", retry_after=1)
+    retry.give_up("benefit claim", customer_id=cid, benefit_id=benefit_id)
 
 
 # --- one-off grants: the opening gift pack (and birthday, through benefits_birthday) -----------------------------

@@ -32,23 +32,20 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import random
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.core import area, clock, notifications
 from chalicelib.core.area import Section360
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import paging
+from chalicelib.core.dynamo import paging, retry
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
@@ -212,16 +209,15 @@ def open_case(message: dict[str, Any]) -> str | None:
         raise MalformedMessage("a follow-up message needs transaction_id and customer_id")
     kind = str(message.get("kind") or "unknown")
     with transaction_log_keys(transaction_id):
-        for attempt in range(OPEN_ATTEMPTS):
+        for attempt in retry.attempts(OPEN_ATTEMPTS):
             try:
                 return _open_case(customer_id, transaction_id, kind, message)
             except Exception as exc:
                 # A moved message keeps its receive count, so the follow-up queue allows it few deliveries: ride out
                 # throttling and conflicts here rather than spend them.
-                if attempt == OPEN_ATTEMPTS - 1 or not transient(exc):
+                if attempt == OPEN_ATTEMPTS - 1 or not retry.is_transient(exc):
                     raise
                 logger.info("opening the case hit a transient error; trying again", extra={"attempt": attempt})
-                time.sleep(random.uniform(0, 0.05 * 2**attempt))
         raise AssertionError("unreachable")
 
 
@@ -490,36 +486,6 @@ def _failed_condition(exc: Exception) -> bool:
     return cause == "ConditionalCheckFailedException"
 
 
-THROTTLING = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-                        "TransactionInProgressException", "InternalServerError", "ServiceUnavailable"})
-
-
-def _throttled(exc: BaseException | None) -> bool:
-    """DynamoDB refused for load (after the SDK's own retries), anywhere in the exception's chain."""
-    while exc is not None:
-        if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in THROTTLING:
-            return True
-        if getattr(exc, "cause_response_code", None) in THROTTLING:
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
-def transient(exc: BaseException) -> bool:
-    """Worth trying again at once: throttling, a transaction conflict, a connection that failed."""
-    from botocore.exceptions import ConnectionError as BotoConnectionError
-    from botocore.exceptions import HTTPClientError
-
-    if isinstance(exc, TxCancelled):
-        return exc.conflict and not exc.failed
-    chain: BaseException | None = exc
-    while chain is not None:
-        if isinstance(chain, (BotoConnectionError, HTTPClientError)):
-            return True
-        chain = chain.__cause__ or chain.__context__
-    return _throttled(exc)
-
-
 @contextlib.contextmanager
 def _busy_is_503() -> Iterator[None]:
     """DynamoDB throttling (after the SDK's own retries) is 503 with Retry-After: safe to repeat, nothing half-done."""
@@ -528,7 +494,7 @@ def _busy_is_503() -> Iterator[None]:
     except AppError:
         raise
     except Exception as exc:
-        if _throttled(exc):
+        if retry.is_throttled(exc):
             logger.warning("DynamoDB throttled an agent action", exc_info=True)
             raise AppError("service_unavailable", retry_after=1) from None
         raise

@@ -26,6 +26,7 @@ from typing import TypeVar
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.core import area, clock
+from chalicelib.core.dynamo import retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
@@ -181,7 +182,7 @@ def create_customer(
     Raises ``TxCancelled`` with labels ``identity``/``unionid``/``phone`` when another request took
     one of those keys first; the caller resolves again.
     """
-    for _ in range(MAX_ATTEMPTS):
+    for _attempt in retry.attempts(MAX_ATTEMPTS):
         customer_id = _new_customer_id()
         number = member_no.generate()
         now = clock.iso()
@@ -218,7 +219,7 @@ def create_customer(
             raise
         logger.info("customer created", extra={"new_customer_id": customer_id, "channel": identity.channel})
         return customer
-    raise AppError("service_unavailable")
+    retry.give_up("customer creation")
 
 
 def attach_identity(
@@ -276,7 +277,7 @@ def sign_in(
     in one call; a returning identity needs nothing more (its key always names the live customer:
     merges repoint it) unless ``need_profile``.
     """
-    for _ in range(MAX_ATTEMPTS):
+    for _attempt in retry.attempts(MAX_ATTEMPTS):
         keys = [identity.key, *([union_key(unionid)] if unionid else []), *([phone_key(phone)] if phone else [])]
         found = lookup_many(keys)
         customer_id = found.get(identity.key)
@@ -303,7 +304,7 @@ def sign_in(
             # Another request bound one of these keys a moment ago: look again.
             logger.info("sign-in raced, resolving again", extra={"failed": sorted(exc.failed)})
             continue
-    raise AppError("service_unavailable")
+    retry.give_up("sign-in resolution")
 
 
 MergeContributor = Callable[[Tx, CustomerItem, CustomerItem], None]

@@ -33,7 +33,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.core import clock, idempotency, results
 from chalicelib.core.area import Section360
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys, paging
+from chalicelib.core.dynamo import keys, paging, retry
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
@@ -50,29 +50,9 @@ from chalicelib.points.bookkeeping import MemberItems, Plan, PointsState
 from chalicelib.points.rules import InsufficientPoints
 
 ROUTE = "POST /v1/redemptions"
-TRANSIENT_CODES = frozenset({
-    "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "InternalServerError",
-    "ServiceUnavailable", "TransactionInProgressException", "ThrottlingError", "TransactionConflict",
-})
 
 
-def _transient(exc: BaseException) -> bool:
-    """Throttling, a timeout, a dropped connection: worth trying again (a validation error is not)."""
-    if isinstance(exc, BotoCoreError):
-        return True
-    if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code") in TRANSIENT_CODES
-    if isinstance(exc, PynamoDBException):
-        if exc.cause_response_code in TRANSIENT_CODES:
-            return True
-        reasons = getattr(exc, "cancellation_reasons", None) or []
-        if any(r is not None and r.code in TRANSIENT_CODES for r in reasons):
-            return True
-        return isinstance(exc.cause, BotoCoreError)
-    return False
-
-
-TRANSIENT = (BotoCoreError, ClientError, PynamoDBException)
+TRANSIENT = (BotoCoreError, ClientError, PynamoDBException)  # what ``retry.is_transient`` may judge worth again
 RETRY_KIND = "redemption_fulfillment"
 MAX_ATTEMPTS = 25
 MAX_QUANTITY = 10
@@ -142,122 +122,150 @@ def _accepted_body(redemption_id: str, transaction_id: str) -> dict[str, Any]:
 def redeem(
     customer_id: str, reward_id: str, quantity: int, idempotency_key: str | None, channel: str | None = None
 ) -> Result:
-    """``POST /v1/redemptions``: 201 (completed), 202 (accepted, fulfilment retrying) or a replay of the first."""
-    payload = {"reward_id": reward_id, "quantity": quantity}
-    reward = rewards.definition(reward_id)
-    redemption_id = new_redemption_id()
-    transaction_id = transaction_id_for(redemption_id)
-    partner = reward.fulfillment == "partner"
-    known = rewards.known_stock(reward_id)
-    fresh_stock = False
-    codes = [fulfillment.new_voucher_code() for _ in range(quantity)] if not partner else []
-    items: MemberItems | None = None
-    for attempt in range(MAX_ATTEMPTS):
-        if items is None:
+    """``POST /v1/redemptions``: created (in-house), accepted (a partner's fulfilment retrying) or a replay.
+
+    One consistent Query of the member (profile, points state, buckets, idempotency record, per-member counter) and
+    one TransactWriteItems (points, ledger entry, stock shards, counter, redemption, vouchers or outbox entry,
+    idempotency record). A lost race, throttling, a timeout or a lost answer plans again from a fresh read (safe even
+    if the write did commit: the idempotency record's condition then fails and the first response is replayed).
+    """
+    attempt = _Redemption(customer_id, rewards.definition(reward_id), quantity, idempotency_key, channel)
+    for _ in retry.attempts(MAX_ATTEMPTS):
+        result = attempt.once()
+        if result is not None:
+            return result
+    retry.give_up("redemption", customer_id=customer_id, reward_id=reward_id)
+
+
+class _Redemption:
+    """One redemption request across its attempts: what it learnt (stock, a fresh read needed) carries over."""
+
+    def __init__(self, customer_id: str, reward: Reward, quantity: int, idempotency_key: str | None,
+                 channel: str | None) -> None:
+        self.customer_id, self.reward, self.quantity, self.channel = customer_id, reward, quantity, channel
+        self.idempotency_key = idempotency_key
+        self.payload = {"reward_id": reward.reward_id, "quantity": quantity}
+        self.redemption_id = new_redemption_id()
+        self.transaction_id = transaction_id_for(self.redemption_id)
+        self.partner = reward.fulfillment == "partner"
+        self.known = rewards.known_stock(reward.reward_id)
+        self.fresh_stock = False
+        self.codes = [] if self.partner else [fulfillment.new_voucher_code() for _ in range(quantity)]
+        self.items: MemberItems | None = None
+
+    def once(self) -> Result | None:
+        """One attempt: the result, or None to try again (after the caller's backoff)."""
+        if self.items is None:
             try:
-                items = bookkeeping.load_member(customer_id, consistent=True)
+                self.items = bookkeeping.load_member(self.customer_id, consistent=True)
             except TRANSIENT as exc:
-                if not _transient(exc):
+                if not retry.is_transient(exc):
                     raise
                 logger.warning("member read failed; trying again", exc_info=True)
-                bookkeeping.backoff(min(attempt, 5))
-                continue
+                return None
+        items = self.items
         assert items.profile is not None
         owner = items.profile.customer_id
-        req = idempotency.request(keys.customer_pk(owner), ROUTE, idempotency_key, payload)
+        req = idempotency.request(keys.customer_pk(owner), ROUTE, self.idempotency_key, self.payload)
         stored = idempotency.lookup(req, items.others)
         if stored is not None:
             return idempotency.replay_response(stored)
-        count = _check_rules(reward, items, quantity)
+        count = _check_rules(self.reward, items, self.quantity)
         state = PointsState.from_items(items)
-        cost = reward.points_cost * quantity
+        cost = self.reward.points_cost * self.quantity
         try:
-            change = state.account.spend(cost, kind="redemption", reference=redemption_id, today=bookkeeping.today())
+            change = state.account.spend(cost, kind="redemption", reference=self.redemption_id,
+                                         today=bookkeeping.today())
         except InsufficientPoints as exc:
             raise AppError(
                 "insufficient_points", details=[{"field": "quantity", "issue": f"balance is {exc.balance}"}]
             ) from None
-        taken = rewards.choose_shards(reward.shards, quantity, known)
+        taken = rewards.choose_shards(self.reward.shards, self.quantity, self.known)
         if taken is None:
-            if fresh_stock or rewards.known_short(reward.reward_id, quantity):
+            if self.fresh_stock or rewards.known_short(self.reward.reward_id, self.quantity):
                 raise AppError("out_of_stock")
-            known, reward = _refresh_stock(reward)
-            fresh_stock = True
-            continue
-        at = bookkeeping.now_iso()
-        redemption = RedemptionItem(
-            pk=keys.customer_pk(owner), sk=f"{REDEMPTION_PREFIX}{redemption_id}", redemption_id=redemption_id,
-            customer_id=owner, reward_id=reward.reward_id, reward_name=reward.name, quantity=quantity,
-            points_spent=cost, balance_after=change.account.balance,
-            status="pending_fulfillment" if partner else "completed", fulfillment=reward.fulfillment,
-            shards={str(k): v for k, v in taken.items()}, transaction_id=transaction_id if partner else None,
-            channel=channel, created_at=at, updated_at=at,
-        )
-        txn = Transaction(transaction_id, owner, RETRY_KIND, redemption_id,
-                          {"redemption_id": redemption_id, "reward_id": reward.reward_id, "quantity": quantity,
-                           "partner": reward.partner})
-
-        def add(tx: Tx, reward: Reward = reward, taken: dict[int, int] = taken, count: int = count,
-                redemption: RedemptionItem = redemption, req: idempotency.Request = req,
-                txn: Transaction = txn) -> None:
-            rewards.take_in(tx, reward, taken)
-            if reward.per_member_limit is not None:
-                counter = RedeemCountItem(pk=redemption.pk, sk=f"{RLIMIT_PREFIX}{reward.reward_id}",
-                                          reward_id=reward.reward_id, count=count + quantity)
-                same = RedeemCountItem.count == count if count else RedeemCountItem.pk.does_not_exist()
-                tx.put("rlimit", counter, same)
-            if partner:
-                outbox.retry_port().record_in(tx, txn)
-                idempotency.record_in(tx, req, "accepted", _accepted_body(redemption_id, transaction_id),
-                                      provisional=True)
-            else:
-                redemption.vouchers = codes
-                redemption.voucher_expires_at = fulfillment.issue_vouchers_in(
-                    tx, customer_id=redemption.customer_id, redemption_id=redemption_id,
-                    reward_id=reward.reward_id, codes=codes, valid_days=reward.voucher_valid_days,
-                )
-                idempotency.record_in(tx, req, "created", _response_body(redemption))
-            tx.put("redemption", redemption, RedemptionItem.pk.does_not_exist())
-
-        plan = Plan(change, entry_fields={"channel": channel} if channel else {}, add=add)
+            self._refresh_stock()
+            return None
+        redemption = self._redemption_item(owner, cost, change.account.balance, taken)
+        txn = Transaction(self.transaction_id, owner, RETRY_KIND, self.redemption_id,
+                          {"redemption_id": self.redemption_id, "reward_id": self.reward.reward_id,
+                           "quantity": self.quantity, "partner": self.reward.partner})
+        plan = Plan(change, entry_fields={"channel": self.channel} if self.channel else {},
+                    add=lambda tx: self._add_items(tx, taken, count, redemption, req, txn))
         tx, _entries = bookkeeping.build_tx(state, plan)
         try:
             tx.commit()
         except TRANSIENT as exc:
-            if not _transient(exc):
+            if not retry.is_transient(exc):
                 raise
-            # Throttled, timed out, or an answer lost on the way: planning again from a fresh read is safe even if
-            # the write did commit, since the idempotency record's condition then fails and the first response
-            # is replayed.
             logger.warning("redemption write failed; trying again", exc_info=True)
-            items = None
-            bookkeeping.backoff(min(attempt, 5))
-            continue
+            self.items = None
+            return None
         except TxCancelled as exc:
-            if idempotency.LABEL in exc.failed:
-                return idempotency.replay_after_race(req)
-            if any(label.startswith("stock:") for label in exc.failed):
-                known, reward = _refresh_stock(reward)
-                fresh_stock = True
-            if exc.failed & {"points", "profile", "rlimit", "redemption"}:
-                items = None
-            if any(label.startswith("voucher:") for label in exc.failed):
-                codes[:] = [fulfillment.new_voucher_code() for _ in range(quantity)]
-            if exc.failed - {"points", "profile", "rlimit", "redemption"} - {f"stock:{k}" for k in taken} - {
-                f"voucher:{i}" for i in range(quantity)
-            }:
-                raise
-            if exc.conflict or items is None:
-                bookkeeping.backoff(min(attempt, 5))
-            continue
-        rewards.note_taken(reward.reward_id, taken)
-        logger.info("redeemed", extra={"customer_id": owner, "reward_id": reward.reward_id, "quantity": quantity,
-                                       "redemption_id": redemption_id, "points": cost})
-        if not partner:
+            return self._after_cancelled(exc, req, taken)
+        rewards.note_taken(self.reward.reward_id, taken)
+        logger.info("redeemed", extra={"customer_id": owner, "reward_id": self.reward.reward_id,
+                                       "quantity": self.quantity, "redemption_id": self.redemption_id,
+                                       "points": cost})
+        if not self.partner:
             return results.created(_response_body(redemption))
-        return _fulfil_now(reward, redemption, txn, req)
-    logger.warning("redemption gave up after retries", extra={"customer_id": customer_id, "reward_id": reward_id})
-    raise AppError("service_unavailable", retry_after=1)
+        return _fulfil_now(self.reward, redemption, txn, req)
+
+    def _redemption_item(self, owner: str, cost: int, balance_after: int, taken: dict[int, int]) -> RedemptionItem:
+        at = bookkeeping.now_iso()
+        return RedemptionItem(
+            pk=keys.customer_pk(owner), sk=f"{REDEMPTION_PREFIX}{self.redemption_id}",
+            redemption_id=self.redemption_id, customer_id=owner, reward_id=self.reward.reward_id,
+            reward_name=self.reward.name, quantity=self.quantity, points_spent=cost, balance_after=balance_after,
+            status="pending_fulfillment" if self.partner else "completed", fulfillment=self.reward.fulfillment,
+            shards={str(k): v for k, v in taken.items()},
+            transaction_id=self.transaction_id if self.partner else None,
+            channel=self.channel, created_at=at, updated_at=at,
+        )
+
+    def _add_items(self, tx: Tx, taken: dict[int, int], count: int, redemption: RedemptionItem,
+                   req: idempotency.Request, txn: Transaction) -> None:
+        """The mall's items in the points change's transaction."""
+        reward = self.reward
+        rewards.take_in(tx, reward, taken)
+        if reward.per_member_limit is not None:
+            counter = RedeemCountItem(pk=redemption.pk, sk=f"{RLIMIT_PREFIX}{reward.reward_id}",
+                                      reward_id=reward.reward_id, count=count + self.quantity)
+            same = RedeemCountItem.count == count if count else RedeemCountItem.pk.does_not_exist()
+            tx.put("rlimit", counter, same)
+        if self.partner:
+            outbox.retry_port().record_in(tx, txn)
+            idempotency.record_in(tx, req, "accepted", _accepted_body(self.redemption_id, self.transaction_id),
+                                  provisional=True)
+        else:
+            redemption.vouchers = self.codes
+            redemption.voucher_expires_at = fulfillment.issue_vouchers_in(
+                tx, customer_id=redemption.customer_id, redemption_id=self.redemption_id,
+                reward_id=reward.reward_id, codes=self.codes, valid_days=reward.voucher_valid_days,
+            )
+            idempotency.record_in(tx, req, "created", _response_body(redemption))
+        tx.put("redemption", redemption, RedemptionItem.pk.does_not_exist())
+
+    def _after_cancelled(self, exc: TxCancelled, req: idempotency.Request, taken: dict[int, int]) -> Result | None:
+        """What a cancelled transaction teaches: a replay, fresh stock, a fresh read, new voucher codes; or raise."""
+        if idempotency.LABEL in exc.failed:
+            return idempotency.replay_after_race(req)
+        member_labels = {"points", "profile", "rlimit", "redemption"}
+        stock_labels = {f"stock:{k}" for k in taken}
+        voucher_labels = {f"voucher:{i}" for i in range(self.quantity)}
+        if exc.failed - member_labels - stock_labels - voucher_labels:
+            raise exc
+        if exc.failed & stock_labels:
+            self._refresh_stock()
+        if exc.failed & member_labels:
+            self.items = None
+        if exc.failed & voucher_labels:
+            self.codes[:] = [fulfillment.new_voucher_code() for _ in range(self.quantity)]
+        return None
+
+    def _refresh_stock(self) -> None:
+        self.known, self.reward = _refresh_stock(self.reward)
+        self.fresh_stock = True
 
 
 def _refresh_stock(reward: Reward) -> tuple[dict[int, int], Reward]:

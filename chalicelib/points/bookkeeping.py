@@ -18,8 +18,6 @@ ledger deltas holds after every commit, and no two changes are computed from the
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
@@ -30,11 +28,11 @@ from pynamodb.expressions.condition import Condition
 from chalicelib.core import clock
 from chalicelib.core.calendar import add_months, business_day
 from chalicelib.core.config import settings
+from chalicelib.core.dynamo import retry
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.dynamo.paging import decode_cursor, encode_cursor
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
-from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.identity import directory
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
@@ -374,17 +372,13 @@ def build_tx(state: PointsState, plan: Plan, tx: Tx | None = None) -> tuple[Tx, 
     return tx, entries
 
 
-def backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
-
-
 def execute(customer_id: str, planner: Callable[[PointsState], Plan], max_attempts: int = MAX_ATTEMPTS) -> Outcome:
     """Read the member (consistently), plan, and commit in one transaction; again from a fresh read on a race.
 
     A failing condition of the caller's own items (labels other than ``points``/``profile``) is raised to the
     caller as ``TxCancelled``; running out of attempts is 503 ``service_unavailable``.
     """
-    for attempt in range(max_attempts):
+    for attempt in retry.attempts(max_attempts):
         items = load_member(customer_id, consistent=True)
         state = PointsState.from_items(items)
         plan = planner(state)
@@ -396,12 +390,10 @@ def execute(customer_id: str, planner: Callable[[PointsState], Plan], max_attemp
         except TxCancelled as exc:
             if exc.conflict or exc.failed & RETRY_LABELS:
                 logger.debug("points change raced, planning again", extra={"attempt": attempt})
-                backoff(attempt)
                 continue
             raise
         return Outcome(plan, state, entries)
-    logger.warning("points change gave up after retries", extra={"customer_id": customer_id})
-    raise AppError("service_unavailable", retry_after=1)
+    retry.give_up("points change", customer_id=customer_id)
 
 
 # --- ledger pages ------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.core.dynamo import keys, paging
+from chalicelib.core.dynamo import keys, paging, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
@@ -77,7 +77,7 @@ def file_claim(
             "validation_error",
             details=[{"field": "purchased_on", "issue": f"must be within the last {settings.claim_window_days} days"}],
         )
-    for _ in range(3):
+    for _attempt in retry.attempts(3):
         claim_id = "clm_" + secrets.token_hex(8)
         at = bookkeeping.now_iso()
         claim = ClaimItem(
@@ -119,7 +119,7 @@ def file_claim(
             raise
         logger.info("points claim filed", extra={"claim_id": claim_id, "customer_id": customer_id})
         return claim_view(claim)
-    raise AppError("service_unavailable")
+    retry.give_up("points claim", customer_id=customer_id)
 
 
 def _page(index: str, partition: str, limit: int, cursor: str | None, ascending: bool) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from typing import Any
 from chalicelib.core import clock
 from chalicelib.core.calendar import business_day
 from chalicelib.core.config import settings
+from chalicelib.core.dynamo import retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
@@ -176,7 +177,7 @@ def refund_order(order_no: str, amount_fen: int, refund_no: str | None) -> tuple
     With a ``refund_no`` (or the request's Idempotency-Key) a repeated refund returns the first answer.
     """
     on = bookkeeping.today()
-    for attempt in range(bookkeeping.MAX_ATTEMPTS):
+    for _attempt in retry.attempts(bookkeeping.MAX_ATTEMPTS):
         try:
             order = OrderItem.get(order_pk(order_no), ORDER_SK, consistent_read=True)
         except OrderItem.DoesNotExist:
@@ -189,10 +190,9 @@ def refund_order(order_no: str, amount_fen: int, refund_no: str | None) -> tuple
             return _refund_once(order, amount_fen, refund_no, on), False
         except TxCancelled as exc:
             if exc.failed & {"order", "refund"}:  # another refund of this order committed meanwhile
-                bookkeeping.backoff(attempt)
                 continue
             raise
-    raise AppError("service_unavailable", retry_after=1)
+    retry.give_up("refund", order_no=order_no)
 
 
 def _refund_once(order: OrderItem, amount_fen: int, refund_no: str | None, on: date) -> dict[str, Any]:

@@ -193,26 +193,9 @@ def test_throttling_and_a_lost_answer_are_retried_without_a_second_charge(mall: 
             raise ReadTimeoutError(endpoint_url="http://dynamodb")
 
     monkeypatch.setattr(txmod.Tx, "commit", flaky)
-    monkeypatch.setattr("chalicelib.mall.redemptions._transient", lambda exc: True)
+    monkeypatch.setattr("chalicelib.core.dynamo.retry.is_transient", lambda exc: True)
     status, body, _ = mall.redeem(token, reward_id)
     assert status == 201, body
     assert mall.balance(token) == 900 and mall.stock(reward_id) == 4
     assert [r["redemption_id"] for r in mall.get("/v1/me/redemptions", token)["items"]] == [body["redemption_id"]]
     assert_consistent(cid)
-
-
-def test_transient_errors_are_told_from_permanent_ones():
-    from botocore.exceptions import ClientError, ReadTimeoutError
-    from pynamodb.exceptions import TransactWriteError
-
-    from chalicelib.mall.redemptions import _transient
-
-    def client_error(code: str) -> ClientError:
-        return ClientError({"Error": {"Code": code, "Message": "x"}}, "TransactWriteItems")
-
-    assert _transient(ReadTimeoutError(endpoint_url="x"))
-    assert _transient(client_error("ProvisionedThroughputExceededException"))
-    assert not _transient(client_error("ValidationException"))
-    assert _transient(TransactWriteError("x", cause=client_error("ThrottlingException")))
-    assert not _transient(TransactWriteError("x", cause=client_error("ValidationException")))
-    assert not _transient(ValueError("x"))

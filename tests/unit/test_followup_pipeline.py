@@ -8,12 +8,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
 
 from chalicelib.core import observability
 from chalicelib.core.area import FollowUpHooks
 from chalicelib.core.config import reset_settings
-from chalicelib.core.dynamo.tx import TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.retry import dispatch
@@ -189,24 +187,3 @@ def test_malformed_follow_up_messages_are_refused():
     for body in ({}, {"transaction_id": "t"}, {"customer_id": "c"}, {"transaction_id": 1, "customer_id": "c"}):
         with pytest.raises(casework.MalformedMessage):
             casework.open_case(body)
-
-
-def _client_error(code: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": "x"}}, "TransactWriteItems")
-
-
-def test_what_counts_as_transient():
-    assert casework.transient(_client_error("ProvisionedThroughputExceededException"))
-    assert casework.transient(_client_error("ThrottlingException"))
-    assert casework.transient(EndpointConnectionError(endpoint_url="http://x"))
-    assert casework.transient(TxCancelled(set(), conflict=True))
-    assert not casework.transient(TxCancelled({"case"}))
-    assert not casework.transient(_client_error("ValidationException"))
-    assert not casework.transient(ValueError("x"))
-    try:
-        try:
-            raise _client_error("ProvisionedThroughputExceededException")
-        except ClientError as inner:
-            raise RuntimeError("wrapped") from inner
-    except RuntimeError as outer:
-        assert casework.transient(outer)

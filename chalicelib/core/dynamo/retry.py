@@ -31,10 +31,12 @@ from chalicelib.core.observability import logger
 
 BASE_SECONDS = 0.005
 MAX_SECONDS = 0.2
-TRANSIENT_CODES = frozenset({
+# DynamoDB refusing for load (after the SDK's own retries): a 503 to the client, safe to repeat.
+THROTTLING_CODES = frozenset({
     "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "InternalServerError",
-    "ServiceUnavailable", "TransactionInProgressException", "ThrottlingError", "TransactionConflict",
+    "ServiceUnavailable", "TransactionInProgressException", "ThrottlingError",
 })
+TRANSIENT_CODES = THROTTLING_CODES | {"TransactionConflict"}
 
 
 def backoff(attempt: int) -> None:
@@ -56,26 +58,44 @@ def give_up(what: str, **log_keys: Any) -> NoReturn:
     raise AppError("service_unavailable", retry_after=1)
 
 
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        cause = current.__cause__ or current.__context__ or getattr(current, "cause", None)
+        current = cause if isinstance(cause, BaseException) else None
+
+
+def _codes(exc: BaseException) -> set[str]:
+    """The DynamoDB error codes an exception carries (a ClientError's, pynamodb's cause and cancellation reasons)."""
+    from botocore.exceptions import ClientError
+
+    codes: set[str] = set()
+    if isinstance(exc, ClientError):
+        codes.add(str(exc.response.get("Error", {}).get("Code")))
+    cause_code = getattr(exc, "cause_response_code", None)
+    if cause_code:
+        codes.add(str(cause_code))
+    for reason in getattr(exc, "cancellation_reasons", None) or []:
+        if reason is not None and reason.code:
+            codes.add(str(reason.code))
+    return codes
+
+
+def is_throttled(exc: BaseException) -> bool:
+    """DynamoDB refused for load, anywhere in the exception's chain."""
+    return any(_codes(e) & THROTTLING_CODES for e in _chain(exc))
+
+
 def is_transient(exc: BaseException) -> bool:
     """Throttling, a transaction conflict, a dropped connection, a timeout, anywhere in the exception's chain: worth
     trying again (a validation error or a failed condition is not)."""
-    from botocore.exceptions import ClientError, HTTPClientError
     from botocore.exceptions import ConnectionError as BotoConnectionError
-    from pynamodb.exceptions import PynamoDBException
+    from botocore.exceptions import HTTPClientError
 
     if isinstance(exc, TxCancelled):
         return exc.conflict and not exc.failed
-    chain: BaseException | None = exc
-    while chain is not None:
-        if isinstance(chain, (BotoConnectionError, HTTPClientError)):
-            return True
-        if isinstance(chain, ClientError) and chain.response.get("Error", {}).get("Code") in TRANSIENT_CODES:
-            return True
-        if isinstance(chain, PynamoDBException):
-            if chain.cause_response_code in TRANSIENT_CODES:
-                return True
-            reasons = getattr(chain, "cancellation_reasons", None) or []
-            if any(r is not None and r.code in TRANSIENT_CODES for r in reasons):
-                return True
-        chain = chain.__cause__ or chain.__context__ or getattr(chain, "cause", None)
-    return False
+    return any(isinstance(e, (BotoConnectionError, HTTPClientError)) or _codes(e) & TRANSIENT_CODES
+               for e in _chain(exc))
