@@ -74,12 +74,20 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
     from chalicelib.core.dynamo.tx import Tx, TxCancelled
     from chalicelib.core.observability import logger
     from chalicelib.identity.models import PROFILE_SK, CustomerItem
+    from chalicelib.points import accounts
+    from chalicelib.points.bookkeeping import MemberItems
+    from chalicelib.points.models import POINTS_SK, PointsStateItem
 
     profile = CustomerItem.from_raw_data(raw_profile)
     birthday = profile.birthday
     if profile.merged_into or not birthday or date.fromisoformat(birthday).month != on.month:
         return "skipped"
     cid = profile.customer_id
+    try:
+        points_state: PointsStateItem | None = PointsStateItem.get(profile.pk, POINTS_SK)
+    except PointsStateItem.DoesNotExist:
+        points_state = None
+    tier = accounts.held_tier(MemberItems(cid, profile, points_state, []), on)  # as the zone shows it today
     key = CustomerItem(pk=profile.pk, sk=PROFILE_SK)
     move_on: list[Action] = [CustomerItem.gsi2sk.set(served_key(cid, on.year))]
     still_this_member = CustomerItem.merged_into.does_not_exist() & (CustomerItem.birthday == birthday)
@@ -87,7 +95,7 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
         tx = Tx()
         # no birthday benefit for this tier: no marker, only the index moves on
         ids = entitlements.grant_items(
-            tx, cid, profile.tier_code, "birthday", f"{BIRTHDAY_PREFIX}{on.year:04d}", "marker"
+            tx, cid, tier.code, "birthday", f"{BIRTHDAY_PREFIX}{on.year:04d}", "marker"
         )
         tx.update("profile", key, move_on, still_this_member)
         try:

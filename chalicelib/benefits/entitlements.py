@@ -28,7 +28,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import PutError
@@ -53,7 +53,7 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
 from chalicelib.identity.models import CustomerItem
-from chalicelib.points import bookkeeping, programme, tiers
+from chalicelib.points import accounts, bookkeeping, programme, tiers
 
 CACHE_SECONDS = 30.0
 CLAIM_SCOPE = "POST /v1/benefits/{benefit_id}/claims"
@@ -249,11 +249,6 @@ def set_status(benefit_id: str, status: str, staff_id: str) -> Benefit:
 # --- the member's view ---------------------------------------------------------------------------------------------
 
 
-def held_tier(items: bookkeeping.MemberItems, on: date) -> tiers.TierDefinition:
-    """The tier the member holds today, exactly as ``GET /v1/me`` shows it (a downgrade due today counts)."""
-    return bookkeeping.tier_decision(bookkeeping.PointsState.from_items(items), programme.current(), on).tier
-
-
 @dataclass
 class MemberBenefitState:
     """What the one Query told about the member's benefits: quota counters and gift markers."""
@@ -301,7 +296,7 @@ def zone(customer_id: str) -> dict[str, Any]:
     """``GET /v1/benefits``: one Query (definitions and tiers come from in-process caches)."""
     items = bookkeeping.load_member(customer_id, consistent=True)
     now = clock.now()
-    held = held_tier(items, business_day(now))
+    held = accounts.held_tier(items, business_day(now))
     catalogue = programme.current().tiers
     state = MemberBenefitState.from_items(items)
     mine: list[tuple[int, dict[str, Any]]] = []
@@ -396,7 +391,7 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
     if not benefit.active or benefit.trigger != "claim":
         raise AppError("benefit_not_available")
     now = clock.now()
-    if held_tier(items, business_day(now)).code not in benefit.tiers:
+    if accounts.held_tier(items, business_day(now)).code not in benefit.tiers:
         raise AppError("tier_not_eligible")
     used, _ = MemberBenefitState.from_items(items).used(benefit, cid, now)
     try:

@@ -45,7 +45,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.core import area, clock, notifications
 from chalicelib.core.area import Section360
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import paging, retry
+from chalicelib.core.dynamo import keys, paging, retry
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
@@ -55,7 +55,10 @@ from chalicelib.core.retry import dispatch
 from chalicelib.core.retry.transactions import TXN_PREFIX, TransactionItem
 from chalicelib.followups.models import CASE_PREFIX, QUEUE_PREFIX, FollowUpCaseItem
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
-from chalicelib.points import programme
+from chalicelib.points import accounts
+from chalicelib.points.bookkeeping import MemberItems
+from chalicelib.points.models import POINTS_SK, PointsStateItem
+from chalicelib.points.tiers import TierDefinition
 
 RESPOND_WITHIN = timedelta(minutes=15)
 CLOSE_WITHIN = timedelta(hours=24)
@@ -163,12 +166,20 @@ class Loaded:
     case: FollowUpCaseItem | None
     transaction: TransactionItem | None
     profile: CustomerItem | None
+    points: PointsStateItem | None = None
+
+    def held_tier(self) -> TierDefinition | None:
+        """The tier the member holds today (``points.accounts.held_tier``), None for an unknown member."""
+        if self.profile is None:
+            return None
+        return accounts.held_tier(MemberItems(self.profile.customer_id, self.profile, self.points, []))
 
 
 def _load(customer_id: str, transaction_id: str, *, consistent: bool = True) -> Loaded:
-    """The case, its transaction and the member's profile: one BatchGetItem (same partition)."""
-    pk = f"CUST#{customer_id}"
-    sks = {f"{CASE_PREFIX}{transaction_id}": "case", f"{TXN_PREFIX}{transaction_id}": "txn", PROFILE_SK: "profile"}
+    """The case, its transaction, the member's profile and points state: one BatchGetItem (same partition)."""
+    pk = keys.customer_pk(customer_id)
+    sks = {f"{CASE_PREFIX}{transaction_id}": "case", f"{TXN_PREFIX}{transaction_id}": "txn", PROFILE_SK: "profile",
+           POINTS_SK: "points"}
     table = settings().table_name
     request: dict[str, Any] = {
         table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in sks], "ConsistentRead": consistent}
@@ -184,6 +195,7 @@ def _load(customer_id: str, transaction_id: str, *, consistent: bool = True) -> 
         FollowUpCaseItem.from_raw_data(found["case"]) if "case" in found else None,
         TransactionItem.from_raw_data(found["txn"]) if "txn" in found else None,
         CustomerItem.from_raw_data(found["profile"]) if "profile" in found else None,
+        PointsStateItem.from_raw_data(found["points"]) if "points" in found else None,
     )
 
 
@@ -236,8 +248,8 @@ def _open_case(customer_id: str, transaction_id: str, kind: str, message: dict[s
     delivery = current_delivery.get() or NO_DELIVERY
     now = clock.now()
     opened_at = clock.iso(now)
-    tier_code = loaded.profile.tier_code if loaded.profile is not None else None
-    rank = programme.current().tier(tier_code).rank if tier_code else 0
+    held = loaded.held_tier()
+    tier_code, rank = (held.code, held.rank) if held is not None else (None, 0)
     attempts = _attempts(txn.attempts) if txn is not None else []
     handover: dict[str, Any] = {"at": opened_at, "ok": False, "where": "follow_up_queue",
                                 "error": "retries exhausted; handed to the agents' follow-up queue"}

@@ -45,7 +45,7 @@ from chalicelib.mall import fulfillment, rewards
 from chalicelib.mall.fulfillment import FulfilmentOrder, PartnerUnavailable
 from chalicelib.mall.models import REDEMPTION_PREFIX, RLIMIT_PREFIX, RedeemCountItem, RedemptionItem
 from chalicelib.mall.rewards import Reward
-from chalicelib.points import bookkeeping
+from chalicelib.points import accounts, bookkeeping
 from chalicelib.points.bookkeeping import MemberItems, Plan, PointsState
 from chalicelib.points.rules import InsufficientPoints
 
@@ -81,7 +81,7 @@ def _check_rules(reward: Reward, items: MemberItems, quantity: int) -> int:
     if not reward.open_at(clock.now()):
         raise AppError("reward_not_available")
     assert items.profile is not None
-    if not reward.eligible(items.profile.tier_code):
+    if not reward.eligible(accounts.held_tier(items).code):
         raise AppError("tier_not_eligible")
     count = _count_of(items, reward.reward_id)
     if reward.per_member_limit is not None and count + quantity > reward.per_member_limit:

@@ -71,6 +71,14 @@ def balance_view(customer_id: str) -> dict[str, Any]:
     return points_summary(bookkeeping.load_member(customer_id, consistent=True))
 
 
+def held_tier(items: MemberItems, on: date | None = None) -> tiers.TierDefinition:
+    """The tier the member holds today, exactly as ``GET /v1/me`` shows it: an upgrade at once, a downgrade due
+    today counted, never below an active floor. Every area that restricts by tier asks this (benefits, rewards,
+    birthday privileges, the follow-up queue's priority)."""
+    return bookkeeping.tier_decision(bookkeeping.PointsState.from_items(items), programme.current(),
+                                     on or bookkeeping.today()).tier
+
+
 def tier_view(items: MemberItems, on: date | None = None) -> dict[str, Any]:
     """The tier the member holds today (upgrade at once, downgrade on the evaluation date, floors) and progress."""
     on = on or bookkeeping.today()
