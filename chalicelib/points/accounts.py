@@ -8,8 +8,6 @@ buckets, the points state and the caller's items), planned again on a race. Rule
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -17,12 +15,14 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
+from chalicelib.core import idempotency, results
 from chalicelib.core.area import Section360
 from chalicelib.core.calendar import points_expiry
 from chalicelib.core.dynamo import keys, paging
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
+from chalicelib.core.results import Result
 from chalicelib.identity.models import CustomerItem
 from chalicelib.points import bookkeeping, programme, tiers
 from chalicelib.points.bookkeeping import MemberItems, Outcome, Plan, PointsState
@@ -219,9 +219,7 @@ def check_in(customer_id: str, channel: str | None) -> dict[str, Any]:
 # --- admin adjustments --------------------------------------------------------------------------------------------
 
 
-def _request_hash(customer_id: str, delta: int, reason: str) -> str:
-    body = json.dumps({"customer_id": customer_id, "delta": delta, "reason": reason}, sort_keys=True)
-    return hashlib.sha256(body.encode()).hexdigest()
+ADJUST_SCOPE = "POST /v1/admin/points/adjustments"
 
 
 def adjustment_view(item: AdjustmentItem) -> dict[str, Any]:
@@ -238,16 +236,21 @@ def adjustment_view(item: AdjustmentItem) -> dict[str, Any]:
 
 def adjust(
     customer_id: str, delta: int, reason: str, staff_id: str, idempotency_key: str | None = None
-) -> tuple[dict[str, Any], bool]:
+) -> Result:
     """An admin's correction with a reason; who, what and when stay on the ledger entry and an ``ADJ#`` record.
 
-    Returns ``(view, replayed)``: with an ``Idempotency-Key`` a repeat returns the first adjustment.
+    With an ``Idempotency-Key`` (the shared mechanism, the record kept under the admin's own partition, so a key
+    names one adjustment whichever member it was for) a repeat replays the first adjustment and the same key with
+    another body is 422.
     """
+    req = None
     if idempotency_key:
-        adjustment_id = "adj_" + hashlib.sha256(f"{staff_id}:{idempotency_key}".encode()).hexdigest()[:24]
-    else:
-        adjustment_id = "adj_" + secrets.token_hex(12)
-    request_hash = _request_hash(customer_id, delta, reason)
+        req = idempotency.request(keys.staff_pk(staff_id), ADJUST_SCOPE, idempotency_key,
+                                  {"customer_id": customer_id, "delta": delta, "reason": reason})
+        stored = idempotency.get(req)
+        if stored is not None:
+            return idempotency.replay_response(stored)
+    adjustment_id = "adj_" + secrets.token_hex(12)
     on = bookkeeping.today()
     expires_on = expiry_for(on)
 
@@ -265,29 +268,27 @@ def adjust(
         record = AdjustmentItem(
             pk=f"ADJ#{adjustment_id}", sk="ADJ", adjustment_id=adjustment_id, customer_id=state.customer_id,
             delta=delta, reason=reason, created_by=staff_id, created_at=at, balance_after=change.account.balance,
-            request_hash=request_hash, gsi1pk="ADJLOG", gsi1sk=f"{at}#{adjustment_id}",
+            gsi1pk="ADJLOG", gsi1sk=f"{at}#{adjustment_id}",
         )
-        return Plan(
-            change,
-            entry_fields={"actor": staff_id, "reason": reason},
-            add=lambda tx: tx.put("adjustment", record, AdjustmentItem.pk.does_not_exist()),
-            result=record,
-        )
+
+        def add(tx: Tx) -> None:
+            tx.put("adjustment", record, AdjustmentItem.pk.does_not_exist())
+            if req is not None:
+                idempotency.record_in(tx, req, "created", adjustment_view(record))
+
+        return Plan(change, entry_fields={"actor": staff_id, "reason": reason}, add=add, result=record)
 
     try:
         outcome = bookkeeping.execute(customer_id, plan)
     except TxCancelled as exc:
-        if "adjustment" not in exc.failed:
-            raise
-        first = AdjustmentItem.get(f"ADJ#{adjustment_id}", "ADJ", consistent_read=True)
-        if first.request_hash != request_hash:
-            raise AppError("idempotency_key_reused") from None
-        return adjustment_view(first), True
+        if req is not None and idempotency.LABEL in exc.failed:
+            return idempotency.replay_after_race(req)
+        raise
     logger.info(
         "points adjusted",
         extra={"customer_id": customer_id, "delta": delta, "staff_id": staff_id, "adjustment_id": adjustment_id},
     )
-    return adjustment_view(outcome.plan.result), False
+    return results.created(adjustment_view(outcome.plan.result))
 
 
 def list_adjustments(limit: int, cursor: str | None) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.core.errors import AppError
 from chalicelib.core.http.routing import Api, Reply, RequestContext
+from chalicelib.core.results import Result
 from chalicelib.points import accounts, programme
 
 api = Api(__name__, "admin")
@@ -100,15 +101,14 @@ def put_settings(ctx: RequestContext) -> dict:
                                   "customer_id": "c_8f14e45fceea167a5a36", "delta": 200, "reason": "活动补偿",
                                   "balance_after": 1480, "created_by": "s_4f1a2b3c4d5e6f70",
                                   "created_at": "2026-11-23T06:00:00.000+00:00"}})
-def post_adjustment(ctx: RequestContext) -> Reply:
+def post_adjustment(ctx: RequestContext) -> Result:
     body = ctx.body
     if body.delta == 0:
         raise AppError("validation_error", details=[{"field": "delta", "issue": "must not be 0"}])
     key = ctx.idempotency_key
     if key is not None and not 1 <= len(key) <= 64:
         raise AppError("validation_error", details=[{"field": "Idempotency-Key", "issue": "must be 1-64 characters"}])
-    view, replayed = accounts.adjust(body.customer_id, body.delta, body.reason, _staff(ctx), key)
-    return Reply(view, 201, {"Idempotent-Replayed": "true"} if replayed else {})
+    return accounts.adjust(body.customer_id, body.delta, body.reason, _staff(ctx), key)
 
 
 @api.route("/v1/admin/points/adjustments", "GET", auth="admin", query="Page",

@@ -232,3 +232,18 @@ def test_a_ledger_page_costs_the_same_at_100_and_10000_entries(world):
     assert len(first["items"]) == 20 and first["next_cursor"]
     second = world.get(f"/v1/me/points/ledger?limit=20&cursor={first['next_cursor']}", big_token)
     assert [e["entry_id"] for e in second["items"]] == [f"B{i:010d}" for i in range(9979, 9959, -1)]
+
+
+def test_an_adjustment_key_names_one_adjustment_whichever_member_it_was_for(world):
+    """The admin's Idempotency-Key record is the admin's own: the same key sent for another member is a reused key,
+    not a second adjustment."""
+    first_cid, first_token = world.member()
+    other_cid, other_token = world.member()
+    headers = {"authorization": f"Bearer {world.admin}", "idempotency-key": "adj-same-key"}
+    status, _, _ = world.api.call("POST", "/v1/admin/points/adjustments",
+                                  {"customer_id": first_cid, "delta": 10, "reason": "补偿"}, headers=headers)
+    assert status == 201
+    status, out, _ = world.api.call("POST", "/v1/admin/points/adjustments",
+                                    {"customer_id": other_cid, "delta": 10, "reason": "补偿"}, headers=headers)
+    assert (status, out["error"]["code"]) == (422, "idempotency_key_reused")
+    assert (world.balance(first_token), world.balance(other_token)) == (10, 0)

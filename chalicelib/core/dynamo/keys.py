@@ -8,3 +8,8 @@ CUSTOMER_PREFIX = "CUST#"
 def customer_pk(customer_id: str) -> str:
     """``CUST#<customer_id>``: the partition of everything a customer owns."""
     return f"{CUSTOMER_PREFIX}{customer_id}"
+
+
+def staff_pk(staff_id: str) -> str:
+    """``STAFFID#<staff_id>``: what a staff member's own requests keep (their Idempotency-Key records)."""
+    return f"STAFFID#{staff_id}"
