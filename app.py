@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from chalice import Chalice
@@ -22,9 +22,14 @@ from chalicelib.areas import AREAS
 from chalicelib.core.area import Job, resolve
 from chalicelib.core.errors import wants_english
 from chalicelib.core.http import health, routing
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.observability import annotate, flushing_metrics, logger, metrics
-from chalicelib.followups import retry_pipeline
 from chalicelib.identity import access_token, api_keys
+
+if TYPE_CHECKING:
+    from chalicelib.followups import retry_pipeline
+else:  # the queue workers' code, loaded by the first batch (an HTTP request never needs it)
+    retry_pipeline = lazy_module("chalicelib.followups.retry_pipeline")
 
 
 class MemberPortalApp(Chalice):
@@ -53,7 +58,6 @@ for area in AREAS:
         app.register_blueprint(importlib.import_module(module_name).api.blueprint)
 
 routing.configure_auth(verify_token=access_token.verify_access_token, verify_api_key=api_keys.verify)
-retry_pipeline.install()  # count retries enqueued
 
 # Chalice answers some requests before any view runs (405, 415, unknown JSON); their bodies are
 # rewritten into our envelope here so every error looks the same to clients.

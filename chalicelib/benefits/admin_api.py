@@ -3,8 +3,15 @@ and birthday benefits (``trigger``)."""
 
 from __future__ import annotations
 
-from chalicelib.benefits import entitlements
+from typing import TYPE_CHECKING
+
 from chalicelib.core.http.routing import Api, RequestContext
+from chalicelib.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.benefits import entitlements
+else:  # loaded when a view first runs (core/lazy.py)
+    entitlements = lazy_module("chalicelib.benefits.entitlements")
 
 api = Api(__name__, "admin")
 

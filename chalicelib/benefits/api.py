@@ -3,9 +3,17 @@ redeeming a voucher at the till (integration)."""
 
 from __future__ import annotations
 
-from chalicelib.benefits import entitlements, vouchers
+from typing import TYPE_CHECKING
+
 from chalicelib.core.http.routing import Api, Reply, RequestContext
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.results import Result
+
+if TYPE_CHECKING:
+    from chalicelib.benefits import entitlements, vouchers
+else:  # loaded when a view first runs (core/lazy.py)
+    entitlements = lazy_module("chalicelib.benefits.entitlements")
+    vouchers = lazy_module("chalicelib.benefits.vouchers")
 
 api = Api(__name__, "benefits")
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from chalicelib.console import member_360
+from typing import TYPE_CHECKING
+
 from chalicelib.core.http.routing import Api, RequestContext
+from chalicelib.core.lazy import lazy_module
 from chalicelib.followups.api import SUMMARY
+
+if TYPE_CHECKING:
+    from chalicelib.console import member_360
+else:  # loaded when a view first runs (core/lazy.py)
+    member_360 = lazy_module("chalicelib.console.member_360")
 
 api = Api(__name__, "agent")
 

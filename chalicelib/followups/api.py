@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.http.routing import Api, RequestContext
-from chalicelib.followups import casework
+from chalicelib.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.followups import casework
+else:  # loaded when a view first runs (core/lazy.py)
+    casework = lazy_module("chalicelib.followups.casework")
+
 
 api = Api(__name__, "agent")
 

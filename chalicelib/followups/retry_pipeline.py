@@ -207,35 +207,6 @@ def followup_record(record: Any) -> None:
         casework.current_delivery.reset(token)
 
 
-# --- retries enqueued ----------------------------------------------------------------------------------------------
-
-
-class MeteredRetryPort:
-    """Wraps the mall's retry port (``outbox.retry_port()``) to count what reaches the retry queue."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-
-    def record_in(self, *args: Any, **kwargs: Any) -> Any:
-        return self.inner.record_in(*args, **kwargs)
-
-    def enqueue(self, *args: Any, **kwargs: Any) -> bool:
-        sent = bool(self.inner.enqueue(*args, **kwargs))
-        metrics.add_metric(name="RetriesEnqueued" if sent else "RetryEnqueueFailed", unit="Count", value=1)
-        return sent
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
-def install() -> None:
-    """Count enqueued retries (idempotent; ``app.py`` calls it once)."""
-
-    port = outbox.retry_port()
-    if not isinstance(port, MeteredRetryPort):
-        outbox.set_retry_port(MeteredRetryPort(port))
-
-
 # --- the follow-up queue's dead letters -----------------------------------------------------------------------------
 
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core import wechat
 from chalicelib.core.http.routing import Api, Reply, RequestContext
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.sms import sms_sender
-from chalicelib.identity import sign_in
+
+if TYPE_CHECKING:
+    from chalicelib.identity import sign_in
+else:  # loaded when a view first runs (core/lazy.py)
+    sign_in = lazy_module("chalicelib.identity.sign_in")
+
 
 api = Api(__name__, "auth")
 

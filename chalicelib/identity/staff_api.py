@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.http.routing import Api, RequestContext
-from chalicelib.identity import staff
+from chalicelib.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.identity import staff
+else:  # loaded when a view first runs (core/lazy.py)
+    staff = lazy_module("chalicelib.identity.staff")
+
 
 api = Api(__name__, "staff")
 

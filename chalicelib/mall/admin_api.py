@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.http.routing import Api, RequestContext
-from chalicelib.mall import rewards
+from chalicelib.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.mall import rewards
+else:  # loaded when a view first runs (core/lazy.py)
+    rewards = lazy_module("chalicelib.mall.rewards")
+
 
 api = Api(__name__, "admin")
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.http.routing import Api, RequestContext
-from chalicelib.mall import fulfillment
+from chalicelib.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.mall import fulfillment
+else:  # loaded when a view first runs (core/lazy.py)
+    fulfillment = lazy_module("chalicelib.mall.fulfillment")
+
 
 api = Api(__name__, "dev")
 

@@ -3,9 +3,17 @@ transactions (``GET /v1/me/transactions/{id}``)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.http.routing import Api, RequestContext
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.results import Result
-from chalicelib.mall import redemptions
+
+if TYPE_CHECKING:
+    from chalicelib.mall import redemptions
+else:  # loaded when a view first runs (core/lazy.py)
+    redemptions = lazy_module("chalicelib.mall.redemptions")
+
 
 api = Api(__name__, "mall")
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.errors import AppError
 from chalicelib.core.http.routing import Api, Reply, RequestContext
+from chalicelib.core.lazy import lazy_module
 from chalicelib.core.results import Result
-from chalicelib.points import accounts, programme
+
+if TYPE_CHECKING:
+    from chalicelib.points import accounts, programme
+else:  # loaded when a view first runs (core/lazy.py)
+    accounts = lazy_module("chalicelib.points.accounts")
+    programme = lazy_module("chalicelib.points.programme")
+
 
 api = Api(__name__, "admin")
 

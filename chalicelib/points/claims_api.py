@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.http.routing import Api, RequestContext
-from chalicelib.points import accounts, claims
+from chalicelib.core.lazy import lazy_module
 from chalicelib.points.api import CLAIM_EXAMPLE
+
+if TYPE_CHECKING:
+    from chalicelib.points import accounts, claims
+else:  # loaded when a view first runs (core/lazy.py)
+    accounts = lazy_module("chalicelib.points.accounts")
+    claims = lazy_module("chalicelib.points.claims")
 
 api = Api(__name__, "agent")
 

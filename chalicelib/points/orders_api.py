@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.errors import AppError
 from chalicelib.core.http.routing import Api, Reply, RequestContext
-from chalicelib.points import orders
+from chalicelib.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.points import orders
+else:  # loaded when a view first runs (core/lazy.py)
+    orders = lazy_module("chalicelib.points.orders")
+
 
 api = Api(__name__, "integrations")
 

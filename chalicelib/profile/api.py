@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.http.routing import Api, RequestContext
-from chalicelib.profile import members
+from chalicelib.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.profile import members
+else:  # loaded when a view first runs (core/lazy.py)
+    members = lazy_module("chalicelib.profile.members")
+
 
 api = Api(__name__, "member")
 

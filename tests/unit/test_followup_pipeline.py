@@ -14,7 +14,7 @@ from chalicelib.core.area import FollowUpHooks
 from chalicelib.core.config import reset_settings
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger, metrics
-from chalicelib.core.retry import dispatch
+from chalicelib.core.retry import dispatch, outbox
 from chalicelib.followups import casework, retry_pipeline
 from tests.support.sqs import sqs_record
 
@@ -148,7 +148,7 @@ def test_the_metered_port_counts_sends_and_failed_sends(recorded):
         def enqueue(self, txn: Any, *, clear_outbox: bool = True) -> bool:
             return self.results.pop(0)
 
-    port = retry_pipeline.MeteredRetryPort(Port())
+    port = outbox.MeteredRetryPort(Port())
     assert port.record_in(None, None) == "recorded"
     assert port.enqueue(None) is True and port.enqueue(None, clear_outbox=False) is False
     assert [n for n, _ in recorded] == ["RetriesEnqueued", "RetryEnqueueFailed"]

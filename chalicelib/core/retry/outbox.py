@@ -16,7 +16,7 @@ from chalicelib.core import clock
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo.paging import index_page
 from chalicelib.core.dynamo.tx import Tx
-from chalicelib.core.observability import logger
+from chalicelib.core.observability import logger, metrics
 from chalicelib.core.retry.transactions import (
     OUTBOX_INDEX_PK,
     Transaction,
@@ -100,13 +100,33 @@ def mark_sent(txn: Transaction) -> None:
                        extra={"transaction_id": txn.transaction_id}, exc_info=True)
 
 
+class MeteredRetryPort:
+    """Counts what reaches the retry queue (``RetriesEnqueued``) and what waits in the outbox
+    (``RetryEnqueueFailed``)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def record_in(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.record_in(*args, **kwargs)
+
+    def enqueue(self, *args: Any, **kwargs: Any) -> bool:
+        sent = bool(self.inner.enqueue(*args, **kwargs))
+        metrics.add_metric(name="RetriesEnqueued" if sent else "RetryEnqueueFailed", unit="Count", value=1)
+        return sent
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
 _port: RetryPort | None = None
 
 
 def retry_port() -> RetryPort:
+    """The SQS port with its sends counted (``set_retry_port`` swaps it, e.g. in tests)."""
     global _port
     if _port is None:
-        _port = SqsOutboxRetryPort()
+        _port = MeteredRetryPort(SqsOutboxRetryPort())
     return _port
 
 
