@@ -309,14 +309,14 @@ _bench_benefits: dict[str, str] = {}
 def _bench_benefit(trigger: str = "claim") -> str:
     """One benefit of each trigger per table (created once, through the service): a claimable one with a large
     daily quota, and an opening gift (so the first sign-ins above also write a gift pack, with no extra call)."""
-    from chalicelib.benefits import entitlements
+    from chalicelib.benefits import definitions
     from chalicelib.core.config import settings
     from chalicelib.identity import api_keys
 
     key = f"{settings().table_name}:{trigger}"
     if key not in _bench_benefits:
         period = "day" if trigger == "claim" else "lifetime"
-        _bench_benefits[key] = entitlements.create(
+        _bench_benefits[key] = definitions.create(
             {"name": f"bench {trigger}", "tiers": ["base"], "trigger": trigger, "voucher_valid_days": 7,
              "quota": {"per_period": 1000 if trigger == "claim" else 1, "period": period}}, "bench",
         ).benefit_id

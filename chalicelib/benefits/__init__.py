@@ -14,7 +14,7 @@ AREA = Area(
     merge_keeps="vouchers and quota counters were issued to the absorbed customer and stay with its history; "
                 "the birthday index moves with the birthday on the profile",
     enrolment=("chalicelib.benefits.entitlements:opening_gift_hook",),
-    seeds=("chalicelib.benefits.entitlements:seed_defaults",),
+    seeds=("chalicelib.benefits.definitions:seed_defaults",),
     owned_resources="tests.support.owned.benefits:OWNED",
     member_360="chalicelib.benefits.vouchers:member_360",
 )

@@ -9,9 +9,9 @@ from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from chalicelib.benefits import entitlements
+    from chalicelib.benefits import definitions
 else:  # loaded when a view first runs (core/lazy.py)
-    entitlements = lazy_module("chalicelib.benefits.entitlements")
+    definitions = lazy_module("chalicelib.benefits.definitions")
 
 api = Api(__name__, "admin")
 
@@ -37,7 +37,7 @@ BENEFIT_WRITE_ERRORS = (*ADMIN_ERRORS, "validation_error", "malformed_json")
            summary="Every benefit (active and disabled), in creation order",
            examples={"response": {"items": [CONFIG_EXAMPLE], "next_cursor": None}})
 def list_benefit_configs(ctx: RequestContext) -> dict:
-    return {"items": [b.as_dict() for b in entitlements.list_for_admin()], "next_cursor": None}
+    return {"items": [b.as_dict() for b in definitions.list_for_admin()], "next_cursor": None}
 
 
 @api.route("/v1/admin/benefits", "POST", auth="admin", status=201, body="BenefitIn",
@@ -50,7 +50,7 @@ def list_benefit_configs(ctx: RequestContext) -> dict:
                                  "kind": "free_shipping", "description": "每月 2 张全场包邮券"},
                      "response": CONFIG_EXAMPLE})
 def create_benefit(ctx: RequestContext) -> dict:
-    return entitlements.create(ctx.body.model_dump(exclude_none=True), _staff(ctx)).as_dict()
+    return definitions.create(ctx.body.model_dump(exclude_none=True), _staff(ctx)).as_dict()
 
 
 @api.route("/v1/admin/benefits/{benefit_id}", "GET", auth="admin",
@@ -58,7 +58,7 @@ def create_benefit(ctx: RequestContext) -> dict:
            errors=(*ADMIN_ERRORS, "not_found"), summary="One benefit's configuration",
            examples={"response": CONFIG_EXAMPLE})
 def get_benefit_config(ctx: RequestContext, benefit_id: str) -> dict:
-    return entitlements.get_for_admin(benefit_id).as_dict()
+    return definitions.get_for_admin(benefit_id).as_dict()
 
 
 @api.route("/v1/admin/benefits/{benefit_id}", "PATCH", auth="admin", body="BenefitPatch",
@@ -70,7 +70,7 @@ def get_benefit_config(ctx: RequestContext, benefit_id: str) -> dict:
 def update_benefit(ctx: RequestContext, benefit_id: str) -> dict:
     # null leaves a field as it is, except the description (null clears it)
     changes = {k: v for k, v in ctx.body.model_dump(exclude_unset=True).items() if v is not None or k == "description"}
-    return entitlements.update(benefit_id, changes, _staff(ctx)).as_dict()
+    return definitions.update(benefit_id, changes, _staff(ctx)).as_dict()
 
 
 @api.route("/v1/admin/benefits/{benefit_id}/disable", "POST", auth="admin",
@@ -79,7 +79,7 @@ def update_benefit(ctx: RequestContext, benefit_id: str) -> dict:
            summary="Disable a benefit: no longer shown or claimable (vouchers already issued stay valid)",
            examples={"response": {**CONFIG_EXAMPLE, "status": "disabled", "ver": 2}})
 def disable_benefit(ctx: RequestContext, benefit_id: str) -> dict:
-    return entitlements.set_status(benefit_id, "disabled", _staff(ctx)).as_dict()
+    return definitions.set_status(benefit_id, "disabled", _staff(ctx)).as_dict()
 
 
 @api.route("/v1/admin/benefits/{benefit_id}/enable", "POST", auth="admin",
@@ -88,4 +88,4 @@ def disable_benefit(ctx: RequestContext, benefit_id: str) -> dict:
            summary="Enable a disabled benefit again",
            examples={"response": {**CONFIG_EXAMPLE, "ver": 3}})
 def enable_benefit(ctx: RequestContext, benefit_id: str) -> dict:
-    return entitlements.set_status(benefit_id, "active", _staff(ctx)).as_dict()
+    return definitions.set_status(benefit_id, "active", _staff(ctx)).as_dict()

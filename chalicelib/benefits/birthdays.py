@@ -119,14 +119,14 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
 
 def run(context: Any = None, on: date | None = None) -> dict[str, Any]:
     """Serve every member whose birthday month is ``on``'s month and who was not served this year."""
-    from chalicelib.benefits import entitlements
+    from chalicelib.benefits import definitions
     from chalicelib.core import clock
     from chalicelib.core.calendar import business_day
     from chalicelib.core.observability import logger
 
     on = on or business_day(clock.now())
     counts = {"issued": 0, "already": 0, "skipped": 0}
-    if not any(b.active and b.trigger == "birthday" for b in entitlements.definitions()):
+    if not any(b.active and b.trigger == "birthday" for b in definitions.definitions()):
         return {**counts, "month": f"{on.month:02d}", "note": "no active birthday benefit"}
 
     def time_left() -> bool:

@@ -13,5 +13,5 @@ AREA = Area(
                   "queue."),),
     customer_items=True,
     merge_keeps="a case follows one transaction of the absorbed customer and is resolved under that ID",
-    member_360="chalicelib.followups.casework:member_360",
+    member_360="chalicelib.followups.cases:member_360",
 )

@@ -1,4 +1,4 @@
-"""The agents' follow-up queue: cases of transactions that ran out of retries (``casework.py``)."""
+"""The agents' follow-up queue: cases of transactions that ran out of retries (``cases.py``, ``actions.py``)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from chalicelib.followups import casework
+    from chalicelib.followups import actions, cases
 else:  # loaded when a view first runs (core/lazy.py)
-    casework = lazy_module("chalicelib.followups.casework")
+    actions = lazy_module("chalicelib.followups.actions")
+    cases = lazy_module("chalicelib.followups.cases")
 
 
 api = Api(__name__, "agent")
@@ -65,7 +66,7 @@ def _staff(ctx: RequestContext) -> str:
            summary="The follow-up queue by status: highest tier first, then oldest (one index Query)",
            examples={"response": {"items": [SUMMARY], "next_cursor": None}})
 def list_follow_ups(ctx: RequestContext) -> dict:
-    return casework.list_cases(ctx.query.status, ctx.query.limit, ctx.query.cursor)
+    return cases.list_cases(ctx.query.status, ctx.query.limit, ctx.query.cursor)
 
 
 @api.route("/v1/agent/follow-ups/{case_id}", "GET", auth="agent", response="CaseOut",
@@ -74,7 +75,7 @@ def list_follow_ups(ctx: RequestContext) -> dict:
                    "phone only for the agent who claimed it)",
            examples={"response": CASE})
 def get_follow_up(ctx: RequestContext, case_id: str) -> dict:
-    return casework.get_case(case_id, _staff(ctx))
+    return cases.get_case(case_id, _staff(ctx))
 
 
 @api.route("/v1/agent/follow-ups/{case_id}/claim", "POST", auth="agent", response="CaseOut",
@@ -83,7 +84,7 @@ def get_follow_up(ctx: RequestContext, case_id: str) -> dict:
            summary="Claim a case (one agent at a time; claiming your own case again changes nothing)",
            examples={"response": CASE})
 def claim_follow_up(ctx: RequestContext, case_id: str) -> dict:
-    return casework.claim(case_id, _staff(ctx))
+    return actions.claim(case_id, _staff(ctx))
 
 
 @api.route("/v1/agent/follow-ups/{case_id}/release", "POST", auth="agent", body="ReleaseIn",
@@ -93,7 +94,7 @@ def claim_follow_up(ctx: RequestContext, case_id: str) -> dict:
            summary="Give a claimed case back to the queue (the claimant only)",
            examples={"request": {"note": "交班"}, "response": {**CASE, "status": "open", "claimed_by": None}})
 def release_follow_up(ctx: RequestContext, case_id: str) -> dict:
-    return casework.release(case_id, _staff(ctx), ctx.body.note)
+    return actions.release(case_id, _staff(ctx), ctx.body.note)
 
 
 @api.route("/v1/agent/follow-ups/{case_id}/notes", "POST", auth="agent", body="NoteIn",
@@ -102,7 +103,7 @@ def release_follow_up(ctx: RequestContext, case_id: str) -> dict:
            summary="Add a note to a case (any agent)",
            examples={"request": {"text": "已电话联系会员"}, "response": CASE})
 def note_follow_up(ctx: RequestContext, case_id: str) -> dict:
-    return casework.add_note(case_id, _staff(ctx), ctx.body.text)
+    return actions.add_note(case_id, _staff(ctx), ctx.body.text)
 
 
 @api.route("/v1/agent/follow-ups/{case_id}/retry", "POST", auth="agent", response="CaseOut",
@@ -112,7 +113,7 @@ def note_follow_up(ctx: RequestContext, case_id: str) -> dict:
                    "resolves as completed_by_retry",
            examples={"response": {**CASE, "retry": {"ok": False, "error": "simulated partner failure (rate 1)"}}})
 def retry_follow_up(ctx: RequestContext, case_id: str) -> dict:
-    return casework.retry_now(case_id, _staff(ctx))
+    return actions.retry_now(case_id, _staff(ctx))
 
 
 @api.route("/v1/agent/follow-ups/{case_id}/resolve", "POST", auth="agent", body="ResolveIn",
@@ -128,4 +129,4 @@ def retry_follow_up(ctx: RequestContext, case_id: str) -> dict:
                                   "compensation": {"points_returned": 1500, "balance_after": 1820,
                                                    "stock_returned": 1}}})
 def resolve_follow_up(ctx: RequestContext, case_id: str) -> dict:
-    return casework.resolve(case_id, _staff(ctx), ctx.body.resolution, ctx.body.note)
+    return actions.resolve(case_id, _staff(ctx), ctx.body.resolution, ctx.body.note)

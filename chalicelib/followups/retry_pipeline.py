@@ -41,7 +41,7 @@ from typing import Any
 from chalicelib.core.config import settings
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.retry import dispatch, outbox
-from chalicelib.followups import casework
+from chalicelib.followups import intake
 
 DEFAULT_BASE_SECONDS = 20.0
 DEFAULT_MAX_SECONDS = 300.0
@@ -176,7 +176,7 @@ def _body_keys(record: Any) -> tuple[str | None, str | None]:
 def retry_record(record: Any) -> None:
     """The retry queue's record handler: redo the work; on failure back off and raise (a batch item failure)."""
     transaction_id, kind = _body_keys(record)
-    with casework.transaction_log_keys(transaction_id, message_kind=kind):
+    with intake.transaction_log_keys(transaction_id, message_kind=kind):
         _age(record, "RetryQueueAgeSeconds")
         try:
             dispatch.handle_retry(record)
@@ -193,18 +193,18 @@ def retry_record(record: Any) -> None:
 def followup_record(record: Any) -> None:
     """The follow-up queue's record handler: open the case (idempotent); raise to have SQS deliver it again."""
     transaction_id, kind = _body_keys(record)
-    token = casework.current_delivery.set(casework.Delivery(_receive_count(record), _sent_at(record)))
+    token = intake.current_delivery.set(intake.Delivery(_receive_count(record), _sent_at(record)))
     try:
-        with casework.transaction_log_keys(transaction_id, message_kind=kind):
+        with intake.transaction_log_keys(transaction_id, message_kind=kind):
             _age(record, "FollowUpQueueAgeSeconds")
             try:
-                dispatch.handle_followup(record, casework.open_case)
+                dispatch.handle_followup(record, intake.open_case)
             except Exception:
                 metrics.add_metric(name="FollowUpFailed", unit="Count", value=1)
                 logger.warning("follow-up message not handled; SQS delivers it again", exc_info=True)
                 raise
     finally:
-        casework.current_delivery.reset(token)
+        intake.current_delivery.reset(token)
 
 
 # --- the follow-up queue's dead letters -----------------------------------------------------------------------------
@@ -237,17 +237,17 @@ def sweep_dead_letters(max_batches: int = 10) -> dict[str, int]:
         done = []
         for message in messages:
             count = message.get("Attributes", {}).get("ApproximateReceiveCount")
-            token = casework.current_delivery.set(casework.Delivery(int(count) if count else None, None))
+            token = intake.current_delivery.set(intake.Delivery(int(count) if count else None, None))
             transaction_id, kind = _body_keys(_Record(message["Body"]))
             try:
-                with casework.transaction_log_keys(transaction_id, message_kind=kind):
-                    dispatch.handle_followup(_Record(message["Body"]), casework.open_case)
+                with intake.transaction_log_keys(transaction_id, message_kind=kind):
+                    dispatch.handle_followup(_Record(message["Body"]), intake.open_case)
                 done.append(message)
             except Exception:
                 failed += 1
                 logger.warning("dead letter still not handled; kept for the next sweep", exc_info=True)
             finally:
-                casework.current_delivery.reset(token)
+                intake.current_delivery.reset(token)
         if done:
             client.delete_message_batch(QueueUrl=url, Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])

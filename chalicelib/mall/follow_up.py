@@ -1,6 +1,6 @@
 """Follow-up of redemptions whose partner fulfilment kept failing (kind ``redemption_fulfillment``).
 
-* Follow-up messages of the kind open cases (``casework.open_case``).
+* Follow-up messages of the kind open cases (``intake.open_case``).
 * ``completed_manually``: the agent fulfilled it by hand; the redemption reads ``completed``.
 * ``cancelled``: closed without giving the points back (the member declined, or it was a duplicate); the redemption
   reads ``cancelled`` and the transaction ``failed``. To give the points back, resolve as ``refunded``.
@@ -20,7 +20,7 @@ from typing import Any
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.errors import AppError
-from chalicelib.followups import casework
+from chalicelib.followups import actions
 from chalicelib.followups.models import FollowUpCaseItem
 from chalicelib.mall import redemptions, rewards
 from chalicelib.mall.models import REDEMPTION_PREFIX, STOCK_SK, RedemptionItem, StockShardItem
@@ -72,7 +72,7 @@ def return_stock_in(tx: Tx, reward_id: str, shards: dict[str, Any] | None, quant
     return taken
 
 
-def refund(res: casework.Resolution) -> dict[str, Any]:
+def refund(res: actions.Resolution) -> dict[str, Any]:
     """The compensating transaction (see the module docstring); returns what came back."""
     case = res.case
     redemption = load_redemption(case)

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from chalicelib.benefits import entitlements
+from chalicelib.benefits import definitions
 from chalicelib.core import clock
 from tests.integration.test_benefits_support import BenefitsWorld, DynamoCalls, at
 
@@ -258,7 +258,7 @@ def test_dynamodb_calls_per_endpoint(world):
     with DynamoCalls().counting() as calls:
         world.vouchers(token)
     assert calls.log == ["Query"]
-    entitlements.reset_cache()
+    definitions.reset_cache()
     with DynamoCalls().counting() as calls:
         world.zone(token)
     assert calls.log == ["Query", "Query"]  # a cold definitions cache adds one Query

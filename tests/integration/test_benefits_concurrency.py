@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.benefits import entitlements
+from chalicelib.benefits import definitions
 from chalicelib.benefits.models import QuotaCounterItem
 from chalicelib.core import clock
 from chalicelib.identity import api_keys, directory, sessions
@@ -31,7 +31,7 @@ API_KEY = "benefits-concurrency-key-0123456789"
 def http(api: Any) -> Iterator[Http]:
     """The app in two worker processes (``serve_app_processes``), on the ``api`` fixture's tables and simulator."""
     clock.set_now(at(2026, 11, 23, 10, 0))
-    entitlements.reset_cache()
+    definitions.reset_cache()
     with serve_app_processes(workers=2) as server:
         api_keys.create_api_key("benefits-concurrency", API_KEY)
         try:
@@ -60,7 +60,7 @@ def member() -> tuple[str, dict[str, str]]:
 
 
 def benefit(per_period: int, period: str, trigger: str = "claim", tiers: tuple[str, ...] = ("base",)) -> str:
-    return entitlements.create({"name": f"b-{per_period}-{period}", "tiers": list(tiers), "trigger": trigger,
+    return definitions.create({"name": f"b-{per_period}-{period}", "tiers": list(tiers), "trigger": trigger,
                             "quota": {"per_period": per_period, "period": period}, "voucher_valid_days": 7},
                            "test").benefit_id
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.benefits import birthdays, entitlements, vouchers
+from chalicelib.benefits import birthdays, definitions, vouchers
 from chalicelib.core import clock
 from chalicelib.identity import directory
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
@@ -171,7 +171,7 @@ def test_without_birthday_benefits_the_job_writes_nothing(world):
     set_birthday(world, token, "1990-03-15")
     assert run_birthday_job()["note"] == "no active birthday benefit"
     world.benefit("生日礼券", tiers=("base",), per_period=1, period="year", trigger="birthday")
-    entitlements.reset_cache()
+    definitions.reset_cache()
     assert run_birthday_job()["issued"] == 1  # configured later in the month: still served this month
 
 

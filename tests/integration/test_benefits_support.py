@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.benefits import entitlements
+from chalicelib.benefits import definitions
 from tests.integration.test_points_support import API_KEY, DynamoCalls, PointsWorld, at, new_phone
 
 __all__ = ["API_KEY", "BenefitsWorld", "DynamoCalls", "at", "new_phone"]
@@ -22,7 +22,7 @@ class BenefitsWorld(PointsWorld):
     @classmethod
     def make(cls, api: Any) -> BenefitsWorld:  # type: ignore[override]
         world = super().make(api)
-        entitlements.reset_cache()
+        definitions.reset_cache()
         return world  # type: ignore[return-value]
 
     def admin_call(self, method: str, path: str, body: Any = None, expect: int | None = 200) -> Any:

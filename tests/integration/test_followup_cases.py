@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.core.area import FollowUpHooks
 from chalicelib.core.retry import dispatch, outbox
-from chalicelib.followups import casework
+from chalicelib.followups import actions
 from chalicelib.mall import fulfillment
 from tests.integration.test_followup_support import (
     FollowUpWorld,
@@ -197,7 +197,7 @@ def followups_claim(case_id: str, token: str, world: FollowUpWorld) -> int:
 
     principal = verify_access_token(token)
     try:
-        casework.claim(case_id, principal.staff_id or principal.subject)
+        actions.claim(case_id, principal.staff_id or principal.subject)
     except AppError as err:
         return err.status
     return 200
@@ -279,7 +279,7 @@ def test_simultaneous_refunds_return_the_points_once(world: FollowUpWorld):
     def refund() -> None:
         barrier.wait()
         try:
-            casework.resolve(case_id, staff_id, "refunded", None)
+            actions.resolve(case_id, staff_id, "refunded", None)
             outcomes.append("ok")
         except AppError as err:
             outcomes.append(err.code)

@@ -131,3 +131,20 @@ def test_use_cases_return_results_not_http_replies():
              if not (p.name.endswith("api.py") or "core/http" in str(p))
              and "chalicelib.core.http.routing.Reply" in _imports(p)]
     assert not wrong, f"use cases importing Reply: {wrong}"
+
+
+def test_the_lazily_loaded_modules_of_a_route_module_are_the_ones_it_type_checks():
+    """``if TYPE_CHECKING: from X import m`` / ``else: m = lazy_module("X.m")``: mypy checks the first branch only,
+    so the second must name exactly the same modules (a drift would be a NameError on the first request)."""
+    for path in _sources(LIB):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if not (isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                continue
+            checked = {f"{imp.module}.{alias.name}": alias.asname or alias.name
+                       for imp in node.body if isinstance(imp, ast.ImportFrom) for alias in imp.names}
+            loaded = {call.value.args[0].value: call.targets[0].id
+                      for call in node.orelse
+                      if isinstance(call, ast.Assign) and isinstance(call.value, ast.Call)
+                      and getattr(call.value.func, "id", "") == "lazy_module"}
+            assert checked == loaded, f"{path.relative_to(ROOT)}: type-checked {checked}, loaded {loaded}"

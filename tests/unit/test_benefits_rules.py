@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.benefits import entitlements, vouchers
+from chalicelib.benefits import definitions, entitlements, vouchers
 from chalicelib.benefits.models import VoucherItem
 from chalicelib.core.calendar import SHANGHAI
 from chalicelib.core.errors import AppError
@@ -21,13 +21,13 @@ def at(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
 
 
-def benefit(**overrides) -> entitlements.Benefit:
+def benefit(**overrides) -> definitions.Benefit:
     values = {
         "benefit_id": "bn_1", "name": "包邮券", "description": None, "kind": "free_shipping", "trigger": "claim",
         "tiers": ("base",), "per_period": 2, "period": "month", "voucher_valid_days": 7, "status": "active",
         "ver": 1, "created_at": "2026-11-01T00:00:00.000+00:00",
     }
-    return entitlements.Benefit(**{**values, **overrides})
+    return definitions.Benefit(**{**values, **overrides})
 
 
 # --- vouchers ---------------------------------------------------------------------------------------------------
@@ -128,25 +128,25 @@ def default_tiers(monkeypatch: pytest.MonkeyPatch) -> None:
 ])
 def test_invalid_definitions_are_refused(default_tiers, overrides, field):
     with pytest.raises(AppError) as err:
-        entitlements._validate(benefit(**overrides), [])
+        definitions._validate(benefit(**overrides), [])
     assert err.value.code == "validation_error" and err.value.details[0]["field"] == field
 
 
 def test_gift_vouchers_of_all_active_gifts_together_are_capped(default_tiers):
     others = [benefit(benefit_id=f"bn_{i}", trigger="opening_gift", period="lifetime", per_period=5)
               for i in range(3)]
-    entitlements._validate(
+    definitions._validate(
         benefit(benefit_id="bn_new", trigger="opening_gift", period="lifetime", per_period=5), others
     )
     with pytest.raises(AppError):
-        entitlements._validate(benefit(benefit_id="bn_new", trigger="opening_gift", period="lifetime", per_period=6),
+        definitions._validate(benefit(benefit_id="bn_new", trigger="opening_gift", period="lifetime", per_period=6),
                            others)
     disabled = [*others[:2], benefit(benefit_id="bn_off", trigger="opening_gift", period="lifetime", per_period=20,
                                      status="disabled")]
-    entitlements._validate(benefit(benefit_id="bn_new", trigger="opening_gift", period="lifetime", per_period=10),
+    definitions._validate(benefit(benefit_id="bn_new", trigger="opening_gift", period="lifetime", per_period=10),
                        disabled)
 
 
 def test_a_definition_survives_its_item():
     original = benefit(description="每月", tiers=("silver", "gold"))
-    assert entitlements.Benefit.from_item(original.to_item()) == original
+    assert definitions.Benefit.from_item(original.to_item()) == original

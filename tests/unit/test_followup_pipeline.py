@@ -15,7 +15,7 @@ from chalicelib.core.config import reset_settings
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.retry import dispatch, outbox
-from chalicelib.followups import casework, retry_pipeline
+from chalicelib.followups import cases, intake, retry_pipeline
 from tests.support.sqs import sqs_record
 
 
@@ -130,10 +130,10 @@ def test_a_failing_retry_record_counts_backs_off_and_raises(recorded, monkeypatc
 def test_a_followup_record_tells_the_handler_its_delivery(recorded, monkeypatch):
     seen: list[Any] = []
     monkeypatch.setitem(dispatch.followup_hooks(), "unit_kind", FollowUpHooks())
-    monkeypatch.setattr(casework, "open_case", lambda body: seen.append(casework.current_delivery.get()))
+    monkeypatch.setattr(intake, "open_case", lambda body: seen.append(intake.current_delivery.get()))
     retry_pipeline.followup_record(_record({"kind": "unit_kind", "transaction_id": "t"}, receive_count=4))
     assert seen[0].receive_count == 4 and seen[0].sent_at is not None
-    assert casework.current_delivery.get() is None
+    assert intake.current_delivery.get() is None
     assert [n for n, _ in recorded] == ["FollowUpQueueAgeSeconds"]
 
 
@@ -166,24 +166,24 @@ def test_flushing_metrics_clears_what_was_measured(capsys):
 
 
 def test_case_ids_name_the_member_and_the_transaction():
-    case_id = casework.case_id_for("c_8f14e45fceea167a5a36", "txn_19a7f0c3b2e4f1a2b3c4d")
-    assert casework.parse_case_id(case_id) == ("c_8f14e45fceea167a5a36", "txn_19a7f0c3b2e4f1a2b3c4d")
+    case_id = cases.case_id_for("c_8f14e45fceea167a5a36", "txn_19a7f0c3b2e4f1a2b3c4d")
+    assert cases.parse_case_id(case_id) == ("c_8f14e45fceea167a5a36", "txn_19a7f0c3b2e4f1a2b3c4d")
     for bad in ("", "fu", "fu.", "fu.c.", "xx.c.t", "fu.c/1.t", "fu.c." + "t" * 81, "fu.c.t.u"):
         with pytest.raises(AppError):
-            casework.parse_case_id(bad)
+            cases.parse_case_id(bad)
 
 
 def test_the_queue_sort_key_puts_higher_tiers_then_older_cases_first():
     keys = [
-        casework.queue_sort_key(0, "2026-11-23T01:00:00.000+00:00", "a"),
-        casework.queue_sort_key(3, "2026-11-23T02:00:00.000+00:00", "b"),
-        casework.queue_sort_key(3, "2026-11-23T01:30:00.000+00:00", "c"),
-        casework.queue_sort_key(2, "2026-11-23T00:00:00.000+00:00", "d"),
+        cases.queue_sort_key(0, "2026-11-23T01:00:00.000+00:00", "a"),
+        cases.queue_sort_key(3, "2026-11-23T02:00:00.000+00:00", "b"),
+        cases.queue_sort_key(3, "2026-11-23T01:30:00.000+00:00", "c"),
+        cases.queue_sort_key(2, "2026-11-23T00:00:00.000+00:00", "d"),
     ]
     assert [k[-1] for k in sorted(keys)] == ["c", "b", "d", "a"]
 
 
 def test_malformed_follow_up_messages_are_refused():
     for body in ({}, {"transaction_id": "t"}, {"customer_id": "c"}, {"transaction_id": 1, "customer_id": "c"}):
-        with pytest.raises(casework.MalformedMessage):
-            casework.open_case(body)
+        with pytest.raises(intake.MalformedMessage):
+            intake.open_case(body)
