@@ -30,6 +30,7 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.core.http import routing
+from chalicelib.identity import sessions
 from tests.support import contract
 from tests.support.contract import assert_envelope, detail_fields, fill_path, route_id
 
@@ -219,6 +220,8 @@ def _spent_refresh_token(world: World) -> dict[str, Any]:
     tokens = world.api.mp_login(_unique("mock:rt-"))
     status, body, _ = world.api.call("POST", "/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
     assert status == 200, body
+    # Within the grace window a replay gets the same successor (sessions.REFRESH_REPLAY_GRACE_SECONDS).
+    clock.set_now(clock.now() + timedelta(seconds=sessions.REFRESH_REPLAY_GRACE_SECONDS + 1))
     return {"body": {"refresh_token": tokens["refresh_token"]}}
 
 
