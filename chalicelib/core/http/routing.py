@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.core.config import settings
 from chalicelib.core.errors import CATALOGUE, AppError, error_body, wants_english
+from chalicelib.core.http.models import parse_body
 from chalicelib.core.http.principal import Principal
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
@@ -201,7 +202,7 @@ def _parse_body(spec: RouteSpec, raw: bytes | None) -> Any:
     if len(raw or b"") > settings().max_body_bytes:
         raise AppError("payload_too_large")
     try:
-        return model.model_validate_json(raw or b"{}")
+        return parse_body(model, raw or b"{}")
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise AppError("malformed_json") from None
