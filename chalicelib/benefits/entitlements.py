@@ -57,7 +57,7 @@ from chalicelib.core.results import Result
 from chalicelib.identity.models import CustomerItem
 from chalicelib.points import bookkeeping, programme, tiers
 
-CACHE_SECONDS = 30.0
+CACHE_SECONDS = 5.0  # table_cache.MAX_STALENESS_SECONDS: the bound the README states
 CLAIM_SCOPE = "POST /v1/benefits/{benefit_id}/claims"
 TRIGGERS = ("claim", "opening_gift", "birthday")
 TRIGGER_PERIOD = {"opening_gift": "lifetime", "birthday": "year"}  # gifts: per_period vouchers once per period
