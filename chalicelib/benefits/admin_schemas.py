@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.core.http.models import Body, Out
+from chalicelib.core.http.models import Body, MultilineText, Out, Text
 
 # Class names are OpenAPI component names: keep them unique across the app.
 Period = Literal["day", "week", "month", "year", "lifetime"]
@@ -20,23 +20,23 @@ class BenefitQuotaIn(Body):
 
 
 class BenefitIn(Body):
-    name: str = Field(min_length=1, max_length=64)
+    name: Text = Field(min_length=1, max_length=64)
     tiers: list[str] = Field(min_length=1, max_length=20)
     quota: BenefitQuotaIn
     voucher_valid_days: int = Field(ge=1, le=3660)
     kind: Kind | None = None
     trigger: Trigger | None = None
-    description: str | None = Field(default=None, max_length=500)
+    description: MultilineText | None = Field(default=None, max_length=500)
 
 
 class BenefitPatch(Body):
-    name: str | None = Field(default=None, min_length=1, max_length=64)
+    name: Text | None = Field(default=None, min_length=1, max_length=64)
     tiers: list[str] | None = Field(default=None, min_length=1, max_length=20)
     quota: BenefitQuotaIn | None = None
     voucher_valid_days: int | None = Field(default=None, ge=1, le=3660)
     kind: Kind | None = None
     trigger: Trigger | None = None
-    description: str | None = Field(default=None, max_length=500)
+    description: MultilineText | None = Field(default=None, max_length=500)
 
 
 class BenefitConfigQuota(Out):

@@ -52,7 +52,7 @@ VOUCHER_EXAMPLE = {
 # --- member routes -------------------------------------------------------------------------------------------------
 
 
-@api.route("/v1/benefits", "GET", auth="member", response="BenefitsZoneOut", errors=MEMBER_ERRORS,
+@api.route("/v1/benefits", "GET", auth="member", response="BenefitsZoneOut", errors=(*MEMBER_ERRORS, "not_found"),
            summary="The benefits zone: what my tier gets with the quota left this period, and (locked) what the "
                    "next tiers would bring",
            examples={"response": {"tier": {"code": "silver", "name": "银卡会员", "badge": "badge-silver"},
@@ -101,6 +101,7 @@ def use_my_voucher(ctx: RequestContext, voucher_id: str) -> Result:
            body="VoucherRedeemBody", response="VoucherOut",
            errors=("validation_error", "malformed_json", "not_found", "voucher_already_used", "voucher_expired",
                    "service_unavailable"),
+           other_statuses={200: "The same order_no again: the voucher as it was redeemed"},
            summary="Redeem a member's voucher at checkout; the same order_no again answers 200 with the same "
                    "voucher, another order 409 voucher_already_used",
            examples={"request": {"customer_id": "c_0123456789abcdef0123", "order_no": "SO20261123001"},

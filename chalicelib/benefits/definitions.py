@@ -12,6 +12,7 @@ birthday month).
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,11 +20,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from chalicelib.benefits import quota
-from chalicelib.benefits.models import (
-    BENEFIT_PREFIX,
-    BENEFITS_PK,
-    BenefitItem,
-)
+from chalicelib.benefits.models import BENEFIT_PREFIX, BENEFITS_PK, BenefitItem
 from chalicelib.core import clock
 from chalicelib.core.calendar import PERIODS
 from chalicelib.core.dynamo import retry
@@ -32,7 +29,7 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.points import programme
 
-CACHE_SECONDS = 30.0
+CACHE_SECONDS = 5.0  # table_cache.MAX_STALENESS_SECONDS: the bound the README states
 MAX_GIFT_VOUCHERS = 20  # vouchers of one grant (pack or birthday): they share one transaction with other items
 
 
@@ -132,8 +129,21 @@ def definitions() -> tuple[Benefit, ...]:
     return _definitions.get()
 
 
+# An id the cache does not know reads the catalogue again (at most this often per process): a benefit an operator
+# created through another process (another Lambda container) is claimable at once, and unknown ids cannot make
+# every request a read.
+MISS_RELOAD_SECONDS = 1.0
+_last_miss_reload = [0.0]
+
+
 def find(benefit_id: str) -> Benefit | None:
-    return next((b for b in definitions() if b.benefit_id == benefit_id), None)
+    found = next((b for b in definitions() if b.benefit_id == benefit_id), None)
+    now = time.monotonic()
+    if found is None and now - _last_miss_reload[0] >= MISS_RELOAD_SECONDS:
+        _last_miss_reload[0] = now
+        reset_cache()
+        found = next((b for b in definitions() if b.benefit_id == benefit_id), None)
+    return found
 
 
 def _invalid(field: str, issue: str) -> AppError:

@@ -22,13 +22,7 @@ from typing import Any
 
 from chalicelib.benefits import quota, vouchers
 from chalicelib.benefits.definitions import MAX_GIFT_VOUCHERS, Benefit, definitions, find
-from chalicelib.benefits.models import (
-    BIRTHDAY_PREFIX,
-    GIFTPACK_SK,
-    QUOTA_PREFIX,
-    GiftMarkerItem,
-    QuotaCounterItem,
-)
+from chalicelib.benefits.models import BIRTHDAY_PREFIX, GIFTPACK_SK, QUOTA_PREFIX, GiftMarkerItem, QuotaCounterItem
 from chalicelib.core import clock, idempotency, results
 from chalicelib.core.calendar import business_day, period_window
 from chalicelib.core.dynamo import keys, retry

@@ -51,6 +51,8 @@ CORE_ERRORS: dict[str, ErrorSpec] = {
     "internal_error": ErrorSpec(500, "服务器内部错误", "Internal server error"),
     "upstream_unavailable": ErrorSpec(503, "上游服务繁忙，请稍后重试", "An upstream service is busy; retry shortly"),
     "service_unavailable": ErrorSpec(503, "服务暂时不可用，请稍后重试", "The service is temporarily unavailable"),
+    # Answered by API Gateway itself when the function passes its 29 s integration timeout (INTEGRATION_TIMEOUT).
+    "gateway_timeout": ErrorSpec(504, "服务响应超时，请稍后重试", "The service took too long to answer; retry shortly"),
     # WeChat client (chalicelib/core/wechat.py)
     "wechat_risk_blocked": ErrorSpec(
         403,

@@ -62,7 +62,7 @@ def _staff(ctx: RequestContext) -> str:
 
 
 @api.route("/v1/agent/follow-ups", "GET", auth="agent", query="CaseQueue",
-           response="CasePage", errors=(*STAFF_ERRORS, "validation_error"),
+           response="CasePage", errors=(*STAFF_ERRORS, "validation_error", "not_found"),
            summary="The follow-up queue by status: highest tier first, then oldest (one index Query)",
            examples={"response": {"items": [SUMMARY], "next_cursor": None}})
 def list_follow_ups(ctx: RequestContext) -> dict:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from chalicelib.core.http.models import Body, Out, Query
+from chalicelib.core.http.models import Body, MultilineText, Out, Query
 
 
 class CaseQueue(Query):
@@ -105,16 +105,16 @@ class CaseOut(CaseSummary):
 
 
 class NoteIn(Body):
-    text: str = Field(min_length=1, max_length=2000)
+    text: MultilineText = Field(min_length=1, max_length=2000)
 
 
 class ReleaseIn(Body):
-    note: str | None = Field(default=None, max_length=2000)
+    note: MultilineText | None = Field(default=None, max_length=2000)
 
 
 class ResolveIn(Body):
     resolution: Literal["completed_manually", "refunded", "cancelled"]
-    note: str | None = Field(default=None, max_length=2000)
+    note: MultilineText | None = Field(default=None, max_length=2000)
 
 
 class NotificationOut(Out):

@@ -25,7 +25,7 @@ TOKEN_EXAMPLE = {
     "customer_id": "c_8f14e45fceea167a5a36",
     "new_member": False,
 }
-SIGN_IN_ERRORS = ("validation_error", "malformed_json", "rate_limited")
+SIGN_IN_ERRORS = ("validation_error", "malformed_json", "rate_limited", "service_unavailable")
 WECHAT_ERRORS = ("invalid_code", "rate_limited", "upstream_unavailable", "wechat_risk_blocked", "identity_conflict")
 
 
@@ -57,7 +57,7 @@ def miniprogram_login(ctx: RequestContext) -> dict:
 
 @api.route("/v1/auth/miniprogram/phone", "POST", auth="member", body="PhoneBinding", response="PhoneBound",
            summary="Bind the phone from getPhoneNumber; merges into the account that already owns it",
-           errors=(*SIGN_IN_ERRORS, *WECHAT_ERRORS, "phone_already_bound", "unsupported_phone"),
+           errors=(*SIGN_IN_ERRORS, *WECHAT_ERRORS, "phone_already_bound", "unsupported_phone", "not_found"),
            examples={"request": {"code": "mockphone:13800138000"},
                      "response": {"customer_id": "c_8f14e45fceea167a5a36", "phone_masked": "138****8000",
                                   "merged": False}})

@@ -47,6 +47,14 @@ def code_hash(phone: str, code: str) -> str:
     return hmac.new(_secret(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+def _rate_limited(failed: set[str] | frozenset[str], *limits: rate_limits.Limit) -> AppError:
+    """``rate_limited`` with ``retry_after`` = the seconds until the refusing fixed window ends (the longest wait
+    when several refused)."""
+    now = clock.epoch()
+    waits = [limit.window - now % limit.window for limit in limits if limit.label() in failed]
+    return AppError("rate_limited", retry_after=max(waits) if waits else None)
+
+
 def send(phone: str, client_ip: str, sms: SmsSender) -> None:
     now = clock.epoch()
     code = f"{secrets.randbelow(10**6):06d}"
@@ -67,7 +75,7 @@ def send(phone: str, client_ip: str, sms: SmsSender) -> None:
         if "otp" in exc.failed:
             raise AppError("otp_resend_too_soon", retry_after=RESEND_AFTER) from None
         if exc.failed:
-            raise AppError("rate_limited") from None
+            raise _rate_limited(exc.failed, rate_limits.OTP_PER_PHONE_DAY, rate_limits.OTP_PER_IP_HOUR) from None
         raise AppError("service_unavailable") from None
     try:
         sms.send_code(phone, code)
@@ -95,7 +103,7 @@ def consume_in(tx: Tx, phone: str, code: str, client_ip: str) -> None:
 def raise_for_failure(exc: TxCancelled, phone: str, client_ip: str) -> None:
     """Turn a failed sign-in transaction into the right error, counting the wrong try."""
     if rate_limits.LOGIN_FAILURES_PER_IP_HOUR.label() in exc.failed:
-        raise AppError("rate_limited") from None
+        raise _rate_limited(exc.failed, rate_limits.LOGIN_FAILURES_PER_IP_HOUR) from None
     if "otp" not in exc.failed:
         return
     rate_limits.count(rate_limits.LOGIN_FAILURES_PER_IP_HOUR, client_ip)

@@ -5,15 +5,36 @@ the next one of the family. Presenting a spent token again means it was stolen o
 whole family is revoked, so neither the thief nor the victim can keep refreshing. A family is
 revoked by writing ``RTFAM#<family>``; until then no family item exists, so signing in costs no
 extra write.
+
+Grace window (``REFRESH_REPLAY_GRACE_SECONDS``, 10 s; the environment variable of that name overrides it). A
+mobile app that fires several requests at once, each refreshing with the one token it holds, would otherwise
+sign its member out: one refresh wins and the others look like reuse of a spent token. So a spent token
+presented again within the window after it was spent gets the same successor (with a fresh access token),
+following the chain if the successor was itself rotated meanwhile; after the window a spent token is theft
+again and revokes the family. A revoked family stays revoked whatever the window says.
+
+To return the same successor the spent item keeps it sealed: AES-256-GCM under a key derived (HKDF-SHA256)
+from the presented raw token, which the server never stores (only its SHA-256 is the item's key, and the key
+derivation is a different function). The table alone therefore yields no usable token; only a holder of the
+spent token, i.e. the client that was entitled to the successor anyway, can open it. The window is short
+because a thief holding a copy of the spent token can do the same within it.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.core import clock
 from chalicelib.core.config import settings
@@ -26,6 +47,39 @@ from chalicelib.identity.models import PROFILE_SK, CustomerItem, RefreshTokenIte
 
 RT_SK = "RT"
 FAMILY_SK = "RTFAM"
+REFRESH_REPLAY_GRACE_SECONDS = 10
+MAX_REPLAY_HOPS = 5  # successors followed for one replay; more rotations within the window is not a client
+
+
+def replay_grace_seconds() -> float:
+    """The grace window; ``REFRESH_REPLAY_GRACE_SECONDS`` in the environment overrides the constant."""
+    raw = os.environ.get("REFRESH_REPLAY_GRACE_SECONDS")
+    return float(raw) if raw else float(REFRESH_REPLAY_GRACE_SECONDS)
+
+
+class SpentRefreshTokenItem(RefreshTokenItem):
+    """The refresh item as rotation reads and writes it: once spent, ``successor`` holds the next token of the
+    family sealed under a key only the spent token's holder can derive (see the module docstring)."""
+
+    successor = UnicodeAttribute(null=True)
+
+
+def _sealing_key(raw: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"refresh-successor-v1").derive(raw.encode())
+
+
+def seal_successor(raw: str, successor_raw: str, pk: str) -> str:
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_sealing_key(raw)).encrypt(nonce, successor_raw.encode(), pk.encode())
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def open_successor(raw: str, sealed: str, pk: str) -> str | None:
+    try:
+        blob = base64.urlsafe_b64decode(sealed.encode())
+        return AESGCM(_sealing_key(raw)).decrypt(blob[:12], blob[12:], pk.encode()).decode()
+    except (ValueError, InvalidTag):
+        return None
 
 
 def _hash(raw: str) -> str:
@@ -103,12 +157,12 @@ def issue(principal: Principal, **extra: Any) -> dict[str, Any]:
     return pending.body(**extra)
 
 
-def _load(raw: str) -> RefreshTokenItem:
+def _load(raw: str, consistent: bool = False) -> SpentRefreshTokenItem:
     if not raw or len(raw) > 256:
         raise AppError("invalid_refresh_token")
     try:
-        item = RefreshTokenItem.get(rt_key(raw), RT_SK)
-    except RefreshTokenItem.DoesNotExist:
+        item = SpentRefreshTokenItem.get(rt_key(raw), RT_SK, consistent_read=consistent)
+    except SpentRefreshTokenItem.DoesNotExist:
         raise AppError("invalid_refresh_token") from None
     if item.expires_at <= clock.epoch():
         raise AppError("invalid_refresh_token")
@@ -131,8 +185,7 @@ def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> di
     """
     item = _load(raw)
     if item.spent_at is not None:
-        revoke_family(item.family_id, "reuse")
-        raise AppError("invalid_refresh_token")
+        return _replay(raw, item)
     customer_id = item.customer_id
     for _ in range(2):
         principal = Principal(
@@ -151,9 +204,12 @@ def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> di
             )
         tx.update(
             "spent",
-            RefreshTokenItem(pk=item.pk, sk=RT_SK),
-            [RefreshTokenItem.spent_at.set(clock.epoch())],
-            RefreshTokenItem.spent_at.does_not_exist() & RefreshTokenItem.pk.exists(),
+            SpentRefreshTokenItem(pk=item.pk, sk=RT_SK),
+            [
+                SpentRefreshTokenItem.spent_at.set(clock.epoch()),
+                SpentRefreshTokenItem.successor.set(seal_successor(raw, pending.refresh_token, item.pk)),
+            ],
+            SpentRefreshTokenItem.spent_at.does_not_exist() & SpentRefreshTokenItem.pk.exists(),
         )
         add_to(tx, pending)
         try:
@@ -161,13 +217,49 @@ def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> di
             return pending.body()
         except TxCancelled as exc:
             if "spent" in exc.failed:
-                # Two refreshes raced with one token: one of them is a replay.
-                revoke_family(item.family_id, "reuse")
-            elif exc.failed == {"customer"} and customer_id and resolve_customer is not None:
+                # Two refreshes raced with one token: the other one won; within the window this one gets its
+                # successor too (a consistent read sees the winner's write).
+                return _replay(raw, _load(raw, consistent=True))
+            if exc.failed == {"customer"} and customer_id and resolve_customer is not None:
                 customer_id = resolve_customer(customer_id)
                 continue
             raise AppError("invalid_refresh_token") from None
     raise AppError("invalid_refresh_token")
+
+
+def _family_revoked(family_id: str) -> bool:
+    try:
+        family = TokenFamilyItem.get(family_key(family_id), FAMILY_SK, consistent_read=True)
+    except TokenFamilyItem.DoesNotExist:
+        return False
+    return family.revoked_at is not None
+
+
+def _replay(raw: str, item: SpentRefreshTokenItem) -> dict[str, Any]:
+    """A spent token presented again: the same successor within the grace window, theft after it."""
+    current_raw, current = raw, item
+    for _ in range(MAX_REPLAY_HOPS):
+        if current.spent_at is None:
+            break
+        within = clock.now().timestamp() - current.spent_at < replay_grace_seconds()
+        successor_raw = (
+            open_successor(current_raw, current.successor, current.pk) if within and current.successor else None
+        )
+        if successor_raw is None:
+            revoke_family(item.family_id, "reuse")
+            raise AppError("invalid_refresh_token")
+        current_raw, current = successor_raw, _load(successor_raw, consistent=True)
+    else:
+        revoke_family(item.family_id, "reuse")
+        raise AppError("invalid_refresh_token")
+    if _family_revoked(current.family_id):
+        raise AppError("invalid_refresh_token")
+    principal = Principal(
+        subject=current.customer_id or current.subject, role=current.role, customer_id=current.customer_id,
+        staff_id=current.staff_id,
+    )
+    logger.info("refresh token replayed within the grace window", extra={"family_id": current.family_id})
+    return PendingTokens(principal, current_raw, current).body()
 
 
 def logout(raw: str) -> None:

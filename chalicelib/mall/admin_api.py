@@ -20,7 +20,7 @@ ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 @api.route("/v1/admin/rewards", "POST", auth="admin", status=201, body="RewardIn",
            response="RewardCreated",
-           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json"),
+           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json", "not_found"),
            summary="Create a reward (no tiers: every tier); its stock is split over shards for flash sales",
            examples={"request": {"name": "爱奇艺黄金会员月卡", "points_cost": 1500, "stock": 100, "per_member_limit": 2,
                                  "fulfillment": "partner", "starts_at": "2026-11-11T00:00:00+08:00"},

@@ -7,14 +7,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from chalicelib.core.http.models import Body, Out
+from chalicelib.core.http.models import Body, MultilineText, Out, Text
 
 MAX_SHARDS = 32  # chalicelib.mall.rewards.MAX_SHARDS
 
 
 class RewardIn(Body):
-    name: str = Field(min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=1000)
+    name: Text = Field(min_length=1, max_length=100)
+    description: MultilineText | None = Field(default=None, max_length=1000)
     points_cost: int = Field(gt=0, le=10_000_000)
     stock: int = Field(ge=0, le=10_000_000)
     per_member_limit: int | None = Field(default=None, ge=1, le=1000)

@@ -39,6 +39,8 @@ REDEMPTION_EXAMPLE = {
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "insufficient_points", "out_of_stock", "tier_not_eligible",
                    "redemption_limit_reached", "reward_not_available", "service_unavailable"),
+           other_statuses={202: "Accepted for retry: {transaction_id, status: retrying}; "
+                                "GET /v1/me/transactions/{id} tells the outcome"},
            summary="Redeem a reward: points (soonest-expiring first), stock, redemption and ledger entry in one "
                    "transaction; 202 {transaction_id, status: retrying} when a partner's fulfilment must be retried",
            examples={"request": {"reward_id": "rwd_5f2c9a7e1b3d4c60", "quantity": 1},

@@ -33,7 +33,7 @@ from chalicelib.core.observability import logger
 from chalicelib.mall.models import REWARD_SK, REWARDS_INDEX_PK, STOCK_SK, RewardItem, StockShardItem
 from chalicelib.points import bookkeeping
 
-DEF_CACHE_SECONDS = 30.0
+DEF_CACHE_SECONDS = 5.0  # table_cache.MAX_STALENESS_SECONDS: the bound the README states
 STOCK_CACHE_SECONDS = 2.0
 STOCK_REFUSAL_SECONDS = 1.0
 MAX_SHARDS = 32

@@ -48,7 +48,7 @@ def put_tiers(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/members/{customer_id}/tier-floor", "PUT", auth="admin", body="FloorIn",
-           errors=(*ADMIN_ERRORS, "validation_error", "not_found"),
+           errors=(*ADMIN_ERRORS, "validation_error", "not_found", "service_unavailable"),
            summary="Hold a member at a tier at least, until a date (tier_code null removes the floor)",
            examples={"request": {"tier_code": "gold", "until": "2027-06-30"}})
 def put_floor(ctx: RequestContext, customer_id: str) -> dict:

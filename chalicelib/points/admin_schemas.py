@@ -8,15 +8,15 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from chalicelib.core.http.models import Body, Out, Query
+from chalicelib.core.http.models import Body, Out, Query, Text
 
 CODE = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_\-]+$")
 
 
 class TierIn(Body):
     code: str = CODE
-    name: str = Field(min_length=1, max_length=32)
-    badge: str = Field(min_length=1, max_length=64)
+    name: Text = Field(min_length=1, max_length=32)
+    badge: Text = Field(min_length=1, max_length=64)
     rank: int = Field(ge=0, le=100)
     metric: Literal["spend_12m_fen", "orders_12m", "points_12m"]
     threshold: int = Field(ge=0, le=10**12)
@@ -48,7 +48,7 @@ class FloorIn(Body):
 
 
 class PromotionIn(Body):
-    name: str = Field(min_length=1, max_length=64)
+    name: Text = Field(min_length=1, max_length=64)
     multiplier: Decimal = Field(gt=0, le=100, max_digits=6, decimal_places=3)
     starts_at: AwareDatetime
     ends_at: AwareDatetime
@@ -88,7 +88,7 @@ class SettingsIn(Body):
 class AdjustmentIn(Body):
     customer_id: str = Field(min_length=3, max_length=64)
     delta: int = Field(ge=-10_000_000, le=10_000_000)
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Text = Field(min_length=1, max_length=200)
 
 
 class AdjustmentOut(Out):

@@ -49,7 +49,7 @@ CLAIM_EXAMPLE = {
 }
 
 
-@api.route("/v1/me/points", "GET", auth="member", response="PointsOut", errors=MEMBER_ERRORS,
+@api.route("/v1/me/points", "GET", auth="member", response="PointsOut", errors=(*MEMBER_ERRORS, "not_found"),
            summary="My points: balance, buckets by expiry day (soonest first) and what expires within 30 days",
            examples={"response": POINTS_EXAMPLE})
 def get_points(ctx: RequestContext) -> dict:
@@ -76,7 +76,7 @@ def check_in(ctx: RequestContext) -> dict:
 @api.route("/v1/me/points/claims", "POST", auth="member", status=201, body="ClaimBody",
            response="ClaimOut",
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "order_already_credited",
-                   "claim_already_filed", "too_many_open_claims"),
+                   "claim_already_filed", "too_many_open_claims", "not_found", "service_unavailable"),
            summary="Claim the points of a purchase that was not credited (an agent reviews it)",
            examples={"request": {"order_no": "SO20261120017", "store_id": "sh-xujiahui", "amount_fen": 25900,
                                  "purchased_on": "2026-11-20", "note": "收银台当时系统故障"},

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.core.http.models import Body, Out, Query
+from chalicelib.core.http.models import Body, MultilineText, Out, Query, Text
 from chalicelib.points.schemas import ClaimOut
 
 
@@ -27,8 +27,8 @@ class AgentClaimPage(Out):
 
 
 class ApproveBody(Body):
-    note: str | None = Field(default=None, max_length=500)
+    note: MultilineText | None = Field(default=None, max_length=500)
 
 
 class RejectBody(Body):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)

@@ -22,6 +22,7 @@ KEY_ERRORS = ("invalid_api_key", "validation_error", "malformed_json")
 @api.route("/v1/integrations/orders", "POST", auth="api_key", status=201, body="OrderBody",
            response="OrderOut",
            errors=(*KEY_ERRORS, "not_found", "service_unavailable"),
+           other_statuses={200: "The order_no was already recorded: the first answer, nothing more awarded"},
            summary="Award an order's points (idempotent on order_no: a repeat is 200 and awards nothing); "
                    "an unknown phone enrols a store member",
            examples={"request": {"order_no": "SO20261123001", "customer": {"phone": "13800138000"},

@@ -25,7 +25,7 @@ from chalicelib.points.checkin import DEFAULT_SCHEDULE, CheckinSchedule
 from chalicelib.points.models import CONFIG_PK, ConfigItem
 from chalicelib.points.tiers import TierDefinition
 
-CACHE_SECONDS = 60.0
+CACHE_SECONDS = 5.0  # table_cache.MAX_STALENESS_SECONDS: the bound the README states
 TIERS_SK = "TIERS"
 SETTINGS_SK = "SETTINGS"
 PROMO_PREFIX = "PROMO#"

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import Field
 
-from chalicelib.core.http.models import Body, Out, Query
+from chalicelib.core.http.models import Body, MultilineText, Out, Query
 
 
 class Page(Query):
@@ -58,7 +58,7 @@ class ClaimBody(Body):
     store_id: str | None = Field(default=None, min_length=1, max_length=64)
     amount_fen: int = Field(gt=0, le=100_000_000)
     purchased_on: date
-    note: str | None = Field(default=None, max_length=500)
+    note: MultilineText | None = Field(default=None, max_length=500)
 
 
 class ClaimOut(Out):

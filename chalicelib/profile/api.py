@@ -33,14 +33,16 @@ ME_EXAMPLE = {
 
 
 @api.route("/v1/me", "GET", auth="member", response="Me", summary="My membership: profile, tier, points",
-           errors=("unauthorized", "invalid_token", "token_expired", "forbidden"), examples={"response": ME_EXAMPLE})
+           errors=("unauthorized", "invalid_token", "token_expired", "forbidden", "not_found"),
+           examples={"response": ME_EXAMPLE})
 def get_me(ctx: RequestContext) -> dict:
     return members.me(ctx.customer_id)
 
 
 @api.route("/v1/me", "PATCH", auth="member", body="ProfilePatch", response="Profile",
            summary="Edit my profile; birthday, gender and preferences need the profiling consent",
-           errors=("validation_error", "malformed_json", "consent_required", "birthday_locked", "concurrent_update"),
+           errors=("validation_error", "malformed_json", "consent_required", "birthday_locked", "concurrent_update",
+                   "not_found"),
            examples={"request": {"name": "李雷", "consents": {"profiling": True}, "birthday": "1990-05-01"},
                      "response": {k: v for k, v in ME_EXAMPLE.items() if k not in ("tier", "tier_progress", "points")}})
 def patch_me(ctx: RequestContext) -> dict:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, field_validator
+from pydantic import BeforeValidator, Field, StrictBool, field_validator
 
 from chalicelib.core import clock
-from chalicelib.core.http.models import Body, Out
+from chalicelib.core.http.models import Body, Out, Text, check_text
 
-PreferenceValue = Annotated[str, Field(max_length=200)] | StrictBool | int | float
+# Checked as text before the union, so a refused character is reported at the preference, not once per member.
+PreferenceValue = Annotated[
+    Annotated[str, Field(max_length=200)] | StrictBool | int | float, BeforeValidator(check_text)
+]
 
 
 class Consents(Body):
@@ -19,11 +22,11 @@ class Consents(Body):
 
 
 class ProfilePatch(Body):
-    name: str | None = Field(default=None, min_length=1, max_length=32)
+    name: Text | None = Field(default=None, min_length=1, max_length=32)
     birthday: date | None = None
     gender: Literal["female", "male", "undisclosed"] | None = None
     consents: Consents | None = None
-    preferences: dict[Annotated[str, Field(min_length=1, max_length=40)], PreferenceValue] | None = Field(
+    preferences: dict[Annotated[Text, Field(min_length=1, max_length=40)], PreferenceValue] | None = Field(
         default=None, max_length=20
     )
 

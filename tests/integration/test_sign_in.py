@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from chalicelib.core import clock
-from chalicelib.identity import directory
+from chalicelib.identity import directory, sessions
 from chalicelib.identity.models import CustomerItem, KeyItem
+from tests.support.http import Http, serve_app_processes
 
 pytestmark = pytest.mark.integration
 
@@ -127,13 +130,21 @@ def test_never_takes_over_an_account_with_an_identity_of_the_same_channel(api):
 
 
 def test_simultaneous_first_sign_ins_of_one_person_make_one_customer(api):
+    """Against two worker processes (the ``api`` fixture only sets the environment they inherit), plain clients
+    released at once by a barrier: nothing one process holds can make the race pass."""
     codes = [f"mock:o-mp-race:u-race#{i}" for i in range(12)]
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        results = list(pool.map(lambda c: api.call("POST", "/v1/auth/miniprogram/login", {"code": c}), codes))
-    assert all(status == 200 for status, _, _ in results), results
-    customers = {body["customer_id"] for _, body, _ in results}
+    barrier = threading.Barrier(len(codes))
+
+    def sign_in(server: Http, code: str) -> tuple[int, Any]:
+        barrier.wait()
+        return server.call("POST", "/v1/auth/miniprogram/login", {"code": code})
+
+    with serve_app_processes(workers=2) as server, ThreadPoolExecutor(max_workers=len(codes)) as pool:
+        results = list(pool.map(lambda c: sign_in(server, c), codes))
+    assert all(status == 200 for status, _ in results), results
+    customers = {body["customer_id"] for _, body in results}
     assert len(customers) == 1
-    assert sum(body["new_member"] for _, body, _ in results) == 1
+    assert sum(body["new_member"] for _, body in results) == 1
     assert KeyItem.get(directory.union_key("u-race"), directory.KEY_SK).customer_id in customers
 
 
@@ -142,6 +153,11 @@ def test_refresh_rotates_and_a_replayed_token_revokes_the_family(api):
     status, fresh, _ = api.call("POST", "/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
     assert status == 200 and fresh["refresh_token"] != tokens["refresh_token"]
     assert fresh["customer_id"] == tokens["customer_id"]
+    # Within the grace window a replay is a client's simultaneous refresh: the same successor.
+    status, again, _ = api.call("POST", "/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    assert status == 200 and again["refresh_token"] == fresh["refresh_token"]
+    # After it, a replay is theft.
+    clock.set_now(clock.now() + timedelta(seconds=sessions.REFRESH_REPLAY_GRACE_SECONDS + 1))
     status, body, _ = api.call("POST", "/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
     assert (status, body["error"]["code"]) == (401, "invalid_refresh_token")
     # The replay burned the whole family: the newest token is dead too.

@@ -103,8 +103,8 @@ def test_a_request_past_the_gateway_timeout_is_answered_504_in_the_envelope(echo
     assert time.monotonic() - started < 2.5
     assert status == 504
     error = json.loads(raw)["error"]
-    assert error["code"] == "internal_error" and error["request_id"] == headers["x-request-id"][0]
-    assert error["message"] == "Internal server error"
+    assert error["code"] == "gateway_timeout" and error["request_id"] == headers["x-request-id"][0]
+    assert error["message"] == "The service took too long to answer; retry shortly"
 
 
 @pytest.fixture(scope="module")

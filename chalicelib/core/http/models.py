@@ -1,10 +1,25 @@
-"""Shared request/response shapes. Models defer their schema build to first use (cold start)."""
+"""Shared request/response shapes. Models defer their schema build to first use (cold start).
+
+Two input rules hold for every request, here once:
+
+- ``parse_body``: a JSON body with a non-finite number anywhere (``NaN``, ``Infinity``, ``-Infinity``, or a literal
+  like ``1e400`` that overflows to infinity) is refused as a validation error naming where it is. Python's JSON
+  and pydantic accept them, but they cannot be written back as JSON: stored once, every later read of the item
+  would answer invalid JSON.
+- ``Text`` / ``MultilineText``: free text (names, titles, reasons; notes and descriptions) refuses C0 controls
+  (``MultilineText`` allows ``\n``), DEL, C1 controls, the Unicode line and paragraph separators and the
+  bidirectional marks, embeddings, overrides and isolates (U+200E/F, U+061C, U+202A-202E, U+2066-2069) that let
+  stored text display as something else.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+import math
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from chalicelib.core.phone import normalize_phone
 
@@ -29,6 +44,43 @@ def _phone(value: str) -> str:
 
 
 Phone = Annotated[str, StringConstraints(min_length=11, max_length=20), AfterValidator(_phone)]
+
+# Bidirectional formatting: LRM, RLM, ALM, the embeddings and overrides, the isolates; and the Unicode line and
+# paragraph separators (line breaks to JavaScript, invisible elsewhere).
+_FORMATTING = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
+
+
+def _refused_character(value: str, multiline: bool) -> tuple[int, str] | None:
+    for position, char in enumerate(value):
+        point = ord(char)
+        if char == "\n" and multiline:
+            continue
+        if point < 0x20 or 0x7F <= point <= 0x9F or char in _FORMATTING:
+            return position, char
+    return None
+
+
+def check_text(value: Any, multiline: bool = False) -> Any:
+    """``value`` as it is, unless it is a string holding a refused character (see the module docstring)."""
+    refused = _refused_character(value, multiline) if isinstance(value, str) else None
+    if refused is not None:
+        position, char = refused
+        allowed = "line breaks (\\n) only" if multiline else "no line breaks"
+        raise ValueError(
+            f"must not contain control or bidirectional formatting characters ({allowed}): "
+            f"U+{ord(char):04X} at position {position}"
+        )
+    return value
+
+
+def _text_check(multiline: bool) -> Any:
+    return AfterValidator(lambda value: check_text(value, multiline))
+
+
+Text = Annotated[str, _text_check(multiline=False)]
+"""Single-line free text (names, titles, reasons): no control or bidirectional formatting characters."""
+MultilineText = Annotated[str, _text_check(multiline=True)]
+"""Free text that may span lines (notes, descriptions): as ``Text``, but ``\n`` is allowed."""
 Code = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
@@ -63,3 +115,42 @@ class Query(BaseModel):
     """Base of query strings: unknown parameters (cache busters) are ignored."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, defer_build=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _non_finite_paths(value: Any) -> list[tuple[str | int, ...]]:
+    """Where ``value`` (parsed JSON) holds a non-finite float, depth first, without recursion."""
+    found: list[tuple[str | int, ...]] = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            found.append(path)
+        elif isinstance(node, dict):
+            stack.extend(((*path, key), child) for key, child in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend(((*path, i), child) for i, child in reversed(list(enumerate(node))))
+    return found
+
+
+def parse_body(model: type[M], raw: bytes | str) -> M:
+    """Validate a JSON request body with ``model``, refusing non-finite numbers anywhere in it (module docstring).
+
+    Raises pydantic's ``ValidationError`` (one error per non-finite number, located like a field) so that the
+    route layer reports it as it reports any other: 400 ``validation_error`` with one detail per field.
+    """
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        parsed = None  # not JSON to Python either: pydantic says why below
+    paths = _non_finite_paths(parsed)
+    if paths:
+        errors: list[InitErrorDetails] = [
+            {"type": PydanticCustomError("finite_number", "must be a finite number (not NaN or infinite)"),
+             "loc": path or ("body",), "input": None}
+            for path in paths
+        ]
+        raise ValidationError.from_exception_data(model.__name__, errors)
+    return model.model_validate_json(raw)

@@ -65,6 +65,7 @@ def _parameters(spec: RouteSpec, schemas: Schemas) -> list[dict[str, Any]]:
 
 
 def _error_codes(spec: RouteSpec) -> list[str]:
+    """The route's own codes and every code the route layer can answer for it, from the spec alone."""
     codes = list(spec.errors)
     if spec.auth in ROLES_FOR_AUTH:
         codes += AUTH_ERRORS
@@ -72,10 +73,25 @@ def _error_codes(spec: RouteSpec) -> list[str]:
         codes.append("invalid_api_key")
     if spec.body is not None:
         codes += ["validation_error", "malformed_json", "payload_too_large", "unsupported_media_type"]
-    if spec.query is not None:
-        codes.append("validation_error")
+    # Every route checks X-Channel (and a query, where it takes one).
+    codes.append("validation_error")
+    if spec.idempotent:
+        codes += ["idempotency_key_required", "idempotency_key_reused"]
+    if spec.local_only:
+        codes.append("route_not_found")  # off the local stage
     codes.append("internal_error")
     return list(dict.fromkeys(codes))
+
+
+REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the first answer to the same Idempotency-Key and body, replayed",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+RETRY_AFTER_HEADER = {
+    "Retry-After": {"description": "Seconds until trying again makes sense", "schema": {"type": "integer"}}
+}
 
 
 def _operation(spec: RouteSpec, schemas: Schemas) -> dict[str, Any]:
@@ -105,6 +121,14 @@ def _operation(spec: RouteSpec, schemas: Schemas) -> dict[str, Any]:
             body["example"] = spec.examples["response"]
         ok["content"] = {"application/json": body}
     responses: dict[str, Any] = {str(spec.status): ok}
+    for status, meaning in sorted(spec.other_statuses.items()):
+        other: dict[str, Any] = {"description": meaning}
+        if status != 204:
+            other["content"] = {"application/json": {"schema": {}}}
+        responses[str(status)] = other
+    if spec.idempotent:
+        for status in (spec.status, *spec.other_statuses):
+            responses[str(status)]["headers"] = REPLAYED_HEADER
     by_status: dict[int, list[str]] = {}
     for code in _error_codes(spec):
         by_status.setdefault(CATALOGUE[code].status, []).append(code)
@@ -113,6 +137,8 @@ def _operation(spec: RouteSpec, schemas: Schemas) -> dict[str, Any]:
             "description": "Error: " + ", ".join(f"`{c}`" for c in codes),
             "content": {"application/json": {"schema": schemas.ref(ErrorEnvelope, "serialization")}},
         }
+        if status == 429:
+            responses[str(status)]["headers"] = RETRY_AFTER_HEADER
     op["responses"] = responses
     return op
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.core.config import settings
 from chalicelib.core.errors import CATALOGUE, AppError, error_body, wants_english
+from chalicelib.core.http.models import parse_body
 from chalicelib.core.http.principal import Principal
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
@@ -84,6 +85,9 @@ class RouteSpec:
     local_only: bool = False
     examples: dict[str, Any] = field(default_factory=dict)
     name: str = ""
+    # Success statuses other than ``status`` that the use case answers (a repeat that creates nothing: 200; accepted
+    # for retry: 202), each with what it means; the OpenAPI document lists them.
+    other_statuses: dict[int, str] = field(default_factory=dict)
 
     @property
     def body(self) -> type[BaseModel] | None:
@@ -201,7 +205,7 @@ def _parse_body(spec: RouteSpec, raw: bytes | None) -> Any:
     if len(raw or b"") > settings().max_body_bytes:
         raise AppError("payload_too_large")
     try:
-        return model.model_validate_json(raw or b"{}")
+        return parse_body(model, raw or b"{}")
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise AppError("malformed_json") from None
@@ -288,6 +292,7 @@ class Api:
         idempotent: bool = False,
         local_only: bool = False,
         examples: dict[str, Any] | None = None,
+        other_statuses: dict[int, str] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
             if any(existing.name == fn.__name__ for existing in REGISTRY):
@@ -297,7 +302,7 @@ class Api:
                 path=path, method=method, auth=auth, summary=summary, tag=self.tag, status=status,
                 body_ref=self._qualified(body), query_ref=self._qualified(query),
                 response_ref=self._qualified(response), errors=errors, idempotent=idempotent, local_only=local_only,
-                examples=examples or {}, name=fn.__name__,
+                examples=examples or {}, name=fn.__name__, other_statuses=other_statuses or {},
             )
             REGISTRY.append(spec)
             blueprint = self.blueprint
