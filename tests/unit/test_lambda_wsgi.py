@@ -9,6 +9,7 @@ import base64
 import io
 import itertools
 import json
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -214,10 +215,11 @@ def test_rates_run_one_period_after_start_then_every_period() -> None:
 
 def test_the_scheduler_invokes_due_jobs_and_skips_one_still_running() -> None:
     calls: list[str] = []
+    release = threading.Event()
 
     def invoke(job: Job) -> None:
         calls.append(job.name)
-        time.sleep(0.3)
+        assert release.wait(30)
 
     jobs = [Job("hourly", "cron(20 * * * ? *)", lambda e, c: None, parse_expression("cron(20 * * * ? *)")),
             Job("every", "rate(1 minute)", lambda e, c: None, parse_expression("rate(1 minute)"),
@@ -225,9 +227,12 @@ def test_the_scheduler_invokes_due_jobs_and_skips_one_still_running() -> None:
     scheduler = Scheduler(jobs, invoke)
     assert scheduler.tick(utc(2026, 1, 1, 10, 20)) == ["hourly", "every"]
     assert scheduler.tick(utc(2026, 1, 1, 10, 21)) == []  # "every" still running: skipped, not doubled
-    time.sleep(0.5)
+    release.set()
+    for job in jobs:  # both runs finish (whatever the machine's load), then "every" is due again
+        assert job.running is not None
+        job.running.join(30)
     assert scheduler.tick(utc(2026, 1, 1, 10, 22)) == ["every"]
-    time.sleep(0.5)
+    jobs[1].running.join(30)
     assert sorted(calls) == ["every", "every", "hourly"]
 
 
