@@ -25,7 +25,7 @@ runs it again and may succeed once the member can afford it.
 
 Usage (any POST route)::
 
-    req = idempotency.request(f"CUST#{cid}", "POST /v1/benefits/{benefit_id}/claims", ctx.idempotency_key,
+    req = idempotency.request(keys.customer_pk(cid), "POST /v1/benefits/{benefit_id}/claims", ctx.idempotency_key,
                               {"benefit_id": benefit_id, "body": ctx.body})
     stored = idempotency.get(req)            # or idempotency.lookup(req, items.others) after your own Query
     if stored is not None:

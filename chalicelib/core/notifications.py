@@ -7,8 +7,6 @@ these records; ``GET /v1/me/notifications`` lists them, newest first.
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 from typing import Any
 
@@ -16,10 +14,10 @@ from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribut
 
 from chalicelib.core import clock
 from chalicelib.core.config import settings
+from chalicelib.core.dynamo import keys, paging
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.items import Item
 from chalicelib.core.dynamo.tx import Tx
-from chalicelib.core.errors import AppError
 
 NOTIFICATION_PREFIX = "N#"
 
@@ -70,7 +68,8 @@ def notification_item(customer_id: str, template: str, data: dict[str, Any], at:
     at = at or clock.iso()
     notification_id = new_notification_id()
     return NotificationItem(
-        pk=f"CUST#{customer_id}", sk=f"{NOTIFICATION_PREFIX}{at}#{notification_id}", notification_id=notification_id,
+        pk=keys.customer_pk(customer_id), sk=f"{NOTIFICATION_PREFIX}{at}#{notification_id}",
+        notification_id=notification_id,
         customer_id=customer_id, kind=f"transaction_{template}", title=title, body=body, title_en=title_en,
         body_en=body_en, data=data, read=False, created_at=at,
     )
@@ -93,25 +92,9 @@ def view(item: NotificationItem, english: bool = False) -> dict[str, Any]:
     }
 
 
-def _cursor(sk: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"sk": sk}, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> str:
-    invalid = AppError("validation_error", details=[{"field": "cursor", "issue": "is not a valid cursor"}])
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError):
-        raise invalid from None
-    sk = data.get("sk") if isinstance(data, dict) else None
-    if not isinstance(sk, str) or not sk.startswith(NOTIFICATION_PREFIX) or len(sk) > 200:
-        raise invalid
-    return sk
-
-
 def page(customer_id: str, limit: int, cursor: str | None, english: bool = False) -> dict[str, Any]:
     """``GET /v1/me/notifications``: one Query on the ``N#`` prefix, newest first."""
-    pk = f"CUST#{customer_id}"
+    pk = keys.customer_pk(customer_id)
     kwargs: dict[str, Any] = {
         "TableName": settings().table_name,
         "KeyConditionExpression": "pk = :pk AND begins_with(sk, :n)",
@@ -120,11 +103,11 @@ def page(customer_id: str, limit: int, cursor: str | None, english: bool = False
         "Limit": limit + 1,
     }
     if cursor:
-        kwargs["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": _decode(cursor)}}
+        kwargs["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": paging.decode_cursor(cursor, NOTIFICATION_PREFIX)}}
     raw = shared_connection().client.query(**kwargs).get("Items", [])
     items = [NotificationItem.from_raw_data(r) for r in raw[:limit]]
     more = len(raw) > limit
     return {
         "items": [view(i, english) for i in items],
-        "next_cursor": _cursor(items[-1].sk) if more and items else None,
+        "next_cursor": paging.encode_cursor(items[-1].sk) if more and items else None,
     }

@@ -19,7 +19,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.core import clock, notifications
-from chalicelib.core.dynamo import retry
+from chalicelib.core.dynamo import keys, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger, metrics
@@ -180,7 +180,7 @@ def add_note(case_id: str, staff_id: str, text: str) -> dict[str, Any]:
     with transaction_log_keys(transaction_id, case_id=case_id), _busy_is_503():
         at = clock.iso()
         note = {"at": at, "by": staff_id, "text": text[:MAX_NOTE]}
-        case = FollowUpCaseItem(pk=f"CUST#{customer_id}", sk=f"{CASE_PREFIX}{transaction_id}")
+        case = FollowUpCaseItem(pk=keys.customer_pk(customer_id), sk=f"{CASE_PREFIX}{transaction_id}")
         try:
             case.update(
                 actions=[

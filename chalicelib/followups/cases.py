@@ -11,7 +11,6 @@ call back sees the number, the rest of the floor does not. The claim itself is t
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from dataclasses import dataclass
@@ -80,7 +79,7 @@ def parse_case_id(case_id: str) -> tuple[str, str]:
 
 
 def case_key(customer_id: str, transaction_id: str) -> tuple[str, str]:
-    return f"CUST#{customer_id}", f"{CASE_PREFIX}{transaction_id}"
+    return keys.customer_pk(customer_id), f"{CASE_PREFIX}{transaction_id}"
 
 
 def queue_sort_key(rank: int, opened_at: str, case_id: str) -> str:
@@ -251,16 +250,11 @@ def get_case(case_id: str, staff_id: str | None) -> dict[str, Any]:
     return case_view(loaded, staff_id)
 
 
-def _cursor(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"k": sort_key}, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
 def _decode_cursor(cursor: str) -> tuple[str, str, str]:
-    """``(gsi2sk, pk, sk)`` of the last case of the previous page."""
+    """``(gsi2sk, pk, sk)`` of the last case of the previous page (the one cursor codec: ``core.dynamo.paging``)."""
     invalid = AppError("validation_error", details=[{"field": "cursor", "issue": "is not a valid cursor"}])
+    sort_key = paging.decode_cursor(cursor, "")
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        sort_key = data["k"]
         case_id = sort_key.split("#", 2)[2]
         pk, sk = case_key(*parse_case_id(case_id))
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, AppError):
@@ -287,7 +281,7 @@ def list_cases(status: str, limit: int, cursor: str | None) -> dict[str, Any]:
     now = clock.now()
     return {
         "items": [summary_view(c, now) for c in cases],
-        "next_cursor": _cursor(cases[-1].gsi2sk) if len(raw) > limit and cases else None,
+        "next_cursor": paging.encode_cursor(cases[-1].gsi2sk) if len(raw) > limit and cases else None,
     }
 
 
@@ -296,7 +290,7 @@ def cases_of(customer_id: str, limit: int = 50) -> list[FollowUpCaseItem]:
     raw = shared_connection().client.query(
         TableName=settings().table_name,
         KeyConditionExpression="pk = :pk AND begins_with(sk, :c)",
-        ExpressionAttributeValues={":pk": {"S": f"CUST#{customer_id}"}, ":c": {"S": CASE_PREFIX}},
+        ExpressionAttributeValues={":pk": {"S": keys.customer_pk(customer_id)}, ":c": {"S": CASE_PREFIX}},
         Limit=limit,
     ).get("Items", [])
     return [FollowUpCaseItem.from_raw_data(r) for r in raw]

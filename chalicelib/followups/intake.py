@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.core import clock, notifications
-from chalicelib.core.dynamo import retry
+from chalicelib.core.dynamo import keys, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.retry.transactions import TransactionItem
@@ -113,7 +113,7 @@ def _open_case(customer_id: str, transaction_id: str, kind: str, message: dict[s
         (a.get("error") for a in reversed(attempts) if a.get("error")), None
     )
     case = FollowUpCaseItem(
-        pk=f"CUST#{customer_id}", sk=f"{CASE_PREFIX}{transaction_id}", case_id=case_id, customer_id=customer_id,
+        pk=keys.customer_pk(customer_id), sk=f"{CASE_PREFIX}{transaction_id}", case_id=case_id, customer_id=customer_id,
         transaction_id=transaction_id, kind=kind,
         reference=message.get("reference") or (txn.reference if txn is not None else None),
         message=message, status="open", tier_code=tier_code, tier_rank=rank, opened_at=opened_at,

@@ -26,7 +26,7 @@ from typing import TypeVar
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.core import area, clock
-from chalicelib.core.dynamo import retry
+from chalicelib.core.dynamo import keys, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
@@ -69,7 +69,7 @@ class Resolved:
 
 
 def customer_key(customer_id: str) -> str:
-    return f"CUST#{customer_id}"
+    return keys.customer_pk(customer_id)
 
 
 def phone_key(phone: str) -> str:

@@ -38,6 +38,7 @@ from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.core import clock
 from chalicelib.core.config import settings
+from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.http.principal import Principal
@@ -199,7 +200,7 @@ def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> di
         )
         if customer_id:
             tx.check(
-                "customer", CustomerItem, f"CUST#{customer_id}", PROFILE_SK,
+                "customer", CustomerItem, keys.customer_pk(customer_id), PROFILE_SK,
                 CustomerItem.pk.exists() & CustomerItem.merged_into.does_not_exist(),
             )
         tx.update(

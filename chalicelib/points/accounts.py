@@ -245,8 +245,8 @@ def adjust(
     """
     req = None
     if idempotency_key:
-        req = idempotency.request(keys.staff_pk(staff_id), ADJUST_SCOPE, idempotency_key,
-                                  {"customer_id": customer_id, "delta": delta, "reason": reason})
+        req = idempotency.Request(keys.staff_pk(staff_id), ADJUST_SCOPE, idempotency_key, idempotency.hash_payload(
+            {"customer_id": customer_id, "delta": delta, "reason": reason}))
         stored = idempotency.get(req)
         if stored is not None:
             return idempotency.replay_response(stored)

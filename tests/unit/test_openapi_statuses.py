@@ -118,6 +118,13 @@ def answers(fn: Callable[..., Any], depth: int = 0) -> frozenset[tuple[str, Any]
             and not target.__module__.startswith(NOT_FOLLOWED)
         ):
             found |= answers(target, depth + 1)
+        elif (
+            isinstance(target, type) and depth < MAX_DEPTH and target.__module__.startswith("chalicelib.")
+            and not target.__module__.startswith(NOT_FOLLOWED)
+        ):  # a use case's own class (one request across attempts): what its methods can answer
+            for method in vars(target).values():
+                if isinstance(method, types.FunctionType):
+                    found |= answers(method, depth + 1)
     return frozenset(found)
 
 
