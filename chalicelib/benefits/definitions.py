@@ -12,7 +12,6 @@ birthday month).
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -129,21 +128,21 @@ def definitions() -> tuple[Benefit, ...]:
     return _definitions.get()
 
 
-# An id the cache does not know reads the catalogue again (at most this often per process): a benefit an operator
-# created through another process (another Lambda container) is claimable at once, and unknown ids cannot make
-# every request a read.
-MISS_RELOAD_SECONDS = 1.0
-_last_miss_reload = [0.0]
+MAX_ID_LENGTH = 100
 
 
 def find(benefit_id: str) -> Benefit | None:
+    """A benefit by id. One the cache does not know is read with one consistent GetItem (as an unknown reward is):
+    a benefit an operator created through another process (another Lambda container) is claimable at once."""
     found = next((b for b in definitions() if b.benefit_id == benefit_id), None)
-    now = time.monotonic()
-    if found is None and now - _last_miss_reload[0] >= MISS_RELOAD_SECONDS:
-        _last_miss_reload[0] = now
-        reset_cache()
-        found = next((b for b in definitions() if b.benefit_id == benefit_id), None)
-    return found
+    if found is not None or len(benefit_id) > MAX_ID_LENGTH:  # no key that long exists (nor fits DynamoDB's)
+        return found
+    try:
+        item = BenefitItem.get(BENEFITS_PK, f"{BENEFIT_PREFIX}{benefit_id}", consistent_read=True)
+    except BenefitItem.DoesNotExist:
+        return None
+    reset_cache()  # the catalogue changed: the zone lists it from the next read on
+    return Benefit.from_item(item)
 
 
 def _invalid(field: str, issue: str) -> AppError:
