@@ -3,14 +3,13 @@
 Every store and service is ``CONFIG#STORES`` / ``STORE#<id>`` or ``SERVICE#<store>#<service>``; the whole catalogue
 is one Query, kept for ``CACHE_SECONDS`` (an operator's change is live everywhere within that time; the process that
 made it sees it at once). A store or service this process does not know yet makes it read the catalogue again
-(at most once a second), so a store created a moment ago is bookable at once everywhere.
+(after one GetItem that finds it), so a store created a moment ago is bookable at once everywhere, and an unknown ID
+costs one GetItem, never a reload.
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +24,6 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 
 CACHE_SECONDS = 30.0
-MISS_RELOAD_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +41,7 @@ def _load() -> Catalogue:
         "TableName": settings().table_name,
         "KeyConditionExpression": "pk = :pk",
         "ExpressionAttributeValues": {":pk": {"S": CONFIG_PK}},
+        "ConsistentRead": True,  # right after a miss found the item, the Query must see it too
     }
     stores: dict[str, Store] = {}
     services: dict[tuple[str, str], Service] = {}
@@ -64,8 +63,6 @@ def _load() -> Catalogue:
 
 
 _cache: TableCache[Catalogue] = TableCache(_load, CACHE_SECONDS)
-_miss_lock = threading.Lock()
-_last_miss_reload = 0.0
 
 
 def reset_cache() -> None:
@@ -76,20 +73,23 @@ def current() -> Catalogue:
     return _cache.get()
 
 
-def _reload_on_miss() -> Catalogue:
-    global _last_miss_reload
-    with _miss_lock:
-        now = time.monotonic()
-        if now - _last_miss_reload < MISS_RELOAD_SECONDS:
-            return _cache.get()
-        _last_miss_reload = now
+def _reloaded_if_exists(sk: str) -> Catalogue | None:
+    """The catalogue read again if ``sk`` exists (created since this process read it), else None: an unknown ID
+    costs one GetItem, never a reload."""
+    try:
+        StoreConfigItem.get(CONFIG_PK, sk, consistent_read=True, attributes_to_get=["pk"])
+    except StoreConfigItem.DoesNotExist:
+        return None
     _cache.clear()
     return _cache.get()
 
 
 def store(store_id: str) -> Store:
     """The store, or 404 ``not_found``."""
-    found = current().stores.get(store_id) or _reload_on_miss().stores.get(store_id)
+    found = current().stores.get(store_id)
+    if found is None:
+        fresh = _reloaded_if_exists(f"{STORE_PREFIX}{store_id}")
+        found = fresh.stores.get(store_id) if fresh else None
     if found is None:
         raise AppError("not_found")
     return found
@@ -97,11 +97,12 @@ def store(store_id: str) -> Store:
 
 def service(store_id: str, service_id: str) -> tuple[Store, Service]:
     """The store and its service, or 404 ``not_found``."""
-    key = (store_id, service_id)
     catalogue = current()
-    if store_id not in catalogue.stores or key not in catalogue.services:
-        catalogue = _reload_on_miss()
-    found_store, found_service = catalogue.stores.get(store_id), catalogue.services.get(key)
+    found_store, found_service = catalogue.stores.get(store_id), catalogue.services.get((store_id, service_id))
+    if found_store is None or found_service is None:
+        fresh = _reloaded_if_exists(f"{SERVICE_PREFIX}{store_id}#{service_id}")
+        if fresh is not None:
+            found_store, found_service = fresh.stores.get(store_id), fresh.services.get((store_id, service_id))
     if found_store is None or found_service is None:
         raise AppError("not_found")
     return found_store, found_service
