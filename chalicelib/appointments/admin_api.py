@@ -26,15 +26,17 @@ def _staff(ctx: RequestContext) -> str:
 @api.route("/v1/admin/stores", "POST", auth="admin", status=201, body="StoreIn", response="StoreCreated",
            errors=WRITE_ERRORS,
            summary="Create a store that takes appointments: opening hours per weekday (store-local, weekday 1 = "
-                   "Monday), closed dates, cancel cut-off, booking window per tier, priority tiers and the release "
-                   "of reserved seats (hours before a slot)",
+                   "Monday), closed dates, cancel cut-off, booking window per tier, priority tiers, the release "
+                   "of reserved seats (hours before a slot) and the no-show policy (N in D days suspends "
+                   "self-service booking for S days)",
            examples={"request": {"name": "徐家汇旗舰店", "city": "上海", "address": "上海市徐汇区虹桥路 1 号",
                                  "phone": "021-64000001",
                                  "opening_hours": [{"weekday": d, "opens": "10:00", "closes": "20:00"}
                                                    for d in range(1, 8)],
                                  "cancel_cutoff_minutes": 120, "booking_days": 7,
                                  "booking_days_by_tier": {"gold": 14, "platinum": 14},
-                                 "priority_tiers": ["gold", "platinum"], "release_hours": 24},
+                                 "priority_tiers": ["gold", "platinum"], "release_hours": 24,
+                                 "no_show_limit": 3, "no_show_days": 90, "suspension_days": 30},
                      "response": {"store_id": "st_3f9a1c2b7d6e"}})
 def create_store(ctx: RequestContext) -> dict:
     return {"store_id": catalogue.create_store(ctx.body.model_dump(exclude_none=True), _staff(ctx))}

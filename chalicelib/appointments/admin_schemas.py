@@ -31,6 +31,9 @@ class StoreIn(Body):
     booking_days_by_tier: dict[TierCode, Annotated[int, Field(ge=0, le=365)]] | None = None
     priority_tiers: list[TierCode] | None = Field(default=None, max_length=10)
     release_hours: int | None = Field(default=None, ge=0, le=24 * 30)
+    no_show_limit: int | None = Field(default=None, ge=1, le=100)
+    no_show_days: int | None = Field(default=None, ge=1, le=365)
+    suspension_days: int | None = Field(default=None, ge=1, le=365)
 
 
 class StoreCreated(Out):

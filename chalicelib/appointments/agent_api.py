@@ -9,9 +9,10 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.core.results import Result
 
 if TYPE_CHECKING:
-    from chalicelib.appointments import booking
+    from chalicelib.appointments import booking, jobs
 else:  # loaded when a view first runs (core/lazy.py)
     booking = lazy_module("chalicelib.appointments.booking")
+    jobs = lazy_module("chalicelib.appointments.jobs")
 
 api = Api(__name__, "agent")
 
@@ -38,3 +39,15 @@ def book_for_member(ctx: RequestContext, customer_id: str) -> Result:
     body = ctx.body
     return booking.book(customer_id, body.store_id, body.service_id, body.slot_start, ctx.idempotency_key,
                         "hotline", agent=booking.Agent(staff_id, body.override_reason))
+
+
+@api.route("/v1/agent/members/{customer_id}/booking-suspension/lift", "POST", auth="agent",
+           body="SuspensionLiftIn", response="SuspensionOut",
+           errors=(*AGENT_ERRORS, "validation_error", "malformed_json", "not_found", "service_unavailable"),
+           summary="Lift a member's suspension of self-service booking (after repeated no-shows), recorded with who "
+                   "and why; the no-show count starts again",
+           examples={"request": {"reason": "会员说明情况，特殊处理"},
+                     "response": {"customer_id": "c_8f1e2d3c4b5a", "suspended_until": None, "lifted_by": "s_agent01"}})
+def lift_booking_suspension(ctx: RequestContext, customer_id: str) -> dict:
+    assert ctx.principal is not None
+    return jobs.lift_suspension(customer_id, ctx.principal.staff_id or ctx.principal.subject, ctx.body.reason)

@@ -167,18 +167,20 @@ def _window_overrides(store: Store, service: Service, tier: str, slot: SlotTime,
              "limit_days": days}]
 
 
-def _state_in(tx: Tx, pk: str, state: BookingStateItem | None) -> None:
-    """Bump the member's booking version, conditioned on the one read (absent: must still be absent)."""
+def state_put(tx: Tx, pk: str, state: BookingStateItem | None, **fields: Any) -> None:
+    """Put the member's booking state with ``fields`` changed and its version bumped, conditioned on the version
+    read (absent: must still be absent)."""
     ver = int(state.ver or 0) if state is not None else 0
-    item = BookingStateItem(pk=pk, sk=STATE_SK, ver=ver + 1,
-                            no_shows=list(state.no_shows or []) if state else None,
-                            suspended_until=state.suspended_until if state else None,
-                            lifted_by=state.lifted_by if state else None)
+    item = BookingStateItem.from_raw_data(state.serialize()) if state is not None else BookingStateItem(pk=pk,
+                                                                                                       sk=STATE_SK)
+    item.ver = ver + 1
+    for name, value in fields.items():
+        setattr(item, name, value)
     condition = BookingStateItem.ver == ver if state is not None else BookingStateItem.pk.does_not_exist()
     tx.put("member", item, condition)
 
 
-def _notice(item: AppointmentItem, store: Store, service: Service) -> dict[str, Any]:
+def notice_data(item: AppointmentItem, store: Store, service: Service) -> dict[str, Any]:
     start = rules.local(_time(item.slot_start))
     return {"appointment_id": item.appointment_id, "status": item.status, "store_id": item.store_id,
             "store_name": store.name, "store_address": store.address, "service_name": service.name,
@@ -242,9 +244,9 @@ def book(customer_id: str, store_id: str, service_id: str, slot_start: datetime,
         )
         body = view(item)
         tx.put("appointment", item, AppointmentItem.pk.does_not_exist())
-        _state_in(tx, item.pk, state)
+        state_put(tx, item.pk, state)
         idempotency.record_in(tx, req, "created", body)
-        notifications.put_in(tx, cid, "appointment_booked", _notice(item, store, service))
+        notifications.put_in(tx, cid, "appointment_booked", notice_data(item, store, service))
         try:
             tx.commit()
         except TxCancelled as exc:
@@ -383,7 +385,7 @@ def reschedule(customer_id: str, appointment_id: str, slot_start: datetime) -> d
         moved.gsi1pk = f"{QUEUE_PREFIX}{store.store_id}#{slot.day.isoformat()}"
         moved.gsi1sk = f"{slot.start.isoformat()}#{appointment_id}"
         tx.put("appointment", moved, (AppointmentItem.status == "booked") & (AppointmentItem.slot_start == old_start))
-        _state_in(tx, current.pk, _state(items))
+        state_put(tx, current.pk, _state(items))
         try:
             tx.commit()
         except TxCancelled as exc:

@@ -67,4 +67,5 @@ class BookingStateItem(Item):
     ver = NumberAttribute(default=0)
     no_shows = ListAttribute[Any](null=True)  # store-local days, YYYY-MM-DD
     suspended_until = UnicodeAttribute(null=True)  # ISO 8601
-    lifted_by = UnicodeAttribute(null=True)
+    lifted_by = UnicodeAttribute(null=True)  # the agent who last lifted a suspension, and why
+    lift_reason = UnicodeAttribute(null=True)
