@@ -29,7 +29,7 @@ from typing import Any
 from bench.report import heading
 from bench.stack import REPO_ROOT
 
-SECTIONS = ("coldstart", "calls", "http", "flash", "retry", "local-stack")
+SECTIONS = ("coldstart", "calls", "http", "flash", "retry", "local-stack", "appointments")
 DEFAULT_OUTPUT = REPO_ROOT / "bench" / "results" / "latest.json"
 
 
@@ -84,6 +84,11 @@ def _summary(results: dict[str, Any]) -> list[str]:
     if results.get("calls") is not None:
         lines.append(f"DynamoDB calls: {len(results['calls']) - len(over)} of {len(results['calls'])} scenarios ok")
         lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in over]
+    if results.get("appointments") is not None:
+        appts = results["appointments"]
+        off = [c for c in appts if c["verdict"] in ("OVER", "ERROR")]
+        lines.append(f"appointments: {len(appts) - len(off)} of {len(appts)} scenarios within their DynamoDB calls")
+        lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in off]
     for r in (results.get("flash") or {}).get("runs", []):
         lines.append(
             f"flash sale [{r['shards']} shard(s), {r['stock']} units, {r['buyers']} buyers]: "
@@ -216,6 +221,23 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             results["local-stack_error"] = traceback.format_exc()
             print(results["local-stack_error"], file=sys.stderr)
+
+    if "appointments" in args.sections:
+        from bench import calls
+        from bench.appointments import APPOINTMENT_SCENARIOS
+        from bench.stack import local_backend
+
+        print(heading("Appointments: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)"), flush=True)
+        try:
+            with local_backend() as backend:
+                outcomes = calls.measure(backend, APPOINTMENT_SCENARIOS, repeat=args.repeat)
+            results["appointments"] = [o.as_dict() for o in outcomes]
+            failed |= any(o.errors or o.verdict == "OVER" for o in outcomes)
+            print(calls.render(outcomes, verbose=args.verbose), flush=True)
+        except Exception:
+            failed = True
+            results["appointments_error"] = traceback.format_exc()
+            print(results["appointments_error"], file=sys.stderr)
 
     results["seconds"] = round(time.perf_counter() - started, 1)
     print(heading("Summary"))

@@ -5,7 +5,7 @@ Adding an area: a package with its manifest (``AREA = Area(...)`` in its ``__ini
 
 from __future__ import annotations
 
-from chalicelib import benefits, console, followups, identity, mall, points, profile
+from chalicelib import appointments, benefits, console, followups, identity, mall, points, profile
 from chalicelib.core.area import Area, install
 
 AREAS: tuple[Area, ...] = (
@@ -16,6 +16,7 @@ AREAS: tuple[Area, ...] = (
     mall.AREA,
     followups.AREA,
     console.AREA,
+    appointments.AREA,
 )
 
 install(AREAS)

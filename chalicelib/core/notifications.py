@@ -56,6 +56,23 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "您的请求已取消", "您的请求已由客服取消，如有疑问请联系客服。",
         "Request cancelled", "Your request was cancelled by our service team; contact us with any question.",
     ),
+    # Appointments (``data``: store_name, store_address, service_name, date and time, store-local)
+    "appointment_booked": (
+        "预约成功", "您已成功预约到店服务，请按预约时间到店，详情见预约信息。",
+        "Appointment booked", "Your in-store appointment is booked; see its details for the date, time and store.",
+    ),
+    "appointment_moved": (
+        "预约已改期", "您的到店预约时间已调整，请查看新的预约时间。",
+        "Appointment moved", "Your in-store appointment was moved; see its details for the new time.",
+    ),
+    "appointment_cancelled": (
+        "预约已取消", "您的到店预约已取消，座位已释放，如有疑问请联系客服。",
+        "Appointment cancelled", "Your in-store appointment was cancelled; contact us with any question.",
+    ),
+    "appointment_reminder": (
+        "明日到店预约提醒", "您明天有一个到店预约，请按时到店。",
+        "Your appointment is tomorrow", "You have an in-store appointment tomorrow; see its details for the time.",
+    ),
 }
 
 

@@ -1,0 +1,20 @@
+"""Store appointments: stores and services, slots from opening hours, seats per slot (the core's seat ledger), tier
+booking windows and reserved seats, hotline bookings with priority, check-in and the day's queue at the store."""
+
+from chalicelib.appointments.errors import ERRORS
+from chalicelib.core.area import Area, Job
+
+AREA = Area(
+    name="appointments",
+    blueprints=("chalicelib.appointments.api", "chalicelib.appointments.admin_api",
+                "chalicelib.appointments.agent_api", "chalicelib.appointments.integrations_api"),
+    errors=ERRORS,
+    jobs=(Job("appointments_daily_job", "cron(40 16 * * ? *)", "chalicelib.appointments.jobs:run_daily",
+              doc="Daily at 00:40 Asia/Shanghai (16:40 UTC): yesterday's appointments still booked are no-shows "
+                  "(repeated no-shows suspend self-service booking); tomorrow's appointments get their reminder."),),
+    customer_items=True,
+    merge="chalicelib.appointments.booking:merge",
+    seeds=("chalicelib.appointments.catalogue:seed_defaults",),
+    owned_resources="tests.support.owned.appointments:OWNED",
+    member_360="chalicelib.appointments.booking:member_360",
+)

@@ -1,0 +1,53 @@
+"""The hotline (role agent): booking on a member's behalf, with priority and recorded overrides."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.core.http.routing import Api, RequestContext
+from chalicelib.core.lazy import lazy_module
+from chalicelib.core.results import Result
+
+if TYPE_CHECKING:
+    from chalicelib.appointments import booking, jobs
+else:  # loaded when a view first runs (core/lazy.py)
+    booking = lazy_module("chalicelib.appointments.booking")
+    jobs = lazy_module("chalicelib.appointments.jobs")
+
+api = Api(__name__, "agent")
+
+AGENT_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
+
+
+@api.route("/v1/agent/members/{customer_id}/appointments", "POST", auth="agent", status=201,
+           body="HotlineAppointmentIn", response="appointments.schemas.AppointmentOut", idempotent=True,
+           errors=(*AGENT_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
+                   "idempotency_key_reused", "not_found", "slot_full", "already_booked", "outside_booking_window",
+                   "tier_not_eligible", "service_unavailable"),
+           summary="Book for a member from the hotline: channel hotline, priority (skips the queue at the store); "
+                   "an override_reason lets the booking go beyond the member's tier window (recorded with who and "
+                   "why), never beyond capacity",
+           examples={"request": {"store_id": "st_sh_xujiahui", "service_id": "sv_skin_check",
+                                 "slot_start": "2026-12-08T10:30:00+08:00"},
+                     "response": {"appointment_id": "apt_19a7f0c3b2e4f1a2b3c4d", "status": "booked",
+                                  "store_id": "st_sh_xujiahui", "service_id": "sv_skin_check",
+                                  "slot_start": "2026-12-08T10:30:00+08:00", "slot_end": "2026-12-08T11:00:00+08:00",
+                                  "channel": "hotline", "priority": True, "booked_by": "s_agent01"}})
+def book_for_member(ctx: RequestContext, customer_id: str) -> Result:
+    assert ctx.principal is not None
+    staff_id = ctx.principal.staff_id or ctx.principal.subject
+    body = ctx.body
+    return booking.book(customer_id, body.store_id, body.service_id, body.slot_start, ctx.idempotency_key,
+                        "hotline", agent=booking.Agent(staff_id, body.override_reason))
+
+
+@api.route("/v1/agent/members/{customer_id}/booking-suspension/lift", "POST", auth="agent",
+           body="SuspensionLiftIn", response="SuspensionOut",
+           errors=(*AGENT_ERRORS, "validation_error", "malformed_json", "not_found", "service_unavailable"),
+           summary="Lift a member's suspension of self-service booking (after repeated no-shows), recorded with who "
+                   "and why; the no-show count starts again",
+           examples={"request": {"reason": "会员说明情况，特殊处理"},
+                     "response": {"customer_id": "c_8f1e2d3c4b5a", "suspended_until": None, "lifted_by": "s_agent01"}})
+def lift_booking_suspension(ctx: RequestContext, customer_id: str) -> dict:
+    assert ctx.principal is not None
+    return jobs.lift_suspension(customer_id, ctx.principal.staff_id or ctx.principal.subject, ctx.body.reason)

@@ -1,0 +1,28 @@
+"""Request and response models of ``chalicelib/appointments/agent_api.py`` (imported on first use)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from chalicelib.core.http.models import Body, Out
+
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class HotlineAppointmentIn(Body):
+    store_id: Ident
+    service_id: Ident
+    slot_start: AwareDatetime
+    override_reason: str | None = Field(default=None, min_length=2, max_length=200)
+
+
+class SuspensionLiftIn(Body):
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class SuspensionOut(Out):
+    customer_id: str
+    suspended_until: str | None
+    lifted_by: str | None = None
