@@ -37,8 +37,8 @@ def book_for_member(ctx: RequestContext, customer_id: str) -> Result:
     assert ctx.principal is not None
     staff_id = ctx.principal.staff_id or ctx.principal.subject
     body = ctx.body
-    return booking.book(customer_id, body.store_id, body.service_id, body.slot_start, ctx.idempotency_key,
-                        "hotline", agent=booking.Agent(staff_id, body.override_reason))
+    return booking.book_for(customer_id, body.store_id, body.service_id, body.slot_start, ctx.idempotency_key,
+                            booking.Agent(staff_id, body.override_reason))
 
 
 @api.route("/v1/agent/members/{customer_id}/booking-suspension/lift", "POST", auth="agent",

@@ -29,6 +29,7 @@ Times are answered in the store's time zone with their offset (``+08:00``); days
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -191,8 +192,26 @@ def notice_data(item: AppointmentItem, store: Store, service: Service) -> dict[s
 
 
 def book(customer_id: str, store_id: str, service_id: str, slot_start: datetime, idempotency_key: str | None,
-         channel: str | None = None, agent: Agent | None = None) -> Result:
-    """``POST /v1/appointments`` (or the hotline's, with ``agent``): created, or the first answer replayed.
+         channel: str | None = None) -> Result:
+    """``POST /v1/appointments``: the member's own booking (refused while self-service booking is suspended)."""
+    return _book(customer_id, store_id, service_id, slot_start, idempotency_key, channel, None, _refuse_if_suspended)
+
+
+def book_for(customer_id: str, store_id: str, service_id: str, slot_start: datetime, idempotency_key: str | None,
+             agent: Agent) -> Result:
+    """The hotline's booking on a member's behalf: a suspension does not apply, tier windows may be overridden."""
+    return _book(customer_id, store_id, service_id, slot_start, idempotency_key, "hotline", agent, None)
+
+
+def _refuse_if_suspended(state: BookingStateItem | None, now: datetime) -> None:
+    if _suspended(state, now):
+        raise AppError("booking_suspended")
+
+
+def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime, idempotency_key: str | None,
+          channel: str | None, agent: Agent | None,
+          gate: Callable[[BookingStateItem | None, datetime], None] | None) -> Result:
+    """A booking (the member's own, or the hotline's with ``agent``): created, or the first answer replayed.
 
     409 ``slot_full`` / ``already_booked`` / ``outside_booking_window`` / ``booking_suspended``, 403
     ``tier_not_eligible``, 400 ``validation_error`` for a slot that is not one, 404 for an unknown store/service.
@@ -216,8 +235,8 @@ def book(customer_id: str, store_id: str, service_id: str, slot_start: datetime,
         if not service.admits(tier):
             raise AppError("tier_not_eligible")
         state = _state(items)
-        if agent is None and _suspended(state, now):
-            raise AppError("booking_suspended")
+        if gate is not None:
+            gate(state, now)
         overrides = _window_overrides(store, service, tier, slot, now, agent)
         clash = rules.first_overlap(slot, _held(items))
         if clash is not None:
