@@ -24,12 +24,14 @@ from chalicelib.core.errors import wants_english
 from chalicelib.core.http import health, routing
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.observability import annotate, flushing_metrics, logger, metrics
-from chalicelib.identity import access_token, api_keys
+from chalicelib.identity import access_token
 
 if TYPE_CHECKING:
     from chalicelib.followups import retry_pipeline
-else:  # the queue workers' code, loaded by the first batch (an HTTP request never needs it)
+    from chalicelib.identity import api_keys
+else:  # the queue workers' code, loaded by the first batch (an HTTP request never needs it); the integration keys
     retry_pipeline = lazy_module("chalicelib.followups.retry_pipeline")
+    api_keys = lazy_module("chalicelib.identity.api_keys")
 
 
 class MemberPortalApp(Chalice):
@@ -57,7 +59,7 @@ for area in AREAS:
     for module_name in area.blueprints:
         app.register_blueprint(importlib.import_module(module_name).api.blueprint)
 
-routing.configure_auth(verify_token=access_token.verify_access_token, verify_api_key=api_keys.verify)
+routing.configure_auth(verify_token=access_token.verify_access_token, verify_api_key=lambda key: api_keys.verify(key))
 
 # Chalice answers some requests before any view runs (405, 415, unknown JSON); their bodies are
 # rewritten into our envelope here so every error looks the same to clients.

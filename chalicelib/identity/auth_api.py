@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib.core import wechat
 from chalicelib.core.http.routing import Api, Reply, RequestContext
 from chalicelib.core.lazy import lazy_module
-from chalicelib.core.sms import sms_sender
 
 if TYPE_CHECKING:
+    from chalicelib.core import sms, wechat
     from chalicelib.identity import sign_in
 else:  # loaded when a view first runs (core/lazy.py)
+    sms = lazy_module("chalicelib.core.sms")
+    wechat = lazy_module("chalicelib.core.wechat")
     sign_in = lazy_module("chalicelib.identity.sign_in")
 
 
@@ -34,7 +35,7 @@ WECHAT_ERRORS = ("invalid_code", "rate_limited", "upstream_unavailable", "wechat
            errors=(*SIGN_IN_ERRORS, "otp_resend_too_soon", "service_unavailable"),
            examples={"request": {"phone": "13800138000"}, "response": {"expires_in": 300, "resend_after": 60}})
 def send_otp(ctx: RequestContext) -> dict:
-    sign_in.request_otp(ctx.body.phone, ctx.client_ip, sms_sender())
+    sign_in.request_otp(ctx.body.phone, ctx.client_ip, sms.sms_sender())
     return {"expires_in": 300, "resend_after": 60}
 
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.core.http.routing import Api, RequestContext
-from chalicelib.core.sms import OutboxSms
+from chalicelib.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.core import sms
+else:  # loaded when a view first runs (core/lazy.py)
+    sms = lazy_module("chalicelib.core.sms")
 
 api = Api(__name__, "dev")
 
@@ -14,5 +21,5 @@ api = Api(__name__, "dev")
            examples={"response": {"items": [{"phone": "13800138000", "code": "123456",
                                              "sent_at": "2026-11-23T12:00:00.000+00:00"}]}})
 def sms_outbox(ctx: RequestContext) -> dict:
-    items = OutboxSms.recent(ctx.query.phone)
+    items = sms.OutboxSms.recent(ctx.query.phone)
     return {"items": [{"phone": i.phone, "code": i.code, "sent_at": i.sent_at} for i in items]}

@@ -26,7 +26,6 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.core.config import settings
 from chalicelib.core.errors import CATALOGUE, AppError, error_body, wants_english
-from chalicelib.core.http.models import parse_body
 from chalicelib.core.http.principal import Principal
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
@@ -103,6 +102,7 @@ class RouteSpec:
 
 
 REGISTRY: list[RouteSpec] = []
+_NAMES: set[str] = set()  # the views' names, unique: they are the OpenAPI operationIds
 
 
 @dataclass
@@ -202,6 +202,8 @@ def _parse_body(spec: RouteSpec, raw: bytes | None) -> Any:
     model = spec.body
     if model is None:
         return None
+    from chalicelib.core.http.models import parse_body  # with the request models, built on first use
+
     if len(raw or b"") > settings().max_body_bytes:
         raise AppError("payload_too_large")
     try:
@@ -295,7 +297,7 @@ class Api:
         other_statuses: dict[int, str] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
-            if any(existing.name == fn.__name__ for existing in REGISTRY):
+            if fn.__name__ in _NAMES:
                 # The view's name is its OpenAPI operationId, which must be unique.
                 raise ValueError(f"a route named {fn.__name__!r} is already declared: rename the view")
             spec = RouteSpec(
@@ -305,6 +307,7 @@ class Api:
                 examples=examples or {}, name=fn.__name__, other_statuses=other_statuses or {},
             )
             REGISTRY.append(spec)
+            _NAMES.add(fn.__name__)
             blueprint = self.blueprint
 
             @wraps(fn)
