@@ -10,7 +10,9 @@ import pytest
 
 from chalicelib.benefits import entitlements
 from chalicelib.core import clock
-from tests.integration.test_benefits_support import BenefitsWorld, DynamoCalls, at
+from tests.support.benefits_world import BenefitsWorld
+from tests.support.clock import at
+from tests.support.points_world import DynamoCalls
 
 pytestmark = pytest.mark.integration
 

@@ -18,8 +18,9 @@ from chalicelib.benefits import entitlements
 from chalicelib.benefits.models import QuotaCounterItem
 from chalicelib.core import clock
 from chalicelib.identity import api_keys, directory, sessions
-from tests.integration.test_benefits_support import at, new_phone
+from tests.support.clock import at
 from tests.support.http import Http, serve_app_processes
+from tests.support.phones import new_phone
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,10 @@ from chalicelib.benefits import birthdays, entitlements, vouchers
 from chalicelib.core import clock
 from chalicelib.identity import directory
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
-from tests.integration.test_benefits_support import BenefitsWorld, DynamoCalls, at, new_phone
+from tests.support.benefits_world import BenefitsWorld
+from tests.support.clock import at
+from tests.support.phones import new_phone
+from tests.support.points_world import DynamoCalls
 from tools.run_job import scheduled_event
 
 pytestmark = pytest.mark.integration

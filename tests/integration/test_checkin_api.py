@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core import clock
-from tests.integration.test_points_support import PointsWorld, assert_consistent, at
+from tests.support.clock import at
+from tests.support.points_world import PointsWorld, assert_consistent
 
 pytestmark = pytest.mark.integration
 

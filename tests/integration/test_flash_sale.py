@@ -20,9 +20,10 @@ from chalicelib.identity import directory, sessions
 from chalicelib.mall import fulfillment, rewards
 from chalicelib.mall.models import STOCK_SK, StockShardItem
 from chalicelib.points import accounts
-from tests.integration.test_points_support import new_phone
-from tests.integration.test_redemptions_support import assert_consistent, new_key
 from tests.support.http import Http, serve_app_processes
+from tests.support.mall_world import new_key
+from tests.support.phones import new_phone
+from tests.support.points_world import assert_consistent
 from tests.support.sqs import drain
 
 pytestmark = pytest.mark.integration

@@ -15,12 +15,8 @@ from chalicelib.core.area import FollowUpHooks
 from chalicelib.core.retry import dispatch, outbox
 from chalicelib.followups import casework
 from chalicelib.mall import fulfillment
-from tests.integration.test_followup_support import (
-    FollowUpWorld,
-    check_invariants,
-    items_of,
-    run_followup_worker,
-)
+from tests.support.followup_world import FollowUpWorld, check_invariants, run_followup_worker
+from tests.support.partition import items_of
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +70,7 @@ def test_a_message_on_the_follow_up_queue_becomes_one_case(world: FollowUpWorld)
 
 
 def test_a_transaction_settled_meanwhile_gets_no_case(world: FollowUpWorld):
-    from tests.integration.test_followup_support import run_retry_worker
+    from tests.support.followup_world import run_retry_worker
 
     cid, token = world.member(points_held=1_000)
     reward_id = world.partner_reward()
@@ -385,7 +381,7 @@ def test_the_360_view_shows_profile_points_ledger_redemptions_and_open_cases(wor
 
 
 def test_the_360_view_costs_six_bounded_queries(world: FollowUpWorld):
-    from tests.integration.test_points_support import DynamoCalls
+    from tests.support.points_world import DynamoCalls
 
     cid, _token = world.member(points_held=100)
     agent = world.agent()

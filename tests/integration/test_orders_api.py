@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core import clock
-from tests.integration.test_points_support import API_KEY, PointsWorld, assert_consistent, at, new_phone
+from tests.support.clock import at
+from tests.support.phones import new_phone
+from tests.support.points_world import API_KEY, PointsWorld, assert_consistent
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,8 @@ from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.identity import directory
 from chalicelib.points import accounts
-from tests.integration.test_points_support import DynamoCalls, PointsWorld, assert_consistent, at
+from tests.support.clock import at
+from tests.support.points_world import DynamoCalls, PointsWorld, assert_consistent
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,9 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.identity import api_keys, directory, sessions, staff
-from tests.integration.test_points_support import API_KEY, assert_consistent, new_phone
 from tests.support.http import Http, serve_app_processes
+from tests.support.phones import new_phone
+from tests.support.points_world import API_KEY, assert_consistent
 
 pytestmark = pytest.mark.integration
 

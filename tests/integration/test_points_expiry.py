@@ -7,7 +7,8 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.points import jobs
-from tests.integration.test_points_support import DynamoCalls, PointsWorld, assert_consistent, at
+from tests.support.clock import at
+from tests.support.points_world import DynamoCalls, PointsWorld, assert_consistent
 from tools.run_job import scheduled_event
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from chalicelib.core.retry import outbox
 from chalicelib.mall import fulfillment
-from tests.integration.test_redemptions_support import MallWorld, assert_consistent, new_key
+from tests.support.mall_world import MallWorld, new_key
+from tests.support.points_world import assert_consistent
 from tests.support.sqs import LambdaContext, drain, sqs_event
 
 pytestmark = pytest.mark.integration

@@ -31,7 +31,8 @@ from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.retry import dispatch, outbox
 from chalicelib.followups import retry_pipeline
 from chalicelib.mall import fulfillment, redemptions
-from tests.integration.test_followup_support import FollowUpWorld, check_invariants, items_of
+from tests.support.followup_world import FollowUpWorld, check_invariants
+from tests.support.partition import items_of
 from tests.support.sqs import drain
 from tools.sqs_poller import QueuePoller
 

@@ -6,7 +6,8 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.identity import directory
-from tests.integration.test_points_support import PointsWorld, at
+from tests.support.clock import at
+from tests.support.points_world import PointsWorld
 from tools.run_job import scheduled_event
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core import clock
-from tests.integration.test_benefits_support import API_KEY, BenefitsWorld, at
+from tests.support.benefits_world import BenefitsWorld
+from tests.support.clock import at
+from tests.support.points_world import API_KEY
 
 pytestmark = pytest.mark.integration
 
