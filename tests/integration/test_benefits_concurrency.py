@@ -16,9 +16,8 @@ import pytest
 
 from chalicelib.benefits import entitlements
 from chalicelib.benefits.models import QuotaCounterItem
-from chalicelib.core import clock
 from chalicelib.identity import api_keys, directory, sessions
-from tests.support.clock import at
+from tests.support.clock import at, frozen_clock
 from tests.support.http import Http, serve_app_processes
 from tests.support.phones import new_phone
 
@@ -31,14 +30,11 @@ API_KEY = "benefits-concurrency-key-0123456789"
 @pytest.fixture
 def http(api: Any) -> Iterator[Http]:
     """The app in two worker processes (``serve_app_processes``), on the ``api`` fixture's tables and simulator."""
-    clock.set_now(at(2026, 11, 23, 10, 0))
-    entitlements.reset_cache()
-    with serve_app_processes(workers=2) as server:
-        api_keys.create_api_key("benefits-concurrency", API_KEY)
-        try:
+    with frozen_clock(at(2026, 11, 23, 10, 0)):
+        entitlements.reset_cache()
+        with serve_app_processes(workers=2) as server:
+            api_keys.create_api_key("benefits-concurrency", API_KEY)
             yield server
-        finally:
-            clock.set_now(None)
 
 
 def run_all(calls: list[Callable[[], Any]]) -> list[Any]:

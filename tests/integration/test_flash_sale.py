@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core import clock
 from chalicelib.identity import directory, sessions
 from chalicelib.mall import fulfillment, rewards
 from chalicelib.mall.models import STOCK_SK, StockShardItem
 from chalicelib.points import accounts
+from tests.support.aws import reset_app_caches
+from tests.support.clock import frozen_clock
 from tests.support.http import Http, serve_app_processes
 from tests.support.mall_world import new_key
 from tests.support.phones import new_phone
@@ -31,14 +32,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def http(ddb_table: str) -> Iterator[Http]:
-    rewards.reset_cache()
-    fulfillment.reset_faults_cache()
-    with serve_app_processes(workers=2, timeout=120) as server:
+    reset_app_caches()
+    with frozen_clock(), serve_app_processes(workers=2, timeout=120) as server:
         try:
             yield server
         finally:
-            clock.set_now(None)
-            rewards.reset_cache()
+            reset_app_caches()
 
 
 @pytest.fixture
@@ -61,12 +60,11 @@ def retry_queue(ddb_table: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
         url = sqs.create_queue(QueueName=name)["QueueUrl"]
         monkeypatch.setenv("SQS_ENDPOINT", endpoint)
         monkeypatch.setenv("RETRY_QUEUE_NAME", name)
-        rewards.reset_cache()
-        fulfillment.reset_faults_cache()
-        yield sqs, url
+        reset_app_caches()
+        with frozen_clock():
+            yield sqs, url
     finally:
-        clock.set_now(None)
-        rewards.reset_cache()
+        reset_app_caches()
         server.stop()
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.identity import api_keys, directory, sessions, staff
+from tests.support.clock import frozen_clock
 from tests.support.http import Http, serve_app_processes
 from tests.support.phones import new_phone
 from tests.support.points_world import API_KEY, assert_consistent
@@ -27,12 +28,9 @@ WORKERS = 24
 @pytest.fixture
 def http(ddb_table: str) -> Iterator[Http]:
     """Two worker processes sharing one DynamoDB Local: no lock or cache in one process can make a race pass."""
-    with serve_app_processes(workers=2) as server:
+    with frozen_clock(), serve_app_processes(workers=2) as server:
         api_keys.create_api_key("concurrency", API_KEY)
-        try:
-            yield server
-        finally:
-            clock.set_now(None)
+        yield server
 
 
 def member() -> tuple[str, dict[str, str]]:
