@@ -4,12 +4,9 @@ one opening gift pack, and simultaneous redemptions of one voucher at the till u
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -20,6 +17,7 @@ from chalicelib.identity import api_keys, directory, sessions
 from tests.support.clock import at, frozen_clock
 from tests.support.http import Http, serve_app_processes
 from tests.support.phones import new_phone
+from tests.support.threads import call_it, run_at_once
 
 pytestmark = pytest.mark.integration
 
@@ -38,15 +36,7 @@ def http(api: Any) -> Iterator[Http]:
 
 
 def run_all(calls: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(min(len(calls), WORKERS))
-
-    def go(call: Callable[[], Any]) -> Any:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=10)
-        return call()
-
-    with ThreadPoolExecutor(WORKERS) as pool:
-        return list(pool.map(go, calls))
+    return run_at_once(call_it, [(c,) for c in calls], 10, workers=WORKERS)
 
 
 def member() -> tuple[str, dict[str, str]]:

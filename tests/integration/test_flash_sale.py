@@ -5,12 +5,9 @@ its ledger and no balance is negative."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -26,6 +23,7 @@ from tests.support.mall_world import new_key
 from tests.support.phones import new_phone
 from tests.support.points_world import assert_consistent
 from tests.support.sqs import drain
+from tests.support.threads import call_it, run_at_once
 
 pytestmark = pytest.mark.integration
 
@@ -84,16 +82,7 @@ def redeem(http: Http, auth: dict[str, str], reward_id: str, quantity: int = 1,
 
 
 def run_all(calls: list[Callable[[], Any]], workers: int | None = None) -> list[Any]:
-    workers = workers or len(calls)
-    barrier = threading.Barrier(min(len(calls), workers))
-
-    def go(call: Callable[[], Any]) -> Any:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(go, calls))
+    return run_at_once(call_it, [(c,) for c in calls], 30, workers=workers)
 
 
 def shard_total(reward_id: str) -> list[int]:
