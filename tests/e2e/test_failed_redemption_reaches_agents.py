@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 
 from tests.support.http import call
+from tests.support.local_stack import LOCAL_KEY
+from tests.support.phones import new_phone
+from tests.support.sign_in import app_login, staff_login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-LOCAL_KEY = {"X-Api-Key": "local-integration-key"}
 CASE_WITHIN_SECONDS = 60
 
 
@@ -26,17 +28,15 @@ def ok(result: tuple[int, Any], status: int = 200) -> Any:
 
 
 def staff_token(base: str, username: str, password: str) -> str:
-    return ok(call(base, "POST", "/v1/staff/login", {"username": username, "password": password}))["access_token"]
+    return str(staff_login(base, username, password)["access_token"])
 
 
 def member_with_points(base: str, amount_fen: int) -> tuple[str, str]:
-    phone = "136" + f"{uuid.uuid4().int % 10**8:08d}"
+    phone = new_phone("136")
     order = {"order_no": f"E2E-FU-{uuid.uuid4().hex[:10]}", "customer": {"phone": phone}, "amount_fen": amount_fen,
              "channel": "store", "paid_at": datetime.now(UTC).isoformat()}
     awarded = ok(call(base, "POST", "/v1/integrations/orders", order, headers=LOCAL_KEY), 201)
-    ok(call(base, "POST", "/v1/auth/app/otp", {"phone": phone}), 202)
-    code = ok(call(base, "GET", f"/v1/dev/sms-outbox?phone={phone}"))["items"][0]["code"]
-    tokens = ok(call(base, "POST", "/v1/auth/app/login", {"phone": phone, "otp": code}))
+    tokens = app_login(base, phone)
     assert tokens["customer_id"] == awarded["customer_id"]
     return tokens["customer_id"], tokens["access_token"]
 

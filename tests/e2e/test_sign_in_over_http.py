@@ -8,24 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.support.http import call
+from tests.support.local_stack import SEEDED_STAFF
+from tests.support.phones import new_phone
+from tests.support.sign_in import app_login, staff_login
 
 pytestmark = pytest.mark.e2e
 
 
-
 def unique_phone() -> str:
-    return "186" + str(uuid.uuid4().int)[:8]
-
-
-def app_login(base: str, phone: str) -> dict:
-    status, body = call(base, "POST", "/v1/auth/app/otp", {"phone": phone}, headers={"X-Channel": "app"})
-    assert status == 202, body
-    status, outbox = call(base, "GET", f"/v1/dev/sms-outbox?phone={phone}")
-    assert status == 200 and outbox["items"], outbox
-    status, tokens = call(base, "POST", "/v1/auth/app/login", {"phone": phone, "otp": outbox["items"][0]["code"]},
-                          headers={"X-Channel": "app"})
-    assert status == 200, tokens
-    return tokens
+    return new_phone("186")
 
 
 def test_health_and_openapi(local_stack):
@@ -52,7 +43,7 @@ def test_mini_program_official_account_and_app_are_one_customer(local_stack):
                       headers={"X-Channel": "wechat_oa"})
     assert status == 200 and oa["customer_id"] == mp["customer_id"] and oa["new_member"] is False, oa
 
-    app = app_login(local_stack, phone)
+    app = app_login(local_stack, phone, channel="app")
     assert app["customer_id"] == mp["customer_id"] and app["new_member"] is False
 
     status, me = call(local_stack, "GET", "/v1/me", token=app["access_token"])
@@ -63,10 +54,10 @@ def test_mini_program_official_account_and_app_are_one_customer(local_stack):
 
 
 def test_seeded_staff_sign_in_and_refresh(local_stack):
-    status, agent = call(local_stack, "POST", "/v1/staff/login", {"username": "agent", "password": "agent-local-pass"})
-    assert status == 200 and agent["role"] == "agent", agent
-    status, admin = call(local_stack, "POST", "/v1/staff/login", {"username": "admin", "password": "admin-local-pass"})
-    assert status == 200 and admin["role"] == "admin", admin
+    agent = staff_login(local_stack, "agent", SEEDED_STAFF["agent"])
+    assert agent["role"] == "agent", agent
+    admin = staff_login(local_stack, "admin", SEEDED_STAFF["admin"])
+    assert admin["role"] == "admin", admin
     status, body = call(local_stack, "GET", "/v1/me", token=agent["access_token"])
     assert (status, body["error"]["code"]) == (403, "forbidden")
     status, fresh = call(local_stack, "POST", "/v1/auth/refresh", {"refresh_token": agent["refresh_token"]})
@@ -75,7 +66,7 @@ def test_seeded_staff_sign_in_and_refresh(local_stack):
 
 def test_concurrent_requests_keep_their_own_identity(local_stack):
     """chalice local serves each request on a thread: nobody may see another request's token or body."""
-    members = [app_login(local_stack, unique_phone()) for _ in range(6)]
+    members = [app_login(local_stack, unique_phone(), channel="app") for _ in range(6)]
 
     def whoami(tokens: dict) -> tuple[str, str]:
         status, me = call(local_stack, "GET", "/v1/me", token=tokens["access_token"])

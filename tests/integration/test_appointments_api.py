@@ -15,8 +15,9 @@ from chalicelib.appointments import catalogue
 from chalicelib.core import capacity, clock
 from chalicelib.core.errors import CATALOGUE
 from chalicelib.identity import directory, sessions
-from tests.integration.test_points_support import API_KEY, DynamoCalls, PointsWorld, at
+from tests.support.clock import at
 from tests.support.contract import assert_envelope
+from tests.support.points_world import API_KEY, DynamoCalls, PointsWorld
 
 pytestmark = pytest.mark.integration
 

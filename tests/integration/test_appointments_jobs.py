@@ -12,7 +12,7 @@ import pytest
 from chalicelib.appointments import catalogue, jobs
 from chalicelib.core import clock
 from tests.integration.test_appointments_api import World, assert_error
-from tests.integration.test_points_support import at
+from tests.support.clock import at
 
 pytestmark = pytest.mark.integration
 

@@ -23,8 +23,8 @@ from chalicelib.appointments import booking, catalogue
 from chalicelib.core import capacity, clock
 from chalicelib.core.calendar import SHANGHAI, business_day
 from chalicelib.identity import directory, sessions
-from tests.integration.test_points_support import new_phone
 from tests.support.http import Http, serve_app_processes
+from tests.support.phones import new_phone
 
 pytestmark = pytest.mark.integration
 

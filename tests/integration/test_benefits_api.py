@@ -5,20 +5,23 @@ month and year boundaries on the Shanghai calendar, and the DynamoDB calls each 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
 from chalicelib.benefits import definitions
 from chalicelib.core import clock
-from tests.integration.test_benefits_support import BenefitsWorld, DynamoCalls, at
+from tests.support.benefits_world import BenefitsWorld
+from tests.support.clock import at, frozen_clock
+from tests.support.points_world import DynamoCalls
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def world(api) -> BenefitsWorld:
-    clock.set_now(at(2026, 11, 23, 10, 0))  # a Monday
-    return BenefitsWorld.make(api)
+def world(api) -> Iterator[BenefitsWorld]:
+    with frozen_clock(at(2026, 11, 23, 10, 0)):  # a Monday
+        yield BenefitsWorld.make(api)
 
 
 # --- operators ------------------------------------------------------------------------------------------------

@@ -4,22 +4,20 @@ one opening gift pack, and simultaneous redemptions of one voucher at the till u
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from chalicelib.benefits import definitions
 from chalicelib.benefits.models import QuotaCounterItem
-from chalicelib.core import clock
 from chalicelib.identity import api_keys, directory, sessions
-from tests.integration.test_benefits_support import at, new_phone
+from tests.support.clock import at, frozen_clock
 from tests.support.http import Http, serve_app_processes
+from tests.support.phones import new_phone
+from tests.support.threads import call_it, run_at_once
 
 pytestmark = pytest.mark.integration
 
@@ -30,26 +28,15 @@ API_KEY = "benefits-concurrency-key-0123456789"
 @pytest.fixture
 def http(api: Any) -> Iterator[Http]:
     """The app in two worker processes (``serve_app_processes``), on the ``api`` fixture's tables and simulator."""
-    clock.set_now(at(2026, 11, 23, 10, 0))
-    definitions.reset_cache()
-    with serve_app_processes(workers=2) as server:
-        api_keys.create_api_key("benefits-concurrency", API_KEY)
-        try:
+    with frozen_clock(at(2026, 11, 23, 10, 0)):
+        definitions.reset_cache()
+        with serve_app_processes(workers=2) as server:
+            api_keys.create_api_key("benefits-concurrency", API_KEY)
             yield server
-        finally:
-            clock.set_now(None)
 
 
 def run_all(calls: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(min(len(calls), WORKERS))
-
-    def go(call: Callable[[], Any]) -> Any:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=10)
-        return call()
-
-    with ThreadPoolExecutor(WORKERS) as pool:
-        return list(pool.map(go, calls))
+    return run_at_once(call_it, [(c,) for c in calls], 10, workers=WORKERS)
 
 
 def member() -> tuple[str, dict[str, str]]:

@@ -3,13 +3,18 @@ and birthday benefits (the scheduled job, reaching members through the ``BDAY#<M
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from chalicelib.benefits import birthdays, definitions, vouchers
 from chalicelib.core import clock
 from chalicelib.identity import directory
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
-from tests.integration.test_benefits_support import BenefitsWorld, DynamoCalls, at, new_phone
+from tests.support.benefits_world import BenefitsWorld
+from tests.support.clock import at, frozen_clock
+from tests.support.phones import new_phone
+from tests.support.points_world import DynamoCalls
 from tools.run_job import scheduled_event
 
 pytestmark = pytest.mark.integration
@@ -26,9 +31,9 @@ def run_birthday_job() -> dict:
 
 
 @pytest.fixture
-def world(api) -> BenefitsWorld:
-    clock.set_now(at(2026, 3, 1, 0, 20))
-    return BenefitsWorld.make(api)
+def world(api) -> Iterator[BenefitsWorld]:
+    with frozen_clock(at(2026, 3, 1, 0, 20)):
+        yield BenefitsWorld.make(api)
 
 
 # --- opening gift pack ----------------------------------------------------------------------------------------

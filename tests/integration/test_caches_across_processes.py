@@ -24,8 +24,8 @@ from chalicelib.core.dynamo import table_cache
 from chalicelib.core.http.principal import Principal
 from chalicelib.identity import directory, sessions
 from chalicelib.mall import rewards
-from tests.integration.test_points_support import new_phone
 from tests.support.http import serve_app_processes
+from tests.support.phones import new_phone
 
 pytestmark = pytest.mark.integration
 

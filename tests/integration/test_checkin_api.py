@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core import clock
-from tests.integration.test_points_support import PointsWorld, assert_consistent, at
+from tests.support.clock import at, frozen_clock
+from tests.support.points_world import PointsWorld, assert_consistent
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def world(api):
-    clock.set_now(at(2026, 12, 27, 9, 0))
-    yield PointsWorld.make(api)
-    clock.set_now(None)
+    with frozen_clock(at(2026, 12, 27, 9, 0)):
+        yield PointsWorld.make(api)
 
 
 def check_in(world, token, expect=201):

@@ -5,39 +5,37 @@ its ledger and no balance is negative."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from chalicelib.core import clock
 from chalicelib.identity import directory, sessions
 from chalicelib.mall import fulfillment, rewards
 from chalicelib.mall.models import STOCK_SK, StockShardItem
 from chalicelib.points import accounts
-from tests.integration.test_points_support import new_phone
-from tests.integration.test_redemptions_support import assert_consistent, new_key
+from tests.support.aws import reset_app_caches
+from tests.support.clock import frozen_clock
 from tests.support.http import Http, serve_app_processes
+from tests.support.mall_world import new_key
+from tests.support.phones import new_phone
+from tests.support.points_world import assert_consistent
 from tests.support.sqs import drain
+from tests.support.threads import call_it, run_at_once
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def http(ddb_table: str) -> Iterator[Http]:
-    rewards.reset_cache()
-    fulfillment.reset_faults_cache()
-    with serve_app_processes(workers=2, timeout=120) as server:
+    reset_app_caches()
+    with frozen_clock(), serve_app_processes(workers=2, timeout=120) as server:
         try:
             yield server
         finally:
-            clock.set_now(None)
-            rewards.reset_cache()
+            reset_app_caches()
 
 
 @pytest.fixture
@@ -60,12 +58,11 @@ def retry_queue(ddb_table: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
         url = sqs.create_queue(QueueName=name)["QueueUrl"]
         monkeypatch.setenv("SQS_ENDPOINT", endpoint)
         monkeypatch.setenv("RETRY_QUEUE_NAME", name)
-        rewards.reset_cache()
-        fulfillment.reset_faults_cache()
-        yield sqs, url
+        reset_app_caches()
+        with frozen_clock():
+            yield sqs, url
     finally:
-        clock.set_now(None)
-        rewards.reset_cache()
+        reset_app_caches()
         server.stop()
 
 
@@ -85,16 +82,7 @@ def redeem(http: Http, auth: dict[str, str], reward_id: str, quantity: int = 1,
 
 
 def run_all(calls: list[Callable[[], Any]], workers: int | None = None) -> list[Any]:
-    workers = workers or len(calls)
-    barrier = threading.Barrier(min(len(calls), workers))
-
-    def go(call: Callable[[], Any]) -> Any:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(go, calls))
+    return run_at_once(call_it, [(c,) for c in calls], 30, workers=workers)
 
 
 def shard_total(reward_id: str) -> list[int]:

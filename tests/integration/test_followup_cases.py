@@ -6,7 +6,6 @@ and the member's points and stock -- every action recorded, the member notified.
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 import pytest
@@ -15,12 +14,9 @@ from chalicelib.core.area import FollowUpHooks
 from chalicelib.core.retry import dispatch, outbox
 from chalicelib.followups import actions
 from chalicelib.mall import fulfillment
-from tests.integration.test_followup_support import (
-    FollowUpWorld,
-    check_invariants,
-    items_of,
-    run_followup_worker,
-)
+from tests.support.followup_world import FollowUpWorld, check_invariants, run_followup_worker
+from tests.support.partition import items_of
+from tests.support.threads import run_at_once
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +70,7 @@ def test_a_message_on_the_follow_up_queue_becomes_one_case(world: FollowUpWorld)
 
 
 def test_a_transaction_settled_meanwhile_gets_no_case(world: FollowUpWorld):
-    from tests.integration.test_followup_support import run_retry_worker
+    from tests.support.followup_world import run_retry_worker
 
     cid, token = world.member(points_held=1_000)
     reward_id = world.partner_reward()
@@ -174,18 +170,7 @@ def test_simultaneous_claims_leave_exactly_one_claimant(world: FollowUpWorld):
     _cid, token = world.member(points_held=1_000)
     case_id, _ = world.open_case(token, world.partner_reward())
     agents = [world.agent(f"racer-{i}") for i in range(6)]
-    results: list[int] = []
-    barrier = threading.Barrier(len(agents))
-
-    def claim(tok: str) -> None:
-        barrier.wait()
-        results.append(followups_claim(case_id, tok, world))
-
-    threads = [threading.Thread(target=claim, args=(t,)) for t in agents]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_at_once(followups_claim, [(case_id, tok, world) for tok in agents])
     assert sorted(results) == [200] + [409] * 5
     case = world.case(case_id, agents[0])
     assert [a["action"] for a in case["actions"]].count("claimed") == 1
@@ -273,22 +258,14 @@ def test_simultaneous_refunds_return_the_points_once(world: FollowUpWorld):
     agent = world.agent("alice")
     assert world.act(case_id, "claim", agent)[0] == 200
     staff_id = world.staff_ids["alice"]
-    outcomes: list[str] = []
-    barrier = threading.Barrier(5)
-
-    def refund() -> None:
-        barrier.wait()
+    def refund() -> str:
         try:
             actions.resolve(case_id, staff_id, "refunded", None)
-            outcomes.append("ok")
+            return "ok"
         except AppError as err:
-            outcomes.append(err.code)
+            return err.code
 
-    threads = [threading.Thread(target=refund) for _ in range(5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = run_at_once(refund, [()] * 5)
     assert outcomes.count("ok") == 1, outcomes
     assert set(outcomes) - {"ok"} <= {"case_already_resolved", "case_transaction_settled"}
     assert world.balance(token) == 1_000 and world.stock(reward_id) == 4
@@ -385,7 +362,7 @@ def test_the_360_view_shows_profile_points_ledger_redemptions_and_open_cases(wor
 
 
 def test_the_360_view_costs_six_bounded_queries(world: FollowUpWorld):
-    from tests.integration.test_points_support import DynamoCalls
+    from tests.support.points_world import DynamoCalls
 
     cid, _token = world.member(points_held=100)
     agent = world.agent()

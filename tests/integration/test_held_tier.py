@@ -11,7 +11,7 @@ import pytest
 from chalicelib.core.dynamo import keys
 from chalicelib.points import bookkeeping
 from chalicelib.points.models import POINTS_SK, PointsStateItem
-from tests.integration.test_redemptions_support import MallWorld
+from tests.support.mall_world import MallWorld
 
 pytestmark = pytest.mark.integration
 

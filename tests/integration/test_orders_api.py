@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.core import clock
-from tests.integration.test_points_support import API_KEY, PointsWorld, assert_consistent, at, new_phone
+from tests.support.clock import at, frozen_clock
+from tests.support.phones import new_phone
+from tests.support.points_world import API_KEY, PointsWorld, assert_consistent
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def world(api):
-    clock.set_now(at(2026, 11, 23, 10, 0))
-    yield PointsWorld.make(api)
-    clock.set_now(None)
+    with frozen_clock(at(2026, 11, 23, 10, 0)):
+        yield PointsWorld.make(api)
 
 
 def test_a_repeated_order_no_awards_nothing_more(world):

@@ -14,16 +14,16 @@ from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.identity import directory
 from chalicelib.points import accounts
-from tests.integration.test_points_support import DynamoCalls, PointsWorld, assert_consistent, at
+from tests.support.clock import at, frozen_clock
+from tests.support.points_world import DynamoCalls, PointsWorld, assert_consistent
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def world(api):
-    clock.set_now(at(2026, 11, 23, 10, 0))
-    yield PointsWorld.make(api)
-    clock.set_now(None)
+    with frozen_clock(at(2026, 11, 23, 10, 0)):
+        yield PointsWorld.make(api)
 
 
 def test_points_view_shows_buckets_soonest_first_and_what_expires_within_30_days(world):

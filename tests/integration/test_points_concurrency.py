@@ -4,19 +4,19 @@ balance = sum of ledger = sum of buckets afterwards."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from chalicelib.core import clock
 from chalicelib.identity import api_keys, directory, sessions, staff
-from tests.integration.test_points_support import API_KEY, assert_consistent, new_phone
+from tests.support.clock import frozen_clock
 from tests.support.http import Http, serve_app_processes
+from tests.support.phones import new_phone
+from tests.support.points_world import API_KEY, assert_consistent
+from tests.support.threads import call_it, run_at_once
 
 pytestmark = pytest.mark.integration
 
@@ -26,12 +26,9 @@ WORKERS = 24
 @pytest.fixture
 def http(ddb_table: str) -> Iterator[Http]:
     """Two worker processes sharing one DynamoDB Local: no lock or cache in one process can make a race pass."""
-    with serve_app_processes(workers=2) as server:
+    with frozen_clock(), serve_app_processes(workers=2) as server:
         api_keys.create_api_key("concurrency", API_KEY)
-        try:
-            yield server
-        finally:
-            clock.set_now(None)
+        yield server
 
 
 def member() -> tuple[str, dict[str, str]]:
@@ -47,15 +44,7 @@ def order_body(order_no: str, cid: str, amount: int) -> dict[str, Any]:
 
 
 def run_all(calls: list[Any]) -> list[tuple[int, Any]]:
-    barrier = threading.Barrier(min(len(calls), WORKERS))
-
-    def go(call: Any) -> tuple[int, Any]:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=10)
-        return call()
-
-    with ThreadPoolExecutor(WORKERS) as pool:
-        return list(pool.map(go, calls))
+    return run_at_once(call_it, [(c,) for c in calls], 10, workers=WORKERS)
 
 
 def test_simultaneous_orders_and_duplicate_deliveries_award_each_order_once(http: Http):

@@ -7,7 +7,8 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.points import jobs
-from tests.integration.test_points_support import DynamoCalls, PointsWorld, assert_consistent, at
+from tests.support.clock import at, frozen_clock
+from tests.support.points_world import DynamoCalls, PointsWorld, assert_consistent
 from tools.run_job import scheduled_event
 
 
@@ -21,9 +22,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def world(api):
-    clock.set_now(at(2025, 12, 5, 10, 0))
-    yield PointsWorld.make(api)
-    clock.set_now(None)
+    with frozen_clock(at(2025, 12, 5, 10, 0)):
+        yield PointsWorld.make(api)
 
 
 def run_job() -> dict:

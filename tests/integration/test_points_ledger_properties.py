@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -16,55 +15,15 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from chalicelib.core import clock
 from chalicelib.core.calendar import SHANGHAI, business_day, points_expiry
-from chalicelib.core.config import settings as app_settings
-from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.errors import AppError
 from chalicelib.identity import directory
-from chalicelib.points import accounts, bookkeeping, jobs, orders, programme
+from chalicelib.points import accounts, jobs, orders, programme
 from chalicelib.points.rules import InsufficientPoints, PointsAccount
+from tests.support.points_world import assert_consistent
 
 pytestmark = pytest.mark.integration
 
 START = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
-
-
-def ledger_of(customer_id: str) -> list[dict[str, Any]]:
-    client = shared_connection().client
-    kwargs: dict[str, Any] = {
-        "TableName": app_settings().table_name,
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :l)",
-        "ExpressionAttributeValues": {":pk": {"S": f"CUST#{customer_id}"}, ":l": {"S": "L#"}},
-        "ConsistentRead": True,
-    }
-    out: list[dict[str, Any]] = []
-    while True:
-        page = client.query(**kwargs)
-        out += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return out
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def assert_consistent(customer_id: str, model: PointsAccount | None = None) -> None:
-    """balance = sum(ledger) = sum(buckets) >= 0; debt = sum(debt deltas); balance_after runs in sequence."""
-    items = bookkeeping.query_member(customer_id, consistent=True)
-    state = bookkeeping.PointsState.from_items(items)
-    entries = sorted(ledger_of(customer_id), key=lambda e: int(e["seq"]["N"]))
-    assert [int(e["seq"]["N"]) for e in entries] == list(range(1, len(entries) + 1))
-    running = debt = 0
-    for entry in entries:
-        running += int(entry["delta"]["N"])
-        debt += int(entry["debt_delta"]["N"])
-        assert running == int(entry["balance_after"]["N"]) >= 0
-        assert debt == int(entry["debt_after"]["N"]) >= 0
-    assert state.balance == running == sum(state.buckets.values())
-    assert state.debt == debt
-    assert all(p > 0 for p in state.buckets.values())
-    assert not (state.debt and state.balance), "debt is repaid before points are held"
-    if model is not None:
-        assert (state.balance, state.debt, state.buckets) == (
-            model.balance, model.debt, {b.expires_on: b.points for b in model.buckets}
-        )
 
 
 class LedgerMachine(RuleBasedStateMachine):

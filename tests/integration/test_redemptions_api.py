@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_redemptions_support import MallWorld, assert_consistent, new_key
+from tests.support.mall_world import MallWorld, new_key
+from tests.support.points_world import assert_consistent
 
 pytestmark = pytest.mark.integration
 
@@ -160,7 +161,7 @@ def test_redemption_pages_are_newest_first(mall: MallWorld):
 
 
 def test_a_redemption_is_two_dynamodb_calls_and_a_replay_one(mall: MallWorld):
-    from tests.integration.test_points_support import DynamoCalls
+    from tests.support.points_world import DynamoCalls
 
     _cid, token = mall.member(points_held=1_000)
     reward_id = mall.reward(points_cost=100, per_member_limit=5)

@@ -10,7 +10,9 @@ import pytest
 
 from chalicelib.core.retry import outbox
 from chalicelib.mall import fulfillment
-from tests.integration.test_redemptions_support import MallWorld, assert_consistent, new_key
+from tests.support.clock import frozen_clock
+from tests.support.mall_world import MallWorld, new_key
+from tests.support.points_world import assert_consistent
 from tests.support.sqs import LambdaContext, drain, sqs_event
 
 pytestmark = pytest.mark.integration
@@ -114,11 +116,8 @@ def test_a_failed_send_stays_in_the_outbox_and_the_sweeper_sends_it(mall: MallWo
     assert outbox.sweep_outbox(older_than_seconds=60) == 0  # too recent: the request may still send it
     from datetime import timedelta
 
-    clock.set_now(clock.now() + timedelta(seconds=61))
-    try:
+    with frozen_clock(clock.now() + timedelta(seconds=61)):
         assert outbox.sweep_outbox(older_than_seconds=60) == 1
-    finally:
-        clock.set_now(None)
     assert mall.get(f"/v1/me/transactions/{body['transaction_id']}", token)["queued"] is True
     sent = drain(sqs_client, sqs_queues["RetryQueue"].url)
     assert [m["body"]["transaction_id"] for m in sent] == [body["transaction_id"]]

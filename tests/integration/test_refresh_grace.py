@@ -19,8 +19,8 @@ from chalicelib.core import clock
 from chalicelib.core.config import settings
 from chalicelib.core.errors import AppError
 from chalicelib.identity import directory, sessions, sign_in
-from tests.integration.test_points_support import new_phone
 from tests.support.http import Http, serve_app_processes
+from tests.support.phones import new_phone
 
 pytestmark = pytest.mark.integration
 

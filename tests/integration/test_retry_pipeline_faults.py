@@ -31,7 +31,9 @@ from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.retry import dispatch, outbox
 from chalicelib.followups import retry_pipeline
 from chalicelib.mall import fulfillment, redemptions
-from tests.integration.test_followup_support import FollowUpWorld, check_invariants, items_of
+from tests.support.clock import frozen_clock
+from tests.support.followup_world import FollowUpWorld, check_invariants
+from tests.support.partition import items_of
 from tests.support.sqs import drain
 from tools.sqs_poller import QueuePoller
 
@@ -176,13 +178,10 @@ def test_every_accepted_transaction_is_accounted_for_under_faults(world: FollowU
     with throttled_dynamodb(0.2, rng) as throttled:
         pump.run()
         # The sweeper sends what the outbox still holds (older than a minute).
-        clock.set_now(clock.now() + timedelta(seconds=61))
-        try:
+        with frozen_clock(clock.now() + timedelta(seconds=61)):
             swept = 0
             for _ in range(10):  # ten scheduled runs: a throttled sweep simply runs again on the next one
                 swept += retry_pipeline.scheduled_sweep().get("sent", 0)
-        finally:
-            clock.set_now(None)
         pump.run()
     assert pump.crashes == 1 and throttled, (pump.crashes, len(throttled))
     assert swept >= 1 and not items_in_outbox()

@@ -6,7 +6,8 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.identity import directory
-from tests.integration.test_points_support import PointsWorld, at
+from tests.support.clock import at, frozen_clock
+from tests.support.points_world import PointsWorld
 from tools.run_job import scheduled_event
 
 
@@ -20,9 +21,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def world(api):
-    clock.set_now(at(2026, 11, 23, 10, 0))
-    yield PointsWorld.make(api)
-    clock.set_now(None)
+    with frozen_clock(at(2026, 11, 23, 10, 0)):
+        yield PointsWorld.make(api)
 
 
 def admin(world, method, path, body=None, expect=200):

@@ -3,10 +3,14 @@ pages), using one (Idempotency-Key, exactly once), redeeming one at checkout (X-
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from chalicelib.core import clock
-from tests.integration.test_benefits_support import API_KEY, BenefitsWorld, at
+from tests.support.benefits_world import BenefitsWorld
+from tests.support.clock import at, frozen_clock
+from tests.support.points_world import API_KEY
 
 pytestmark = pytest.mark.integration
 
@@ -14,9 +18,9 @@ KEY = {"x-api-key": API_KEY}
 
 
 @pytest.fixture
-def world(api) -> BenefitsWorld:
-    clock.set_now(at(2026, 11, 23, 10, 0))
-    return BenefitsWorld.make(api)
+def world(api) -> Iterator[BenefitsWorld]:
+    with frozen_clock(at(2026, 11, 23, 10, 0)):
+        yield BenefitsWorld.make(api)
 
 
 def _voucher(world: BenefitsWorld, token: str, valid_days: int = 3) -> str:

@@ -1,4 +1,4 @@
-"""Dummy AWS settings for tests, and resetting the app's cached settings and connections."""
+"""Dummy AWS settings for tests, and resetting what the app caches per process (settings, connections, caches)."""
 
 from __future__ import annotations
 
@@ -53,9 +53,25 @@ def use_dummy_aws(monkeypatch: EnvPatcher) -> None:
 
 
 def reset_app_caches() -> None:
-    """Forget settings and pynamodb connections so the app re-reads the environment on next use."""
+    """Forget everything the app caches per process, so it re-reads the environment and the table on next use:
+    settings, pynamodb connections (and the shared botocore client), the WeChat clients, and the areas' caches
+    (points programme, phone -> member, benefit definitions, rewards and stock, fault switches).
+
+    The one place tests reset app state: fixtures call it when they point the app at other tables or endpoints and
+    when they are done. (Inside a test, a single cache is reset where the test means exactly that one.)
+    """
+    from chalicelib.benefits import definitions
+    from chalicelib.core import wechat
     from chalicelib.core.config import reset_settings
     from chalicelib.core.dynamo.items import reset_connections
+    from chalicelib.mall import fulfillment, rewards
+    from chalicelib.points import orders, programme
 
     reset_settings()
     reset_connections()
+    wechat.reset_clients()
+    programme.reset_cache()
+    orders.reset_cache()
+    definitions.reset_cache()
+    rewards.reset_cache()
+    fulfillment.reset_faults_cache()

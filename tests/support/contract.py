@@ -333,42 +333,25 @@ def is_rate_counter(key: tuple[str, str, str]) -> bool:
 
 @dataclass
 class SharedApi:
-    api: Any  # tests.integration.conftest.ApiClient
+    api: Any  # tests.support.api.ApiClient
     snapshot: TableSnapshot
 
 
 @contextmanager
 def shared_api(ddb_endpoint: str, wechat_base_url: str, project_dir: str) -> Iterator[SharedApi]:
     """The ``api`` fixture's set-up, once for a module: fresh tables, WeChat simulator, STAGE=local."""
-    from chalice.test import Client
-
-    import app as application
-    from chalicelib.core import clock, wechat
-    from chalicelib.core.config import reset_settings
-    from tests.integration.conftest import ApiClient
+    from tests.support.api import in_process_api
+    from tests.support.aws import reset_app_caches
     from tests.support.tables import fresh_tables
 
     patch = pytest.MonkeyPatch()
     try:
-        with fresh_tables(patch, ddb_endpoint) as tables:
-            patch.setenv("WECHAT_API_BASE", wechat_base_url)
-            patch.setenv("WECHAT_MP_SECRET", "local-mp-secret")
-            patch.setenv("WECHAT_OA_SECRET", "local-oa-secret")
-            patch.setenv("STAGE", "local")
-            reset_settings()
-            wechat.reset_clients()
-            try:
-                with Client(application.app, project_dir=project_dir) as client:
-                    yield SharedApi(
-                        ApiClient(client),
-                        TableSnapshot(ddb_endpoint, (tables.table_name,)),
-                    )
-            finally:
-                clock.set_now(None)
-                wechat.reset_clients()
+        with fresh_tables(patch, ddb_endpoint) as tables, \
+                in_process_api(patch, wechat_base_url, project_dir) as api:
+            yield SharedApi(api, TableSnapshot(ddb_endpoint, (tables.table_name,)))
     finally:
         patch.undo()
-        reset_settings()
+        reset_app_caches()
 
 
 # ---------------------------------------------------------------------------- member-owned resources

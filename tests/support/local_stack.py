@@ -132,3 +132,20 @@ def ready_info(stack: RunningStack) -> dict[str, Any]:
     """What the runner wrote to its ``--ready-file``: endpoints, table and queue names, its pid."""
     assert stack.workdir is not None, "an external stack has no ready file"
     return dict(json.loads((stack.workdir / "ready.json").read_text(encoding="utf-8")))
+
+
+# What the local stack seeds (``tools/seed.py``): the integration key's header and the staff's passwords.
+LOCAL_KEY = {"X-Api-Key": "local-integration-key"}
+SEEDED_STAFF = {"agent": "agent-local-pass", "admin": "admin-local-pass"}
+
+
+def run_job(url: LocalStackUrl, job: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python -m tools.run_job <job>`` against the stack's DynamoDB and SQS; asserts it ran to the end."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.run_job", job,
+         "--dynamodb-endpoint", url.dynamodb_endpoint, "--sqs-endpoint", url.sqs_endpoint],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"{job}: done" in result.stdout
+    return result

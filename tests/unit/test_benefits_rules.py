@@ -11,14 +11,10 @@ from hypothesis import strategies as st
 
 from chalicelib.benefits import definitions, entitlements, vouchers
 from chalicelib.benefits.models import VoucherItem
-from chalicelib.core.calendar import SHANGHAI
 from chalicelib.core.errors import AppError
 from chalicelib.points import programme, tiers
 from chalicelib.points.bookkeeping import MemberItems
-
-
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+from tests.support.clock import at
 
 
 def benefit(**overrides) -> definitions.Benefit:

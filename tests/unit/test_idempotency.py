@@ -13,6 +13,7 @@ from chalicelib.core.http.models import Body
 from chalicelib.core.http.routing import as_reply
 from chalicelib.core.idempotency import IdempotencyItem
 from chalicelib.core.results import Outcome
+from tests.support.clock import frozen_clock
 
 OWNER = "CUST#c1"
 SCOPE = "POST /v1/redemptions"
@@ -25,8 +26,8 @@ class RedeemBody(Body):
 
 @pytest.fixture(autouse=True)
 def _unfreeze():
-    yield
-    clock.set_now(None)
+    with frozen_clock():
+        yield
 
 
 def test_the_hash_is_canonical_and_models_hash_like_their_dicts():

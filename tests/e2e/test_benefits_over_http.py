@@ -4,21 +4,22 @@ new benefit, and the birthday job triggered on demand (``python -m tools.run_job
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from datetime import datetime
 
 import pytest
 
 from chalicelib.core.calendar import SHANGHAI
-from tests.integration.test_points_local_stack import LOCAL_KEY, REPO_ROOT, app_login, call
+from tests.support.http import call
+from tests.support.local_stack import LOCAL_KEY, SEEDED_STAFF, run_job
+from tests.support.phones import new_phone
+from tests.support.sign_in import app_login, staff_login
 
 pytestmark = pytest.mark.e2e
 
 
 def test_benefits_vouchers_gift_pack_and_birthday_job_on_the_local_stack(local_stack):
-    phone = "136" + str(uuid.uuid4().int)[:8]
+    phone = new_phone("136")
     member = app_login(local_stack, phone)
     token, cid = member["access_token"], member["customer_id"]
 
@@ -46,8 +47,7 @@ def test_benefits_vouchers_gift_pack_and_birthday_job_on_the_local_stack(local_s
                         {"customer_id": cid, "order_no": f"E2E-{uuid.uuid4().hex[:8]}"}, headers=LOCAL_KEY)
     assert status == 201 and used["status"] == "used", used
 
-    status, admin = call(local_stack, "POST", "/v1/staff/login", {"username": "admin", "password": "admin-local-pass"})
-    assert status == 200, admin
+    admin = staff_login(local_stack, "admin", SEEDED_STAFF["admin"])
     status, created = call(local_stack, "POST", "/v1/admin/benefits",
                            {"name": f"e2e {uuid.uuid4().hex[:6]}", "tiers": ["base"], "voucher_valid_days": 3,
                             "quota": {"per_period": 1, "period": "day"}}, token=admin["access_token"])
@@ -59,12 +59,6 @@ def test_benefits_vouchers_gift_pack_and_birthday_job_on_the_local_stack(local_s
                            {"birthday": f"1990-{this_month:02d}-01", "consents": {"profiling": True}}, token=token)
     assert status == 200, profile
     for _ in range(2):  # twice: issued once
-        job = subprocess.run(
-            [sys.executable, "-m", "tools.run_job", "birthday_benefits_job",
-             "--dynamodb-endpoint", local_stack.dynamodb_endpoint, "--sqs-endpoint", local_stack.sqs_endpoint],
-            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
-        )
-        assert job.returncode == 0, job.stderr[-2000:]
-        assert "birthday_benefits_job: done" in job.stdout
+        run_job(local_stack, "birthday_benefits_job")
     status, mine = call(local_stack, "GET", "/v1/me/vouchers?limit=100", token=token)
     assert [v["benefit_id"] for v in mine["items"] if v["source"] == "birthday"] == ["bn_seed_birthday"]

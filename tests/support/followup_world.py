@@ -1,4 +1,4 @@
-"""Helpers shared by the follow-up tests (no tests here): the mall's world plus agents, failed partner redemptions,
+"""The follow-up tests' world (no tests here): the mall's world plus agents, failed partner redemptions,
 the retry and follow-up workers fed with Lambda-shaped SQS events, and the invariant check over every transaction."""
 
 from __future__ import annotations
@@ -9,16 +9,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.core.config import settings
-from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.http.principal import Principal
 from chalicelib.identity import sessions, staff
 from chalicelib.mall import fulfillment
-from tests.integration.test_redemptions_support import MallWorld, assert_consistent, new_key
+from tests.support.mall_world import MallWorld
+from tests.support.partition import items_of
+from tests.support.points_world import assert_consistent
 from tests.support.sqs import LambdaContext, drain, sqs_event
 
-__all__ = ["FollowUpWorld", "assert_consistent", "check_invariants", "items_of", "new_key", "run_followup_worker",
-           "run_retry_worker"]
+__all__ = ["FollowUpWorld", "check_invariants", "run_followup_worker", "run_retry_worker"]
 
 
 def run_retry_worker(messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -35,23 +34,6 @@ def run_followup_worker(messages: list[Any], receive_count: int = 4) -> dict[str
     for record in event["Records"]:
         record["attributes"]["ApproximateReceiveCount"] = str(receive_count)
     return application.followup_worker(event, LambdaContext(function_name="member-portal-local-followup_worker"))
-
-
-def items_of(customer_id: str, prefix: str) -> list[dict[str, Any]]:
-    """Every raw item of the member's partition under ``prefix`` (consistent)."""
-    client = shared_connection().client
-    kwargs: dict[str, Any] = {
-        "TableName": settings().table_name, "ConsistentRead": True,
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
-        "ExpressionAttributeValues": {":pk": {"S": f"CUST#{customer_id}"}, ":p": {"S": prefix}},
-    }
-    out: list[dict[str, Any]] = []
-    while True:
-        page = client.query(**kwargs)
-        out += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return out
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 @dataclass

@@ -1,13 +1,13 @@
-"""Helpers shared by the points, orders, claims, check-in and tier tests (no tests here).
+"""The points tests' world: shared by the points, orders, claims, check-in and tier tests (no tests here).
 
 ``PointsWorld`` wraps the in-process ``api`` fixture (``tests/integration/conftest.py``) with the callers these
 tests need: members (tokens minted by the sessions service), an agent, an admin and an integration key.
 ``DynamoCalls`` counts the DynamoDB calls made on the app's shared client (botocore ``before-call`` events).
+``assert_consistent`` checks a member's points: balance = sum of the ledger = sum of the live buckets.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,22 +16,41 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.core import clock
-from chalicelib.core.calendar import SHANGHAI
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.identity import api_keys, directory, sessions, staff
-from tests.integration.test_points_ledger_properties import assert_consistent
+from chalicelib.points import bookkeeping
+from chalicelib.points.rules import PointsAccount
+from tests.support.partition import items_of
+from tests.support.phones import new_phone
+from tests.support.sign_in import staff_login
 
 API_KEY = "points-test-key-0123456789"
-__all__ = ["API_KEY", "SHANGHAI", "DynamoCalls", "PointsWorld", "assert_consistent", "at", "new_phone"]
+__all__ = ["API_KEY", "DynamoCalls", "PointsWorld", "assert_consistent"]
 
 
-def at(*args: int) -> datetime:
-    """An instant in Asia/Shanghai: ``at(2026, 12, 31, 23, 59)``."""
-    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+def assert_consistent(customer_id: str, model: PointsAccount | None = None) -> None:
+    """balance = sum(ledger) = sum(buckets) >= 0; debt = sum(debt deltas); balance_after runs in sequence.
 
-
-def new_phone() -> str:
-    return "137" + f"{uuid.uuid4().int % 10**8:08d}"
+    With ``model`` (the pure rules' account fed the same operations), the stored state equals the model's.
+    """
+    items = bookkeeping.query_member(customer_id, consistent=True)
+    state = bookkeeping.PointsState.from_items(items)
+    entries = sorted(items_of(customer_id, "L#"), key=lambda e: int(e["seq"]["N"]))
+    assert [int(e["seq"]["N"]) for e in entries] == list(range(1, len(entries) + 1))
+    running = debt = 0
+    for entry in entries:
+        running += int(entry["delta"]["N"])
+        debt += int(entry["debt_delta"]["N"])
+        assert running == int(entry["balance_after"]["N"]) >= 0
+        assert debt == int(entry["debt_after"]["N"]) >= 0
+    assert state.balance == running == sum(state.buckets.values())
+    assert state.debt == debt
+    assert all(p > 0 for p in state.buckets.values())
+    assert not (state.debt and state.balance), "debt is repaid before points are held"
+    if model is not None:
+        assert (state.balance, state.debt, state.buckets) == (
+            model.balance, model.debt, {b.expires_on: b.points for b in model.buckets}
+        )
 
 
 @dataclass
@@ -46,10 +65,7 @@ class PointsWorld:
         world = cls(api)
         for role in ("agent", "admin"):
             staff.create_staff(f"pts-{role}", f"pts-{role}-pass", role, rounds=4)
-            login = {"username": f"pts-{role}", "password": f"pts-{role}-pass"}
-            status, body, _ = api.call("POST", "/v1/staff/login", login)
-            assert status == 200, body
-            setattr(world, role, body["access_token"])
+            setattr(world, role, staff_login(api, f"pts-{role}", f"pts-{role}-pass")["access_token"])
         api_keys.create_api_key("points-tests", API_KEY)
         return world
 

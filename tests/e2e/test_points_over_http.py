@@ -3,34 +3,22 @@ ledger, a back-fill claim approved by the agent, and the expiry job triggered on
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from tests.support.http import call
+from tests.support.local_stack import LOCAL_KEY, SEEDED_STAFF, run_job
+from tests.support.phones import new_phone
+from tests.support.sign_in import app_login, staff_login
 
 pytestmark = pytest.mark.e2e
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LOCAL_KEY = {"X-Api-Key": "local-integration-key"}
-
-
-
-def app_login(base: str, phone: str) -> dict:
-    assert call(base, "POST", "/v1/auth/app/otp", {"phone": phone})[0] == 202
-    outbox = call(base, "GET", f"/v1/dev/sms-outbox?phone={phone}")[1]
-    status, tokens = call(base, "POST", "/v1/auth/app/login", {"phone": phone, "otp": outbox["items"][0]["code"]})
-    assert status == 200, tokens
-    return tokens
 
 
 def test_points_check_in_claims_and_the_expiry_job_on_the_local_stack(local_stack):
     tag = uuid.uuid4().hex[:10]
-    phone = "135" + str(uuid.uuid4().int)[:8]
+    phone = new_phone("135")
     now = datetime.now(UTC).isoformat()
     order = {"order_no": f"E2E-{tag}", "customer": {"phone": phone}, "amount_fen": 12_300, "channel": "store",
              "paid_at": now}
@@ -49,8 +37,7 @@ def test_points_check_in_claims_and_the_expiry_job_on_the_local_stack(local_stac
     claim_body = {"order_no": f"E2E-C-{tag}", "amount_fen": 5_000, "purchased_on": today}
     status, claim = call(local_stack, "POST", "/v1/me/points/claims", claim_body, token=token)
     assert status == 201 and claim["status"] == "pending", claim
-    status, agent = call(local_stack, "POST", "/v1/staff/login", {"username": "agent", "password": "agent-local-pass"})
-    assert status == 200, agent
+    agent = staff_login(local_stack, "agent", SEEDED_STAFF["agent"])
     status, approved = call(local_stack, "POST", f"/v1/agent/points-claims/{claim['claim_id']}/approve", {},
                             token=agent["access_token"])
     assert (status, approved["points_awarded"]) == (200, 50), approved
@@ -60,11 +47,5 @@ def test_points_check_in_claims_and_the_expiry_job_on_the_local_stack(local_stac
     status, ledger = call(local_stack, "GET", "/v1/me/points/ledger?limit=2", token=token)
     assert [e["kind"] for e in ledger["items"]] == ["claim", "check_in"] and ledger["next_cursor"]
 
-    job = subprocess.run(
-        [sys.executable, "-m", "tools.run_job", "expire_points_job",
-         "--dynamodb-endpoint", local_stack.dynamodb_endpoint, "--sqs-endpoint", local_stack.sqs_endpoint],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
-    )
-    assert job.returncode == 0, job.stderr[-2000:]
-    assert "expire_points_job: done" in job.stdout
+    run_job(local_stack, "expire_points_job")
     assert call(local_stack, "GET", "/v1/me/points", token=token)[1]["balance"] == view["balance"]  # nothing due

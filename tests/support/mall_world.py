@@ -1,4 +1,4 @@
-"""Helpers shared by the points-mall tests (no tests here): a world with an admin, members holding accounts,
+"""The points mall's world, shared by the mall tests (no tests here): a world with an admin, members holding accounts,
 rewards created through the admin API, and a redemption call with its Idempotency-Key."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from typing import Any
 from chalicelib.identity import directory, sessions, staff
 from chalicelib.mall import rewards
 from chalicelib.points import accounts
-from tests.integration.test_points_support import assert_consistent, new_phone
+from tests.support.phones import new_phone
+from tests.support.sign_in import staff_login
 
-__all__ = ["MallWorld", "assert_consistent", "new_key"]
+__all__ = ["MallWorld", "new_key"]
 
 
 def new_key() -> str:
@@ -30,9 +31,7 @@ class MallWorld:
         rewards.reset_cache()
         world = cls(api)
         staff.create_staff("mall-admin", "mall-admin-pass", "admin", rounds=4)
-        status, body, _ = api.call("POST", "/v1/staff/login", {"username": "mall-admin", "password": "mall-admin-pass"})
-        assert status == 200, body
-        world.admin = body["access_token"]
+        world.admin = staff_login(api, "mall-admin", "mall-admin-pass")["access_token"]
         return world
 
     def member(self, points_held: int = 0, tier: str | None = None) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""Helpers shared by the benefits and vouchers tests (no tests here).
+"""The benefits tests' world: shared by the benefits and vouchers tests (no tests here).
 
 ``BenefitsWorld`` extends the points tests' world (members, admin, integration key over the in-process API)
 with benefit definitions created through the admin API, tier floors to put a member on a tier, claims and
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.benefits import definitions
-from tests.integration.test_points_support import API_KEY, DynamoCalls, PointsWorld, at, new_phone
+from tests.support.points_world import API_KEY, PointsWorld
 
-__all__ = ["API_KEY", "BenefitsWorld", "DynamoCalls", "at", "new_phone"]
+__all__ = ["API_KEY", "BenefitsWorld"]
 
 
 @dataclass
