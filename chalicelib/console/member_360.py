@@ -11,12 +11,13 @@ prefix          what                                                read
 ``V#``          benefit vouchers (IDs sort by time)                 newest 10: Query, Limit      
 ``TXN#``        transactions accepted for retry                     newest 10: Query, Limit      
 ``CASE#``       follow-up cases                                     up to 50: Query
+``M#APPT#``     appointments (under ``M#``: also in the first read)  newest 20: Query, Limit
 ==============  ==================================================  ================================
 
 One Query over the whole partition would read the member's entire ledger, so each area's section (its manifest's
-``member_360``) makes its own bounded Query per prefix, all at once on a small thread pool: six calls, one round trip
-of latency, the same cost at 10 or 10,000 ledger entries. Phone numbers are masked here; the full number is shown
-only on a case the agent has claimed.
+``member_360``) makes its own bounded Query per prefix, all at once on a small thread pool: seven calls, one round
+trip of latency, the same cost at 10 or 10,000 ledger entries. Phone numbers are masked here; the full number is
+shown only on a case the agent has claimed.
 """
 
 from __future__ import annotations
