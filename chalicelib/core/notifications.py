@@ -56,22 +56,26 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "您的请求已取消", "您的请求已由客服取消，如有疑问请联系客服。",
         "Request cancelled", "Your request was cancelled by our service team; contact us with any question.",
     ),
-    # Appointments (``data``: store_name, store_address, service_name, date and time, store-local)
+    # Appointments: ``{...}`` are filled from the notification's data (store-local date and time, the store's name and
+    # address, the service), so the member reads where and when without opening the appointment.
     "appointment_booked": (
-        "预约成功", "您已成功预约到店服务，请按预约时间到店，详情见预约信息。",
-        "Appointment booked", "Your in-store appointment is booked; see its details for the date, time and store.",
+        "预约成功", "您已预约{date} {time}在{store_name}（{store_address}）的{service_name}，请按时到店。",
+        "Appointment booked", "Your {service_name} is booked for {date} at {time} at {store_name} ({store_address}).",
     ),
     "appointment_moved": (
-        "预约已改期", "您的到店预约时间已调整，请查看新的预约时间。",
-        "Appointment moved", "Your in-store appointment was moved; see its details for the new time.",
+        "预约已改期", "您的{service_name}已改到{date} {time}，地点：{store_name}（{store_address}）。",
+        "Appointment moved", "Your {service_name} was moved to {date} at {time} at {store_name} ({store_address}).",
     ),
     "appointment_cancelled": (
-        "预约已取消", "您的到店预约已取消，座位已释放，如有疑问请联系客服。",
-        "Appointment cancelled", "Your in-store appointment was cancelled; contact us with any question.",
+        "预约已取消", "您{date} {time}在{store_name}的{service_name}已取消，座位已释放，如有疑问请联系客服。",
+        "Appointment cancelled", "Your {service_name} on {date} at {time} at {store_name} was cancelled; "
+        "contact us with any question.",
     ),
     "appointment_reminder": (
-        "明日到店预约提醒", "您明天有一个到店预约，请按时到店。",
-        "Your appointment is tomorrow", "You have an in-store appointment tomorrow; see its details for the time.",
+        "明日到店预约提醒",
+        "提醒：您明天（{date}）{time}在{store_name}（{store_address}）有{service_name}预约，请按时到店。",
+        "Your appointment is tomorrow", "Reminder: your {service_name} is tomorrow, {date} at {time}, at {store_name} "
+        "({store_address}).",
     ),
 }
 
@@ -80,8 +84,19 @@ def new_notification_id() -> str:
     return f"ntf_{secrets.token_hex(8)}"
 
 
+class _Fields(dict[str, Any]):
+    """The data a template names; a field the data lacks stays as written rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _filled(text: str, data: dict[str, Any]) -> str:
+    return text.format_map(_Fields(data)) if "{" in text else text
+
+
 def notification_item(customer_id: str, template: str, data: dict[str, Any], at: str | None = None) -> NotificationItem:
-    title, body, title_en, body_en = TEMPLATES[template]
+    title, body, title_en, body_en = (_filled(text, data) for text in TEMPLATES[template])
     at = at or clock.iso()
     notification_id = new_notification_id()
     return NotificationItem(

@@ -48,6 +48,12 @@ def test_the_day_before_each_booked_member_is_reminded_once(world):
     assert data["appointment_id"] == booked["appointment_id"]
     assert (data["date"], data["time"], data["store_name"], data["store_address"]) == (
         "2026-12-08", "10:30", "徐家汇店", "虹桥路 1 号")
+    # In words a member reads, in the member's language: the store-local date and time, the store and its address.
+    assert notes[0]["body"] == "提醒：您明天（2026-12-08）10:30在徐家汇店（虹桥路 1 号）有肌肤检测预约，请按时到店。"
+    english = [n for n in world.api.call("GET", "/v1/me/notifications", token=a,
+                                         headers={"Accept-Language": "en"})[1]["items"]
+               if n["kind"] == "transaction_appointment_reminder"]
+    assert "2026-12-08 at 10:30, at 徐家汇店 (虹桥路 1 号)" in english[0]["body"]
     assert not [n for n in world.call("GET", "/v1/me/notifications", b)[1]["items"]
                 if n["kind"] == "transaction_appointment_reminder"]
 
