@@ -54,6 +54,7 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
+from chalicelib.identity import directory
 from chalicelib.identity.models import CustomerItem
 from chalicelib.points import accounts, bookkeeping
 from chalicelib.points.bookkeeping import MemberItems
@@ -290,13 +291,18 @@ def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime
 
 
 def _get(customer_id: str, appointment_id: str) -> AppointmentItem:
+    """The member's appointment; a token of a customer merged away reaches the survivor's (where it moved)."""
     if not appointment_id.startswith("apt_") or len(appointment_id) > 64:
         raise AppError("not_found")
     try:
         return AppointmentItem.get(keys.customer_pk(customer_id), f"{APPOINTMENT_PREFIX}{appointment_id}",
                                    consistent_read=True)
     except AppointmentItem.DoesNotExist:
-        raise AppError("not_found") from None
+        pass
+    live = directory.load_customer(customer_id)
+    if live is None or live.customer_id == customer_id:
+        raise AppError("not_found")
+    return _get(live.customer_id, appointment_id)
 
 
 def get_mine(customer_id: str, appointment_id: str) -> dict[str, Any]:

@@ -581,8 +581,13 @@ def test_a_merged_customers_appointments_follow_the_survivor(world):
     directory.merge(directory.load_customer(absorbed_id), directory.load_customer(survivor_id), reason="test")
     mine = world.call("GET", "/v1/me/appointments", survivor_token)[1]["items"]
     assert [a["appointment_id"] for a in mine] == [booked["appointment_id"]]
-    world.call("POST", f"/v1/appointments/{booked['appointment_id']}/cancel", survivor_token)
+    # The absorbed customer's old token still reaches the appointment where it moved (tokens keep working).
+    status, seen = world.api.call("GET", f"/v1/me/appointments/{booked['appointment_id']}", token=token)[:2]
+    assert (status, seen["appointment_id"]) == (200, booked["appointment_id"])
+    world.call("POST", f"/v1/appointments/{booked['appointment_id']}/cancel", token)
     assert taken(sh, skin, at(2026, 12, 8, 10, 0)) == 0
+    assert world.call("GET", f"/v1/me/appointments/{booked['appointment_id']}", survivor_token)[1]["status"] == (
+        "cancelled")
 
 
 def test_the_agents_360_view_shows_upcoming_and_recent_appointments(world):
