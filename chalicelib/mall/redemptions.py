@@ -250,7 +250,11 @@ class _Redemption:
         """What a cancelled transaction teaches: a replay, fresh stock, a fresh read, new voucher codes; or raise."""
         if idempotency.LABEL in exc.failed:
             return idempotency.replay_after_race(req)
-        member_labels = {"points", "profile", "rlimit", "redemption"}
+        # The points change's own items (state, profile, ledger entries, buckets: two plans from one read can both
+        # write ``L#<at>#<seq>`` in the same millisecond) and the mall's member items all mean: read the member again.
+        member_labels = {label for label in exc.failed
+                         if label in {"points", "profile", "rlimit", "redemption"}
+                         or label.startswith(("entry:", "bucket:"))}
         stock_labels = {f"stock:{k}" for k in taken}
         voucher_labels = {f"voucher:{i}" for i in range(self.quantity)}
         if exc.failed - member_labels - stock_labels - voucher_labels:

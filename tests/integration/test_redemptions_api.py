@@ -200,3 +200,29 @@ def test_throttling_and_a_lost_answer_are_retried_without_a_second_charge(mall: 
     assert mall.balance(token) == 900 and mall.stock(reward_id) == 4
     assert [r["redemption_id"] for r in mall.get("/v1/me/redemptions", token)["items"]] == [body["redemption_id"]]
     assert_consistent(cid)
+
+
+def test_a_change_that_won_the_race_with_the_same_ledger_key_makes_the_redemption_plan_again(
+        mall: MallWorld, monkeypatch):
+    """Two plans from one read, in the same millisecond, write the same ledger key ``L#<at>#<seq>``: the loser's
+    transaction fails on the points state and on the entry. That is a lost race (plan again), never a 500."""
+    from chalicelib.core.dynamo import tx as txmod
+    from chalicelib.points import accounts, bookkeeping
+
+    cid, token = mall.member(points_held=1_000)
+    reward_id = mall.reward(points_cost=100, stock=5)
+    monkeypatch.setattr(bookkeeping, "now_iso", lambda: "2026-12-01T10:00:00.000+00:00")  # one millisecond
+    original = txmod.Tx.commit
+    raced: list[bool] = []
+
+    def racing(self):
+        if not raced:  # the member's other change commits first, from the same read and at the same instant
+            raced.append(True)
+            accounts.earn(cid, 5, kind="adjustment", reference="race")
+        original(self)
+
+    monkeypatch.setattr(txmod.Tx, "commit", racing)
+    status, body, _ = mall.redeem(token, reward_id)
+    assert status == 201, body
+    assert mall.balance(token) == 1_000 + 5 - 100 and mall.stock(reward_id) == 4
+    assert_consistent(cid)
