@@ -312,23 +312,8 @@ def get_mine(customer_id: str, appointment_id: str) -> dict[str, Any]:
 
 def my_appointments(customer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """Newest booking first: one Query on the ``M#APPT#`` prefix."""
-    pk = keys.customer_pk(customer_id)
-    kwargs: dict[str, Any] = {
-        "TableName": settings().table_name,
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :a)",
-        "ExpressionAttributeValues": {":pk": {"S": pk}, ":a": {"S": APPOINTMENT_PREFIX}},
-        "ScanIndexForward": False,
-        "Limit": limit + 1,
-        "ConsistentRead": True,
-    }
-    if cursor:
-        kwargs["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": paging.decode_cursor(cursor, APPOINTMENT_PREFIX)}}
-    raw = shared_connection().client.query(**kwargs).get("Items", [])
-    items = [AppointmentItem.from_raw_data(r) for r in raw]
-    more = len(items) > limit
-    items = items[:limit]
-    return {"items": [view(i) for i in items],
-            "next_cursor": paging.encode_cursor(items[-1].sk) if more and items else None}
+    raw, next_cursor = paging.newest_page(customer_id, APPOINTMENT_PREFIX, limit, cursor, consistent=True)
+    return {"items": [view(AppointmentItem.from_raw_data(r)) for r in raw], "next_cursor": next_cursor}
 
 
 def _slot_counter(item: AppointmentItem) -> capacity.Slot:

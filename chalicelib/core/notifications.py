@@ -13,9 +13,7 @@ from typing import Any
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
 
 from chalicelib.core import clock
-from chalicelib.core.config import settings
 from chalicelib.core.dynamo import keys, paging
-from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.items import Item
 from chalicelib.core.dynamo.tx import Tx
 
@@ -126,20 +124,5 @@ def view(item: NotificationItem, english: bool = False) -> dict[str, Any]:
 
 def page(customer_id: str, limit: int, cursor: str | None, english: bool = False) -> dict[str, Any]:
     """``GET /v1/me/notifications``: one Query on the ``N#`` prefix, newest first."""
-    pk = keys.customer_pk(customer_id)
-    kwargs: dict[str, Any] = {
-        "TableName": settings().table_name,
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :n)",
-        "ExpressionAttributeValues": {":pk": {"S": pk}, ":n": {"S": NOTIFICATION_PREFIX}},
-        "ScanIndexForward": False,
-        "Limit": limit + 1,
-    }
-    if cursor:
-        kwargs["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": paging.decode_cursor(cursor, NOTIFICATION_PREFIX)}}
-    raw = shared_connection().client.query(**kwargs).get("Items", [])
-    items = [NotificationItem.from_raw_data(r) for r in raw[:limit]]
-    more = len(raw) > limit
-    return {
-        "items": [view(i, english) for i in items],
-        "next_cursor": paging.encode_cursor(items[-1].sk) if more and items else None,
-    }
+    raw, next_cursor = paging.newest_page(customer_id, NOTIFICATION_PREFIX, limit, cursor)
+    return {"items": [view(NotificationItem.from_raw_data(r), english) for r in raw], "next_cursor": next_cursor}

@@ -28,10 +28,9 @@ from pynamodb.expressions.condition import Condition
 from chalicelib.core import clock
 from chalicelib.core.calendar import add_months, business_day
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import retry
+from chalicelib.core.dynamo import paging, retry
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.keys import customer_pk
-from chalicelib.core.dynamo.paging import decode_cursor, encode_cursor
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.observability import logger
 from chalicelib.identity import directory
@@ -404,26 +403,9 @@ def execute(customer_id: str, planner: Callable[[PointsState], Plan], max_attemp
 
 
 def ledger_page(customer_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntryItem], str | None]:
-    """Newest first: one Query with ``Limit`` on the ``L#`` prefix, so a page costs the same at any ledger size.
-
-    ``limit + 1`` items are read, to know whether a next page exists (no empty last page).
-    """
-    kwargs: dict[str, Any] = {
-        "TableName": settings().table_name,
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :l)",
-        "ExpressionAttributeValues": {":pk": {"S": customer_pk(customer_id)}, ":l": {"S": LEDGER_PREFIX}},
-        "ScanIndexForward": False,
-        "Limit": limit + 1,
-        "ConsistentRead": True,
-    }
-    if cursor:
-        sk = decode_cursor(cursor, LEDGER_PREFIX)
-        kwargs["ExclusiveStartKey"] = {"pk": {"S": customer_pk(customer_id)}, "sk": {"S": sk}}
-    page = shared_connection().client.query(**kwargs)
-    items = [LedgerEntryItem.from_raw_data(raw) for raw in page.get("Items", [])]
-    more = len(items) > limit
-    items = items[:limit]
-    return items, (encode_cursor(items[-1].sk) if more and items else None)
+    """Newest first: one Query with ``Limit`` on the ``L#`` prefix, so a page costs the same at any ledger size."""
+    raw, next_cursor = paging.newest_page(customer_id, LEDGER_PREFIX, limit, cursor, consistent=True)
+    return [LedgerEntryItem.from_raw_data(r) for r in raw], next_cursor
 
 
 

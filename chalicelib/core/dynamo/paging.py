@@ -80,3 +80,24 @@ def newest(customer_id: str, prefix: str, limit: int, *, newest_first: bool = Tr
         Limit=limit,
     ).get("Items", [])
     return items
+
+
+def newest_page(customer_id: str, prefix: str, limit: int, cursor: str | None, *, consistent: bool = False
+                ) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a customer's items under ``prefix``, newest first, and the cursor of the next page (None at the
+    end): one Query with ``Limit`` (``limit + 1`` read, so there is no empty last page), the same cost at any size."""
+    pk = customer_pk(customer_id)
+    kwargs: dict[str, Any] = {
+        "TableName": settings().table_name,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":p": {"S": prefix}},
+        "ScanIndexForward": False,
+        "Limit": limit + 1,
+        "ConsistentRead": consistent,
+    }
+    if cursor:
+        kwargs["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": decode_cursor(cursor, prefix)}}
+    raw: list[dict[str, Any]] = shared_connection().client.query(**kwargs).get("Items", [])
+    more = len(raw) > limit
+    raw = raw[:limit]
+    return raw, (encode_cursor(raw[-1]["sk"]["S"]) if more and raw else None)
