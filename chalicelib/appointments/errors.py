@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.core.errors import ErrorSpec
+from chalicelib.core.error_spec import ErrorSpec
 
 ERRORS: dict[str, ErrorSpec] = {
     "slot_full": ErrorSpec(409, "该时段已约满，请选择其他时段", "This slot is fully booked; choose another time"),

@@ -11,13 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True)
-class ErrorSpec:
-    status: int
-    zh: str
-    en: str
-
+from chalicelib.core.error_spec import ErrorSpec
 
 CORE_ERRORS: dict[str, ErrorSpec] = {
     # 400

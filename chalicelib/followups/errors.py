@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.core.errors import ErrorSpec
+from chalicelib.core.error_spec import ErrorSpec
 
 ERRORS: dict[str, ErrorSpec] = {
     "case_not_claimed": ErrorSpec(409, "请先认领该工单", "Claim the case first"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.core.errors import ErrorSpec
+from chalicelib.core.error_spec import ErrorSpec
 
 ERRORS: dict[str, ErrorSpec] = {
     "invalid_state": ErrorSpec(400, "授权状态无效或已使用", "The authorization state is invalid or was already used"),

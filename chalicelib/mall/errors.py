@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.core.errors import ErrorSpec
+from chalicelib.core.error_spec import ErrorSpec
 
 ERRORS: dict[str, ErrorSpec] = {
     "out_of_stock": ErrorSpec(409, "库存不足，已兑完", "Out of stock"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.core.errors import ErrorSpec
+from chalicelib.core.error_spec import ErrorSpec
 
 ERRORS: dict[str, ErrorSpec] = {
     "consent_required": ErrorSpec(403, "需要先授权同意该用途", "Consent for this use is required first"),
