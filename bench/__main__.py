@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import chalicelib.areas  # noqa: F401  # the composition (app.py imports it too): every area's manifest installed
 from bench.report import heading
 from bench.stack import REPO_ROOT
 

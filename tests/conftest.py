@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+import chalicelib.areas  # noqa: F401  # the composition, as app.py runs it: every area's manifest installed
 from tests.support.aws import REGION, force_dummy_aws_environ, use_dummy_aws
 from tests.support.local_stack import LocalStackUrl, external_stack, start_local_stack
 from tests.support.tables import fresh_tables

@@ -106,11 +106,14 @@ def install(areas: tuple[Area, ...]) -> None:
     _installed = areas
 
 
+class AreasNotInstalled(RuntimeError):
+    """The composition (``chalicelib/areas.py``, imported by ``app.py``) has not run: nothing can be looked up."""
+
+
 def installed() -> tuple[Area, ...]:
-    """Every area, in ``AREAS`` order (importing ``chalicelib.areas`` on first use)."""
+    """Every area, in ``AREAS`` order, as ``chalicelib/areas.py`` installed them (the core never imports an area)."""
     if _installed is None:
-        importlib.import_module("chalicelib.areas")
-    assert _installed is not None
+        raise AreasNotInstalled("import app (or chalicelib.areas) before using the areas' manifests")
     return _installed
 
 
