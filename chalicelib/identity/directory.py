@@ -68,10 +68,6 @@ class Resolved:
     """True when the caller's ``extra`` items were committed with the create/attach transaction."""
 
 
-def customer_key(customer_id: str) -> str:
-    return keys.customer_pk(customer_id)
-
-
 def phone_key(phone: str) -> str:
     return f"PHONE#{phone}"
 
@@ -121,7 +117,7 @@ def follow_merged(customer_id: str, read: Callable[[str], T], alias_of: Callable
 
 def _read_profile(customer_id: str) -> CustomerItem | None:
     try:
-        return CustomerItem.get(customer_key(customer_id), PROFILE_SK)
+        return CustomerItem.get(keys.customer_pk(customer_id), PROFILE_SK)
     except CustomerItem.DoesNotExist:
         return None
 
@@ -187,7 +183,7 @@ def create_customer(
         number = member_no.generate()
         now = clock.iso()
         customer = CustomerItem(
-            pk=customer_key(customer_id),
+            pk=keys.customer_pk(customer_id),
             sk=PROFILE_SK,
             customer_id=customer_id,
             member_no=number,

@@ -32,9 +32,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.core import clock, idempotency, results
 from chalicelib.core.area import Section360
-from chalicelib.core.config import settings
 from chalicelib.core.dynamo import keys, paging, retry
-from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
@@ -435,23 +433,8 @@ def my_redemption(customer_id: str, redemption_id: str) -> dict[str, Any]:
 
 def my_redemptions(customer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """Newest first: one Query on the ``RDM#`` prefix with ``Limit``."""
-    kwargs: dict[str, Any] = {
-        "TableName": settings().table_name,
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :r)",
-        "ExpressionAttributeValues": {":pk": {"S": keys.customer_pk(customer_id)}, ":r": {"S": REDEMPTION_PREFIX}},
-        "ScanIndexForward": False,
-        "Limit": limit + 1,
-        "ConsistentRead": True,
-    }
-    if cursor:
-        sk = paging.decode_cursor(cursor, REDEMPTION_PREFIX)
-        kwargs["ExclusiveStartKey"] = {"pk": {"S": keys.customer_pk(customer_id)}, "sk": {"S": sk}}
-    page = shared_connection().client.query(**kwargs)
-    items = [RedemptionItem.from_raw_data(raw) for raw in page.get("Items", [])]
-    more = len(items) > limit
-    items = items[:limit]
-    return {"items": [redemption_view(i) for i in items],
-            "next_cursor": paging.encode_cursor(items[-1].sk) if more and items else None}
+    raw, next_cursor = paging.newest_page(customer_id, REDEMPTION_PREFIX, limit, cursor, consistent=True)
+    return {"items": [redemption_view(RedemptionItem.from_raw_data(r)) for r in raw], "next_cursor": next_cursor}
 
 
 def transaction_view(item: TransactionItem) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core import clock
+from chalicelib.core.dynamo import keys
 from chalicelib.identity import directory, sessions
 from chalicelib.identity.models import CustomerItem, KeyItem
 from tests.support.http import Http, serve_app_processes
@@ -110,7 +111,7 @@ def test_binding_a_phone_owned_by_another_customer_merges_and_loses_nothing(api)
     # Its identities and unionid now point at the survivor: the next mini-program sign-in lands there.
     assert api.mp_login("mock:o-mp-2:u-union-2#2")["customer_id"] == app_user["customer_id"]
     assert directory.lookup(directory.union_key("u-union-2")) == app_user["customer_id"]
-    survivor_key = directory.customer_key(app_user["customer_id"])
+    survivor_key = keys.customer_pk(app_user["customer_id"])
     records = list(CustomerItem.query(survivor_key, CustomerItem.sk.startswith("MERGE#")))
     assert len(records) == 1
 
