@@ -81,7 +81,8 @@ def register_for_event(ctx: RequestContext, event_id: str) -> Result:
 
 
 @api.route("/v1/events/{event_id}/registrations/cancel", "POST", auth="member", response="RegistrationOut",
-           errors=(*MEMBER_ERRORS, "not_found", "not_registered", "already_checked_in", "service_unavailable"),
+           errors=(*MEMBER_ERRORS, "not_found", "not_registered", "already_checked_in", "tier_not_eligible",
+                   "service_unavailable"),
            summary="Cancel my registration (or leave the waitlist): the first waiting member is registered in the "
                    "same transaction and told; cancelling again answers the same",
            examples={"response": {**REGISTRATION_EXAMPLE, "status": "cancelled", "waitlist_position": None,
