@@ -30,7 +30,7 @@ import chalicelib.areas  # noqa: F401  # the composition (app.py imports it too)
 from bench.report import heading
 from bench.stack import REPO_ROOT
 
-SECTIONS = ("coldstart", "calls", "http", "flash", "retry", "local-stack", "appointments")
+SECTIONS = ("coldstart", "calls", "http", "flash", "retry", "local-stack", "appointments", "events")
 DEFAULT_OUTPUT = REPO_ROOT / "bench" / "results" / "latest.json"
 
 
@@ -89,6 +89,11 @@ def _summary(results: dict[str, Any]) -> list[str]:
         appts = results["appointments"]
         off = [c for c in appts if c["verdict"] in ("OVER", "ERROR")]
         lines.append(f"appointments: {len(appts) - len(off)} of {len(appts)} scenarios within their DynamoDB calls")
+        lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in off]
+    if results.get("events") is not None:
+        evs = results["events"]
+        off = [c for c in evs if c["verdict"] in ("OVER", "ERROR")]
+        lines.append(f"events: {len(evs) - len(off)} of {len(evs)} scenarios within their DynamoDB calls")
         lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in off]
     for r in (results.get("flash") or {}).get("runs", []):
         lines.append(
@@ -239,6 +244,23 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             results["appointments_error"] = traceback.format_exc()
             print(results["appointments_error"], file=sys.stderr)
+
+    if "events" in args.sections:
+        from bench import calls
+        from bench.events import EVENT_SCENARIOS
+        from bench.stack import local_backend
+
+        print(heading("Events: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)"), flush=True)
+        try:
+            with local_backend() as backend:
+                outcomes = calls.measure(backend, EVENT_SCENARIOS, repeat=args.repeat)
+            results["events"] = [o.as_dict() for o in outcomes]
+            failed |= any(o.errors or o.verdict == "OVER" for o in outcomes)
+            print(calls.render(outcomes, verbose=args.verbose), flush=True)
+        except Exception:
+            failed = True
+            results["events_error"] = traceback.format_exc()
+            print(results["events_error"], file=sys.stderr)
 
     results["seconds"] = round(time.perf_counter() - started, 1)
     print(heading("Summary"))
