@@ -62,6 +62,18 @@ def get_admin_event(ctx: RequestContext, event_id: str) -> dict:
     return catalogue.admin_get(event_id)
 
 
+@api.route("/v1/admin/events/{event_id}", "PATCH", auth="admin", body="EventChangeIn", response="AdminEventChanged",
+           errors=(*WRITE_ERRORS, "not_found", "event_not_open"),
+           summary="Change an approved event's title, description, venue or times: everyone registered or waiting "
+                   "is told once (told: how many)",
+           examples={"request": {"venue": "静安嘉里中心 3 楼", "starts_at": "2026-12-12T18:30:00+08:00",
+                                 "ends_at": "2026-12-12T21:30:00+08:00"},
+                     "response": {**ADMIN_EVENT, "venue": "静安嘉里中心 3 楼", "starts_at": "2026-12-12T18:30:00+08:00",
+                                  "ends_at": "2026-12-12T21:30:00+08:00", "told": 8}})
+def change_event(ctx: RequestContext, event_id: str) -> dict:
+    return catalogue.change(event_id, ctx.body.model_dump(exclude_unset=True, exclude_none=True), _staff(ctx))
+
+
 @api.route("/v1/admin/events/{event_id}/approve", "POST", auth="admin", body="ApproveIn", response="ReviewOut",
            errors=(*WRITE_ERRORS, "not_found", "event_not_pending"),
            summary="Approve a member-hosted event (listed from now on; the host is told)",

@@ -249,6 +249,67 @@ def _tell_cancelled(event_id: str, by: str) -> int:
     return told
 
 
+def change(event_id: str, changes: dict[str, Any], staff_id: str) -> dict[str, Any]:
+    """``PATCH /v1/admin/events/{id}``: title, description, venue or times; everyone registered or waiting is told
+    (one small transaction each, conditioned on the version they were last told about: told once per change)."""
+    event = event_of(event_id)
+    if event.status != "approved":
+        raise AppError("event_not_open")
+    starts = changes.get("starts_at") or time_of(event.starts_at)
+    ends = changes.get("ends_at") or time_of(event.ends_at)
+    old_closes = time_of(event.registration_closes_at)
+    closes = changes.get("registration_closes_at") or (
+        starts if old_closes == time_of(event.starts_at) else old_closes)  # a close at the start moves with it
+    issue = rules.schedule_issue(starts, ends, closes, clock.now())
+    if issue is not None and (issue[0] != "starts_at" or "starts_at" in changes):
+        raise _bad(*issue)
+    at = clock.iso()
+    ver = int(event.ver or 1) + 1
+    actions: list[Any] = [EventItem.ver.set(ver), EventItem.updated_at.set(at),
+                          EventItem.starts_at.set(starts.isoformat()), EventItem.ends_at.set(ends.isoformat()),
+                          EventItem.registration_closes_at.set(closes.isoformat()),
+                          EventItem.day.set(business_day(starts).isoformat()),
+                          EventItem.gsi1sk.set(f"{utc_key(starts)}#{event_id}")]
+    for name in ("title", "description", "venue"):
+        if changes.get(name) is not None:
+            actions.append(getattr(EventItem, name).set(changes[name]))
+    tx = Tx()
+    tx.update("event", event, actions, (EventItem.ver == int(event.ver or 1)) & (EventItem.status == "approved"))
+    try:
+        tx.commit()
+    except TxCancelled:
+        raise AppError("event_not_open") from None
+    told = _tell_changed(event_id)
+    logger.info("event changed", extra={"event_id": event_id, "staff_id": staff_id, "told": told})
+    return {**admin_get(event_id), "told": told}
+
+
+def _tell_changed(event_id: str) -> int:
+    snap = store.snapshot(event_id)
+    event = snap.event
+    assert event is not None
+    ver = int(event.ver or 1)
+    told = 0
+    for reg in snap.registrations.values():
+        if reg.status not in ("registered", "waitlisted") or int(reg.told_ver or 0) >= ver:
+            continue
+        gsi2pk, gsi2sk = registration.mine_keys(reg.customer_id, event, "REG")
+        tx = Tx()
+        tx.update("registration", RegistrationItem(pk=reg.pk, sk=reg.sk), [
+            RegistrationItem.told_ver.set(ver), RegistrationItem.title.set(event.title),
+            RegistrationItem.starts_at.set(event.starts_at), RegistrationItem.ends_at.set(event.ends_at),
+            RegistrationItem.gsi2sk.set(gsi2sk)],
+            (RegistrationItem.told_ver.does_not_exist() | (RegistrationItem.told_ver < ver))
+            & RegistrationItem.status.is_in("registered", "waitlisted") & (RegistrationItem.gsi2pk == gsi2pk))
+        notifications.put_in(tx, reg.customer_id, "event_changed", notice_data(event, status=reg.status))
+        try:
+            tx.commit()
+        except TxCancelled:
+            continue
+        told += 1
+    return told
+
+
 # --- what members read ---------------------------------------------------------------------------------------------
 
 

@@ -46,6 +46,15 @@ class EventIn(Body):
     priority_tiers: list[TierCode] | None = Field(default=None, max_length=10)
 
 
+class EventChangeIn(Body):
+    title: Annotated[Text, Field(min_length=1, max_length=60)] | None = None
+    description: Annotated[MultilineText, Field(max_length=2000)] | None = None
+    venue: Annotated[Text, Field(min_length=1, max_length=120)] | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    registration_closes_at: AwareDatetime | None = None
+
+
 class EventCreated(Out):
     event_id: str
     check_in_code: str
@@ -222,6 +231,10 @@ class AdminEventOut(Out):
     priority_tiers: list[str] = Field(default_factory=list)
     host_customer_id: str | None = None
     review_reason: str | None = None
+
+
+class AdminEventChanged(AdminEventOut):
+    told: int
 
 
 class AdminEventList(Out):

@@ -336,6 +336,43 @@ def test_cancelling_an_event_tells_everyone_registered_or_waiting(world):
     world.admin_call("POST", f"/v1/admin/events/{event_id}/cancel", {"reason": "again"}, expect=409)
 
 
+def test_changing_an_event_tells_everyone_registered_or_waiting_once(world):
+    event_id = world.event(capacity=1)["event_id"]
+    a_id, a = world.member()
+    b_id, b = world.member()
+    c_id, c = world.member()
+    for token in (a, b, c):
+        world.register(token, event_id)
+    world.cancel(c, event_id)
+    later = START + timedelta(days=1)
+    out = world.admin_call("PATCH", f"/v1/admin/events/{event_id}", {
+        "venue": "静安店", "starts_at": later.isoformat(), "ends_at": (later + timedelta(hours=2)).isoformat()})
+    assert (out["venue"], out["told"], out["registration_closes_at"]) == ("静安店", 2, later.isoformat())
+    assert [world.notices(cid).count("event_changed") for cid in (a_id, b_id, c_id)] == [1, 1, 0]
+    mine = world.call("GET", "/v1/me/registrations", a)[1]["items"][0]
+    assert mine["starts_at"] == later.isoformat()
+    assert world.page(b, event_id)["venue"] == "静安店"
+    status, body, headers = world.api.call("PATCH", f"/v1/admin/events/{event_id}",
+                                           {"ends_at": later.isoformat()}, token=world.admin)
+    assert_envelope(status, body, headers, "validation_error")
+    assert world.admin_call("GET", f"/v1/admin/events/{event_id}")["ends_at"] == (later + timedelta(hours=2)
+                                                                                 ).isoformat()
+
+
+def test_the_local_stack_seeds_an_event_for_every_tier_and_one_for_gold_and_above(world):
+    from chalicelib.events import seeds
+
+    seeds.seed_defaults()
+    seeds.seed_defaults()  # idempotent
+    _base_id, base = world.member()
+    gold_id, gold = world.member()
+    world.on_tier(gold_id, "gold")
+    seeded = {e for e, _fields, _days in seeds.SEEDS}
+    assert {e["event_id"] for e in world.call("GET", "/v1/events", base)[1]["items"]} & seeded == {
+        "ev_5eed00000001"}
+    assert {e["event_id"] for e in world.call("GET", "/v1/events", gold)[1]["items"]} & seeded == seeded
+
+
 def test_the_day_before_everyone_registered_is_reminded_once(world):
     event_id = world.event(start=at(2026, 12, 8, 19, 0), capacity=1)["event_id"]
     later = world.event(start=at(2026, 12, 9, 19, 0))["event_id"]
