@@ -263,6 +263,11 @@ def change(event_id: str, changes: dict[str, Any], staff_id: str) -> dict[str, A
     issue = rules.schedule_issue(starts, ends, closes, clock.now())
     if issue is not None and (issue[0] != "starts_at" or "starts_at" in changes):
         raise _bad(*issue)
+    texts = {n: changes[n] for n in ("title", "description", "venue")
+             if changes.get(n) is not None and changes[n] != getattr(event, n)}
+    if not texts and (starts.isoformat(), ends.isoformat(), closes.isoformat()) == (
+            event.starts_at, event.ends_at, event.registration_closes_at):
+        return {**admin_get(event_id), "told": 0}  # nothing changed: nobody is told
     at = clock.iso()
     ver = int(event.ver or 1) + 1
     actions: list[Any] = [EventItem.ver.set(ver), EventItem.updated_at.set(at),
@@ -270,9 +275,7 @@ def change(event_id: str, changes: dict[str, Any], staff_id: str) -> dict[str, A
                           EventItem.registration_closes_at.set(closes.isoformat()),
                           EventItem.day.set(business_day(starts).isoformat()),
                           EventItem.gsi1sk.set(f"{utc_key(starts)}#{event_id}")]
-    for name in ("title", "description", "venue"):
-        if changes.get(name) is not None:
-            actions.append(getattr(EventItem, name).set(changes[name]))
+    actions += [getattr(EventItem, name).set(value) for name, value in texts.items()]
     tx = Tx()
     tx.update("event", event, actions, (EventItem.ver == int(event.ver or 1)) & (EventItem.status == "approved"))
     try:

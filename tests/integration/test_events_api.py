@@ -357,6 +357,9 @@ def test_changing_an_event_tells_everyone_registered_or_waiting_once(world):
     assert_envelope(status, body, headers, "validation_error")
     assert world.admin_call("GET", f"/v1/admin/events/{event_id}")["ends_at"] == (later + timedelta(hours=2)
                                                                                  ).isoformat()
+    assert world.admin_call("PATCH", f"/v1/admin/events/{event_id}", {"venue": "静安店"})["told"] == 0
+    assert world.admin_call("PATCH", f"/v1/admin/events/{event_id}", {})["told"] == 0
+    assert world.notices(a_id).count("event_changed") == 1
 
 
 def test_the_local_stack_seeds_an_event_for_every_tier_and_one_for_gold_and_above(world):
