@@ -225,28 +225,39 @@ def cancel_event(event: EventItem, by: str, reason: str) -> dict[str, Any]:
 
 
 def _tell_cancelled(event_id: str, by: str) -> int:
+    """One transaction per member, planned on one snapshot kept up to date (read again only after a race)."""
     told = 0
     snap = store.snapshot(event_id)
-    for reg in list(snap.registrations.values()):
-        if reg.status not in ("registered", "waitlisted"):
-            continue
+    active = ("registered", "waitlisted")
+    for cid in [c for c, r in snap.registrations.items() if r.status in active]:
         for _attempt in retry.attempts(registration.MAX_ATTEMPTS):
-            fresh = store.snapshot(event_id)
-            current = fresh.registrations.get(reg.customer_id)
-            if current is None or current.status not in ("registered", "waitlisted"):
+            current = snap.registrations.get(cid)
+            if current is None or current.status not in active or snap.event is None:
                 break
             tx = Tx()
-            registration.plan_leave(tx, fresh, current, clock.now(), by, promote=False)
-            assert fresh.event is not None
-            notifications.put_in(tx, current.customer_id, "event_cancelled",
-                                 notice_data(fresh.event, status="cancelled", reason=fresh.event.cancel_reason))
+            registration.plan_leave(tx, snap, current, clock.now(), by, promote=False)
+            notifications.put_in(tx, cid, "event_cancelled",
+                                 notice_data(snap.event, status="cancelled", reason=snap.event.cancel_reason))
             try:
                 tx.commit()
             except TxCancelled:
+                snap = store.snapshot(event_id)  # a member left meanwhile: plan on what is there now
                 continue
+            _left(snap, current)
             told += 1
             break
     return told
+
+
+def _left(snap: store.Snapshot, reg: RegistrationItem) -> None:
+    """What ``plan_leave`` (without promotion) committed, applied to the snapshot it was planned on."""
+    if snap.waitlist is None:
+        snap.waitlist = WaitlistItem(pk=snap.pk, sk=WAITLIST_SK, ver=0, waiting=0, next_ticket=0)
+    snap.waitlist.ver = int(snap.waitlist.ver or 0) + 1
+    if reg.status == "waitlisted":
+        snap.waitlist.waiting = max(0, int(snap.waitlist.waiting or 0) - 1)
+        snap.waiting = [w for w in snap.waiting if w.sk != reg.wait_sk]
+    reg.status = "cancelled"
 
 
 def change(event_id: str, changes: dict[str, Any], staff_id: str) -> dict[str, Any]:

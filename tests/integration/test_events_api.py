@@ -332,7 +332,9 @@ def test_cancelling_an_event_tells_everyone_registered_or_waiting(world):
     assert "event_cancelled" in world.notices(a_id) and "event_cancelled" in world.notices(b_id)
     assert world.page(a, event_id)["status"] == "cancelled"
     snap = store.snapshot(event_id)
-    assert snap.seats.taken == 0 and snap.waiting == []
+    assert snap.seats.taken == 0 and snap.waiting == [] and snap.waitlist is not None and snap.waitlist.waiting == 0
+    assert {r.status for r in snap.registrations.values()} == {"cancelled"}
+    assert {r.cancelled_by for r in snap.registrations.values()} == {"operator"}
     world.admin_call("POST", f"/v1/admin/events/{event_id}/cancel", {"reason": "again"}, expect=409)
 
 
