@@ -8,9 +8,10 @@ Registering (``POST /v1/events/{id}/registrations``, Idempotency-Key): one Query
        No free seat: a waiting place with the next ticket, the waitlist state updated conditioned on its version
        (every join, leave and promotion bumps it, so the position answered, 1 + the places ahead in the snapshot,
        is exact at commit), and a check that every seat is still taken (a seat freed meanwhile is taken, never
-       queued for). Either way: the registration (conditioned on none being active), the idempotency record, the
-       member's notification, and a condition check on the member's profile: in the event's audience (tier, tags;
-       waived for the invited) and, for a ``tiers_first`` waitlist, the priority group assumed.
+       queued for). Either way: the registration (conditioned on none being active), the idempotency record (and
+       the key's claim in the member's partition: the same key for another event is 422), the member's
+       notification, and a condition check on the member's profile: in the event's audience (tier, tags; waived
+       for the invited) and, for a ``tiers_first`` waitlist, the priority group assumed.
 
     The member's tier is the profile's ``tier_code`` (what every change of tier writes), checked in the transaction
     rather than read: a refused check costs one GetItem of the profile to say why (not in the circle: 404, or 403
@@ -144,6 +145,9 @@ def register(customer_id: str, event_id: str, idempotency_key: str | None) -> Re
     store.checked_id(event_id)
     req = idempotency.request(event_pk(event_id), f"{SCOPE} by {customer_id}", idempotency_key,
                               {"event_id": event_id})
+    # The same key's claim in the member's own partition (written, never read on the way in): the key reused for
+    # another event fails on it and is 422, as a key reused with another body is everywhere.
+    claim = idempotency.request(keys.customer_pk(customer_id), SCOPE, idempotency_key, {"event_id": event_id})
     cid = customer_id
     group: str | None = None  # the priority group, once a refused check told it
     registration_id = new_registration_id()
@@ -202,6 +206,7 @@ def register(customer_id: str, event_id: str, idempotency_key: str | None) -> Re
         tx.put("registration", reg, reg_condition)
         body = {"registration_id": registration_id, "status": reg.status, "waitlist_position": position}
         idempotency.record_in(tx, req, "created", body)
+        idempotency.record_in(tx, claim, "created", body, label="key_claim")
         notifications.put_in(tx, cid, "event_registered" if position is None else "event_waitlisted",
                              notice_data(event, status=reg.status, waitlist_position=position))
         try:
@@ -209,6 +214,8 @@ def register(customer_id: str, event_id: str, idempotency_key: str | None) -> Re
         except TxCancelled as exc:
             if idempotency.LABEL in exc.failed:
                 return idempotency.replay_after_race(req)
+            if "key_claim" in exc.failed:
+                return idempotency.replay_after_race(claim)  # 422 if the key was used for another event
             if "member" in exc.failed:
                 profile = _profile(cid)
                 if profile.merged_into:

@@ -230,8 +230,10 @@ def test_one_key_is_one_registration_and_another_body_is_refused(world):
     first = world.register(token, event_id, key=key)
     again = world.register(token, event_id, key=key)
     assert first[1] == again[1] and again[2].get("Idempotent-Replayed") == "true"
-    status, out, headers = world.register(token, other, key=key, expect=None)
-    assert status == 201  # the key is scoped by the event: another event is another request
+    for english in (False, True):
+        status, out, headers = world.register(token, other, key=key, expect=None, english=english)
+        assert_envelope(status, out, headers, "idempotency_key_reused", english=english)
+    assert store.snapshot(other).registrations == {} and store.snapshot(other).seats.taken == 0
     status, out, headers = world.register(token, event_id, expect=None)
     assert_envelope(status, out, headers, "already_registered")
     assert store.snapshot(event_id).seats.taken == 1
