@@ -111,11 +111,11 @@ EVENT_SCENARIOS: list[Scenario] = [
     Scenario("POST /v1/events/{id}/registrations (a seat; 30 registrations)", 2, _register, setup=_setup,
              expect=201, area="events",
              note="Query (the event's partition) + TransactWriteItems (seat, registration, profile check, "
-                  "idempotency record, notification)"),
+                  "idempotency record, the key's claim, notification)"),
     Scenario("POST /v1/events/{id}/registrations (waitlisted; 30 registrations)", 2, _register, setup=_full_setup,
              expect=201, area="events",
              note="Query (the event's partition) + TransactWriteItems (waitlist counter, seats-full check, waiting "
-                  "place, registration, profile check, idempotency record, notification)"),
+                  "place, registration, profile check, idempotency record, the key's claim, notification)"),
     Scenario("POST /v1/events/{id}/registrations (replay)", 1, _register, setup=_replay_setup, expect=201,
              area="events", note="answered from the idempotency record found by the event's Query"),
     Scenario("POST /v1/events/{id}/registrations/cancel (promotes the first waiting)", 2, _cancel,
