@@ -373,10 +373,12 @@ def retry_now(case_id: str, staff_id: str) -> dict[str, Any]:
             before = len(_attempts(txn.attempts))
             recorded = after.transaction is not None and len(_attempts(after.transaction.attempts)) > before
             _set_txn_status(txn, "needs_follow_up", ("retrying",), None if recorded else attempt)
+            failed = len(_attempts(after.transaction.attempts)) if after.transaction is not None else 0
             FollowUpCaseItem(pk=case.pk, sk=case.sk).update(
                 actions=[_append(FollowUpCaseItem.actions,
                                  {"at": at, "by": staff_id, "action": "retried", "ok": False, "error": error[:500]}),
-                         FollowUpCaseItem.last_error.set(error[:500]), FollowUpCaseItem.updated_at.set(at)],
+                         FollowUpCaseItem.last_error.set(error[:500]), FollowUpCaseItem.updated_at.set(at),
+                         FollowUpCaseItem.attempt_count.set(failed + (0 if recorded else 1))],
                 add_version_condition=False,
             )
             metrics.add_metric(name="AgentRetryFailed", unit="Count", value=1)

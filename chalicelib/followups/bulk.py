@@ -1,0 +1,61 @@
+"""Resolving many cases with one note: an outage leaves dozens of cases with the same cause.
+
+Each case goes through the single routes' own use cases, one after the other: ``actions.claim`` when it is open (one
+the agent holds already is resolved as it is; another agent's claim or a resolved case is refused by
+``actions.resolve``, as on the single route) then ``actions.resolve`` (the same
+conditional transaction, the same refund hook). One case refused does not stop the others; each answers for itself
+with the code and message the single route would have given. A case this call claimed and then could not resolve
+is released again, so a partial failure leaves nobody's name on a case they never looked at.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core.errors import CATALOGUE, AppError
+from chalicelib.core.observability import logger
+from chalicelib.followups import actions, cases
+
+
+def _error(code: str, english: bool) -> dict[str, str]:
+    spec = CATALOGUE[code]
+    return {"code": code, "message": spec.en if english else spec.zh}
+
+
+def _one(case_id: str, staff_id: str, resolution: str, note: str | None, english: bool) -> dict[str, Any]:
+    claimed_here = False
+    try:
+        if cases.get_case(case_id, staff_id)["status"] == "open":
+            actions.claim(case_id, staff_id)
+            claimed_here = True
+        view = actions.resolve(case_id, staff_id, resolution, note)
+    except AppError as err:
+        if claimed_here:
+            _release_quietly(case_id, staff_id)
+        return {"case_id": case_id, "ok": False, "error": _error(err.code, english)}
+    except Exception:
+        logger.exception("bulk resolve: a case failed", extra={"case_id": case_id})
+        if claimed_here:
+            _release_quietly(case_id, staff_id)
+        return {"case_id": case_id, "ok": False, "error": _error("internal_error", english)}
+    return {"case_id": case_id, "ok": True, "status": view["status"], "resolution": view["resolution"],
+            "compensation": view.get("compensation")}
+
+
+def _release_quietly(case_id: str, staff_id: str) -> None:
+    try:
+        actions.release(case_id, staff_id, "bulk resolve could not resolve it")
+    except AppError as err:  # it moved meanwhile (resolved by a retry, say): nothing to give back
+        logger.info("bulk resolve: the case was not released", extra={"case_id": case_id, "error_code": err.code})
+    except Exception:
+        logger.warning("bulk resolve: could not release a case it claimed", extra={"case_id": case_id}, exc_info=True)
+
+
+def bulk_resolve(case_ids: list[str], staff_id: str, resolution: str, note: str | None,
+                 english: bool = False) -> dict[str, Any]:
+    """Every case (duplicates once, in the order given) resolved as the single route would; the outcome per case."""
+    results = [_one(case_id, staff_id, resolution, note, english) for case_id in dict.fromkeys(case_ids)]
+    resolved = sum(1 for r in results if r["ok"])
+    logger.info("bulk resolve", extra={"staff_id": staff_id, "resolution": resolution, "resolved": resolved,
+                                       "failed": len(results) - resolved})
+    return {"resolved": resolved, "failed": len(results) - resolved, "results": results}
