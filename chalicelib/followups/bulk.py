@@ -22,6 +22,13 @@ def _error(code: str, english: bool) -> dict[str, str]:
     return {"code": code, "message": spec.en if english else spec.zh}
 
 
+def _outcome(case_id: str, view: dict[str, Any] | None = None, error: dict[str, str] | None = None
+             ) -> dict[str, Any]:
+    return {"case_id": case_id, "ok": error is None, "status": view["status"] if view else None,
+            "resolution": view["resolution"] if view else None,
+            "compensation": view.get("compensation") if view else None, "error": error}
+
+
 def _one(case_id: str, staff_id: str, resolution: str, note: str | None, english: bool) -> dict[str, Any]:
     claimed_here = False
     try:
@@ -32,14 +39,13 @@ def _one(case_id: str, staff_id: str, resolution: str, note: str | None, english
     except AppError as err:
         if claimed_here:
             _release_quietly(case_id, staff_id)
-        return {"case_id": case_id, "ok": False, "error": _error(err.code, english)}
+        return _outcome(case_id, error=_error(err.code, english))
     except Exception:
         logger.exception("bulk resolve: a case failed", extra={"case_id": case_id})
         if claimed_here:
             _release_quietly(case_id, staff_id)
-        return {"case_id": case_id, "ok": False, "error": _error("internal_error", english)}
-    return {"case_id": case_id, "ok": True, "status": view["status"], "resolution": view["resolution"],
-            "compensation": view.get("compensation")}
+        return _outcome(case_id, error=_error("internal_error", english))
+    return _outcome(case_id, view)
 
 
 def _release_quietly(case_id: str, staff_id: str) -> None:
