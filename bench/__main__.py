@@ -1,7 +1,8 @@
 """``python -m bench`` (``make bench``): run the sections, print the figures, write ``bench/results/latest.json``.
 
     python -m bench                          # everything (about two minutes)
-    python -m bench --only calls -v          # sections: coldstart, calls, http, flash, retry; -v: where calls come from
+    python -m bench --only calls -v          # sections: coldstart, calls, http, flash, retry, local-stack,
+                                             # appointments, console; -v: where calls come from
     python -m bench --only flash             # flash sale over HTTP: redemptions/s, p50/p99, oversells
     python -m bench --only retry             # retry worker msg/s per batch, time from failure to case
     python -m bench --only local-stack --workers 4   # bursts against the local stack's worker processes
@@ -30,7 +31,7 @@ import chalicelib.areas  # noqa: F401  # the composition (app.py imports it too)
 from bench.report import heading
 from bench.stack import REPO_ROOT
 
-SECTIONS = ("coldstart", "calls", "http", "flash", "retry", "local-stack", "appointments")
+SECTIONS = ("coldstart", "calls", "http", "flash", "retry", "local-stack", "appointments", "console")
 DEFAULT_OUTPUT = REPO_ROOT / "bench" / "results" / "latest.json"
 
 
@@ -89,6 +90,11 @@ def _summary(results: dict[str, Any]) -> list[str]:
         appts = results["appointments"]
         off = [c for c in appts if c["verdict"] in ("OVER", "ERROR")]
         lines.append(f"appointments: {len(appts) - len(off)} of {len(appts)} scenarios within their DynamoDB calls")
+        lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in off]
+    if results.get("console") is not None:
+        rows = results["console"]
+        off = [c for c in rows if c["verdict"] in ("OVER", "ERROR")]
+        lines.append(f"console: {len(rows) - len(off)} of {len(rows)} scenarios within their DynamoDB calls")
         lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in off]
     for r in (results.get("flash") or {}).get("runs", []):
         lines.append(
@@ -239,6 +245,24 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             results["appointments_error"] = traceback.format_exc()
             print(results["appointments_error"], file=sys.stderr)
+
+    if "console" in args.sections:
+        from bench import calls
+        from bench.console import CONSOLE_SCENARIOS
+        from bench.stack import local_backend
+
+        print(heading("Agents' console: DynamoDB calls of the follow-up routes (DynamoDB Local, in-process)"),
+              flush=True)
+        try:
+            with local_backend() as backend:
+                outcomes = calls.measure(backend, CONSOLE_SCENARIOS, repeat=args.repeat)
+            results["console"] = [o.as_dict() for o in outcomes]
+            failed |= any(o.errors or o.verdict == "OVER" for o in outcomes)
+            print(calls.render(outcomes, verbose=args.verbose), flush=True)
+        except Exception:
+            failed = True
+            results["console_error"] = traceback.format_exc()
+            print(results["console_error"], file=sys.stderr)
 
     results["seconds"] = round(time.perf_counter() - started, 1)
     print(heading("Summary"))

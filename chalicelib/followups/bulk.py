@@ -1,11 +1,12 @@
 """Resolving many cases with one note: an outage leaves dozens of cases with the same cause.
 
-Each case goes through the single routes' own use cases, one after the other: ``actions.claim`` when it is open (one
-the agent holds already is resolved as it is; another agent's claim or a resolved case is refused by
-``actions.resolve``, as on the single route) then ``actions.resolve`` (the same
-conditional transaction, the same refund hook). One case refused does not stop the others; each answers for itself
-with the code and message the single route would have given. A case this call claimed and then could not resolve
-is released again, so a partial failure leaves nobody's name on a case they never looked at.
+Each case goes through the single routes' own use cases, one after the other: ``actions.claim`` (a no-op for a case
+the agent holds already; another agent's claim or a resolved case refuses it with the single route's code) then
+``actions.resolve`` (the same conditional transaction, the same refund hook). One case refused does not stop the
+others; each answers for itself with the code and message the single route would have given. A case this call
+claimed and then could not resolve is released again, so a partial failure leaves nobody's name on a case they
+never looked at. Neither builds a case page (``render=False``): a case costs the claim's read and write plus the
+resolution's own calls.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from chalicelib.core.errors import CATALOGUE, AppError
 from chalicelib.core.observability import logger
-from chalicelib.followups import actions, cases
+from chalicelib.followups import actions
 
 
 def _error(code: str, english: bool) -> dict[str, str]:
@@ -32,10 +33,8 @@ def _outcome(case_id: str, view: dict[str, Any] | None = None, error: dict[str, 
 def _one(case_id: str, staff_id: str, resolution: str, note: str | None, english: bool) -> dict[str, Any]:
     claimed_here = False
     try:
-        if cases.get_case(case_id, staff_id)["status"] == "open":
-            actions.claim(case_id, staff_id)
-            claimed_here = True
-        view = actions.resolve(case_id, staff_id, resolution, note)
+        claimed_here = actions.claim(case_id, staff_id, render=False)["claimed_now"]
+        view = actions.resolve(case_id, staff_id, resolution, note, render=False)
     except AppError as err:
         if claimed_here:
             _release_quietly(case_id, staff_id)

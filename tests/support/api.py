@@ -32,6 +32,8 @@ class ApiClient:
         raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
         response = getattr(self.client.http, method.lower())(path, body=raw, headers=hdrs)
         text = response.body.decode() if response.body else ""
+        if text and not response.headers.get("Content-Type", "").startswith("application/json"):
+            return response.status_code, text, response.headers  # a page or a file (the console's): as it is
         return response.status_code, (json.loads(text) if text else None), response.headers
 
     def otp_code(self, phone: str) -> str:
