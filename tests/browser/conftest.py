@@ -21,6 +21,7 @@ CHROMIUM = os.environ.get("CONSOLE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 VIEWPORT = {"width": 1280, "height": 800}
+ZOOMED = {"width": 640, "height": 400}  # 1280x800 at 200 % zoom: CSS pixels halve
 FAILED_LOAD = re.compile(r"^Failed to load resource: the server responded with a status of (\d{3})")
 
 
@@ -67,11 +68,13 @@ class Watched:
 
 @pytest.fixture
 def open_console(browser: Any, local_stack: Any) -> Iterator[Callable[..., Watched]]:
-    """``open_console(label, locale="zh-CN")``: a fresh browser context (its own session storage) on the console."""
+    """``open_console(label, locale="zh-CN", zoom=1)``: a fresh browser context (its own session storage) on the
+    console, at 1280x800 (``zoom=2``: as that screen at 200 %)."""
     opened: list[tuple[Any, Watched]] = []
 
-    def open_one(label: str, locale: str = "zh-CN") -> Watched:
-        context = browser.new_context(viewport=VIEWPORT, locale=locale)
+    def open_one(label: str, locale: str = "zh-CN", zoom: int = 1) -> Watched:
+        context = browser.new_context(viewport=ZOOMED if zoom == 2 else VIEWPORT, device_scale_factor=zoom,
+                                      locale=locale)
         context.set_default_timeout(20_000)
         page = context.new_page()
         watched = Watched(page, label)

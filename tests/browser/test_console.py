@@ -2,10 +2,10 @@
 
 Cases come from real failed partner redemptions (``stack_cases.py``); every check of money and stock goes through
 the API. An agent signs in, finds the case in the queue, opens it (the phone masked), claims it (the phone shown),
-a second agent sees it claimed and is refused when claiming it too, the first refunds it and the member's balance
-and the reward's stock are back. The keyboard moves in the queue and claims; a group of cases of one cause is
-resolved in bulk with one note; an expired session returns to sign-in and then to the page the agent was on, where
-a back-fill claim is approved. No page logs a console error.
+a second agent (at 200 % zoom: nothing scrolls sideways) sees it claimed and is refused when claiming it too, the
+first refunds it and the member's balance and the reward's stock are back. The keyboard moves in the queue and
+claims; a group of cases of one cause is resolved in bulk with one note; an expired session returns to sign-in and
+then to the page the agent was on, where a back-fill claim is approved. No page logs a console error.
 """
 
 from __future__ import annotations
@@ -67,6 +67,11 @@ def member_no(base: str, customer_id: str) -> str:
     return str(view["profile"]["member_no"])
 
 
+def no_sideways_scroll(page: Any) -> bool:
+    """The page fits its width (tables scroll inside their own panels)."""
+    return bool(page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
 def case_url(base: str, case: FailedRedemption) -> str:
     return f"{base}/console/#/case/{quote(case.case_id, safe='')}"
 
@@ -99,10 +104,14 @@ def test_an_agent_claims_and_refunds_a_case_a_second_agent_sees_it_claimed(world
     expect(page.locator("#member-phone")).to_have_text(re.compile(r"^1\d{10}$"))  # shown to the claimant only
     expect(page.get_by_role("button", name="Claim", exact=True)).to_be_disabled()
 
-    second = open_console("second agent, in Chinese")
+    second = open_console("second agent, in Chinese, at 200 % zoom", zoom=2)
     sign_in(second.page, "admin")
+    expect(second.page.locator("#updated")).not_to_be_empty()  # the open queue has loaded: the case is not in it
+    expect(second.page.locator(f'tr.case-row[data-case-id="{case.case_id}"]')).to_have_count(0)
+    assert no_sideways_scroll(second.page)
     second.page.goto(case_url(base, case))
     expect(second.page.locator("#case-status")).to_contain_text("已认领")
+    assert no_sideways_scroll(second.page)
     expect(second.page.locator("#member-phone")).to_contain_text("****")
     second.allow(409)
     second.page.get_by_role("button", name="认领", exact=True).click()
@@ -133,11 +142,17 @@ def test_keyboard_and_bulk_resolve_of_one_cause(world, open_console):
     expect(page.locator(f'tr.case-row[data-case-id="{case.case_id}"]')).to_be_visible()
     ids = [rows.nth(i).get_attribute("data-case-id") for i in range(rows.count())]
     expect(rows.first).to_have_attribute("aria-selected", "true")
-    for _ in range(ids.index(case.case_id)):
+    selected = page.locator("tr.case-row.selected")
+    at = ids.index(case.case_id)
+    for _ in range(at):
         page.keyboard.press("j")
-    page.keyboard.press("j")
-    page.keyboard.press("k")
-    expect(page.locator("tr.case-row.selected")).to_have_attribute("data-case-id", case.case_id)
+    expect(selected).to_have_attribute("data-case-id", case.case_id)
+    if len(ids) > 1:  # one step away and back
+        away, back = ("k", "j") if at > 0 else ("j", "k")
+        page.keyboard.press(away)
+        expect(selected).to_have_attribute("data-case-id", ids[at - 1] if at > 0 else ids[1])
+        page.keyboard.press(back)
+        expect(selected).to_have_attribute("data-case-id", case.case_id)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(re.escape(quote(case.case_id, safe="")) + "$"))
     expect(page.locator("#case-status")).to_have_text("待认领")
