@@ -4,8 +4,9 @@ Cases come from real failed partner redemptions (``stack_cases.py``); every chec
 the API. An agent signs in, finds the case in the queue, opens it (the phone masked), claims it (the phone shown),
 a second agent (at 200 % zoom: nothing scrolls sideways) sees it claimed and is refused when claiming it too, the
 first refunds it and the member's balance and the reward's stock are back. The keyboard moves in the queue and
-claims; a group of cases of one cause is resolved in bulk with one note; an expired session returns to sign-in and
-then to the page the agent was on, where a back-fill claim is approved. No page logs a console error.
+claims; a group of cases of one cause is resolved in bulk with one note; an expired access token is refreshed, and a
+session that cannot be returns to sign-in and then to the page the agent was on, where a back-fill claim is
+approved. No page logs a console error.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ def test_keyboard_and_bulk_resolve_of_one_cause(world, open_console):
     assert stock_of(base, case.reward_id, STOCK) == STOCK
 
 
-def test_an_expired_session_returns_to_sign_in_and_back_to_the_claims_list(world, open_console, local_stack):
+def test_an_expired_session_is_refreshed_or_returns_to_sign_in_and_back(world, open_console):
     base = world["base"]
     customer_id, member = world["cases"][0].customer_id, world["cases"][0].member_token
     order_no = f"UI-CLAIM-{uuid.uuid4().hex[:8]}"
@@ -191,7 +192,14 @@ def test_an_expired_session_returns_to_sign_in_and_back_to_the_claims_list(world
 
     agent = open_console("agent, expired session")
     page = agent.page
-    agent.allow(401)  # the dead token, then the dead refresh token
+    agent.allow(401)  # the dead access tokens (and below, the dead refresh token)
+    sign_in(page, "agent")
+    page.evaluate("""() => { const s = JSON.parse(sessionStorage.getItem("console.session"));
+        sessionStorage.setItem("console.session", JSON.stringify({...s, access_token: "expired"})); }""")
+    page.goto(f"{base}/console/#/queue/all")
+    expect(page.locator("#updated")).not_to_be_empty()  # refreshed with the refresh token: still signed in
+    assert page.evaluate("() => JSON.parse(sessionStorage.getItem('console.session')).access_token") != "expired"
+
     page.evaluate("""() => sessionStorage.setItem("console.session", JSON.stringify(
         {access_token: "expired", refresh_token: "revoked", staff_id: "stf_gone", username: "agent"}))""")
     page.goto(f"{base}/console/#/claims")
