@@ -2,6 +2,7 @@
 booking windows and reserved seats, hotline bookings with priority, check-in and the day's queue at the store."""
 
 from chalicelib.appointments.errors import ERRORS
+from chalicelib.appointments.notices import NOTICES
 from chalicelib.core.area import Area, Job
 
 AREA = Area(
@@ -9,6 +10,7 @@ AREA = Area(
     blueprints=("chalicelib.appointments.api", "chalicelib.appointments.admin_api",
                 "chalicelib.appointments.agent_api", "chalicelib.appointments.integrations_api"),
     errors=ERRORS,
+    notices=NOTICES,
     jobs=(Job("appointments_daily_job", "cron(40 16 * * ? *)", "chalicelib.appointments.jobs:run_daily",
               doc="Daily at 00:40 Asia/Shanghai (16:40 UTC): yesterday's appointments still booked are no-shows "
                   "(repeated no-shows suspend self-service booking); tomorrow's appointments get their reminder."),),

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from chalicelib.core.error_spec import ErrorSpec
+from chalicelib.core.notice_spec import NoticeSpec
 
 Ref = str
 """``"package.module:attribute"``: code an area offers, imported when first used."""
@@ -75,6 +76,7 @@ class Area:
     name: str
     blueprints: tuple[str, ...] = ()  # modules whose ``api`` (a ``core.http.routing.Api``) serves routes
     errors: Mapping[str, ErrorSpec] = field(default_factory=dict)
+    notices: Mapping[str, NoticeSpec] = field(default_factory=dict)  # notification templates (core.notifications)
     jobs: tuple[Job, ...] = ()
     retry_handlers: Mapping[str, Ref] = field(default_factory=dict)  # message kind -> redo(message)
     followups: Mapping[str, FollowUpHooks] = field(default_factory=dict)  # transaction kind -> hooks
@@ -98,7 +100,8 @@ def install(areas: tuple[Area, ...]) -> None:
     for area in areas:
         for kind, what in ((area.name, "area"), *((c, "error code") for c in area.errors),
                            *((k, "retry kind") for k in area.retry_handlers),
-                           *((k, "follow-up kind") for k in area.followups)):
+                           *((k, "follow-up kind") for k in area.followups),
+                           *((n, "notice template") for n in area.notices)):
             key = f"{what}:{kind}"
             if key in seen:
                 raise ValueError(f"{what} {kind!r} is declared by both {seen[key]} and {area.name}")

@@ -8,6 +8,7 @@ these records; ``GET /v1/me/notifications`` lists them, newest first.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
@@ -16,6 +17,7 @@ from chalicelib.core import clock
 from chalicelib.core.dynamo import keys, paging
 from chalicelib.core.dynamo.items import Item
 from chalicelib.core.dynamo.tx import Tx
+from chalicelib.core.notice_spec import NoticeSpec
 
 NOTIFICATION_PREFIX = "N#"
 
@@ -35,47 +37,62 @@ class NotificationItem(Item):
     created_at = UnicodeAttribute()
 
 
-# What a member reads about a transaction the back office follows up: title, body (zh, en).
-TEMPLATES: dict[str, tuple[str, str, str, str]] = {
-    "needs_follow_up": (
+# What a member reads about a transaction the back office follows up (the kinds members already read).
+CORE_NOTICES: dict[str, NoticeSpec] = {
+    "needs_follow_up": NoticeSpec(
         "您的请求正在人工处理", "您的请求暂未完成，客服将在 15 分钟内跟进，积分不会重复扣除。",
         "We are on it", "Your request has not completed yet; an agent will follow up within 15 minutes. "
         "You will not be charged twice.",
+        kind="transaction_needs_follow_up",
     ),
-    "completed": (
+    "completed": NoticeSpec(
         "您的请求已完成", "您的请求已处理完成，感谢您的耐心等待。",
         "Done", "Your request has been completed. Thank you for waiting.",
+        kind="transaction_completed",
     ),
-    "refunded": (
+    "refunded": NoticeSpec(
         "积分已退回", "您的请求未能完成，所扣积分已全部退回您的账户。",
         "Points returned", "Your request could not be completed; the points it took are back in your account.",
+        kind="transaction_refunded",
     ),
-    "failed": (
+    "failed": NoticeSpec(
         "您的请求已取消", "您的请求已由客服取消，如有疑问请联系客服。",
         "Request cancelled", "Your request was cancelled by our service team; contact us with any question.",
-    ),
-    # Appointments: ``{...}`` are filled from the notification's data (store-local date and time, the store's name and
-    # address, the service), so the member reads where and when without opening the appointment.
-    "appointment_booked": (
-        "预约成功", "您已预约{date} {time}在{store_name}（{store_address}）的{service_name}，请按时到店。",
-        "Appointment booked", "Your {service_name} is booked for {date} at {time} at {store_name} ({store_address}).",
-    ),
-    "appointment_moved": (
-        "预约已改期", "您的{service_name}已改到{date} {time}，地点：{store_name}（{store_address}）。",
-        "Appointment moved", "Your {service_name} was moved to {date} at {time} at {store_name} ({store_address}).",
-    ),
-    "appointment_cancelled": (
-        "预约已取消", "您{date} {time}在{store_name}的{service_name}已取消，座位已释放，如有疑问请联系客服。",
-        "Appointment cancelled", "Your {service_name} on {date} at {time} at {store_name} was cancelled; "
-        "contact us with any question.",
-    ),
-    "appointment_reminder": (
-        "明日到店预约提醒",
-        "提醒：您明天（{date}）{time}在{store_name}（{store_address}）有{service_name}预约，请按时到店。",
-        "Your appointment is tomorrow", "Reminder: your {service_name} is tomorrow, {date} at {time}, at {store_name} "
-        "({store_address}).",
+        kind="transaction_failed",
     ),
 }
+
+
+class _Catalogue(Mapping[str, NoticeSpec]):
+    """The core's templates and every installed area's (``Area.notices``), assembled on first use."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, NoticeSpec] | None = None
+
+    def _all(self) -> dict[str, NoticeSpec]:
+        if self._specs is None:
+            from chalicelib.core.area import installed
+
+            specs = dict(CORE_NOTICES)
+            for area in installed():
+                for name, spec in area.notices.items():
+                    if name in specs:
+                        raise ValueError(f"notice template {name!r} is declared twice (again by {area.name})")
+                    specs[name] = spec
+            self._specs = specs
+        return self._specs
+
+    def __getitem__(self, name: str) -> NoticeSpec:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+TEMPLATES: Mapping[str, NoticeSpec] = _Catalogue()
 
 
 def new_notification_id() -> str:
@@ -94,13 +111,15 @@ def _filled(text: str, data: dict[str, Any]) -> str:
 
 
 def notification_item(customer_id: str, template: str, data: dict[str, Any], at: str | None = None) -> NotificationItem:
-    title, body, title_en, body_en = (_filled(text, data) for text in TEMPLATES[template])
+    spec = TEMPLATES[template]
+    texts = (spec.title, spec.body, spec.title_en, spec.body_en)
+    title, body, title_en, body_en = (_filled(text, data) for text in texts)
     at = at or clock.iso()
     notification_id = new_notification_id()
     return NotificationItem(
         pk=keys.customer_pk(customer_id), sk=f"{NOTIFICATION_PREFIX}{at}#{notification_id}",
         notification_id=notification_id,
-        customer_id=customer_id, kind=f"transaction_{template}", title=title, body=body, title_en=title_en,
+        customer_id=customer_id, kind=spec.kind or template, title=title, body=body, title_en=title_en,
         body_en=body_en, data=data, read=False, created_at=at,
     )
 

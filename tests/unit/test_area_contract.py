@@ -18,6 +18,7 @@ import pytest
 from chalicelib.areas import AREAS
 from chalicelib.core.area import Area, resolve
 from chalicelib.core.errors import CATALOGUE
+from chalicelib.core.notifications import TEMPLATES
 from tests.support import contract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,6 +105,17 @@ def test_every_error_code_raised_is_in_the_catalogue():
             raised.setdefault(code, str(path.relative_to(ROOT)))
     unknown = {code: where for code, where in raised.items() if code not in CATALOGUE}
     assert not unknown, f"codes raised but declared by no area or core: {unknown}"
+
+
+def test_every_notification_template_named_is_in_the_catalogue():
+    named: dict[str, str] = {}
+    for path in _sources(LIB):
+        for template in re.findall(r"notifications\.put_in\(\s*\w+,\s*[\w.]+,\s*\"([a-z0-9_]+)\"",
+                                   path.read_text(encoding="utf-8")):
+            named.setdefault(template, str(path.relative_to(ROOT)))
+    assert named, "the pattern found no notification at all: it no longer matches how areas send them"
+    unknown = {template: where for template, where in named.items() if template not in TEMPLATES}
+    assert not unknown, f"templates named but declared by no area's notices nor the core: {unknown}"
 
 
 def test_core_imports_no_area():
