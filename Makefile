@@ -2,7 +2,8 @@
 #   make run      the local stack on http://127.0.0.1:8000 (ARGS="--port 9000" to change ports)
 #   make test     ruff, mypy, then every test in parallel (PYTEST_ARGS="-k something" to narrow)
 #   make package  chalice package + infra/resources.json merge + cfn-lint (STAGE=dev|prod)
-# Needs: python3 (3.11+), Java 17+ (DynamoDB Local), node/npm (installs DynamoDB Local).
+# Needs: python3 (3.11+), Java 17+ (DynamoDB Local), node/npm (installs DynamoDB Local); `deps` installs Debian's
+# chromium (the console's browser tests) with apt-get when it is missing (as root, or through sudo).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -17,7 +18,7 @@ STAGE ?= dev
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help deps run test test-fast lint package bench clean
+.PHONY: help deps chromium run test test-fast lint package bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -35,8 +36,18 @@ $(NPM_STAMP): tools/package.json tools/package-lock.json
 	npm ci --prefix tools --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-deps: $(PY_STAMP) $(NPM_STAMP)
+deps: $(PY_STAMP) $(NPM_STAMP) chromium
 	@command -v java >/dev/null || echo "WARNING: java not found: DynamoDB Local needs a Java 17+ runtime"
+
+# The browser tests drive Debian's chromium through Playwright (Playwright's own browser download cannot work in
+# the sandbox); a CJK font makes the console's Chinese legible in screenshots. Installed when missing: as root on
+# CI, through sudo on a developer's machine.
+chromium:
+	@{ command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	  else echo "chromium not found and not root: install Debian's chromium and fonts-wqy-microhei"; exit 1; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q \
+	    --no-install-recommends chromium fonts-wqy-microhei; }
 
 run: deps
 	$(PY) -m tools.local_stack $(ARGS)

@@ -1,7 +1,8 @@
 """``python -m bench`` (``make bench``): run the sections, print the figures, write ``bench/results/latest.json``.
 
     python -m bench                          # everything (about two minutes)
-    python -m bench --only calls -v          # sections: coldstart, calls, http, flash, retry; -v: where calls come from
+    python -m bench --only calls -v          # sections: coldstart, calls, http, flash, retry, local-stack,
+                                             # appointments, console; -v: where calls come from
     python -m bench --only flash             # flash sale over HTTP: redemptions/s, p50/p99, oversells
     python -m bench --only retry             # retry worker msg/s per batch, time from failure to case
     python -m bench --only local-stack --workers 4   # bursts against the local stack's worker processes
@@ -220,6 +221,8 @@ SECTIONS: tuple[Section, ...] = (
                    "bench.appointments:APPOINTMENT_SCENARIOS"),
     _calls_section("events", "Events: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",
                    "bench.events:EVENT_SCENARIOS"),
+    _calls_section("console", "Agents' console: DynamoDB calls of the follow-up routes (DynamoDB Local, in-process)",
+                   "bench.console:CONSOLE_SCENARIOS"),
 )
 NAMES = tuple(section.name for section in SECTIONS)
 

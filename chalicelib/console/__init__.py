@@ -1,9 +1,10 @@
-"""The agents' console: the 360 view of a member, assembled from every area's section."""
+"""The agents' console: the web console's files (``static/``, served at ``/console/``) and the 360 view of a member,
+assembled from every area's section."""
 
 from chalicelib.core.area import Area
 
 AREA = Area(
     name="console",
-    blueprints=("chalicelib.console.api",),
+    blueprints=("chalicelib.console.api", "chalicelib.console.static_api"),
     member_360_none="the console shows the other areas' sections; it keeps nothing of its own",
 )

@@ -105,8 +105,14 @@ def _busy_is_503() -> Iterator[None]:
         raise
 
 
-def claim(case_id: str, staff_id: str) -> dict[str, Any]:
+def claim(case_id: str, staff_id: str, *, render: bool = True) -> dict[str, Any]:
+    """The case page after claiming; with ``render=False`` only ``{"status", "claimed_now"}`` (no reads for a page:
+    bulk resolve)."""
     customer_id, transaction_id = parse_case_id(case_id)
+
+    def answer(loaded: Loaded, claimed_now: bool) -> dict[str, Any]:
+        return case_view(loaded, staff_id) if render else {"status": "claimed", "claimed_now": claimed_now}
+
     with transaction_log_keys(transaction_id, case_id=case_id), _busy_is_503():
         loaded = _require_case(customer_id, transaction_id)
         case = loaded.case
@@ -115,7 +121,7 @@ def claim(case_id: str, staff_id: str) -> dict[str, Any]:
             raise AppError("case_already_resolved")
         if case.status == "claimed":
             if case.claimed_by == staff_id:
-                return case_view(loaded, staff_id)
+                return answer(loaded, False)
             raise AppError("case_claimed_by_other")
         at = clock.iso()
         actions = [
@@ -136,13 +142,13 @@ def claim(case_id: str, staff_id: str) -> dict[str, Any]:
             again = _require_case(customer_id, transaction_id)
             assert again.case is not None
             if again.case.status == "claimed" and again.case.claimed_by == staff_id:
-                return case_view(again, staff_id)
+                return answer(again, False)
             raise AppError(
                 "case_already_resolved" if again.case.status == "resolved" else "case_claimed_by_other"
             ) from None
         logger.info("case claimed", extra={"staff_id": staff_id})
         loaded.case = case
-        return case_view(loaded, staff_id)
+        return answer(loaded, True)
 
 
 def release(case_id: str, staff_id: str, note: str | None = None) -> dict[str, Any]:
@@ -248,7 +254,10 @@ def raise_for_cancelled(exc: TxCancelled, customer_id: str, transaction_id: str,
     raise exc
 
 
-def resolve(case_id: str, staff_id: str, resolution: str, note: str | None) -> dict[str, Any]:
+def resolve(case_id: str, staff_id: str, resolution: str, note: str | None, *, render: bool = True
+            ) -> dict[str, Any]:
+    """The case page after resolving (with ``compensation`` for a refund); with ``render=False`` only
+    ``{"status", "resolution", "compensation"}`` (bulk resolve: no reads for a page)."""
     customer_id, transaction_id = parse_case_id(case_id)
     with transaction_log_keys(transaction_id, case_id=case_id), _busy_is_503():
         loaded = _require_case(customer_id, transaction_id)
@@ -282,6 +291,8 @@ def resolve(case_id: str, staff_id: str, resolution: str, note: str | None) -> d
         logger.info("case resolved", extra={"staff_id": staff_id, "resolution": resolution, **outcome})
         metrics.add_metric(name="CasesResolved", unit="Count", value=1)
         metrics.add_metric(name=f"CasesResolved_{resolution}", unit="Count", value=1)
+        if not render:
+            return {"status": "resolved", "resolution": resolution, "compensation": outcome or None}
         view = case_view(_require_case(customer_id, transaction_id), staff_id)
         if outcome:
             view["compensation"] = outcome
@@ -373,10 +384,12 @@ def retry_now(case_id: str, staff_id: str) -> dict[str, Any]:
             before = len(_attempts(txn.attempts))
             recorded = after.transaction is not None and len(_attempts(after.transaction.attempts)) > before
             _set_txn_status(txn, "needs_follow_up", ("retrying",), None if recorded else attempt)
+            failed = len(_attempts(after.transaction.attempts)) if after.transaction is not None else 0
             FollowUpCaseItem(pk=case.pk, sk=case.sk).update(
                 actions=[_append(FollowUpCaseItem.actions,
                                  {"at": at, "by": staff_id, "action": "retried", "ok": False, "error": error[:500]}),
-                         FollowUpCaseItem.last_error.set(error[:500]), FollowUpCaseItem.updated_at.set(at)],
+                         FollowUpCaseItem.last_error.set(error[:500]), FollowUpCaseItem.updated_at.set(at),
+                         FollowUpCaseItem.attempt_count.set(failed + (0 if recorded else 1))],
                 add_version_condition=False,
             )
             metrics.add_metric(name="AgentRetryFailed", unit="Count", value=1)

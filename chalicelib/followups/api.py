@@ -8,9 +8,10 @@ from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from chalicelib.followups import actions, cases
+    from chalicelib.followups import actions, bulk, cases
 else:  # loaded when a view first runs (core/lazy.py)
     actions = lazy_module("chalicelib.followups.actions")
+    bulk = lazy_module("chalicelib.followups.bulk")
     cases = lazy_module("chalicelib.followups.cases")
 
 
@@ -23,14 +24,17 @@ CASE_ID = "fu.c_8f14e45fceea167a5a36.txn_19a7f0c3b2e4f1a2b3c4d"
 SUMMARY = {
     "case_id": CASE_ID, "status": "open", "kind": "redemption_fulfillment",
     "transaction_id": "txn_19a7f0c3b2e4f1a2b3c4d", "customer_id": "c_8f14e45fceea167a5a36",
-    "reference": "rdm_19a7f0c3b2e4f1a2b3c4d", "priority": {"tier_code": "gold", "tier_rank": 2},
+    "member_no": "1234567897", "reference": "rdm_19a7f0c3b2e4f1a2b3c4d",
+    "subject": {"name": "视频会员月卡", "points": 1500, "quantity": 1}, "attempt_count": 2,
+    "priority": {"tier_code": "gold", "tier_rank": 2},
     "opened_at": "2026-11-23T05:00:00.000+00:00", "respond_by": "2026-11-23T05:15:00.000+00:00",
     "close_by": "2026-11-24T05:00:00.000+00:00", "response_overdue": False, "close_overdue": False,
-    "last_error": "simulated partner failure (rate 1)", "claimed_by": None, "claimed_at": None,
+    "responded_at": None, "last_error": "simulated partner failure (rate 1)", "claimed_by": None, "claimed_at": None,
     "resolution": None, "resolved_by": None, "resolved_at": None,
 }
 CASE = {
     **SUMMARY, "status": "claimed", "claimed_by": "stf_agent", "claimed_at": "2026-11-23T05:03:00.000+00:00",
+    "responded_at": "2026-11-23T05:03:00.000+00:00",
     "transaction": {
         "transaction_id": "txn_19a7f0c3b2e4f1a2b3c4d", "kind": "redemption_fulfillment", "status": "needs_follow_up",
         "reference": "rdm_19a7f0c3b2e4f1a2b3c4d",
@@ -130,3 +134,17 @@ def retry_follow_up(ctx: RequestContext, case_id: str) -> dict:
                                                    "stock_returned": 1}}})
 def resolve_follow_up(ctx: RequestContext, case_id: str) -> dict:
     return actions.resolve(case_id, _staff(ctx), ctx.body.resolution, ctx.body.note)
+
+
+@api.route("/v1/agent/follow-ups/bulk-resolve", "POST", auth="agent", body="BulkResolveIn",
+           response="BulkResolveOut", errors=(*STAFF_ERRORS, "validation_error", "malformed_json"),
+           summary="Resolve up to 50 cases with one resolution and note (cases of one outage): each is claimed if "
+                   "open and resolved exactly as by its own claim and resolve routes; the answer reports every case "
+                   "(a refused case keeps the single route's code and message and is left as it was)",
+           examples={"request": {"case_ids": [CASE_ID], "resolution": "refunded", "note": "合作方故障，统一退回积分"},
+                     "response": {"resolved": 1, "failed": 0, "results": [
+                         {"case_id": CASE_ID, "ok": True, "status": "resolved", "resolution": "refunded",
+                          "compensation": {"points_returned": 1500, "balance_after": 1820, "stock_returned": 1},
+                          "error": None}]}})
+def bulk_resolve_follow_ups(ctx: RequestContext) -> dict:
+    return bulk.bulk_resolve(ctx.body.case_ids, _staff(ctx), ctx.body.resolution, ctx.body.note, ctx.english)

@@ -162,6 +162,23 @@ def _due(case: FollowUpCaseItem, now: datetime) -> dict[str, Any]:
     }
 
 
+SUBJECT_KEYS = {"name": ("reward_name", "item_name", "name"), "points": ("points_spent", "points"),
+                "amount_fen": ("amount_fen",), "quantity": ("quantity",)}
+
+
+def subject_of(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What failed, for the queue's row, from the kind's ``describe`` record: its name (a reward's, an item's), the
+    points and the amount (fen) at stake, the quantity -- whichever the record has (by those keys' usual names)."""
+    if not record:
+        return None
+    out: dict[str, Any] = {}
+    for key, names in SUBJECT_KEYS.items():
+        value = next((record[n] for n in names if record.get(n) is not None), None)
+        if value is not None:
+            out[key] = value if key == "name" else int(value)
+    return out or None
+
+
 def summary_view(case: FollowUpCaseItem, now: datetime | None = None) -> dict[str, Any]:
     now = now or clock.now()
     return {
@@ -170,10 +187,14 @@ def summary_view(case: FollowUpCaseItem, now: datetime | None = None) -> dict[st
         "kind": case.kind,
         "transaction_id": case.transaction_id,
         "customer_id": case.customer_id,
+        "member_no": case.member_no,
         "reference": case.reference,
+        "subject": dict(case.subject) if case.subject else None,
+        "attempt_count": int(case.attempt_count or 0),
         "priority": {"tier_code": case.tier_code, "tier_rank": int(case.tier_rank or 0)},
         "opened_at": case.opened_at,
         **_due(case, now),
+        "responded_at": case.first_response_at,
         "last_error": case.last_error,
         "claimed_by": case.claimed_by,
         "claimed_at": case.claimed_at,

@@ -28,10 +28,12 @@ from chalicelib.followups.cases import (
     SETTLED,
     UNSETTLED,
     _attempts,
+    _hook,
     _load,
     _parse,
     case_id_for,
     queue_sort_key,
+    subject_of,
 )
 from chalicelib.followups.models import CASE_PREFIX, QUEUE_PREFIX, FollowUpCaseItem
 
@@ -87,6 +89,19 @@ def open_case(message: dict[str, Any]) -> str | None:
         raise AssertionError("unreachable")
 
 
+def _subject(case: FollowUpCaseItem) -> dict[str, Any] | None:
+    """What failed (``cases.subject_of``), read once now through the kind's ``describe``; a case opens without it
+    rather than not at all."""
+    describe = _hook(case.kind, "describe")
+    if describe is None:
+        return None
+    try:
+        return subject_of(describe(case))
+    except Exception:
+        logger.warning("could not describe the case's record for the queue", exc_info=True)
+        return None
+
+
 def _open_case(customer_id: str, transaction_id: str, kind: str, message: dict[str, Any]) -> str | None:
     case_id = case_id_for(customer_id, transaction_id)
     loaded = _load(customer_id, transaction_id)
@@ -123,7 +138,10 @@ def _open_case(customer_id: str, transaction_id: str, kind: str, message: dict[s
         actions=[{"at": opened_at, "by": "system", "action": "opened",
                   "detail": "transaction not found" if txn is None else f"transaction was {txn.status}"}],
         notes=[], updated_at=opened_at, gsi2pk=f"{QUEUE_PREFIX}open", gsi2sk=queue_sort_key(rank, opened_at, case_id),
+        member_no=loaded.profile.member_no if loaded.profile is not None else None,
+        attempt_count=len(attempts),
     )
+    case.subject = _subject(case)
     tx = Tx()
     tx.put("case", case, FollowUpCaseItem.pk.does_not_exist())
     if txn is not None:

@@ -56,6 +56,11 @@ class FollowUpCaseItem(Item):
     receive_count = NumberAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
     attempts = ListAttribute[Any](null=True)
+    # For the queue's rows (one Query, nothing else read): the member number, what failed (``cases.subject_of``)
+    # and how many attempts failed, as they were when the case opened (agent retries add theirs).
+    member_no = UnicodeAttribute(null=True)
+    subject = JSONAttribute(null=True)
+    attempt_count = NumberAttribute(null=True)
     claimed_by = UnicodeAttribute(null=True)
     claimed_at = UnicodeAttribute(null=True)
     first_response_at = UnicodeAttribute(null=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -20,19 +20,32 @@ class Priority(Out):
     tier_rank: int
 
 
+class CaseSubject(Out):
+    """What failed: a reward's or an item's name, the points and the amount (fen) at stake, the quantity."""
+
+    name: str | None = None
+    points: int | None = None
+    amount_fen: int | None = None
+    quantity: int | None = None
+
+
 class CaseSummary(Out):
     case_id: str
     status: Literal["open", "claimed", "resolved"]
     kind: str
     transaction_id: str
     customer_id: str
+    member_no: str | None = None
     reference: str | None
+    subject: CaseSubject | None = None
+    attempt_count: int = 0
     priority: Priority
     opened_at: str
     respond_by: str
     close_by: str
     response_overdue: bool
     close_overdue: bool
+    responded_at: str | None = None  # the first claim: the response target is met (or missed) then
     last_error: str | None
     claimed_by: str | None
     claimed_at: str | None
@@ -115,6 +128,35 @@ class ReleaseIn(Body):
 class ResolveIn(Body):
     resolution: Literal["completed_manually", "refunded", "cancelled"]
     note: MultilineText | None = Field(default=None, max_length=2000)
+
+
+MAX_BULK = 50
+
+
+class BulkResolveIn(Body):
+    case_ids: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1, max_length=MAX_BULK)
+    resolution: Literal["completed_manually", "refunded", "cancelled"]
+    note: MultilineText | None = Field(default=None, max_length=2000)
+
+
+class BulkError(Out):
+    code: str
+    message: str
+
+
+class BulkResult(Out):
+    case_id: str
+    ok: bool
+    status: str | None = None
+    resolution: str | None = None
+    compensation: dict[str, Any] | None = None
+    error: BulkError | None = None
+
+
+class BulkResolveOut(Out):
+    resolved: int
+    failed: int
+    results: list[BulkResult]
 
 
 class NotificationOut(Out):

@@ -32,7 +32,12 @@ class ApiClient:
         raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
         response = getattr(self.client.http, method.lower())(path, body=raw, headers=hdrs)
         text = response.body.decode() if response.body else ""
-        return response.status_code, (json.loads(text) if text else None), response.headers
+        try:
+            return response.status_code, (json.loads(text) if text else None), response.headers
+        except ValueError:
+            if response.headers.get("Content-Type", "").startswith("application/json"):
+                raise
+            return response.status_code, text, response.headers  # a page or a file (the console's): as it is
 
     def otp_code(self, phone: str) -> str:
         return sign_in.otp_code(self, phone)

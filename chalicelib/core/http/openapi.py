@@ -119,12 +119,15 @@ def _operation(spec: RouteSpec, schemas: Schemas) -> dict[str, Any]:
         )
         if "response" in spec.examples:
             body["example"] = spec.examples["response"]
-        ok["content"] = {"application/json": body}
+        ok["content"] = {media: body if media == "application/json" else {"schema": {"type": "string"}}
+                         for media in spec.media_types}
     responses: dict[str, Any] = {str(spec.status): ok}
     for status, meaning in sorted(spec.other_statuses.items()):
         other: dict[str, Any] = {"description": meaning}
-        if status != 204:
+        if status != 204 and not 300 <= status < 400:  # a redirect says where in its Location, with no body
             other["content"] = {"application/json": {"schema": {}}}
+        if 300 <= status < 400:
+            other["headers"] = {"Location": {"description": "Where to go instead", "schema": {"type": "string"}}}
         responses[str(status)] = other
     if spec.idempotent:
         for status in (spec.status, *spec.other_statuses):

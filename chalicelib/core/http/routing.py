@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,6 +88,8 @@ class RouteSpec:
     # Success statuses other than ``status`` that the use case answers (a repeat that creates nothing: 200; accepted
     # for retry: 202), each with what it means; the OpenAPI document lists them.
     other_statuses: dict[int, str] = field(default_factory=dict)
+    # What the success body is: JSON unless a route serves files (the console's static files).
+    media_types: tuple[str, ...] = ("application/json",)
 
     @property
     def body(self) -> type[BaseModel] | None:
@@ -107,9 +110,13 @@ _NAMES: set[str] = set()  # the views' names, unique: they are the OpenAPI opera
 
 @dataclass
 class Reply:
+    """A view's answer with its own status or headers. ``raw``: ``body`` is text sent as it is (with the
+    ``Content-Type`` the view gives in ``headers``), not JSON."""
+
     body: Any
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bool = False
 
 
 OUTCOME_STATUS = {"ok": 200, "created": 201, "accepted": 202}
@@ -137,6 +144,7 @@ class RequestContext:
     client_ip: str
     english: bool
     idempotency_key: str | None = None
+    base_path: str = ""  # what is in front of the routes in the client's URL (``/api``: the stage); see base_path_of
 
     @property
     def customer_id(self) -> str:
@@ -244,6 +252,22 @@ def _authenticate(spec: RouteSpec, headers: dict[str, str]) -> Principal | None:
     return principal
 
 
+_SAFE_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)*$")
+
+
+def base_path_of(request: Any) -> str:
+    """The path prefix in front of the routes as the client sees them: API Gateway's ``requestContext.path`` less
+    the event's ``path`` (the stage, or a custom domain's base path); empty on the local stack, which serves the
+    routes at the root (its events still name a stage). Only plain path segments, else empty."""
+    if settings().is_local:
+        return ""
+    event = request.to_original_event() or {}
+    full = str((event.get("requestContext") or {}).get("path") or "").rstrip("/")
+    own = str(event.get("path") or "").rstrip("/")
+    prefix = full[: len(full) - len(own)] if own and full.endswith(own) else ""
+    return prefix if _SAFE_PATH.match(prefix) else ""
+
+
 def _channel(headers: dict[str, str]) -> str | None:
     channel = headers.get("x-channel")
     if channel is None or channel == "":
@@ -295,6 +319,7 @@ class Api:
         local_only: bool = False,
         examples: dict[str, Any] | None = None,
         other_statuses: dict[int, str] | None = None,
+        media_types: tuple[str, ...] = ("application/json",),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
             if fn.__name__ in _NAMES:
@@ -305,6 +330,7 @@ class Api:
                 body_ref=self._qualified(body), query_ref=self._qualified(query),
                 response_ref=self._qualified(response), errors=errors, idempotent=idempotent, local_only=local_only,
                 examples=examples or {}, name=fn.__name__, other_statuses=other_statuses or {},
+                media_types=media_types,
             )
             REGISTRY.append(spec)
             _NAMES.add(fn.__name__)
@@ -342,6 +368,7 @@ def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params
             client_ip=((request.context or {}).get("identity") or {}).get("sourceIp") or "0.0.0.0",
             english=english,
             idempotency_key=_idempotency_key(spec, headers),
+            base_path=base_path_of(request),
         )
         result = fn(ctx, **path_params)
         reply = as_reply(result)
@@ -349,6 +376,8 @@ def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params
         out_headers: dict[str, str | list[str]] = {"X-Request-Id": request_id, **reply.headers}
         if status == 204:
             return Response(body="", status_code=204, headers=out_headers)
+        if reply.raw:
+            return Response(body=reply.body, status_code=status, headers=out_headers)
         out_headers.setdefault("Content-Type", "application/json")
         return Response(body=json.dumps(reply.body, ensure_ascii=False), status_code=status, headers=out_headers)
     except AppError as err:
