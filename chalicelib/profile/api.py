@@ -29,6 +29,7 @@ ME_EXAMPLE = {
     "tier": {"code": "base", "name": "普通会员", "badge": "badge-base"},
     "tier_progress": {"next_tier": "silver", "metric": "spend_12m_fen", "current": 0, "required": 200000},
     "points": {"balance": 0, "expiring": {"points": 0, "on": None}},
+    "plus": {"status": "active", "expires_at": "2027-12-01T10:15:00+08:00"},
 }
 
 

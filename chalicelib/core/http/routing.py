@@ -137,6 +137,7 @@ class RequestContext:
     client_ip: str
     english: bool
     idempotency_key: str | None = None
+    raw_body: bytes = b""  # the body as sent (a signed notification is verified over its exact bytes)
 
     @property
     def customer_id(self) -> str:
@@ -342,6 +343,7 @@ def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params
             client_ip=((request.context or {}).get("identity") or {}).get("sourceIp") or "0.0.0.0",
             english=english,
             idempotency_key=_idempotency_key(spec, headers),
+            raw_body=request.raw_body or b"",
         )
         result = fn(ctx, **path_params)
         reply = as_reply(result)

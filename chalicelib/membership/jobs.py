@@ -1,0 +1,16 @@
+"""The membership area's scheduled jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core.observability import logger
+from chalicelib.membership import orders
+
+
+def settle_orders(_event: Any = None) -> dict[str, int]:
+    """Every 5 minutes: ask WeChat Pay about orders still pending (a lost notification settles the order), close
+    those past their payment window."""
+    counts = orders.settle_pending()
+    logger.info("plus orders settled", extra=counts)
+    return counts

@@ -1,0 +1,236 @@
+"""Plus membership over the in-process API and DynamoDB Local: plans, my membership, the trial (once per person,
+across merged accounts), ordering with Idempotency-Key, WeChat Pay notifications (verified, decrypted, applied once;
+forged, altered or stale ones change nothing), renewals from the current expiry, GET /v1/me's Plus status, the
+settling job, agents' refunds; every error in the envelope, zh and en."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from chalicelib.core import clock
+from chalicelib.identity import directory
+from chalicelib.membership import orders, plans
+from tests.support.clock import at
+from tests.support.contract import TableSnapshot, assert_envelope, changed_keys
+from tests.support.membership_world import NOTIFY, MembershipWorld
+from tools import wechatpay_sim
+
+pytestmark = pytest.mark.integration
+
+NOW = at(2026, 12, 1, 10, 0)
+
+
+@pytest.fixture(scope="module")
+def paysim() -> Iterator[Any]:
+    server, _thread = wechatpay_sim.start(port=0)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(api: Any, paysim: Any, monkeypatch: pytest.MonkeyPatch, ddb_endpoint: str,
+          ddb_table: str) -> Iterator[MembershipWorld]:
+    for name, value in paysim.app_env("http://127.0.0.1:9/unused").items():
+        monkeypatch.setenv(name, value)
+    clock.set_now(NOW)
+    plans.reset_cache()
+    w = MembershipWorld.make(api)
+    w.sim = paysim
+    w.snapshot = TableSnapshot(ddb_endpoint, (ddb_table,))
+    yield w
+    clock.set_now(None)
+
+
+def test_plans_are_the_seeded_monthly_and_yearly_in_fen(world: MembershipWorld) -> None:
+    plans.seed_defaults()
+    status, body, _ = world.call("GET", "/v1/membership/plans")
+    assert status == 200
+    assert {(p["plan_id"], p["period"], p["price_fen"]) for p in body["items"]} == {
+        ("plus_month", "month", 1500), ("plus_year", "year", 9900)}
+
+
+def test_a_new_member_has_none_and_me_says_so(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    assert world.membership(token) == {"status": "none", "plan_id": None, "expires_at": None, "trial_used": False,
+                                       "savings": {"since": None, "total_fen": 0, "items": []}}
+    assert world.get("/v1/me", token)["plus"] == {"status": "none", "expires_at": None}
+
+
+def test_trial_is_seven_days_once_and_shows_on_me(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    status, body, _ = world.call("POST", "/v1/membership/trial", token=token)
+    assert status == 201, body
+    assert body["status"] == "trial" and body["expires_at"] == "2026-12-08T10:00:00+08:00"
+    assert world.get("/v1/me", token)["plus"] == {"status": "trial", "expires_at": "2026-12-08T10:00:00+08:00"}
+    inbox = world.get("/v1/me/notifications", token)["items"]
+    assert [n["kind"] for n in inbox] == ["plus_trial_started"]
+    for english in (False, True):
+        status, body, headers = world.call("POST", "/v1/membership/trial", token=token,
+                                           headers={"accept-language": "en"} if english else None)
+        assert_envelope(status, body, headers, "trial_already_used", english=english)
+    clock.set_now(NOW + timedelta(days=8))
+    assert world.membership(token)["status"] == "expired"
+    status, body, headers = world.call("POST", "/v1/membership/trial", token=token)
+    assert_envelope(status, body, headers, "trial_already_used")
+
+
+def test_trial_counts_as_used_across_merged_accounts(world: MembershipWorld) -> None:
+    used_cid, used_token = world.member()
+    assert world.call("POST", "/v1/membership/trial", token=used_token)[0] == 201
+    openid = f"o-{uuid.uuid4().hex[:12]}"
+    other_cid = directory.create_customer(directory.Identity("wechat_mp", "wx-local-miniprogram", openid),
+                                          channel="miniprogram").customer_id
+    other_token = world.session(other_cid)
+    absorbed = directory.load_customer(used_cid)
+    survivor = directory.load_customer(other_cid)
+    assert absorbed is not None and survivor is not None
+    directory.merge(absorbed, survivor, "test")
+    status, body, headers = world.call("POST", "/v1/membership/trial", token=other_token)
+    assert_envelope(status, body, headers, "trial_already_used")
+    # the survivor keeps the later expiry: the absorbed account's trial
+    assert world.membership(other_token)["expires_at"] == "2026-12-08T10:00:00+08:00"
+
+
+def test_order_gives_jsapi_parameters_signed_with_the_merchant_key(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    key = uuid.uuid4().hex
+    body = world.order(token, "plus_year", key=key)
+    assert body["amount_fen"] == 9900 and body["status"] == "pending"
+    pay = body["payment"]
+    assert pay["package"].startswith("prepay_id=wx") and pay["signType"] == "RSA"
+    message = f"{pay['appId']}\n{pay['timeStamp']}\n{pay['nonceStr']}\n{pay['package']}\n".encode()
+    world.sim.state.keys.merchant.public_key().verify(base64.b64decode(pay["paySign"]), message,
+                                                      padding.PKCS1v15(), hashes.SHA256())
+    status, again, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_year"}, token,
+                                        {"idempotency-key": key})
+    assert status == 201 and again == body and headers.get("Idempotent-Replayed") == "true"
+    status, out, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_month"}, token,
+                                      {"idempotency-key": key})
+    assert_envelope(status, out, headers, "idempotency_key_reused")
+    status, out, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "gold"}, token,
+                                      {"idempotency-key": uuid.uuid4().hex, "accept-language": "en"})
+    assert_envelope(status, out, headers, "plan_not_found", english=True)
+    assert world.membership(token)["status"] == "none"  # nothing until the payment is confirmed
+
+
+def test_notification_activates_once_however_often_it_arrives(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    order = world.order(token, "plus_month")
+    for _ in range(3):
+        status, body, _ = world.notify(order["order_id"])
+        assert status == 204, body
+    mine = world.membership(token)
+    assert mine["status"] == "active" and mine["plan_id"] == "plus_month"
+    assert mine["expires_at"] == "2027-01-01T10:00:00+08:00"
+    kinds = [n["kind"] for n in world.get("/v1/me/notifications", token)["items"]]
+    assert kinds.count("transaction_plus_activated") == 1
+
+
+def test_renewal_while_active_extends_from_the_current_expiry(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    world.notify(world.order(token, "plus_month")["order_id"])
+    clock.set_now(NOW + timedelta(days=20))
+    world.notify(world.order(token, "plus_year")["order_id"])
+    mine = world.membership(token)
+    assert mine["expires_at"] == "2028-01-01T10:00:00+08:00" and mine["plan_id"] == "plus_year"
+
+
+def _unchanged(world: MembershipWorld, token: str, send: Any) -> tuple[int, Any, dict]:
+    before = world.snapshot.take()
+    out = send()
+    assert changed_keys(before, world.snapshot.take()) == set()
+    assert world.membership(token)["status"] == "none"
+    return out  # type: ignore[no-any-return]
+
+
+def test_forged_altered_stale_and_mismatched_notifications_change_nothing(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    order_id = world.order(token, "plus_month")["order_id"]
+    keys = world.sim.state.keys
+    headers, body = wechatpay_sim.notification(keys, world.transaction(order_id), timestamp=clock.epoch())
+    low = {k.lower(): v for k, v in headers.items()}
+
+    # the body of another (cheaper) payment replayed under this signature
+    other = json.loads(body)
+    other["resource"] = wechatpay_sim.encrypt_resource(keys.api_v3_key, world.transaction(order_id,
+                                                                                         amount={"total": 1}))
+    altered = json.dumps(other).encode()
+    status, out, hdrs = _unchanged(world, token, lambda: world.api.call("POST", NOTIFY, altered, headers=low))
+    assert_envelope(status, out, hdrs, "payment_signature_invalid")
+    assert out["code"] == "FAIL" and out["message"]
+
+    # signed with another key (a forger's "platform")
+    forger = wechatpay_sim.SimKeys(api_v3_key=keys.api_v3_key, platform_serial=keys.platform_serial)
+    f_headers, f_body = wechatpay_sim.notification(forger, world.transaction(order_id), timestamp=clock.epoch())
+    status, out, hdrs = _unchanged(world, token, lambda: world.api.call(
+        "POST", NOTIFY, f_body, headers={k.lower(): v for k, v in f_headers.items()}))
+    assert_envelope(status, out, hdrs, "payment_signature_invalid")
+
+    # stale: a genuine notification signed six minutes ago
+    status, out, hdrs = _unchanged(world, token, lambda: world.notify(order_id, timestamp=clock.epoch() - 360,
+                                                                      english=True))
+    assert_envelope(status, out, hdrs, "payment_notification_stale", english=True)
+
+    # genuine but for another amount: the order is not paid by it
+    status, out, hdrs = _unchanged(world, token, lambda: world.notify(order_id, amount={"total": 1, "payer_total": 1}))
+    assert_envelope(status, out, hdrs, "payment_mismatch")
+
+    # no signature at all
+    status, out, hdrs = _unchanged(world, token, lambda: world.api.call("POST", NOTIFY, body, headers={}))
+    assert_envelope(status, out, hdrs, "payment_signature_invalid")
+
+    # and the genuine one still works afterwards
+    assert world.notify(order_id)[0] == 204
+    assert world.membership(token)["status"] == "active"
+
+
+def test_a_lost_notification_is_settled_by_the_job_and_unpaid_orders_close(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    paid = world.order(token, "plus_month")["order_id"]
+    unpaid = world.order(token, "plus_year")["order_id"]
+    world.transaction(paid)  # paid at WeChat Pay; its notification never arrived
+    clock.set_now(NOW + timedelta(minutes=2))
+    counts = orders.settle_pending()
+    assert counts["paid"] == 1 and counts["closed"] == 0
+    assert world.membership(token)["status"] == "active"
+    clock.set_now(NOW + timedelta(minutes=16))
+    counts = orders.settle_pending()
+    assert counts["closed"] == 1
+    assert world.sim.state.orders[unpaid].trade_state == "CLOSED"
+    assert orders.settle_pending()["closed"] == 0  # settled orders left the index
+
+
+def test_agent_refund_within_seven_days_ends_membership_once(world: MembershipWorld) -> None:
+    cid, token = world.member()
+    order_id = world.order(token, "plus_year")["order_id"]
+    world.notify(order_id)
+    clock.set_now(NOW + timedelta(days=2))
+    path = f"/v1/agent/members/{cid}/membership/refund"
+    status, body, _ = world.call("POST", path, {"reason": "误购"}, world.agent)
+    assert status == 200, body
+    assert body["status"] == "refunded" and body["amount_fen"] == 9900
+    status, again, _ = world.call("POST", path, {"reason": "误购"}, world.agent)
+    assert status == 200 and again["refund_id"] == body["refund_id"]
+    assert world.sim.state.refunds and len(world.sim.state.refunds) == 1
+    assert world.membership(token)["status"] == "expired"
+    status, out, headers = world.call("POST", path, {"reason": "x"}, token)
+    assert_envelope(status, out, headers, "forbidden")
+
+
+def test_refund_after_seven_days_is_refused(world: MembershipWorld) -> None:
+    cid, token = world.member()
+    world.notify(world.order(token, "plus_month")["order_id"])
+    clock.set_now(NOW + timedelta(days=8))
+    status, out, headers = world.call("POST", f"/v1/agent/members/{cid}/membership/refund", {"reason": "x"},
+                                      world.agent, {"accept-language": "en"})
+    assert_envelope(status, out, headers, "refund_window_passed", english=True)
+    assert world.membership(token)["status"] == "active"
