@@ -64,7 +64,7 @@ def start_membership_trial(ctx: RequestContext) -> Result:
            idempotent=True,
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "plan_not_found", "payments_not_configured",
-                   "upstream_unavailable"),
+                   "upstream_unavailable", "service_unavailable"),
            summary="Buy a Plus plan: the order and the parameters for wx.requestPayment (JSAPI); the membership "
                    "starts or extends when WeChat Pay's notification arrives",
            examples={"request": {"plan_id": "plus_year"}, "response": ORDER_EXAMPLE})

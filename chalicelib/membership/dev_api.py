@@ -18,7 +18,7 @@ api = Api(__name__, "dev", schemas="chalicelib.membership.schemas")
 @api.route("/v1/dev/payments/{order_id}", "PUT", auth="public", local_only=True, body="DevPaymentIn",
            response="DevPaymentOut",
            errors=("validation_error", "malformed_json", "route_not_found", "not_found", "payments_not_configured",
-                   "upstream_unavailable"),
+                   "upstream_unavailable", "payment_mismatch", "service_unavailable"),
            summary="Settle a Plus order at the simulated WeChat Pay (local stage only): paid sends its signed "
                    "notification to the notify route; failed fails the payment",
            examples={"request": {"result": "paid"},

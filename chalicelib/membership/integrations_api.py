@@ -6,6 +6,7 @@ the error envelope plus WeChat's ``{code: "FAIL", message}``, with a 4xx/5xx sta
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from chalicelib.core.errors import CATALOGUE, AppError, error_body
@@ -30,10 +31,10 @@ NOTIFICATION_EXAMPLE = {
 @api.route("/v1/integrations/payments/wechat/notify", "POST", auth="public", status=204,
            errors=("payment_signature_invalid", "payment_notification_stale", "payment_notification_invalid",
                    "payment_mismatch", "payments_not_configured", "not_found", "service_unavailable"),
-           summary="WeChat Pay v3 payment notification (signed with the platform key; resource AEAD_AES_256_GCM "
-                   "under the API v3 key): activates or extends the membership once however often it arrives; "
-                   "anything forged, altered or older than 5 minutes changes nothing and is refused",
-           examples={"request": NOTIFICATION_EXAMPLE})
+           summary="WeChat Pay v3 payment notification, e.g. " + json.dumps(NOTIFICATION_EXAMPLE, ensure_ascii=False)
+                   + " (headers Wechatpay-Timestamp, -Nonce, -Signature, -Serial; signed with the platform key; the "
+                   "resource AEAD_AES_256_GCM under the API v3 key): activates or extends the membership once however "
+                   "often it arrives; anything forged, altered or older than 5 minutes changes nothing and is refused")
 def wechat_payment_notify(ctx: RequestContext) -> Reply:
     try:
         orders.notified(ctx.headers, ctx.raw_body)

@@ -169,6 +169,7 @@ def _finish_unpaid(order: OrderItem, status: str) -> str:
 
 def notified(headers: dict[str, str], body: bytes) -> None:
     """``POST /v1/integrations/payments/wechat/notify``: verify, decrypt, settle. Raises the refusal to answer."""
+    wechatpay.require_signature_headers(headers)  # an unsigned request is refused before any key is needed
     k = wechatpay.keys()
     opened = wechatpay.open_notification(k, headers, body, clock.epoch())
     transaction = opened["transaction"]

@@ -118,6 +118,15 @@ def decrypt(api_v3_key: bytes, nonce: str, associated_data: str, ciphertext: str
                                       associated_data.encode() if associated_data else None)
 
 
+SIGNATURE_HEADERS = ("wechatpay-timestamp", "wechatpay-nonce", "wechatpay-signature", "wechatpay-serial")
+
+
+def require_signature_headers(headers: dict[str, str]) -> None:
+    """401 ``payment_signature_invalid`` unless the four signature headers are there (lower-cased names)."""
+    if not all(headers.get(name) for name in SIGNATURE_HEADERS) or not headers["wechatpay-timestamp"].isdigit():
+        raise AppError("payment_signature_invalid")
+
+
 def open_notification(k: Keys, headers: dict[str, str], body: bytes, now_epoch: int) -> dict[str, Any]:
     """The decrypted ``resource`` of an authentic, fresh notification, plus its ``event_type``.
 

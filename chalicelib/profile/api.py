@@ -45,6 +45,7 @@ def get_me(ctx: RequestContext) -> dict:
            errors=("validation_error", "malformed_json", "consent_required", "birthday_locked", "concurrent_update",
                    "not_found"),
            examples={"request": {"name": "李雷", "consents": {"profiling": True}, "birthday": "1990-05-01"},
-                     "response": {k: v for k, v in ME_EXAMPLE.items() if k not in ("tier", "tier_progress", "points")}})
+                     "response": {k: v for k, v in ME_EXAMPLE.items()
+                                  if k not in ("tier", "tier_progress", "points", "plus")}})
 def patch_me(ctx: RequestContext) -> dict:
     return members.update_profile(ctx.customer_id, ctx.body.model_dump(exclude_unset=True))
