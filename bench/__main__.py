@@ -218,6 +218,8 @@ SECTIONS: tuple[Section, ...] = (
             _rendered("bench.local_stack", "render"), _local_stack_summary, _local_stack_failed),
     _calls_section("appointments", "Appointments: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",
                    "bench.appointments:APPOINTMENT_SCENARIOS"),
+    _calls_section("membership", "Plus membership: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",
+                   "bench.membership:MEMBERSHIP_SCENARIOS"),
 )
 NAMES = tuple(section.name for section in SECTIONS)
 

@@ -19,7 +19,8 @@ the transaction encrypted with AEAD_AES_256_GCM under the API v3 key (``associat
 Control endpoints for tests and the app's dev route, not WeChat (prefix ``/__sim/``):
 
 - ``POST /__sim/settle`` ``{"out_trade_no", "result": "paid" | "failed", "times": 1}``: pay (or fail) the order and,
-  when paid, send the notification ``times`` times; answers ``{attach, notification_status}``.
+  when paid, send the notification ``times`` times from another thread, again until the app accepts it (as WeChat
+  retries); answers ``{attach, trade_state, notification: "sending" | "none"}`` at once.
 - ``GET /__sim/stats``: ``{"orders", "refunds", "refund_calls", "notifications"}``.
 
 The keys are generated when the simulator starts and live only in its process (and the app environment it hands to
@@ -149,6 +150,7 @@ class SimState:
     refund_calls: int = 0
     notifications: int = 0
     notify_url_override: str | None = None
+    deliveries: list[int] = field(default_factory=list)  # the app's HTTP status for each notification sent
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -182,7 +184,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/__sim/stats":
             return self._send(200, {"orders": len(state.orders), "refunds": len(state.refunds),
-                                    "refund_calls": state.refund_calls, "notifications": state.notifications})
+                                    "refund_calls": state.refund_calls, "notifications": state.notifications,
+                                    "deliveries": state.deliveries})
         match = ORDER_PATH.match(path)
         if match and not match.group(2):
             order = state.orders.get(match.group(1))
@@ -252,12 +255,13 @@ class Handler(BaseHTTPRequestHandler):
                 order.transaction_id = f"42{secrets.token_hex(13)}"
                 order.success_time = datetime.now(SHANGHAI).isoformat(timespec="seconds")
             transaction = order.transaction()
-        status = None
-        if transaction["trade_state"] == "SUCCESS":
-            for _ in range(int(body.get("times") or 1)):
-                status = self.server.notify(state.notify_url_override or order.request["notify_url"], transaction)
+        sending = transaction["trade_state"] == "SUCCESS"
+        if sending:  # like WeChat, from elsewhere and later: the caller may be a worker the app needs to answer it
+            url = state.notify_url_override or order.request["notify_url"]
+            threading.Thread(target=self.server.deliver, args=(url, transaction, int(body.get("times") or 1)),
+                             name="wechatpay-notify", daemon=True).start()
         return self._send(200, {"attach": order.request.get("attach"), "trade_state": transaction["trade_state"],
-                                "notification_status": status})
+                                "notification": "sending" if sending else "none"})
 
 
 class SimServer(ThreadingHTTPServer):
@@ -287,6 +291,16 @@ class SimServer(ThreadingHTTPServer):
             return int(err.code)
         except OSError:
             return 0
+
+    def deliver(self, url: str, transaction: dict[str, Any], times: int = 1, attempts: int = 5) -> None:
+        """Send the notification ``times`` times; like WeChat, again (a second later here) until it is accepted."""
+        for _ in range(times):
+            for attempt in range(attempts):
+                status = self.notify(url, transaction)
+                self.state.deliveries.append(status)
+                if 200 <= status < 300:
+                    break
+                time.sleep(1.0 + attempt)
 
     def stop(self) -> None:
         self.shutdown()

@@ -14,7 +14,10 @@ AREA = Area(
     notices=NOTICES,
     jobs=(Job("membership_orders_job", "rate(5 minutes)", "chalicelib.membership.jobs:settle_orders",
               doc="Every 5 minutes: orders still pending after a minute are asked of WeChat Pay (a lost notification "
-                  "settles them); those past their 15-minute payment window are closed."),),
+                  "settles them); those past their 15-minute payment window are closed."),
+          Job("membership_reminders_job", "cron(0 2 * * ? *)", "chalicelib.membership.jobs:send_reminders",
+              doc="Daily at 10:00 Asia/Shanghai (02:00 UTC): renewal reminders 15 and 3 days before a paid "
+                  "membership expires, each once, with the year's savings and a renewal voucher."),),
     customer_items=True,
     merge="chalicelib.membership.membership:merge",
     member_view="chalicelib.membership.membership:me_contribution",

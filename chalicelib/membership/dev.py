@@ -1,7 +1,7 @@
 """The local stage's payment control: ``PUT /v1/dev/payments/{order_id}`` asks the WeChat Pay simulator to settle an
-order. ``paid``: the simulator sends its signed notification to the notify route (as WeChat does); ``failed``: the
-payment fails at the simulator, which (like WeChat) notifies nothing: the order is settled by a query, as the
-settling job would."""
+order. ``paid``: the simulator sends its signed notification to the notify route a moment later, from its own
+thread (as WeChat does: answering here first keeps this worker free to take it); ``failed``: the payment fails at the
+simulator, which (like WeChat) notifies nothing: the order is settled by a query, as the settling job would."""
 
 from __future__ import annotations
 
@@ -33,4 +33,4 @@ def settle(order_id: str, result: str) -> dict[str, Any]:
         orders.settle(customer_id, payments.provider().query(order_id))
     order = records.load(customer_id, consistent=True).order(order_id)
     return {"order_id": order_id, "result": result, "order_status": order.status if order else "unknown",
-            "notification_status": out.get("notification_status")}
+            "notification": out.get("notification", "none")}

@@ -19,10 +19,11 @@ api = Api(__name__, "dev", schemas="chalicelib.membership.schemas")
            response="DevPaymentOut",
            errors=("validation_error", "malformed_json", "route_not_found", "not_found", "payments_not_configured",
                    "upstream_unavailable", "payment_mismatch", "service_unavailable"),
-           summary="Settle a Plus order at the simulated WeChat Pay (local stage only): paid sends its signed "
-                   "notification to the notify route; failed fails the payment",
+           summary="Settle a Plus order at the simulated WeChat Pay (local stage only): paid makes it send its signed "
+                   "notification to the notify route a moment later (202; the order is paid when it lands); failed "
+                   "fails the payment (the order is failed at once)", status=202,
            examples={"request": {"result": "paid"},
                      "response": {"order_id": "po19a7f0c3b2e0123456789abcdef", "result": "paid",
-                                  "order_status": "paid", "notification_status": 204}})
+                                  "order_status": "pending", "notification": "sending"}})
 def settle_dev_payment(ctx: RequestContext, order_id: str) -> dict:
     return dev.settle(order_id, ctx.body.result)

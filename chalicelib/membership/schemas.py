@@ -87,4 +87,4 @@ class DevPaymentOut(Out):
     order_id: str
     result: Literal["paid", "failed"]
     order_status: str
-    notification_status: int | None = None
+    notification: Literal["sending", "none"]

@@ -18,10 +18,11 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from chalicelib.core import clock
 from chalicelib.identity import directory
-from chalicelib.membership import orders, plans
+from chalicelib.membership import orders, plans, reminders
 from tests.support.clock import at
 from tests.support.contract import TableSnapshot, assert_envelope, changed_keys
 from tests.support.membership_world import NOTIFY, MembershipWorld
+from tests.support.points_world import PointsWorld
 from tools import wechatpay_sim
 
 pytestmark = pytest.mark.integration
@@ -234,3 +235,55 @@ def test_refund_after_seven_days_is_refused(world: MembershipWorld) -> None:
                                       world.agent, {"accept-language": "en"})
     assert_envelope(status, out, headers, "refund_window_passed", english=True)
     assert world.membership(token)["status"] == "active"
+
+
+def _plus(world: MembershipWorld, plan_id: str = "plus_month") -> tuple[str, str]:
+    cid, token = world.member()
+    world.notify(world.order(token, plan_id)["order_id"])
+    return cid, token
+
+
+def test_the_plus_multiplier_is_a_saving_netted_by_refunds(world: MembershipWorld) -> None:
+    cid, token = _plus(world)
+    plain_cid, plain_token = world.member()
+    earned = PointsWorld.order(world, "po-plus-1", {"customer_id": cid}, 10000)
+    plain = PointsWorld.order(world, "po-plain-1", {"customer_id": plain_cid}, 10000)
+    extra = earned["points_awarded"] - plain["points_awarded"]
+    assert extra > 0 and earned["points_awarded"] == plain["points_awarded"] * 3 // 2
+    savings = world.membership(token)["savings"]
+    assert savings["items"] == [{"kind": "points_multiplier", "saved_fen": extra}]
+    assert savings["total_fen"] == extra and savings["since"] == "2026-12-01T10:00:00+08:00"
+    assert world.membership(plain_token)["savings"]["total_fen"] == 0
+    world.refund("po-plus-1", 5000)
+    half = world.membership(token)["savings"]
+    assert half["total_fen"] == extra - extra // 2
+    world.refund("po-plus-1", 5000)
+    after = world.membership(token)["savings"]
+    assert after["total_fen"] == 0 == sum(i["saved_fen"] for i in after["items"])
+
+
+def test_a_used_benefit_blocks_the_refund(world: MembershipWorld) -> None:
+    cid, _token = _plus(world)
+    PointsWorld.order(world, "po-plus-2", {"customer_id": cid}, 5000)
+    status, out, headers = world.call("POST", f"/v1/agent/members/{cid}/membership/refund", {"reason": "x"},
+                                      world.agent)
+    assert_envelope(status, out, headers, "benefit_already_used")
+
+
+def test_reminders_15_and_3_days_before_expiry_once_each_with_statement_and_voucher(world: MembershipWorld) -> None:
+    cid, token = _plus(world)  # expires 2027-01-01 10:00
+    PointsWorld.order(world, "po-plus-3", {"customer_id": cid}, 20000)
+    saved = world.membership(token)["savings"]["total_fen"]
+    clock.set_now(at(2026, 12, 16, 10, 0))
+    assert reminders.send_due()["sent"] == 0  # 16 days before: not yet
+    clock.set_now(at(2026, 12, 17, 10, 0))
+    assert reminders.send_due() == {"sent": 1, "already_sent": 0, "skipped": 0}
+    assert reminders.send_due() == {"sent": 0, "already_sent": 1, "skipped": 0}
+    clock.set_now(at(2026, 12, 29, 10, 0))
+    assert reminders.send_due()["sent"] == 1
+    inbox = [n for n in world.get("/v1/me/notifications", token)["items"] if n["kind"] == "plus_renewal_reminder"]
+    assert sorted(n["data"]["days_left"] for n in inbox) == [3, 15]
+    assert all(n["data"]["saved_fen"] == saved for n in inbox)
+    assert f"{saved / 100:.2f}" in inbox[0]["body"]
+    vouchers = world.get("/v1/me/vouchers", token)["items"]
+    assert len([v for v in vouchers if v["kind"] == "plus_renewal"]) == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -103,21 +104,41 @@ def test_concurrent_duplicate_notifications_activate_once(stack: tuple[Http, Any
 
 
 def test_dev_route_makes_the_simulator_deliver_and_repeats_change_nothing(stack: tuple[Http, Any]) -> None:
-    http, _sim = stack
+    http, sim = stack
     _cid, auth = member()
     order_id = order(http, auth, "plus_year")
     calls = [lambda: http.call("PUT", f"/v1/dev/payments/{order_id}", {"result": "paid"}) for _ in range(4)]
     for status, body in run_all(calls):
-        assert status == 200, body
-        assert body["order_status"] == "paid" and body["notification_status"] == 204
-    status, mine = http.call("GET", "/v1/me/membership", headers=auth)
+        assert status == 202, body
+        assert body["notification"] == "sending"
+    mine = _wait_for(http, auth, "active")
     expires = datetime.fromisoformat(mine["expires_at"])
-    assert mine["status"] == "active" and clock.now() + timedelta(days=360) < expires < clock.now() + timedelta(
-        days=370)
+    assert clock.now() + timedelta(days=360) < expires < clock.now() + timedelta(days=370)
+    _wait_until(lambda: len(sim.state.deliveries) >= 4)
+    assert sim.state.deliveries == [204] * 4  # every delivery accepted; the membership extended once (above)
     status, failed = http.call("PUT", f"/v1/dev/payments/{order(http, auth)}", {"result": "failed"})
-    assert status == 200 and failed["order_status"] == "failed", failed
+    assert status == 202 and failed["order_status"] == "failed" and failed["notification"] == "none", failed
     status, missing = http.call("PUT", "/v1/dev/payments/po000000000000000000000000000", {"result": "paid"})
     assert status == 404 and missing["error"]["code"] == "not_found"
+
+
+def _wait_until(done: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def _wait_for(http: Http, auth: dict[str, str], status: str) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    def reached() -> bool:
+        nonlocal seen
+        _code, seen = http.call("GET", "/v1/me/membership", headers=auth)
+        return bool(seen.get("status") == status)
+
+    _wait_until(reached)
+    return seen
 
 
 def test_a_notification_replayed_with_another_body_changes_nothing(stack: tuple[Http, Any]) -> None:
