@@ -1,14 +1,15 @@
 """Plus membership (issue 14): DynamoDB calls of the member's membership routes and of WeChat Pay's notification
 (``MEMBERSHIP_SCENARIOS``, ``python -m bench --only membership``).
 
-The WeChat Pay simulator (``tools/wechatpay_sim.py``) runs in this process for the orders; its keys are put in the
-app's environment. Notifications are signed over the exact bytes the bench client sends.
+The WeChat Pay simulator (``tools/wechatpay_sim.py``) runs in this process for the orders. chalice's test client
+overlays the ``dev`` stage's variables on every request, and there the WeChat Pay keys are Secrets Manager references:
+so the bench hands the app the simulator's keys directly (``wechatpay.keys``). Notifications are signed over the
+exact bytes the bench client sends.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from functools import cache
 from typing import Any
@@ -27,13 +28,16 @@ def _sim() -> Any:
 
 
 def _payments_env() -> Any:
+    from chalicelib.membership import wechatpay
+
     sim = _sim()
-    os.environ.update(sim.app_env("http://127.0.0.1:9" + NOTIFY))
+    values = sim.app_env("http://127.0.0.1:9" + NOTIFY)
+    parsed = wechatpay._parse(tuple(values[name] for name in wechatpay.ENV.values()))
+    wechatpay.keys = lambda: parsed  # type: ignore[assignment]
     return sim
 
 
 def _member(s: Session) -> dict[str, Any]:
-    _payments_env()
     return {"token": s.member()["access_token"], "key": secrets.token_hex(8)}
 
 
@@ -108,3 +112,5 @@ MEMBERSHIP_SCENARIOS: list[Scenario] = [
     Scenario("POST notify (repeat delivery)", 1, _notify, setup=_paid_setup, expect=204, area="membership",
              note="Query: the order is paid already, nothing is written"),
 ]
+
+_payments_env()
