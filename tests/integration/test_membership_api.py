@@ -287,3 +287,23 @@ def test_reminders_15_and_3_days_before_expiry_once_each_with_statement_and_vouc
     assert f"{saved / 100:.2f}" in inbox[0]["body"]
     vouchers = world.get("/v1/me/vouchers", token)["items"]
     assert len([v for v in vouchers if v["kind"] == "plus_renewal"]) == 2
+
+
+def test_a_plus_only_benefit_is_claimed_by_plus_members_only(world: MembershipWorld) -> None:
+    status, created, _ = world.call("POST", "/v1/admin/benefits", {
+        "name": "Plus 专享券", "tiers": ["base"], "quota": {"per_period": 1, "period": "month"},
+        "voucher_valid_days": 30, "plus_only": True}, world.admin)
+    assert status == 201, created
+    benefit_id = created["benefit_id"]
+    _cid, plain = world.member()
+    zone = {b["benefit_id"]: b for b in world.get("/v1/benefits", plain)["items"]}
+    assert zone[benefit_id]["eligible"] is False and zone[benefit_id]["plus_only"] is True
+    for english in (False, True):
+        status, out, headers = world.call("POST", f"/v1/benefits/{benefit_id}/claims", token=plain, headers={
+            "idempotency-key": uuid.uuid4().hex, **({"accept-language": "en"} if english else {})})
+        assert_envelope(status, out, headers, "plus_required", english=english)
+    assert world.call("POST", "/v1/membership/trial", token=plain)[0] == 201
+    assert {b["benefit_id"]: b for b in world.get("/v1/benefits", plain)["items"]}[benefit_id]["eligible"] is True
+    status, out, _ = world.call("POST", f"/v1/benefits/{benefit_id}/claims", token=plain,
+                                headers={"idempotency-key": uuid.uuid4().hex})
+    assert status == 201, out
