@@ -57,8 +57,8 @@ DUMMY_AWS = {
 AWS_LEAKS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE")
 
 DEFAULT_PORTS = {"port": 8000, "dynamodb_port": 8100, "sqs_port": 8101, "wechat_port": 8102, "wechatpay_port": 8103}
-# The running WeChat Pay simulator's test keys, as the app's WECHATPAY_* variables: local-only (under .local/, not
-# in git), so that ``tools.run_job`` and ``tools.seed`` processes reach the same simulator with the same keys.
+# The running `make run` stack's WeChat Pay simulator test keys, as the app's WECHATPAY_* variables: local-only (under
+# .local/, not in git), so that ``tools.run_job`` processes reach the same simulator with the same keys.
 WECHATPAY_ENV_FILE = REPO_ROOT / ".local" / "wechatpay-env.json"
 
 log = logging.getLogger("local_stack")
@@ -76,7 +76,8 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--dynamodb-port", type=int, default=_env_port("LOCAL_DYNAMODB_PORT", 8100))
     parser.add_argument("--sqs-port", type=int, default=_env_port("LOCAL_SQS_PORT", 8101))
     parser.add_argument("--wechat-port", type=int, default=_env_port("LOCAL_WECHAT_PORT", 8102))
-    parser.add_argument("--wechatpay-port", type=int, default=_env_port("LOCAL_WECHATPAY_PORT", 8103))
+    parser.add_argument("--wechatpay-port", type=int, default=_env_port("LOCAL_WECHATPAY_PORT", -1),
+                        help="WeChat Pay simulator port (default: 8103 for a stack on port 8000, else any free one)")
     parser.add_argument("--dynamodb-endpoint", help="use this DynamoDB instead of starting DynamoDB Local")
     parser.add_argument("--sqs-endpoint", help="use this SQS endpoint instead of starting moto's server")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra app environment")
@@ -103,6 +104,8 @@ def parse_args(argv: list[str] | None = None, parser: argparse.ArgumentParser | 
     if parser is None:
         parser = stack_parser()
     args = add_stack_arguments(parser).parse_args(argv)
+    if args.wechatpay_port < 0:  # stacks on other ports (tests start several at once) must not share 8103
+        args.wechatpay_port = DEFAULT_PORTS["wechatpay_port"] if args.port == DEFAULT_PORTS["port"] else 0
     for name in DEFAULT_PORTS:
         if getattr(args, name) == 0:
             setattr(args, name, procs.free_port(args.host))
@@ -317,15 +320,18 @@ class LocalStack:
 
         server, _thread = wechatpay_sim.start(self.args.host, self.args.wechatpay_port)
         pay_env = server.app_env(self.base_url + wechatpay_sim.NOTIFY_PATH)
-        WECHATPAY_ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
-        WECHATPAY_ENV_FILE.write_text(json.dumps(pay_env), encoding="utf-8")
-        WECHATPAY_ENV_FILE.chmod(0o600)
+        keep = self.args.port == DEFAULT_PORTS["port"]  # the `make run` stack; test stacks keep theirs to themselves
+        if keep:
+            WECHATPAY_ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
+            WECHATPAY_ENV_FILE.write_text(json.dumps(pay_env), encoding="utf-8")
+            WECHATPAY_ENV_FILE.chmod(0o600)
         self.env.update(pay_env)
         os.environ.update(pay_env)
 
         def stop_wechatpay() -> None:
             server.stop()
-            WECHATPAY_ENV_FILE.unlink(missing_ok=True)
+            if keep:
+                WECHATPAY_ENV_FILE.unlink(missing_ok=True)
 
         self._on_stop("WeChat Pay simulator", stop_wechatpay)
 
