@@ -223,6 +223,8 @@ SECTIONS: tuple[Section, ...] = (
                    "bench.events:EVENT_SCENARIOS"),
     _calls_section("console", "Agents' console: DynamoDB calls of the follow-up routes (DynamoDB Local, in-process)",
                    "bench.console:CONSOLE_SCENARIOS"),
+    _calls_section("membership", "Plus membership: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",
+                   "bench.membership:MEMBERSHIP_SCENARIOS"),
 )
 NAMES = tuple(section.name for section in SECTIONS)
 

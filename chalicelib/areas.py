@@ -5,7 +5,18 @@ Adding an area: a package with its manifest (``AREA = Area(...)`` in its ``__ini
 
 from __future__ import annotations
 
-from chalicelib import appointments, benefits, console, events, followups, identity, mall, points, profile
+from chalicelib import (
+    appointments,
+    benefits,
+    console,
+    events,
+    followups,
+    identity,
+    mall,
+    membership,
+    points,
+    profile,
+)
 from chalicelib.core.area import Area, install
 
 AREAS: tuple[Area, ...] = (
@@ -18,6 +29,7 @@ AREAS: tuple[Area, ...] = (
     console.AREA,
     appointments.AREA,
     events.AREA,
+    membership.AREA,
 )
 
 install(AREAS)

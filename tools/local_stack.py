@@ -56,7 +56,10 @@ DUMMY_AWS = {
 # Variables that could point boto3 at a real account: always removed.
 AWS_LEAKS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE")
 
-DEFAULT_PORTS = {"port": 8000, "dynamodb_port": 8100, "sqs_port": 8101, "wechat_port": 8102}
+DEFAULT_PORTS = {"port": 8000, "dynamodb_port": 8100, "sqs_port": 8101, "wechat_port": 8102, "wechatpay_port": 8103}
+# The running `make run` stack's WeChat Pay simulator test keys, as the app's WECHATPAY_* variables: local-only (under
+# .local/, not in git), so that ``tools.run_job`` processes reach the same simulator with the same keys.
+WECHATPAY_ENV_FILE = REPO_ROOT / ".local" / "wechatpay-env.json"
 
 log = logging.getLogger("local_stack")
 
@@ -73,6 +76,8 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--dynamodb-port", type=int, default=_env_port("LOCAL_DYNAMODB_PORT", 8100))
     parser.add_argument("--sqs-port", type=int, default=_env_port("LOCAL_SQS_PORT", 8101))
     parser.add_argument("--wechat-port", type=int, default=_env_port("LOCAL_WECHAT_PORT", 8102))
+    parser.add_argument("--wechatpay-port", type=int, default=_env_port("LOCAL_WECHATPAY_PORT", -1),
+                        help="WeChat Pay simulator port (default: 8103 for a stack on port 8000, else any free one)")
     parser.add_argument("--dynamodb-endpoint", help="use this DynamoDB instead of starting DynamoDB Local")
     parser.add_argument("--sqs-endpoint", help="use this SQS endpoint instead of starting moto's server")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra app environment")
@@ -99,6 +104,8 @@ def parse_args(argv: list[str] | None = None, parser: argparse.ArgumentParser | 
     if parser is None:
         parser = stack_parser()
     args = add_stack_arguments(parser).parse_args(argv)
+    if args.wechatpay_port < 0:  # stacks on other ports (tests start several at once) must not share 8103
+        args.wechatpay_port = DEFAULT_PORTS["wechatpay_port"] if args.port == DEFAULT_PORTS["port"] else 0
     for name in DEFAULT_PORTS:
         if getattr(args, name) == 0:
             setattr(args, name, procs.free_port(args.host))
@@ -120,6 +127,8 @@ def local_env(args: argparse.Namespace) -> dict[str, str]:
             **DUMMY_AWS,
         }
     )
+    if WECHATPAY_ENV_FILE.exists():  # a running stack's simulator keys (replaced when a stack starts)
+        env.update(json.loads(WECHATPAY_ENV_FILE.read_text(encoding="utf-8")))
     for pair in args.env:
         key, sep, value = pair.partition("=")
         if not sep:
@@ -183,6 +192,7 @@ class LocalStack:
         self._start_dynamodb()
         self._start_sqs()
         self._start_wechat()
+        self._start_wechatpay()
         self._provision()
         if not self.args.no_seed:
             from tools import seed
@@ -228,6 +238,7 @@ class LocalStack:
         wanted = {"API": self.args.port}
         if not self.args.no_wechat:
             wanted["WeChat simulator"] = self.args.wechat_port
+            wanted["WeChat Pay simulator"] = self.args.wechatpay_port
         if not self.args.dynamodb_endpoint:
             wanted["DynamoDB Local"] = self.args.dynamodb_port
         if not self.args.sqs_endpoint:
@@ -299,6 +310,30 @@ class LocalStack:
             server.server_close()
 
         self._on_stop("WeChat simulator", stop_wechat)
+
+    def _start_wechatpay(self) -> None:
+        """The WeChat Pay simulator (``tools/wechatpay_sim.py``) with fresh test keys; the app gets them as its
+        WECHATPAY_* variables (deployed stages take theirs from the stage's secret)."""
+        if self.args.no_wechat:
+            return
+        from tools import wechatpay_sim
+
+        server, _thread = wechatpay_sim.start(self.args.host, self.args.wechatpay_port)
+        pay_env = server.app_env(self.base_url + wechatpay_sim.NOTIFY_PATH)
+        keep = self.args.port == DEFAULT_PORTS["port"]  # the `make run` stack; test stacks keep theirs to themselves
+        if keep:
+            WECHATPAY_ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
+            WECHATPAY_ENV_FILE.write_text(json.dumps(pay_env), encoding="utf-8")
+            WECHATPAY_ENV_FILE.chmod(0o600)
+        self.env.update(pay_env)
+        os.environ.update(pay_env)
+
+        def stop_wechatpay() -> None:
+            server.stop()
+            if keep:
+                WECHATPAY_ENV_FILE.unlink(missing_ok=True)
+
+        self._on_stop("WeChat Pay simulator", stop_wechatpay)
 
     def _provision(self) -> None:
         from tools import provision

@@ -27,6 +27,7 @@ class BenefitIn(Body):
     kind: Kind | None = None
     trigger: Trigger | None = None
     description: MultilineText | None = Field(default=None, max_length=500)
+    plus_only: bool = False  # only Plus members may claim it
 
 
 class BenefitPatch(Body):
@@ -37,6 +38,7 @@ class BenefitPatch(Body):
     kind: Kind | None = None
     trigger: Trigger | None = None
     description: MultilineText | None = Field(default=None, max_length=500)
+    plus_only: bool | None = None
 
 
 class BenefitConfigQuota(Out):
@@ -54,6 +56,7 @@ class BenefitConfigOut(Out):
     trigger: str
     status: Literal["active", "disabled"]
     description: str | None = None
+    plus_only: bool | None = None
     ver: int | None = None
     created_at: str | None = None
     created_by: str | None = None

@@ -63,8 +63,8 @@ def list_benefits(ctx: RequestContext) -> dict:
 
 @api.route("/v1/benefits/{benefit_id}/claims", "POST", auth="member", status=201, idempotent=True,
            response="BenefitClaimOut",
-           errors=(*MEMBER_ERRORS, *IDEMPOTENCY_ERRORS, "not_found", "tier_not_eligible", "quota_exhausted",
-                   "benefit_not_available", "service_unavailable"),
+           errors=(*MEMBER_ERRORS, *IDEMPOTENCY_ERRORS, "not_found", "tier_not_eligible", "plus_required",
+                   "quota_exhausted", "benefit_not_available", "service_unavailable"),
            summary="Claim a benefit: issues a voucher and counts the quota in one transaction (Idempotency-Key)",
            examples={"response": CLAIM_EXAMPLE})
 def claim_benefit(ctx: RequestContext, benefit_id: str) -> Result:

@@ -58,6 +58,7 @@ class Benefit:
     created_by: str | None = None
     updated_at: str | None = None
     updated_by: str | None = None
+    plus_only: bool = False  # only Plus members may claim it (on top of the tiers)
 
     @property
     def active(self) -> bool:
@@ -79,6 +80,7 @@ class Benefit:
             "quota": {"per_period": self.per_period, "period": self.period},
             "voucher_valid_days": self.voucher_valid_days,
             "status": self.status,
+            "plus_only": self.plus_only,
             "ver": self.ver,
             "created_at": self.created_at,
             "created_by": self.created_by,
@@ -93,7 +95,7 @@ class Benefit:
             trigger=item.trigger, tiers=tuple(item.tiers or ()), per_period=int(item.per_period), period=item.period,
             voucher_valid_days=int(item.voucher_valid_days), status=item.status, ver=int(item.ver or 1),
             created_at=item.created_at, created_by=item.created_by, updated_at=item.updated_at,
-            updated_by=item.updated_by,
+            updated_by=item.updated_by, plus_only=bool(item.plus_only),
         )
 
     def to_item(self) -> BenefitItem:
@@ -102,7 +104,7 @@ class Benefit:
             description=self.description, kind=self.kind, trigger=self.trigger, tiers=list(self.tiers),
             per_period=self.per_period, period=self.period, voucher_valid_days=self.voucher_valid_days,
             status=self.status, ver=self.ver, created_at=self.created_at, created_by=self.created_by,
-            updated_at=self.updated_at, updated_by=self.updated_by,
+            updated_at=self.updated_at, updated_by=self.updated_by, plus_only=self.plus_only or None,
         )
 
 
@@ -181,6 +183,7 @@ def create(values: dict[str, Any], staff_id: str) -> Benefit:
         tiers=tuple(dict.fromkeys(values["tiers"])), per_period=int(values["quota"]["per_period"]),
         period=values["quota"]["period"], voucher_valid_days=int(values["voucher_valid_days"]), status="active",
         ver=1, created_at=at, created_by=staff_id, updated_at=at, updated_by=staff_id,
+        plus_only=bool(values.get("plus_only")),
     )
     _validate(benefit, _load(consistent=True))
     benefit.to_item().save(condition=BenefitItem.pk.does_not_exist(), add_version_condition=False)
@@ -206,7 +209,8 @@ def update(benefit_id: str, changes: dict[str, Any], staff_id: str) -> Benefit:
     for _attempt in retry.attempts(5):
         current = get_for_admin(benefit_id)
         fields: dict[str, Any] = {k: v for k, v in changes.items() if k in ("name", "description", "kind", "trigger",
-                                                                               "voucher_valid_days", "status")}
+                                                                               "voucher_valid_days", "status",
+                                                                               "plus_only")}
         if "tiers" in changes:
             fields["tiers"] = tuple(dict.fromkeys(changes["tiers"]))
         if "quota" in changes:

@@ -31,6 +31,7 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
 from chalicelib.identity.models import CustomerItem
+from chalicelib.membership import savings as plus_savings
 from chalicelib.points import accounts, bookkeeping, programme, tiers
 
 CLAIM_SCOPE = "POST /v1/benefits/{benefit_id}/claims"
@@ -95,13 +96,14 @@ def zone(customer_id: str) -> dict[str, Any]:
     state = MemberBenefitState.from_items(items)
     mine: list[tuple[int, dict[str, Any]]] = []
     locked: list[tuple[int, dict[str, Any]]] = []
+    plus = plus_savings.holds_plus(items.others, now)
     for benefit in definitions():
         if not benefit.active:
             continue
-        eligible = held.code in benefit.tiers
+        eligible = held.code in benefit.tiers and (plus or not benefit.plus_only)
         unlock = None if eligible else _unlock_tier(benefit, held, catalogue)
-        if not eligible and unlock is None:
-            continue  # only lower tiers get it: not something this member gains by upgrading
+        if not eligible and unlock is None and not (benefit.plus_only and held.code in benefit.tiers):
+            continue  # only lower tiers get it (a Plus-only one of the member's tier shows locked: Plus unlocks it)
         used, resets_at = state.used(benefit, items.customer_id, now)
         entry = {
             "benefit_id": benefit.benefit_id,
@@ -120,6 +122,7 @@ def zone(customer_id: str) -> dict[str, Any]:
             },
             "voucher_valid_days": benefit.voucher_valid_days,
             "unlock_tier": {"code": unlock.code, "name": unlock.name} if unlock else None,
+            "plus_only": benefit.plus_only,
         }
         (mine if eligible else locked).append((unlock.rank if unlock else 0, entry))
     locked.sort(key=lambda pair: pair[0])  # stable: the nearest upgrade first, then in creation order
@@ -184,6 +187,8 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
     now = clock.now()
     if accounts.held_tier(items, business_day(now)).code not in benefit.tiers:
         raise AppError("tier_not_eligible")
+    if benefit.plus_only and not plus_savings.holds_plus(items.others, now):
+        raise AppError("plus_required")
     used, _ = MemberBenefitState.from_items(items).used(benefit, cid, now)
     try:
         status = quota.check_claim(benefit.quota, benefit.benefit_id, cid, now, used)

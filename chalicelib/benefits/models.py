@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.core.dynamo.items import Item
 
@@ -56,6 +56,7 @@ class BenefitItem(Item):
     period = UnicodeAttribute()
     voucher_valid_days = NumberAttribute()
     status = UnicodeAttribute()  # active | disabled
+    plus_only = BooleanAttribute(null=True)  # only Plus members (chalicelib/membership) may claim it
     ver = NumberAttribute(default=1)
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute(null=True)

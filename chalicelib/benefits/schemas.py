@@ -37,6 +37,7 @@ class BenefitOut(Out):
     trigger: str | None = None
     voucher_valid_days: int | None = None
     unlock_tier: BenefitTierOut | None = None
+    plus_only: bool | None = None  # only Plus members may claim it
 
 
 class BenefitsZoneOut(Out):

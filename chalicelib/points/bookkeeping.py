@@ -155,6 +155,7 @@ class PointsState:
     tier_evaluation_on: date | None
     floor_code: str | None
     floor_until: date | None
+    others: list[dict[str, Any]] = field(default_factory=list)  # the member's other M# items, raw (Plus status)
 
     @classmethod
     def from_items(cls, items: MemberItems) -> PointsState:
@@ -177,6 +178,7 @@ class PointsState:
             tier_evaluation_on=_parse_day(st.tier_evaluation_on) if st else None,
             floor_code=st.tier_floor_code if st else None,
             floor_until=_parse_day(st.tier_floor_until) if st else None,
+            others=items.others,
         )
         if state.balance != sum(buckets.values()):
             logger.error(

@@ -126,6 +126,7 @@ class OrderItem(Item):
     claim_id = UnicodeAttribute(null=True)
     tier_code = UnicodeAttribute(null=True)
     promotion_id = UnicodeAttribute(null=True)
+    plus_extra_points = NumberAttribute(null=True)  # what the Plus multiplier added (the membership's savings)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute(null=True)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.core import clock
@@ -32,6 +33,7 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.identity import directory
+from chalicelib.membership import savings as plus_savings
 from chalicelib.points import bookkeeping, programme
 from chalicelib.points.accounts import expiry_for
 from chalicelib.points.bookkeeping import Plan, PointsState
@@ -117,9 +119,13 @@ def ingest_order(
     def plan(state: PointsState) -> Plan:
         tier = bookkeeping.tier_decision(state, config, on).tier
         promotion = config.promotion_for(paid_at, channel, tier.code)
-        points = earn_for_order(
-            amount_fen, tier.multiplier, promotion.multiplier if promotion else 1, config.settings.points_per_yuan
-        )
+        promo = promotion.multiplier if promotion else 1
+        points = earn_for_order(amount_fen, tier.multiplier, promo, config.settings.points_per_yuan)
+        plus_extra = 0
+        if plus_savings.holds_plus(state.others, paid_at):  # Plus: a multiplier on top; its extra is a saving
+            plus_points = earn_for_order(amount_fen, tier.multiplier, Decimal(str(promo)) *
+                                         plus_savings.points_multiplier(), config.settings.points_per_yuan)
+            plus_extra, points = plus_points - points, plus_points
         change = state.account.earn(points, expires_on, kind="purchase", reference=order_no, today=on)
         stats = bookkeeping.stats_with(state.tier_stats, stats_month, spend=amount_fen, orders=1, points=points, on=on)
         order = OrderItem(
@@ -127,12 +133,19 @@ def ingest_order(
             amount_fen=amount_fen, points_awarded=points, refunded_fen=0, points_reversed=0,
             stats_month=stats_month, paid_at=paid_iso, channel=channel, store_id=store_id, source="integration",
             tier_code=tier.code, promotion_id=promotion.promotion_id if promotion else None,
-            created_at=bookkeeping.now_iso(),
+            plus_extra_points=plus_extra or None, created_at=bookkeeping.now_iso(),
         )
+
+        def add(tx: Tx) -> None:
+            tx.put("order", order, OrderItem.pk.does_not_exist())
+            if plus_extra:
+                plus_savings.put_in(tx, state.customer_id, plus_savings.POINTS_KIND,
+                                    plus_savings.points_value_fen(plus_extra), order_no)
+
         result = Plan(
             change,
             [PointsStateItem.tier_stats.set(stats)],
-            add=lambda tx: tx.put("order", order, OrderItem.pk.does_not_exist()),
+            add=add,
             entry_fields={"channel": channel},
             result=(order, promotion),
         )
@@ -219,6 +232,13 @@ def _refund_once(order: OrderItem, amount_fen: int, refund_no: str | None, on: d
             ],
             OrderItem.refunded_fen == refunded,
         )
+        extra = int(order.plus_extra_points or 0)
+        if extra:  # the Plus saving netted in proportion, on the running total as the points are
+            total = int(order.amount_fen)
+            netted = extra * (refunded + amount_fen) // total - extra * refunded // total
+            if netted:
+                plus_savings.put_in(tx, order.customer_id, plus_savings.POINTS_KIND,
+                                    -plus_savings.points_value_fen(netted), order.order_no)
         if refund_no:
             tx.put(
                 "refund",

@@ -18,7 +18,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.benefits import birthdays
-from chalicelib.core import clock
+from chalicelib.core import area, clock
 from chalicelib.core.area import Section360
 from chalicelib.core.errors import AppError
 from chalicelib.core.redaction import mask_phone
@@ -65,6 +65,9 @@ def me(customer_id: str) -> dict[str, Any]:
             "points": {"balance": summary["balance"], "expiring": summary["expiring"]},
         }
     )
+    now = clock.now()
+    for contribute in area.refs(lambda a: (a.member_view,) if a.member_view else ()):
+        view.update(contribute(items.others, now))  # e.g. Plus status, from the items this one Query read
     return view
 
 

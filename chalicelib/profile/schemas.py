@@ -74,7 +74,13 @@ class Profile(Out):
     channels: list[str]
 
 
+class PlusStatus(Out):
+    status: Literal["none", "trial", "active", "expired"]
+    expires_at: str | None = None
+
+
 class Me(Profile):
     tier: Tier
     tier_progress: TierProgress
     points: Points
+    plus: PlusStatus | None = None  # the membership area's contribution (Area.member_view)

@@ -65,6 +65,7 @@ def reset_app_caches() -> None:
     from chalicelib.core.config import reset_settings
     from chalicelib.core.dynamo.items import reset_connections
     from chalicelib.mall import fulfillment, rewards
+    from chalicelib.membership import payments, plans
     from chalicelib.points import orders, programme
 
     reset_settings()
@@ -75,3 +76,5 @@ def reset_app_caches() -> None:
     definitions.reset_cache()
     rewards.reset_cache()
     fulfillment.reset_faults_cache()
+    plans.reset_cache()
+    payments.use_provider(None)

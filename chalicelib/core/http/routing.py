@@ -145,6 +145,7 @@ class RequestContext:
     english: bool
     idempotency_key: str | None = None
     base_path: str = ""  # what is in front of the routes in the client's URL (``/api``: the stage); see base_path_of
+    raw_body: bytes = b""  # the body as sent (a signed notification is verified over its exact bytes)
 
     @property
     def customer_id(self) -> str:
@@ -369,6 +370,7 @@ def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params
             english=english,
             idempotency_key=_idempotency_key(spec, headers),
             base_path=base_path_of(request),
+            raw_body=request.raw_body or b"",
         )
         result = fn(ctx, **path_params)
         reply = as_reply(result)

@@ -1,0 +1,26 @@
+"""Plus membership, the paid tier: plans, the 7-day trial, buying through WeChat Pay (JSAPI, signed notifications),
+renewals that extend from the current expiry, reminders before expiry with the year's savings, agents' refunds.
+Plus is an overlay on the earned tiers: a Plus member keeps their tier."""
+
+from chalicelib.core.area import Area, Job
+from chalicelib.membership.errors import ERRORS
+from chalicelib.membership.notices import NOTICES
+
+AREA = Area(
+    name="membership",
+    blueprints=("chalicelib.membership.api", "chalicelib.membership.integrations_api",
+                "chalicelib.membership.dev_api", "chalicelib.membership.agent_api"),
+    errors=ERRORS,
+    notices=NOTICES,
+    jobs=(Job("membership_orders_job", "rate(5 minutes)", "chalicelib.membership.jobs:settle_orders",
+              doc="Every 5 minutes: orders still pending after a minute are asked of WeChat Pay (a lost notification "
+                  "settles them); those past their 15-minute payment window are closed."),
+          Job("membership_reminders_job", "cron(0 2 * * ? *)", "chalicelib.membership.jobs:send_reminders",
+              doc="Daily at 10:00 Asia/Shanghai (02:00 UTC): renewal reminders 15 and 3 days before a paid "
+                  "membership expires, each once, with the year's savings and a renewal voucher."),),
+    customer_items=True,
+    merge="chalicelib.membership.membership:merge",
+    member_view="chalicelib.membership.membership:me_contribution",
+    seeds=("chalicelib.membership.plans:seed_defaults",),
+    member_360="chalicelib.membership.membership:member_360",
+)

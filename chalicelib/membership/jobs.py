@@ -1,0 +1,23 @@
+"""The membership area's scheduled jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core.observability import logger
+from chalicelib.membership import orders, reminders
+
+
+def settle_orders(_event: Any = None) -> dict[str, int]:
+    """Every 5 minutes: ask WeChat Pay about orders still pending (a lost notification settles the order), close
+    those past their payment window."""
+    counts = orders.settle_pending()
+    logger.info("plus orders settled", extra=counts)
+    return counts
+
+
+def send_reminders(_event: Any = None) -> dict[str, int]:
+    """Daily: the renewal reminders due today (15 and 3 days before expiry), each once."""
+    counts = reminders.send_due()
+    logger.info("plus reminders", extra=counts)
+    return counts

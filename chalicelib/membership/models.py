@@ -1,0 +1,89 @@
+"""The membership area's items.
+
+- ``CONFIG#PLUS`` / ``PLAN#<plan_id>``: a plan as the operator configured it (one Query reads them all).
+- ``CUST#<id>`` / ``M#PLUS``: the member's membership (a version ``ver`` conditions every change to it). While it
+  has an expiry, ``gsi1`` files it under its expiry's local day (``PLUSEXP#<YYYY-MM-DD>``): the reminder job reads
+  one day's partition, never a Scan.
+- ``CUST#<id>`` / ``M#PLUSORDER#<order_id>``: one purchase. While it waits for payment, ``gsi1`` files it under its
+  creation day (``PLUSPAY#<YYYY-MM-DD>``, a sparse index: settled orders drop out), for the settling job.
+- ``CUST#<id>`` / ``M#PLUSSAVE#<at>#<id>``: one line of the savings ledger (negative when netted by a refund).
+- ``PLUSTRIAL#<digest>`` / ``TRIAL``: the trial marker of one person's phone or unionid, so a trial is once per
+  person across accounts and channels.
+- ``PLUSREMIND#<customer>#<expiry>#<days>`` / ``REMINDER``: a reminder sent (the condition that sends it once).
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+
+from chalicelib.core.dynamo.items import Item
+
+CONFIG_PK = "CONFIG#PLUS"
+PLAN_PREFIX = "PLAN#"
+MEMBERSHIP_SK = "M#PLUS"
+ORDER_PREFIX = "M#PLUSORDER#"
+SAVING_PREFIX = "M#PLUSSAVE#"
+EXPIRY_INDEX = "PLUSEXP#"
+PENDING_INDEX = "PLUSPAY#"
+TRIAL_MARKER_PREFIX = "PLUSTRIAL#"
+REMINDER_PREFIX = "PLUSREMIND#"
+
+
+class PlanItem(Item):
+    plan_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    price_fen = NumberAttribute()
+    period = UnicodeAttribute()  # month | year
+    active = BooleanAttribute(default=True)
+    updated_at = UnicodeAttribute()
+
+
+class MembershipItem(Item):
+    customer_id = UnicodeAttribute()
+    kind = UnicodeAttribute(null=True)  # trial | paid
+    plan_id = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)  # ISO 8601, +08:00
+    expires_at = UnicodeAttribute(null=True)
+    anchor_day = NumberAttribute(null=True)
+    year_start = UnicodeAttribute(null=True)
+    trial_used = BooleanAttribute(default=False)
+    ver = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)  # PLUSEXP#<local expiry day>
+    gsi1sk = UnicodeAttribute(null=True)  # <customer_id>
+
+
+class OrderItem(Item):
+    order_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    plan_id = UnicodeAttribute()
+    plan_name = UnicodeAttribute()
+    period = UnicodeAttribute()  # month | year: what was bought, whatever the plan becomes
+    amount_fen = NumberAttribute()
+    status = UnicodeAttribute()  # pending | paid | closed | failed | refunded
+    created_at = UnicodeAttribute()
+    pay_by_epoch = NumberAttribute()  # the provider closes payment then (time_expire)
+    prepay_id = UnicodeAttribute(null=True)
+    transaction_id = UnicodeAttribute(null=True)
+    paid_at = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    refund_id = UnicodeAttribute(null=True)
+    refunded_at = UnicodeAttribute(null=True)
+    refunded_by = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)  # PLUSPAY#<local creation day>, while pending
+    gsi1sk = UnicodeAttribute(null=True)  # <created_at>#<customer_id>#<order_id>
+
+
+class SavingItem(Item):
+    customer_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # voucher | points_multiplier | ...
+    saved_fen = NumberAttribute()
+    ref = UnicodeAttribute()  # what saved it (voucher ID, order number)
+    at = UnicodeAttribute()
+
+
+class MarkerItem(Item):
+    """A trial marker or a sent reminder: its existence is the fact."""
+
+    customer_id = UnicodeAttribute()
+    at = UnicodeAttribute()

@@ -1,0 +1,274 @@
+"""Buying Plus: the order and its payment parameters, settling it when the payment is confirmed (the provider's
+notification, or a query when that was lost), closing it when never paid, and an agent's refund.
+
+Ordering (``POST /v1/membership/orders``, Idempotency-Key)
+    One GetItem (a replay is answered from it), the provider's order (``PaymentProvider.create``: the JSAPI
+    parameters), one TransactWriteItems: the pending order and the idempotency record.
+
+Settling (``POST /v1/integrations/payments/wechat/notify``, or the settling job's query)
+    One Query of the member's Plus items and one TransactWriteItems: the order ``pending -> paid`` (conditioned on
+    its status: a second delivery, concurrent or later, finds it paid and changes nothing), the membership activated
+    or extended (conditioned on its version) and the member's notification. The amount and order number must match.
+
+Refund (``POST /v1/agent/members/{customer_id}/membership/refund``, agents)
+    Within 7 days of the purchase, no benefit used: the provider's refund first, under a refund number derived from
+    the order (the provider refunds a number once, however often asked), then one transaction: the order
+    ``paid -> refunded``, the membership ended at once, the notification. A repeat answers the same refund.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.core import clock, idempotency, notifications, results
+from chalicelib.core.calendar import business_day
+from chalicelib.core.dynamo import keys, paging, retry
+from chalicelib.core.dynamo.tx import Tx, TxCancelled
+from chalicelib.core.errors import AppError
+from chalicelib.core.observability import logger
+from chalicelib.core.results import Result
+from chalicelib.identity.models import CustomerItem
+from chalicelib.membership import payments, plans, records, rules, wechatpay
+from chalicelib.membership.models import ORDER_PREFIX, PENDING_INDEX, OrderItem
+from chalicelib.membership.payments import Payment, PaymentOrder, ProviderUnavailable
+from chalicelib.membership.rules import MembershipRefused, Plan
+
+ORDER_SCOPE = "POST /v1/membership/orders"
+PAY_WITHIN = timedelta(minutes=15)
+MAX_ATTEMPTS = 6
+SUCCESS = "SUCCESS"
+UNPAYABLE = ("CLOSED", "PAYERROR", "REVOKED")
+
+
+def new_order_id() -> str:
+    """``po`` + epoch milliseconds (11 hex digits) + 16 random hex digits: 29 characters, WeChat's out_trade_no."""
+    return f"po{int(clock.now().timestamp() * 1000):011x}{secrets.token_hex(8)}"
+
+
+def order_view(order: OrderItem, payment: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"order_id": order.order_id, "plan_id": order.plan_id, "amount_fen": int(order.amount_fen),
+                           "status": order.status, "created_at": order.created_at}
+    if payment is not None:
+        out["payment"] = payment
+    return out
+
+
+def _openid(customer: CustomerItem | None) -> str | None:
+    """The member's mini-program openid under the paying app ID (JSAPI payments need it)."""
+    if customer is None:
+        return None
+    try:
+        app_id = wechatpay.keys().app_id
+    except AppError:
+        return None
+    prefix = f"wechat_mp#{app_id}#"
+    return next((label[len(prefix):] for label in customer.identities or [] if label.startswith(prefix)), None)
+
+
+def create(customer_id: str, plan_id: str, idempotency_key: str | None) -> Result:
+    """201 ``{order_id, amount_fen, payment}``; 404 ``plan_not_found``; 503 when the provider cannot take it."""
+    plan = plans.plan(plan_id)
+    req = idempotency.request(keys.customer_pk(customer_id), ORDER_SCOPE, idempotency_key, {"plan_id": plan_id})
+    stored = idempotency.get(req)
+    if stored is not None:
+        return idempotency.replay_response(stored)
+    items = records.load(customer_id)
+    cid = items.customer_id
+    now = clock.now()
+    order_id = new_order_id()
+    try:
+        payment = payments.provider().create(PaymentOrder(
+            order_id=order_id, customer_id=cid, description=plan.name, amount_fen=plan.price_fen,
+            pay_by=now + PAY_WITHIN, openid=_openid(items.profile)))
+    except ProviderUnavailable:
+        raise payments.unavailable() from None
+    at = clock.iso(now)
+    order = OrderItem(
+        pk=keys.customer_pk(cid), sk=f"{ORDER_PREFIX}{order_id}", order_id=order_id, customer_id=cid,
+        plan_id=plan.plan_id, plan_name=plan.name, period=plan.period, amount_fen=plan.price_fen, status="pending",
+        created_at=at, pay_by_epoch=int((now + PAY_WITHIN).timestamp()),
+        gsi1pk=f"{PENDING_INDEX}{business_day(now).isoformat()}", gsi1sk=f"{at}#{cid}#{order_id}",
+    )
+    body = order_view(order, payment)
+    tx = Tx()
+    tx.put("order", order, OrderItem.pk.does_not_exist())
+    idempotency.record_in(tx, req, "created", body)
+    try:
+        tx.commit()
+    except TxCancelled as exc:
+        if idempotency.LABEL in exc.failed:
+            return idempotency.replay_after_race(req)
+        raise
+    logger.info("plus order created", extra={"customer_id": cid, "order_id": order_id, "plan_id": plan.plan_id})
+    return results.created(body)
+
+
+# --- settling -------------------------------------------------------------------------------------------------------
+
+
+def _plan_of(order: OrderItem) -> Plan:
+    return Plan(order.plan_id, order.plan_name, int(order.amount_fen), order.period)  # type: ignore[arg-type]
+
+
+def settle(customer_id: str, payment: Payment) -> str:
+    """Apply what the provider says of an order, once: ``paid`` (activated now or before), ``closed``/``failed``, or
+    ``pending``. 422 ``payment_mismatch`` for an order we do not have or an amount that differs (nothing changes)."""
+    for _attempt in retry.attempts(MAX_ATTEMPTS):
+        items = records.load(customer_id, consistent=True)
+        order = items.order(payment.order_id)
+        if order is None:
+            raise AppError("payment_mismatch", details=[{"field": "out_trade_no", "issue": "no such order"}])
+        if order.status in ("paid", "refunded"):
+            return "paid"  # a repeat: already applied
+        if payment.trade_state != SUCCESS:
+            if payment.trade_state in UNPAYABLE and order.status == "pending":
+                return _finish_unpaid(order, "failed" if payment.trade_state == "PAYERROR" else "closed")
+            return order.status
+        if payment.amount_fen is None or not rules.payment_matches(int(order.amount_fen), payment.amount_fen,
+                                                                   order.order_id, payment.order_id):
+            logger.warning("plus payment mismatch", extra={"order_id": order.order_id, "customer_id": customer_id})
+            raise AppError("payment_mismatch", details=[{"field": "amount.total", "issue": "differs from the order"}])
+        now = clock.now()
+        new = rules.activate(records.membership(items.record), _plan_of(order), now)
+        at = clock.iso(now)
+        tx = Tx()
+        tx.update("order", order, [OrderItem.status.set("paid"), OrderItem.paid_at.set(at),
+                                   OrderItem.transaction_id.set(payment.transaction_id or ""),
+                                   OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()],
+                  OrderItem.status.is_in("pending", "closed", "failed"))
+        records.put_in(tx, items.customer_id, new, items.record)
+        assert new.expires_at is not None
+        notifications.put_in(tx, items.customer_id, "plus_activated", {
+            "order_id": order.order_id, "status": "paid", "plan_id": order.plan_id, "plan_name": order.plan_name,
+            "expires_on": rules.local(new.expires_at).date().isoformat()})
+        try:
+            tx.commit()
+        except TxCancelled as exc:
+            if exc.failed - {"order", records.LABEL}:
+                raise
+            continue  # another delivery won (the next read finds it paid) or the membership changed: decide again
+        logger.info("plus order paid", extra={"customer_id": items.customer_id, "order_id": order.order_id})
+        return "paid"
+    retry.give_up("plus settle", customer_id=customer_id)
+
+
+def _finish_unpaid(order: OrderItem, status: str) -> str:
+    try:
+        order.update(actions=[OrderItem.status.set(status), OrderItem.closed_at.set(clock.iso()),
+                              OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()],
+                     condition=OrderItem.status == "pending")
+    except UpdateError as exc:  # settled meanwhile: the next read tells
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return status
+
+
+def notified(headers: dict[str, str], body: bytes) -> None:
+    """``POST /v1/integrations/payments/wechat/notify``: verify, decrypt, settle. Raises the refusal to answer."""
+    wechatpay.require_signature_headers(headers)  # an unsigned request is refused before any key is needed
+    k = wechatpay.keys()
+    opened = wechatpay.open_notification(k, headers, body, clock.epoch())
+    transaction = opened["transaction"]
+    if opened["event_type"] != "TRANSACTION.SUCCESS":
+        return  # other events (refunds) need nothing from us: acknowledged
+    if transaction.get("mchid") != k.mch_id or transaction.get("appid") != k.app_id:
+        raise AppError("payment_mismatch", details=[{"field": "mchid", "issue": "not this merchant"}])
+    payment = payments.payment_of(transaction)
+    if not payment.customer_id:
+        raise AppError("payment_mismatch", details=[{"field": "attach", "issue": "missing"}])
+    settle(payment.customer_id, payment)
+
+
+# --- the settling job -----------------------------------------------------------------------------------------------
+
+
+def pending_orders(day: str) -> list[OrderItem]:
+    """One day's unsettled orders: one Query of the sparse index (settled orders left it)."""
+    return [OrderItem.from_raw_data(r) for r in paging.index_all("gsi1", f"{PENDING_INDEX}{day}")]
+
+
+def settle_pending(now: datetime | None = None, older_than: timedelta = timedelta(minutes=1)) -> dict[str, int]:
+    """Orders pending for a minute or more: ask the provider (a lost notification is settled), close those past
+    their payment window (a payment that raced the close is settled instead)."""
+    now = now or clock.now()
+    counts = {"paid": 0, "closed": 0, "failed": 0, "pending": 0, "unavailable": 0}
+    today = business_day(now)
+    for day in (today - timedelta(days=1), today):
+        for order in pending_orders(day.isoformat()):
+            if order.status != "pending" or datetime.fromisoformat(order.created_at) > now - older_than:
+                continue
+            try:
+                payment = payments.provider().query(order.order_id)
+                if payment.trade_state != SUCCESS and int(order.pay_by_epoch) <= int(now.timestamp()):
+                    payment = payments.provider().close(order.order_id)
+                outcome = settle(order.customer_id, Payment(
+                    order_id=order.order_id, trade_state=payment.trade_state, amount_fen=payment.amount_fen,
+                    transaction_id=payment.transaction_id))
+            except (ProviderUnavailable, AppError) as exc:
+                logger.warning("plus order not settled", extra={"order_id": order.order_id,
+                                                                "error": getattr(exc, "code", type(exc).__name__)})
+                counts["unavailable"] += 1
+                continue
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+# --- refunds --------------------------------------------------------------------------------------------------------
+
+
+def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
+    """An agent refunds the member's latest paid order: 409 ``membership_not_active`` / ``refund_window_passed`` /
+    ``benefit_already_used``; a repeat after it succeeded answers the same refund."""
+    for _attempt in retry.attempts(MAX_ATTEMPTS):
+        items = records.load(customer_id, consistent=True)
+        paid = sorted((o for o in items.orders if o.status in ("paid", "refunded")), key=lambda o: o.paid_at or "")
+        if not paid:
+            raise AppError("membership_not_active")
+        order = paid[-1]
+        if order.status == "refunded":
+            return _refund_view(order)
+        now = clock.now()
+        held = records.membership(items.record)
+        paid_at = datetime.fromisoformat(order.paid_at or order.created_at)
+        used = sum(1 for s in items.savings if datetime.fromisoformat(s.at) >= paid_at and int(s.saved_fen) > 0)
+        why = rules.refundable(held, paid_at, used, now)
+        if why is not None:
+            raise AppError(why)
+        refund_id = f"rf{order.order_id}"
+        try:
+            provider_ref = payments.provider().refund(order.order_id, refund_id, int(order.amount_fen),
+                                                      int(order.amount_fen))
+        except ProviderUnavailable:
+            raise payments.unavailable() from None
+        try:
+            ended = rules.end_now(held, now)
+        except MembershipRefused as refused:
+            raise AppError(refused.code) from None
+        at = clock.iso(now)
+        tx = Tx()
+        tx.update("order", order, [OrderItem.status.set("refunded"), OrderItem.refunded_at.set(at),
+                                   OrderItem.refund_id.set(provider_ref), OrderItem.refunded_by.set(staff_id)],
+                  OrderItem.status == "paid")
+        records.put_in(tx, items.customer_id, ended, items.record)
+        notifications.put_in(tx, items.customer_id, "plus_refunded", {
+            "order_id": order.order_id, "status": "refunded", "amount_yuan": f"{int(order.amount_fen) / 100:.2f}"})
+        try:
+            tx.commit()
+        except TxCancelled as exc:
+            if exc.failed - {"order", records.LABEL}:
+                raise
+            continue
+        logger.info("plus order refunded", extra={"customer_id": items.customer_id, "order_id": order.order_id,
+                                                  "staff_id": staff_id, "reason_chars": len(reason)})
+        order.status, order.refund_id, order.refunded_at = "refunded", provider_ref, at
+        return _refund_view(order)
+    retry.give_up("plus refund", customer_id=customer_id)
+
+
+def _refund_view(order: OrderItem) -> dict[str, Any]:
+    return {"order_id": order.order_id, "status": "refunded", "amount_fen": int(order.amount_fen),
+            "refund_id": order.refund_id, "refunded_at": order.refunded_at, "membership_status": "expired"}

@@ -1,0 +1,53 @@
+"""The savings ledger: what a Plus benefit saved the member, one line per use, netted by a negative line on refund.
+
+Lines are written by the area whose transaction used the benefit (in that transaction): today the points area's
+order earning, for the extra points of the Plus multiplier, valued at ``PLUS_POINT_VALUE_FEN`` fen a point. The
+multiplier is ``PLUS_POINTS_MULTIPLIER`` (default 1.5) while the member holds Plus (trial or paid) when the order was
+paid. ``GET /v1/me/membership`` sums the current membership year's lines by kind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from chalicelib.core import clock
+from chalicelib.core.dynamo import keys
+from chalicelib.core.dynamo.tx import Tx
+from chalicelib.membership import records
+from chalicelib.membership.models import MEMBERSHIP_SK, SAVING_PREFIX, MembershipItem, SavingItem
+
+POINTS_KIND = "points_multiplier"
+
+
+def points_multiplier() -> Decimal:
+    return Decimal(os.environ.get("PLUS_POINTS_MULTIPLIER") or "1.5")
+
+
+def point_value_fen() -> Decimal:
+    return Decimal(os.environ.get("PLUS_POINT_VALUE_FEN") or "1")
+
+
+def holds_plus(member_items: list[dict[str, Any]], at: datetime) -> bool:
+    """Whether the member held Plus (trial or paid) at ``at``, from the ``M#`` items a caller already read."""
+    raw = next((r for r in member_items if r.get("sk", {}).get("S") == MEMBERSHIP_SK), None)
+    if raw is None:
+        return False
+    held = records.membership(MembershipItem.from_raw_data(raw))
+    began = held.started_at if held.kind == "trial" else held.year_start
+    return held.status(at) in ("trial", "active") and (began is None or began <= at)
+
+
+def points_value_fen(points: int) -> int:
+    return int((Decimal(points) * point_value_fen()).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def put_in(tx: Tx, customer_id: str, kind: str, saved_fen: int, ref: str, label: str = "plus_saving") -> None:
+    """One ledger line (negative to net a refund) in the caller's transaction."""
+    at = clock.iso()
+    tx.put(label, SavingItem(pk=keys.customer_pk(customer_id), sk=f"{SAVING_PREFIX}{at}#{secrets.token_hex(4)}",
+                             customer_id=customer_id, kind=kind, saved_fen=saved_fen, ref=ref, at=at),
+           SavingItem.pk.does_not_exist())

@@ -1,0 +1,309 @@
+"""Plus membership over the in-process API and DynamoDB Local: plans, my membership, the trial (once per person,
+across merged accounts), ordering with Idempotency-Key, WeChat Pay notifications (verified, decrypted, applied once;
+forged, altered or stale ones change nothing), renewals from the current expiry, GET /v1/me's Plus status, the
+settling job, agents' refunds; every error in the envelope, zh and en."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from chalicelib.core import clock
+from chalicelib.identity import directory
+from chalicelib.membership import orders, plans, reminders
+from tests.support.clock import at
+from tests.support.contract import TableSnapshot, assert_envelope, changed_keys
+from tests.support.membership_world import NOTIFY, MembershipWorld
+from tests.support.points_world import PointsWorld
+from tools import wechatpay_sim
+
+pytestmark = pytest.mark.integration
+
+NOW = at(2026, 12, 1, 10, 0)
+
+
+@pytest.fixture(scope="module")
+def paysim() -> Iterator[Any]:
+    server, _thread = wechatpay_sim.start(port=0)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(api: Any, paysim: Any, monkeypatch: pytest.MonkeyPatch, ddb_endpoint: str,
+          ddb_table: str) -> Iterator[MembershipWorld]:
+    for name, value in paysim.app_env("http://127.0.0.1:9/unused").items():
+        monkeypatch.setenv(name, value)
+    clock.set_now(NOW)
+    plans.reset_cache()
+    w = MembershipWorld.make(api)
+    w.sim = paysim
+    w.snapshot = TableSnapshot(ddb_endpoint, (ddb_table,))
+    yield w
+    clock.set_now(None)
+
+
+def test_plans_are_the_seeded_monthly_and_yearly_in_fen(world: MembershipWorld) -> None:
+    plans.seed_defaults()
+    status, body, _ = world.call("GET", "/v1/membership/plans")
+    assert status == 200
+    assert {(p["plan_id"], p["period"], p["price_fen"]) for p in body["items"]} == {
+        ("plus_month", "month", 1500), ("plus_year", "year", 9900)}
+
+
+def test_a_new_member_has_none_and_me_says_so(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    assert world.membership(token) == {"status": "none", "plan_id": None, "expires_at": None, "trial_used": False,
+                                       "savings": {"since": None, "total_fen": 0, "items": []}}
+    assert world.get("/v1/me", token)["plus"] == {"status": "none", "expires_at": None}
+
+
+def test_trial_is_seven_days_once_and_shows_on_me(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    status, body, _ = world.call("POST", "/v1/membership/trial", token=token)
+    assert status == 201, body
+    assert body["status"] == "trial" and body["expires_at"] == "2026-12-08T10:00:00+08:00"
+    assert world.get("/v1/me", token)["plus"] == {"status": "trial", "expires_at": "2026-12-08T10:00:00+08:00"}
+    inbox = world.get("/v1/me/notifications", token)["items"]
+    assert [n["kind"] for n in inbox] == ["plus_trial_started"]
+    for english in (False, True):
+        status, body, headers = world.call("POST", "/v1/membership/trial", token=token,
+                                           headers={"accept-language": "en"} if english else None)
+        assert_envelope(status, body, headers, "trial_already_used", english=english)
+    clock.set_now(NOW + timedelta(days=8))
+    assert world.membership(token)["status"] == "expired"
+    status, body, headers = world.call("POST", "/v1/membership/trial", token=token)
+    assert_envelope(status, body, headers, "trial_already_used")
+
+
+def test_trial_counts_as_used_across_merged_accounts(world: MembershipWorld) -> None:
+    used_cid, used_token = world.member()
+    assert world.call("POST", "/v1/membership/trial", token=used_token)[0] == 201
+    openid = f"o-{uuid.uuid4().hex[:12]}"
+    other_cid = directory.create_customer(directory.Identity("wechat_mp", "wx-local-miniprogram", openid),
+                                          channel="miniprogram").customer_id
+    other_token = world.session(other_cid)
+    absorbed = directory.load_customer(used_cid)
+    survivor = directory.load_customer(other_cid)
+    assert absorbed is not None and survivor is not None
+    directory.merge(absorbed, survivor, "test")
+    status, body, headers = world.call("POST", "/v1/membership/trial", token=other_token)
+    assert_envelope(status, body, headers, "trial_already_used")
+    # the survivor keeps the later expiry: the absorbed account's trial
+    assert world.membership(other_token)["expires_at"] == "2026-12-08T10:00:00+08:00"
+
+
+def test_order_gives_jsapi_parameters_signed_with_the_merchant_key(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    key = uuid.uuid4().hex
+    body = world.order(token, "plus_year", key=key)
+    assert body["amount_fen"] == 9900 and body["status"] == "pending"
+    pay = body["payment"]
+    assert pay["package"].startswith("prepay_id=wx") and pay["signType"] == "RSA"
+    message = f"{pay['appId']}\n{pay['timeStamp']}\n{pay['nonceStr']}\n{pay['package']}\n".encode()
+    world.sim.state.keys.merchant.public_key().verify(base64.b64decode(pay["paySign"]), message,
+                                                      padding.PKCS1v15(), hashes.SHA256())
+    status, again, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_year"}, token,
+                                        {"idempotency-key": key})
+    assert status == 201 and again == body and headers.get("Idempotent-Replayed") == "true"
+    status, out, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_month"}, token,
+                                      {"idempotency-key": key})
+    assert_envelope(status, out, headers, "idempotency_key_reused")
+    status, out, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "gold"}, token,
+                                      {"idempotency-key": uuid.uuid4().hex, "accept-language": "en"})
+    assert_envelope(status, out, headers, "plan_not_found", english=True)
+    assert world.membership(token)["status"] == "none"  # nothing until the payment is confirmed
+
+
+def test_notification_activates_once_however_often_it_arrives(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    order = world.order(token, "plus_month")
+    for _ in range(3):
+        status, body, _ = world.notify(order["order_id"])
+        assert status == 204, body
+    mine = world.membership(token)
+    assert mine["status"] == "active" and mine["plan_id"] == "plus_month"
+    assert mine["expires_at"] == "2027-01-01T10:00:00+08:00"
+    kinds = [n["kind"] for n in world.get("/v1/me/notifications", token)["items"]]
+    assert kinds.count("transaction_plus_activated") == 1
+
+
+def test_renewal_while_active_extends_from_the_current_expiry(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    world.notify(world.order(token, "plus_month")["order_id"])
+    clock.set_now(NOW + timedelta(days=20))
+    world.notify(world.order(token, "plus_year")["order_id"])
+    mine = world.membership(token)
+    assert mine["expires_at"] == "2028-01-01T10:00:00+08:00" and mine["plan_id"] == "plus_year"
+
+
+def _unchanged(world: MembershipWorld, token: str, send: Any) -> tuple[int, Any, dict]:
+    before = world.snapshot.take()
+    out = send()
+    assert changed_keys(before, world.snapshot.take()) == set()
+    assert world.membership(token)["status"] == "none"
+    return out  # type: ignore[no-any-return]
+
+
+def test_forged_altered_stale_and_mismatched_notifications_change_nothing(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    order_id = world.order(token, "plus_month")["order_id"]
+    keys = world.sim.state.keys
+    headers, body = wechatpay_sim.notification(keys, world.transaction(order_id), timestamp=clock.epoch())
+    low = {k.lower(): v for k, v in headers.items()}
+
+    # the body of another (cheaper) payment replayed under this signature
+    other = json.loads(body)
+    other["resource"] = wechatpay_sim.encrypt_resource(keys.api_v3_key, world.transaction(order_id,
+                                                                                         amount={"total": 1}))
+    altered = json.dumps(other).encode()
+    status, out, hdrs = _unchanged(world, token, lambda: world.api.call("POST", NOTIFY, altered, headers=low))
+    assert_envelope(status, out, hdrs, "payment_signature_invalid")
+    assert out["code"] == "FAIL" and out["message"]
+
+    # signed with another key (a forger's "platform")
+    forger = wechatpay_sim.SimKeys(api_v3_key=keys.api_v3_key, platform_serial=keys.platform_serial)
+    f_headers, f_body = wechatpay_sim.notification(forger, world.transaction(order_id), timestamp=clock.epoch())
+    status, out, hdrs = _unchanged(world, token, lambda: world.api.call(
+        "POST", NOTIFY, f_body, headers={k.lower(): v for k, v in f_headers.items()}))
+    assert_envelope(status, out, hdrs, "payment_signature_invalid")
+
+    # stale: a genuine notification signed six minutes ago
+    status, out, hdrs = _unchanged(world, token, lambda: world.notify(order_id, timestamp=clock.epoch() - 360,
+                                                                      english=True))
+    assert_envelope(status, out, hdrs, "payment_notification_stale", english=True)
+
+    # genuine but for another amount: the order is not paid by it
+    status, out, hdrs = _unchanged(world, token, lambda: world.notify(order_id, amount={"total": 1, "payer_total": 1}))
+    assert_envelope(status, out, hdrs, "payment_mismatch")
+
+    # no signature at all
+    status, out, hdrs = _unchanged(world, token, lambda: world.api.call("POST", NOTIFY, body, headers={}))
+    assert_envelope(status, out, hdrs, "payment_signature_invalid")
+
+    # and the genuine one still works afterwards
+    assert world.notify(order_id)[0] == 204
+    assert world.membership(token)["status"] == "active"
+
+
+def test_a_lost_notification_is_settled_by_the_job_and_unpaid_orders_close(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    paid = world.order(token, "plus_month")["order_id"]
+    unpaid = world.order(token, "plus_year")["order_id"]
+    world.transaction(paid)  # paid at WeChat Pay; its notification never arrived
+    clock.set_now(NOW + timedelta(minutes=2))
+    counts = orders.settle_pending()
+    assert counts["paid"] == 1 and counts["closed"] == 0
+    assert world.membership(token)["status"] == "active"
+    clock.set_now(NOW + timedelta(minutes=16))
+    counts = orders.settle_pending()
+    assert counts["closed"] == 1
+    assert world.sim.state.orders[unpaid].trade_state == "CLOSED"
+    assert orders.settle_pending()["closed"] == 0  # settled orders left the index
+
+
+def test_agent_refund_within_seven_days_ends_membership_once(world: MembershipWorld) -> None:
+    cid, token = world.member()
+    order_id = world.order(token, "plus_year")["order_id"]
+    world.notify(order_id)
+    clock.set_now(NOW + timedelta(days=2))
+    path = f"/v1/agent/members/{cid}/membership/refund"
+    status, body, _ = world.call("POST", path, {"reason": "误购"}, world.agent)
+    assert status == 200, body
+    assert body["status"] == "refunded" and body["amount_fen"] == 9900
+    status, again, _ = world.call("POST", path, {"reason": "误购"}, world.agent)
+    assert status == 200 and again["refund_id"] == body["refund_id"]
+    assert world.sim.state.refunds and len(world.sim.state.refunds) == 1
+    assert world.membership(token)["status"] == "expired"
+    status, out, headers = world.call("POST", path, {"reason": "x"}, token)
+    assert_envelope(status, out, headers, "forbidden")
+
+
+def test_refund_after_seven_days_is_refused(world: MembershipWorld) -> None:
+    cid, token = world.member()
+    world.notify(world.order(token, "plus_month")["order_id"])
+    clock.set_now(NOW + timedelta(days=8))
+    status, out, headers = world.call("POST", f"/v1/agent/members/{cid}/membership/refund", {"reason": "x"},
+                                      world.agent, {"accept-language": "en"})
+    assert_envelope(status, out, headers, "refund_window_passed", english=True)
+    assert world.membership(token)["status"] == "active"
+
+
+def _plus(world: MembershipWorld, plan_id: str = "plus_month") -> tuple[str, str]:
+    cid, token = world.member()
+    world.notify(world.order(token, plan_id)["order_id"])
+    return cid, token
+
+
+def test_the_plus_multiplier_is_a_saving_netted_by_refunds(world: MembershipWorld) -> None:
+    cid, token = _plus(world)
+    plain_cid, plain_token = world.member()
+    earned = PointsWorld.order(world, "po-plus-1", {"customer_id": cid}, 10000)
+    plain = PointsWorld.order(world, "po-plain-1", {"customer_id": plain_cid}, 10000)
+    extra = earned["points_awarded"] - plain["points_awarded"]
+    assert extra > 0 and earned["points_awarded"] == plain["points_awarded"] * 3 // 2
+    savings = world.membership(token)["savings"]
+    assert savings["items"] == [{"kind": "points_multiplier", "saved_fen": extra}]
+    assert savings["total_fen"] == extra and savings["since"] == "2026-12-01T10:00:00+08:00"
+    assert world.membership(plain_token)["savings"]["total_fen"] == 0
+    world.refund("po-plus-1", 5000)
+    half = world.membership(token)["savings"]
+    assert half["total_fen"] == extra - extra // 2
+    world.refund("po-plus-1", 5000)
+    after = world.membership(token)["savings"]
+    assert after["total_fen"] == 0 == sum(i["saved_fen"] for i in after["items"])
+
+
+def test_a_used_benefit_blocks_the_refund(world: MembershipWorld) -> None:
+    cid, _token = _plus(world)
+    PointsWorld.order(world, "po-plus-2", {"customer_id": cid}, 5000)
+    status, out, headers = world.call("POST", f"/v1/agent/members/{cid}/membership/refund", {"reason": "x"},
+                                      world.agent)
+    assert_envelope(status, out, headers, "benefit_already_used")
+
+
+def test_reminders_15_and_3_days_before_expiry_once_each_with_statement_and_voucher(world: MembershipWorld) -> None:
+    cid, token = _plus(world)  # expires 2027-01-01 10:00
+    PointsWorld.order(world, "po-plus-3", {"customer_id": cid}, 20000)
+    saved = world.membership(token)["savings"]["total_fen"]
+    clock.set_now(at(2026, 12, 16, 10, 0))
+    assert reminders.send_due()["sent"] == 0  # 16 days before: not yet
+    clock.set_now(at(2026, 12, 17, 10, 0))
+    assert reminders.send_due() == {"sent": 1, "already_sent": 0, "skipped": 0}
+    assert reminders.send_due() == {"sent": 0, "already_sent": 1, "skipped": 0}
+    clock.set_now(at(2026, 12, 29, 10, 0))
+    assert reminders.send_due()["sent"] == 1
+    inbox = [n for n in world.get("/v1/me/notifications", token)["items"] if n["kind"] == "plus_renewal_reminder"]
+    assert sorted(n["data"]["days_left"] for n in inbox) == [3, 15]
+    assert all(n["data"]["saved_fen"] == saved for n in inbox)
+    assert f"{saved / 100:.2f}" in inbox[0]["body"]
+    vouchers = world.get("/v1/me/vouchers", token)["items"]
+    assert len([v for v in vouchers if v["kind"] == "plus_renewal"]) == 2
+
+
+def test_a_plus_only_benefit_is_claimed_by_plus_members_only(world: MembershipWorld) -> None:
+    status, created, _ = world.call("POST", "/v1/admin/benefits", {
+        "name": "Plus 专享券", "tiers": ["base"], "quota": {"per_period": 1, "period": "month"},
+        "voucher_valid_days": 30, "plus_only": True}, world.admin)
+    assert status == 201, created
+    benefit_id = created["benefit_id"]
+    _cid, plain = world.member()
+    zone = {b["benefit_id"]: b for b in world.get("/v1/benefits", plain)["items"]}
+    assert zone[benefit_id]["eligible"] is False and zone[benefit_id]["plus_only"] is True
+    for english in (False, True):
+        status, out, headers = world.call("POST", f"/v1/benefits/{benefit_id}/claims", token=plain, headers={
+            "idempotency-key": uuid.uuid4().hex, **({"accept-language": "en"} if english else {})})
+        assert_envelope(status, out, headers, "plus_required", english=english)
+    assert world.call("POST", "/v1/membership/trial", token=plain)[0] == 201
+    assert {b["benefit_id"]: b for b in world.get("/v1/benefits", plain)["items"]}[benefit_id]["eligible"] is True
+    status, out, _ = world.call("POST", f"/v1/benefits/{benefit_id}/claims", token=plain,
+                                headers={"idempotency-key": uuid.uuid4().hex})
+    assert status == 201, out
