@@ -29,6 +29,7 @@ ME_EXAMPLE = {
     "tier": {"code": "base", "name": "普通会员", "badge": "badge-base"},
     "tier_progress": {"next_tier": "silver", "metric": "spend_12m_fen", "current": 0, "required": 200000},
     "points": {"balance": 0, "expiring": {"points": 0, "on": None}},
+    "unread_notifications": 0,
 }
 
 
@@ -44,6 +45,7 @@ def get_me(ctx: RequestContext) -> dict:
            errors=("validation_error", "malformed_json", "consent_required", "birthday_locked", "concurrent_update",
                    "not_found"),
            examples={"request": {"name": "李雷", "consents": {"profiling": True}, "birthday": "1990-05-01"},
-                     "response": {k: v for k, v in ME_EXAMPLE.items() if k not in ("tier", "tier_progress", "points")}})
+                     "response": {k: v for k, v in ME_EXAMPLE.items()
+                                  if k not in ("tier", "tier_progress", "points", "unread_notifications")}})
 def patch_me(ctx: RequestContext) -> dict:
     return members.update_profile(ctx.customer_id, ctx.body.model_dump(exclude_unset=True))

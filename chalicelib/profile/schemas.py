@@ -77,3 +77,4 @@ class Me(Profile):
     tier: Tier
     tier_progress: TierProgress
     points: Points
+    unread_notifications: int
