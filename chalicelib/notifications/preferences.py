@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from pynamodb.expressions.update import Action
+
 from chalicelib.core import clock
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
@@ -44,7 +46,7 @@ def put_settings(customer_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Merge the given channels and quiet hours into ``M#NOTIFY`` (one UpdateItem; the unread counter is kept)."""
     current = settings_view(_state(customer_id))
     channels = {**current["channels"], **{k: v for k, v in (changes.get("channels") or {}).items() if v is not None}}
-    actions = [NotifyStateItem.channels.set(channels), NotifyStateItem.updated_at.set(clock.iso())]
+    actions: list[Action] = [NotifyStateItem.channels.set(channels), NotifyStateItem.updated_at.set(clock.iso())]
     quiet = changes.get("quiet_hours")
     if quiet:
         actions.append(NotifyStateItem.quiet_hours.set(QuietHoursAttribute(start=quiet["start"], end=quiet["end"])))

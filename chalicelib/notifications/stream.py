@@ -46,4 +46,5 @@ def handle_record(record: Any) -> None:
 
 
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=handle_record, processor=_processor, context=context)
+    return dict(process_partial_response(event=event, record_handler=handle_record, processor=_processor,
+                                         context=context))
