@@ -8,6 +8,8 @@ from typing import Any
 
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo import keys
+from chalicelib.core.errors import AppError
+from chalicelib.core.observability import logger
 from chalicelib.notifications.models import DELIVERY_PREFIX, DeliveryItem
 
 
@@ -25,7 +27,12 @@ def set_wechat_failure_rate(rate: float) -> None:
     """Tell the WeChat simulator (``WECHAT_API_BASE``) to fail this share of its message sends (-1 or 45009)."""
     import urllib3
 
-    urllib3.PoolManager().request(
-        "POST", settings().wechat_api_base + "/__sim/faults", body=json.dumps({"message_failure_rate": rate}),
-        headers={"Content-Type": "application/json"}, timeout=urllib3.Timeout(total=2),
-    )
+    try:
+        urllib3.PoolManager().request(
+            "POST", settings().wechat_api_base + "/__sim/faults", body=json.dumps({"message_failure_rate": rate}),
+            headers={"Content-Type": "application/json"}, timeout=urllib3.Timeout(total=2),
+            retries=urllib3.Retry(total=1),
+        )
+    except urllib3.exceptions.HTTPError:
+        logger.warning("the WeChat simulator did not take the fault (is it running?)")
+        raise AppError("upstream_unavailable") from None
