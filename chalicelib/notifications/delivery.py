@@ -122,7 +122,7 @@ def render(item: NotificationItem, spec: NoticeSpec) -> channels.Message:
     return channels.Message(
         ref=item.notification_id, template_id=spec.wechat_template, oa_template_id=spec.oa_template_id,
         wechat_data=rules.wechat_data(spec.wechat_fields, values), oa_data=rules.wechat_data(spec.oa_field_map, values),
-        sms_text=rules.sms_text(spec.sms, values), page=spec.page,
+        sms_text=rules.sms_text(spec.sms, values), page=f"{spec.page}?id={item.notification_id}",
     )
 
 
@@ -187,8 +187,11 @@ def _mask(channel: str, recipient: rules.Recipient) -> str | None:
     return f"…{openid[-6:]}" if openid else None
 
 
-def _claim_new(item: NotificationItem, channel: str, recipient: rules.Recipient, template_id: str) -> bool:
-    """Put the delivery (it must not exist); the mini-program channel spends a grant in the same transaction."""
+def _claim_new(item: NotificationItem, channel: str, recipient: rules.Recipient, template_id: str) -> str:
+    """Put the delivery (it must not exist); the mini-program channel spends a grant in the same transaction.
+
+    ``claimed``; ``failed`` (no grant left, recorded; or a previous run's delivery that failed: the next channel
+    may go); ``taken`` (a previous run's delivery is sent, sending or retrying: nothing more goes)."""
     at = clock.iso()
     delivery = DeliveryItem(
         pk=item.pk, sk=delivery_sk(item.notification_id, channel), customer_id=item.customer_id,
@@ -204,17 +207,21 @@ def _claim_new(item: NotificationItem, channel: str, recipient: rules.Recipient,
     try:
         tx.commit()
     except TxCancelled as exc:
-        if "grant" in exc.failed and "delivery" not in exc.failed:
-            delivery.status, delivery.error = "failed", "no_subscription"
-            try:
-                delivery.save(DeliveryItem.pk.does_not_exist(), add_version_condition=False)
-            except PutError as put_error:  # another run claimed it meanwhile: that run records it
-                if _condition_failed(put_error):
-                    return False
-                raise
-            _record(item.pk, item.sk, channel, "failed", "no_subscription")
-        return False
-    return True
+        if "delivery" in exc.failed:
+            existing = DeliveryItem.get(item.pk, delivery.sk, consistent_read=True)
+            return "failed" if existing.status == "failed" else "taken"
+        if "grant" not in exc.failed:
+            raise
+        delivery.status, delivery.error = "failed", "no_subscription"
+        try:
+            delivery.save(DeliveryItem.pk.does_not_exist(), add_version_condition=False)
+        except PutError as put_error:  # another run claimed it meanwhile: that run goes on
+            if _condition_failed(put_error):
+                return "taken"
+            raise
+        _record(item.pk, item.sk, channel, "failed", "no_subscription")
+        return "failed"
+    return "claimed"
 
 
 def _claim_retry(customer_id: str, notification_id: str, channel: str) -> DeliveryItem | None:
@@ -262,8 +269,11 @@ def _try_channels(item: NotificationItem, spec: NoticeSpec, recipient: rules.Rec
                   planned: tuple[str, ...]) -> str | None:
     """The first channel that is sent or retrying ends it; a failed one hands over to the next."""
     for index, channel in enumerate(planned):
-        if not _claim_new(item, channel, recipient, spec.wechat_template):
-            continue  # already claimed (a replay), or no grant left: the next channel
+        claim = _claim_new(item, channel, recipient, spec.wechat_template)
+        if claim == "taken":
+            return "taken"  # a previous run (a replayed record, or the retry pipeline) has this notification
+        if claim == "failed":
+            continue  # no grant left, or failed for good before: the next channel
         result = _attempt(item, spec, recipient, channel, planned[index + 1:], 1, in_retry=False)
         if result != "failed":
             return result
@@ -315,6 +325,8 @@ def deliver(item: NotificationItem, *, released: bool = False) -> str:
     spec = spec_of(item)
     recipient = load_recipient(item.customer_id, spec.wechat_template)
     first = mark_dispatched(item, recipient) if not released else False
+    if not first and _in_hand(item):
+        return "taken"  # a replayed record: a channel already has it (the plan may differ now: a grant was spent)
     now = clock.now()
     local_now = now.astimezone(SHANGHAI)
     urgent = rules.is_urgent(spec.urgent, spec.urgent_within_hours, (item.data or {}).get(spec.starts_field), now)
@@ -322,8 +334,7 @@ def deliver(item: NotificationItem, *, released: bool = False) -> str:
     if decided.skipped:
         return f"skipped:{decided.skipped}"
     if decided.hold_until is not None:
-        if first:
-            _hold(item, decided.channels, decided.hold_until)
+        _hold(item, decided.channels, decided.hold_until)  # conditioned: a replay holds nothing twice
         return "held"
     if spec.category == "marketing" and (first or released) and not _spend_marketing_day(item.pk, local_now):
         at = clock.iso()
@@ -332,6 +343,13 @@ def deliver(item: NotificationItem, *, released: bool = False) -> str:
             add_version_condition=False)
         return "skipped:marketing_daily_limit"
     return _try_channels(item, spec, recipient, decided.channels) or "failed"
+
+
+def _in_hand(item: NotificationItem) -> bool:
+    """Has a channel sent, or is one still sending or retrying, this notification? (One Query, on replays only.)"""
+    prefix = delivery_sk(item.notification_id, "")
+    return any(d.status != "failed" for d in DeliveryItem.query(item.pk, DeliveryItem.sk.startswith(prefix),
+                                                                consistent_read=True))
 
 
 def redo(message: dict[str, Any]) -> None:

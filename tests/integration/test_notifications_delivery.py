@@ -183,3 +183,64 @@ def test_settings_switch_sms_off_and_quiet_hours_are_kept(world):
                                     token=token)
     assert status == 400 and bad["error"]["code"] == "validation_error"
     assert json.dumps(bad)
+
+
+def test_faults_every_notification_ends_sent_or_failed_on_its_channels_and_nothing_goes_twice(world):
+    import random
+    from collections import Counter
+
+    from chalicelib.mall import fulfillment
+    from chalicelib.notifications.models import DeliveryItem
+
+    random.seed(7)
+    members = []
+    for i in range(6):
+        if i % 2:
+            cid, token, phone = world.app_member()
+            members.append((cid, token, None, phone))
+        else:
+            cid, token, openid = world.mp_member(grants=2)
+            phone = "137" + str(uuid.uuid4().int)[:8]
+            status, _b, _ = world.api.call("POST", "/v1/auth/miniprogram/phone", {"code": f"mockphone:{phone}"},
+                                           token=token)
+            assert status == 200
+            members.append((cid, token, openid, phone))
+    with world.wechat.state.lock:
+        world.wechat.state.message_failure_rate = 0.5
+    fulfillment.set_faults(sms_down=True)
+    for cid, *_ in members:
+        world.notify(cid)
+        world.notify(cid)
+    world.pump_stream()
+    world.pump_retries(rounds=1)  # SMS still down: its retries fail again
+    fulfillment.set_faults(sms_down=False)
+    with world.wechat.state.lock:
+        world.wechat.state.message_failure_rate = 0.3
+    for _ in range(10):
+        world.pump_retries(rounds=5)
+    # the whole stream again: a replayed batch sends nothing more
+    again = stream_poller.for_app(dynamodb_client(settings().dynamodb_endpoint), _streams(settings().dynamodb_endpoint),
+                                  world.app.app, settings().table_name)[0]
+    while again.poll_once():
+        pass
+
+    with world.wechat.state.lock:
+        wechat_sends = Counter(m["page"] for m in world.wechat.state.messages)
+    assert wechat_sends and max(wechat_sends.values()) == 1
+    for cid, token, openid, phone in members:
+        sms_sends = Counter(m.ref for m in sms.OutboxSms.messages(phone))
+        assert not sms_sends or max(sms_sends.values()) == 1, sms_sends
+        notes = world.inbox(token)
+        assert len(notes) == 2
+        for note in notes:
+            records = [d for d in DeliveryItem.query(f"CUST#{cid}") if d.notification_id == note["notification_id"]
+                       and d.sk.startswith("ND#")]
+            assert records and all(d.status in ("sent", "failed") for d in records), [d.status for d in records]
+            sent = [d.channel for d in records if d.status == "sent"]
+            assert len(sent) <= 1  # one channel reached the member, or every channel it should use failed
+            if not sent:
+                assert {d.channel for d in records} == ({"wechat_subscribe", "sms"} if openid else {"sms"})
+            final = [(d["channel"], d["status"]) for d in note["deliveries"] if d["status"] in ("sent", "failed")]
+            assert sorted(final) == sorted((d.channel, d.status) for d in records)
+            page_sends = wechat_sends.get(f"pages/notifications/index?id={note['notification_id']}", 0)
+            assert page_sends == (1 if "wechat_subscribe" in sent else 0)
