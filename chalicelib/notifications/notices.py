@@ -16,6 +16,11 @@ NOTICES: dict[str, NoticeSpec] = {
         kind="voucher_expiring", wechat_template="tmpl_voucher_expiring",
         wechat_fields=(("thing1", "{name}"), ("date2", "{expires_on}"), ("thing3", "{body}")),
     ),
+    "member_day_preview": NoticeSpec(  # marketing: only with consents.marketing, at most one a day
+        "会员日特权抢先看", "{day}会员日：{offer}，会员专享。",
+        "Member day preview", "Member day on {day}: {offer}, for members only.",
+        kind="member_day_preview", category="marketing",
+    ),
     "birthday_greeting": NoticeSpec(
         "生日快乐", "祝您生日快乐！生日礼遇已放入您的账户（{vouchers}张券），本月内有效。",
         "Happy birthday", "Happy birthday! Your birthday treat is in your account ({vouchers} vouchers) this month.",
