@@ -13,7 +13,7 @@ from chalicelib.core.dynamo.tx import Tx
 from chalicelib.identity import api_keys
 from chalicelib.notifications import jobs, reminders
 from tests.integration.test_notifications_delivery import World
-from tests.integration.test_notifications_delivery import world as world  # noqa: F401 - the fixture
+from tests.integration.test_notifications_delivery import world as world
 from tests.support.clock import at, frozen_clock
 
 pytestmark = pytest.mark.integration
