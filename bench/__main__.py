@@ -4,6 +4,7 @@
     python -m bench --only calls -v          # sections: coldstart, calls, http, flash, retry; -v: where calls come from
     python -m bench --only flash             # flash sale over HTTP: redemptions/s, p50/p99, oversells
     python -m bench --only retry             # retry worker msg/s per batch, time from failure to case
+    python -m bench --only notifications     # notification dispatcher: notifications/s per batch, calls each
     python -m bench --only local-stack --workers 4   # bursts against the local stack's worker processes
     python -m bench --runs 30 --seconds 10   # more cold-start runs, longer HTTP runs
     BENCH_BASE_URL=http://127.0.0.1:8000 python -m bench --only http   # against a running `make run`
@@ -30,7 +31,7 @@ import chalicelib.areas  # noqa: F401  # the composition (app.py imports it too)
 from bench.report import heading
 from bench.stack import REPO_ROOT
 
-SECTIONS = ("coldstart", "calls", "http", "flash", "retry", "local-stack", "appointments")
+SECTIONS = ("coldstart", "calls", "http", "flash", "retry", "local-stack", "appointments", "notifications")
 DEFAULT_OUTPUT = REPO_ROOT / "bench" / "results" / "latest.json"
 
 
@@ -90,6 +91,10 @@ def _summary(results: dict[str, Any]) -> list[str]:
         off = [c for c in appts if c["verdict"] in ("OVER", "ERROR")]
         lines.append(f"appointments: {len(appts) - len(off)} of {len(appts)} scenarios within their DynamoDB calls")
         lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in off]
+    if results.get("notifications") is not None:
+        first = results["notifications"]["runs"][0]
+        lines.append(f"notifications: {first['notifications_per_s']:.0f}/s per batch of {first['batch']}, "
+                     f"{first['calls_per_notification']:.1f} DynamoDB calls per delivered notification")
     for r in (results.get("flash") or {}).get("runs", []):
         lines.append(
             f"flash sale [{r['shards']} shard(s), {r['stock']} units, {r['buyers']} buyers]: "
@@ -239,6 +244,22 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             results["appointments_error"] = traceback.format_exc()
             print(results["appointments_error"], file=sys.stderr)
+
+    if "notifications" in args.sections:
+        from bench import notifications as notification_bench
+        from bench.stack import local_backend
+
+        print(heading("Notification dispatcher: throughput per batch, DynamoDB calls per delivered notification"),
+              flush=True)
+        try:
+            with local_backend() as backend:
+                results["notifications"] = notification_bench.measure(backend)
+            print(notification_bench.render(results["notifications"]), flush=True)
+            failed |= any(r["failed"] for r in results["notifications"]["runs"])
+        except Exception:
+            failed = True
+            results["notifications_error"] = traceback.format_exc()
+            print(results["notifications_error"], file=sys.stderr)
 
     results["seconds"] = round(time.perf_counter() - started, 1)
     print(heading("Summary"))
