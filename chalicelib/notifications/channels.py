@@ -75,5 +75,7 @@ def send(channel: str, recipient: rules.Recipient, message: Message) -> Outcome:
             sms.sms_sender().send_text(recipient.phone, message.sms_text, f"{message.ref}#sms")
         except sms.SmsUnavailable:
             return Outcome("retry", "sms_unavailable", message.sms_text)
+        except Exception as exc:  # the gateway's own storage or client failed: claimed already, so retry, not raise
+            return Outcome("retry", f"sms_error:{type(exc).__name__}", message.sms_text)
         return Outcome("sent", None, message.sms_text)
     return Outcome("failed", "no_address")

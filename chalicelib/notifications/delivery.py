@@ -133,7 +133,8 @@ def _entry(channel: str, status: str, at: str, error: str | None = None) -> dict
     return {"channel": channel, "status": status, "at": at, "error": error}
 
 
-def _append(item: NotificationItem, entries: list[dict[str, Any]]) -> Any:
+def _append(entries: list[dict[str, Any]]) -> Any:
+    """``deliveries = list_append(if_not_exists(deliveries, []), entries)``: attempts are only ever added."""
     return NotificationItem.deliveries.set((NotificationItem.deliveries | []).append(entries))
 
 
@@ -148,7 +149,7 @@ def mark_dispatched(item: NotificationItem, recipient: rules.Recipient) -> bool:
     in_app = "delivered" if rules.enabled(recipient, rules.IN_APP) else "skipped"
     tx = Tx()
     tx.update("notification", _notification_ref(item.customer_id, item.sk),
-              [NotificationItem.dispatched_at.set(at), _append(item, [_entry(rules.IN_APP, in_app, at)])],
+              [NotificationItem.dispatched_at.set(at), _append([_entry(rules.IN_APP, in_app, at)])],
               NotificationItem.pk.exists() & NotificationItem.dispatched_at.does_not_exist())
     tx.update("counter", NotifyStateItem(pk=item.pk, sk=STATE_SK), [NotifyStateItem.unread.add(1)])
     try:
@@ -164,16 +165,15 @@ def _record(item_pk: str, notification_sk: str, channel: str, status: str, error
             content: Any = None, restore_grant: str | None = None) -> None:
     at = clock.iso()
     customer_pk = item_pk
+    notification_id = notification_sk.rsplit("#", 1)[-1]
     tx = Tx()
     actions = [DeliveryItem.status.set(status), DeliveryItem.updated_at.set(at)]
     actions.append(DeliveryItem.error.set(error) if error else DeliveryItem.error.remove())
     if content is not None:
         actions.append(DeliveryItem.content.set(content))
-    tx.update("delivery", DeliveryItem(pk=customer_pk, sk=delivery_sk(notification_sk.rsplit("#", 1)[-1], channel)),
-              actions)
+    tx.update("delivery", DeliveryItem(pk=customer_pk, sk=delivery_sk(notification_id, channel)), actions)
     tx.update("notification", NotificationItem(pk=customer_pk, sk=notification_sk),
-              [NotificationItem.deliveries.set((NotificationItem.deliveries | []).append([_entry(channel, status, at,
-                                                                                               error)]))])
+              [_append([_entry(channel, status, at, error)])])
     if restore_grant:
         tx.update("grant", GrantItem(pk=customer_pk, sk=f"{GRANT_PREFIX}{restore_grant}"),
                   [GrantItem.remaining.add(1)])
@@ -319,7 +319,7 @@ def _hold(item: NotificationItem, planned: tuple[str, ...], until: datetime) -> 
                             f"#{item.notification_id}"),
            HoldItem.pk.does_not_exist())
     tx.update("notification", _notification_ref(item.customer_id, item.sk),
-              [_append(item, [_entry(channel, "held", at, None) for channel in planned])])
+              [_append([_entry(channel, "held", at, None) for channel in planned])])
     try:
         tx.commit()
     except TxCancelled as exc:
@@ -350,7 +350,7 @@ def deliver(item: NotificationItem, *, released: bool = False) -> str:
     if spec.category == "marketing" and (first or released) and not _spend_marketing_day(item.pk, local_now):
         at = clock.iso()
         NotificationItem(pk=item.pk, sk=item.sk).update(
-            actions=[_append(item, [_entry(c, "skipped", at, "marketing_daily_limit") for c in decided.channels])],
+            actions=[_append([_entry(c, "skipped", at, "marketing_daily_limit") for c in decided.channels])],
             add_version_condition=False)
         return "skipped:marketing_daily_limit"
     return _try_channels(item, spec, recipient, decided.channels) or "failed"
