@@ -244,3 +244,23 @@ def test_faults_every_notification_ends_sent_or_failed_on_its_channels_and_nothi
             assert sorted(final) == sorted((d.channel, d.status) for d in records)
             page_sends = wechat_sends.get(f"pages/notifications/index?id={note['notification_id']}", 0)
             assert page_sends == (1 if "wechat_subscribe" in sent else 0)
+
+
+def test_an_official_account_template_message_is_sent_and_data_over_its_limit_is_refused_like_wechat(world):
+    from chalicelib.notifications import channels, rules
+
+    good = channels.Message(ref="ntf_oa", template_id="tmpl_member_notice", oa_template_id="oa_tmpl_member_notice",
+                            wechat_data={}, oa_data={"thing1": {"value": "积分已退回"}, "time3": {
+                                "value": "2026年12月1日 15:01"}}, sms_text="", page="pages/notifications/index")
+    member = rules.Recipient(oa_openid="oa_openid_1")
+    outcome = channels.send(rules.WECHAT_TEMPLATE, member, good)
+    assert outcome.status == "sent"
+    [sent] = world.wechat_messages("oa_openid_1")
+    assert sent["path"] == "/cgi-bin/message/template/send" and sent["client_msg_id"] == "ntf_oa"
+
+    too_long = channels.Message(**{**good.__dict__, "oa_data": {"thing1": {"value": "字" * 21}}})
+    refused = channels.send(rules.WECHAT_TEMPLATE, member, too_long)
+    assert (refused.status, refused.error) == ("failed", "wechat_47003")
+    phrase = channels.Message(**{**good.__dict__, "oa_data": {"phrase2": {"value": "done"}}})
+    assert channels.send(rules.WECHAT_TEMPLATE, member, phrase).error == "wechat_47003"
+    assert len(world.wechat_messages("oa_openid_1")) == 1
