@@ -5,7 +5,18 @@ Adding an area: a package with its manifest (``AREA = Area(...)`` in its ``__ini
 
 from __future__ import annotations
 
-from chalicelib import appointments, benefits, console, followups, identity, mall, notifications, points, profile
+from chalicelib import (
+    appointments,
+    benefits,
+    console,
+    events,
+    followups,
+    identity,
+    mall,
+    notifications,
+    points,
+    profile,
+)
 from chalicelib.core.area import Area, install
 
 AREAS: tuple[Area, ...] = (
@@ -17,6 +28,7 @@ AREAS: tuple[Area, ...] = (
     followups.AREA,
     console.AREA,
     appointments.AREA,
+    events.AREA,
     notifications.AREA,
 )
 

@@ -24,7 +24,4 @@ ERRORS: dict[str, ErrorSpec] = {
     "appointment_not_active": ErrorSpec(
         409, "该预约已取消或已完成", "This appointment was already cancelled or completed"
     ),
-    "check_in_not_open": ErrorSpec(
-        409, "仅可在预约当天签到", "Check-in is open on the day of the appointment only"
-    ),
 }

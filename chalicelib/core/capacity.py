@@ -62,15 +62,17 @@ class SeatCounterItem(Item):
 
 @dataclass(frozen=True)
 class Slot:
-    """One slot's counter: ``scope`` (whose capacity: ``APPT#<store>#<service>``), its ``day`` and ``key``."""
+    """One slot's counter: ``scope`` (whose capacity: ``APPT#<store>#<service>``), its ``day`` and ``key``;
+    ``partition``: keep the counter in that partition (its owner's) instead of the scope's day partition."""
 
     scope: str
     day: date
     key: str
+    partition: str | None = None
 
     @property
     def pk(self) -> str:
-        return day_pk(self.scope, self.day)
+        return self.partition or day_pk(self.scope, self.day)
 
     @property
     def sk(self) -> str:
@@ -161,6 +163,21 @@ def read_day(scope: str, day: date, consistent: bool = False) -> dict[str, Count
         if not start:
             return out
         kwargs["ExclusiveStartKey"] = start
+
+
+def count_of(slot: Slot, raw_items: list[dict[str, Any]]) -> Count:
+    """The counter of ``slot`` among raw items the caller already read (its owner's Query): zero if absent."""
+    for raw in raw_items:
+        if raw.get("pk", {}).get("S") == slot.pk and raw.get("sk", {}).get("S") == slot.sk:
+            item = SeatCounterItem.from_raw_data(raw)
+            return Count(int(item.taken or 0), int(item.taken_open or 0))
+    return Count()
+
+
+def full_check_in(tx: Tx, slot: Slot, *, capacity: int, label: str = "seat_free") -> None:
+    """Add "every seat of ``slot`` is taken" to ``tx`` as a condition check (fails on ``label`` once one is free):
+    for a caller that queues because the slot is full, so that a seat freed meanwhile is taken, not queued for."""
+    tx.check(label, SeatCounterItem, slot.pk, slot.sk, SeatCounterItem.taken >= capacity)
 
 
 def read_slot(slot: Slot, consistent: bool = True) -> Count:

@@ -20,6 +20,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 
 from chalicelib.core.dynamo.items import Item
@@ -47,6 +48,8 @@ class CustomerItem(Item):
     gender = UnicodeAttribute(null=True)
     consents = ConsentsAttribute(default=dict)
     preferences = JSONAttribute(null=True)
+    # What the member's participation taught (an event's tags at check-in), kept only with the profiling consent.
+    tags = UnicodeSetAttribute(null=True)
     unionid = UnicodeAttribute(null=True)
     identities = ListAttribute[Any](of=UnicodeAttribute, default=list)
     channels = ListAttribute[Any](of=UnicodeAttribute, default=list)

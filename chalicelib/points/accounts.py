@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.core import idempotency, results
@@ -105,6 +106,8 @@ def ledger(customer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
 # --- earning and spending (also for other areas: events, surveys, redemptions, compensation) -------------------
 
 Extra = Callable[[Tx, PointsState], None]
+# Given the member's profile as read: the profile actions to add to the change and their condition (or None: none).
+ProfileUpdate = Callable[[CustomerItem], tuple[list[Action], Condition | None] | None]
 
 
 def _with_extra(plan: Plan, extra: Extra | None, state: PointsState) -> Plan:
@@ -130,9 +133,12 @@ def earn(
     actor: str | None = None,
     reason: str | None = None,
     extra: Extra | None = None,
+    profile: ProfileUpdate | None = None,
 ) -> Outcome:
     """Credit ``points`` (expiring at the configured horizon); ``extra`` adds the caller's items to the same
-    transaction (a failing condition there comes back as ``TxCancelled`` with the caller's labels)."""
+    transaction (a failing condition there comes back as ``TxCancelled`` with the caller's labels); ``profile``
+    changes the member's profile in it too, given the profile read (e.g. the tags an event gives, with the consent it
+    needs as the condition: a consent withdrawn meanwhile makes the change planned again from a fresh read)."""
     on = bookkeeping.today()
     expires_on = expiry_for(on)
 
@@ -141,6 +147,12 @@ def earn(
         stats = bookkeeping.stats_with(state.tier_stats, bookkeeping.month_key(on), points=points, on=on)
         result = Plan(change, [PointsStateItem.tier_stats.set(stats)], entry_fields=_fields(channel, actor, reason))
         bookkeeping.add_tier_update(result, state, programme.current(), on, stats)
+        if profile is not None:
+            wanted = profile(state.profile)
+            if wanted is not None:
+                actions, condition = wanted
+                result.profile_actions.extend(actions)
+                result.profile_condition = condition
         return _with_extra(result, extra, state)
 
     return bookkeeping.execute(customer_id, plan)

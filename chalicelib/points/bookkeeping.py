@@ -249,6 +249,7 @@ class Plan:
     change: Change | None = None
     state_actions: list[Any] = field(default_factory=list)
     profile_actions: list[Any] = field(default_factory=list)
+    profile_condition: Condition | None = None  # ANDed to the profile update's (only with ``profile_actions``)
     add: Callable[[Tx], object] | None = None
     entry_fields: dict[str, Any] = field(default_factory=dict)
     result: Any = None
@@ -362,10 +363,10 @@ def build_tx(state: PointsState, plan: Plan, tx: Tx | None = None) -> tuple[Tx, 
         actions.append(PointsStateItem.points_last_at.set(at))
     tx.update("points", PointsStateItem(pk=pk, sk=POINTS_SK), actions, _version_condition(state))
     if plan.profile_actions:
-        tx.update(
-            "profile", CustomerItem(pk=pk, sk=PROFILE_SK), plan.profile_actions,
-            CustomerItem.pk.exists() & CustomerItem.merged_into.does_not_exist(),
-        )
+        condition = CustomerItem.pk.exists() & CustomerItem.merged_into.does_not_exist()
+        if plan.profile_condition is not None:
+            condition &= plan.profile_condition
+        tx.update("profile", CustomerItem(pk=pk, sk=PROFILE_SK), plan.profile_actions, condition)
     if plan.add is not None:
         plan.add(tx)
     return tx, entries

@@ -25,6 +25,7 @@ ME_EXAMPLE = {
     "gender": None,
     "consents": {"marketing": False, "profiling": False},
     "preferences": {},
+    "tags": [],
     "channels": ["miniprogram", "app"],
     "tier": {"code": "base", "name": "普通会员", "badge": "badge-base"},
     "tier_progress": {"next_tier": "silver", "metric": "spend_12m_fen", "current": 0, "required": 200000},

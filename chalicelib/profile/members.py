@@ -44,6 +44,7 @@ def profile_view(customer: CustomerItem) -> dict[str, Any]:
         "gender": customer.gender,
         "consents": {"marketing": bool(customer.consents.marketing), "profiling": bool(customer.consents.profiling)},
         "preferences": customer.preferences or {},
+        "tags": sorted(customer.tags or ()),
         "channels": list(customer.channels),
     }
 
@@ -106,8 +107,8 @@ def update_profile(customer_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         sets["birthday"] = birthday
         # the birthday benefits job finds members of a birthday month through gsi2 (never a Scan)
         sets["gsi2pk"], sets["gsi2sk"] = birthdays.index_keys(customer.customer_id, birthday)
-    if consents.get("profiling") is False:  # withdrawal erases what the consent allowed
-        removes.update(EXTENDED_FIELDS)
+    if consents.get("profiling") is False:  # withdrawal erases what the consent allowed (tags included)
+        removes.update((*EXTENDED_FIELDS, "tags"))
     if "birthday" in removes:
         removes.update(("gsi2pk", "gsi2sk"))
     actions: list[Action] = [CustomerItem.updated_at.set(clock.iso())]

@@ -70,6 +70,7 @@ class Profile(Out):
     gender: str | None = None
     consents: dict[str, bool]
     preferences: dict[str, Any]
+    tags: list[str] = Field(default_factory=list)
     channels: list[str]
 
 

@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -167,13 +171,38 @@ def test_local_stage_points_at_local_endpoints_and_disables_tracing_and_metrics(
 
 
 @pytest.fixture(scope="module")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    if not (REPO_ROOT / "app.py").exists():
-        pytest.skip("app.py does not exist yet")
+def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     template_path = package.chalice_package("dev", tmp_path_factory.mktemp("package"))
     lint = package.cfn_lint(template_path)
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    return dict(json.loads(template_path.read_text(encoding="utf-8")))
+    return template_path.parent
+
+
+@pytest.fixture(scope="module")
+def packaged(package_dir: Path) -> dict[str, Any]:
+    return dict(json.loads((package_dir / "sam.json").read_text(encoding="utf-8")))
+
+
+@pytest.mark.integration
+@pytest.mark.xdist_group("chalice-package")
+def test_the_bundle_carries_bytecode_that_python_loads_without_its_source(package_dir: Path, tmp_path: Path):
+    """Lambda's code directory is read-only: without bytecode in the zip, every cold start compiles from source."""
+    with zipfile.ZipFile(package_dir / "deployment.zip") as bundle:
+        names = set(bundle.namelist())
+        bundle.extractall(tmp_path)
+    tag = sys.implementation.cache_tag
+    for module in ("app.py", "chalicelib/core/clock.py", "pynamodb/models.py", "chalice/app.py"):
+        folder, _, file = module.rpartition("/")
+        assert f"{folder + '/' if folder else ''}__pycache__/{file[:-3]}.{tag}.pyc" in names, module
+    # A source changed after packaging is not read: the import runs the bundle's bytecode.
+    (tmp_path / "chalicelib/core/clock.py").write_text("raise ImportError('compiled from source')\n")
+    probe = subprocess.run(
+        [sys.executable, "-c", "import chalicelib.core.clock as c; print(c.__spec__.cached)"],
+        cwd=tmp_path, env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(tmp_path),
+                           "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True, text=True, check=False)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip().endswith(f"clock.{tag}.pyc")
 
 
 @pytest.mark.integration

@@ -358,7 +358,7 @@ def shared_api(ddb_endpoint: str, wechat_base_url: str, project_dir: str) -> Ite
 
 # Path prefixes (besides ``/v1/me/``) whose ``{param}`` names something a member owns, from the outline:
 # another member's id there must be 404, never 403 (which would confirm that it exists).
-MEMBER_OWNED_PREFIXES: tuple[str, ...] = ("/v1/me/", "/v1/appointments/")
+MEMBER_OWNED_PREFIXES: tuple[str, ...] = ("/v1/me/", "/v1/appointments/", "/v1/events/")
 
 
 def is_member_owned(spec: RouteSpec) -> bool:

@@ -133,3 +133,36 @@ def test_open_to_tells_what_a_caller_may_take():
     assert count.open_to(4, reserved=2, priority=True, released=False) == 2
     assert count.open_to(4, reserved=2, priority=False, released=True) == 2
     assert capacity.Count(4, 1).open_to(4, reserved=1, priority=True, released=False) == 0
+
+
+def test_a_counter_kept_in_its_owners_partition_is_read_with_the_owners_items(moto_table):
+    from chalicelib.core.config import settings
+    from chalicelib.core.dynamo.connection import shared_connection
+
+    slot = capacity.Slot("EVENT#e1", DAY, "EVENT", partition="EV#e1")
+    assert (slot.pk, slot.sk) == ("EV#e1", "SEATS#EVENT")
+    assert capacity.count_of(slot, []) == capacity.Count()
+    _take(slot, 2)
+    raw = shared_connection().client.query(
+        TableName=settings().table_name, KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "EV#e1"}})["Items"]
+    assert capacity.count_of(slot, raw) == capacity.read_slot(slot) == capacity.Count(1, 1)
+    assert capacity.read_day("EVENT#e1", DAY) == {}  # not in the scope's day partition
+
+
+def test_the_full_check_passes_only_while_every_seat_is_taken(moto_table):
+    slot = capacity.Slot("EVENT#e2", DAY, "EVENT", partition="EV#e2")
+
+    def check() -> None:
+        tx = Tx()
+        capacity.full_check_in(tx, slot, capacity=1)
+        tx.commit()
+
+    with pytest.raises(TxCancelled) as exc:
+        check()  # never taken: a seat is free
+    assert exc.value.failed == {"seat_free"}
+    counted = _take(slot, 1)
+    check()
+    _free(slot, counted)
+    with pytest.raises(TxCancelled):
+        check()
