@@ -38,9 +38,11 @@ from chalicelib.identity import access_token
 if TYPE_CHECKING:
     from chalicelib.followups import retry_pipeline
     from chalicelib.identity import api_keys
+    from chalicelib.notifications import stream as notification_stream
 else:  # the queue workers' code, loaded by the first batch (an HTTP request never needs it); the integration keys
     retry_pipeline = lazy_module("chalicelib.followups.retry_pipeline")
     api_keys = lazy_module("chalicelib.identity.api_keys")
+    notification_stream = lazy_module("chalicelib.notifications.stream")
 
 
 class MemberPortalApp(Chalice):
@@ -129,6 +131,21 @@ def followup_worker(event):  # type: ignore[no-untyped-def]
             event=event.to_dict(), record_handler=retry_pipeline.followup_record, processor=_followup_processor,
             context=event.context,
         )
+
+
+# The table's stream ARN is only known once deployed: infra/resources.json replaces this placeholder with
+# MemberTable's StreamArn (and adds the INSERT-of-N# filter and ReportBatchItemFailures); the local stack polls
+# DynamoDB Local's stream itself (tools/stream_poller.py).
+MEMBER_TABLE_STREAM_ARN = os.environ.get(
+    "MEMBER_TABLE_STREAM_ARN", "arn:aws:dynamodb:ap-east-1:123456789012:table/member-portal/stream/placeholder")
+
+
+@app.on_dynamodb_record(stream_arn=MEMBER_TABLE_STREAM_ARN, batch_size=25, starting_position="LATEST",
+                        name="notification_dispatcher")
+def notification_dispatcher(event):  # type: ignore[no-untyped-def]
+    """Deliver new notification records (channels, quiet hours, retries); failed records are reported alone."""
+    with flushing_metrics():
+        return notification_stream.handle_batch(event.to_dict(), event.context)
 
 
 def _scheduled(job: Job) -> Callable[[Any], Any]:

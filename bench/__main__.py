@@ -5,6 +5,7 @@
                                              # appointments, console; -v: where calls come from
     python -m bench --only flash             # flash sale over HTTP: redemptions/s, p50/p99, oversells
     python -m bench --only retry             # retry worker msg/s per batch, time from failure to case
+    python -m bench --only notifications     # notification dispatcher: notifications/s per batch, calls each
     python -m bench --only local-stack --workers 4   # bursts against the local stack's worker processes
     python -m bench --runs 30 --seconds 10   # more cold-start runs, longer HTTP runs
     BENCH_BASE_URL=http://127.0.0.1:8000 python -m bench --only http   # against a running `make run`
@@ -200,6 +201,20 @@ def _local_stack_failed(local: Any) -> bool:
     return bool(burst["ok"] != burst["requests"] or posts["reached_app"] != posts["clients"])
 
 
+def _notifications(args: argparse.Namespace) -> Any:
+    from bench import notifications
+    from bench.stack import local_backend
+
+    with local_backend() as backend:
+        return notifications.measure(backend)
+
+
+def _notifications_summary(results: Any) -> list[str]:
+    first = results["runs"][0]
+    return [f"notifications: {first['notifications_per_s']:.0f}/s per batch of {first['batch']}, "
+            f"{first['calls_per_notification']:.1f} DynamoDB calls per delivered notification"]
+
+
 def _rendered(module: str, function: str) -> Callable[[Any, argparse.Namespace], str]:
     return lambda results, _args: str(getattr(importlib.import_module(module), function)(results))
 
@@ -225,6 +240,9 @@ SECTIONS: tuple[Section, ...] = (
                    "bench.console:CONSOLE_SCENARIOS"),
     _calls_section("membership", "Plus membership: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",
                    "bench.membership:MEMBERSHIP_SCENARIOS"),
+    Section("notifications", "Notification dispatcher: throughput per batch, DynamoDB calls per delivered notification",
+            _notifications, _rendered("bench.notifications", "render"), _notifications_summary,
+            lambda results: any(r["failed"] for r in results["runs"])),
 )
 NAMES = tuple(section.name for section in SECTIONS)
 

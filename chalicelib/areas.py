@@ -14,6 +14,7 @@ from chalicelib import (
     identity,
     mall,
     membership,
+    notifications,
     points,
     profile,
 )
@@ -30,6 +31,7 @@ AREAS: tuple[Area, ...] = (
     appointments.AREA,
     events.AREA,
     membership.AREA,
+    notifications.AREA,
 )
 
 install(AREAS)

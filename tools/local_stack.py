@@ -11,7 +11,8 @@
   listener with a backlog of 2048 and ``TCP_NODELAY``; ``tools/lambda_wsgi.py`` turns each request into an
   API Gateway proxy event and answers what API Gateway answers itself (unknown route, 29 s timeout),
 - polls both SQS queues, feeding the app's ``@app.on_sqs_message`` handlers Lambda-shaped batches
-  (``tools/sqs_poller.py``), since ``chalice local`` does not run event sources (in this process),
+  (``tools/sqs_poller.py``), and the table's stream, feeding ``@app.on_dynamodb_record`` (the notification
+  dispatcher; ``tools/stream_poller.py``), since ``chalice local`` does not run event sources (in this process),
 - and with ``--schedules`` runs the ``@app.schedule`` handlers on their schedule (``tools/schedules.py``).
 
 Environment: the ``local`` stage of ``.chalice/config.json``, then the endpoints built from the ports given
@@ -393,6 +394,22 @@ class LocalStack:
         group.start()
         self._on_stop("SQS pollers", lambda: group.stop(timeout=2.0))
         self.pollers = group
+        from tools import stream_poller
+
+        streams = stream_poller.for_app(boto_client("dynamodb", self.env["DYNAMODB_ENDPOINT"]),
+                                        boto_client("dynamodbstreams", self.env["DYNAMODB_ENDPOINT"]), app_obj,
+                                        self.env["TABLE_NAME"])
+        for poller in streams:
+            poller.start()
+
+        def stop_streams() -> None:
+            for poller in streams:
+                poller.stop()
+            for poller in streams:
+                poller.join(2.0)
+
+        self._on_stop("stream pollers", stop_streams)
+        self.stream_pollers = streams
 
     def endpoints(self) -> dict[str, Any]:
         return {
@@ -408,7 +425,8 @@ class LocalStack:
     def _announce(self) -> None:
         base = self.base_url
         json_header = "-H 'Content-Type: application/json'"
-        polled = ", ".join(p.function_name for p in getattr(getattr(self, "pollers", None), "pollers", [])) or "none"
+        polled = ", ".join([p.function_name for p in getattr(getattr(self, "pollers", None), "pollers", [])]
+                           + [p.function_name for p in getattr(self, "stream_pollers", [])]) or "none"
         scheduler = getattr(self, "scheduler", None)
         scheduled = (
             ", ".join(f"{job.name} {job.expression}" for job in scheduler.jobs)
@@ -422,7 +440,7 @@ class LocalStack:
             f"  DynamoDB Local  {self.env['DYNAMODB_ENDPOINT']}  tables: {', '.join(self.tables.values())}",
             f"  SQS (moto)      {self.env['SQS_ENDPOINT']}  queues: {', '.join(q.name for q in self.queues.values())}",
             f"  WeChat sim      {self.wechat_url}",
-            f"  SQS handlers    {polled}",
+            f"  SQS/stream      {polled}",
             f"  schedules       {scheduled}",
             f"  logs            {self.args.log_dir}",
             "",

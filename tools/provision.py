@@ -133,6 +133,9 @@ def table_specs(
         if indexes:
             keys = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
             create["GlobalSecondaryIndexes"] = [{key: index[key] for key in keys if key in index} for index in indexes]
+        stream = props.get("StreamSpecification")
+        if stream:  # the notification dispatcher reads it (DynamoDB Local serves streams too)
+            create["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
         ttl = props.get("TimeToLiveSpecification") or {}
         specs[logical_id] = {"create": create, "ttl": ttl.get("AttributeName") if ttl.get("Enabled") else None}
     return specs

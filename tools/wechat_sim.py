@@ -8,6 +8,10 @@ Endpoints (as ``https://api.weixin.qq.com`` serves them; failures are HTTP 200 w
 - ``GET  /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code`` (official-account app)
 - ``POST /cgi-bin/stable_token`` ``{"grant_type": "client_credential", "appid", "secret", "force_refresh"}``
 - ``POST /wxa/business/getuserphonenumber?access_token=...`` ``{"code"}`` (mini-program token only)
+- ``POST /cgi-bin/message/subscribe/send?access_token=...`` (mini-program token) and
+  ``POST /cgi-bin/message/template/send?access_token=...`` (official-account token): the data is validated as
+  WeChat does (47003 when a value breaks its type's rule: ``thing`` over 20 characters, ``phrase`` over 5 or not
+  Chinese...; ``chalicelib.notifications.rules.valid_wechat_value``) and every accepted message is recorded.
 
 Codes:
 
@@ -35,7 +39,9 @@ Control endpoints for tests, not WeChat (prefix ``/__sim/``):
   "delay_seconds": 2.0, "count": 1}``: the next ``count`` requests to ``path`` fail that way (a delay, then
   the normal answer, for timeouts).
 - ``GET /__sim/stats``: ``{"requests": {path: count}}`` (WeChat paths only); ``POST /__sim/reset`` forgets
-  everything (codes, tokens, faults, counts).
+  everything (codes, tokens, faults, counts, messages).
+- ``POST /__sim/faults`` ``{"message_failure_rate": 0.3}``: that share of message sends answer ``-1`` or ``45009``.
+- ``GET /__sim/messages``: ``{"items": [{path, touser, template_id, data, client_msg_id, page, at}]}`` (accepted).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import secrets
 import sys
@@ -70,6 +77,8 @@ TOKEN_EARLY_RENEWAL = 300  # normal-mode stable_token returns a new token in the
 ERRMSG: dict[int, str] = {
     -1: "system error",
     40001: "invalid credential, access_token is invalid or not latest",
+    40003: "invalid openid",
+    40037: "invalid template_id",
     40002: "invalid grant_type",
     40013: "invalid appid",
     40014: "invalid access_token",
@@ -90,6 +99,7 @@ ERRMSG: dict[int, str] = {
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit mustslower retry next minute",
     47001: "data format error",
+    47003: "argument invalid! data.value invalid",
     48001: "api unauthorized",
 }
 
@@ -130,6 +140,8 @@ class SimState:
     stale: set[str] = field(default_factory=set)  # tokens rejected by APIs but still "current"
     faults: dict[str, _Fault] = field(default_factory=dict)
     requests: Counter = field(default_factory=Counter)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    message_failure_rate: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -140,6 +152,8 @@ class SimState:
             self.stale.clear()
             self.faults.clear()
             self.requests.clear()
+            self.messages.clear()
+            self.message_failure_rate = 0.0
 
     # -- helpers (call with the lock held) --
 
@@ -250,6 +264,8 @@ class _Handler(BaseHTTPRequestHandler):
             "/sns/oauth2/access_token": ("GET", self._oauth_access_token),
             "/cgi-bin/stable_token": ("POST", self._stable_token),
             "/wxa/business/getuserphonenumber": ("POST", self._phone_number),
+            "/cgi-bin/message/subscribe/send": ("POST", self._subscribe_send),
+            "/cgi-bin/message/template/send": ("POST", self._template_send),
         }
         route = routes.get(path)
         with state.lock:
@@ -392,6 +408,52 @@ class _Handler(BaseHTTPRequestHandler):
             },
         }
 
+    def _app_token(self, query: dict[str, str], app_id: str) -> None:
+        state = self.server.state
+        access_token = query.get("access_token")
+        if not access_token:
+            raise WeChatError(41001)
+        token = state.tokens.get(access_token)
+        if token is None or not token.valid or access_token in state.stale:
+            raise WeChatError(40001)
+        if token.expires_at <= state.clock():
+            raise WeChatError(42001)
+        if token.app_id != app_id:
+            raise WeChatError(48001)
+
+    def _message(self, path: str, query: dict[str, str], raw: bytes, app_id: str) -> dict[str, Any]:
+        from chalicelib.notifications.rules import valid_wechat_value
+
+        state = self.server.state
+        self._app_token(query, app_id)
+        body = self._json_body(raw)
+        touser, template_id, data = body.get("touser"), body.get("template_id"), body.get("data")
+        if not isinstance(touser, str) or not touser:
+            raise WeChatError(40003)
+        if not isinstance(template_id, str) or not template_id:
+            raise WeChatError(40037)
+        if not isinstance(data, dict) or not data:
+            raise WeChatError(47003)
+        for key, entry in data.items():
+            value = entry.get("value") if isinstance(entry, dict) else None
+            if not isinstance(value, str) or not valid_wechat_value(key, value):
+                raise WeChatError(47003)
+        if state.message_failure_rate and random.random() < state.message_failure_rate:
+            raise WeChatError(random.choice((-1, 45009)))
+        state.messages.append({"path": path, "touser": touser, "template_id": template_id, "data": data,
+                               "client_msg_id": body.get("client_msg_id"), "page": body.get("page"),
+                               "at": state.clock()})
+        answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
+        if path.endswith("/template/send"):
+            answer["msgid"] = len(state.messages)
+        return answer
+
+    def _subscribe_send(self, query: dict[str, str], raw: bytes) -> dict[str, Any]:
+        return self._message("/cgi-bin/message/subscribe/send", query, raw, self.server.state.mp_app_id)
+
+    def _template_send(self, query: dict[str, str], raw: bytes) -> dict[str, Any]:
+        return self._message("/cgi-bin/message/template/send", query, raw, self.server.state.oa_app_id)
+
     # -- control endpoints (not WeChat) --
 
     def _control(self, method: str, path: str, raw: bytes) -> None:
@@ -407,6 +469,10 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "GET" and path == "/__sim/stats":
             with state.lock:
                 self._send(200, {"requests": dict(state.requests)})
+            return
+        if method == "GET" and path == "/__sim/messages":
+            with state.lock:
+                self._send(200, {"items": list(state.messages)})
             return
         if method != "POST":
             self._send(405, {"error": "use POST"})
@@ -441,6 +507,17 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.faults[target] = fault
             self._send(200, {"path": target, "count": fault.count})
+        elif path == "/__sim/faults":
+            try:
+                rate = float(body.get("message_failure_rate") or 0.0)
+            except (TypeError, ValueError):
+                rate = -1.0
+            if not 0.0 <= rate <= 1.0:
+                self._send(400, {"error": "message_failure_rate is 0.0-1.0"})
+                return
+            with state.lock:
+                state.message_failure_rate = rate
+            self._send(200, {"message_failure_rate": rate})
         elif path == "/__sim/reset":
             state.reset()
             self._send(200, {"reset": True})

@@ -70,6 +70,7 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
 
     from chalicelib.benefits import entitlements
     from chalicelib.benefits.models import BIRTHDAY_PREFIX
+    from chalicelib.core import notifications
     from chalicelib.core.dynamo import retry
     from chalicelib.core.dynamo.tx import Tx, TxCancelled
     from chalicelib.core.observability import logger
@@ -97,6 +98,8 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
         ids = entitlements.grant_items(
             tx, cid, tier.code, "birthday", f"{BIRTHDAY_PREFIX}{on.year:04d}", "marker"
         )
+        if ids:  # the greeting with its benefit, once a year like the grant (chalicelib/notifications delivers it)
+            notifications.put_in(tx, cid, "birthday_greeting", {"vouchers": len(ids), "year": on.year})
         tx.update("profile", key, move_on, still_this_member)
         try:
             tx.commit()

@@ -98,6 +98,9 @@ class VoucherItem(Item):
     used_at = UnicodeAttribute(null=True)
     used_order_no = UnicodeAttribute(null=True)
     used_by = UnicodeAttribute(null=True)  # member | integration
+    # Expiry index for the 3-day reminder (chalicelib/notifications/reminders.py): VEXP#<expiry day> / <cid>#<id>
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
 
 
 class GiftMarkerItem(Item):

@@ -74,6 +74,10 @@ def new_voucher(
 
 
 def put_in(tx: Tx, voucher: VoucherItem, label: str = "voucher") -> None:
+    """Put a new voucher, on the expiry index (``VEXP#<day>``, the reminder 3 days before)."""
+    if voucher.gsi1pk is None and voucher.expires_at:
+        voucher.gsi1pk = f"VEXP#{voucher.expires_at[:10]}"
+        voucher.gsi1sk = f"{voucher.customer_id}#{voucher.voucher_id}"
     tx.put(label, voucher, VoucherItem.pk.does_not_exist())
 
 

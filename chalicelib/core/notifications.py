@@ -2,7 +2,8 @@
 
 ``put_in(tx, ...)`` adds the notification to the caller's DynamoDB transaction, so the member hears about a change
 exactly when (and only if) it happened. Delivery beyond the record (WeChat template messages, app push, SMS) reads
-these records; ``GET /v1/me/notifications`` lists them, newest first.
+these records (``chalicelib/notifications``: a DynamoDB Streams consumer of the new ``N#`` items) and appends each
+attempt to ``deliveries``; ``GET /v1/me/notifications`` lists them, newest first.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import secrets
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, UnicodeAttribute
 
 from chalicelib.core import clock
 from chalicelib.core.dynamo import keys, paging
@@ -35,6 +36,9 @@ class NotificationItem(Item):
     data = JSONAttribute(null=True)  # e.g. {"transaction_id", "status", "case_id"}
     read = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
+    template = UnicodeAttribute(null=True)  # the catalogue's name (the delivery renders it per channel)
+    deliveries = ListAttribute[Any](null=True)  # [{"channel", "status", "at", "error"}], appended by the delivery
+    dispatched_at = UnicodeAttribute(null=True)  # set once by the delivery (the unread counter counted it)
 
 
 # What a member reads about a transaction the back office follows up (the kinds members already read).
@@ -48,17 +52,17 @@ CORE_NOTICES: dict[str, NoticeSpec] = {
     "completed": NoticeSpec(
         "您的请求已完成", "您的请求已处理完成，感谢您的耐心等待。",
         "Done", "Your request has been completed. Thank you for waiting.",
-        kind="transaction_completed",
+        kind="transaction_completed", urgent=True,
     ),
     "refunded": NoticeSpec(
         "积分已退回", "您的请求未能完成，所扣积分已全部退回您的账户。",
         "Points returned", "Your request could not be completed; the points it took are back in your account.",
-        kind="transaction_refunded",
+        kind="transaction_refunded", urgent=True,
     ),
     "failed": NoticeSpec(
         "您的请求已取消", "您的请求已由客服取消，如有疑问请联系客服。",
         "Request cancelled", "Your request was cancelled by our service team; contact us with any question.",
-        kind="transaction_failed",
+        kind="transaction_failed", urgent=True,
     ),
 }
 
@@ -120,7 +124,7 @@ def notification_item(customer_id: str, template: str, data: dict[str, Any], at:
         pk=keys.customer_pk(customer_id), sk=f"{NOTIFICATION_PREFIX}{at}#{notification_id}",
         notification_id=notification_id,
         customer_id=customer_id, kind=spec.kind or template, title=title, body=body, title_en=title_en,
-        body_en=body_en, data=data, read=False, created_at=at,
+        body_en=body_en, data=data, read=False, created_at=at, template=template,
     )
 
 
@@ -138,6 +142,7 @@ def view(item: NotificationItem, english: bool = False) -> dict[str, Any]:
         "data": item.data or {},
         "read": bool(item.read),
         "created_at": item.created_at,
+        "deliveries": [{k: d.get(k) for k in ("channel", "status", "at", "error")} for d in (item.deliveries or [])],
     }
 
 

@@ -1,6 +1,7 @@
-"""Sending SMS codes. The local stage writes to an outbox table that ``GET /v1/dev/sms-outbox`` reads;
-deployed stages publish through Amazon SNS (swap the adapter for a domestic SMS gateway if needed:
-the port is ``send_code(phone, code)``).
+"""Sending SMS: codes and notifications. The local stage writes to an outbox table that ``GET /v1/dev/sms-outbox``
+(codes) and ``GET /v1/dev/deliveries`` (notifications) read; deployed stages publish through Amazon SNS (swap the
+adapter for a domestic SMS gateway if needed: the port is ``send_code(phone, code)`` and
+``send_text(phone, text, ref)``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,18 @@ MESSAGE = "【会员中心】您的验证码是 {code}，5 分钟内有效。如
 class SmsSender(Protocol):
     def send_code(self, phone: str, code: str) -> None: ...
 
+    def send_text(self, phone: str, text: str, ref: str) -> None:
+        """A notification's text; ``ref`` (the notification and channel) is kept by the simulator only."""
+        ...
+
+
+class SmsUnavailable(Exception):
+    """The SMS provider did not take the message (down, throttled): try again later."""
+
+
+def message_key(phone: str) -> str:
+    return f"SMSMSG#{phone}"
+
 
 def outbox_key(phone: str) -> str:
     return f"SMSOUT#{phone}"
@@ -41,6 +54,17 @@ class OutboxSms:
             ttl=clock.epoch() + OUTBOX_TTL,
         ).save(add_version_condition=False)
 
+    def send_text(self, phone: str, text: str, ref: str) -> None:
+        sent_at = clock.iso()
+        SmsMessageItem(
+            pk=message_key(phone), sk=f"{sent_at}#{secrets.token_hex(4)}", phone=phone, text=text, ref=ref,
+            sent_at=sent_at, ttl=clock.epoch() + 7 * 24 * 3600,
+        ).save(add_version_condition=False)
+
+    @staticmethod
+    def messages(phone: str, limit: int = 100) -> list[SmsMessageItem]:
+        return list(SmsMessageItem.query(message_key(phone), scan_index_forward=False, limit=limit))
+
     @staticmethod
     def recent(phone: str, limit: int = 20) -> list[SmsOutboxItem]:
         return list(SmsOutboxItem.query(outbox_key(phone), scan_index_forward=False, limit=limit))
@@ -59,6 +83,15 @@ class SnsSms:
             MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
         )
 
+    def send_text(self, phone: str, text: str, ref: str) -> None:
+        try:
+            self._client.publish(
+                PhoneNumber=f"+86{phone}", Message=text,
+                MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+            )
+        except Exception as exc:  # throttled, endpoint down: the caller retries later
+            raise SmsUnavailable(type(exc).__name__) from None
+
 
 @lru_cache(maxsize=1)
 def sms_sender() -> SmsSender:
@@ -70,4 +103,13 @@ class SmsOutboxItem(Item):
 
     phone = UnicodeAttribute()
     code = UnicodeAttribute()
+    sent_at = UnicodeAttribute()
+
+
+class SmsMessageItem(Item):
+    """``SMSMSG#<phone>`` / ``<sent_at>#<id>``: what the local stage's simulated gateway was asked to send."""
+
+    phone = UnicodeAttribute()
+    text = UnicodeAttribute()
+    ref = UnicodeAttribute(null=True)  # "<notification_id>#sms": how the fault tests count sends
     sent_at = UnicodeAttribute()

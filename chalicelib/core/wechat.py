@@ -6,6 +6,8 @@ Four calls, WeChat's own request and response shapes:
 - ``oauth_access_token``: ``GET /sns/oauth2/access_token`` (OAuth code -> openid, unionid, scope, snapshot flag)
 - ``stable_access_token``: ``POST /cgi-bin/stable_token`` (the app's server token, cached in a ``TokenCache``)
 - ``user_phone_number``: ``POST /wxa/business/getuserphonenumber`` (getPhoneNumber code -> mainland number)
+- ``send_message``: ``POST /cgi-bin/message/subscribe/send`` (a mini-program subscription message) and
+  ``POST /cgi-bin/message/template/send`` (an official-account template message); returns WeChat's errcode
 
 WeChat answers HTTP 200 with ``{"errcode": N, "errmsg": "..., rid: ..."}`` on failure; those are mapped to
 ``AppError`` codes (see ``ERRCODE_TO_APP_ERROR`` and ``_raise_for``). Transport failures (timeouts, refused
@@ -41,6 +43,8 @@ JSCODE2SESSION_PATH = "/sns/jscode2session"
 OAUTH_ACCESS_TOKEN_PATH = "/sns/oauth2/access_token"
 STABLE_TOKEN_PATH = "/cgi-bin/stable_token"
 PHONE_NUMBER_PATH = "/wxa/business/getuserphonenumber"
+SUBSCRIBE_SEND_PATH = "/cgi-bin/message/subscribe/send"
+TEMPLATE_SEND_PATH = "/cgi-bin/message/template/send"
 
 #: A cached server token is used until this many seconds before it expires. WeChat itself renews a stable
 #: token 5 minutes before expiry (a normal-mode call then returns a new one), so this matches its rhythm.
@@ -270,6 +274,27 @@ class WeChatClient:
             )
             raise AppError("unsupported_phone")
         return pure
+
+    def send_message(self, path: str, body: dict[str, Any]) -> int:
+        """Send one message (``SUBSCRIBE_SEND_PATH`` or ``TEMPLATE_SEND_PATH``); WeChat's errcode (0: sent).
+
+        A rejected server token (40001/40014/42001) is renewed once and the send retried once (WeChat checks the
+        token before anything else, so nothing was sent). Other errcodes are returned for the caller to judge
+        (``-1`` busy, ``45009`` quota: later; ``43101`` no subscription, ``47003`` bad data: never). Transport
+        failures raise ``AppError("upstream_unavailable")``.
+        """
+        token = self.stable_access_token()
+        data = self._call("POST", path, query={"access_token": token}, json_body=body)
+        errcode = _as_int(data.get("errcode")) or 0
+        if errcode in TOKEN_REJECTED:
+            logger.info("wechat access token rejected; renewing once", extra={"wechat_path": path, "errcode": errcode})
+            token = self._refresh_rejected(token)
+            data = self._call("POST", path, query={"access_token": token}, json_body=body)
+            errcode = _as_int(data.get("errcode")) or 0
+        if errcode:
+            logger.info("wechat refused the message",
+                        extra={"wechat_path": path, "errcode": errcode, "wechat_rid": _rid(data.get("errmsg"))})
+        return errcode
 
     # -- tokens ----------------------------------------------------------------------------------------
 

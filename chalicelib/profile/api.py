@@ -31,6 +31,7 @@ ME_EXAMPLE = {
     "tier_progress": {"next_tier": "silver", "metric": "spend_12m_fen", "current": 0, "required": 200000},
     "points": {"balance": 0, "expiring": {"points": 0, "on": None}},
     "plus": {"status": "active", "expires_at": "2027-12-01T10:15:00+08:00"},
+    "unread_notifications": 0,
 }
 
 
@@ -47,6 +48,6 @@ def get_me(ctx: RequestContext) -> dict:
                    "not_found"),
            examples={"request": {"name": "李雷", "consents": {"profiling": True}, "birthday": "1990-05-01"},
                      "response": {k: v for k, v in ME_EXAMPLE.items()
-                                  if k not in ("tier", "tier_progress", "points", "plus")}})
+                                  if k not in ("tier", "tier_progress", "points", "plus", "unread_notifications")}})
 def patch_me(ctx: RequestContext) -> dict:
     return members.update_profile(ctx.customer_id, ctx.body.model_dump(exclude_unset=True))

@@ -84,3 +84,4 @@ class Me(Profile):
     tier_progress: TierProgress
     points: Points
     plus: PlusStatus | None = None  # the membership area's contribution (Area.member_view)
+    unread_notifications: int

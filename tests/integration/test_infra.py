@@ -34,6 +34,8 @@ SECRETS = {"JWT_SECRET", "OTP_SECRET", "WECHAT_MP_SECRET", "WECHAT_OA_SECRET",
 ALLOWED_ACTIONS = {
     *(f"dynamodb:{a}" for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem",
                                 "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "ConditionCheckItem")),
+    # the notification dispatcher's event source reads the table's stream (and only it: see the policy's Resource)
+    *(f"dynamodb:{a}" for a in ("DescribeStream", "GetRecords", "GetShardIterator", "ListStreams")),
     *(f"sqs:{a}" for a in ("SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes",
                            "ChangeMessageVisibility", "GetQueueUrl")),
     "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
@@ -223,6 +225,21 @@ def test_packaged_template_has_partial_batch_responses_and_queue_dependencies(pa
         assert source["Properties"]["Queue"]["Fn::Sub"].endswith(f":{queue_name}")
         assert resources[queue_id]["Properties"]["QueueName"] == queue_name
         assert resources[function]["DependsOn"] == [queue_id]
+
+
+@pytest.mark.integration
+@pytest.mark.xdist_group("chalice-package")
+def test_packaged_notification_dispatcher_reads_the_table_stream_filtered_with_partial_failures(packaged):
+    resources = packaged["Resources"]
+    assert resources["MemberTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    source = resources["NotificationDispatcher"]["Properties"]["Events"]["NotificationDispatcherDynamodbEventSource"]
+    assert source["Type"] == "DynamoDB"
+    props = source["Properties"]
+    assert props["Stream"] == {"Fn::GetAtt": ["MemberTable", "StreamArn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    pattern = json.loads(props["FilterCriteria"]["Filters"][0]["Pattern"])
+    assert pattern["eventName"] == ["INSERT"]
+    assert pattern["dynamodb"]["NewImage"]["sk"] == {"S": [{"prefix": "N#"}]}
 
 
 @pytest.mark.integration
