@@ -18,7 +18,7 @@ NOTICES: dict[str, NoticeSpec] = {
     "event_promoted": NoticeSpec(
         "候补成功，已为您报名", "「{title}」有空位了，您已从候补转为正式报名：{date} {time}，{venue}。",
         "You are in", "A seat freed up: you are now registered for {title} on {date} at {time}, {venue}.",
-        kind="event_promoted",
+        kind="event_promoted", urgent=True,  # a waitlist promotion goes out at once, even in quiet hours
     ),
     "event_registration_cancelled": NoticeSpec(
         "活动报名已取消", "您已取消「{title}」（{date} {time}）的报名。",
@@ -28,12 +28,12 @@ NOTICES: dict[str, NoticeSpec] = {
     "event_cancelled": NoticeSpec(
         "活动已取消", "很抱歉，{date} {time}的「{title}」已取消：{reason}",
         "Event cancelled", "We are sorry: {title} on {date} at {time} is cancelled: {reason}",
-        kind="event_cancelled",
+        kind="event_cancelled", urgent_within_hours=48, starts_field="starts_at",  # within 48 h: even in quiet hours
     ),
     "event_changed": NoticeSpec(
         "活动信息有变更", "您报名的「{title}」有变更，现为{date} {time}，地点：{venue}。",
         "Event changed", "{title}, which you registered for, changed: it is now on {date} at {time}, {venue}.",
-        kind="event_changed",
+        kind="event_changed", urgent_within_hours=48, starts_field="starts_at",
     ),
     "event_reminder": NoticeSpec(
         "明日活动提醒", "提醒：您报名的「{title}」将于明天（{date}）{time}在{venue}举行，签到码请在现场获取。",

@@ -22,5 +22,6 @@ AREA = Area(
     merge_keeps="deliveries, grants, settings and reminder markers describe what the absorbed customer was sent; "
                 "they stay under its ID as history",
     owned_resources="tests.support.owned.notifications:OWNED",
+    member_view="chalicelib.notifications.preferences:me_contribution",
     member_360_none="what members were sent is on each notification (the profile section lists them)",
 )

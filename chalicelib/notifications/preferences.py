@@ -108,3 +108,12 @@ def _find(customer_id: str, notification_id: str) -> NotificationItem:
                                        scan_index_forward=False):
         return item
     raise AppError("not_found")
+
+
+def me_contribution(others: list[dict[str, Any]], _now: Any) -> dict[str, Any]:
+    """``Area.member_view``: ``{"unread_notifications": n}`` for ``GET /v1/me``, from the ``M#NOTIFY`` counter that
+    the profile's one Query of the member's ``M#`` items already read (no call of its own)."""
+    for raw in others:
+        if raw.get("sk", {}).get("S") == STATE_SK:
+            return {"unread_notifications": max(0, int(raw.get("unread", {}).get("N", "0")))}
+    return {"unread_notifications": 0}

@@ -63,21 +63,12 @@ def me(customer_id: str) -> dict[str, Any]:
             "tier": tier["tier"],
             "tier_progress": tier["tier_progress"],
             "points": {"balance": summary["balance"], "expiring": summary["expiring"]},
-            "unread_notifications": _unread(items.others),
         }
     )
     now = clock.now()
     for contribute in area.refs(lambda a: (a.member_view,) if a.member_view else ()):
-        view.update(contribute(items.others, now))  # e.g. Plus status, from the items this one Query read
+        view.update(contribute(items.others, now))  # Plus status, unread count: from the items this one Query read
     return view
-
-
-def _unread(others: list[dict[str, Any]]) -> int:
-    """The ``M#NOTIFY`` counter (chalicelib/notifications keeps it), read by the same Query: no extra call."""
-    for raw in others:
-        if raw["sk"]["S"] == "M#NOTIFY":
-            return max(0, int(raw.get("unread", {}).get("N", "0")))
-    return 0
 
 
 def update_profile(customer_id: str, changes: dict[str, Any]) -> dict[str, Any]:

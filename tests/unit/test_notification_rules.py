@@ -60,3 +60,22 @@ def test_wechat_values_are_cut_to_what_wechat_accepts():
     assert rules.wechat_value("date2", "2026-12-31") == "2026年12月31日"
     data = rules.wechat_data((("thing1", "{title}"), ("number2", "{points}")), {"title": "积分即将过期", "points": 300})
     assert data == {"thing1": {"value": "积分即将过期"}, "number2": {"value": "300"}}
+
+
+def test_the_issue_s_urgent_messages_go_out_in_quiet_hours_and_the_rest_wait():
+    """Waitlist promotions and changes to an event or appointment within 48 hours are urgent; a reminder is not."""
+    import chalicelib.areas  # noqa: F401  # the manifests' templates
+    from chalicelib.core.notifications import TEMPLATES
+
+    def urgent(template: str, starts_in: timedelta) -> bool:
+        spec = TEMPLATES[template]
+        starts = (NIGHT + starts_in).isoformat()
+        return rules.is_urgent(spec.urgent, spec.urgent_within_hours, starts if spec.starts_field else None, NIGHT)
+
+    assert urgent("event_promoted", timedelta(days=20))
+    assert urgent("refunded", timedelta(days=20))
+    for changed in ("event_changed", "event_cancelled", "appointment_moved", "appointment_cancelled"):
+        assert urgent(changed, timedelta(hours=30)), changed
+        assert not urgent(changed, timedelta(hours=60)), changed
+    assert not urgent("event_reminder", timedelta(hours=20))
+    assert not urgent("appointment_reminder", timedelta(hours=20))
