@@ -5,7 +5,7 @@ Adding an area: a package with its manifest (``AREA = Area(...)`` in its ``__ini
 
 from __future__ import annotations
 
-from chalicelib import appointments, benefits, console, followups, identity, mall, points, profile
+from chalicelib import appointments, benefits, c2b, console, followups, identity, mall, points, profile
 from chalicelib.core.area import Area, install
 
 AREAS: tuple[Area, ...] = (
@@ -17,6 +17,7 @@ AREAS: tuple[Area, ...] = (
     followups.AREA,
     console.AREA,
     appointments.AREA,
+    c2b.AREA,
 )
 
 install(AREAS)
