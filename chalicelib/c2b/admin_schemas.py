@@ -17,7 +17,7 @@ OperatorStatus = Literal["under_review", "accepted", "in_production", "launched"
 class LaunchVoucherIn(Body):
     name: Annotated[Text, StringConstraints(min_length=1, max_length=40)]
     kind: Literal["early_access_price", "gift"] = "early_access_price"
-    valid_days: int = Field(default=30, ge=1, le=365)
+    valid_days: int = Field(default=30, ge=1, le=365, strict=True)
 
 
 class StatusIn(Body):
@@ -34,7 +34,7 @@ class StatusOut(Out):
 
 
 class ProductRequestPatch(Body):
-    threshold: int | None = Field(default=None, ge=1, le=10_000_000)
+    threshold: int | None = Field(default=None, ge=1, le=10_000_000, strict=True)
 
 
 class ThresholdOut(Out):
@@ -47,7 +47,7 @@ class ThresholdOut(Out):
 class PollIn(Body):
     question: Annotated[Text, StringConstraints(min_length=2, max_length=100)]
     options: list[Label] = Field(min_length=2, max_length=rules.MAX_OPTIONS)
-    supporters_only: bool = False
+    supporters_only: bool = Field(default=False, strict=True)
 
 
 class AdminPollOption(Out):

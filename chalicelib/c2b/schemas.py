@@ -22,7 +22,7 @@ class ProductRequestIn(Body):
     title: Title
     description: Description
     category: Category
-    target_price_fen: int | None = Field(default=None, ge=1, le=100_000_000)
+    target_price_fen: int | None = Field(default=None, ge=1, le=100_000_000, strict=True)
     specs: Specs | None = None
 
 
@@ -34,7 +34,7 @@ class ProductRequestCreated(Out):
 
 
 class SupportIn(Body):
-    quantity: int | None = Field(default=None, ge=1, le=rules.MAX_QUANTITY)
+    quantity: int | None = Field(default=None, ge=1, le=rules.MAX_QUANTITY, strict=True)
 
 
 class MySupportOut(Out):
