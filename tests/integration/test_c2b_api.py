@@ -220,3 +220,47 @@ def test_dynamodb_calls_per_endpoint(world: World):
     with DynamoCalls().counting() as calls:
         world.call("POST", f"/v1/product-requests/{rid}/supports", a, {}, expect=201)
     assert dict(calls.ops) == {"BatchGetItem": 1, "TransactWriteItems": 1}
+
+
+def test_a_merged_members_supports_and_votes_follow_the_survivor_without_counting_twice(world: World):
+    from chalicelib.identity import directory, sessions
+
+    _, proposer = world.member()
+    one, both = world.propose(proposer), world.propose(proposer)
+    pid = world.call("POST", f"/v1/admin/product-requests/{one}/polls", world.admin,
+                     {"question": "颜色？", "options": ["白", "黑"]}, expect=201)["poll_id"]
+    absorbed_id, absorbed = world.member()
+    world.call("POST", f"/v1/product-requests/{one}/supports", absorbed, {"quantity": 3}, expect=201)
+    world.call("POST", f"/v1/product-requests/{both}/supports", absorbed, {"quantity": 2}, expect=201)
+    world.call("POST", f"/v1/product-requests/{one}/polls/{pid}/votes", absorbed, {"option_id": "o2"}, expect=201)
+    survivor_id = directory.create_customer(directory.Identity("wechat_mp", "wx", f"o-{absorbed_id}")).customer_id
+    survivor = sessions.issue(sessions.member_principal(survivor_id))["access_token"]
+    world.call("POST", f"/v1/product-requests/{both}/supports", survivor, {"quantity": 5}, expect=201)
+    directory.merge(directory.load_customer(absorbed_id), directory.load_customer(survivor_id), reason="test")
+    page_one = world.call("GET", f"/v1/product-requests/{one}", survivor)
+    assert (page_one["support_count"], page_one["demand_quantity"], page_one["my_support"]["quantity"]) == (1, 3, 3)
+    assert page_one["polls"][0]["my_vote"] == "o2" and [o["votes"] for o in page_one["polls"][0]["options"]] == [0, 1]
+    page_both = world.call("GET", f"/v1/product-requests/{both}", survivor)
+    assert (page_both["support_count"], page_both["demand_quantity"], page_both["my_support"]["quantity"]) == (
+        1, 5, 5)
+    assert {i["request_id"] for i in world.call("GET", "/v1/me/product-requests/supports", survivor)["items"]} == {
+        one, both}
+    # Supporting again as the survivor is a repeat, not a second support.
+    assert world.call("POST", f"/v1/product-requests/{one}/supports", survivor, {}, expect=200)["support_count"] == 1
+
+
+def test_the_agents_360_view_lists_the_members_supports(world: World):
+    _, proposer = world.member()
+    rid = world.propose(proposer)
+    cid, token = world.member()
+    world.call("POST", f"/v1/product-requests/{rid}/supports", token, {"quantity": 2}, expect=201)
+    view = world.call("GET", f"/v1/agent/members/{cid}", world.agent)
+    assert [(s["request_id"], s["quantity"]) for s in view["product_requests"]["supports"]] == [(rid, 2)]
+
+
+def test_every_c2b_error_speaks_chinese_and_english():
+    from chalicelib.c2b.errors import ERRORS
+    from chalicelib.core.errors import CATALOGUE
+
+    for code, spec in ERRORS.items():
+        assert CATALOGUE[code] == spec and spec.zh and spec.en and spec.zh != spec.en
