@@ -30,7 +30,7 @@ import chalicelib.areas  # noqa: F401  # the composition (app.py imports it too)
 from bench.report import heading
 from bench.stack import REPO_ROOT
 
-SECTIONS = ("coldstart", "calls", "http", "flash", "retry", "local-stack", "appointments")
+SECTIONS = ("coldstart", "calls", "http", "flash", "retry", "local-stack", "appointments", "c2b")
 DEFAULT_OUTPUT = REPO_ROOT / "bench" / "results" / "latest.json"
 
 
@@ -90,6 +90,16 @@ def _summary(results: dict[str, Any]) -> list[str]:
         off = [c for c in appts if c["verdict"] in ("OVER", "ERROR")]
         lines.append(f"appointments: {len(appts) - len(off)} of {len(appts)} scenarios within their DynamoDB calls")
         lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in off]
+    if results.get("c2b") is not None:
+        c2b = results["c2b"]
+        off = [c for c in c2b["calls"] if c["verdict"] in ("OVER", "ERROR")]
+        lines.append(f"c2b: {len(c2b['calls']) - len(off)} of {len(c2b['calls'])} scenarios within their "
+                     "DynamoDB calls")
+        lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in off]
+        for where, r in c2b["hot"].items():
+            lines.append(f"c2b hot request [{where}, {r['members']} members]: "
+                         f"{r['supports_per_s'] or 0:.0f} supports/s, p99 {r['p99_ms'] or 0:.1f} ms, retries {r.get('retries', '-')}, exact {r['exact']}, "
+                         f"status {r['status_after']}")
     for r in (results.get("flash") or {}).get("runs", []):
         lines.append(
             f"flash sale [{r['shards']} shard(s), {r['stock']} units, {r['buyers']} buyers]: "
@@ -239,6 +249,26 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             results["appointments_error"] = traceback.format_exc()
             print(results["appointments_error"], file=sys.stderr)
+
+    if "c2b" in args.sections:
+        from bench import c2b, calls
+        from bench.stack import local_backend
+
+        print(heading("C2B product requests: DynamoDB calls, and a hot request (in-process and over HTTP)"), flush=True)
+        try:
+            with local_backend() as backend:
+                outcomes = calls.measure(backend, c2b.C2B_SCENARIOS, repeat=args.repeat)
+                hot = {"in-process": c2b.hot_in_process(backend)}
+            hot["http"] = c2b.hot_over_http()
+            results["c2b"] = {"calls": [o.as_dict() for o in outcomes], "hot": hot}
+            failed |= any(o.errors or o.verdict == "OVER" for o in outcomes)
+            failed |= not all(r["exact"] for r in hot.values())
+            print(calls.render(outcomes, verbose=args.verbose), flush=True)
+            print(c2b.render_hot(hot), flush=True)
+        except Exception:
+            failed = True
+            results["c2b_error"] = traceback.format_exc()
+            print(results["c2b_error"], file=sys.stderr)
 
     results["seconds"] = round(time.perf_counter() - started, 1)
     print(heading("Summary"))

@@ -148,6 +148,10 @@ def vote(customer_id: str, request_id: str, poll_id: str, option_id: str) -> Res
             if exc.conflict or exc.failed & {"vote", "poll_shard", "supporter"}:
                 continue  # my other tap, the poll closing, my support withdrawn: read again and decide again
             raise
+        except Exception as exc:
+            if retry.is_transient(exc):  # throttled or timed out: read again (a commit shows there)
+                continue
+            raise
         counts[option_id] += 1
         if old is not None:
             counts[old.option_id] -= 1

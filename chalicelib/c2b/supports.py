@@ -141,6 +141,10 @@ def support(customer_id: str, request_id: str, quantity: int | None) -> Result:
             if exc.conflict or exc.failed & ({"support", "request"} | SHARD_LABELS):
                 continue  # a racing support (mine or another's on my shard) or the threshold: read again
             raise
+        except Exception as exc:
+            if retry.is_transient(exc):  # throttled or timed out: read again (a commit shows there)
+                continue
+            raise
         status = "threshold_reached" if reached else request.status
         if reached:
             logger.info("threshold reached", extra={"request_id": request_id, "customer_id": customer_id})
@@ -174,6 +178,10 @@ def withdraw(customer_id: str, request_id: str) -> dict[str, Any]:
             tx.commit()
         except TxCancelled as exc:
             if exc.conflict or exc.failed & ({"support"} | SHARD_LABELS):
+                continue
+            raise
+        except Exception as exc:
+            if retry.is_transient(exc):  # throttled or timed out: read again (a commit shows there)
                 continue
             raise
         return _body(state, -1, -q, None, request.status)
