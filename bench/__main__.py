@@ -98,8 +98,8 @@ def _summary(results: dict[str, Any]) -> list[str]:
         lines += [f"  {c['verdict']}: {c['endpoint']}: {c['calls']} calls (target <= {c['target']})" for c in off]
         for where, r in c2b["hot"].items():
             lines.append(f"c2b hot request [{where}, {r['members']} members]: "
-                         f"{r['supports_per_s'] or 0:.0f} supports/s, p99 {r['p99_ms'] or 0:.1f} ms, retries {r.get('retries', '-')}, exact {r['exact']}, "
-                         f"status {r['status_after']}")
+                         f"{r['supports_per_s'] or 0:.0f} supports/s, p99 {r['p99_ms'] or 0:.1f} ms, "
+                         f"retries {r.get('retries', '-')}, exact {r['exact']}, status {r['status_after']}")
     for r in (results.get("flash") or {}).get("runs", []):
         lines.append(
             f"flash sale [{r['shards']} shard(s), {r['stock']} units, {r['buyers']} buyers]: "
