@@ -258,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with local_backend() as backend:
                 outcomes = calls.measure(backend, c2b.C2B_SCENARIOS, repeat=args.repeat)
-                hot = {"in-process": c2b.hot_in_process(backend)}
+                hot = {"sequential": c2b.hot_in_process(backend, members=30, threads=1, threshold=10**6),
+                       "in-process": c2b.hot_in_process(backend)}
             hot["http"] = c2b.hot_over_http()
             results["c2b"] = {"calls": [o.as_dict() for o in outcomes], "hot": hot}
             failed |= any(o.errors or o.verdict == "OVER" for o in outcomes)
