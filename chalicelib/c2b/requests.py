@@ -3,6 +3,7 @@ listings (one Query on an index per page), and the operators' moves (status with
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -28,6 +29,8 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.results import Result
 
 MAX_ATTEMPTS = 10
+CURSORS = {"new": re.compile(r"^\d{4}-\d\d-\d\dT[^#]{1,40}#pr_[0-9a-f]{16}$"),
+           "popular": re.compile(r"^\d{12}#\d{4}-\d\d-\d\dT[^#]{1,40}#pr_[0-9a-f]{16}$")}
 DEFAULT_VOUCHER = {"name": "新品尝鲜券", "kind": "early_access_price", "valid_days": 30}
 
 
@@ -118,7 +121,7 @@ def listing(status: str | None, sort: str, limit: int, cursor: str | None) -> di
     if cursor:
         at = paging.decode_cursor(cursor, "")
         request_id = at.rpartition("#")[2]
-        if not request_id.startswith("pr_"):
+        if not CURSORS[sort].match(at):  # another listing's cursor, or one made up
             raise AppError("validation_error", details=[{"field": "cursor", "issue": "is not a valid cursor"}])
         start = {"pk": request_pk(request_id), "sk": sk, f"{index}pk": partition, f"{index}sk": at}
     raw, more = paging.index_page(index, partition, limit, ascending=False, start=start)

@@ -205,6 +205,11 @@ def test_popular_sorts_by_demand(world: World):
     rest = world.call("GET", f"/v1/product-requests?sort=popular&limit=1&cursor={items['next_cursor']}", a)
     assert rest["items"][0]["request_id"] == small
     world.err("GET", "/v1/product-requests?cursor=garbage", a, code="validation_error")
+    from chalicelib.core.dynamo import paging
+
+    for made_up in ("zzz#pr_0000000000000000", "2026-12-01T00:00:00#pr_0000000000000000"):
+        world.err("GET", f"/v1/product-requests?sort=popular&cursor={paging.encode_cursor(made_up)}", a,
+                  code="validation_error")
 
 
 def test_dynamodb_calls_per_endpoint(world: World):
