@@ -6,9 +6,11 @@ Every support is one BatchGetItem (the request, its shards, my support) and one 
 - the fast path (almost every support): my support item (conditioned on what I read of it, so one member is one
   support however often they tap), my mirror, and ``ADD`` on my shard conditioned on that shard alone: its phase,
   and, while the request is open, that its head stays >= 1. Supports on other shards never conflict with it.
-- the slow path (a support that would empty its shard's head, so it might reach the threshold): every shard is
-  conditioned on the ``ver`` read, so the transaction knows the exact total; it either reaches the threshold (the
-  status, once, in this transaction) or shares the remaining headroom out again.
+- the borrowing path (my shard's head is too small, plenty is left elsewhere): half of the richest other shard's
+  head moves to mine in the same transaction, conditioned on those two shards alone.
+- the slow path (my shard's head too small and little headroom left anywhere, so this support may reach the
+  threshold): every shard is conditioned on the ``ver`` read, so the transaction knows the exact total; it either
+  reaches the threshold (the status, once, in this transaction) or shares the remaining headroom out again.
 """
 
 from __future__ import annotations
@@ -72,6 +74,23 @@ def _fast(tx: Tx, request_id: str, n: int, phase: str, dc: int, dq: int) -> None
     tx.update(f"shard:{n}", store.shard_key(request_id, n), actions, condition)
 
 
+def _borrow(tx: Tx, state: store.State, request_id: str, n: int, dc: int, dq: int) -> bool:
+    """My shard's head is too small: move half of the richest other shard's head to mine, in this transaction,
+    conditioned on those two shards alone (the donor keeps head >= 0, mine ends >= 1). The sum of heads is unchanged,
+    so the invariant holds. False (nothing added) when the headroom left is too small to lend: the slow path."""
+    heads = [number(s, "head") for s in state.shards]
+    donor = max((i for i in range(rules.SHARDS) if i != n), key=lambda i: heads[i])
+    lent = heads[donor] // 2
+    if sum(heads) < rules.SHARDS * rules.MAX_QUANTITY or not rules.fits_fast(heads[n] + lent, dq):
+        return False
+    tx.update(f"shard:{donor}", store.shard_key(request_id, donor), [ShardItem.head.add(-lent), ShardItem.ver.add(1)],
+              (ShardItem.phase == rules.OPEN) & (ShardItem.head >= lent))
+    tx.update(f"shard:{n}", store.shard_key(request_id, n),
+              [ShardItem.cnt.add(dc), ShardItem.qty.add(dq), ShardItem.head.add(lent - dq), ShardItem.ver.add(1)],
+              (ShardItem.phase == rules.OPEN) & (ShardItem.head > dq - lent))
+    return True
+
+
 def _slow(tx: Tx, state: store.State, n: int, dc: int, dq: int, at: str, counts: tuple[int, int] | None) -> bool:
     """Every shard conditioned on its ``ver``: the exact total. True when this support reaches the threshold."""
     request = state.request
@@ -130,7 +149,11 @@ def support(customer_id: str, request_id: str, quantity: int | None) -> Result:
         counts = _listed(state, n, dc, dq)
         reached = False
         if phase == rules.OPEN and not rules.fits_fast(number(state.shard(n), "head"), dq):
-            reached = _slow(tx, state, n, dc, dq, at, counts)
+            if _borrow(tx, state, request_id, n, dc, dq):
+                if counts is not None:
+                    lifecycle.into_listings(tx, request, counts=counts)
+            else:
+                reached = _slow(tx, state, n, dc, dq, at, counts)
         else:
             _fast(tx, request_id, n, phase, dc, dq)
             if counts is not None:
