@@ -12,10 +12,11 @@ Key choices (the README's "C2B product requests" section says more, with the ben
 - The threshold is crossed exactly once, in the transaction of the support that crossed it, by a headroom
   invariant: while open, ``sum(shard.head) == threshold - demand`` with every head >= 0. A support whose own
   shard's head stays >= 1 (the fast path: conditioned on that shard only) provably leaves demand below the
-  threshold. A support that would empty its shard's head takes the slow path: every shard conditioned on the
-  ``ver`` read, so it knows the exact total, and either crosses (the status, the shards' phase ``reached``, the
-  listings, the proposer's notification and the fan-out task, all in that transaction) or shares the headroom out
-  again. Only the last ~``SHARDS x 10`` units before a threshold are serialised.
+  threshold. A shard short of head borrows half of the richest other shard's (conditioned on those two shards
+  only: the sum is unchanged). With little headroom left anywhere, a support takes the slow path: every shard
+  conditioned on the ``ver`` read, so it knows the exact total, and either crosses (the status, the shards' phase
+  ``reached``, the listings, the proposer's notification and the fan-out task, all in that transaction) or shares
+  the headroom out again. Only the last ~``SHARDS x MAX_QUANTITY`` units before a threshold are serialised.
 - Every shard mirrors the request's phase (open / reached / closed), so supports never read-check the request item.
 - Supporters are told by a fan-out task (``fanout.py``): pages of 25 supports, each page's notifications (and
   launch vouchers, granted through ``benefits.vouchers`` with a marker per supporter and request) committed with the
