@@ -215,6 +215,26 @@ def _notifications_summary(results: Any) -> list[str]:
             f"{first['calls_per_notification']:.1f} DynamoDB calls per delivered notification"]
 
 
+def _c2b_hot(args: argparse.Namespace) -> Any:
+    from bench import c2b
+    from bench.stack import local_backend
+
+    with local_backend() as backend:
+        hot = {"sequential": c2b.hot_in_process(backend, members=30, threads=1, threshold=10**6),
+               "in-process": c2b.hot_in_process(backend)}
+    hot["http"] = c2b.hot_over_http()
+    return hot
+
+
+def _c2b_hot_summary(hot: Any) -> list[str]:
+    return [
+        f"c2b hot request [{where}, {r['members']} members]: {r['supports_per_s'] or 0:.0f} supports/s, "
+        f"p99 {r['p99_ms'] or 0:.1f} ms, retries {r.get('retries', '-')}, exact {r['exact']}, "
+        f"status {r['status_after']}"
+        for where, r in hot.items()
+    ]
+
+
 def _rendered(module: str, function: str) -> Callable[[Any, argparse.Namespace], str]:
     return lambda results, _args: str(getattr(importlib.import_module(module), function)(results))
 
@@ -236,6 +256,11 @@ SECTIONS: tuple[Section, ...] = (
                    "bench.appointments:APPOINTMENT_SCENARIOS"),
     _calls_section("events", "Events: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",
                    "bench.events:EVENT_SCENARIOS"),
+    _calls_section("c2b", "C2B product requests: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",
+                   "bench.c2b:C2B_SCENARIOS"),
+    Section("c2b-hot", "C2B product requests: one hot request (in-process and over HTTP)", _c2b_hot,
+            _rendered("bench.c2b", "render_hot"), _c2b_hot_summary,
+            lambda hot: not all(r["exact"] for r in hot.values())),
     _calls_section("console", "Agents' console: DynamoDB calls of the follow-up routes (DynamoDB Local, in-process)",
                    "bench.console:CONSOLE_SCENARIOS"),
     _calls_section("membership", "Plus membership: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",

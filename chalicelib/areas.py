@@ -8,6 +8,7 @@ from __future__ import annotations
 from chalicelib import (
     appointments,
     benefits,
+    c2b,
     console,
     events,
     followups,
@@ -32,6 +33,7 @@ AREAS: tuple[Area, ...] = (
     events.AREA,
     membership.AREA,
     notifications.AREA,
+    c2b.AREA,
 )
 
 install(AREAS)

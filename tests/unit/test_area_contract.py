@@ -27,7 +27,7 @@ AREA_IDS = [pytest.param(area, id=area.name) for area in AREAS]
 
 # Pure rules: no I/O, no framework, so they are tested alone and read like the rules they are.
 RULES_MODULES = ("core/calendar.py", "core/clock.py", "core/phone.py", "identity/member_no.py", "appointments/rules.py",
-                 "events/rules.py",
+                 "events/rules.py", "c2b/rules.py",
                  "points/rules.py", "points/tiers.py", "points/checkin.py", "benefits/quota.py")
 # Where the web framework may be imported: the composition root and the HTTP layer (a queue worker loads neither).
 CHALICE_ALLOWED = re.compile(r"^chalicelib/core/http/")

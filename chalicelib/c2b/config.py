@@ -1,0 +1,17 @@
+"""The area's defaults, from the environment (``C2B_DEFAULT_THRESHOLD``, ``C2B_PROPOSALS_PER_DAY``)."""
+
+from __future__ import annotations
+
+import os
+
+from chalicelib.core.rate_limits import Limit
+
+
+def default_threshold() -> int:
+    """Units of demand a new request needs before the brand decides (operators may change it per request)."""
+    return max(1, int(os.environ.get("C2B_DEFAULT_THRESHOLD") or 100))
+
+
+def proposals_per_day() -> Limit:
+    """How many requests one member may propose per day (a fixed window, ``core.rate_limits``)."""
+    return Limit("c2b-proposals", max(1, int(os.environ.get("C2B_PROPOSALS_PER_DAY") or 5)), 86400)
