@@ -7,13 +7,10 @@ The worker processes keep their own clock: these tests book tomorrow (Shanghai),
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -25,6 +22,7 @@ from chalicelib.core.calendar import SHANGHAI, business_day
 from chalicelib.identity import directory, sessions
 from tests.support.http import Http, serve_app_processes
 from tests.support.phones import new_phone
+from tests.support.threads import run_all
 
 pytestmark = pytest.mark.integration
 
@@ -69,18 +67,6 @@ def book(http: Http, auth: dict[str, str], store_id: str, service_id: str, start
     return http.call_with_headers("POST", "/v1/appointments",
                                   {"store_id": store_id, "service_id": service_id, "slot_start": start.isoformat()},
                                   {**auth, "idempotency-key": key or uuid.uuid4().hex})
-
-
-def run_all(calls: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-
-    def go(call: Callable[[], Any]) -> Any:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(go, calls))
 
 
 def taken(store_id: str, service_id: str, start: datetime) -> int:

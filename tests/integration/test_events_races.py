@@ -8,13 +8,10 @@ The worker processes keep their own clock: these tests use events in real time."
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +23,7 @@ from chalicelib.identity import directory, sessions
 from tests.support.http import Http, serve_app_processes
 from tests.support.partition import items_of
 from tests.support.phones import new_phone
+from tests.support.threads import run_all
 
 pytestmark = pytest.mark.integration
 
@@ -58,18 +56,6 @@ def register(http: Http, auth: dict[str, str], event_id: str, key: str | None = 
 
 def cancel(http: Http, auth: dict[str, str], event_id: str) -> tuple[int, Any, dict]:
     return http.call_with_headers("POST", f"/v1/events/{event_id}/registrations/cancel", None, auth)
-
-
-def run_all(calls: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-
-    def go(call: Callable[[], Any]) -> Any:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(go, calls))
 
 
 def assert_consistent(event_id: str) -> store.Snapshot:

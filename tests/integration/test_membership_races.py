@@ -7,14 +7,11 @@ The worker processes keep their own (real) clock."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +22,7 @@ from chalicelib.identity import directory, sessions
 from chalicelib.membership import records
 from tests.support.http import Http, serve_app_processes
 from tests.support.phones import new_phone
+from tests.support.threads import run_all
 from tools import wechatpay_sim
 
 pytestmark = pytest.mark.integration
@@ -50,18 +48,6 @@ def member() -> tuple[str, dict[str, str]]:
     cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
     token = sessions.issue(sessions.member_principal(cid))["access_token"]
     return cid, {"authorization": f"Bearer {token}"}
-
-
-def run_all(calls: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-
-    def go(call: Callable[[], Any]) -> Any:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(go, calls))
 
 
 def order(http: Http, auth: dict[str, str], plan_id: str = "plus_month") -> str:

@@ -38,3 +38,8 @@ def run_at_once(fn: Callable[..., T], args_list: Iterable[Sequence[Any]], timeou
 def call_it(thunk: Callable[[], T]) -> T:
     """``run_at_once(call_it, [(thunk,) ...])``: for calls written as zero-argument lambdas."""
     return thunk()
+
+
+def run_all(calls: Sequence[Callable[[], T]], timeout: float = 30, *, workers: int | None = None) -> list[T]:
+    """Zero-argument calls started together (``run_at_once`` of each); their results in order."""
+    return run_at_once(call_it, [(call,) for call in calls], timeout, workers=workers)
