@@ -9,10 +9,10 @@ from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from chalicelib.mall import fulfillment
+    from chalicelib.core import faults
     from chalicelib.notifications import dev as notification_sims
 else:  # loaded when a view first runs (core/lazy.py)
-    fulfillment = lazy_module("chalicelib.mall.fulfillment")
+    faults = lazy_module("chalicelib.core.faults")
     notification_sims = lazy_module("chalicelib.notifications.dev")
 
 
@@ -40,7 +40,7 @@ def put_faults(ctx: RequestContext) -> dict:
     body = ctx.body
     if body.wechat_failure_rate is not None:
         notification_sims.set_wechat_failure_rate(body.wechat_failure_rate)
-    saved = fulfillment.set_faults(fulfillment_failure_rate=body.fulfillment_failure_rate,
+    saved = faults.set_faults(fulfillment_failure_rate=body.fulfillment_failure_rate,
                                    wechat_failure_rate=body.wechat_failure_rate, sms_down=body.sms_down)
     return _view(saved)
 
@@ -49,4 +49,4 @@ def put_faults(ctx: RequestContext) -> dict:
            errors=("route_not_found",), summary="The faults switched on (local stage only)",
            examples={"response": {"fulfillment_failure_rate": 0.0}})
 def get_faults(ctx: RequestContext) -> dict:
-    return _view(fulfillment.faults())
+    return _view(faults.faults())

@@ -7,8 +7,8 @@ port that hands failed work to the retry pipeline.
   idempotent on ``order.order_ref`` (the redemption ID): asking twice gives the same codes, never two shipments.
   The local stack's ``SimulatedPartner`` derives its codes from the order reference and fails the share of calls
   set by ``PUT /v1/dev/faults``.
-* **Faults** live in one DynamoDB item (``CONFIG#DEV`` / ``FAULTS``) read with a one-second cache, so the API and
-  the queue workers -- separate processes on the local stack -- all see a change within a second.
+* **Faults**: the partner's failure rate is a knob of the local stage's faults item (``core/faults.py``), which
+  every process of the local stack sees within a second.
 * **The retry port** (``retry_port()``): ``record_in(tx, txn)`` puts the transaction's outbox entry in the caller's
   transaction, ``enqueue(txn)`` sends the retry message to SQS and clears the outbox entry. If the send fails the
   entry stays on the ``OUTBOX`` index for a sweeper (``sweep_outbox``) to send again: nothing accepted is lost.
@@ -23,49 +23,18 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
-from chalicelib.core import clock
+from chalicelib.core import clock, faults
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo.table_cache import TableCache
 from chalicelib.core.dynamo.tx import Tx
-from chalicelib.mall.models import FAULTS_PK, FAULTS_SK, VOUCHER_PREFIX, VOUCHER_SK, FaultsItem, RedemptionVoucherItem
+from chalicelib.mall.models import VOUCHER_PREFIX, VOUCHER_SK, RedemptionVoucherItem
 
 # --- faults (local stage) ---------------------------------------------------------------------------------------
 
-FAULTS_CACHE_SECONDS = 1.0
-
-
-def _load_faults() -> dict[str, Any]:
-    try:
-        return dict(FaultsItem.get(FAULTS_PK, FAULTS_SK).data or {})
-    except FaultsItem.DoesNotExist:
-        return {}
-
-
-_faults: TableCache[dict[str, Any]] = TableCache(_load_faults, FAULTS_CACHE_SECONDS)
-
-
-def faults() -> dict[str, Any]:
-    """The faults switched on (``{}`` when none): one GetItem per process per second at most."""
-    return _faults.get()
-
-
-def set_faults(**values: Any) -> dict[str, Any]:
-    """Merge ``values`` into the stored faults (local stage only; the route checks the stage)."""
-    current = dict(faults())
-    current.update({k: v for k, v in values.items() if v is not None})
-    FaultsItem(pk=FAULTS_PK, sk=FAULTS_SK, data=current, updated_at=clock.iso()).save(add_version_condition=False)
-    reset_faults_cache()
-    return current
-
-
-def reset_faults_cache() -> None:
-    _faults.clear()
-
 
 def failure_rate() -> float:
-    return float(faults().get("fulfillment_failure_rate", 0.0) or 0.0)
+    return float(faults.faults().get("fulfillment_failure_rate", 0.0) or 0.0)
 
 
 # --- in-house vouchers --------------------------------------------------------------------------------------------

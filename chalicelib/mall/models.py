@@ -40,7 +40,6 @@ REDEMPTION_PREFIX = "RDM#"
 VOUCHER_PREFIX = "RVOUCHER#"
 VOUCHER_SK = "RVOUCHER"
 REWARDS_INDEX_PK = "REWARDS"
-FAULTS_PK, FAULTS_SK = "CONFIG#DEV", "FAULTS"
 
 
 
@@ -123,12 +122,3 @@ class RedemptionVoucherItem(Item):
     status = UnicodeAttribute()  # available | used | expired
     expires_at = UnicodeAttribute()
     created_at = UnicodeAttribute()
-
-
-
-
-class FaultsItem(Item):
-    """``CONFIG#DEV`` / ``FAULTS``: faults switched on at run time on the local stage (read by every process)."""
-
-    data = JSONAttribute()
-    updated_at = UnicodeAttribute(null=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from chalicelib.core import sms, wechat
+from chalicelib.core import faults, sms, wechat
 from chalicelib.core.config import settings
 from chalicelib.core.errors import AppError
 from chalicelib.notifications import rules
@@ -42,9 +42,7 @@ class Outcome:
 def _dev_faults() -> dict[str, Any]:
     if not settings().is_local:
         return {}
-    from chalicelib.mall import fulfillment  # the local stage's faults item (PUT /v1/dev/faults)
-
-    return fulfillment.faults()
+    return faults.faults()
 
 
 def _wechat(client: wechat.WeChatClient, path: str, body: dict[str, Any]) -> Outcome:

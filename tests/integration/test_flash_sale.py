@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core import faults
 from chalicelib.identity import directory, sessions
-from chalicelib.mall import fulfillment, rewards
+from chalicelib.mall import rewards
 from chalicelib.mall.models import STOCK_SK, StockShardItem
 from chalicelib.points import accounts
 from tests.support.aws import reset_app_caches
@@ -173,7 +174,7 @@ def test_partner_failures_under_load_debit_once_and_hand_every_failure_on(retry_
     # The retries are counted on the queue the workers' own retry port sends to: a port swapped in this process
     # (outbox.set_retry_port) would not reach the worker processes.
     sqs, queue_url = retry_queue
-    fulfillment.set_faults(fulfillment_failure_rate=0.5)
+    faults.set_faults(fulfillment_failure_rate=0.5)
     with serve_app_processes(workers=2, timeout=120) as http:
         _partner_failures_under_load(http, sqs, queue_url)
 
@@ -185,7 +186,7 @@ def _partner_failures_under_load(http: Http, sqs: Any, queue_url: str) -> None:
         people = [member(points_held=100) for _ in range(40)]
         results = run_all([(lambda auth=auth: redeem(http, auth, reward_id)) for _cid, auth in people])
     finally:
-        fulfillment.set_faults(fulfillment_failure_rate=0.0)
+        faults.set_faults(fulfillment_failure_rate=0.0)
     sent = Counter(m["body"].get("transaction_id") for m in drain(sqs, queue_url))
     statuses = Counter(status for status, _b, _h in results)
     assert set(statuses) <= {201, 202} and sum(statuses.values()) == 40, statuses

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core import faults
 from chalicelib.core.area import FollowUpHooks
 from chalicelib.core.retry import dispatch, outbox
 from chalicelib.followups import actions
-from chalicelib.mall import fulfillment
 from tests.support.followup_world import FollowUpWorld, check_invariants, run_followup_worker
 from tests.support.partition import items_of
 from tests.support.threads import run_at_once
@@ -23,13 +23,13 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def world(api: Any, sqs_queues: dict[str, Any], sqs_client: Any) -> Any:
-    fulfillment.reset_faults_cache()
+    faults.reset_cache()
     previous = outbox.retry_port()
     world = FollowUpWorld.make(api)
     world.sqs, world.queues = sqs_client, sqs_queues
     yield world
     outbox.set_retry_port(previous)
-    fulfillment.reset_faults_cache()
+    faults.reset_cache()
 
 
 # --- opening ---------------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core import notifications, sms
+from chalicelib.core import faults, notifications, sms
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.retry import outbox
@@ -189,7 +189,6 @@ def test_faults_every_notification_ends_sent_or_failed_on_its_channels_and_nothi
     import random
     from collections import Counter
 
-    from chalicelib.mall import fulfillment
     from chalicelib.notifications.models import DeliveryItem
 
     random.seed(7)
@@ -207,13 +206,13 @@ def test_faults_every_notification_ends_sent_or_failed_on_its_channels_and_nothi
             members.append((cid, token, openid, phone))
     with world.wechat.state.lock:
         world.wechat.state.message_failure_rate = 0.5
-    fulfillment.set_faults(sms_down=True)
+    faults.set_faults(sms_down=True)
     for cid, *_ in members:
         world.notify(cid)
         world.notify(cid)
     world.pump_stream()
     world.pump_retries(rounds=1)  # SMS still down: its retries fail again
-    fulfillment.set_faults(sms_down=False)
+    faults.set_faults(sms_down=False)
     with world.wechat.state.lock:
         world.wechat.state.message_failure_rate = 0.3
     for _ in range(10):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core import faults as dev_faults
 from chalicelib.core.retry import outbox
 from chalicelib.mall import fulfillment
 from tests.support.clock import frozen_clock
@@ -20,11 +21,11 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def mall(api: Any, sqs_queues: dict[str, Any]) -> Any:
-    fulfillment.reset_faults_cache()
+    dev_faults.reset_cache()
     previous = outbox.retry_port()
     yield MallWorld.make(api)
     outbox.set_retry_port(previous)
-    fulfillment.reset_faults_cache()
+    dev_faults.reset_cache()
 
 
 def faults(mall: MallWorld, rate: float) -> None:
@@ -129,7 +130,7 @@ def test_faults_are_shared_through_the_table_and_local_only(mall: MallWorld, mon
     from chalicelib.core.config import reset_settings
 
     faults(mall, 0.25)
-    fulfillment.reset_faults_cache()  # another process: reads the item
+    dev_faults.reset_cache()  # another process: reads the item
     assert fulfillment.failure_rate() == 0.25
     assert mall.get("/v1/dev/faults") == {"fulfillment_failure_rate": 0.25}
     bad = mall.api.call("PUT", "/v1/dev/faults", {"fulfillment_failure_rate": 1.5})

@@ -24,13 +24,13 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.core import clock
+from chalicelib.core import clock, faults
 from chalicelib.core.config import reset_settings
 from chalicelib.core.dynamo import paging
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.retry import dispatch, outbox
 from chalicelib.followups import retry_pipeline
-from chalicelib.mall import fulfillment, redemptions
+from chalicelib.mall import redemptions
 from tests.support.clock import frozen_clock
 from tests.support.followup_world import FollowUpWorld, check_invariants
 from tests.support.partition import items_of
@@ -49,13 +49,13 @@ def world(api: Any, sqs_queues: dict[str, Any], sqs_client: Any, monkeypatch: py
     monkeypatch.setenv("RETRY_BACKOFF_BASE_SECONDS", "0")  # redeliver at once: the schedule is tested elsewhere
     reset_settings()
     retry_pipeline.queues.reset()
-    fulfillment.reset_faults_cache()
+    faults.reset_cache()
     previous = outbox.retry_port()
     world = FollowUpWorld.make(api)
     world.sqs, world.queues = sqs_client, sqs_queues
     yield world
     outbox.set_retry_port(previous)
-    fulfillment.reset_faults_cache()
+    faults.reset_cache()
     retry_pipeline.queues.reset()
 
 

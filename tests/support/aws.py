@@ -61,10 +61,10 @@ def reset_app_caches() -> None:
     when they are done. (Inside a test, a single cache is reset where the test means exactly that one.)
     """
     from chalicelib.benefits import definitions
-    from chalicelib.core import wechat
+    from chalicelib.core import faults, wechat
     from chalicelib.core.config import reset_settings
     from chalicelib.core.dynamo.items import reset_connections
-    from chalicelib.mall import fulfillment, rewards
+    from chalicelib.mall import rewards
     from chalicelib.membership import payments, plans
     from chalicelib.points import orders, programme
 
@@ -75,6 +75,6 @@ def reset_app_caches() -> None:
     orders.reset_cache()
     definitions.reset_cache()
     rewards.reset_cache()
-    fulfillment.reset_faults_cache()
+    faults.reset_cache()
     plans.reset_cache()
     payments.use_provider(None)

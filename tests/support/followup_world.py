@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.core import faults
 from chalicelib.core.http.principal import Principal
 from chalicelib.identity import sessions, staff
-from chalicelib.mall import fulfillment
 from tests.support.mall_world import MallWorld
 from tests.support.partition import items_of
 from tests.support.points_world import assert_consistent
@@ -55,7 +55,7 @@ class FollowUpWorld(MallWorld):
     def faults(self, rate: float) -> None:
         status, body, _ = self.api.call("PUT", "/v1/dev/faults", {"fulfillment_failure_rate": rate})
         assert status == 200, body
-        fulfillment.reset_faults_cache()
+        faults.reset_cache()
 
     def partner_reward(self, points_cost: int = 300, stock: int = 5) -> str:
         return self.reward(points_cost=points_cost, fulfillment="partner", stock=stock)

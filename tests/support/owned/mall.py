@@ -9,9 +9,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from chalicelib.core import faults
 from chalicelib.core.retry import outbox, transactions
 from chalicelib.identity import access_token
-from chalicelib.mall import fulfillment, rewards
+from chalicelib.mall import rewards
 from chalicelib.points import accounts
 
 
@@ -41,11 +42,11 @@ def _owned_redemption(api: Any, token: str) -> dict[str, str]:
 def _owned_transaction(api: Any, token: str) -> dict[str, str]:
     previous = outbox.retry_port()
     outbox.set_retry_port(_NoSend())
-    fulfillment.set_faults(fulfillment_failure_rate=1.0)
+    faults.set_faults(fulfillment_failure_rate=1.0)
     try:
         body = _redeemed(api, token, "partner")
     finally:
-        fulfillment.set_faults(fulfillment_failure_rate=0.0)
+        faults.set_faults(fulfillment_failure_rate=0.0)
         outbox.set_retry_port(previous)
     return {"transaction_id": body["transaction_id"]}
 
