@@ -29,9 +29,9 @@ from chalicelib.core.dynamo import keys, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
+from chalicelib.core.overlay import overlay
 from chalicelib.core.results import Result
 from chalicelib.identity.models import CustomerItem
-from chalicelib.membership import savings as plus_savings
 from chalicelib.points import accounts, bookkeeping, programme, tiers
 
 CLAIM_SCOPE = "POST /v1/benefits/{benefit_id}/claims"
@@ -96,7 +96,7 @@ def zone(customer_id: str) -> dict[str, Any]:
     state = MemberBenefitState.from_items(items)
     mine: list[tuple[int, dict[str, Any]]] = []
     locked: list[tuple[int, dict[str, Any]]] = []
-    plus = plus_savings.holds_plus(items.others, now)
+    plus = overlay().holds(items.others, now)
     for benefit in definitions():
         if not benefit.active:
             continue
@@ -187,7 +187,7 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
     now = clock.now()
     if accounts.held_tier(items, business_day(now)).code not in benefit.tiers:
         raise AppError("tier_not_eligible")
-    if benefit.plus_only and not plus_savings.holds_plus(items.others, now):
+    if benefit.plus_only and not overlay().holds(items.others, now):
         raise AppError("plus_required")
     used, _ = MemberBenefitState.from_items(items).used(benefit, cid, now)
     try:

@@ -85,6 +85,7 @@ class Area:
     merge_keeps: str = ""  # why items stay with the absorbed customer when ``merge`` is None
     enrolment: tuple[Ref, ...] = ()  # (tx, new CustomerItem): items written in the enrolment transaction
     member_view: Ref | None = None  # (others: raw M# items, now) -> dict: keys the area adds to GET /v1/me
+    overlay: Ref | None = None  # a ``core.overlay.Overlay``: the paid overlay (Plus) lower areas consult
     seeds: tuple[Ref, ...] = ()  # () -> None: the local stack's demo catalogue (idempotent)
     owned_resources: Ref | None = None  # a ``{path: factory}`` mapping for the cross-member 404 test
     member_360: Ref | None = None  # a ``Section360``: the area's section of the agents' 360 view

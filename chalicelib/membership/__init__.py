@@ -21,6 +21,7 @@ AREA = Area(
     customer_items=True,
     merge="chalicelib.membership.membership:merge",
     member_view="chalicelib.membership.membership:me_contribution",
+    overlay="chalicelib.membership.savings:OVERLAY",
     seeds=("chalicelib.membership.plans:seed_defaults",),
     member_360="chalicelib.membership.membership:member_360",
 )

@@ -51,3 +51,20 @@ def put_in(tx: Tx, customer_id: str, kind: str, saved_fen: int, ref: str, label:
     tx.put(label, SavingItem(pk=keys.customer_pk(customer_id), sk=f"{SAVING_PREFIX}{at}#{secrets.token_hex(4)}",
                              customer_id=customer_id, kind=kind, saved_fen=saved_fen, ref=ref, at=at),
            SavingItem.pk.does_not_exist())
+
+
+class PlusOverlay:
+    """``Area.overlay`` (``core/overlay.py``): Plus as the points and benefits areas see it."""
+
+    def holds(self, member_items: list[dict[str, Any]], at: datetime) -> bool:
+        return holds_plus(member_items, at)
+
+    def points_multiplier(self) -> Decimal:
+        return points_multiplier()
+
+    def record_points_saving(self, tx: Tx, customer_id: str, extra_points: int, ref: str) -> None:
+        saved = points_value_fen(abs(extra_points))
+        put_in(tx, customer_id, POINTS_KIND, saved if extra_points >= 0 else -saved, ref)
+
+
+OVERLAY = PlusOverlay()

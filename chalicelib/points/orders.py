@@ -32,8 +32,8 @@ from chalicelib.core.dynamo import retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
+from chalicelib.core.overlay import overlay
 from chalicelib.identity import directory
-from chalicelib.membership import savings as plus_savings
 from chalicelib.points import bookkeeping, programme
 from chalicelib.points.accounts import expiry_for
 from chalicelib.points.bookkeeping import Plan, PointsState
@@ -122,9 +122,9 @@ def ingest_order(
         promo = promotion.multiplier if promotion else 1
         points = earn_for_order(amount_fen, tier.multiplier, promo, config.settings.points_per_yuan)
         plus_extra = 0
-        if plus_savings.holds_plus(state.others, paid_at):  # Plus: a multiplier on top; its extra is a saving
+        if overlay().holds(state.others, paid_at):  # Plus: a multiplier on top; its extra is a saving
             plus_points = earn_for_order(amount_fen, tier.multiplier, Decimal(str(promo)) *
-                                         plus_savings.points_multiplier(), config.settings.points_per_yuan)
+                                         overlay().points_multiplier(), config.settings.points_per_yuan)
             plus_extra, points = plus_points - points, plus_points
         change = state.account.earn(points, expires_on, kind="purchase", reference=order_no, today=on)
         stats = bookkeeping.stats_with(state.tier_stats, stats_month, spend=amount_fen, orders=1, points=points, on=on)
@@ -139,8 +139,7 @@ def ingest_order(
         def add(tx: Tx) -> None:
             tx.put("order", order, OrderItem.pk.does_not_exist())
             if plus_extra:
-                plus_savings.put_in(tx, state.customer_id, plus_savings.POINTS_KIND,
-                                    plus_savings.points_value_fen(plus_extra), order_no)
+                overlay().record_points_saving(tx, state.customer_id, plus_extra, order_no)
 
         result = Plan(
             change,
@@ -237,8 +236,7 @@ def _refund_once(order: OrderItem, amount_fen: int, refund_no: str | None, on: d
             total = int(order.amount_fen)
             netted = extra * (refunded + amount_fen) // total - extra * refunded // total
             if netted:
-                plus_savings.put_in(tx, order.customer_id, plus_savings.POINTS_KIND,
-                                    -plus_savings.points_value_fen(netted), order.order_no)
+                overlay().record_points_saving(tx, order.customer_id, -netted, order.order_no)
         if refund_no:
             tx.put(
                 "refund",

@@ -119,6 +119,31 @@ def test_every_notification_template_named_is_in_the_catalogue():
     assert not unknown, f"templates named but declared by no area's notices nor the core: {unknown}"
 
 
+def test_the_areas_depend_on_each_other_without_a_circle():
+    """An area may use another's code, never both ways round (directly or through others): a lower area that needs
+    something of a higher one asks the core for a port that the higher one fills (e.g. ``core/overlay.py``)."""
+    uses: dict[str, set[str]] = {}
+    for path in _sources(LIB):
+        area = _area_of("chalicelib." + ".".join(path.relative_to(LIB).with_suffix("").parts))
+        if area is None:
+            continue
+        uses.setdefault(area, set()).update(
+            other for other in map(_area_of, _imports(path)) if other is not None and other != area)
+
+    def circle_from(start: str, at: str, trail: tuple[str, ...]) -> tuple[str, ...] | None:
+        for other in sorted(uses.get(at, ())):
+            if other == start:
+                return (*trail, other)
+            if other not in trail:
+                found = circle_from(start, other, (*trail, other))
+                if found:
+                    return found
+        return None
+
+    circles = [c for area in sorted(uses) if (c := circle_from(area, area, (area,)))]
+    assert not circles, f"areas that use each other: {circles[0]}"
+
+
 def test_core_imports_no_area():
     wrong = {str(p.relative_to(ROOT)): sorted(m for m in _imports(p) if _area_of(m))
              for p in _sources(LIB / "core")}
