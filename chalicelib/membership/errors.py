@@ -23,7 +23,6 @@ ERRORS: dict[str, ErrorSpec] = {
                                               "The payment notification cannot be parsed or decrypted"),
     "payment_mismatch": ErrorSpec(422, "支付通知与订单不符（金额或订单号）",
                                   "The payment notification does not match the order (amount or order number)"),
-    "plus_required": ErrorSpec(403, "该权益仅限 Plus 会员", "This benefit is for Plus members only"),
     "payments_not_configured": ErrorSpec(503, "支付暂不可用，请稍后再试",
                                          "Payments are not available right now; try again later"),
 }

@@ -20,7 +20,7 @@ from chalicelib.core import clock
 from chalicelib.identity import directory
 from chalicelib.membership import orders, plans, reminders
 from tests.support.clock import at
-from tests.support.contract import TableSnapshot, assert_envelope, changed_keys
+from tests.support.contract import TableSnapshot, assert_envelope, changed_keys, is_rate_counter
 from tests.support.membership_world import NOTIFY, MembershipWorld
 from tests.support.points_world import PointsWorld
 from tools import wechatpay_sim
@@ -307,3 +307,59 @@ def test_a_plus_only_benefit_is_claimed_by_plus_members_only(world: MembershipWo
     status, out, _ = world.call("POST", f"/v1/benefits/{benefit_id}/claims", token=plain,
                                 headers={"idempotency-key": uuid.uuid4().hex})
     assert status == 201, out
+
+
+def _plus_only_reward(world: MembershipWorld) -> str:
+    status, created, _ = world.call("POST", "/v1/admin/rewards", {
+        "name": "Plus 专享：保温杯", "points_cost": 100, "stock": 5, "fulfillment": "in_house", "plus_only": True},
+        world.admin)
+    assert status == 201, created
+    return str(created["reward_id"])
+
+
+def _public(world: MembershipWorld, path: str) -> Any:
+    status, body, _ = world.call("GET", path)
+    assert status == 200, body
+    return body
+
+
+def _redeem(world: MembershipWorld, token: str, reward_id: str, english: bool = False) -> tuple[int, Any, dict]:
+    return world.call("POST", "/v1/redemptions", {"reward_id": reward_id, "quantity": 1}, token,
+                      {"idempotency-key": uuid.uuid4().hex, **({"accept-language": "en"} if english else {})})
+
+
+def test_a_plus_only_reward_is_shown_as_such_and_redeemed_by_plus_members_only(world: MembershipWorld) -> None:
+    from chalicelib.points import accounts
+
+    reward_id = _plus_only_reward(world)
+    listed = {r["reward_id"]: r for r in _public(world, "/v1/rewards?limit=100")["items"]}
+    assert listed[reward_id]["plus_only"] is True
+    assert _public(world, f"/v1/rewards/{reward_id}")["plus_only"] is True
+    plain_cid, plain = world.member()
+    plus_cid, plus = _plus(world)
+    for cid in (plain_cid, plus_cid):
+        accounts.earn(cid, 500, kind="adjustment", reference=f"plus-only-{cid}")
+    before = world.snapshot.take()
+    for english in (False, True):
+        status, out, headers = _redeem(world, plain, reward_id, english)
+        assert_envelope(status, out, headers, "plus_required", english=english)
+    assert {k for k in changed_keys(before, world.snapshot.take()) if not is_rate_counter(k)} == set()
+    assert world.get("/v1/me/points", plain)["balance"] == 500
+    status, out, _ = _redeem(world, plus, reward_id)
+    assert status == 201, out
+    assert out["points_spent"] == 100 and out["balance_after"] == 400 and len(out["vouchers"]) == 1
+    assert _public(world, f"/v1/rewards/{reward_id}")["stock_remaining"] == 4
+
+
+def test_a_plus_only_reward_is_refused_once_plus_has_expired(world: MembershipWorld) -> None:
+    from chalicelib.points import accounts
+
+    reward_id = _plus_only_reward(world)
+    cid, token = world.member()
+    assert world.call("POST", "/v1/membership/trial", token=token)[0] == 201
+    accounts.earn(cid, 500, kind="adjustment", reference="plus-only-trial")
+    clock.set_now(NOW + timedelta(days=8))  # the 7-day trial is over
+    status, out, headers = _redeem(world, token, reward_id)
+    assert_envelope(status, out, headers, "plus_required")
+    assert world.get("/v1/me/points", token)["balance"] == 500
+
