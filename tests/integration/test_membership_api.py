@@ -363,3 +363,91 @@ def test_a_plus_only_reward_is_refused_once_plus_has_expired(world: MembershipWo
     assert_envelope(status, out, headers, "plus_required")
     assert world.get("/v1/me/points", token)["balance"] == 500
 
+
+def test_operators_create_plans_without_withdrawing_the_defaults(world: MembershipWorld) -> None:
+    status, body, _ = world.call("GET", "/v1/admin/membership/plans", token=world.admin)
+    assert status == 200 and [p["plan_id"] for p in body["items"]] == ["plus_month", "plus_year"]
+    status, created, _ = world.call("POST", "/v1/admin/membership/plans", {
+        "plan_id": "plus_year_2027", "name": "Plus 年卡 2027", "price_fen": 8800, "period": "year"}, world.admin)
+    assert status == 201, created
+    assert created == {"plan_id": "plus_year_2027", "name": "Plus 年卡 2027", "price_fen": 8800, "period": "year",
+                       "active": True}
+    offered = {p["plan_id"]: p["price_fen"] for p in world.call("GET", "/v1/membership/plans")[1]["items"]}
+    assert offered == {"plus_month": 1500, "plus_year": 9900, "plus_year_2027": 8800}
+    _cid, token = world.member()
+    assert world.order(token, "plus_year_2027")["amount_fen"] == 8800
+    for plan_id in ("plus_year_2027", "plus_month"):  # a default is taken too
+        status, out, headers = world.call("POST", "/v1/admin/membership/plans", {
+            "plan_id": plan_id, "name": "重复", "price_fen": 100, "period": "month"}, world.admin)
+        assert_envelope(status, out, headers, "plan_exists")
+    assert offered == {p["plan_id"]: p["price_fen"] for p in world.call("GET", "/v1/membership/plans")[1]["items"]}
+
+
+def test_a_price_change_is_offered_at_once_and_a_withdrawn_plan_is_refused(world: MembershipWorld) -> None:
+    plans.seed_defaults()
+    status, out, _ = world.call("PATCH", "/v1/admin/membership/plans/plus_month", {"price_fen": 1200}, world.admin)
+    assert status == 200 and out["price_fen"] == 1200 and out["period"] == "month", out
+    _cid, token = world.member()
+    assert world.order(token, "plus_month")["amount_fen"] == 1200
+    key = uuid.uuid4().hex
+    first = world.order(token, "plus_year", key=key)
+    status, out, _ = world.call("PATCH", "/v1/admin/membership/plans/plus_year", {"active": False}, world.admin)
+    assert status == 200 and out["active"] is False
+    assert [p["plan_id"] for p in world.call("GET", "/v1/membership/plans")[1]["items"]] == ["plus_month"]
+    assert {p["plan_id"]: p["active"] for p in world.get("/v1/admin/membership/plans", world.admin)["items"]} == {
+        "plus_month": True, "plus_year": False}
+    before = world.snapshot.take()
+    for english in (False, True):
+        status, out, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_year"}, token, {
+            "idempotency-key": uuid.uuid4().hex, **({"accept-language": "en"} if english else {})})
+        assert_envelope(status, out, headers, "plan_not_on_sale", english=english)
+    assert {k for k in changed_keys(before, world.snapshot.take()) if not is_rate_counter(k)} == set()
+    assert world.order(token, "plus_year", key=key, expect=201) == first  # the order already placed replays
+    status, out, _ = world.call("PATCH", "/v1/admin/membership/plans/plus_year", {"active": True}, world.admin)
+    assert status == 200 and world.order(token, "plus_year")["amount_fen"] == 9900
+
+
+@pytest.mark.parametrize("body", [
+    {"plan_id": "Plus Month", "name": "月卡", "price_fen": 1500, "period": "month"},
+    {"plan_id": "plus_week", "name": "周卡", "price_fen": 500, "period": "week"},
+    {"plan_id": "plus_free", "name": "免费", "price_fen": 0, "period": "month"},
+    {"plan_id": "plus_str", "name": "月卡", "price_fen": "1500", "period": "month"},
+    {"plan_id": "plus_flag", "name": "月卡", "price_fen": 1500, "period": "month", "active": "yes"},
+    {"plan_id": "plus_noname", "name": "", "price_fen": 1500, "period": "month"},
+    {"plan_id": "plus_extra", "name": "月卡", "price_fen": 1500, "period": "month", "multiplier": 2},
+])
+def test_a_bad_plan_is_refused_and_changes_nothing(world: MembershipWorld, body: dict[str, Any]) -> None:
+    before = world.snapshot.take()
+    for english in (False, True):
+        status, out, headers = world.call("POST", "/v1/admin/membership/plans", body, world.admin,
+                                          {"accept-language": "en"} if english else None)
+        assert_envelope(status, out, headers, "validation_error", english=english)
+    assert {k for k in changed_keys(before, world.snapshot.take()) if not is_rate_counter(k)} == set()
+
+
+@pytest.mark.parametrize(("plan_id", "body", "code"), [
+    ("plus_month", {}, "validation_error"),
+    ("plus_month", {"period": "year"}, "validation_error"),  # a plan's period never changes
+    ("plus_month", {"price_fen": -1}, "validation_error"),
+    ("plus_nothing", {"price_fen": 100}, "plan_not_found"),
+])
+def test_a_bad_plan_change_is_refused_and_changes_nothing(world: MembershipWorld, plan_id: str,
+                                                           body: dict[str, Any], code: str) -> None:
+    plans.seed_defaults()
+    before = world.snapshot.take()
+    status, out, headers = world.call("PATCH", f"/v1/admin/membership/plans/{plan_id}", body, world.admin)
+    assert_envelope(status, out, headers, code)
+    assert {k for k in changed_keys(before, world.snapshot.take()) if not is_rate_counter(k)} == set()
+
+
+def test_only_admins_configure_plans(world: MembershipWorld) -> None:
+    _cid, member = world.member()
+    for token in (member, world.agent):
+        status, out, headers = world.call("POST", "/v1/admin/membership/plans", {
+            "plan_id": "plus_sneaky", "name": "月卡", "price_fen": 1, "period": "month"}, token)
+        assert_envelope(status, out, headers, "forbidden")
+        status, out, headers = world.call("PATCH", "/v1/admin/membership/plans/plus_month", {"price_fen": 1}, token)
+        assert_envelope(status, out, headers, "forbidden")
+    assert {p["plan_id"]: p["price_fen"] for p in world.call("GET", "/v1/membership/plans")[1]["items"]} == {
+        "plus_month": 1500, "plus_year": 9900}
+
