@@ -451,3 +451,28 @@ def test_only_admins_configure_plans(world: MembershipWorld) -> None:
     assert {p["plan_id"]: p["price_fen"] for p in world.call("GET", "/v1/membership/plans")[1]["items"]} == {
         "plus_month": 1500, "plus_year": 9900}
 
+
+def _case(cid: str, txn: str, status: str, resolved_at: str | None) -> None:
+    from chalicelib.followups.models import FollowUpCaseItem
+
+    FollowUpCaseItem(pk=f"CUST#{cid}", sk=f"CASE#{txn}", case_id=f"fu.{cid}.{txn}", customer_id=cid,
+                     transaction_id=txn, kind="redemption_fulfillment", status=status, opened_at="2026-11-01T00:00:00",
+                     respond_by="2026-11-01T04:00:00+00:00", close_by="2026-11-02T00:00:00+00:00",
+                     resolved_at=resolved_at, resolution="completed_manually" if resolved_at else None,
+                     gsi2pk=f"FOLLOWUP#{status}", gsi2sk=f"99#2026-11-01#{txn}").save()
+
+
+def test_the_reminder_counts_the_cases_resolved_for_the_member_this_membership_year(world: MembershipWorld) -> None:
+    cid, token = _plus(world)  # bought 2026-12-01 10:00 (+08:00), expires 2027-01-01 10:00
+    _other, other_token = _plus(world)
+    _case(cid, "txn_before", "resolved", "2026-11-30T01:00:00.000+00:00")  # before this membership year
+    _case(cid, "txn_open", "open", None)
+    _case(cid, "txn_one", "resolved", "2026-12-02T03:00:00.000+00:00")
+    _case(cid, "txn_two", "resolved", "2026-12-10T03:00:00.000+00:00")
+    clock.set_now(at(2026, 12, 17, 10, 0))
+    assert reminders.send_due()["sent"] == 2
+    [mine] = [n for n in world.get("/v1/me/notifications", token)["items"] if n["kind"] == "plus_renewal_reminder"]
+    assert mine["data"]["services_resolved"] == 2 and "服务 2 次" in mine["body"]
+    [other] = [n for n in world.get("/v1/me/notifications", other_token)["items"]
+               if n["kind"] == "plus_renewal_reminder"]
+    assert other["data"]["services_resolved"] == 0 and "专属客服全年为您服务" in other["body"]
