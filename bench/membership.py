@@ -45,6 +45,11 @@ def _plans(s: Session, st: Any) -> Request:
     return Request("GET", "/v1/membership/plans")
 
 
+def _warm_plans(s: Session) -> None:
+    """The plan routes below reset the cache between passes: measure the warm catalogue, as members meet it."""
+    s.ok(_plans(s, None))
+
+
 def _mine(s: Session, st: dict[str, Any]) -> Request:
     return Request("GET", "/v1/me/membership", token=st["token"])
 
@@ -94,8 +99,55 @@ def _notify(s: Session, st: dict[str, Any]) -> Request:
     return Request("POST", NOTIFY, st["notification"], headers=st["headers"])
 
 
+def _admin(s: Session) -> dict[str, Any]:
+    from chalicelib.identity import staff
+
+    username = s.new_id("bench_admin_")
+    staff.create_staff(username, "bench-admin-pass", "admin", rounds=4)
+    login = s.ok(Request("POST", "/v1/staff/login", {"username": username, "password": "bench-admin-pass"}))
+    return {"admin": login["access_token"], "plan_id": s.new_id("plus_bench_")}
+
+
+def _admin_plans(s: Session, st: dict[str, Any]) -> Request:
+    return Request("GET", "/v1/admin/membership/plans", token=st["admin"])
+
+
+def _create_plan(s: Session, st: dict[str, Any]) -> Request:
+    return Request("POST", "/v1/admin/membership/plans", {"plan_id": st["plan_id"], "name": "Bench 月卡",
+                                                           "price_fen": 1200, "period": "month"}, token=st["admin"])
+
+
+def _patch_plan(s: Session, st: dict[str, Any]) -> Request:
+    return Request("PATCH", f"/v1/admin/membership/plans/{st['plan_id']}", {"price_fen": 1100, "active": False},
+                   token=st["admin"])
+
+
+def _created_plan(s: Session) -> dict[str, Any]:
+    st = _admin(s)
+    s.ok(_create_plan(s, st), 201)
+    return st
+
+
+def _plus_only_setup(s: Session, plus: bool) -> dict[str, Any]:
+    from chalicelib.mall import rewards
+    from chalicelib.points import accounts
+
+    st = _paid_setup(s) if plus else _member(s)
+    member = s.ok(Request("GET", "/v1/me", token=st["token"]))
+    accounts.earn(member["customer_id"], 1_000, kind="adjustment", reference="bench")
+    st["reward_id"] = rewards.create_reward(name="bench Plus-only", points_cost=10, stock=10_000,
+                                            fulfillment="in_house", staff_id="bench", plus_only=True)
+    return st
+
+
+def _redeem_plus_only(s: Session, st: dict[str, Any]) -> Request:
+    return Request("POST", "/v1/redemptions", {"reward_id": st["reward_id"], "quantity": 1}, token=st["token"],
+                   headers={"idempotency-key": secrets.token_hex(8)})
+
+
 MEMBERSHIP_SCENARIOS: list[Scenario] = [
-    Scenario("GET /v1/membership/plans", 0, _plans, area="membership", note="the plan catalogue, cached a minute"),
+    Scenario("GET /v1/membership/plans", 0, _plans, setup=_warm_plans, area="membership",
+             note="the plan catalogue, cached a minute (an operator's write empties the cache of its process)"),
     Scenario("GET /v1/me/membership", 1, _mine, setup=_member, area="membership",
              note="one Query: membership, orders, savings ledger and profile share the M#PLUS..M#PROFILE range"),
     Scenario("GET /v1/me (with Plus status)", 1, _me, setup=_paid_setup, area="membership",
@@ -111,6 +163,18 @@ MEMBERSHIP_SCENARIOS: list[Scenario] = [
              note="Query + TransactWriteItems (order paid, membership, notification)"),
     Scenario("POST notify (repeat delivery)", 1, _notify, setup=_paid_setup, expect=204, area="membership",
              note="Query: the order is paid already, nothing is written"),
+    Scenario("POST /v1/redemptions (Plus-only, Plus member)", 2, _redeem_plus_only,
+             setup=lambda s: _plus_only_setup(s, True), expect=201, area="membership",
+             note="unchanged: Plus is read from the M# items of the redemption's one Query"),
+    Scenario("POST /v1/redemptions (Plus-only, no Plus: 403)", 1, _redeem_plus_only,
+             setup=lambda s: _plus_only_setup(s, False), expect=403, area="membership",
+             note="refused after the member Query, nothing written"),
+    Scenario("GET /v1/admin/membership/plans", 1, _admin_plans, setup=_admin, area="membership",
+             note="one consistent Query of CONFIG#PLUS (operators see their own write)"),
+    Scenario("POST /v1/admin/membership/plans (first plan)", 2, _create_plan, setup=_admin, expect=201,
+             area="membership", note="Query + TransactWriteItems (the plan, and the defaults if none was stored)"),
+    Scenario("PATCH /v1/admin/membership/plans/{id}", 2, _patch_plan, setup=_created_plan, area="membership",
+             note="Query + TransactWriteItems (conditioned on the plan being there)"),
 ]
 
 _payments_env()

@@ -58,6 +58,8 @@ CORE_ERRORS: dict[str, ErrorSpec] = {
     ),
     # Eligibility by tier, shared by every area that restricts by tier
     "tier_not_eligible": ErrorSpec(403, "当前会员等级不可参与", "Your membership tier is not eligible"),
+    # Plus-only benefits and rewards (the overlay of core/overlay.py), shared by the areas that mark things Plus-only
+    "plus_required": ErrorSpec(403, "仅限 Plus 会员", "This is for Plus members only"),
     # Check-in outside its window, shared by the areas that check people in (appointments, events): details say when
     "check_in_not_open": ErrorSpec(409, "当前不在签到时间内", "Check-in is not open at this time"),
 }

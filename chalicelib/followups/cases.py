@@ -317,6 +317,30 @@ def cases_of(customer_id: str, limit: int = 50) -> list[FollowUpCaseItem]:
     return [FollowUpCaseItem.from_raw_data(r) for r in raw]
 
 
+def resolved_count(customer_id: str, since: datetime, until: datetime) -> int:
+    """How many of the member's cases were resolved in ``[since, until)``: one Query of the partition's ``CASE#``
+    prefix (paged; only status and resolved_at read). Cases of an account merged into this one stay under that
+    account's ID and are not counted."""
+    client = shared_connection().client
+    kwargs: dict[str, Any] = {
+        "TableName": settings().table_name,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :c)",
+        "ExpressionAttributeValues": {":pk": {"S": keys.customer_pk(customer_id)}, ":c": {"S": CASE_PREFIX}},
+        "ProjectionExpression": "#s, resolved_at",
+        "ExpressionAttributeNames": {"#s": "status"},
+    }
+    count = 0
+    while True:
+        page = client.query(**kwargs)
+        for raw in page.get("Items", []):
+            at = raw.get("resolved_at", {}).get("S")
+            if raw.get("status", {}).get("S") == "resolved" and at and since <= datetime.fromisoformat(at) < until:
+                count += 1
+        if "LastEvaluatedKey" not in page:
+            return count
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 
 
 RECENT_360 = 10

@@ -30,7 +30,8 @@ def create_reward(ctx: RequestContext) -> dict:
     assert ctx.principal is not None
     reward_id = rewards.create_reward(
         name=b.name, description=b.description, points_cost=b.points_cost, stock=b.stock,
-        per_member_limit=b.per_member_limit, tiers=b.tiers, fulfillment=b.fulfillment, partner=b.partner,
+        per_member_limit=b.per_member_limit, tiers=b.tiers, plus_only=b.plus_only,
+        fulfillment=b.fulfillment, partner=b.partner,
         voucher_valid_days=b.voucher_valid_days, starts_at=b.starts_at, ends_at=b.ends_at,
         stock_shards=b.stock_shards, staff_id=ctx.principal.staff_id or ctx.principal.subject,
     )

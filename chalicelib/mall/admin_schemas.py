@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, field_validator
 
 from chalicelib.core.http.models import Body, MultilineText, Out, Text
 
@@ -19,6 +19,7 @@ class RewardIn(Body):
     stock: int = Field(ge=0, le=10_000_000)
     per_member_limit: int | None = Field(default=None, ge=1, le=1000)
     tiers: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    plus_only: StrictBool = False  # only members holding Plus may redeem it (403 plus_required otherwise)
     fulfillment: Literal["in_house", "partner"]
     partner: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
     voucher_valid_days: int = Field(default=30, ge=1, le=3650)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
@@ -59,6 +60,7 @@ class RewardItem(Item):
     shards = NumberAttribute()
     per_member_limit = NumberAttribute(null=True)
     tiers = ListAttribute[Any](of=UnicodeAttribute, null=True)
+    plus_only = BooleanAttribute(null=True)  # only members holding Plus (core/overlay.py) may redeem it
     fulfillment = UnicodeAttribute()  # in_house | partner
     partner = UnicodeAttribute(null=True)
     voucher_valid_days = NumberAttribute(null=True)

@@ -36,6 +36,7 @@ from chalicelib.core.dynamo import keys, paging, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
+from chalicelib.core.overlay import overlay
 from chalicelib.core.results import Result
 from chalicelib.core.retry import outbox, transactions
 from chalicelib.core.retry.transactions import OUTBOX_INDEX_PK, TXN_PREFIX, Transaction, TransactionItem
@@ -75,12 +76,15 @@ def _count_of(items: MemberItems, reward_id: str) -> int:
 
 
 def _check_rules(reward: Reward, items: MemberItems, quantity: int) -> int:
-    """Time window, tier and per-member limit; returns the member's count of this reward so far."""
+    """Time window, tier, Plus (for a Plus-only reward) and per-member limit; returns the member's count of this
+    reward so far."""
     if not reward.open_at(clock.now()):
         raise AppError("reward_not_available")
     assert items.profile is not None
     if not reward.eligible(accounts.held_tier(items).code):
         raise AppError("tier_not_eligible")
+    if reward.plus_only and not overlay().holds(items.others, clock.now()):
+        raise AppError("plus_required")  # from the M# items the one Query already read: no extra call
     count = _count_of(items, reward.reward_id)
     if reward.per_member_limit is not None and count + quantity > reward.per_member_limit:
         raise AppError(

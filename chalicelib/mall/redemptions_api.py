@@ -38,7 +38,7 @@ REDEMPTION_EXAMPLE = {
            idempotent=True,
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "insufficient_points", "out_of_stock", "tier_not_eligible",
-                   "redemption_limit_reached", "reward_not_available", "service_unavailable"),
+                   "plus_required", "redemption_limit_reached", "reward_not_available", "service_unavailable"),
            other_statuses={202: "Accepted for retry: {transaction_id, status: retrying}; "
                                 "GET /v1/me/transactions/{id} tells the outcome"},
            summary="Redeem a reward: points (soonest-expiring first), stock, redemption and ledger entry in one "

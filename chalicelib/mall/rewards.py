@@ -77,6 +77,7 @@ class Reward:
     ends_at: str | None
     ver: int
     created_at: str
+    plus_only: bool = False
 
     @classmethod
     def from_item(cls, item: RewardItem) -> Reward:
@@ -86,7 +87,7 @@ class Reward:
             per_member_limit=int(item.per_member_limit) if item.per_member_limit is not None else None,
             tiers=tuple(item.tiers) if item.tiers else None, fulfillment=item.fulfillment, partner=item.partner,
             voucher_valid_days=int(item.voucher_valid_days or 30), starts_at=item.starts_at, ends_at=item.ends_at,
-            ver=int(item.ver or 1), created_at=item.created_at,
+            ver=int(item.ver or 1), created_at=item.created_at, plus_only=bool(item.plus_only),
         )
 
     def eligible(self, tier_code: str | None) -> bool:
@@ -256,6 +257,7 @@ def create_reward(
     staff_id: str | None,
     per_member_limit: int | None = None,
     tiers: list[str] | None = None,
+    plus_only: bool = False,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     description: str | None = None,
@@ -282,7 +284,7 @@ def create_reward(
     item = RewardItem(
         pk=reward_pk(reward_id), sk=REWARD_SK, reward_id=reward_id, name=name, description=description,
         points_cost=points_cost, stock_total=stock, shards=shards, per_member_limit=per_member_limit,
-        tiers=sorted(set(tiers)) if tiers else None, fulfillment=fulfillment,
+        tiers=sorted(set(tiers)) if tiers else None, plus_only=plus_only or None, fulfillment=fulfillment,
         partner=(partner or "simulated_partner") if fulfillment == "partner" else None,
         voucher_valid_days=voucher_valid_days, starts_at=starts_at.isoformat() if starts_at else None,
         ends_at=ends_at.isoformat() if ends_at else None, ver=1, created_at=at, created_by=staff_id,
@@ -318,6 +320,7 @@ def view(reward: Reward, stock_left: int | None = None) -> dict[str, Any]:
         "points_cost": reward.points_cost,
         "stock_remaining": left,
         "tiers": list(reward.tiers) if reward.tiers else None,
+        "plus_only": reward.plus_only,
         "fulfillment": reward.fulfillment,
         "per_member_limit": reward.per_member_limit,
         "starts_at": reward.starts_at,

@@ -23,6 +23,7 @@ REWARD_EXAMPLE = {
     "points_cost": 1500,
     "stock_remaining": 87,
     "tiers": None,
+    "plus_only": False,
     "fulfillment": "partner",
     "per_member_limit": 2,
     "starts_at": None,

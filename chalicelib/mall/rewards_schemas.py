@@ -19,6 +19,7 @@ class RewardOut(Out):
     points_cost: int
     stock_remaining: int
     tiers: list[str] | None
+    plus_only: bool = False  # only Plus members may redeem it: locked (403 plus_required) for the others
     fulfillment: str
     per_member_limit: int | None = None
     starts_at: str | None = None

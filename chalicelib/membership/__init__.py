@@ -9,7 +9,8 @@ from chalicelib.membership.notices import NOTICES
 AREA = Area(
     name="membership",
     blueprints=("chalicelib.membership.api", "chalicelib.membership.integrations_api",
-                "chalicelib.membership.dev_api", "chalicelib.membership.agent_api"),
+                "chalicelib.membership.dev_api", "chalicelib.membership.agent_api",
+                "chalicelib.membership.admin_api"),
     errors=ERRORS,
     notices=NOTICES,
     jobs=(Job("membership_orders_job", "rate(5 minutes)", "chalicelib.membership.jobs:settle_orders",

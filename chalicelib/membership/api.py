@@ -63,7 +63,8 @@ def start_membership_trial(ctx: RequestContext) -> Result:
 @api.route("/v1/membership/orders", "POST", auth="member", status=201, body="PlusOrderIn", response="PlusOrderOut",
            idempotent=True,
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
-                   "idempotency_key_reused", "not_found", "plan_not_found", "payments_not_configured",
+                   "idempotency_key_reused", "not_found", "plan_not_found", "plan_not_on_sale",
+                   "payments_not_configured",
                    "upstream_unavailable", "service_unavailable"),
            summary="Buy a Plus plan: the order and the parameters for wx.requestPayment (JSAPI); the membership "
                    "starts or extends when WeChat Pay's notification arrives",

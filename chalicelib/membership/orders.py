@@ -70,12 +70,13 @@ def _openid(customer: CustomerItem | None) -> str | None:
 
 
 def create(customer_id: str, plan_id: str, idempotency_key: str | None) -> Result:
-    """201 ``{order_id, amount_fen, payment}``; 404 ``plan_not_found``; 503 when the provider cannot take it."""
-    plan = plans.plan(plan_id)
+    """201 ``{order_id, amount_fen, payment}``; 404 ``plan_not_found``, 409 ``plan_not_on_sale``; 503 when the
+    provider cannot take it. A replay is answered even if the plan was withdrawn since."""
     req = idempotency.request(keys.customer_pk(customer_id), ORDER_SCOPE, idempotency_key, {"plan_id": plan_id})
     stored = idempotency.get(req)
     if stored is not None:
         return idempotency.replay_response(stored)
+    plan = plans.plan(plan_id)
     items = records.load(customer_id)
     cid = items.customer_id
     now = clock.now()

@@ -6,8 +6,9 @@ marker ``PLUSREMIND#<customer>#<expiry>#<days>`` is conditioned on its absence: 
 once, send one reminder and one voucher. A renewal moves the expiry (and the index entry), so the next period gets
 its own reminders.
 
-"Services received" (follow-up cases resolved for the member) is not counted: the follow-up queue keeps no index by
-member, and counting means reading every case. The statement says the saving and leaves the count out.
+"Services received" are the follow-up cases resolved for the member this membership year: cases live in the
+member's own partition (``CUST#<id>`` / ``CASE#<txn>``), so the count is one more Query per reminder sent
+(``followups.cases.resolved_count``), no index.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from chalicelib.core.calendar import business_day
 from chalicelib.core.dynamo import paging
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.observability import logger
+from chalicelib.followups import cases
 from chalicelib.membership import records, rules
 from chalicelib.membership.models import EXPIRY_INDEX, REMINDER_PREFIX, MarkerItem, MembershipItem
 
@@ -56,13 +58,15 @@ def remind(customer_id: str, days: int, now: datetime) -> str:
     cid = items.customer_id
     statement = records.savings_view(held, items.savings, now)
     expiry = records.iso(held.expires_at) or ""
+    since = datetime.fromisoformat(statement["since"]) if statement["since"] else now
+    services = cases.resolved_count(cid, since, now)
     tx = Tx()
     tx.put("marker", MarkerItem(pk=f"{REMINDER_PREFIX}{cid}#{expiry}#{days}", sk="REMINDER", customer_id=cid,
                                 at=clock.iso(now)), MarkerItem.pk.does_not_exist())
     voucher = vouchers.new_voucher(cid, benefit_id="plus_renewal", name="Plus 续费专享券", kind="plus_renewal",
                                    valid_days=RENEWAL_VOUCHER_DAYS, source="plus_renewal", at=now)
     vouchers.put_in(tx, voucher)
-    notifications.put_in(tx, cid, "plus_renewal_reminder", _data(held, statement, days, voucher.voucher_id))
+    notifications.put_in(tx, cid, "plus_renewal_reminder", _data(held, statement, days, voucher.voucher_id, services))
     try:
         tx.commit()
     except TxCancelled as exc:
@@ -73,11 +77,20 @@ def remind(customer_id: str, days: int, now: datetime) -> str:
     return "sent"
 
 
-def _data(held: rules.Membership, statement: dict[str, Any], days: int, voucher_id: str) -> dict[str, Any]:
+def _services_texts(resolved: int) -> tuple[str, str]:
+    if not resolved:
+        return "专属客服全年为您服务", "your dedicated service team is there all year"
+    return (f"专属客服本会员年为您服务 {resolved} 次",
+            f"your dedicated service helped you {resolved} time{'s' if resolved > 1 else ''} this membership year")
+
+
+def _data(held: rules.Membership, statement: dict[str, Any], days: int, voucher_id: str,
+          services: int) -> dict[str, Any]:
     assert held.expires_at is not None
+    zh, en = _services_texts(services)
     return {
         "status": "reminder", "days_left": days, "expires_on": rules.local(held.expires_at).date().isoformat(),
         "saved_fen": statement["total_fen"], "saved_yuan": f"{statement['total_fen'] / 100:.2f}",
-        "savings": statement["items"], "voucher_id": voucher_id, "services_resolved": None,
-        "services_text": "专属客服全年为您服务", "services_text_en": "your dedicated service team is there all year",
+        "savings": statement["items"], "voucher_id": voucher_id, "services_resolved": services,
+        "services_text": zh, "services_text_en": en,
     }

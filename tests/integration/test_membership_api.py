@@ -20,7 +20,7 @@ from chalicelib.core import clock
 from chalicelib.identity import directory
 from chalicelib.membership import orders, plans, reminders
 from tests.support.clock import at
-from tests.support.contract import TableSnapshot, assert_envelope, changed_keys
+from tests.support.contract import TableSnapshot, assert_envelope, changed_keys, is_rate_counter
 from tests.support.membership_world import NOTIFY, MembershipWorld
 from tests.support.points_world import PointsWorld
 from tools import wechatpay_sim
@@ -307,3 +307,172 @@ def test_a_plus_only_benefit_is_claimed_by_plus_members_only(world: MembershipWo
     status, out, _ = world.call("POST", f"/v1/benefits/{benefit_id}/claims", token=plain,
                                 headers={"idempotency-key": uuid.uuid4().hex})
     assert status == 201, out
+
+
+def _plus_only_reward(world: MembershipWorld) -> str:
+    status, created, _ = world.call("POST", "/v1/admin/rewards", {
+        "name": "Plus 专享：保温杯", "points_cost": 100, "stock": 5, "fulfillment": "in_house", "plus_only": True},
+        world.admin)
+    assert status == 201, created
+    return str(created["reward_id"])
+
+
+def _public(world: MembershipWorld, path: str) -> Any:
+    status, body, _ = world.call("GET", path)
+    assert status == 200, body
+    return body
+
+
+def _redeem(world: MembershipWorld, token: str, reward_id: str, english: bool = False) -> tuple[int, Any, dict]:
+    return world.call("POST", "/v1/redemptions", {"reward_id": reward_id, "quantity": 1}, token,
+                      {"idempotency-key": uuid.uuid4().hex, **({"accept-language": "en"} if english else {})})
+
+
+def test_a_plus_only_reward_is_shown_as_such_and_redeemed_by_plus_members_only(world: MembershipWorld) -> None:
+    from chalicelib.points import accounts
+
+    reward_id = _plus_only_reward(world)
+    listed = {r["reward_id"]: r for r in _public(world, "/v1/rewards?limit=100")["items"]}
+    assert listed[reward_id]["plus_only"] is True
+    assert _public(world, f"/v1/rewards/{reward_id}")["plus_only"] is True
+    plain_cid, plain = world.member()
+    plus_cid, plus = _plus(world)
+    for cid in (plain_cid, plus_cid):
+        accounts.earn(cid, 500, kind="adjustment", reference=f"plus-only-{cid}")
+    before = world.snapshot.take()
+    for english in (False, True):
+        status, out, headers = _redeem(world, plain, reward_id, english)
+        assert_envelope(status, out, headers, "plus_required", english=english)
+    assert {k for k in changed_keys(before, world.snapshot.take()) if not is_rate_counter(k)} == set()
+    assert world.get("/v1/me/points", plain)["balance"] == 500
+    status, out, _ = _redeem(world, plus, reward_id)
+    assert status == 201, out
+    assert out["points_spent"] == 100 and out["balance_after"] == 400 and len(out["vouchers"]) == 1
+    assert _public(world, f"/v1/rewards/{reward_id}")["stock_remaining"] == 4
+
+
+def test_a_plus_only_reward_is_refused_once_plus_has_expired(world: MembershipWorld) -> None:
+    from chalicelib.points import accounts
+
+    reward_id = _plus_only_reward(world)
+    cid, token = world.member()
+    assert world.call("POST", "/v1/membership/trial", token=token)[0] == 201
+    accounts.earn(cid, 500, kind="adjustment", reference="plus-only-trial")
+    clock.set_now(NOW + timedelta(days=8))  # the 7-day trial is over
+    status, out, headers = _redeem(world, token, reward_id)
+    assert_envelope(status, out, headers, "plus_required")
+    assert world.get("/v1/me/points", token)["balance"] == 500
+
+
+def test_operators_create_plans_without_withdrawing_the_defaults(world: MembershipWorld) -> None:
+    status, body, _ = world.call("GET", "/v1/admin/membership/plans", token=world.admin)
+    assert status == 200 and [p["plan_id"] for p in body["items"]] == ["plus_month", "plus_year"]
+    status, created, _ = world.call("POST", "/v1/admin/membership/plans", {
+        "plan_id": "plus_year_2027", "name": "Plus 年卡 2027", "price_fen": 8800, "period": "year"}, world.admin)
+    assert status == 201, created
+    assert created == {"plan_id": "plus_year_2027", "name": "Plus 年卡 2027", "price_fen": 8800, "period": "year",
+                       "active": True}
+    offered = {p["plan_id"]: p["price_fen"] for p in world.call("GET", "/v1/membership/plans")[1]["items"]}
+    assert offered == {"plus_month": 1500, "plus_year": 9900, "plus_year_2027": 8800}
+    _cid, token = world.member()
+    assert world.order(token, "plus_year_2027")["amount_fen"] == 8800
+    for plan_id in ("plus_year_2027", "plus_month"):  # a default is taken too
+        status, out, headers = world.call("POST", "/v1/admin/membership/plans", {
+            "plan_id": plan_id, "name": "重复", "price_fen": 100, "period": "month"}, world.admin)
+        assert_envelope(status, out, headers, "plan_exists")
+    assert offered == {p["plan_id"]: p["price_fen"] for p in world.call("GET", "/v1/membership/plans")[1]["items"]}
+
+
+def test_a_price_change_is_offered_at_once_and_a_withdrawn_plan_is_refused(world: MembershipWorld) -> None:
+    plans.seed_defaults()
+    status, out, _ = world.call("PATCH", "/v1/admin/membership/plans/plus_month", {"price_fen": 1200}, world.admin)
+    assert status == 200 and out["price_fen"] == 1200 and out["period"] == "month", out
+    _cid, token = world.member()
+    assert world.order(token, "plus_month")["amount_fen"] == 1200
+    key = uuid.uuid4().hex
+    first = world.order(token, "plus_year", key=key)
+    status, out, _ = world.call("PATCH", "/v1/admin/membership/plans/plus_year", {"active": False}, world.admin)
+    assert status == 200 and out["active"] is False
+    assert [p["plan_id"] for p in world.call("GET", "/v1/membership/plans")[1]["items"]] == ["plus_month"]
+    assert {p["plan_id"]: p["active"] for p in world.get("/v1/admin/membership/plans", world.admin)["items"]} == {
+        "plus_month": True, "plus_year": False}
+    before = world.snapshot.take()
+    for english in (False, True):
+        status, out, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_year"}, token, {
+            "idempotency-key": uuid.uuid4().hex, **({"accept-language": "en"} if english else {})})
+        assert_envelope(status, out, headers, "plan_not_on_sale", english=english)
+    assert {k for k in changed_keys(before, world.snapshot.take()) if not is_rate_counter(k)} == set()
+    assert world.order(token, "plus_year", key=key, expect=201) == first  # the order already placed replays
+    status, out, _ = world.call("PATCH", "/v1/admin/membership/plans/plus_year", {"active": True}, world.admin)
+    assert status == 200 and world.order(token, "plus_year")["amount_fen"] == 9900
+
+
+@pytest.mark.parametrize("body", [
+    {"plan_id": "Plus Month", "name": "月卡", "price_fen": 1500, "period": "month"},
+    {"plan_id": "plus_week", "name": "周卡", "price_fen": 500, "period": "week"},
+    {"plan_id": "plus_free", "name": "免费", "price_fen": 0, "period": "month"},
+    {"plan_id": "plus_str", "name": "月卡", "price_fen": "1500", "period": "month"},
+    {"plan_id": "plus_flag", "name": "月卡", "price_fen": 1500, "period": "month", "active": "yes"},
+    {"plan_id": "plus_noname", "name": "", "price_fen": 1500, "period": "month"},
+    {"plan_id": "plus_extra", "name": "月卡", "price_fen": 1500, "period": "month", "multiplier": 2},
+])
+def test_a_bad_plan_is_refused_and_changes_nothing(world: MembershipWorld, body: dict[str, Any]) -> None:
+    before = world.snapshot.take()
+    for english in (False, True):
+        status, out, headers = world.call("POST", "/v1/admin/membership/plans", body, world.admin,
+                                          {"accept-language": "en"} if english else None)
+        assert_envelope(status, out, headers, "validation_error", english=english)
+    assert {k for k in changed_keys(before, world.snapshot.take()) if not is_rate_counter(k)} == set()
+
+
+@pytest.mark.parametrize(("plan_id", "body", "code"), [
+    ("plus_month", {}, "validation_error"),
+    ("plus_month", {"period": "year"}, "validation_error"),  # a plan's period never changes
+    ("plus_month", {"price_fen": -1}, "validation_error"),
+    ("plus_nothing", {"price_fen": 100}, "plan_not_found"),
+])
+def test_a_bad_plan_change_is_refused_and_changes_nothing(world: MembershipWorld, plan_id: str,
+                                                           body: dict[str, Any], code: str) -> None:
+    plans.seed_defaults()
+    before = world.snapshot.take()
+    status, out, headers = world.call("PATCH", f"/v1/admin/membership/plans/{plan_id}", body, world.admin)
+    assert_envelope(status, out, headers, code)
+    assert {k for k in changed_keys(before, world.snapshot.take()) if not is_rate_counter(k)} == set()
+
+
+def test_only_admins_configure_plans(world: MembershipWorld) -> None:
+    _cid, member = world.member()
+    for token in (member, world.agent):
+        status, out, headers = world.call("POST", "/v1/admin/membership/plans", {
+            "plan_id": "plus_sneaky", "name": "月卡", "price_fen": 1, "period": "month"}, token)
+        assert_envelope(status, out, headers, "forbidden")
+        status, out, headers = world.call("PATCH", "/v1/admin/membership/plans/plus_month", {"price_fen": 1}, token)
+        assert_envelope(status, out, headers, "forbidden")
+    assert {p["plan_id"]: p["price_fen"] for p in world.call("GET", "/v1/membership/plans")[1]["items"]} == {
+        "plus_month": 1500, "plus_year": 9900}
+
+
+def _case(cid: str, txn: str, status: str, resolved_at: str | None) -> None:
+    from chalicelib.followups.models import FollowUpCaseItem
+
+    FollowUpCaseItem(pk=f"CUST#{cid}", sk=f"CASE#{txn}", case_id=f"fu.{cid}.{txn}", customer_id=cid,
+                     transaction_id=txn, kind="redemption_fulfillment", status=status, opened_at="2026-11-01T00:00:00",
+                     respond_by="2026-11-01T04:00:00+00:00", close_by="2026-11-02T00:00:00+00:00",
+                     resolved_at=resolved_at, resolution="completed_manually" if resolved_at else None,
+                     gsi2pk=f"FOLLOWUP#{status}", gsi2sk=f"99#2026-11-01#{txn}").save()
+
+
+def test_the_reminder_counts_the_cases_resolved_for_the_member_this_membership_year(world: MembershipWorld) -> None:
+    cid, token = _plus(world)  # bought 2026-12-01 10:00 (+08:00), expires 2027-01-01 10:00
+    _other, other_token = _plus(world)
+    _case(cid, "txn_before", "resolved", "2026-11-30T01:00:00.000+00:00")  # before this membership year
+    _case(cid, "txn_open", "open", None)
+    _case(cid, "txn_one", "resolved", "2026-12-02T03:00:00.000+00:00")
+    _case(cid, "txn_two", "resolved", "2026-12-10T03:00:00.000+00:00")
+    clock.set_now(at(2026, 12, 17, 10, 0))
+    assert reminders.send_due()["sent"] == 2
+    [mine] = [n for n in world.get("/v1/me/notifications", token)["items"] if n["kind"] == "plus_renewal_reminder"]
+    assert mine["data"]["services_resolved"] == 2 and "服务 2 次" in mine["body"]
+    [other] = [n for n in world.get("/v1/me/notifications", other_token)["items"]
+               if n["kind"] == "plus_renewal_reminder"]
+    assert other["data"]["services_resolved"] == 0 and "专属客服全年为您服务" in other["body"]
