@@ -582,3 +582,24 @@ def test_a_bad_cursor_is_a_validation_error_in_chinese_and_english(world):
                                                    english=english)
                 assert_envelope(status, body, headers, "validation_error", english=english)
                 assert "cursor" in [d["field"] for d in body["error"]["details"]], body
+
+
+def test_my_lists_cost_a_fixed_number_of_calls_and_waiting_places_one_batch_plus_a_count_each(world):
+    full = [world.event(capacity=1, start=START + timedelta(hours=n))["event_id"] for n in range(3)]
+    _a, a = world.member()
+    _b, b = world.member()
+    for event_id in full:
+        world.register(a, event_id)
+        world.register(b, event_id)  # waiting, position 1
+    world.cancel(a, full[1])  # b is promoted there: the index may lag, the batch read does not
+    with DynamoCalls().counting() as calls:
+        mine = world.call("GET", "/v1/me/registrations", b)[1]["items"]
+    assert [(r["event_id"], r["status"], r["waitlist_position"]) for r in mine] == [
+        (full[2], "waitlisted", 1), (full[1], "registered", None), (full[0], "waitlisted", 1)]
+    assert dict(calls.ops) == {"GetItem": 1, "Query": 3, "BatchGetItem": 1}  # 1 + 1 + 1 per place still waiting
+    with DynamoCalls().counting() as calls:
+        world.call("GET", "/v1/events", b)
+    assert dict(calls.ops) == {"GetItem": 1, "Query": 2, "BatchGetItem": 1}
+    with DynamoCalls().counting() as calls:
+        world.call("GET", "/v1/me/invitations", b)
+    assert dict(calls.ops) == {"GetItem": 1, "Query": 1}
