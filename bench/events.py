@@ -1,6 +1,6 @@
 """Community events (issue 11): DynamoDB calls of the event page, registering (a seat, a waiting place, a replay),
-cancelling with a promotion, checking in (points and tags), the listing and my registrations
-(``EVENT_SCENARIOS``, ``python -m bench --only events``).
+cancelling with a promotion, checking in (points and tags), the listing, my registrations and invitations, an
+operator's change (``EVENT_SCENARIOS``, ``python -m bench --only events``).
 
 Every scenario uses a fresh event in real time (the check-in one starts within the hour), so runs never share
 seats. The event page and registering are measured with 30 registrations already made, to show they do not grow
@@ -105,6 +105,53 @@ def _my_registrations(s: Session, st: dict[str, Any]) -> Request:
     return Request("GET", "/v1/me/registrations", token=st["token"])
 
 
+def _waiting_setup(s: Session) -> dict[str, Any]:
+    """A member registered for one event and waiting for three (each full: one seat, taken)."""
+    st = _mine_setup(s)
+    for _ in range(3):
+        st["event_id"], st["key"] = _event(capacity=1)["event_id"], secrets.token_hex(8)
+        _fill(s, st["event_id"], 1)
+        s.ok(_register(s, st), 201)
+    return st
+
+
+def _invited_setup(s: Session, invitations: int = 3) -> dict[str, Any]:
+    """A member-hosted event and ``invitations`` invited members; the last one's token."""
+    from chalicelib.core import clock
+    from chalicelib.events import catalogue
+    from chalicelib.identity import directory
+
+    host = s.member()["customer_id"]
+    starts = clock.now() + timedelta(days=3)
+    event, _code = catalogue.new_event({"title": "bench", "venue": "bench road", "starts_at": starts,
+                                        "ends_at": starts + timedelta(hours=2), "capacity": 8, "invite_only": True},
+                                       f"member:{host}", "approved", host)
+    guests = [s.member() for _ in range(invitations)]
+    numbers = []
+    for guest in guests:
+        customer = directory.load_customer(guest["customer_id"])
+        assert customer is not None and customer.member_no
+        numbers.append(customer.member_no)
+    catalogue.invite(host, event.event_id, numbers)
+    return {"event_id": event.event_id, "token": guests[-1]["access_token"], "starts": starts}
+
+
+def _my_invitations(s: Session, st: dict[str, Any]) -> Request:
+    return Request("GET", "/v1/me/invitations", token=st["token"])
+
+
+def _change_setup(s: Session) -> dict[str, Any]:
+    return _invited_setup(s, invitations=10)
+
+
+def _change(s: Session, st: dict[str, Any]) -> Any:
+    from chalicelib.events import catalogue
+
+    st["starts"] += timedelta(hours=1)  # a new time each counted run
+    return catalogue.change(st["event_id"], {"starts_at": st["starts"], "ends_at": st["starts"] + timedelta(hours=2)},
+                            "bench")
+
+
 EVENT_SCENARIOS: list[Scenario] = [
     Scenario("GET /v1/events/{id} (30 registrations)", 1, _page, setup=_setup, area="events",
              note="BatchGetItem: event, seat counter, waitlist state, my registration and invitation, my profile"),
@@ -127,6 +174,15 @@ EVENT_SCENARIOS: list[Scenario] = [
                   "state, profile tags, registration, notification); the points configuration is cached"),
     Scenario("GET /v1/events", 4, _list, setup=_mine_setup, area="events",
              note="GetItem (profile) + Query gsi2 (mine) + Query gsi1 (listing) + BatchGetItem (counters)"),
-    Scenario("GET /v1/me/registrations", None, _my_registrations, setup=_mine_setup, area="events",
-             note="Query gsi2 (mine); + GetItem and a counting Query per waiting registration"),
+    Scenario("GET /v1/me/registrations (3 registered)", 2, _my_registrations, setup=_mine_setup, area="events",
+             note="GetItem (profile: merges) + Query gsi2 (mine, one page)"),
+    Scenario("GET /v1/me/registrations (1 registered, 3 waiting)", None, _my_registrations, setup=_waiting_setup,
+             area="events", note="GetItem (profile) + Query gsi2 (mine) + one BatchGetItem (the waiting "
+                                 "registrations, strongly consistent) + a counting Query per place still waiting"),
+    Scenario("GET /v1/me/invitations", 2, _my_invitations, setup=_invited_setup, area="events",
+             note="GetItem (profile) + Query gsi2 (mine, one page; my registrations of the same events in it)"),
+    Scenario("PATCH /v1/admin/events/{id} (10 invitations, nobody registered)", None, setup=_change_setup,
+             direct=_change, area="events",
+             note="GetItem (event) + TransactWriteItems (event) + Query (event's partition) + an UpdateItem per "
+                  "invitation (title, times, gsi2 order) + Query (the answer); + a transaction per member told"),
 ]

@@ -42,10 +42,13 @@ PROPOSAL_EXAMPLE = {"title": "亲子烘焙下午茶", "description": "带上孩�
            errors=(*MEMBER_ERRORS, "validation_error", "not_found"),
            summary="The upcoming events whose audience includes me (my tier, my profile tags, my invitations), "
                    "soonest first, with the seats left, the waitlist's length and my status; an event for another "
-                   "circle is not listed",
+                   "circle is not listed. Paged: `?limit=` (20, at most 100), `?cursor=` (the page before's "
+                   "`next_cursor`; another shape is 400 `validation_error`). The cursor names the last event the "
+                   "page examined, so a page may hold fewer than `limit` events (even none) when events of other "
+                   "circles were skipped; follow `next_cursor` until it is null: no event is skipped or repeated",
            examples={"response": {"items": [EVENT_EXAMPLE], "next_cursor": None}})
 def list_events(ctx: RequestContext) -> dict:
-    return catalogue.list_for(ctx.customer_id, ctx.query.limit)
+    return catalogue.list_for(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
 
 
 @api.route("/v1/events", "POST", auth="member", status=201, body="EventProposalIn", response="EventProposed",
@@ -154,19 +157,22 @@ def host_cancel_event(ctx: RequestContext, event_id: str) -> dict:
 
 @api.route("/v1/me/registrations", "GET", auth="member", query="EventQuery", response="RegistrationPage",
            errors=(*MEMBER_ERRORS, "validation_error", "not_found"),
-           summary="My event registrations, latest event first, with my waitlist position where I wait",
+           summary="My event registrations, latest event first, with my waitlist position where I wait (read "
+                   "again, exact). Paged like `GET /v1/events` (a page may be short; follow `next_cursor`)",
            examples={"response": {"items": [REGISTRATION_EXAMPLE], "next_cursor": None}})
 def list_my_registrations(ctx: RequestContext) -> dict:
-    return catalogue.my_registrations(ctx.customer_id, ctx.query.limit)
+    return catalogue.my_registrations(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
 
 
 @api.route("/v1/me/invitations", "GET", auth="member", query="EventQuery", response="InvitationPage",
            errors=(*MEMBER_ERRORS, "validation_error", "not_found"),
-           summary="Events I am invited to (I may register even when they are invite-only)",
+           summary="Events I am invited to, latest first, with their current title and times (I may register "
+                   "even when they are invite-only). Paged like `GET /v1/events` (a page may be short; follow "
+                   "`next_cursor`)",
            examples={"response": {"items": [{"event_id": EVENT_ID, "title": "亲子烘焙下午茶",
                                              "starts_at": "2026-12-19T14:00:00+08:00",
                                              "ends_at": "2026-12-19T16:00:00+08:00",
                                              "invited_at": "2026-12-05T02:00:00.000+00:00", "my_status": None}],
                                   "next_cursor": None}})
 def list_my_invitations(ctx: RequestContext) -> dict:
-    return catalogue.my_invitations(ctx.customer_id, ctx.query.limit)
+    return catalogue.my_invitations(ctx.customer_id, ctx.query.limit, ctx.query.cursor)

@@ -5,6 +5,7 @@ invitations)."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from chalicelib.core import capacity, clock, notifications
 from chalicelib.core.calendar import business_day
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys, retry
+from chalicelib.core.dynamo import keys, paging, retry
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
@@ -302,6 +303,7 @@ def _tell_changed(event_id: str) -> int:
     snap = store.snapshot(event_id)
     event = snap.event
     assert event is not None
+    _refresh_invitations(snap, event)
     ver = int(event.ver or 1)
     told = 0
     for reg in snap.registrations.values():
@@ -322,6 +324,34 @@ def _tell_changed(event_id: str) -> int:
             continue
         told += 1
     return told
+
+
+def _refresh_invitations(snap: store.Snapshot, event: EventItem) -> int:
+    """Invitations carry the event's title and times (and sort by its start in ``gsi2``): after a change, one
+    UpdateItem per invitation still showing the old ones, on the snapshot the change already read. An invitation
+    moved meanwhile (a merge) is not brought back (``attribute_exists``). Cheaper than reading every listed
+    invitation's event at each ``GET /v1/me/invitations``: changes are rare, listings are not."""
+    client = shared_connection().client
+    done = 0
+    for raw in snap.raw:
+        if not raw["sk"]["S"].startswith(INV_PREFIX):
+            continue
+        inv = InvitationItem.from_raw_data(raw)
+        _pk, gsi2sk = registration.mine_keys(inv.customer_id, event, "INV")
+        if (inv.title, inv.starts_at, inv.ends_at, inv.gsi2sk) == (event.title, event.starts_at, event.ends_at,
+                                                                     gsi2sk):
+            continue
+        try:
+            client.update_item(
+                TableName=settings().table_name, Key={"pk": {"S": inv.pk}, "sk": {"S": inv.sk}},
+                UpdateExpression="SET title = :t, starts_at = :s, ends_at = :e, gsi2sk = :k",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":t": {"S": event.title}, ":s": {"S": event.starts_at},
+                                           ":e": {"S": event.ends_at}, ":k": {"S": gsi2sk}})
+        except client.exceptions.ConditionalCheckFailedException:
+            continue
+        done += 1
+    return done
 
 
 # --- what members read ---------------------------------------------------------------------------------------------
@@ -391,13 +421,39 @@ def _counters(events: list[EventItem]) -> dict[str, tuple[capacity.Count, int]]:
     return out
 
 
-def list_for(customer_id: str, limit: int) -> dict[str, Any]:
-    """``GET /v1/events``: upcoming and running events whose audience includes me, soonest first. A Query of the
-    listing index (``gsi1`` ``EVLIST``, by start), the member's profile, a Query of their registrations and
-    invitations (``gsi2``), and one BatchGetItem of the listed events' counters: four calls, no Scan."""
+LIST_READ = 200  # index items one listing page reads at most: one Query, whatever the circles
+EVENT_KEY = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ#ev_[0-9a-f]{8,40}$")  # gsi1sk of a listed event
+MINE_KEY = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ#ev_[0-9a-f]{8,40}#(REG|INV)$")  # gsi2sk of mine
+
+
+def _cursor_key(cursor: str, shape: re.Pattern[str]) -> str:
+    """The index sort key a cursor names (``core.dynamo.paging``'s codec); another shape is 400 validation_error."""
+    key = paging.decode_cursor(cursor, "")
+    if not shape.match(key):
+        raise _bad("cursor", "is not a valid cursor")
+    return key
+
+
+def _page_cut(read: list[dict[str, Any]], shown: list[dict[str, Any]], limit: int, more: bool,
+              key: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The page and its cursor, which names the last index item this page *examined*: the last one shown when more
+    than ``limit`` were visible, else the last one read (when the Query stopped at its ``Limit``). The next page
+    starts strictly after it, so across pages every index item is examined once: nothing skipped nor repeated,
+    and a page may be shorter than ``limit`` (even empty) when the items read were for other circles."""
+    if len(shown) > limit:
+        return shown[:limit], paging.encode_cursor(shown[limit - 1][key]["S"])
+    return shown, (paging.encode_cursor(read[-1][key]["S"]) if more and read else None)
+
+
+def list_for(customer_id: str, limit: int, cursor: str | None = None) -> dict[str, Any]:
+    """``GET /v1/events``: upcoming and running events whose audience includes me, soonest first. The member's
+    profile, a Query of their registrations and invitations (``gsi2``), one Query of the listing index (``gsi1``
+    ``EVLIST``, by start, after the cursor; at most ``LIST_READ`` items) and one BatchGetItem of the shown events'
+    counters: four calls, no Scan. The audience is filtered on the items read (see ``_page_cut`` for the cursor)."""
     profile = directory.load_customer(customer_id)
     if profile is None:
         raise AppError("not_found")
+    after = _cursor_key(cursor, EVENT_KEY) if cursor else None
     cid = profile.customer_id
     now = clock.now()
     since = utc_key(now - LIST_LOOKBACK)
@@ -410,72 +466,102 @@ def list_for(customer_id: str, limit: int) -> dict[str, Any]:
         else:
             reg = RegistrationItem.from_raw_data(raw)
             regs[reg.event_id] = reg
-    client = shared_connection().client
-    kwargs: dict[str, Any] = {
-        "TableName": settings().table_name, "IndexName": "gsi1",
-        "KeyConditionExpression": "gsi1pk = :p AND gsi1sk >= :s",
-        "ExpressionAttributeValues": {":p": {"S": LISTED}, ":s": {"S": since}}, "Limit": 200,
-    }
-    shown: list[EventItem] = []
-    while len(shown) < limit:
-        page = client.query(**kwargs)
-        for raw in page.get("Items", []):
-            event = EventItem.from_raw_data(raw)
-            if time_of(event.ends_at) <= now or event.status != "approved":
-                continue
-            if rules.visible(store.audience(event), profile.tier_code, store.member_tags(profile),
-                             invited=event.event_id in invited, registered=event.event_id in regs,
-                             host=event.host_customer_id == cid):
-                shown.append(event)
-        if not page.get("LastEvaluatedKey"):
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    shown = shown[:limit]
+    strictly_after = after is not None and after >= since
+    page = shared_connection().client.query(
+        TableName=settings().table_name, IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :p AND gsi1sk " + (">" if strictly_after else ">=") + " :s",
+        ExpressionAttributeValues={":p": {"S": LISTED}, ":s": {"S": after if strictly_after else since}},
+        Limit=LIST_READ)
+    read: list[dict[str, Any]] = page.get("Items", [])
+    shown_raw = []
+    for raw in read:
+        event = EventItem.from_raw_data(raw)
+        if time_of(event.ends_at) <= now or event.status != "approved":
+            continue
+        if rules.visible(store.audience(event), profile.tier_code, store.member_tags(profile),
+                         invited=event.event_id in invited, registered=event.event_id in regs,
+                         host=event.host_customer_id == cid):
+            shown_raw.append(raw)
+    shown_raw, next_cursor = _page_cut(read, shown_raw, limit, bool(page.get("LastEvaluatedKey")), "gsi1sk")
+    shown = [EventItem.from_raw_data(r) for r in shown_raw]
     counts = _counters(shown)
     return {"items": [store.event_view(e, *counts[e.event_id], regs.get(e.event_id)) for e in shown],
-            "next_cursor": None}
+            "next_cursor": next_cursor}
 
 
-def my_registrations(customer_id: str, limit: int) -> dict[str, Any]:
-    """``GET /v1/me/registrations``: newest event first (a Query of ``gsi2``); a waiting place's position is counted
-    in its event's partition (one Query of the places ahead, for waiting registrations only)."""
+def _mine_page(customer_id: str, kind: str, limit: int, cursor: str | None
+               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+    """One Query of the member's ``gsi2`` partition, newest event first, after the cursor: the ``kind`` items of
+    the page, every item read (a page of invitations finds my registrations of the same events in it) and the next
+    cursor (``_page_cut``). Newest first, an event's ``#REG`` item comes right before its ``#INV`` one: a read that
+    stops on a registration leaves it to the next page, which reads the invitation with it."""
+    pk = f"{MINE_PREFIX}{customer_id}"
+    kwargs: dict[str, Any] = {
+        "TableName": settings().table_name, "IndexName": "gsi2", "KeyConditionExpression": "gsi2pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": pk}}, "ScanIndexForward": False, "Limit": LIST_READ,
+    }
+    if cursor:
+        kwargs["KeyConditionExpression"] += " AND gsi2sk < :c"
+        kwargs["ExpressionAttributeValues"][":c"] = {"S": _cursor_key(cursor, MINE_KEY)}
+    page = shared_connection().client.query(**kwargs)
+    read: list[dict[str, Any]] = page.get("Items", [])
+    more = bool(page.get("LastEvaluatedKey"))
+    if more and len(read) > 1 and read[-1].get("kind", {}).get("S") == "REG":
+        read = read[:-1]
+    wanted = [r for r in read if r.get("kind", {}).get("S") == kind]
+    items, next_cursor = _page_cut(read, wanted, limit, more, "gsi2sk")
+    return items, read, next_cursor
+
+
+def my_registrations(customer_id: str, limit: int, cursor: str | None = None) -> dict[str, Any]:
+    """``GET /v1/me/registrations``: newest event first (a Query of ``gsi2``). Waiting registrations are read again
+    in their events (one strongly consistent BatchGetItem for all of them: the index may lag a promotion), and a
+    place still waiting is counted in its event's partition (one counting Query each)."""
     cid = directory.resolve_customer_id(customer_id)
-    raw = [r for r in mine_index(cid, newest_first=True) if r.get("kind", {}).get("S") == "REG"][:limit]
+    raw, _read, next_cursor = _mine_page(cid, "REG", limit, cursor)
+    regs = [RegistrationItem.from_raw_data(r) for r in raw]
+    fresh = _fresh([r for r in regs if r.status == "waitlisted"])
     out = []
-    for r in raw:
-        reg = RegistrationItem.from_raw_data(r)
+    for reg in regs:
+        reg = fresh.get((reg.pk, reg.sk), reg)
         position = _position(reg) if reg.status == "waitlisted" else None
         out.append(registration.registration_view(reg, position))
-    return {"items": out, "next_cursor": None}
+    return {"items": out, "next_cursor": next_cursor}
+
+
+def _fresh(regs: list[RegistrationItem]) -> dict[tuple[str, str], RegistrationItem]:
+    """These registrations as they are now: one strongly consistent BatchGetItem (a page is at most 100)."""
+    if not regs:
+        return {}
+    found = RegistrationItem.batch_get([(r.pk, r.sk) for r in regs], consistent_read=True)
+    return {(r.pk, r.sk): r for r in found}
 
 
 def _position(reg: RegistrationItem) -> int | None:
-    """1 + the waiting places before this one (a counting Query); None if it is no longer waiting."""
-    fresh = RegistrationItem.get(reg.pk, reg.sk, consistent_read=True)
-    if fresh.status != "waitlisted" or not fresh.wait_sk:
+    """1 + the waiting places before this one (a counting Query of the event's partition)."""
+    if not reg.wait_sk:
         return None
     reply = shared_connection().client.query(
         TableName=settings().table_name, Select="COUNT", ConsistentRead=True,
         KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-        ExpressionAttributeValues={":pk": {"S": reg.pk}, ":lo": {"S": "WAIT#"}, ":hi": {"S": fresh.wait_sk}})
+        ExpressionAttributeValues={":pk": {"S": reg.pk}, ":lo": {"S": "WAIT#"}, ":hi": {"S": reg.wait_sk}})
     return int(reply.get("Count", 1))
 
 
-def my_invitations(customer_id: str, limit: int) -> dict[str, Any]:
-    """``GET /v1/me/invitations``: newest event first (a Query of ``gsi2``)."""
+def my_invitations(customer_id: str, limit: int, cursor: str | None = None) -> dict[str, Any]:
+    """``GET /v1/me/invitations``: newest event first (a Query of ``gsi2``); the times are the event's (a change
+    rewrites its invitations, ``_refresh_invitations``)."""
     cid = directory.resolve_customer_id(customer_id)
-    raw = mine_index(cid, newest_first=True)
-    regs = {r["event_id"]["S"]: r["status"]["S"] for r in raw if r.get("kind", {}).get("S") == "REG"}
+    raw, read, next_cursor = _mine_page(cid, "INV", limit, cursor)
+    regs = {r["event_id"]["S"]: r["status"]["S"] for r in read if r.get("kind", {}).get("S") == "REG"}
     out = []
     for r in raw:
-        if r.get("kind", {}).get("S") != "INV":
-            continue
         inv = InvitationItem.from_raw_data(r)
         status = regs.get(inv.event_id)
         out.append({"event_id": inv.event_id, "title": inv.title, "starts_at": inv.starts_at, "ends_at": inv.ends_at,
                     "invited_at": inv.invited_at,
                     "my_status": status if status and status != "cancelled" else None})
-    return {"items": out[:limit], "next_cursor": None}
+    return {"items": out, "next_cursor": next_cursor}
 
 
 def registrations_of(event_id: str, host_customer_id: str | None = None) -> dict[str, Any]:

@@ -93,6 +93,7 @@ class EventList(Out):
 
 class EventQuery(Query):
     limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, min_length=1, max_length=512)  # ``next_cursor`` of the page before
 
 
 class RegistrationCreated(Out):

@@ -470,3 +470,136 @@ def test_every_events_error_speaks_chinese_and_english():
     for code, spec in ERRORS.items():
         assert CATALOGUE[code] == spec
         assert spec.zh and spec.en and spec.zh != spec.en
+
+
+# --- paging (follow-up of issue 11) ------------------------------------------------------------------------------
+
+
+def pages(world: World, path: str, token: str, limit: int) -> list[list[dict[str, Any]]]:
+    """Every page of a list, following ``next_cursor`` until null (bounded: a loop would fail, not hang)."""
+    out: list[list[dict[str, Any]]] = []
+    cursor: str | None = None
+    for _ in range(50):
+        query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        body = world.call("GET", path + query, token)[1]
+        assert len(body["items"]) <= limit
+        out.append(body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return out
+    raise AssertionError("the cursor never ended")
+
+
+@pytest.mark.parametrize("read", [None, 4], ids=["one-read", "short-reads"])
+def test_paging_the_events_lists_every_visible_event_once_with_another_circle_interleaved(world, monkeypatch, read):
+    from chalicelib.events import catalogue
+
+    if read is not None:  # the Query reads 4 index items per page: pages come back short, none is skipped
+        monkeypatch.setattr(catalogue, "LIST_READ", read)
+    by_start, everyone = [], []
+    for n in range(14):  # by start: everyone, gold, everyone, gold... then a run of three for gold only
+        gold = n % 2 == 1 or n >= 11
+        event_id = world.event(start=START + timedelta(hours=n), **({"tiers": ["gold"]} if gold else {}))["event_id"]
+        by_start.append(event_id)
+        if not gold:
+            everyone.append(event_id)
+    _base_id, base = world.member()
+    gold_id, gold = world.member()
+    world.on_tier(gold_id, "gold")
+    base_pages = pages(world, "/v1/events", base, 3)
+    assert [e["event_id"] for page in base_pages for e in page] == everyone  # each once, soonest first
+    assert [e["event_id"] for page in pages(world, "/v1/events", gold, 5) for e in page] == by_start
+    assert [e["event_id"] for e in world.call("GET", "/v1/events?limit=100", gold)[1]["items"]] == (
+        by_start if read is None else by_start[:4])
+
+
+def hosted_events(world: World, starts: list[datetime]) -> tuple[str, list[str]]:
+    """A gold host's approved events (invite-only), one per start; the host's token and the events' IDs."""
+    host_id, host = world.member()
+    world.on_tier(host_id, "gold")
+    made = []
+    for start in starts:
+        event_id = world.call("POST", "/v1/events", host, {
+            "title": "亲子烘焙", "venue": "静安店", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 3}, expect=201)[1]["event_id"]
+        world.admin_call("POST", f"/v1/admin/events/{event_id}/approve", {})
+        made.append(event_id)
+    return host, made
+
+
+def invite(world: World, host: str, event_id: str, guest_id: str) -> None:
+    world.call("POST", f"/v1/events/{event_id}/invitations", host, {"member_nos": [world.member_no(guest_id)]},
+               expect=201)
+
+
+@pytest.mark.parametrize("read", [None, 2], ids=["one-read", "short-reads"])
+def test_paging_my_invitations_and_registrations_lists_each_once_with_my_status(world, monkeypatch, read):
+    from chalicelib.events import catalogue
+
+    if read is not None:  # two index items a page: a page's read ends between a registration and its invitation
+        monkeypatch.setattr(catalogue, "LIST_READ", read)
+    host, (e1, e2, e3) = hosted_events(world, [START + timedelta(days=d) for d in range(3)])
+    guest_id, guest = world.member()
+    for event_id in (e1, e2, e3):
+        invite(world, host, event_id, guest_id)
+    for event_id in (e1, e3):
+        world.register(guest, event_id)
+    invitations = [i for page in pages(world, "/v1/me/invitations", guest, 1) for i in page]
+    assert [(i["event_id"], i["my_status"]) for i in invitations] == [
+        (e3, "registered"), (e2, None), (e1, "registered")]  # newest event first
+    registrations = [r for page in pages(world, "/v1/me/registrations", guest, 1) for r in page]
+    assert [(r["event_id"], r["status"]) for r in registrations] == [(e3, "registered"), (e1, "registered")]
+
+
+def test_a_changed_event_shows_its_new_title_and_times_in_my_invitations(world):
+    host, (e1, e2) = hosted_events(world, [START, START + timedelta(days=1)])
+    guest_id, guest = world.member()
+    for event_id in (e1, e2):
+        invite(world, host, event_id, guest_id)
+    later = START + timedelta(days=3)
+    world.admin_call("PATCH", f"/v1/admin/events/{e1}", {"title": "亲子烘焙（改期）", "starts_at": later.isoformat(),
+                                                         "ends_at": (later + timedelta(hours=3)).isoformat()})
+    invitations = world.call("GET", "/v1/me/invitations", guest)[1]["items"]
+    assert [(i["event_id"], i["title"], i["starts_at"], i["ends_at"]) for i in invitations] == [
+        (e1, "亲子烘焙（改期）", later.isoformat(), (later + timedelta(hours=3)).isoformat()),  # now the newest
+        (e2, "亲子烘焙", (START + timedelta(days=1)).isoformat(), (START + timedelta(days=1, hours=2)).isoformat())]
+    assert world.page(guest, e1)["invited"] is True
+
+
+def test_a_bad_cursor_is_a_validation_error_in_chinese_and_english(world):
+    from chalicelib.core.dynamo.paging import encode_cursor
+
+    _cid, token = world.member()
+    world.event()
+    event_key = "2026-12-10T06:00:00Z#ev_0123456789abcdef"
+    bad = ["!!!", "bm90IGpzb24", encode_cursor("x"), encode_cursor("EVLIST"), encode_cursor(event_key + "#REG'"),
+           "a" * 600]
+    for path, other_shape in (("/v1/events", event_key + "#REG"), ("/v1/me/registrations", event_key),
+                              ("/v1/me/invitations", event_key)):
+        for cursor in [*bad, encode_cursor(other_shape)]:
+            for english in (False, True):
+                status, body, headers = world.call("GET", f"{path}?cursor={cursor}", token, expect=None,
+                                                   english=english)
+                assert_envelope(status, body, headers, "validation_error", english=english)
+                assert "cursor" in [d["field"] for d in body["error"]["details"]], body
+
+
+def test_my_lists_cost_a_fixed_number_of_calls_and_waiting_places_one_batch_plus_a_count_each(world):
+    full = [world.event(capacity=1, start=START + timedelta(hours=n))["event_id"] for n in range(3)]
+    _a, a = world.member()
+    _b, b = world.member()
+    for event_id in full:
+        world.register(a, event_id)
+        world.register(b, event_id)  # waiting, position 1
+    world.cancel(a, full[1])  # b is promoted there: the index may lag, the batch read does not
+    with DynamoCalls().counting() as calls:
+        mine = world.call("GET", "/v1/me/registrations", b)[1]["items"]
+    assert [(r["event_id"], r["status"], r["waitlist_position"]) for r in mine] == [
+        (full[2], "waitlisted", 1), (full[1], "registered", None), (full[0], "waitlisted", 1)]
+    assert dict(calls.ops) == {"GetItem": 1, "Query": 3, "BatchGetItem": 1}  # 1 + 1 + 1 per place still waiting
+    with DynamoCalls().counting() as calls:
+        world.call("GET", "/v1/events", b)
+    assert dict(calls.ops) == {"GetItem": 1, "Query": 2, "BatchGetItem": 1}
+    with DynamoCalls().counting() as calls:
+        world.call("GET", "/v1/me/invitations", b)
+    assert dict(calls.ops) == {"GetItem": 1, "Query": 1}
