@@ -162,7 +162,9 @@ def mark_dispatched(item: NotificationItem, recipient: rules.Recipient) -> bool:
 
 
 def _record(item_pk: str, notification_sk: str, channel: str, status: str, error: str | None,
-            content: Any = None, restore_grant: str | None = None) -> None:
+            content: Any = None, restore_grant: str | None = None, expected: str | None = None) -> None:
+    """The delivery's new status and the notification's entry in one transaction (``expected``: only from that
+    status, else ``TxCancelled``)."""
     at = clock.iso()
     customer_pk = item_pk
     notification_id = notification_sk.rsplit("#", 1)[-1]
@@ -171,7 +173,8 @@ def _record(item_pk: str, notification_sk: str, channel: str, status: str, error
     actions.append(DeliveryItem.error.set(error) if error else DeliveryItem.error.remove())
     if content is not None:
         actions.append(DeliveryItem.content.set(content))
-    tx.update("delivery", DeliveryItem(pk=customer_pk, sk=delivery_sk(notification_id, channel)), actions)
+    tx.update("delivery", DeliveryItem(pk=customer_pk, sk=delivery_sk(notification_id, channel)), actions,
+              DeliveryItem.status == expected if expected else None)
     tx.update("notification", NotificationItem(pk=customer_pk, sk=notification_sk),
               [_append([_entry(channel, status, at, error)])])
     if restore_grant:
@@ -380,6 +383,48 @@ def redo(message: dict[str, Any]) -> None:
     if result == "retrying":
         raise RetryLater(f"{channel} not delivered yet")
     if result == "failed" and rest:
+        fresh = rules.channels_for(recipient)
+        _try_channels(item, spec, recipient, tuple(c for c in rest if c in fresh))
+
+
+def exhausted(message: dict[str, Any]) -> None:
+    """The follow-up queue's hook for ``notification_delivery`` (``FollowUpHooks.exhausted``): the retry queue gave up
+    on one channel's retry (its redo kept failing: DynamoDB down or throttled). A message is never an agent's case:
+
+    - the delivery still ``retrying`` (nothing went): ``failed`` (``retries_exhausted``), the mini-program grant
+      given back, and the next planned channel tried, as after a failed send;
+    - still ``sending`` (the last attempt claimed it, then failed, maybe after the send): ``failed``
+      (``outcome_unknown``) and no other channel, since the member may have it already;
+    - ``sent`` or ``failed`` (a late retry finished it), or no delivery: nothing.
+
+    Conditioned on the status read, so a duplicate follow-up message changes nothing; raising has the follow-up
+    queue deliver it again (its dead letters come back here through the sweeper)."""
+    customer_id, notification_sk = str(message["customer_id"]), str(message["notification_sk"])
+    channel, rest = str(message["channel"]), tuple(message.get("rest") or ())
+    pk = keys.customer_pk(customer_id)
+    notification_id = notification_sk.rsplit("#", 1)[-1]
+    try:
+        delivery = DeliveryItem.get(pk, delivery_sk(notification_id, channel), consistent_read=True)
+    except DeliveryItem.DoesNotExist:
+        return
+    if delivery.status not in ("retrying", "sending"):
+        return
+    item = NotificationItem.get(pk, notification_sk)
+    spec = spec_of(item)
+    unsent = delivery.status == "retrying"
+    grant = spec.wechat_template if unsent and channel == rules.WECHAT_SUBSCRIBE and delivery.grant_used else None
+    try:
+        _record(pk, notification_sk, channel, "failed", "retries_exhausted" if unsent else "outcome_unknown",
+                restore_grant=grant, expected=delivery.status)
+    except TxCancelled as exc:
+        if "delivery" in exc.failed:
+            return  # another run moved it meanwhile: that run goes on
+        raise
+    metrics.add_metric(name="NotificationRetriesExhausted", unit="Count", value=1)
+    logger.warning("notification channel ran out of retries; marked failed",
+                   extra={"channel": channel, "notification_id": notification_id, "was": delivery.status})
+    if unsent and rest:
+        recipient = load_recipient(customer_id, spec.wechat_template)
         fresh = rules.channels_for(recipient)
         _try_channels(item, spec, recipient, tuple(c for c in rest if c in fresh))
 
