@@ -123,3 +123,28 @@ def test_the_same_exhausted_message_again_changes_nothing(queued: World):
         ("in_app", "delivered"), ("wechat_subscribe", "retrying"), ("wechat_subscribe", "failed"), ("sms", "sent")]
     assert len(sms.OutboxSms.messages(phone)) == 1
     assert GrantItem.get(f"CUST#{cid}", f"{GRANT_PREFIX}tmpl_member_notice").remaining == 1
+
+
+def test_a_channel_left_mid_send_is_failed_as_unknown_and_no_other_channel_goes(queued: World):
+    """The last attempt claimed the channel (``sending``) and then failed: the member may have the message, so the
+    channel ends ``failed`` (``outcome_unknown``), no grant comes back and SMS does not repeat it."""
+    from chalicelib.notifications import delivery
+
+    world = queued
+    cid, token, _openid, phone = _member_with_two_channels(world)
+    with world.wechat.state.lock:
+        world.wechat.state.message_failure_rate = 1.0
+    world.notify(cid)
+    world.pump_stream()
+    with world.wechat.state.lock:
+        world.wechat.state.message_failure_rate = 0.0
+    [message] = [m["body"] for m in drain(world.sqs, world.queues_by_name["RetryQueue"].url)]
+    [claim] = DeliveryItem.query(f"CUST#{cid}", DeliveryItem.sk.startswith("ND#"))
+    claim.update(actions=[DeliveryItem.status.set("sending")], add_version_condition=False)  # the mid-send crash
+    grants_before = GrantItem.get(f"CUST#{cid}", f"{GRANT_PREFIX}tmpl_member_notice").remaining
+    delivery.exhausted(message)
+    [note] = world.inbox(token)
+    assert [(d["channel"], d["status"], d["error"]) for d in note["deliveries"]][2:] == [
+        ("wechat_subscribe", "failed", "outcome_unknown")]
+    assert sms.OutboxSms.messages(phone) == []
+    assert GrantItem.get(f"CUST#{cid}", f"{GRANT_PREFIX}tmpl_member_notice").remaining == grants_before
