@@ -242,6 +242,51 @@ def _patch_me(s: Session, st: dict[str, Any]) -> Request:
     return Request("PATCH", "/v1/me", {"name": "Bench"}, token=st["access_token"])
 
 
+READ_HISTORY = 50  # notifications in the member's partition before the counted read
+
+
+def _notified_member(s: Session, old_shape: bool = False) -> dict[str, Any]:
+    """A member with ``READ_HISTORY`` notifications (``put_in``, ten to a transaction); the oldest is read. With
+    ``old_shape`` the oldest has an id of the first release's shape (``ntf_<16 hex>``: only a Query finds it)."""
+    from chalicelib.core import notifications
+    from chalicelib.core.dynamo.tx import Tx
+
+    st = s.member()
+    cid = st["customer_id"]
+    oldest = notifications.notification_item(cid, "completed", {"transaction_id": "txn_b0", "status": "completed"})
+    if old_shape:
+        oldest.notification_id = f"ntf_{secrets.token_hex(8)}"
+        oldest.sk = f"{notifications.NOTIFICATION_PREFIX}{oldest.created_at}#{oldest.notification_id}"
+    tx = Tx()
+    tx.put("oldest", oldest)
+    tx.commit()
+    for start in range(1, READ_HISTORY, 10):
+        tx = Tx()
+        for i in range(start, min(READ_HISTORY, start + 10)):
+            notifications.put_in(tx, cid, "completed", {"transaction_id": f"txn_b{i}", "status": "completed"},
+                                 label=f"n{i}")
+        tx.commit()
+    return {**st, "notification_id": oldest.notification_id}
+
+
+def _read_notification(s: Session, st: dict[str, Any]) -> Request:
+    return Request("POST", f"/v1/me/notifications/{st['notification_id']}/read", token=st["access_token"])
+
+
+def _read_member(s: Session) -> dict[str, Any]:
+    return _notified_member(s)
+
+
+def _old_id_member(s: Session) -> dict[str, Any]:
+    return _notified_member(s, old_shape=True)
+
+
+def _already_read_member(s: Session) -> dict[str, Any]:
+    st = _notified_member(s)
+    s.ok(_read_notification(s, st))
+    return st
+
+
 STAFF_PASSWORD = "bench-staff-pass"  # a throwaway account in the bench's own tables
 
 
@@ -270,6 +315,14 @@ SCENARIOS: list[Scenario] = [
         note="routing._authenticate alone",
     ),
     Scenario("PATCH /v1/me", None, _patch_me, setup=Session.member),
+    Scenario("POST /v1/me/notifications/{id}/read (50 notifications)", 3, _read_notification, setup=_read_member,
+             area="notifications", note="GetItem (the id carries the sort key) + TransactWriteItems (read flag, "
+                                        "unread counter) + GetItem (the counter)"),
+    Scenario("POST /v1/me/notifications/{id}/read (again)", 2, _read_notification, setup=_already_read_member,
+             area="notifications", note="GetItem + GetItem (the counter): nothing written"),
+    Scenario("POST /v1/me/notifications/{id}/read (old-shape id, 50 notifications)", None, _read_notification,
+             setup=_old_id_member, area="notifications",
+             note="ids stored before the key was in them: a Query of the member's notifications, paged"),
     Scenario(
         "POST /v1/auth/app/otp",
         None,

@@ -48,12 +48,15 @@ class FollowUpHooks:
 
     ``settle``: ``(tx, case, resolution, at)`` settles the business record when an agent completes or cancels;
     ``compensate``: ``(Resolution) -> dict`` runs the refund's own transaction (which commits the case's closing);
-    ``describe``: ``(case) -> dict | None`` shows the business record on the case page.
+    ``describe``: ``(case) -> dict | None`` shows the business record on the case page;
+    ``exhausted``: ``(message) -> None`` ends a kind whose retries ran out without an agent's case (a notification's
+    channel marked failed): when set, the follow-up queue calls it instead of opening a case (raise to be retried).
     """
 
     settle: Ref | None = None
     compensate: Ref | None = None
     describe: Ref | None = None
+    exhausted: Ref | None = None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ attempt to ``deliveries``; ``GET /v1/me/notifications`` lists them, newest first
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, UnicodeAttribute
@@ -99,8 +101,61 @@ class _Catalogue(Mapping[str, NoticeSpec]):
 TEMPLATES: Mapping[str, NoticeSpec] = _Catalogue()
 
 
-def new_notification_id() -> str:
-    return f"ntf_{secrets.token_hex(8)}"
+_OLD_ID = re.compile(r"ntf_[0-9a-f]{16}")
+_KEYED_ID = re.compile(r"ntf_([0-9a-z]{1,10})_[0-9a-f]{16}(?:_([pm])([0-9]{1,4}))?")
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _base36(value: int) -> str:
+    out = ""
+    while True:
+        value, digit = divmod(value, 36)
+        out = _DIGITS[digit] + out
+        if not value:
+            return out
+
+
+def _created_at_of(millis: int, offset_minutes: int = 0) -> str:
+    zone = timezone(timedelta(minutes=offset_minutes))
+    return datetime.fromtimestamp(millis / 1000, zone).isoformat(timespec="milliseconds")
+
+
+def new_notification_id(at: str | None = None) -> str:
+    """``ntf_<created_at: epoch ms in base 36>_<random>[_p|m<UTC offset minutes>]``: the id carries its sort key
+    (``key_of``), so reading one notification is a GetItem. A time the id cannot carry exactly (not ``clock.iso``'s
+    shape) gets the old shape ``ntf_<random>``, which only a Query finds."""
+    random_part = secrets.token_hex(8)
+    try:
+        when = datetime.fromisoformat(at) if at is not None else None
+    except ValueError:
+        when = None
+    offset = when.utcoffset() if when is not None else None
+    if when is not None and offset is not None and when.timestamp() >= 0:
+        millis, minutes = round(when.timestamp() * 1000), int(offset.total_seconds()) // 60
+        if _created_at_of(millis, minutes) == at:
+            zone = "" if not minutes else f"_{'p' if minutes > 0 else 'm'}{abs(minutes)}"
+            return f"ntf_{_base36(millis)}_{random_part}{zone}"
+    return f"ntf_{random_part}"
+
+
+def is_old_id(notification_id: str) -> bool:
+    """An id of the first shape (``ntf_<16 hex>``): its time is not in it; only a Query of the member's ``N#``
+    items finds it."""
+    return _OLD_ID.fullmatch(notification_id) is not None
+
+
+def key_of(notification_id: str) -> str | None:
+    """The sort key (``N#<created_at>#<id>``) an id of the keyed shape names; None for any other string."""
+    match = _KEYED_ID.fullmatch(notification_id)
+    if match is None:
+        return None
+    millis = int(match.group(1), 36)
+    minutes = int(match.group(3) or 0) * (-1 if match.group(2) == "m" else 1)
+    try:
+        created_at = _created_at_of(millis, minutes)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return f"{NOTIFICATION_PREFIX}{created_at}#{notification_id}"
 
 
 class _Fields(dict[str, Any]):
@@ -119,7 +174,7 @@ def notification_item(customer_id: str, template: str, data: dict[str, Any], at:
     texts = (spec.title, spec.body, spec.title_en, spec.body_en)
     title, body, title_en, body_en = (_filled(text, data) for text in texts)
     at = at or clock.iso()
-    notification_id = new_notification_id()
+    notification_id = new_notification_id(at)
     return NotificationItem(
         pk=keys.customer_pk(customer_id), sk=f"{NOTIFICATION_PREFIX}{at}#{notification_id}",
         notification_id=notification_id,

@@ -3,7 +3,7 @@ messages, official-account template messages, SMS; the in-app record always), ho
 hours, retries through the retry pipeline and records every attempt on the notification. Also the member's
 settings and WeChat subscription grants, the reminders, and the local stage's deliveries list."""
 
-from chalicelib.core.area import Area, Job
+from chalicelib.core.area import Area, FollowUpHooks, Job
 from chalicelib.notifications.notices import NOTICES
 
 AREA = Area(
@@ -18,6 +18,8 @@ AREA = Area(
                 "3 days; each reminder once (a marker in the member's partition)."),
     ),
     retry_handlers={"notification_delivery": "chalicelib.notifications.delivery:redo"},
+    # a delivery that ran out of retries ends failed on its channel (the next one is tried), never as a case
+    followups={"notification_delivery": FollowUpHooks(exhausted="chalicelib.notifications.delivery:exhausted")},
     customer_items=True,
     merge_keeps="deliveries, grants, settings and reminder markers describe what the absorbed customer was sent; "
                 "they stay under its ID as history",

@@ -6,9 +6,11 @@ Entry points:
   held (``release_held``). Safe to run twice on the same record: every send is claimed first by a conditioned put
   of its ``ND#<notification_id>#<channel>`` item, so a replayed stream batch sends nothing twice.
 - ``redo(message)``: the retry pipeline's handler (kind ``notification_delivery``): one channel's next attempt.
+- ``exhausted(message)``: the follow-up queue's hook for the same kind: the retries ran out (no case is opened).
 
 The flow for one channel: claim (conditioned put or ``retrying -> sending`` update; the mini-program channel also
-spends a subscription grant in the same transaction), send, then one transaction that sets the delivery's status and
+spends a subscription grant in the same transaction; a new record's first channel is claimed in the transaction
+that adds the in-app entry and counts it unread), send, then one transaction that sets the delivery's status and
 appends ``{channel, status, at, error}`` to the notification's ``deliveries``. A transient failure makes the delivery
 ``retrying`` and puts a message on the retry queue (the pipeline backs off: 2 s, 4 s locally); after
 ``MAX_ATTEMPTS`` it is ``failed`` and the next channel is tried. A process that dies between the claim and the
@@ -142,16 +144,22 @@ def _notification_ref(customer_id: str, sk: str) -> NotificationItem:
     return NotificationItem(pk=keys.customer_pk(customer_id), sk=sk)
 
 
-def mark_dispatched(item: NotificationItem, recipient: rules.Recipient) -> bool:
-    """The first time only: the in-app entry on the notification and +1 on the unread counter (one transaction).
-    False when a previous run did it (a replayed stream record)."""
+def _dispatch_in(tx: Tx, item: NotificationItem, recipient: rules.Recipient) -> None:
+    """The first time only (labels ``notification``, ``counter``): the in-app entry on the notification and +1 on
+    the unread counter; the notification's condition fails on a replayed stream record."""
     at = clock.iso()
     in_app = "delivered" if rules.enabled(recipient, rules.IN_APP) else "skipped"
-    tx = Tx()
     tx.update("notification", _notification_ref(item.customer_id, item.sk),
               [NotificationItem.dispatched_at.set(at), _append([_entry(rules.IN_APP, in_app, at)])],
               NotificationItem.pk.exists() & NotificationItem.dispatched_at.does_not_exist())
     tx.update("counter", NotifyStateItem(pk=item.pk, sk=STATE_SK), [NotifyStateItem.unread.add(1)])
+
+
+def mark_dispatched(item: NotificationItem, recipient: rules.Recipient) -> bool:
+    """The first time only: the in-app entry and the unread counter (one transaction). False when a previous run
+    did it (a replayed stream record)."""
+    tx = Tx()
+    _dispatch_in(tx, item, recipient)
     try:
         tx.commit()
     except TxCancelled as exc:
@@ -161,8 +169,29 @@ def mark_dispatched(item: NotificationItem, recipient: rules.Recipient) -> bool:
     return True
 
 
+def _dispatch_and_claim(item: NotificationItem, recipient: rules.Recipient, channel: str,
+                        template_id: str) -> tuple[bool, bool]:
+    """``mark_dispatched`` and the first channel's claim (its grant too) in one transaction: one call less per
+    delivered notification. ``(first, claimed)``; when only the claim's part fails (no grant left) the dispatch
+    commits alone and the channels are tried the usual way (``claimed`` False)."""
+    tx = Tx()
+    _dispatch_in(tx, item, recipient)
+    _claim_in(tx, _claim_item(item, channel, recipient, template_id), template_id)
+    try:
+        tx.commit()
+    except TxCancelled as exc:
+        if "notification" in exc.failed:
+            return False, False
+        if not exc.failed & {"delivery", "grant"}:
+            raise
+        return mark_dispatched(item, recipient), False
+    return True, True
+
+
 def _record(item_pk: str, notification_sk: str, channel: str, status: str, error: str | None,
-            content: Any = None, restore_grant: str | None = None) -> None:
+            content: Any = None, restore_grant: str | None = None, expected: str | None = None) -> None:
+    """The delivery's new status and the notification's entry in one transaction (``expected``: only from that
+    status, else ``TxCancelled``)."""
     at = clock.iso()
     customer_pk = item_pk
     notification_id = notification_sk.rsplit("#", 1)[-1]
@@ -171,7 +200,8 @@ def _record(item_pk: str, notification_sk: str, channel: str, status: str, error
     actions.append(DeliveryItem.error.set(error) if error else DeliveryItem.error.remove())
     if content is not None:
         actions.append(DeliveryItem.content.set(content))
-    tx.update("delivery", DeliveryItem(pk=customer_pk, sk=delivery_sk(notification_id, channel)), actions)
+    tx.update("delivery", DeliveryItem(pk=customer_pk, sk=delivery_sk(notification_id, channel)), actions,
+              DeliveryItem.status == expected if expected else None)
     tx.update("notification", NotificationItem(pk=customer_pk, sk=notification_sk),
               [_append([_entry(channel, status, at, error)])])
     if restore_grant:
@@ -187,18 +217,31 @@ def _mask(channel: str, recipient: rules.Recipient) -> str | None:
     return f"…{openid[-6:]}" if openid else None
 
 
-def _claim_new(item: NotificationItem, channel: str, recipient: rules.Recipient, template_id: str) -> str:
-    """Put the delivery (it must not exist); the mini-program channel spends a grant in the same transaction.
-
-    ``claimed``; ``failed`` (no grant left, recorded; or a previous run's delivery that failed: the next channel
-    may go); ``taken`` (a previous run's delivery is sent, sending or retrying: nothing more goes)."""
+def _claim_item(item: NotificationItem, channel: str, recipient: rules.Recipient,
+                template_id: str) -> DeliveryItem:
     at = clock.iso()
-    delivery = DeliveryItem(
+    return DeliveryItem(
         pk=item.pk, sk=delivery_sk(item.notification_id, channel), customer_id=item.customer_id,
         notification_id=item.notification_id, notification_sk=item.sk, channel=channel, status="sending",
         attempts=1, to=_mask(channel, recipient), template_id=template_id if channel != rules.SMS else None,
         grant_used=channel == rules.WECHAT_SUBSCRIBE, created_at=at, updated_at=at,
     )
+
+
+def _claim_in(tx: Tx, delivery: DeliveryItem, template_id: str) -> None:
+    """The claim's writes (labels ``delivery`` and, for the mini-program channel, ``grant``)."""
+    tx.put("delivery", delivery, DeliveryItem.pk.does_not_exist())
+    if delivery.channel == rules.WECHAT_SUBSCRIBE:
+        tx.update("grant", GrantItem(pk=delivery.pk, sk=f"{GRANT_PREFIX}{template_id}"),
+                  [GrantItem.remaining.add(-1)], GrantItem.remaining > 0)
+
+
+def _claim_new(item: NotificationItem, channel: str, recipient: rules.Recipient, template_id: str) -> str:
+    """Put the delivery (it must not exist); the mini-program channel spends a grant in the same transaction.
+
+    ``claimed``; ``failed`` (no grant left, recorded; or a previous run's delivery that failed: the next channel
+    may go); ``taken`` (a previous run's delivery is sent, sending or retrying: nothing more goes)."""
+    delivery = _claim_item(item, channel, recipient, template_id)
     if channel != rules.WECHAT_SUBSCRIBE:  # one conditioned PutItem (half a one-item transaction's price)
         try:
             delivery.save(DeliveryItem.pk.does_not_exist(), add_version_condition=False)
@@ -208,9 +251,7 @@ def _claim_new(item: NotificationItem, channel: str, recipient: rules.Recipient,
             return _existing(item, delivery.sk)
         return "claimed"
     tx = Tx()
-    tx.put("delivery", delivery, DeliveryItem.pk.does_not_exist())
-    tx.update("grant", GrantItem(pk=item.pk, sk=f"{GRANT_PREFIX}{template_id}"), [GrantItem.remaining.add(-1)],
-              GrantItem.remaining > 0)
+    _claim_in(tx, delivery, template_id)
     try:
         tx.commit()
     except TxCancelled as exc:
@@ -277,10 +318,12 @@ def _attempt(item: NotificationItem, spec: NoticeSpec, recipient: rules.Recipien
 
 
 def _try_channels(item: NotificationItem, spec: NoticeSpec, recipient: rules.Recipient,
-                  planned: tuple[str, ...]) -> str | None:
-    """The first channel that is sent or retrying ends it; a failed one hands over to the next."""
+                  planned: tuple[str, ...], first_claimed: bool = False) -> str | None:
+    """The first channel that is sent or retrying ends it; a failed one hands over to the next.
+    ``first_claimed``: the first channel's claim is already committed (``_dispatch_and_claim``)."""
     for index, channel in enumerate(planned):
-        claim = _claim_new(item, channel, recipient, spec.wechat_template)
+        claim = "claimed" if first_claimed and index == 0 else _claim_new(item, channel, recipient,
+                                                                          spec.wechat_template)
         if claim == "taken":
             return "taken"  # a previous run (a replayed record, or the retry pipeline) has this notification
         if claim == "failed":
@@ -335,13 +378,21 @@ def deliver(item: NotificationItem, *, released: bool = False) -> str:
     """Decide and send one notification (idempotent per channel); returns what happened, for logs and tests."""
     spec = spec_of(item)
     recipient = load_recipient(item.customer_id, spec.wechat_template)
-    first = mark_dispatched(item, recipient) if not released else False
-    if not first and _in_hand(item):
-        return "taken"  # a replayed record: a channel already has it (the plan may differ now: a grant was spent)
     now = clock.now()
     local_now = now.astimezone(SHANGHAI)
     urgent = rules.is_urgent(spec.urgent, spec.urgent_within_hours, (item.data or {}).get(spec.starts_field), now)
     decided = rules.plan(recipient, category=spec.category, urgent=urgent, local_now=local_now, released=released)
+    sends_now = (not released and not decided.skipped and decided.hold_until is None and bool(decided.channels)
+                 and spec.category != "marketing")  # marketing spends its daily allowance before any claim
+    claimed = False
+    if released:
+        first = False
+    elif sends_now:
+        first, claimed = _dispatch_and_claim(item, recipient, decided.channels[0], spec.wechat_template)
+    else:
+        first = mark_dispatched(item, recipient)
+    if not first and _in_hand(item):
+        return "taken"  # a replayed record: a channel already has it (the plan may differ now: a grant was spent)
     if decided.skipped:
         return f"skipped:{decided.skipped}"
     if decided.hold_until is not None:
@@ -353,7 +404,7 @@ def deliver(item: NotificationItem, *, released: bool = False) -> str:
             actions=[_append([_entry(c, "skipped", at, "marketing_daily_limit") for c in decided.channels])],
             add_version_condition=False)
         return "skipped:marketing_daily_limit"
-    return _try_channels(item, spec, recipient, decided.channels) or "failed"
+    return _try_channels(item, spec, recipient, decided.channels, first_claimed=claimed) or "failed"
 
 
 def _in_hand(item: NotificationItem) -> bool:
@@ -380,6 +431,48 @@ def redo(message: dict[str, Any]) -> None:
     if result == "retrying":
         raise RetryLater(f"{channel} not delivered yet")
     if result == "failed" and rest:
+        fresh = rules.channels_for(recipient)
+        _try_channels(item, spec, recipient, tuple(c for c in rest if c in fresh))
+
+
+def exhausted(message: dict[str, Any]) -> None:
+    """The follow-up queue's hook for ``notification_delivery`` (``FollowUpHooks.exhausted``): the retry queue gave up
+    on one channel's retry (its redo kept failing: DynamoDB down or throttled). A message is never an agent's case:
+
+    - the delivery still ``retrying`` (nothing went): ``failed`` (``retries_exhausted``), the mini-program grant
+      given back, and the next planned channel tried, as after a failed send;
+    - still ``sending`` (the last attempt claimed it, then failed, maybe after the send): ``failed``
+      (``outcome_unknown``) and no other channel, since the member may have it already;
+    - ``sent`` or ``failed`` (a late retry finished it), or no delivery: nothing.
+
+    Conditioned on the status read, so a duplicate follow-up message changes nothing; raising has the follow-up
+    queue deliver it again (its dead letters come back here through the sweeper)."""
+    customer_id, notification_sk = str(message["customer_id"]), str(message["notification_sk"])
+    channel, rest = str(message["channel"]), tuple(message.get("rest") or ())
+    pk = keys.customer_pk(customer_id)
+    notification_id = notification_sk.rsplit("#", 1)[-1]
+    try:
+        delivery = DeliveryItem.get(pk, delivery_sk(notification_id, channel), consistent_read=True)
+    except DeliveryItem.DoesNotExist:
+        return
+    if delivery.status not in ("retrying", "sending"):
+        return
+    item = NotificationItem.get(pk, notification_sk)
+    spec = spec_of(item)
+    unsent = delivery.status == "retrying"
+    grant = spec.wechat_template if unsent and channel == rules.WECHAT_SUBSCRIBE and delivery.grant_used else None
+    try:
+        _record(pk, notification_sk, channel, "failed", "retries_exhausted" if unsent else "outcome_unknown",
+                restore_grant=grant, expected=delivery.status)
+    except TxCancelled as exc:
+        if "delivery" in exc.failed:
+            return  # another run moved it meanwhile: that run goes on
+        raise
+    metrics.add_metric(name="NotificationRetriesExhausted", unit="Count", value=1)
+    logger.warning("notification channel ran out of retries; marked failed",
+                   extra={"channel": channel, "notification_id": notification_id, "was": delivery.status})
+    if unsent and rest:
+        recipient = load_recipient(customer_id, spec.wechat_template)
         fresh = rules.channels_for(recipient)
         _try_channels(item, spec, recipient, tuple(c for c in rest if c in fresh))
 

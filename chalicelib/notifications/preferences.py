@@ -7,7 +7,7 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from chalicelib.core import clock
+from chalicelib.core import clock, notifications
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
@@ -99,11 +99,19 @@ def unread_count(customer_id: str) -> int:
 
 
 def _find(customer_id: str, notification_id: str) -> NotificationItem:
-    """The member's notification by id: a Query of the ``N#`` prefix filtered on the id (the id is not the key;
-    the sort key starts with the time so lists are newest first)."""
-    if not notification_id.startswith("ntf_") or len(notification_id) > 40:
+    """The member's notification by id: one GetItem on the sort key the id carries (``notifications.key_of``).
+    An id of the old shape (its time not in it) falls back to a Query of the ``N#`` prefix filtered on the id; any
+    other string, or an id that is not this member's, is ``not_found``."""
+    pk = keys.customer_pk(customer_id)
+    sk = notifications.key_of(notification_id)
+    if sk is not None:
+        try:
+            return NotificationItem.get(pk, sk)
+        except NotificationItem.DoesNotExist:
+            raise AppError("not_found") from None
+    if not notifications.is_old_id(notification_id):
         raise AppError("not_found")
-    for item in NotificationItem.query(keys.customer_pk(customer_id), NotificationItem.sk.startswith("N#"),
+    for item in NotificationItem.query(pk, NotificationItem.sk.startswith(notifications.NOTIFICATION_PREFIX),
                                        filter_condition=NotificationItem.notification_id == notification_id,
                                        scan_index_forward=False):
         return item

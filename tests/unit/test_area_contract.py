@@ -95,7 +95,7 @@ def test_what_a_manifest_names_exists(area: Area):
     for ref in (*area.retry_handlers.values(), *area.enrolment, *area.seeds, *(j.handler for j in area.jobs)):
         assert callable(resolve(ref)), ref
     for hooks in area.followups.values():
-        for ref in (hooks.settle, hooks.compensate, hooks.describe):
+        for ref in (hooks.settle, hooks.compensate, hooks.describe, hooks.exhausted):
             assert ref is None or callable(resolve(ref)), ref
 
 

@@ -50,8 +50,13 @@ def handle_retry(record: Any) -> None:
 
 
 def handle_followup(record: Any, open_case: Callable[[dict[str, Any]], object]) -> None:
-    """Open the case of a follow-up message whose kind some area follows up (``Area.followups``)."""
+    """Open the case of a follow-up message whose kind some area follows up (``Area.followups``), or hand it to
+    the kind's ``exhausted`` hook when the area ends it without a case."""
     body = message_of(record)
-    if str(body.get("kind")) not in followup_hooks():
+    hooks = followup_hooks().get(str(body.get("kind")))
+    if hooks is None:
         raise UnknownMessageKind(str(body.get("kind")))
+    if hooks.exhausted is not None:
+        resolve(hooks.exhausted)(body)
+        return
     open_case(body)
