@@ -63,8 +63,10 @@ function memberPanel(item, member) {
     table([[t("at"), (a) => when(a.slot_start)], [t("what"), (a) => [a.store_name, a.service_name].filter(Boolean)
       .join(" · ") || a.appointment_id], [t("col_status"), (a) => a.status]], appointments)));
   if (member.events) {
+    // The events area's 360 section: {registrations: [...], invitations: [...]}.
     const events = Array.isArray(member.events) ? member.events
-      : [...(member.events.upcoming || []), ...(member.events.recent || [])];
+      : [...(member.events.registrations || []), ...(member.events.invitations || [])
+        .map((i) => ({ ...i, status: "invited" }))];
     parts.push(section(t("events"),
       table([[t("what"), (e) => e.name || e.title || e.event_id || e.registration_id],
         [t("col_status"), (e) => e.status || ""], [t("at"), (e) => when(e.starts_at || e.start || e.created_at)]],
@@ -79,7 +81,8 @@ function memberPanel(item, member) {
 
 function plusText(plus) {
   if (typeof plus !== "object") return String(plus);
-  return [plus.status, plus.plan, plus.expires_at || plus.expires_on].filter(Boolean).join(" · ") || "✓";
+  return [plus.status, plus.plan_id || plus.plan, plus.expires_at || plus.expires_on].filter(Boolean)
+    .join(" · ") || "✓";
 }
 
 function signed(n) { return n > 0 ? `+${n}` : String(n); }
