@@ -5,17 +5,19 @@ Everything lives in the member's partition ``CUST#<id>``, under sort-key prefixe
 ==============  ==================================================  ================================
 prefix          what                                                read
 ==============  ==================================================  ================================
-``M#``          profile, points state, buckets (``GET /v1/me``)     one Query (points' bookkeeping)
+``M#``          profile, points state, buckets, Plus (``GET /v1/me``)  one Query (points' bookkeeping)
 ``L#``          ledger entries (grows for ever)                     newest 10: Query, Limit      
 ``RDM#``        redemptions (IDs sort by time)                      newest 10: Query, Limit      
 ``V#``          benefit vouchers (IDs sort by time)                 newest 10: Query, Limit      
 ``TXN#``        transactions accepted for retry                     newest 10: Query, Limit      
 ``CASE#``       follow-up cases                                     up to 50: Query
 ``M#APPT#``     appointments (under ``M#``: also in the first read)  newest 20: Query, Limit
+``EVM#<id>``    event registrations and invitations (``gsi2``)      newest: Query, Limit
+``M#C2BS#``     product-request supports (under ``M#``, as above)   newest: Query, Limit
 ==============  ==================================================  ================================
 
 One Query over the whole partition would read the member's entire ledger, so each area's section (its manifest's
-``member_360``) makes its own bounded Query per prefix, all at once on a small thread pool: seven calls, one round
+``member_360``) makes its own bounded Query per prefix, all at once on a small thread pool: nine calls, one round
 trip of latency, the same cost at 10 or 10,000 ledger entries. Phone numbers are masked here; the full number is
 shown only on a case the agent has claimed.
 """
@@ -29,7 +31,7 @@ from chalicelib.core import area, clock
 from chalicelib.core.area import Section360
 from chalicelib.points import bookkeeping
 
-_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="member360")
+_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="member360")  # every section at once
 
 
 def sections() -> list[Section360]:

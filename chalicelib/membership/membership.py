@@ -106,8 +106,10 @@ def me_contribution(others: list[dict[str, Any]], now: datetime) -> dict[str, An
     return {"plus": plus_badge(MembershipItem.from_raw_data(raw) if raw else None, now)}
 
 
-def _render_360(items: records.PlusItems, _member: Any, now: Any) -> dict[str, Any]:
+def _render_360(_read: None, member: Any, now: Any) -> dict[str, Any]:
+    """From the member's ``M#`` items the console reads for every section (Plus keeps all of its items there)."""
     moment = now if isinstance(now, datetime) else clock.now()
+    items = records.add_raw(records.PlusItems(member.customer_id, None, None), member.others)
     out = records.view(items, moment)
     out["orders"] = [{"order_id": o.order_id, "plan_id": o.plan_id, "amount_fen": int(o.amount_fen),
                       "status": o.status, "created_at": o.created_at, "paid_at": o.paid_at}
@@ -115,5 +117,4 @@ def _render_360(items: records.PlusItems, _member: Any, now: Any) -> dict[str, A
     return {"plus": out}
 
 
-member_360 = Section360(read=lambda customer_id: records.query_member(customer_id, consistent=False),
-                        render=_render_360)
+member_360 = Section360(render=_render_360)

@@ -54,19 +54,25 @@ def query_member(customer_id: str, consistent: bool) -> PlusItems:
     out = PlusItems(customer_id, None, None)
     while True:
         page = client.query(**kwargs)
-        for raw in page.get("Items", []):
-            sk = raw["sk"]["S"]
-            if sk == MEMBERSHIP_SK:
-                out.record = MembershipItem.from_raw_data(raw)
-            elif sk.startswith(ORDER_PREFIX):
-                out.orders.append(OrderItem.from_raw_data(raw))
-            elif sk.startswith(SAVING_PREFIX):
-                out.savings.append(SavingItem.from_raw_data(raw))
-            elif sk == PROFILE_SK:
-                out.profile = CustomerItem.from_raw_data(raw)
+        add_raw(out, page.get("Items", []))
         if not page.get("LastEvaluatedKey"):
             return out
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def add_raw(out: PlusItems, raws: list[dict[str, Any]]) -> PlusItems:
+    """Sort raw ``M#`` items into ``out`` (the ones that are not Plus's are left out)."""
+    for raw in raws:
+        sk = raw["sk"]["S"]
+        if sk == MEMBERSHIP_SK:
+            out.record = MembershipItem.from_raw_data(raw)
+        elif sk.startswith(ORDER_PREFIX):
+            out.orders.append(OrderItem.from_raw_data(raw))
+        elif sk.startswith(SAVING_PREFIX):
+            out.savings.append(SavingItem.from_raw_data(raw))
+        elif sk == PROFILE_SK:
+            out.profile = CustomerItem.from_raw_data(raw)
+    return out
 
 
 def load(customer_id: str, consistent: bool = False) -> PlusItems:
