@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
-from chalicelib.core.http.models import Body, Out, Query
+from chalicelib.core.http.models import Body, Out, PageQuery, Query
 
 
 def _day(value: str) -> date:
@@ -131,9 +131,8 @@ class AppointmentPage(Out):
     next_cursor: str | None
 
 
-class AppointmentQuery(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+class AppointmentQuery(PageQuery):
+    """A page of the list."""
 
 
 class CancelledOut(Out):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.core.http.models import Body, Out, Query
+from chalicelib.core.http.models import Body, Out, PageQuery
 
 # Class names are OpenAPI component names: keep them unique across the app.
 Period = Literal["day", "week", "month", "year", "lifetime"]
@@ -75,9 +75,7 @@ class VoucherPage(Out):
     next_cursor: str | None
 
 
-class VoucherQuery(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+class VoucherQuery(PageQuery):
     status: VoucherStatus | None = None
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from chalicelib.c2b import rules
-from chalicelib.core.http.models import Body, MultilineText, Out, Query, Text
+from chalicelib.core.http.models import Body, MultilineText, Out, PageQuery, Query, Text
 
 Title = Annotated[Text, StringConstraints(min_length=2, max_length=60)]
 Description = Annotated[MultilineText, StringConstraints(min_length=10, max_length=2000)]
@@ -125,9 +125,8 @@ class ProductRequestQuery(Query):
     cursor: str | None = Field(default=None, min_length=1, max_length=512)
 
 
-class MySupportsQuery(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+class MySupportsQuery(PageQuery):
+    """A page of the list."""
 
 
 class MySupportEntry(Out):

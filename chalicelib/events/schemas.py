@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StrictBool, StringConstraints
 
-from chalicelib.core.http.models import Body, MultilineText, Out, Query, Text
+from chalicelib.core.http.models import Body, MultilineText, Out, PageQuery, Query, Text
 
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_\-\u4e00-\u9fff]+$")]
 TierCode = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
@@ -91,9 +91,8 @@ class EventList(Out):
     next_cursor: str | None = None
 
 
-class EventQuery(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)  # ``next_cursor`` of the page before
+class EventQuery(PageQuery):
+    """A page of the list."""
 
 
 class RegistrationCreated(Out):

@@ -6,13 +6,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from chalicelib.core.http.models import Body, MultilineText, Out, Query
+from chalicelib.core.http.models import Body, MultilineText, Out, PageQuery
 
 
-class CaseQueue(Query):
+class CaseQueue(PageQuery):
     status: Literal["open", "claimed", "resolved"] = "open"
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
 
 
 class Priority(Out):
@@ -174,6 +172,5 @@ class NotificationPage(Out):
     next_cursor: str | None
 
 
-class NotificationQuery(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+class NotificationQuery(PageQuery):
+    """A page of the list."""

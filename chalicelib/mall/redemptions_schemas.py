@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from chalicelib.core.http.models import Body, Out, Query
+from chalicelib.core.http.models import Body, Out, PageQuery
 
 MAX_QUANTITY = 10  # chalicelib.mall.redemptions.MAX_QUANTITY
 
@@ -40,9 +40,8 @@ class RedemptionPage(Out):
     next_cursor: str | None
 
 
-class RedemptionQuery(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+class RedemptionQuery(PageQuery):
+    """A page of the list."""
 
 
 class TransactionOut(Out):

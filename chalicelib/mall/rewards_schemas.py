@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from chalicelib.core.http.models import Out, Query
+from chalicelib.core.http.models import Out, PageQuery
 
 
-class RewardPage(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+class RewardPage(PageQuery):
+    """A page of the list."""
 
 
 class RewardOut(Out):

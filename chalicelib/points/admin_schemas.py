@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from chalicelib.core.http.models import Body, Out, Query, Text
+from chalicelib.core.http.models import Body, Out, PageQuery, Text
 
 CODE = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_\-]+$")
 
@@ -106,6 +106,5 @@ class AdjustmentList(Out):
     next_cursor: str | None
 
 
-class Page(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+class Page(PageQuery):
+    """A page of the list."""

@@ -6,14 +6,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.core.http.models import Body, MultilineText, Out, Query, Text
+from chalicelib.core.http.models import Body, MultilineText, Out, PageQuery, Text
 from chalicelib.points.schemas import ClaimOut
 
 
-class ClaimQueue(Query):
+class ClaimQueue(PageQuery):
     status: Literal["pending", "approved", "rejected"] = "pending"
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
 
 
 class AgentClaimOut(ClaimOut):

@@ -6,12 +6,11 @@ from datetime import date
 
 from pydantic import Field
 
-from chalicelib.core.http.models import Body, MultilineText, Out, Query
+from chalicelib.core.http.models import Body, MultilineText, Out, PageQuery
 
 
-class Page(Query):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+class Page(PageQuery):
+    """A page of the list."""
 
 
 class BucketOut(Out):

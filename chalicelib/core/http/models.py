@@ -117,6 +117,14 @@ class Query(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, defer_build=True)
 
 
+class PageQuery(Query):
+    """A list's query string, as the API conventions set it: ``limit`` (default 20, at most 100) and the ``cursor``
+    a page answered as ``next_cursor``."""
+
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+
+
 M = TypeVar("M", bound=BaseModel)
 
 
