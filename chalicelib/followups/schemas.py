@@ -155,22 +155,3 @@ class BulkResolveOut(Out):
     resolved: int
     failed: int
     results: list[BulkResult]
-
-
-class NotificationOut(Out):
-    notification_id: str
-    kind: str
-    title: str
-    body: str
-    data: dict[str, Any]
-    read: bool
-    created_at: str
-
-
-class NotificationPage(Out):
-    items: list[NotificationOut]
-    next_cursor: str | None
-
-
-class NotificationQuery(PageQuery):
-    """A page of the list."""

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.http.models import Body, Out, Query
+from chalicelib.core.http.models import Body, Out, PageQuery, Query
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 TEMPLATE_ID = r"^[A-Za-z0-9_-]{1,64}$"
@@ -105,3 +105,7 @@ class NotificationOut(Out):
 class NotificationPage(Out):
     items: list[NotificationOut]
     next_cursor: str | None
+
+
+class NotificationQuery(PageQuery):
+    """A page of ``GET /v1/me/notifications``."""

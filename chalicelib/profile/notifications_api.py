@@ -10,7 +10,7 @@ api = Api(__name__, "member")
 MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
-@api.route("/v1/me/notifications", "GET", auth="member", query="followups.schemas.NotificationQuery",
+@api.route("/v1/me/notifications", "GET", auth="member", query="notifications.schemas.NotificationQuery",
            response="notifications.schemas.NotificationPage", errors=(*MEMBER_ERRORS, "validation_error"),
            summary="My notifications, newest first (e.g. a request handed to an agent, points returned), each "
                    "with every delivery attempt (channel, status, at, error)",
