@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import html
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -36,8 +36,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
-@dataclass(frozen=True)
-class StaticFile:
+class StaticFile(NamedTuple):
     name: str
     text: str
     content_type: str

@@ -7,8 +7,8 @@ and tests call ``reset_settings()`` after changing the environment.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 
 def _env(name: str, default: str = "") -> str:
@@ -20,8 +20,7 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     stage: str
     region: str
     table_name: str

@@ -8,7 +8,6 @@ Use cases raise ``AppError(code)``; the route layer turns it into the documented
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.core.error_spec import ErrorSpec
@@ -97,7 +96,6 @@ class _Catalogue(Mapping[str, ErrorSpec]):
 CATALOGUE: Mapping[str, ErrorSpec] = _Catalogue()
 
 
-@dataclass
 class AppError(Exception):
     """A failure the client should see, identified by a stable code from ``CATALOGUE``.
 
@@ -105,14 +103,16 @@ class AppError(Exception):
     ``Retry-After``.
     """
 
-    code: str
-    details: list[dict[str, Any]] = field(default_factory=list)
-    retry_after: int | None = None
+    def __init__(self, code: str, details: list[dict[str, Any]] | None = None, retry_after: int | None = None) -> None:
+        if code not in CATALOGUE:
+            raise KeyError(f"unknown error code {code!r}")
+        super().__init__(code)
+        self.code = code
+        self.details: list[dict[str, Any]] = details if details is not None else []
+        self.retry_after = retry_after
 
-    def __post_init__(self) -> None:
-        if self.code not in CATALOGUE:
-            raise KeyError(f"unknown error code {self.code!r}")
-        super().__init__(self.code)
+    def __repr__(self) -> str:
+        return f"AppError({self.code!r}, details={self.details!r}, retry_after={self.retry_after!r})"
 
     @property
     def status(self) -> int:

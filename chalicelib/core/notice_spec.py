@@ -9,8 +9,7 @@ adds what it wants to say differently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Category = Literal["service", "marketing"]
 
@@ -25,8 +24,7 @@ GENERIC_WECHAT_FIELDS: WeChatFields = (("thing1", "{title}"), ("thing2", "{body}
 GENERIC_SMS = "【会员中心】{title}：{body}"
 
 
-@dataclass(frozen=True)
-class NoticeSpec:
+class NoticeSpec(NamedTuple):
     """``{field}`` in a text is filled from the notification's data; ``kind`` defaults to the template's name.
 
     ``category``: ``service`` messages go whatever the marketing consent says, ``marketing`` ones only with it (and

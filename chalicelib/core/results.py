@@ -7,14 +7,12 @@ route layer (``core.http.routing``) knows that these are 201, 202 and ``Idempote
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Outcome = Literal["ok", "created", "accepted"]
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     body: Any
     outcome: Outcome = "ok"
     replayed: bool = False

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(NamedTuple):
     subject: str
     role: str
     customer_id: str | None = None

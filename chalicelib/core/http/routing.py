@@ -17,10 +17,10 @@ import importlib
 import json
 import re
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from functools import cache, wraps
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
@@ -69,8 +69,7 @@ def resolve_model(ref: ModelRef) -> type[BaseModel] | None:
     return _resolve_named(ref) if isinstance(ref, str) else ref
 
 
-@dataclass(frozen=True)
-class RouteSpec:
+class RouteSpec(NamedTuple):
     path: str
     method: str
     auth: Auth
@@ -83,11 +82,11 @@ class RouteSpec:
     errors: tuple[str, ...] = ()
     idempotent: bool = False
     local_only: bool = False
-    examples: dict[str, Any] = field(default_factory=dict)
+    examples: Mapping[str, Any] = MappingProxyType({})
     name: str = ""
     # Success statuses other than ``status`` that the use case answers (a repeat that creates nothing: 200; accepted
     # for retry: 202), each with what it means; the OpenAPI document lists them.
-    other_statuses: dict[int, str] = field(default_factory=dict)
+    other_statuses: Mapping[int, str] = MappingProxyType({})
     # What the success body is: JSON unless a route serves files (the console's static files).
     media_types: tuple[str, ...] = ("application/json",)
 
@@ -108,14 +107,13 @@ REGISTRY: list[RouteSpec] = []
 _NAMES: set[str] = set()  # the views' names, unique: they are the OpenAPI operationIds
 
 
-@dataclass
-class Reply:
+class Reply(NamedTuple):
     """A view's answer with its own status or headers. ``raw``: ``body`` is text sent as it is (with the
     ``Content-Type`` the view gives in ``headers``), not JSON."""
 
     body: Any
     status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = MappingProxyType({})
     raw: bool = False
 
 
@@ -133,8 +131,7 @@ def as_reply(result: Any) -> Reply:
     return Reply(result)
 
 
-@dataclass
-class RequestContext:
+class RequestContext(NamedTuple):
     request_id: str
     principal: Principal | None
     body: Any
@@ -154,7 +151,6 @@ class RequestContext:
         return self.principal.customer_id
 
 
-@dataclass
 class _Verifiers:
     token: Callable[[str], Principal] | None = None
     api_key: Callable[[str], bool] | None = None
