@@ -64,9 +64,9 @@ def test_a_sampled_request_in_lambda_is_served_and_annotated_with_route_area_and
     assert first["channel"] == "miniprogram"
     assert second["area"] == "profile" and second["channel"] == "app"
     # No personal data: the route template, never the path or a header's value other than the channel.
-    for annotations in (first, second):
-        assert set(annotations) <= {"route", "area", "channel", "request_id"}
-        assert "13912345678" not in json.dumps(annotations)
+    for tags in (first, second):
+        assert set(tags) <= {"route", "area", "channel", "request_id"}
+        assert "13912345678" not in json.dumps(tags)
 
 
 def test_the_local_stage_sends_no_trace():
