@@ -42,22 +42,29 @@ def redrive(client: Any, source: str, target: str | None, *, limit: int | None =
     target_url = None if dry_run or target is None else client.get_queue_url(QueueName=target)["QueueUrl"]
     moved: Counter[str] = Counter()
     seen: set[str] = set()
-    while limit is None or sum(moved.values()) < limit:
-        want = BATCH if limit is None else min(BATCH, limit - sum(moved.values()))
-        page = client.receive_message(QueueUrl=source_url, MaxNumberOfMessages=want, WaitTimeSeconds=1,
-                                      VisibilityTimeout=30 if dry_run else 60, MessageAttributeNames=["All"])
-        messages = [m for m in page.get("Messages", []) if m["MessageId"] not in seen]
-        if not messages:
-            break
-        for message in messages:
-            seen.add(message["MessageId"])
-            kind = _kind(message["Body"])
-            if not dry_run:
-                assert target_url is not None
-                extra = {"MessageAttributes": message["MessageAttributes"]} if message.get("MessageAttributes") else {}
-                client.send_message(QueueUrl=target_url, MessageBody=message["Body"], **extra)
-                client.delete_message(QueueUrl=source_url, ReceiptHandle=message["ReceiptHandle"])
-            moved[kind] += 1
+    held: list[str] = []  # a dry run's receipts: the messages stay hidden while counting, then are released
+    try:
+        while limit is None or sum(moved.values()) < limit:
+            want = BATCH if limit is None else min(BATCH, limit - sum(moved.values()))
+            page = client.receive_message(QueueUrl=source_url, MaxNumberOfMessages=want, WaitTimeSeconds=1,
+                                          VisibilityTimeout=60, MessageAttributeNames=["All"])
+            messages = [m for m in page.get("Messages", []) if m["MessageId"] not in seen]
+            if not messages:
+                break
+            for message in messages:
+                seen.add(message["MessageId"])
+                if dry_run:
+                    held.append(message["ReceiptHandle"])
+                else:
+                    assert target_url is not None
+                    extra = ({"MessageAttributes": message["MessageAttributes"]}
+                             if message.get("MessageAttributes") else {})
+                    client.send_message(QueueUrl=target_url, MessageBody=message["Body"], **extra)
+                    client.delete_message(QueueUrl=source_url, ReceiptHandle=message["ReceiptHandle"])
+                moved[_kind(message["Body"])] += 1
+    finally:
+        for receipt in held:
+            client.change_message_visibility(QueueUrl=source_url, ReceiptHandle=receipt, VisibilityTimeout=0)
     return moved
 
 
