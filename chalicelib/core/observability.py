@@ -88,9 +88,14 @@ def tracing_enabled() -> bool:
     return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and not disabled
 
 
+# What the app calls out through: AWS (botocore) and WeChat, WeChat Pay and partners (urllib3, over http.client).
+# Patching every module X-Ray supports cost ~220 ms on a container's first traced request, these two ~65 ms.
+TRACED_MODULES = ("botocore", "httplib")
+
+
 @lru_cache(maxsize=1)
 def tracer() -> Tracer:
-    return Tracer(service=SERVICE)
+    return Tracer(service=SERVICE, patch_modules=TRACED_MODULES)
 
 
 _route = threading.local()
