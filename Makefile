@@ -1,7 +1,8 @@
 # Member portal backend: everything a developer or CI needs, installed by the project's own files.
 #   make run      the local stack on http://127.0.0.1:8000 (ARGS="--port 9000" to change ports)
 #   make test     ruff, mypy, then every test in parallel (PYTEST_ARGS="-k something" to narrow)
-#   make package  chalice package + infra/resources.json merge + cfn-lint (STAGE=dev|prod)
+#   make package  chalice package + infra/resources.json merge + operations + cfn-lint (STAGE=dev|prod)
+#   make load     the flash-sale load test, 20 users for 60 s (LOAD_HOST=<stage URL>, LOAD_USERS, LOAD_SECONDS)
 # Needs: python3 (3.11+), Java 17+ (DynamoDB Local), node/npm (installs DynamoDB Local); `deps` installs Debian's
 # chromium (the console's browser tests) with apt-get when it is missing (as root, or through sudo).
 
@@ -17,8 +18,11 @@ WORKERS ?= auto
 STAGE ?= dev
 ARGS ?=
 PYTEST_ARGS ?=
+LOAD_USERS ?= 20
+LOAD_SECONDS ?= 60
+LOAD_HOST ?=
 
-.PHONY: help deps chromium run test test-fast lint package bench clean
+.PHONY: help deps chromium run test test-fast lint package bench load clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -65,6 +69,7 @@ lint: deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(PY) -m json.tool infra/resources.json >/dev/null
+	$(PY) -m json.tool infra/operations.json >/dev/null
 	$(PY) -m json.tool .chalice/config.json >/dev/null
 	$(PY) -m json.tool .chalice/policy.json >/dev/null
 
@@ -73,6 +78,10 @@ package: deps
 
 bench: deps
 	$(PY) -m bench $(ARGS)
+
+# Against the local stack on :8000 when it answers, else one started for the run; LOAD_HOST: a deployed stage.
+load: deps
+	$(PY) -m bench.load --users $(LOAD_USERS) --seconds $(LOAD_SECONDS) $(if $(LOAD_HOST),--host $(LOAD_HOST)) $(ARGS)
 
 clean:
 	rm -rf build .local .pytest_cache .ruff_cache

@@ -32,7 +32,7 @@ from chalicelib.core.area import Job, resolve
 from chalicelib.core.errors import wants_english
 from chalicelib.core.http import health, routing
 from chalicelib.core.lazy import lazy_module
-from chalicelib.core.observability import annotate, flushing_metrics, logger, metrics
+from chalicelib.core.observability import flushing_metrics, logger, metrics, route_area, traced
 from chalicelib.identity import access_token
 
 if TYPE_CHECKING:
@@ -92,8 +92,7 @@ def request_context(event, get_response):  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     request_id = routing.request_id_of(event)
     logger.append_keys(request_id=request_id, channel=event.headers.get("x-channel"), path=event.path)
-    annotate(request_id=request_id)
-    with flushing_metrics():
+    with flushing_metrics(), traced("request", request_id=request_id):
         try:
             response = get_response(event)
             if response.status_code >= 400 and not _is_envelope(response.body):
@@ -101,7 +100,9 @@ def request_context(event, get_response):  # type: ignore[no-untyped-def]
                 english = wants_english(event.headers.get("accept-language"))
                 response = routing.envelope_response(code, request_id, english, headers=dict(response.headers or {}))
             response.headers.setdefault("X-Request-Id", request_id)
-            metrics.add_metric(name="Latency", unit="Milliseconds", value=(time.perf_counter() - started) * 1000)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            metrics.add_metric(name="Latency", unit="Milliseconds", value=elapsed_ms)
+            metrics.add_metric(name=f"Latency_{route_area() or 'unrouted'}", unit="Milliseconds", value=elapsed_ms)
             if response.status_code >= 500:
                 metrics.add_metric(name="ServerError", unit="Count", value=1)
             return response
@@ -116,7 +117,7 @@ _followup_processor = BatchProcessor(event_type=EventType.SQS)
 @app.on_sqs_message(queue=os.environ.get("RETRY_QUEUE_NAME", "member-portal-retry"), batch_size=10)
 def retry_worker(event):  # type: ignore[no-untyped-def]
     """Redo transactions that failed transiently; failures back off and go back to SQS (at last, to follow-up)."""
-    with flushing_metrics():
+    with flushing_metrics(), traced("retry_worker", area="followups"):
         return process_partial_response(
             event=event.to_dict(), record_handler=retry_pipeline.retry_record, processor=_retry_processor,
             context=event.context,
@@ -126,7 +127,7 @@ def retry_worker(event):  # type: ignore[no-untyped-def]
 @app.on_sqs_message(queue=os.environ.get("FOLLOWUP_QUEUE_NAME", "member-portal-followup"), batch_size=10)
 def followup_worker(event):  # type: ignore[no-untyped-def]
     """Turn transactions that ran out of retries into cases on the agents' follow-up queue."""
-    with flushing_metrics():
+    with flushing_metrics(), traced("followup_worker", area="followups"):
         return process_partial_response(
             event=event.to_dict(), record_handler=retry_pipeline.followup_record, processor=_followup_processor,
             context=event.context,
@@ -144,7 +145,7 @@ MEMBER_TABLE_STREAM_ARN = os.environ.get(
                         name="notification_dispatcher")
 def notification_dispatcher(event):  # type: ignore[no-untyped-def]
     """Deliver new notification records (channels, quiet hours, retries); failed records are reported alone."""
-    with flushing_metrics():
+    with flushing_metrics(), traced("notification_dispatcher", area="notifications"):
         return notification_stream.handle_batch(event.to_dict(), event.context)
 
 
@@ -152,7 +153,7 @@ def _scheduled(job: Job) -> Callable[[Any], Any]:
     """The Lambda handler of one area's job: ``app.<job.name>`` (Chalice names the function by it)."""
 
     def handler(event: Any) -> Any:
-        with flushing_metrics():
+        with flushing_metrics(), traced(job.name, route=job.name, area=job.handler.split(".")[1]):
             run = resolve(job.handler)
             return run(getattr(event, "context", None)) if job.with_context else run()
 

@@ -1,8 +1,12 @@
-"""Package the app for CloudFormation: ``chalice package`` merged with ``infra/resources.json``, then cfn-lint.
+"""Package the app for CloudFormation: ``chalice package`` merged with ``infra/resources.json``, the operations of
+``infra/operations.json`` applied to every function (``tools/operations.py``), then cfn-lint with the serverless
+rules (``cfn-lint-serverless``).
 
 ``python -m tools.package --stage dev --out build/package`` writes ``sam.json`` and ``deployment.zip``.
 The merged template's ``Stage`` parameter defaults to the chalice stage packaged, so the tables are named
-for the stage without a parameter override at deploy time. Nothing here talks to AWS.
+for the stage without a parameter override at deploy time; the operations' parameters (cost guards, log retention,
+the alarm topic) default to the stage's values, and the stage picks the deployment type (prod: a canary). Nothing
+here talks to AWS.
 
 The bundle carries compiled bytecode for every module in it: Lambda's code directory is read-only, so without
 ``__pycache__`` in the zip each cold start compiles every module of the app and its libraries from source again.
@@ -26,8 +30,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tools import operations
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = REPO_ROOT / "infra" / "resources.json"
+SERVERLESS_RULES = "cfn_lint_serverless.rules"  # the cfn-lint-serverless package's rules (dev requirements)
 
 
 def _bin(name: str) -> str:
@@ -45,6 +52,7 @@ def chalice_package(stage: str, out: Path) -> Path:
     template_path = out / "sam.json"
     template: dict[str, Any] = json.loads(template_path.read_text(encoding="utf-8"))
     template.setdefault("Parameters", {}).setdefault("Stage", {})["Default"] = stage
+    operations.apply(template, stage)
     template_path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     _check_runtime(template)
     add_bytecode(out / "deployment.zip")
@@ -130,7 +138,8 @@ def _run_chalice(stage: str, out: Path, env: dict[str, str]) -> None:
 
 def cfn_lint(template_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [_bin("cfn-lint"), str(template_path)], capture_output=True, text=True, check=False
+        [_bin("cfn-lint"), str(template_path), "--append-rules", SERVERLESS_RULES], capture_output=True, text=True,
+        check=False,
     )
 
 

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.core import clock
+from chalicelib.core import clock, kpis
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo import paging
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.errors import AppError
-from chalicelib.core.observability import logger
+from chalicelib.core.observability import logger, metrics
 from chalicelib.mall.models import REWARD_SK, REWARDS_INDEX_PK, STOCK_SK, RewardItem, StockShardItem
 from chalicelib.points import bookkeeping
 
@@ -156,7 +156,17 @@ def _read_shards_of(rewards: list[Reward], *, consistent: bool) -> dict[str, dic
             request = page.get("UnprocessedKeys") or {}
     for reward_id, shards in found.items():
         remember_stock(reward_id, {k: r for k, (r, _v) in shards.items()})
+        _guard_oversell(reward_id, shards)
     return found
+
+
+def _guard_oversell(reward_id: str, shards: dict[int, tuple[int, int]]) -> None:
+    """A shard below zero means units were sold that did not exist: the condition on every take should make that
+    impossible, so it is counted (``StockOversold``, alarmed at anything above 0) and logged, never hidden."""
+    oversold = -sum(r for r, _v in shards.values() if r < 0)
+    if oversold:
+        logger.error("reward stock below zero", extra={"reward_id": reward_id, "oversold": oversold})
+        metrics.add_metric(name=kpis.STOCK_OVERSOLD, unit="Count", value=oversold)
 
 
 def remember_stock(reward_id: str, remaining: dict[int, int]) -> None:

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.core import clock
+from chalicelib.core import clock, kpis
 from chalicelib.core.calendar import add_months, business_day
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo import paging, retry
@@ -47,7 +47,7 @@ from chalicelib.points.models import (
     TierEvalItem,
 )
 from chalicelib.points.programme import PointsConfig
-from chalicelib.points.rules import Change, PointsAccount
+from chalicelib.points.rules import SPEND_KINDS, Change, PointsAccount
 
 MAX_ATTEMPTS = 12
 RETRY_LABELS = frozenset({"points", "profile"})
@@ -371,6 +371,9 @@ def build_tx(state: PointsState, plan: Plan, tx: Tx | None = None) -> tuple[Tx, 
         tx.update("profile", CustomerItem(pk=pk, sk=PROFILE_SK), plan.profile_actions, condition)
     if plan.add is not None:
         plan.add(tx)
+    if entries:
+        moves = [(e.kind, int(e.delta)) for e in entries]
+        tx.after_commit(lambda: kpis.count_points(moves, SPEND_KINDS))
     return tx, entries
 
 

@@ -7,6 +7,7 @@ can ask "did the OTP condition fail, or the rate-limit one?" without counting po
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -30,6 +31,12 @@ class Tx:
     def __init__(self, client_request_token: str | None = None) -> None:
         self._tw = TransactWrite(connection=shared_connection(), client_request_token=client_request_token)
         self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> Tx:
+        """Run ``callback`` once the transaction has committed (e.g. count what it did), never when it fails."""
+        self._after_commit.append(callback)
+        return self
 
     def check(self, label: str, model_cls: type[Item], pk: str, sk: str, condition: Condition) -> Tx:
         self._tw.condition_check(model_cls, pk, sk, condition=condition)
@@ -68,3 +75,5 @@ class Tx:
             if failed or conflict:
                 raise TxCancelled(failed, conflict=conflict and not failed) from exc
             raise
+        for callback in self._after_commit:
+            callback()

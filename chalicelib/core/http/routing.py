@@ -25,10 +25,11 @@ from typing import Any, Literal, NamedTuple
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
+from chalicelib.core import kpis
 from chalicelib.core.config import settings
 from chalicelib.core.errors import CATALOGUE, AppError, error_body, wants_english
 from chalicelib.core.http.principal import Principal
-from chalicelib.core.observability import logger
+from chalicelib.core.observability import logger, tag_route
 from chalicelib.core.results import Result
 
 Auth = Literal["public", "member", "staff", "agent", "admin", "api_key"]
@@ -349,6 +350,8 @@ def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params
     request_id = request_id_of(request)
     headers = {k.lower(): v for k, v in (request.headers or {}).items()}
     english = wants_english(headers.get("accept-language"))
+    channel = headers.get("x-channel")
+    tag_route(f"{spec.method} {spec.path}", fn.__module__.split(".")[1], channel if channel in CHANNELS else None)
     try:
         if spec.local_only and not settings().is_local:
             raise AppError("route_not_found")
@@ -371,6 +374,7 @@ def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params
         result = fn(ctx, **path_params)
         reply = as_reply(result)
         status = reply.status or spec.status
+        kpis.count_route(spec.name, status, spec.status, REPLAY_HEADER in reply.headers)
         out_headers: dict[str, str | list[str]] = {"X-Request-Id": request_id, **reply.headers}
         if status == 204:
             return Response(body="", status_code=204, headers=out_headers)

@@ -1,0 +1,1 @@
+"""The flash-sale load test (locust): ``python -m bench.load`` / ``make load``."""
