@@ -495,6 +495,14 @@ class Handler(BaseHTTPRequestHandler):
                                 "notification": "sending" if sending else "none"})
 
 
+def refund_resource(refund: dict[str, Any]) -> dict[str, Any]:
+    """The decrypted ``resource`` of a refund's notification."""
+    return {"mchid": MCH_ID, "out_trade_no": refund["out_trade_no"], "out_refund_no": refund["out_refund_no"],
+            "refund_id": refund["refund_id"], "transaction_id": refund.get("transaction_id"),
+            "refund_status": refund["status"], "amount": refund["amount"],
+            "user_received_account": "招商银行信用借记卡0403"}
+
+
 def _refund_view(refund: dict[str, Any]) -> dict[str, Any]:
     """A refund as WeChat Pay answers it (its ``notify_url`` is ours, not part of the answer)."""
     return {k: v for k, v in refund.items() if k != "notify_url"}
@@ -525,10 +533,7 @@ class SimServer(ThreadingHTTPServer):
             refund["status"] = result
             if result == "SUCCESS":
                 refund["success_time"] = datetime.now(SHANGHAI).isoformat(timespec="seconds")
-            resource = {"mchid": MCH_ID, "out_trade_no": refund["out_trade_no"], "out_refund_no": refund_no,
-                        "refund_id": refund["refund_id"], "transaction_id": refund.get("transaction_id"),
-                        "refund_status": result, "amount": refund["amount"],
-                        "user_received_account": "招商银行信用借记卡0403"}
+            resource = refund_resource(refund)
             url = state.notify_url_override or refund.get("notify_url")
         if notify and url:
             threading.Thread(target=self.deliver, args=(url, resource, 1, 5, f"REFUND.{result}"),

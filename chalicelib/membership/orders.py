@@ -271,10 +271,12 @@ def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
                                                   "staff_id": staff_id, "reason_chars": len(reason),
                                                   "refund_status": outcome.status})
         order.status, order.refund_id, order.refunded_at = "refunded", provider_ref, at
+        order.refund_status = outcome.status
         return _refund_view(order)
     retry.give_up("plus refund", customer_id=customer_id)
 
 
 def _refund_view(order: OrderItem) -> dict[str, Any]:
     return {"order_id": order.order_id, "status": "refunded", "amount_fen": int(order.amount_fen),
-            "refund_id": order.refund_id, "refunded_at": order.refunded_at, "membership_status": "expired"}
+            "refund_id": order.refund_id, "refunded_at": order.refunded_at, "membership_status": "expired",
+            "refund_status": order.refund_status}

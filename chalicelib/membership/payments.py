@@ -282,6 +282,11 @@ def provider() -> PaymentProvider:
     return _override or _default()
 
 
+def reset() -> None:
+    """Tests: forget the process's WeChat Pay client (its downloaded certificates with it)."""
+    _default.cache_clear()
+
+
 def use_provider(value: PaymentProvider | None) -> None:
     """Tests: install a provider (None: back to WeChat Pay)."""
     global _override

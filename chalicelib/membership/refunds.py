@@ -31,7 +31,7 @@ NEEDS_AGENT = ("ABNORMAL", "CLOSED")
 
 def transaction_of(order: OrderItem, status: str) -> Transaction:
     """The follow-up transaction of a refund WeChat Pay could not pay out; one per order."""
-    return Transaction(transaction_id=f"plusrefund.{order.order_id}", customer_id=order.customer_id, kind=KIND,
+    return Transaction(transaction_id=f"plusrefund_{order.order_id}", customer_id=order.customer_id, kind=KIND,
                        reference=order.order_id,
                        payload={"order_id": order.order_id, "refund_status": status,
                                 "amount_fen": int(order.amount_fen), "plan_name": order.plan_name})

@@ -111,6 +111,8 @@ class PlusRefundOut(Out):
     refund_id: str | None
     refunded_at: str | None
     membership_status: MembershipStatus
+    refund_status: str | None = Field(default=None, description="WeChat Pay's: SUCCESS, PROCESSING (followed to "
+                                      "its end), ABNORMAL or CLOSED (an agent's follow-up case)")
 
 
 class DevPaymentIn(Body):
