@@ -607,3 +607,20 @@ def test_the_simulator_does_not_borrow_the_apps_rules():
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module} | {
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not [m for m in imported if m.startswith("chalicelib")]
+
+
+def test_with_an_egress_proxy_every_call_leaves_through_it(sim, monkeypatch):
+    """WeChat's host is reachable only through the proxy here (the simulator plays the proxy: it answers a
+    proxied request line ``POST http://wechat.invalid/cgi-bin/stable_token`` as WeChat would)."""
+    monkeypatch.setenv("WECHAT_EGRESS_PROXY", sim.base_url)
+    reset_settings()
+    try:
+        client = WeChatClient("http://wechat.invalid", DEFAULT_OA_APP_ID, DEFAULT_OA_SECRET, FakeTokenCache(),
+                              timeout=2)
+        assert client.stable_access_token().startswith("SIM_")
+        assert sim.request_count(STABLE_TOKEN_PATH) == 1
+    finally:
+        monkeypatch.delenv("WECHAT_EGRESS_PROXY")
+        reset_settings()
+    direct = WeChatClient("http://wechat.invalid", DEFAULT_OA_APP_ID, DEFAULT_OA_SECRET, FakeTokenCache(), timeout=2)
+    raises("upstream_unavailable", direct.stable_access_token)  # without it, the name does not even resolve
