@@ -1,6 +1,8 @@
-"""WeChat Pay API v3, the parts we need: keys from the stage's configuration, request and JSAPI signatures, and the
-checks of a payment notification (signature over ``timestamp\\nnonce\\nbody\\n`` with the platform key, a fresh
-timestamp, the ``resource`` decrypted with AEAD_AES_256_GCM under the API v3 key).
+"""WeChat Pay API v3, the parts we need: keys from the stage's configuration (the merchant's, and the platform keys by
+serial: the WeChat Pay public key's ``PUB_KEY_ID_...`` and platform certificates, as WeChat rotates them), request,
+JSAPI and APP signatures, and the checks of what WeChat Pay signs, a notification or an answer (signature over
+``timestamp\\nnonce\\nbody\\n`` under the key of its ``Wechatpay-Serial``; for a notification also a fresh
+timestamp and the ``resource`` decrypted with AEAD_AES_256_GCM under the API v3 key).
 
 Keys come from environment variables: deployed stages resolve them from the stage's secret in Secrets Manager
 (``.chalice/config.json``); the local stack generates test keys when it starts (``tools/wechatpay_sim.py``). Nothing
