@@ -50,6 +50,16 @@ def world(api: Any, paysim: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Me
     payments.reset()
 
 
+def _buyer(world: MembershipWorld) -> tuple[str, str]:
+    """A member signed in through the mini-program (ordering there: JSAPI with their openid)."""
+    cid, token, _openid = world.wechat_member("wechat_mp")
+    return cid, token
+
+
+def _order(world: MembershipWorld, token: str, plan_id: str = "plus_month") -> str:
+    return str(world.order(token, plan_id, channel="miniprogram")["order_id"])
+
+
 def _fault(world: MembershipWorld, **faults: Any) -> None:
     world.sim.state.unsigned = bool(faults.get("unsigned", world.sim.state.unsigned))
     world.sim.state.sign_with = faults.get("sign_with", world.sim.state.sign_with)
@@ -67,8 +77,8 @@ def _notify(world: MembershipWorld, payload: dict[str, Any], event_type: str = "
 
 
 def test_a_notification_signed_under_the_second_configured_serial_is_accepted(world: MembershipWorld) -> None:
-    _cid, token = world.member()
-    order_id = world.order(token)["order_id"]
+    _cid, token = _buyer(world)
+    order_id = _order(world, token)
     status, body, _ = _notify(world, world.transaction(order_id), sign_with="certificate")
     assert status == 204, body
     assert world.membership(token)["status"] == "active"
@@ -77,14 +87,14 @@ def test_a_notification_signed_under_the_second_configured_serial_is_accepted(wo
 def test_a_certificate_not_configured_is_downloaded_from_wechat_pay_and_then_trusted(
         world: MembershipWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     _configure(monkeypatch, world.sim, with_certificate=False)  # only the public key is configured
-    _cid, token = world.member()
-    order_id = world.order(token)["order_id"]
+    _cid, token = _buyer(world)
+    order_id = _order(world, token)
     status, body, _ = _notify(world, world.transaction(order_id), sign_with="certificate")
     assert status == 204, body
     assert world.membership(token)["status"] == "active"
     # a key the merchant never had, under a serial nobody knows, is still refused
     forger = wechatpay_sim.SimKeys(api_v3_key=world.sim.state.keys.api_v3_key)
-    other = world.order(token)["order_id"]
+    other = _order(world, token)
     headers, raw = wechatpay_sim.notification(forger, world.transaction(other), timestamp=clock.epoch(),
                                               sign_with="certificate")
     status, out, hdrs = world.api.call("POST", NOTIFY, raw, headers={k.lower(): v for k, v in headers.items()})
@@ -93,7 +103,7 @@ def test_a_certificate_not_configured_is_downloaded_from_wechat_pay_and_then_tru
 
 def test_requests_carry_the_public_key_id_as_wechatpay_serial(world: MembershipWorld) -> None:
     seen: list[str | None] = []
-    _cid, token = world.member()
+    _cid, token = _buyer(world)
     handler = world.sim.RequestHandlerClass
     before = handler._api
 
@@ -103,7 +113,7 @@ def test_requests_carry_the_public_key_id_as_wechatpay_serial(world: MembershipW
 
     handler._api = recording
     try:
-        world.order(token)
+        _order(world, token)
     finally:
         handler._api = before
     assert seen == [world.sim.state.keys.platform_serial] and seen[0].startswith("PUB_KEY_ID_")
@@ -113,12 +123,12 @@ def test_requests_carry_the_public_key_id_as_wechatpay_serial(world: MembershipW
 
 
 def test_an_unsigned_answer_is_not_believed(world: MembershipWorld) -> None:
-    _cid, token = world.member()
-    paid = world.order(token)["order_id"]
+    _cid, token = _buyer(world)
+    paid = _order(world, token)
     world.transaction(paid)  # paid at WeChat Pay; its notification lost
     _fault(world, unsigned=True)
     status, out, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_month"}, token,
-                                      {"idempotency-key": "unsigned-1"})
+                                      {"idempotency-key": "unsigned-1", "x-channel": "miniprogram"})
     assert_envelope(status, out, headers, "upstream_unavailable")
     assert headers.get("Retry-After")
     clock.set_now(NOW + timedelta(minutes=2))
@@ -131,8 +141,8 @@ def test_an_unsigned_answer_is_not_believed(world: MembershipWorld) -> None:
 
 
 def test_an_answer_signed_with_another_key_is_not_believed(world: MembershipWorld) -> None:
-    _cid, token = world.member()
-    paid = world.order(token)["order_id"]
+    _cid, token = _buyer(world)
+    paid = _order(world, token)
     world.transaction(paid)
     genuine = world.sim.state.keys
     world.sim.state.keys = wechatpay_sim.SimKeys(merchant=genuine.merchant, merchant_serial=genuine.merchant_serial,
@@ -147,18 +157,17 @@ def test_an_answer_signed_with_another_key_is_not_believed(world: MembershipWorl
 
 
 def test_a_gateways_html_error_page_is_a_503_and_does_not_end_the_settling_run(world: MembershipWorld) -> None:
-    _cid, token = world.member()
-    _fault(world, gateway_html=1)
+    _cid, token = _buyer(world)
     for english in (False, True):
         _fault(world, gateway_html=1)
         status, out, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_month"}, token,
-                                          {"idempotency-key": f"html-{english}",
+                                          {"idempotency-key": f"html-{english}", "x-channel": "miniprogram",
                                            **({"accept-language": "en"} if english else {})})
         assert_envelope(status, out, headers, "upstream_unavailable", english=english)
         assert headers.get("Retry-After")
-    first = world.order(token)["order_id"]
+    first = _order(world, token)
     clock.set_now(NOW + timedelta(seconds=1))
-    second = world.order(token)["order_id"]
+    second = _order(world, token)
     world.transaction(first)
     world.transaction(second)
     clock.set_now(NOW + timedelta(minutes=2))
@@ -172,8 +181,8 @@ def test_a_gateways_html_error_page_is_a_503_and_does_not_end_the_settling_run(w
 
 
 def _refunded(world: MembershipWorld) -> tuple[str, str, str, dict[str, Any]]:
-    cid, token = world.member()
-    order_id = world.order(token, "plus_year")["order_id"]
+    cid, token = _buyer(world)
+    order_id = _order(world, token, "plus_year")
     assert world.notify(order_id)[0] == 204
     clock.set_now(NOW + timedelta(days=1))
     status, body, _ = world.call("POST", f"/v1/agent/members/{cid}/membership/refund", {"reason": "误购"},
