@@ -39,7 +39,8 @@ Control endpoints for tests and the app's dev route, not WeChat (prefix ``/__sim
   end a refund and (unless ``notify`` is false) send its ``REFUND.*`` notification.
 - ``POST /__sim/faults`` ``{"unsigned": bool, "sign_with": "public_key" | "certificate", "gateway_html": n}``:
   answer unsigned; sign with the other key; the next ``n`` API requests get a gateway's 502 HTML page.
-- ``GET /__sim/stats``: ``{"orders", "refunds", "refund_calls", "notifications", "deliveries", "refused"}``.
+- ``GET /__sim/stats``: ``{"orders", "refunds", "refund_calls", "notifications", "deliveries", "refused",
+  "request_serials"}`` (the ``Wechatpay-Serial`` each API request carried).
 
 The keys are generated when the simulator starts and live only in its process (and the app environment it hands to
 the local stack): test keys, never used anywhere else.
@@ -232,6 +233,7 @@ class SimState:
     refund_calls: int = 0
     notifications: int = 0
     refused: list[str] = field(default_factory=list)  # the code of every request refused (SIGN_ERROR...)
+    request_serials: list[str | None] = field(default_factory=list)  # each API request's Wechatpay-Serial header
     notify_url_override: str | None = None
     deliveries: list[int] = field(default_factory=list)  # the app's HTTP status for each notification sent
     unsigned: bool = False  # fault: answers carry no signature
@@ -325,6 +327,7 @@ class Handler(BaseHTTPRequestHandler):
         """The gateway's faults and WeChat Pay's signature check of an API request; False when answered here."""
         state = self.server.state
         with state.lock:
+            state.request_serials.append(self.headers.get("Wechatpay-Serial"))
             html = state.gateway_html > 0
             state.gateway_html -= 1 if html else 0
         if html:
@@ -348,7 +351,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/__sim/stats":
             return self._send(200, {"orders": len(state.orders), "refunds": len(state.refunds),
                                     "refund_calls": state.refund_calls, "notifications": state.notifications,
-                                    "deliveries": state.deliveries, "refused": state.refused})
+                                    "deliveries": state.deliveries, "refused": state.refused,
+                                    "request_serials": state.request_serials})
         if not self._api("GET", b""):
             return None
         if path == "/v3/certificates":

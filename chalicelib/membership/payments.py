@@ -125,7 +125,7 @@ class _Certificates:
 
     def __init__(self) -> None:
         self.keys: dict[str, rsa.RSAPublicKey] = {}
-        self.fetched_at = 0.0
+        self.fetched_at: float | None = None  # time.monotonic() of the last download
         self.lock = threading.Lock()
 
 
@@ -145,8 +145,8 @@ class WeChatPayV3:
         if key is not None or serial.startswith(wechatpay.PUBLIC_KEY_ID_PREFIX) or not serial:
             return key
         with self._certificates.lock:
-            if time.monotonic() - self._certificates.fetched_at >= CERTIFICATES_REFRESH_SECONDS \
-                    or not self._certificates.fetched_at:
+            last = self._certificates.fetched_at
+            if last is None or time.monotonic() - last >= CERTIFICATES_REFRESH_SECONDS:
                 self._certificates.fetched_at = time.monotonic()
                 self._refresh_certificates(k)
         return self._certificates.keys.get(serial)

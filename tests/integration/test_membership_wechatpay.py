@@ -102,21 +102,11 @@ def test_a_certificate_not_configured_is_downloaded_from_wechat_pay_and_then_tru
 
 
 def test_requests_carry_the_public_key_id_as_wechatpay_serial(world: MembershipWorld) -> None:
-    seen: list[str | None] = []
     _cid, token = _buyer(world)
-    handler = world.sim.RequestHandlerClass
-    before = handler._api
-
-    def recording(self: Any, method: str, raw: bytes) -> bool:
-        seen.append(self.headers.get("Wechatpay-Serial"))
-        return bool(before(self, method, raw))
-
-    handler._api = recording
-    try:
-        _order(world, token)
-    finally:
-        handler._api = before
-    assert seen == [world.sim.state.keys.platform_serial] and seen[0].startswith("PUB_KEY_ID_")
+    world.sim.state.request_serials.clear()
+    _order(world, token)
+    assert world.sim.state.request_serials == [world.sim.state.keys.platform_serial]
+    assert world.sim.state.keys.platform_serial.startswith("PUB_KEY_ID_")
 
 
 # --- answers believed only when signed -------------------------------------------------------------------------------
