@@ -32,7 +32,8 @@ def _payments_env() -> Any:
 
     sim = _sim()
     values = sim.app_env("http://127.0.0.1:9" + NOTIFY)
-    parsed = wechatpay._parse(tuple(values[name] for name in wechatpay.ENV.values()))
+    parsed = wechatpay._parse(tuple(values[name] for name in wechatpay.ENV.values()),
+                              tuple(values.get(name, "") for name in wechatpay.OPTIONAL_ENV.values()))
     wechatpay.keys = lambda: parsed  # type: ignore[assignment]
     return sim
 

@@ -18,7 +18,19 @@ from bench.report import heading, table
 from bench.stack import Backend, use_env
 
 
-def _members(count: int) -> list[tuple[str, str]]:
+def _tell_wechat(wechat_base_url: str, openid: str) -> None:
+    """The member signed in to the mini-program and accepted the subscription: what WeChat (the simulator) knows."""
+    import json
+    import urllib.request
+
+    for path, body in (("/__sim/users", {"app": "mp", "openid": openid}),
+                       ("/__sim/subscriptions", {"openid": openid, "template_ids": ["tmpl_member_notice"]})):
+        request = urllib.request.Request(wechat_base_url + path, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=10).close()
+
+
+def _members(count: int, wechat_base_url: str) -> list[tuple[str, str]]:
     from chalicelib.core import clock
     from chalicelib.identity.models import PROFILE_SK, CustomerItem
     from chalicelib.notifications.models import GRANT_PREFIX, GrantItem
@@ -31,7 +43,9 @@ def _members(count: int) -> list[tuple[str, str]]:
         if kind == "sms":
             profile.phone = f"139{secrets.randbelow(10**8):08d}"
         else:
-            profile.identities = [f"wechat_mp#wx-local-miniprogram#o{secrets.token_hex(10)}"]
+            openid = f"o{secrets.token_hex(10)}"
+            profile.identities = [f"wechat_mp#wx-local-miniprogram#{openid}"]
+            _tell_wechat(wechat_base_url, openid)
             GrantItem(pk=f"CUST#{cid}", sk=f"{GRANT_PREFIX}tmpl_member_notice", template_id="tmpl_member_notice",
                       remaining=1).save(add_version_condition=False)
         profile.save(add_version_condition=False)
@@ -75,7 +89,7 @@ def measure(backend: Backend, members: int = 100, batch: int = 25) -> dict[str, 
 
         clock.set_now(clock.now().astimezone(SHANGHAI).replace(hour=12))  # daytime: nothing held by quiet hours
         try:
-            people = _members(members)
+            people = _members(members, backend.wechat_base_url)
             for cid, _kind in people:
                 tx = Tx()
                 notifications.put_in(tx, cid, "refunded", {"transaction_id": f"txn_{secrets.token_hex(6)}",

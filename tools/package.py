@@ -35,6 +35,8 @@ from tools import operations
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = REPO_ROOT / "infra" / "resources.json"
 SERVERLESS_RULES = "cfn_lint_serverless.rules"  # the cfn-lint-serverless package's rules (dev requirements)
+#: The stages whose WeChat-calling functions run behind the NAT gateway's Elastic IP (the template's WeChatEgress).
+WECHAT_EGRESS = {"prod": "nat"}
 
 
 def _bin(name: str) -> str:
@@ -52,6 +54,8 @@ def chalice_package(stage: str, out: Path) -> Path:
     template_path = out / "sam.json"
     template: dict[str, Any] = json.loads(template_path.read_text(encoding="utf-8"))
     template.setdefault("Parameters", {}).setdefault("Stage", {})["Default"] = stage
+    if "WeChatEgress" in template["Parameters"]:  # prod leaves through one allow-listed IP (infra/resources.json)
+        template["Parameters"]["WeChatEgress"]["Default"] = WECHAT_EGRESS.get(stage, "none")
     operations.apply(template, stage)
     template_path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     _check_runtime(template)

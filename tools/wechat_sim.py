@@ -9,9 +9,12 @@ Endpoints (as ``https://api.weixin.qq.com`` serves them; failures are HTTP 200 w
 - ``POST /cgi-bin/stable_token`` ``{"grant_type": "client_credential", "appid", "secret", "force_refresh"}``
 - ``POST /wxa/business/getuserphonenumber?access_token=...`` ``{"code"}`` (mini-program token only)
 - ``POST /cgi-bin/message/subscribe/send?access_token=...`` (mini-program token) and
-  ``POST /cgi-bin/message/template/send?access_token=...`` (official-account token): the data is validated as
-  WeChat does (47003 when a value breaks its type's rule: ``thing`` over 20 characters, ``phrase`` over 5 or not
-  Chinese...; ``chalicelib.notifications.rules.valid_wechat_value``) and every accepted message is recorded.
+  ``POST /cgi-bin/message/template/send?access_token=...`` (official-account token): the recipient must be a user of
+  that app (40003 invalid openid otherwise: one who signed in with a ``mock:`` code, or registered), a subscription
+  message needs a one-time grant of that template (43101 without one; each message spends one), a template message
+  needs a follower of the official account (43004); the data is validated by this module's own copy of WeChat's
+  value rules (``valid_value``: 47003 when a value breaks its type's rule, ``thing`` over 20 characters, ``phrase``
+  over 5 or not Chinese...), and every accepted message is recorded.
 
 Codes:
 
@@ -42,6 +45,10 @@ Control endpoints for tests, not WeChat (prefix ``/__sim/``):
   everything (codes, tokens, faults, counts, messages).
 - ``POST /__sim/faults`` ``{"message_failure_rate": 0.3}``: that share of message sends answer ``-1`` or ``45009``.
 - ``GET /__sim/messages``: ``{"items": [{path, touser, template_id, data, client_msg_id, page, at}]}`` (accepted).
+- ``POST /__sim/users`` ``{"app": "mp" | "oa", "openid", "follow": true}``: a user of that app (as a sign-in makes
+  one); for the official account, following it (or not: ``"follow": false`` unfollows).
+- ``POST /__sim/subscriptions`` ``{"openid", "template_ids": [...]}``: the user accepted these one-time
+  subscriptions in the mini-program (``wx.requestSubscribeMessage``): one message of each may be sent.
 """
 
 from __future__ import annotations
@@ -95,6 +102,8 @@ ERRMSG: dict[int, str] = {
     42001: "access_token expired",
     43001: "require GET method",
     43002: "require POST method",
+    43004: "require subscribe hint: user not subscribed to the official account",
+    43101: "user refuse to accept the msg",
     44002: "empty post data",
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit mustslower retry next minute",
@@ -105,6 +114,37 @@ ERRMSG: dict[int, str] = {
 
 _PHONE = re.compile(r"1[3-9]\d{9}")
 _IDENT = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+# -- WeChat's rules for subscription/template message values, by the key's type (its name less the digits), as
+# WeChat's documents state them. Deliberately this module's own copy: the app shapes values to these rules, and a
+# simulator that borrowed the app's code would accept whatever the app got wrong.
+_HAN = "\u4e00-\u9fff"
+_VALUE_RULES: dict[str, re.Pattern[str]] = {
+    "thing": re.compile(r"(?s).{1,20}"),
+    "number": re.compile(r"\d+(\.\d+)?"),
+    "letter": re.compile(r"[A-Za-z]{1,32}"),
+    "symbol": re.compile(r"[!-/:-@\[-`{-~]{1,5}"),
+    "character_string": re.compile(r"[0-9A-Za-z!-/:-@\[-`{-~]{1,32}"),
+    "time": re.compile(r"(\d{4}年\d{1,2}月\d{1,2}日 )?\d{2}:\d{2}(~(\d{4}年\d{1,2}月\d{1,2}日 )?\d{2}:\d{2})?"),
+    "date": re.compile(r"\d{4}年\d{1,2}月\d{1,2}日( \d{2}:\d{2})?(~\d{4}年\d{1,2}月\d{1,2}日( \d{2}:\d{2})?)?"),
+    "amount": re.compile(r"[¥$€£]?\d{1,10}(\.\d{1,2})?元?"),
+    "phone_number": re.compile(r"[0-9+\-]{1,17}"),
+    "car_number": re.compile(rf"[{_HAN}]?[0-9A-Za-z]{{1,7}}[{_HAN}]?"),
+    "name": re.compile(rf"[{_HAN}]{{1,10}}|[A-Za-z ]{{1,20}}"),
+    "phrase": re.compile(rf"[{_HAN}]{{1,5}}"),
+}
+
+_MAX_LENGTH = {"number": 32, "car_number": 8}
+
+
+def valid_value(key: str, value: str) -> bool:
+    """Does WeChat accept ``value`` for a data key like ``thing1`` or ``phrase3``? (An unknown type: 20 characters.)"""
+    kind = key.rstrip("0123456789")
+    rule = _VALUE_RULES.get(kind)
+    if rule is None:
+        return 0 < len(value) <= 20
+    return len(value) <= _MAX_LENGTH.get(kind, len(value)) and bool(rule.fullmatch(value))
 
 
 class WeChatError(Exception):
@@ -142,6 +182,9 @@ class SimState:
     requests: Counter = field(default_factory=Counter)
     messages: list[dict[str, Any]] = field(default_factory=list)
     message_failure_rate: float = 0.0
+    users: dict[str, set[str]] = field(default_factory=dict)  # appid -> openids of its users
+    followers: set[str] = field(default_factory=set)  # openids following the official account
+    grants: Counter = field(default_factory=Counter)  # (openid, template_id) -> one-time grants left
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -154,6 +197,12 @@ class SimState:
             self.requests.clear()
             self.messages.clear()
             self.message_failure_rate = 0.0
+            self.users.clear()
+            self.followers.clear()
+            self.grants.clear()
+
+    def add_user(self, appid: str, openid: str) -> None:
+        self.users.setdefault(appid, set()).add(openid)
 
     # -- helpers (call with the lock held) --
 
@@ -315,6 +364,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise WeChatError(40029)
         openid, unionid = _identity(parts)
         state.spend_code("jscode", code)
+        state.add_user(state.mp_app_id, openid)
         answer: dict[str, Any] = {"session_key": secrets.token_urlsafe(16), "openid": openid}
         if unionid:
             answer["unionid"] = unionid
@@ -334,6 +384,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise WeChatError(40029)
         openid, unionid = _identity(parts)
         state.spend_code("oauth", code)
+        state.add_user(state.oa_app_id, openid)
         snapshot = prefix == "mocksnapshot"
         answer: dict[str, Any] = {
             "access_token": "SIMUSER_" + secrets.token_urlsafe(32),
@@ -422,13 +473,11 @@ class _Handler(BaseHTTPRequestHandler):
             raise WeChatError(48001)
 
     def _message(self, path: str, query: dict[str, str], raw: bytes, app_id: str) -> dict[str, Any]:
-        from chalicelib.notifications.rules import valid_wechat_value
-
         state = self.server.state
         self._app_token(query, app_id)
         body = self._json_body(raw)
         touser, template_id, data = body.get("touser"), body.get("template_id"), body.get("data")
-        if not isinstance(touser, str) or not touser:
+        if not isinstance(touser, str) or not touser or touser not in state.users.get(app_id, set()):
             raise WeChatError(40003)
         if not isinstance(template_id, str) or not template_id:
             raise WeChatError(40037)
@@ -436,10 +485,17 @@ class _Handler(BaseHTTPRequestHandler):
             raise WeChatError(47003)
         for key, entry in data.items():
             value = entry.get("value") if isinstance(entry, dict) else None
-            if not isinstance(value, str) or not valid_wechat_value(key, value):
+            if not isinstance(value, str) or not valid_value(key, value):
                 raise WeChatError(47003)
+        subscription = path.endswith("/subscribe/send")
+        if subscription and state.grants[(touser, template_id)] <= 0:
+            raise WeChatError(43101)
+        if not subscription and touser not in state.followers:
+            raise WeChatError(43004)
         if state.message_failure_rate and random.random() < state.message_failure_rate:
             raise WeChatError(random.choice((-1, 45009)))
+        if subscription:
+            state.grants[(touser, template_id)] -= 1  # a one-time grant is spent by the message it allowed
         state.messages.append({"path": path, "touser": touser, "template_id": template_id, "data": data,
                                "client_msg_id": body.get("client_msg_id"), "page": body.get("page"),
                                "at": state.clock()})
@@ -518,6 +574,28 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.message_failure_rate = rate
             self._send(200, {"message_failure_rate": rate})
+        elif path == "/__sim/users":
+            app = body.get("app")
+            openid = body.get("openid")
+            if app not in ("mp", "oa") or not isinstance(openid, str) or not _IDENT.fullmatch(openid):
+                self._send(400, {"error": "app (mp | oa) and openid are required"})
+                return
+            with state.lock:
+                state.add_user(state.mp_app_id if app == "mp" else state.oa_app_id, openid)
+                if app == "oa" and body.get("follow") is not None:
+                    (state.followers.add if body["follow"] else state.followers.discard)(openid)
+            self._send(200, {"app": app, "openid": openid, "follower": openid in state.followers})
+        elif path == "/__sim/subscriptions":
+            openid, templates = body.get("openid"), body.get("template_ids")
+            if not isinstance(openid, str) or not isinstance(templates, list) or not all(
+                    isinstance(t, str) and t for t in templates):
+                self._send(400, {"error": "openid and template_ids are required"})
+                return
+            with state.lock:
+                for template_id in templates:
+                    state.grants[(openid, template_id)] += 1
+                left = {t: state.grants[(openid, t)] for t in templates}
+            self._send(200, {"openid": openid, "grants": left})
         elif path == "/__sim/reset":
             state.reset()
             self._send(200, {"reset": True})

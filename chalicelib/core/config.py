@@ -40,6 +40,7 @@ class Settings(NamedTuple):
     wechat_oa_app_id: str
     wechat_oa_secret: str
     wechat_http_timeout: float
+    wechat_egress_proxy: str | None  # an HTTP(S) proxy on an allow-listed IP for WeChat's APIs (else direct)
     max_body_bytes: int
 
     @property
@@ -70,6 +71,7 @@ def settings() -> Settings:
         wechat_oa_app_id=_env("WECHAT_OA_APP_ID", "wx-local-official-account"),
         wechat_oa_secret=_env("WECHAT_OA_SECRET"),
         wechat_http_timeout=float(_env("WECHAT_HTTP_TIMEOUT", "3")),
+        wechat_egress_proxy=_env("WECHAT_EGRESS_PROXY") or None,
         max_body_bytes=_env_int("MAX_BODY_BYTES", 64 * 1024),
     )
 

@@ -365,10 +365,15 @@ class WeChatClient:
     # -- HTTP ------------------------------------------------------------------------------------------
 
     def _pool(self) -> urllib3.PoolManager:
+        """The connection pool; through ``WECHAT_EGRESS_PROXY`` when set: official-account APIs answer 40164 to a
+        caller whose IP is not on the account's allow-list, and a proxy on a fixed IP is one way to have one (the
+        other: ``WeChatEgress=nat`` in ``infra/``)."""
         if self._http is None:
             with self._http_lock:
                 if self._http is None:
-                    self._http = urllib3.PoolManager(num_pools=4, maxsize=10)
+                    proxy = settings().wechat_egress_proxy
+                    self._http = (urllib3.ProxyManager(proxy, num_pools=4, maxsize=10) if proxy
+                                  else urllib3.PoolManager(num_pools=4, maxsize=10))
         return self._http
 
     def _call(

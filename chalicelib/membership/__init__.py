@@ -1,8 +1,9 @@
-"""Plus membership, the paid tier: plans, the 7-day trial, buying through WeChat Pay (JSAPI, signed notifications),
+"""Plus membership, the paid tier: plans, the 7-day trial, buying through WeChat Pay (the channel's product: JSAPI, APP,
+H5 or Native; signed notifications and answers), refunds followed to their end,
 renewals that extend from the current expiry, reminders before expiry with the year's savings, agents' refunds.
 Plus is an overlay on the earned tiers: a Plus member keeps their tier."""
 
-from chalicelib.core.area import Area, Job
+from chalicelib.core.area import Area, FollowUpHooks, Job
 from chalicelib.membership.errors import ERRORS
 from chalicelib.membership.notices import NOTICES
 
@@ -19,6 +20,8 @@ AREA = Area(
           Job("membership_reminders_job", "cron(0 2 * * ? *)", "chalicelib.membership.jobs:send_reminders",
               doc="Daily at 10:00 Asia/Shanghai (02:00 UTC): renewal reminders 15 and 3 days before a paid "
                   "membership expires, each once, with the year's savings and a renewal voucher."),),
+    retry_handlers={"plus_refund": "chalicelib.membership.refunds:retry_handover"},
+    followups={"plus_refund": FollowUpHooks(describe="chalicelib.membership.refunds:describe")},
     customer_items=True,
     merge="chalicelib.membership.membership:merge",
     member_view="chalicelib.membership.membership:me_contribution",

@@ -29,7 +29,7 @@ MEMBERSHIP_EXAMPLE = {
 ORDER_EXAMPLE = {
     "order_id": "po19a7f0c3b2e0123456789abcdef", "plan_id": "plus_year", "amount_fen": 9900, "status": "pending",
     "created_at": "2026-12-01T02:15:00.000+00:00",
-    "payment": {"appId": "wx-local-miniprogram", "timeStamp": "1795918500",
+    "payment": {"kind": "jsapi", "appId": "wx-local-miniprogram", "timeStamp": "1795918500",
                 "nonceStr": "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
                 "package": "prepay_id=wx201410272009395522657a690389285100", "signType": "RSA",
                 "paySign": "oR9d8PuhnIc+YZ8cBHFCwfgpaK9gd7vaRvkYD7rthRAZ/X+QBhcCYL21N7cHCTUxbQ+EAt6Uy+lwSN22f5=="},
@@ -64,10 +64,13 @@ def start_membership_trial(ctx: RequestContext) -> Result:
            idempotent=True,
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "plan_not_found", "plan_not_on_sale",
-                   "payments_not_configured",
-                   "upstream_unavailable", "service_unavailable"),
-           summary="Buy a Plus plan: the order and the parameters for wx.requestPayment (JSAPI); the membership "
-                   "starts or extends when WeChat Pay's notification arrives",
+                   "wechat_sign_in_required", "payment_channel_unsupported", "payment_refused",
+                   "payments_not_configured", "upstream_unavailable", "service_unavailable"),
+           summary="Buy a Plus plan: the order and the payment parameters of the channel's WeChat Pay product "
+                   "(payment.kind: jsapi in the mini-program and the official account, app in the native app, h5 or "
+                   "native elsewhere; 409 wechat_sign_in_required or payment_channel_unsupported when the channel "
+                   "cannot pay); the membership starts or extends when WeChat Pay's notification arrives",
            examples={"request": {"plan_id": "plus_year"}, "response": ORDER_EXAMPLE})
 def create_membership_order(ctx: RequestContext) -> Result:
-    return orders.create(ctx.customer_id, ctx.body.plan_id, ctx.idempotency_key)
+    return orders.create(ctx.customer_id, ctx.body.plan_id, ctx.idempotency_key, channel=ctx.channel,
+                         client_ip=ctx.client_ip, payment_kind=ctx.body.payment_kind)

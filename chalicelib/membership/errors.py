@@ -26,6 +26,14 @@ ERRORS: dict[str, ErrorSpec] = {
                                               "The payment notification cannot be parsed or decrypted"),
     "payment_mismatch": ErrorSpec(422, "支付通知与订单不符（金额或订单号）",
                                   "The payment notification does not match the order (amount or order number)"),
+    "wechat_sign_in_required": ErrorSpec(409, "请先在当前小程序或公众号内使用微信登录，再进行支付",
+                                         "Sign in with WeChat in this mini-program or official account before "
+                                         "paying: WeChat Pay needs your openid of it"),
+    "payment_channel_unsupported": ErrorSpec(409, "当前渠道无法使用微信支付，请在 App、小程序或公众号内购买",
+                                             "WeChat Pay is not available in this channel; buy in the app, the "
+                                             "mini-program or the official account"),
+    "payment_refused": ErrorSpec(409, "微信支付拒绝了该订单，请稍后重新下单或联系客服",
+                                 "WeChat Pay refused this order; place a new order or contact customer service"),
     "payments_not_configured": ErrorSpec(503, "支付暂不可用，请稍后再试",
                                          "Payments are not available right now; try again later"),
 }

@@ -6,6 +6,8 @@
   one day's partition, never a Scan.
 - ``CUST#<id>`` / ``M#PLUSORDER#<order_id>``: one purchase. While it waits for payment, ``gsi1`` files it under its
   creation day (``PLUSPAY#<YYYY-MM-DD>``, a sparse index: settled orders drop out), for the settling job.
+  While its refund is in flight (WeChat Pay answered ``PROCESSING``), ``gsi1`` files it under ``PLUSREFUNDING`` /
+  ``<order_id>#<customer_id>``: the settling job asks about each, and a refund notification finds its member there.
 - ``CUST#<id>`` / ``M#PLUSSAVE#<at>#<id>``: one line of the savings ledger (negative when netted by a refund).
 - ``PLUSTRIAL#<digest>`` / ``TRIAL``: the trial marker of one person's phone or unionid, so a trial is once per
   person across accounts and channels.
@@ -25,6 +27,7 @@ ORDER_PREFIX = "M#PLUSORDER#"
 SAVING_PREFIX = "M#PLUSSAVE#"
 EXPIRY_INDEX = "PLUSEXP#"
 PENDING_INDEX = "PLUSPAY#"
+REFUNDING_INDEX = "PLUSREFUNDING"
 TRIAL_MARKER_PREFIX = "PLUSTRIAL#"
 REMINDER_PREFIX = "PLUSREMIND#"
 
@@ -70,8 +73,9 @@ class OrderItem(Item):
     refund_id = UnicodeAttribute(null=True)
     refunded_at = UnicodeAttribute(null=True)
     refunded_by = UnicodeAttribute(null=True)
-    gsi1pk = UnicodeAttribute(null=True)  # PLUSPAY#<local creation day>, while pending
-    gsi1sk = UnicodeAttribute(null=True)  # <created_at>#<customer_id>#<order_id>
+    refund_status = UnicodeAttribute(null=True)  # WeChat Pay's: SUCCESS | PROCESSING | ABNORMAL | CLOSED
+    gsi1pk = UnicodeAttribute(null=True)  # PLUSPAY#<local creation day> while pending; PLUSREFUNDING while refunding
+    gsi1sk = UnicodeAttribute(null=True)  # <created_at>#<customer_id>#<order_id>; <order_id>#<customer_id>
 
 
 class SavingItem(Item):

@@ -31,10 +31,9 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
-from chalicelib.identity.models import CustomerItem
-from chalicelib.membership import payments, plans, records, rules, wechatpay
+from chalicelib.membership import checkout, payments, plans, records, refunds, rules, wechatpay
 from chalicelib.membership.models import ORDER_PREFIX, PENDING_INDEX, OrderItem
-from chalicelib.membership.payments import Payment, PaymentOrder, ProviderUnavailable
+from chalicelib.membership.payments import Payment, PaymentOrder, PaymentRefused, ProviderUnavailable
 from chalicelib.membership.rules import MembershipRefused, Plan
 
 ORDER_SCOPE = "POST /v1/membership/orders"
@@ -57,22 +56,14 @@ def order_view(order: OrderItem, payment: dict[str, Any] | None = None) -> dict[
     return out
 
 
-def _openid(customer: CustomerItem | None) -> str | None:
-    """The member's mini-program openid under the paying app ID (JSAPI payments need it)."""
-    if customer is None:
-        return None
-    try:
-        app_id = wechatpay.keys().app_id
-    except AppError:
-        return None
-    prefix = f"wechat_mp#{app_id}#"
-    return next((label[len(prefix):] for label in customer.identities or [] if label.startswith(prefix)), None)
-
-
-def create(customer_id: str, plan_id: str, idempotency_key: str | None) -> Result:
-    """201 ``{order_id, amount_fen, payment}``; 404 ``plan_not_found``, 409 ``plan_not_on_sale``; 503 when the
-    provider cannot take it. A replay is answered even if the plan was withdrawn since."""
-    req = idempotency.request(keys.customer_pk(customer_id), ORDER_SCOPE, idempotency_key, {"plan_id": plan_id})
+def create(customer_id: str, plan_id: str, idempotency_key: str | None, channel: str | None = None,
+           client_ip: str | None = None, payment_kind: str | None = None) -> Result:
+    """201 ``{order_id, amount_fen, payment: {kind, ...}}`` (the channel's WeChat Pay product: ``checkout.py``); 404
+    ``plan_not_found``, 409 ``plan_not_on_sale``, 409 ``wechat_sign_in_required`` / ``payment_channel_unsupported``
+    (this channel cannot pay), 409 ``payment_refused``; 503 when the provider cannot take it now. A replay is
+    answered even if the plan was withdrawn since."""
+    asked = {"plan_id": plan_id, **({"payment_kind": payment_kind} if payment_kind else {})}
+    req = idempotency.request(keys.customer_pk(customer_id), ORDER_SCOPE, idempotency_key, asked)
     stored = idempotency.get(req)
     if stored is not None:
         return idempotency.replay_response(stored)
@@ -81,10 +72,14 @@ def create(customer_id: str, plan_id: str, idempotency_key: str | None) -> Resul
     cid = items.customer_id
     now = clock.now()
     order_id = new_order_id()
+    identities = (items.profile.identities or []) if items.profile is not None else []
+    pay = checkout.route(wechatpay.keys(), channel, identities, payment_kind)
     try:
         payment = payments.provider().create(PaymentOrder(
             order_id=order_id, customer_id=cid, description=plan.name, amount_fen=plan.price_fen,
-            pay_by=now + PAY_WITHIN, openid=_openid(items.profile)))
+            pay_by=now + PAY_WITHIN, openid=pay.openid, kind=pay.kind, app_id=pay.app_id, client_ip=client_ip))
+    except PaymentRefused as refused:
+        raise AppError("payment_refused", details=[{"field": "payment", "issue": refused.code}]) from None
     except ProviderUnavailable:
         raise payments.unavailable() from None
     at = clock.iso(now)
@@ -172,11 +167,16 @@ def notified(headers: dict[str, str], body: bytes) -> None:
     """``POST /v1/integrations/payments/wechat/notify``: verify, decrypt, settle. Raises the refusal to answer."""
     wechatpay.require_signature_headers(headers)  # an unsigned request is refused before any key is needed
     k = wechatpay.keys()
-    opened = wechatpay.open_notification(k, headers, body, clock.epoch())
+    opened = wechatpay.open_notification(k, headers, body, clock.epoch(), payments.key_for)
     transaction = opened["transaction"]
+    if str(opened["event_type"]).startswith("REFUND."):
+        if transaction.get("mchid") != k.mch_id:
+            raise AppError("payment_mismatch", details=[{"field": "mchid", "issue": "not this merchant"}])
+        refunds.notified(transaction)  # the end of a refund that answered PROCESSING
+        return
     if opened["event_type"] != "TRANSACTION.SUCCESS":
-        return  # other events (refunds) need nothing from us: acknowledged
-    if transaction.get("mchid") != k.mch_id or transaction.get("appid") != k.app_id:
+        return  # other events need nothing from us: acknowledged
+    if transaction.get("mchid") != k.mch_id or transaction.get("appid") not in k.app_ids:
         raise AppError("payment_mismatch", details=[{"field": "mchid", "issue": "not this merchant"}])
     payment = payments.payment_of(transaction)
     if not payment.customer_id:
@@ -241,8 +241,8 @@ def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
             raise AppError(why)
         refund_id = f"rf{order.order_id}"
         try:
-            provider_ref = payments.provider().refund(order.order_id, refund_id, int(order.amount_fen),
-                                                      int(order.amount_fen))
+            outcome = payments.provider().refund(order.order_id, refund_id, int(order.amount_fen),
+                                                 int(order.amount_fen))
         except ProviderUnavailable:
             raise payments.unavailable() from None
         try:
@@ -251,9 +251,12 @@ def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
             raise AppError(refused.code) from None
         at = clock.iso(now)
         tx = Tx()
+        provider_ref = outcome.refund_id
         tx.update("order", order, [OrderItem.status.set("refunded"), OrderItem.refunded_at.set(at),
-                                   OrderItem.refund_id.set(provider_ref), OrderItem.refunded_by.set(staff_id)],
+                                   OrderItem.refund_id.set(provider_ref), OrderItem.refunded_by.set(staff_id),
+                                   *refunds.actions_for(order, outcome)],
                   OrderItem.status == "paid")
+        follow_up = refunds.record_in(tx, order, outcome)  # ABNORMAL / CLOSED: an agent arranges the money
         records.put_in(tx, items.customer_id, ended, items.record)
         notifications.put_in(tx, items.customer_id, "plus_refunded", {
             "order_id": order.order_id, "status": "refunded", "amount_yuan": f"{int(order.amount_fen) / 100:.2f}"})
@@ -263,13 +266,17 @@ def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
             if exc.failed - {"order", records.LABEL}:
                 raise
             continue
+        refunds.hand_over(follow_up)
         logger.info("plus order refunded", extra={"customer_id": items.customer_id, "order_id": order.order_id,
-                                                  "staff_id": staff_id, "reason_chars": len(reason)})
+                                                  "staff_id": staff_id, "reason_chars": len(reason),
+                                                  "refund_status": outcome.status})
         order.status, order.refund_id, order.refunded_at = "refunded", provider_ref, at
+        order.refund_status = outcome.status
         return _refund_view(order)
     retry.give_up("plus refund", customer_id=customer_id)
 
 
 def _refund_view(order: OrderItem) -> dict[str, Any]:
     return {"order_id": order.order_id, "status": "refunded", "amount_fen": int(order.amount_fen),
-            "refund_id": order.refund_id, "refunded_at": order.refunded_at, "membership_status": "expired"}
+            "refund_id": order.refund_id, "refunded_at": order.refunded_at, "membership_status": "expired",
+            "refund_status": order.refund_status}

@@ -3,7 +3,7 @@ names: unique across the app."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -44,11 +44,16 @@ class MembershipOut(Out):
 
 class PlusOrderIn(Body):
     plan_id: str = Field(min_length=1, max_length=64)
+    payment_kind: Literal["h5", "native"] | None = Field(
+        default=None, description="Outside the app, the mini-program and the official account only: h5 (a mobile "
+                                  "browser) or native (a QR code, the default)")
 
 
 class JsapiPaymentOut(Out):
-    """WeChat's names, passed as they are to ``wx.requestPayment``."""
+    """JSAPI (mini-program, official account): WeChat's names, passed as they are to ``wx.requestPayment`` or
+    ``WeixinJSBridge.invoke('getBrandWCPayRequest')``."""
 
+    kind: Literal["jsapi"]
     appId: str
     timeStamp: str
     nonceStr: str
@@ -57,13 +62,42 @@ class JsapiPaymentOut(Out):
     paySign: str
 
 
+class AppPaymentOut(Out):
+    """APP pay (the native app): the WeChat OpenSDK's ``PayReq`` fields; ``sign`` is over appid, timestamp, noncestr
+    and prepayid."""
+
+    kind: Literal["app"]
+    appid: str
+    partnerid: str
+    prepayid: str
+    package: Literal["Sign=WXPay"]
+    noncestr: str
+    timestamp: str
+    sign: str
+
+
+class H5PaymentOut(Out):
+    """H5 pay (a mobile browser outside WeChat): open ``h5_url`` (valid 5 minutes)."""
+
+    kind: Literal["h5"]
+    h5_url: str
+
+
+class NativePaymentOut(Out):
+    """Native pay: show ``code_url`` as a QR code for the member to scan with WeChat."""
+
+    kind: Literal["native"]
+    code_url: str
+
+
 class PlusOrderOut(Out):
     order_id: str
     plan_id: str
     amount_fen: int
     status: str
     created_at: str | None = None
-    payment: JsapiPaymentOut
+    payment: Annotated[JsapiPaymentOut | AppPaymentOut | H5PaymentOut | NativePaymentOut,
+                       Field(discriminator="kind")]
 
 
 class PlusRefundIn(Body):
@@ -77,6 +111,8 @@ class PlusRefundOut(Out):
     refund_id: str | None
     refunded_at: str | None
     membership_status: MembershipStatus
+    refund_status: str | None = Field(default=None, description="WeChat Pay's: SUCCESS, PROCESSING (followed to "
+                                      "its end), ABNORMAL or CLOSED (an agent's follow-up case)")
 
 
 class DevPaymentIn(Body):

@@ -32,21 +32,25 @@ def ok(result: tuple[int, Any], status: int = 200) -> Any:
 
 
 class Member:
-    def __init__(self, base: str, kind: str) -> None:
-        self.base, self.kind = base, kind
+    def __init__(self, stack: Any, kind: str) -> None:
+        base = str(stack)
+        self.base, self.kind, self.wechat_url = base, kind, stack.wechat_url
+        self.openid = f"ntf-{uuid.uuid4().hex[:12]}"
         if kind == "app":
             self.phone = new_phone("135")
             tokens = app_login(base, self.phone)
         else:
-            tokens = ok(call(base, "POST", "/v1/auth/miniprogram/login", {"code": f"mock:ntf-{uuid.uuid4().hex[:12]}"}))
+            tokens = ok(call(base, "POST", "/v1/auth/miniprogram/login", {"code": f"mock:{self.openid}"}))
         self.customer_id, self.token = tokens["customer_id"], tokens["access_token"]
         ok(call(base, "PUT", "/v1/me/notification-settings", {"quiet_hours": {"start": "00:00", "end": "00:00"}},
                 token=self.token))
         self.channel = "sms" if kind == "app" else "wechat_subscribe"
 
     def grant(self, count: int = 1) -> None:
-        ok(call(self.base, "POST", "/v1/me/wechat-subscriptions",
-                {"accepted": ["tmpl_member_notice", "tmpl_points_expiring"] * count}, token=self.token), 201)
+        """The member accepts the subscriptions in the mini-program: WeChat records them, the client tells us."""
+        accepted = ["tmpl_member_notice", "tmpl_points_expiring"] * count
+        ok(call(self.wechat_url, "POST", "/__sim/subscriptions", {"openid": self.openid, "template_ids": accepted}))
+        ok(call(self.base, "POST", "/v1/me/wechat-subscriptions", {"accepted": accepted}, token=self.token), 201)
 
     def reached(self, kind: str) -> dict[str, Any]:
         """Waits for the newest notification of ``kind`` to be sent on the member's channel; returns it."""
@@ -66,7 +70,7 @@ class Member:
 
 def test_a_service_message_reaches_both_members(local_stack):
     base = str(local_stack)
-    members = [Member(base, "app"), Member(base, "mp")]
+    members = [Member(local_stack, "app"), Member(local_stack, "mp")]
     members[1].grant()
     store = ok(call(base, "GET", "/v1/stores"))["items"][0]
     service_id = store["services"][0]
@@ -100,7 +104,7 @@ def test_an_agent_refund_reaches_both_members(local_stack):
     reward_id = ok(call(base, "POST", "/v1/admin/rewards",
                         {"name": f"视频会员 NT {uuid.uuid4().hex[:6]}", "points_cost": 300, "stock": 5,
                          "fulfillment": "partner"}, token=admin), 201)["reward_id"]
-    members = [Member(base, "app"), Member(base, "mp")]
+    members = [Member(local_stack, "app"), Member(local_stack, "mp")]
     members[1].grant(2)  # the follow-up notice and the refund each spend one
     cases = []
     ok(call(base, "PUT", "/v1/dev/faults", {"fulfillment_failure_rate": 1.0}))
@@ -129,7 +133,7 @@ def test_an_agent_refund_reaches_both_members(local_stack):
 
 def test_a_points_expiry_reminder_reaches_both_members(local_stack):
     base = str(local_stack)
-    members = [Member(base, "app"), Member(base, "mp")]
+    members = [Member(local_stack, "app"), Member(local_stack, "mp")]
     members[1].grant()
     expiring: set[str] = set()
     for member in members:

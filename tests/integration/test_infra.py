@@ -26,7 +26,8 @@ DEPLOYED_ENV = {
     "STAGE", "TABLE_NAME", "RETRY_QUEUE_NAME", "FOLLOWUP_QUEUE_NAME", "JWT_SECRET",
     "OTP_SECRET", "SMS_PROVIDER", "WECHAT_API_BASE", "WECHAT_MP_APP_ID", "WECHAT_MP_SECRET", "WECHAT_OA_APP_ID",
     "WECHAT_OA_SECRET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE",
-    "WECHATPAY_API_BASE", "WECHATPAY_MCH_ID", "WECHATPAY_APP_ID", "WECHATPAY_MCH_SERIAL", "WECHATPAY_PLATFORM_SERIAL",
+    "WECHATPAY_API_BASE", "WECHATPAY_MCH_ID", "WECHATPAY_APP_ID", "WECHATPAY_OA_APP_ID", "WECHATPAY_OPEN_APP_ID",
+    "WECHATPAY_MCH_SERIAL", "WECHATPAY_PLATFORM_SERIAL",
     "WECHATPAY_NOTIFY_URL", "WECHATPAY_MCH_PRIVATE_KEY", "WECHATPAY_PLATFORM_PUBLIC_KEY", "WECHATPAY_API_V3_KEY",
 }
 SECRETS = {"JWT_SECRET", "OTP_SECRET", "WECHAT_MP_SECRET", "WECHAT_OA_SECRET",
@@ -224,7 +225,7 @@ def test_packaged_template_has_partial_batch_responses_and_queue_dependencies(pa
         assert list(source["Properties"]["Queue"]) == ["Fn::Sub"]
         assert source["Properties"]["Queue"]["Fn::Sub"].endswith(f":{queue_name}")
         assert resources[queue_id]["Properties"]["QueueName"] == queue_name
-        assert resources[function]["DependsOn"] == [queue_id]
+        assert resources[function]["DependsOn"][0] == queue_id  # (the retry worker also waits for its ENI policy)
 
 
 @pytest.mark.integration
@@ -274,3 +275,54 @@ def test_packaged_roles_are_least_privilege_and_functions_get_their_environment(
         env = set(function["Properties"]["Environment"]["Variables"]) | global_env
         assert env >= DEPLOYED_ENV, DEPLOYED_ENV - env
         assert function["Properties"]["Tracing"] == "Active"
+
+
+# ------------------------------------------------------------------------------- a fixed egress for WeChat
+
+WECHAT_CALLERS = ("RetryWorker", "NotificationDispatcher", "NotificationsReleaseHeld")
+ENI_ACTIONS = {"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+               "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}
+
+
+def test_wechat_egress_nat_gives_the_wechat_callers_one_elastic_ip_only_when_turned_on():
+    assert TEMPLATE["Parameters"]["WeChatEgress"]["AllowedValues"] == ["none", "nat"]
+    assert TEMPLATE["Parameters"]["WeChatEgress"]["Default"] == "none"
+    assert TEMPLATE["Conditions"]["UseWeChatNat"] == {"Fn::Equals": [{"Ref": "WeChatEgress"}, "nat"]}
+    nat = RESOURCES["EgressNatGateway"]
+    assert nat["Properties"]["AllocationId"] == {"Fn::GetAtt": ["WeChatEgressIp", "AllocationId"]}
+    assert RESOURCES["WeChatEgressIp"]["Type"] == "AWS::EC2::EIP"
+    network = [n for n, r in RESOURCES.items() if r.get("Type", "").startswith("AWS::EC2::")]
+    assert all(RESOURCES[n].get("Condition") == "UseWeChatNat" for n in network), "nothing to pay for when off"
+    assert RESOURCES["EgressPrivateRoute"]["Properties"]["NatGatewayId"] == {"Ref": "EgressNatGateway"}
+    for function in WECHAT_CALLERS:
+        vpc = RESOURCES[function]["Properties"]["VpcConfig"]["Fn::If"]
+        assert vpc[0] == "UseWeChatNat" and vpc[2] == {"Ref": "AWS::NoValue"}
+        assert vpc[1]["SubnetIds"] == [{"Ref": "EgressPrivateSubnetA"}, {"Ref": "EgressPrivateSubnetB"}]
+        assert "WeChatEgressNetworkPolicy" in RESOURCES[function]["DependsOn"]  # the role may make ENIs first
+    assert TEMPLATE["Outputs"]["WeChatEgressIp"] == {**TEMPLATE["Outputs"]["WeChatEgressIp"],
+                                                     "Condition": "UseWeChatNat", "Value": {"Ref": "WeChatEgressIp"}}
+
+
+def test_the_network_interface_policy_grants_only_what_lambda_needs_in_a_vpc():
+    policy = RESOURCES["WeChatEgressNetworkPolicy"]["Properties"]
+    assert policy["Roles"] == [{"Ref": f"{f}Role"} for f in WECHAT_CALLERS]
+    [statement] = policy["PolicyDocument"]["Statement"]
+    when_on, when_off = statement["Action"]["Fn::If"][1:]
+    assert set(when_on) == ENI_ACTIONS and when_off == ["ec2:DescribeNetworkInterfaces"]  # read-only when off
+    assert statement["Resource"] == "*"  # these actions take no resource ARN
+    assert package.WECHAT_EGRESS == {"prod": "nat"}
+
+
+@pytest.mark.integration
+@pytest.mark.xdist_group("chalice-package")
+def test_packaged_functions_that_call_wechat_are_the_ones_behind_the_egress(packaged):
+    resources = packaged["Resources"]
+    assert packaged["Parameters"]["WeChatEgress"]["Default"] == "none"  # dev; prod packages with nat
+    roles = {r["Ref"] for r in resources["WeChatEgressNetworkPolicy"]["Properties"]["Roles"]}
+    assert roles <= set(resources)
+    for function in WECHAT_CALLERS:
+        assert resources[function]["Type"] == "AWS::Serverless::Function"
+        assert "VpcConfig" in resources[function]["Properties"]
+        assert resources[function]["Properties"]["Role"] == {"Fn::GetAtt": [f"{function}Role", "Arn"]}
+    others = [n for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function" and n not in WECHAT_CALLERS]
+    assert others and not [n for n in others if "VpcConfig" in resources[n]["Properties"]]

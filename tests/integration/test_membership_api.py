@@ -101,18 +101,25 @@ def test_trial_counts_as_used_across_merged_accounts(world: MembershipWorld) -> 
     assert world.membership(other_token)["expires_at"] == "2026-12-08T10:00:00+08:00"
 
 
+def _verify_merchant_signature(world: MembershipWorld, message: str, signature: str) -> None:
+    world.sim.state.keys.merchant.public_key().verify(base64.b64decode(signature), message.encode(),
+                                                      padding.PKCS1v15(), hashes.SHA256())
+
+
 def test_order_gives_jsapi_parameters_signed_with_the_merchant_key(world: MembershipWorld) -> None:
-    _cid, token = world.member()
+    _cid, token, openid = world.wechat_member("wechat_mp")
     key = uuid.uuid4().hex
-    body = world.order(token, "plus_year", key=key)
+    body = world.order(token, "plus_year", key=key, channel="miniprogram")
     assert body["amount_fen"] == 9900 and body["status"] == "pending"
     pay = body["payment"]
+    assert pay["kind"] == "jsapi" and pay["appId"] == wechatpay_sim.APP_ID
     assert pay["package"].startswith("prepay_id=wx") and pay["signType"] == "RSA"
-    message = f"{pay['appId']}\n{pay['timeStamp']}\n{pay['nonceStr']}\n{pay['package']}\n".encode()
-    world.sim.state.keys.merchant.public_key().verify(base64.b64decode(pay["paySign"]), message,
-                                                      padding.PKCS1v15(), hashes.SHA256())
+    _verify_merchant_signature(world, f"{pay['appId']}\n{pay['timeStamp']}\n{pay['nonceStr']}\n{pay['package']}\n",
+                               pay["paySign"])
+    placed = world.sim.state.orders[body["order_id"]].request
+    assert placed["appid"] == wechatpay_sim.APP_ID and placed["payer"] == {"openid": openid}
     status, again, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_year"}, token,
-                                        {"idempotency-key": key})
+                                        {"idempotency-key": key, "x-channel": "miniprogram"})
     assert status == 201 and again == body and headers.get("Idempotent-Replayed") == "true"
     status, out, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_month"}, token,
                                       {"idempotency-key": key})
@@ -121,6 +128,67 @@ def test_order_gives_jsapi_parameters_signed_with_the_merchant_key(world: Member
                                       {"idempotency-key": uuid.uuid4().hex, "accept-language": "en"})
     assert_envelope(status, out, headers, "plan_not_found", english=True)
     assert world.membership(token)["status"] == "none"  # nothing until the payment is confirmed
+
+
+def test_the_official_account_pays_by_jsapi_under_its_own_app_id_and_openid(world: MembershipWorld) -> None:
+    _cid, token, openid = world.wechat_member("wechat_oa")
+    body = world.order(token, "plus_month", channel="wechat_oa")
+    pay = body["payment"]
+    assert pay["kind"] == "jsapi" and pay["appId"] == wechatpay_sim.OA_APP_ID
+    _verify_merchant_signature(world, f"{pay['appId']}\n{pay['timeStamp']}\n{pay['nonceStr']}\n{pay['package']}\n",
+                               pay["paySign"])
+    placed = world.sim.state.orders[body["order_id"]].request
+    assert placed["appid"] == wechatpay_sim.OA_APP_ID and placed["payer"] == {"openid": openid}
+    assert world.notify(body["order_id"])[0] == 204  # the notification names the official account's app ID
+    assert world.membership(token)["status"] == "active"
+
+
+def test_the_app_pays_by_app_pay_with_what_the_opensdk_payreq_needs(world: MembershipWorld) -> None:
+    _cid, token = world.member()  # signed in by phone in the app
+    body = world.order(token, "plus_month", channel="app")
+    pay = body["payment"]
+    assert set(pay) == {"kind", "appid", "partnerid", "prepayid", "package", "noncestr", "timestamp", "sign"}
+    assert (pay["kind"], pay["appid"], pay["partnerid"], pay["package"]) == (
+        "app", wechatpay_sim.OPEN_APP_ID, wechatpay_sim.MCH_ID, "Sign=WXPay")
+    _verify_merchant_signature(world, f"{pay['appid']}\n{pay['timestamp']}\n{pay['noncestr']}\n{pay['prepayid']}\n",
+                               pay["sign"])
+    order = world.sim.state.orders[body["order_id"]]
+    assert order.kind == "app" and "payer" not in order.request and order.prepay_id == pay["prepayid"]
+    assert world.notify(body["order_id"])[0] == 204
+    assert world.membership(token)["status"] == "active"
+
+
+def test_outside_wechat_and_the_app_the_member_pays_by_qr_code_or_h5(world: MembershipWorld) -> None:
+    _cid, token = world.member()
+    native = world.order(token, "plus_month")["payment"]
+    assert native["kind"] == "native" and native["code_url"].startswith("weixin://wxpay/")
+    h5 = world.order(token, "plus_month", payment_kind="h5")
+    assert h5["payment"]["kind"] == "h5" and h5["payment"]["h5_url"].startswith("https://")
+    scene = world.sim.state.orders[h5["order_id"]].request["scene_info"]
+    assert scene["payer_client_ip"] and scene["h5_info"] == {"type": "Wap"}
+
+
+def test_a_channel_that_cannot_pay_is_409_naming_what_is_missing(world: MembershipWorld,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    cid, token = world.member()  # a phone member: no openid of the mini-program nor of the official account
+    before = world.snapshot.take()
+    for channel in ("miniprogram", "wechat_oa"):
+        for english in (False, True):
+            status, out, headers = world.call(
+                "POST", "/v1/membership/orders", {"plan_id": "plus_month"}, token,
+                {"idempotency-key": uuid.uuid4().hex, "x-channel": channel,
+                 **({"accept-language": "en"} if english else {})})
+            assert_envelope(status, out, headers, "wechat_sign_in_required", english=english)
+            assert out["error"]["details"][0]["field"] == "X-Channel"
+    status, out, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_month"}, token,
+                                      {"idempotency-key": uuid.uuid4().hex, "x-channel": "hotline"})
+    assert_envelope(status, out, headers, "payment_channel_unsupported")
+    monkeypatch.delenv("WECHATPAY_OPEN_APP_ID")  # a stage without the app's open-platform app ID
+    status, out, headers = world.call("POST", "/v1/membership/orders", {"plan_id": "plus_month"}, token,
+                                      {"idempotency-key": uuid.uuid4().hex, "x-channel": "app"})
+    assert_envelope(status, out, headers, "payment_channel_unsupported")
+    assert not [o for o in world.sim.state.orders.values() if o.request.get("attach") == cid]  # none placed
+    assert {k for k in changed_keys(before, world.snapshot.take()) if not is_rate_counter(k)} == set()
 
 
 def test_notification_activates_once_however_often_it_arrives(world: MembershipWorld) -> None:

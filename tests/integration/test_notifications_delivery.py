@@ -67,6 +67,8 @@ class World:
                                             token=tokens["access_token"])
             assert status == 201, body
             assert body["grants"] == [{"template_id": "tmpl_member_notice", "remaining": grants}]
+            with self.wechat.state.lock:  # and WeChat's own record of what the user accepted in the mini-program
+                self.wechat.state.grants[(openid, "tmpl_member_notice")] += grants
         return tokens["customer_id"], tokens["access_token"], openid
 
     def notify(self, customer_id: str, template: str = "refunded") -> None:
@@ -252,6 +254,9 @@ def test_an_official_account_template_message_is_sent_and_data_over_its_limit_is
                             wechat_data={}, oa_data={"thing1": {"value": "积分已退回"}, "time3": {
                                 "value": "2026年12月1日 15:01"}}, sms_text="", page="pages/notifications/index")
     member = rules.Recipient(oa_openid="oa_openid_1")
+    with world.wechat.state.lock:  # a user of the official account who follows it
+        world.wechat.state.add_user(world.wechat.state.oa_app_id, "oa_openid_1")
+        world.wechat.state.followers.add("oa_openid_1")
     outcome = channels.send(rules.WECHAT_TEMPLATE, member, good)
     assert outcome.status == "sent"
     [sent] = world.wechat_messages("oa_openid_1")

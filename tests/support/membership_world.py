@@ -33,10 +33,21 @@ class MembershipWorld(PointsWorld):
     def membership(self, token: str) -> dict[str, Any]:
         return self.get("/v1/me/membership", token)
 
+    def wechat_member(self, provider: str = "wechat_mp") -> tuple[str, str, str]:
+        """A member who signed in with WeChat (``wechat_mp``: the mini-program, ``wechat_oa``: the official
+        account): ``(customer_id, access_token, openid)``."""
+        from chalicelib.identity import directory
+
+        app_id = wechatpay_sim.APP_ID if provider == "wechat_mp" else wechatpay_sim.OA_APP_ID
+        openid = f"o-{uuid.uuid4().hex[:16]}"
+        channel = "miniprogram" if provider == "wechat_mp" else "wechat_oa"
+        cid = directory.create_customer(directory.Identity(provider, app_id, openid), channel=channel).customer_id
+        return cid, self.session(cid), openid
+
     def order(self, token: str, plan_id: str = "plus_month", key: str | None = None,  # type: ignore[override]
-              expect: int | None = 201) -> dict[str, Any]:
-        status, body, _ = self.call("POST", "/v1/membership/orders", {"plan_id": plan_id}, token,
-                                    {"idempotency-key": key or uuid.uuid4().hex})
+              expect: int | None = 201, channel: str | None = None, **extra: Any) -> dict[str, Any]:
+        headers = {"idempotency-key": key or uuid.uuid4().hex, **({"x-channel": channel} if channel else {})}
+        status, body, _ = self.call("POST", "/v1/membership/orders", {"plan_id": plan_id, **extra}, token, headers)
         if expect is not None:
             assert status == expect, (status, body)
         return body  # type: ignore[no-any-return]

@@ -136,12 +136,13 @@ def _declared_keys_only(model: type[BaseModel], value: Any, where: str) -> list[
     problems = [f"{where}.{key}" for key in value if key not in names]
     for key, field in names.items():
         inner = field.annotation
-        candidates = [inner, *getattr(inner, "__args__", ())]
-        for candidate in candidates:
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                items = value.get(key)
-                for item in items if isinstance(items, list) else [items]:
-                    problems += _declared_keys_only(candidate, item, f"{where}.{key}")
+        candidates = [c for c in (inner, *getattr(inner, "__args__", ()))
+                      if isinstance(c, type) and issubclass(c, BaseModel)]
+        items = value.get(key)
+        for item in items if isinstance(items, list) else [items]:
+            # a union of models (payment kinds): the value is one of them, so judge it by the one it fits best
+            found = [_declared_keys_only(candidate, item, f"{where}.{key}") for candidate in candidates]
+            problems += min(found, key=len) if found else []
     return problems
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,8 @@ from chalicelib.core.observability import SERVICE
 from chalicelib.core.wechat import (
     PHONE_NUMBER_PATH,
     STABLE_TOKEN_PATH,
+    SUBSCRIBE_SEND_PATH,
+    TEMPLATE_SEND_PATH,
     TOKEN_SAFETY_MARGIN,
     MiniProgramSession,
     OAuthIdentity,
@@ -555,3 +559,68 @@ def test_factories_build_from_settings_once_per_process(monkeypatch):
     finally:
         wechat.reset_clients()
         reset_settings()
+
+
+# -- messages: the simulator refuses what WeChat refuses ------------------------------------------------------------
+
+NOTICE = {"thing1": {"value": "积分已到账"}, "time3": {"value": "2026年12月1日 15:01"}}
+
+
+def _subscribe(openid: str, template: str = "tmpl_a") -> dict[str, Any]:
+    return {"touser": openid, "template_id": template, "page": "pages/index", "data": NOTICE}
+
+
+def test_a_subscription_message_needs_a_user_and_a_one_time_grant_each(mp, sim):
+    assert mp.send_message(SUBSCRIBE_SEND_PATH, _subscribe("o-stranger")) == 40003  # nobody this app knows
+    mp.code_to_session("mock:o-sub")
+    assert mp.send_message(SUBSCRIBE_SEND_PATH, _subscribe("o-sub")) == 43101  # no grant
+    sim_control(sim, "/__sim/subscriptions", {"openid": "o-sub", "template_ids": ["tmpl_a", "tmpl_a"]})
+    assert mp.send_message(SUBSCRIBE_SEND_PATH, _subscribe("o-sub", "tmpl_b")) == 43101  # another template
+    assert [mp.send_message(SUBSCRIBE_SEND_PATH, _subscribe("o-sub")) for _ in range(3)] == [0, 0, 43101]
+    assert len(sim.state.messages) == 2
+
+
+def test_a_template_message_needs_a_follower_of_the_official_account(oa, sim):
+    body = {"touser": "o-oa", "template_id": "oa_tmpl", "data": NOTICE}
+    assert oa.send_message(TEMPLATE_SEND_PATH, body) == 40003
+    oa.oauth_access_token("mock:o-oa")  # signed in through OAuth: a user, not a follower
+    assert oa.send_message(TEMPLATE_SEND_PATH, body) == 43004
+    sim_control(sim, "/__sim/users", {"app": "oa", "openid": "o-oa", "follow": True})
+    assert oa.send_message(TEMPLATE_SEND_PATH, body) == 0
+    assert oa.send_message(TEMPLATE_SEND_PATH, {**body, "touser": "o-sub"}) == 40003  # a mini-program user only
+
+
+@pytest.mark.parametrize(("key", "value", "accepted"), [
+    ("thing1", "字" * 20, True), ("thing1", "字" * 21, False), ("phrase2", "已完成", True),
+    ("phrase2", "done", False), ("phrase2", "六个汉字不行", False), ("number3", "12.50", True),
+    ("number3", "12a", False), ("character_string4", "PO-2026/12", True), ("character_string4", "订单", False),
+    ("time5", "2026年12月1日 15:01", True), ("time5", "2026-12-01 15:01", False), ("date6", "2026年12月1日", True),
+    ("amount7", "¥99.00元", True), ("amount7", "九十九", False), ("letter8", "abc", True), ("letter8", "ab1", False),
+    ("name9", "张三", True), ("name9", "张三 Li", False), ("thing10", "", False),
+])
+def test_message_values_follow_wechats_rules_in_the_simulators_own_copy(key, value, accepted):
+    assert wechat_sim.valid_value(key, value) is accepted
+
+
+def test_the_simulator_does_not_borrow_the_apps_rules():
+    tree = ast.parse(Path(wechat_sim.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not [m for m in imported if m.startswith("chalicelib")]
+
+
+def test_with_an_egress_proxy_every_call_leaves_through_it(sim, monkeypatch):
+    """WeChat's host is reachable only through the proxy here (the simulator plays the proxy: it answers a
+    proxied request line ``POST http://wechat.invalid/cgi-bin/stable_token`` as WeChat would)."""
+    monkeypatch.setenv("WECHAT_EGRESS_PROXY", sim.base_url)
+    reset_settings()
+    try:
+        client = WeChatClient("http://wechat.invalid", DEFAULT_OA_APP_ID, DEFAULT_OA_SECRET, FakeTokenCache(),
+                              timeout=2)
+        assert client.stable_access_token().startswith("SIM_")
+        assert sim.request_count(STABLE_TOKEN_PATH) == 1
+    finally:
+        monkeypatch.delenv("WECHAT_EGRESS_PROXY")
+        reset_settings()
+    direct = WeChatClient("http://wechat.invalid", DEFAULT_OA_APP_ID, DEFAULT_OA_SECRET, FakeTokenCache(), timeout=2)
+    raises("upstream_unavailable", direct.stable_access_token)  # without it, the name does not even resolve

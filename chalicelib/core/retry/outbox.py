@@ -87,6 +87,32 @@ class SqsOutboxRetryPort:
         return True
 
 
+_followup_client: dict[tuple[Any, ...], tuple[Any, str]] = {}
+
+
+def escalate(txn: Transaction) -> bool:
+    """Send the transaction straight to the follow-up queue (its case opens there): for work that retrying cannot
+    finish, known at once. On success the outbox entry is cleared; False (logged) if the send failed: the entry
+    stays, and the sweeper sends it to the retry queue, whose handler for the kind hands it on."""
+    cfg = settings()
+    key = (cfg.sqs_endpoint, cfg.region, cfg.followup_queue_name)
+    try:
+        if key not in _followup_client:
+            import boto3
+
+            client = boto3.client("sqs", region_name=cfg.region, endpoint_url=cfg.sqs_endpoint)
+            _followup_client[key] = (client, client.get_queue_url(QueueName=cfg.followup_queue_name)["QueueUrl"])
+        client, url = _followup_client[key]
+        client.send_message(QueueUrl=url, MessageBody=json.dumps(txn.message(), ensure_ascii=False))
+    except Exception:
+        _followup_client.pop(key, None)
+        logger.warning("follow-up message not sent; left in the outbox",
+                       extra={"transaction_id": txn.transaction_id}, exc_info=True)
+        return False
+    mark_sent(txn)
+    return True
+
+
 def mark_sent(txn: Transaction) -> None:
     """Take the transaction off the ``OUTBOX`` index (a plain UpdateItem; failing it only means a resend)."""
     pk, sk = transaction_key(txn.customer_id, txn.transaction_id)
