@@ -7,6 +7,8 @@ from chalicelib.core.area import Area, Job
 
 AREA = Area(
     name="appointments",
+    member_kinds={"M#APPTSTATE": "one booking state per member",
+                  "M#APPT#": "not yet bounded: appointments still sit here (see the README's bounded member read)"},
     blueprints=("chalicelib.appointments.api", "chalicelib.appointments.admin_api",
                 "chalicelib.appointments.agent_api", "chalicelib.appointments.integrations_api"),
     errors=ERRORS,

@@ -223,11 +223,14 @@ def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime
         payload |= {"customer_id": customer_id, "override_reason": agent.override_reason}
     scope = BOOK_SCOPE if agent is None else f"{HOTLINE_SCOPE} by {agent.staff_id}"
     appointment_id = new_appointment_id()
+    req = idempotency.request(keys.customer_pk(customer_id), scope, idempotency_key, payload)
+    stored = idempotency.get(req)  # one GetItem: a replay is answered here
+    if stored is not None:
+        return idempotency.replay_response(stored)
     for _attempt in retry.attempts(MAX_ATTEMPTS):
         items = bookkeeping.load_member(customer_id, consistent=True)
         cid = items.customer_id
-        req = idempotency.request(keys.customer_pk(cid), scope, idempotency_key, payload)
-        stored = idempotency.lookup(req, items.others)
+        req, stored = idempotency.owner_moved(req, keys.customer_pk(cid), items.others)
         if stored is not None:
             return idempotency.replay_response(stored)
         now = clock.now()

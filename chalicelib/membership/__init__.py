@@ -8,6 +8,10 @@ from chalicelib.membership.notices import NOTICES
 
 AREA = Area(
     name="membership",
+    member_kinds={"M#PLUS": "one Plus record per member",
+                  "M#PLUSORDER#": "not yet bounded: orders still sit here (see the README's bounded member read)",
+                  "M#PLUSSAVE#": "not yet bounded: savings lines still sit here (see the README's "
+                                  "bounded member read)"},
     blueprints=("chalicelib.membership.api", "chalicelib.membership.integrations_api",
                 "chalicelib.membership.dev_api", "chalicelib.membership.agent_api",
                 "chalicelib.membership.admin_api"),
