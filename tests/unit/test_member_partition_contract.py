@@ -35,7 +35,7 @@ def _covered(key: str) -> bool:
 
 
 @pytest.mark.parametrize("path", sorted(LIB.rglob("*.py")), ids=lambda p: str(p.relative_to(LIB)))
-def test_every_key_under_the_bounded_prefix_is_declared(path: Path):
+def test_every_key_under_the_bounded_prefix_is_declared(path: Path) -> None:
     if path.name == "__init__.py" and path.parent != LIB:  # the manifests themselves
         return
     text = path.read_text(encoding="utf-8")
@@ -45,17 +45,17 @@ def test_every_key_under_the_bounded_prefix_is_declared(path: Path):
                             f"(or key a growing kind under H#): {undeclared}")
 
 
-def test_every_declared_kind_says_why_it_is_bounded():
+def test_every_declared_kind_says_why_it_is_bounded() -> None:
     for key, why in _declared().items():
         assert key.startswith("M#") and len(why.strip()) >= 10, f"{key}: say why its count is bounded"
 
 
-def test_moved_kinds_go_from_the_bounded_prefix_to_the_history_prefix():
+def test_moved_kinds_go_from_the_bounded_prefix_to_the_history_prefix() -> None:
     for old, new in _moved().items():
         assert old.startswith("M#") and new == member_layout.history_key(old), (old, new)
         assert old not in _declared(), f"{old} is declared bounded and moved at once"
 
 
-def test_the_contract_catches_an_undeclared_kind():
+def test_the_contract_catches_an_undeclared_kind() -> None:
     assert not _covered("M#SOMETHINGNEW#")
     assert _covered("M#BUCKET#2027-01-01") and _covered("M#PROFILE") and _covered("M#IDEM#")
