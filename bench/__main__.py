@@ -266,6 +266,8 @@ SECTIONS: tuple[Section, ...] = (
                    "bench.console:CONSOLE_SCENARIOS"),
     _calls_section("membership", "Plus membership: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",
                    "bench.membership:MEMBERSHIP_SCENARIOS"),
+    _calls_section("history", "A five-year member vs a new one: DynamoDB calls and consumed capacity (issue 20)",
+                   "bench.history:HISTORY_SCENARIOS"),
     Section("notifications", "Notification dispatcher: throughput per batch, DynamoDB calls per delivered notification",
             _notifications, _rendered("bench.notifications", "render"), _notifications_summary,
             lambda results: any(r["failed"] for r in results["runs"])),

@@ -1,0 +1,118 @@
+"""A five-year member against a new one (issue 20): DynamoDB calls and consumed capacity of the hot paths and of the
+paged lists of the growing kinds (``python -m bench --only history``).
+
+The five-year member is given, before each run, the items five years of use leave in their partition, in the shapes
+the stack writes in the current layout (``core.dynamo.member_layout``): 300 quota counters of past periods (60
+periods x 5 benefits, as the migration leaves them), 200 idempotency records, 50 supports and 50 votes, 50
+redemption-limit counters, 5 birthday markers, and the kinds not moved yet: 40 appointments, 10 Plus orders and
+200 savings lines. The targets of the issue: the same calls, and capacity within 1.1x of the new member's.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from bench.endpoints import Request, Scenario, Session, _bench_benefit
+from bench.mall import _member_with_points, _reward
+
+
+def _raw_put(cid: str, sk: str, **attrs: Any) -> dict[str, Any]:
+    return {"PutRequest": {"Item": {"pk": {"S": f"CUST#{cid}"}, "sk": {"S": sk}, **attrs}}}
+
+
+def _history(cid: str) -> None:
+    from chalicelib.core.config import settings
+    from chalicelib.core.dynamo.connection import shared_connection
+
+    s = lambda v: {"S": v}  # noqa: E731
+    n = lambda v: {"N": str(v)}  # noqa: E731
+    puts: list[dict[str, Any]] = []
+    for b in range(5):
+        for p in range(60):
+            puts.append(_raw_put(cid, f"H#QUOTA#bn_hist{b}#{cid}#M{2021 + p // 12}-{p % 12 + 1:02d}",
+                                 benefit_id=s(f"bn_hist{b}"), period_key=s(f"M{2021 + p // 12}-{p % 12 + 1:02d}"),
+                                 count=n(2)))
+    for i in range(200):
+        puts.append(_raw_put(cid, f"H#IDEM#{secrets.token_hex(16)}", request_hash=s("h" * 32), status=n(201),
+                             body=s('{"redemption_id": "rdm_x", "status": "completed", "points_spent": 100}'),
+                             ttl=n(4102444800)))
+        puts.append(_raw_put(cid, f"M#PLUSSAVE#2025-01-01T00:00:{i:02d}.000Z#{secrets.token_hex(4)}",
+                             customer_id=s(cid), kind=s("points"), saved_fen=n(12), ref=s(f"ord_{i}"),
+                             at=s("2025-01-01T00:00:00.000Z")))
+    for i in range(50):
+        puts.append(_raw_put(cid, f"H#C2BS#rq_hist{i:03d}", request_id=s(f"rq_hist{i:03d}"), title=s("历史需求"),
+                             quantity=n(1), created_at=s("2024-01-01"), updated_at=s(f"2024-01-{i % 28 + 1:02d}")))
+        puts.append(_raw_put(cid, f"H#C2BV#rq_hist{i:03d}#p1", request_id=s(f"rq_hist{i:03d}"), poll_id=s("p1"),
+                             option_id=s("a")))
+        puts.append(_raw_put(cid, f"H#RLIM#rwd_hist{i:03d}", reward_id=s(f"rwd_hist{i:03d}"), count=n(1)))
+    for y in range(2021, 2026):
+        puts.append(_raw_put(cid, f"H#BDAY#{y}", issued=s("{}"), vouchers={"L": []}, created_at=s(f"{y}-01-01")))
+    for i in range(40):
+        apt = f"apt_hist{i:04d}"
+        puts.append(_raw_put(cid, f"M#APPT#{apt}", appointment_id=s(apt), customer_id=s(cid), store_id=s("st_x"),
+                             service_id=s("sv_x"), slot_start=s("2024-01-01T10:00:00+08:00"),
+                             slot_end=s("2024-01-01T10:30:00+08:00"), day=s("2024-01-01"), slot_key=s("1000"),
+                             status=s("checked_in"), channel=s("app"), priority={"BOOL": False},
+                             counted_open={"BOOL": True}, created_at=s("2024-01-01"), updated_at=s("2024-01-01"),
+                             gsi1pk=s("APPTQ#st_x#2024-01-01"), gsi1sk=s(f"x#{apt}"), gsi2pk=s(f"APPT#{apt}"),
+                             gsi2sk=s("APPT")))
+    for i in range(10):
+        puts.append(_raw_put(cid, f"M#PLUSORDER#po_hist{i:02d}", order_id=s(f"po_hist{i:02d}"), customer_id=s(cid),
+                             plan_id=s("plus_year"), status=s("paid"), amount_fen=n(9900),
+                             created_at=s(f"202{i // 2}-01-01T00:00:00+08:00")))
+    client, table = shared_connection().client, settings().table_name
+    for k in range(0, len(puts), 25):
+        pending: dict[str, Any] = {table: puts[k:k + 25]}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def _member(s: Session, history: bool) -> dict[str, Any]:
+    member = _member_with_points(s, 5_000)
+    if history:
+        _history(member["customer_id"])
+    benefit_id = _bench_benefit()
+    s.ok(Request("GET", "/v1/benefits", token=member["access_token"]))  # definition and tier caches warm
+    return {**member, "benefit_id": benefit_id, "reward_id": _reward(per_member_limit=5)}
+
+
+def _new(s: Session) -> dict[str, Any]:
+    return _member(s, False)
+
+
+def _old(s: Session) -> dict[str, Any]:
+    return _member(s, True)
+
+
+def _get(path: str) -> Any:
+    return lambda s, st: Request("GET", path, token=st["access_token"])
+
+
+def _claim(s: Session, st: dict[str, Any]) -> Request:
+    return Request("POST", f"/v1/benefits/{st['benefit_id']}/claims", token=st["access_token"],
+                   headers={"idempotency-key": s.new_id("bench-claim-")})
+
+
+def _redeem(s: Session, st: dict[str, Any]) -> Request:
+    return Request("POST", "/v1/redemptions", {"reward_id": st["reward_id"], "quantity": 1},
+                   token=st["access_token"], headers={"idempotency-key": s.new_id("bench-rdm-")})
+
+
+CASES: list[tuple[str, Any, int, bool]] = [  # name, request, expected status, hot path
+    ("GET /v1/me", _get("/v1/me"), 200, True),
+    ("GET /v1/me/points", _get("/v1/me/points"), 200, True),
+    ("POST /v1/me/check-ins", lambda s, st: Request("POST", "/v1/me/check-ins", token=st["access_token"]), 201, True),
+    ("POST /v1/benefits/{id}/claims", _claim, 201, True),
+    ("POST /v1/redemptions (in-house)", _redeem, 201, True),
+    ("GET /v1/benefits", _get("/v1/benefits"), 200, True),
+    ("GET /v1/me/product-requests/supports", _get("/v1/me/product-requests/supports?limit=20"), 200, False),
+    ("GET /v1/me/appointments", _get("/v1/me/appointments?limit=20"), 200, False),
+    ("GET /v1/me/membership", _get("/v1/me/membership"), 200, False),
+]
+
+HISTORY_SCENARIOS: list[Scenario] = [
+    Scenario(f"{name} [{who}]", None, request, setup=setup, expect=status, area="history",
+             note=("hot path" if hot else "list") + (": member with 5 years of history" if who == "5y" else ""))
+    for name, request, status, hot in CASES for who, setup in (("new", _new), ("5y", _old))
+]
