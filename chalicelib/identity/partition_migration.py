@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 
 from chalicelib.core import area, clock
@@ -30,7 +31,7 @@ from chalicelib.core.config import settings
 from chalicelib.core.dynamo import member_layout
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.items import Item
-from chalicelib.core.dynamo.tx import Tx, TxCancelled
+from chalicelib.core.dynamo.tx import TxCancelled
 from chalicelib.core.observability import logger
 
 CHECKPOINT_PK = "CONFIG#MIGRATION"
@@ -49,7 +50,7 @@ class CheckpointItem(Item):
 
 
 class _RawItem(Item):
-    """Any item, by its keys (for the transaction's delete)."""
+    """Any item, by its keys (the default condition of a seed)."""
 
 
 def moved_kinds() -> dict[str, str]:
@@ -90,32 +91,76 @@ def _scan(start: dict[str, Any] | None, kinds: dict[str, str]) -> tuple[list[dic
     return page.get("Items", []), page.get("LastEvaluatedKey")
 
 
+def _put(label: str, item: dict[str, Any], condition: str, values: dict[str, Any] | None = None,
+         names: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
+    put: dict[str, Any] = {"TableName": settings().table_name, "Item": item, "ConditionExpression": condition}
+    if values:
+        put["ExpressionAttributeValues"] = values
+    if names:
+        put["ExpressionAttributeNames"] = names
+    return label, {"Put": put}
+
+
+def _seed_put(label: str, seed: Any) -> tuple[str, dict[str, Any]]:
+    """An area's seed (a model, or ``(model, condition)``) as a raw Put."""
+    item, condition = seed if isinstance(seed, tuple) else (seed, _RawItem.pk.does_not_exist())
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    expression = condition.serialize(names, values)
+    return _put(label, item.serialize(), expression, values, {v: k for k, v in names.items()})
+
+
+def _commit(actions: list[tuple[str, dict[str, Any]]]) -> set[str]:
+    """One raw TransactWriteItems (the items keep every attribute, whatever model wrote them); the labels whose
+    condition failed (empty: committed). A conflict with a live write raises ``TxCancelled`` with ``conflict``."""
+    try:
+        shared_connection().client.transact_write_items(TransactItems=[a for _, a in actions])
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        reasons = exc.response.get("CancellationReasons", [])
+        failed = {actions[i][0] for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"}
+        if not failed:
+            raise TxCancelled(set(), conflict=True) from exc
+        return failed
+    return set()
+
+
 def move(raw: dict[str, Any]) -> str:
     """Move one old-layout item: ``moved``, ``superseded`` (the new key existed: the old one is only deleted) or
-    ``gone`` (another run moved it meanwhile)."""
+    ``gone`` (another run moved it meanwhile).
+
+    The areas' seeds (``migrate_seed``) come as items to put if absent (dropped if one exists already) or as
+    ``(item, condition)`` pairs that must commit with the move (made again from a fresh read when the condition
+    fails: a live write came in between)."""
     old_sk = raw["sk"]["S"]
     pk = raw["pk"]["S"]
-    item = _RawItem.from_raw_data({**raw, "sk": {"S": member_layout.history_key(old_sk)}})
-    seeds = [s for f in _seeds() for s in f(pk.removeprefix("CUST#"), raw)]
-    # with its seeds; without them (one existed already); the old one alone (the new key existed)
-    for outcome, put, with_seeds in (("moved", True, True), ("moved", True, False), ("superseded", False, False)):
-        if with_seeds and not seeds:
-            continue
-        tx = Tx()
-        if put:
-            tx.put("new", item, _RawItem.pk.does_not_exist())
-        for n, seed in enumerate(seeds if with_seeds else []):
-            tx.put(f"seed:{n}", seed, _RawItem.pk.does_not_exist())
-        tx.delete("old", _RawItem(pk=pk, sk=old_sk), _RawItem.pk.exists())
-        try:
-            tx.commit()
-        except TxCancelled as exc:
-            if "old" in exc.failed:
+    table = settings().table_name
+    new = _put("new", {**raw, "sk": {"S": member_layout.history_key(old_sk)}}, "attribute_not_exists(pk)")
+    old = ("old", {"Delete": {"TableName": table, "Key": {"pk": {"S": pk}, "sk": {"S": old_sk}},
+                              "ConditionExpression": "attribute_exists(pk)"}})
+    optional_on = True
+    for _attempt in range(8):
+        seeds = [s for f in _seeds() for s in f(pk.removeprefix("CUST#"), raw)]
+        optional = [s for s in seeds if not isinstance(s, tuple)] if optional_on else []
+        required = [s for s in seeds if isinstance(s, tuple)]
+        for put in (True, False):
+            actions = [new, *(_seed_put(f"seed:{n}", s) for n, s in enumerate(optional)),
+                       *(_seed_put(f"required:{n}", s) for n, s in enumerate(required)), old] if put else [old]
+            try:
+                failed = _commit(actions)
+            except TxCancelled:
+                break  # a live write of the same member: read the seeds again
+            if not failed:
+                return "moved" if put else "superseded"
+            if "old" in failed:
                 return "gone"
-            if exc.failed:
-                continue
-            raise  # a conflict with a live write: the next run (or this one's retry of the page) moves it
-        return outcome
+            if any(f.startswith("required:") for f in failed):
+                break
+            if any(f.startswith("seed:") for f in failed):
+                optional_on = False
+                break
+            # the new key exists: the newer item wins, the old one is only deleted
     raise RuntimeError(f"could not move {old_sk}")
 
 

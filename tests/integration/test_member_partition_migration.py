@@ -17,7 +17,8 @@ from chalicelib.identity import partition_migration
 from tests.support.benefits_world import BenefitsWorld
 from tests.support.clock import at, frozen_clock
 
-OLD = ("M#IDEM#", "M#C2BS#", "M#C2BV#", "M#C2BGIFT#", "M#RLIM#", "M#QUOTA#", "M#BDAY#")
+OLD = ("M#IDEM#", "M#C2BS#", "M#C2BV#", "M#C2BGIFT#", "M#RLIM#", "M#QUOTA#", "M#BDAY#", "M#APPT#", "M#PLUSORDER#",
+       "M#PLUSSAVE#")
 
 
 @pytest.fixture
@@ -69,12 +70,46 @@ def _seed_old_layout(world: BenefitsWorld, members: int = 3) -> tuple[list[tuple
             n += 1
         _put(cid, "M#C2BGIFT#r1", issued={"S": "{}"}, vouchers={"L": []}, created_at={"S": "x"})
         n += 1
+        for k, (status, day) in enumerate((("booked", 25), ("cancelled", 26), ("checked_in", 20))):
+            _put(cid, f"M#APPT#apt_old{k}", **_appointment(cid, f"apt_old{k}", status, day))
+            n += 1
+        _put(cid, "M#PLUS", customer_id={"S": cid}, kind={"S": "paid"}, plan_id={"S": "plus_year"},
+             started_at={"S": "2026-06-01T00:00:00+08:00"}, expires_at={"S": "2027-06-01T00:00:00+08:00"},
+             year_start={"S": "2026-06-01T00:00:00+08:00"}, anchor_day={"N": "1"}, trial_used={"BOOL": False},
+             ver={"N": "1"}, updated_at={"S": "x"})
+        _put(cid, "M#PLUSORDER#po_old", order_id={"S": "po_old"}, customer_id={"S": cid}, plan_id={"S": "plus_year"},
+             plan_name={"S": "Plus"}, period={"S": "year"}, amount_fen={"N": "9900"}, status={"S": "paid"},
+             created_at={"S": "2026-06-01T00:00:00.000+00:00"}, paid_at={"S": "2026-06-01T00:00:00.000+00:00"})
+        n += 1
+        for k, (at_, fen) in enumerate((("2026-05-01T00:00:00.000+00:00", 500), ("2026-07-01T00:00:00.000+00:00", 120),
+                                        ("2026-10-01T00:00:00.000+00:00", 30))):
+            _put(cid, f"M#PLUSSAVE#{at_}#{k:08d}", customer_id={"S": cid}, kind={"S": "points_multiplier"},
+                 saved_fen={"N": str(fen)}, ref={"S": f"o{k}"}, at={"S": at_})
+            n += 1
     return seeded, bid, n
+
+
+def _appointment(cid: str, apt: str, status: str, day: int) -> dict[str, Any]:
+    return {"appointment_id": {"S": apt}, "customer_id": {"S": cid}, "store_id": {"S": "st_x"},
+            "service_id": {"S": "sv_x"}, "slot_start": {"S": f"2026-11-{day:02d}T10:00:00+08:00"},
+            "slot_end": {"S": f"2026-11-{day:02d}T10:30:00+08:00"}, "day": {"S": f"2026-11-{day:02d}"},
+            "slot_key": {"S": "1000"}, "status": {"S": status}, "channel": {"S": "app"}, "priority": {"BOOL": False},
+            "counted_open": {"BOOL": True}, "created_at": {"S": "2026-11-01"}, "updated_at": {"S": "2026-11-01"},
+            "gsi1pk": {"S": f"APPTQ#st_x#2026-11-{day:02d}"}, "gsi1sk": {"S": f"x#{apt}"},
+            "gsi2pk": {"S": f"APPT#{apt}"}, "gsi2sk": {"S": "APPT"}}
+
+
+def _me_view(world: BenefitsWorld, token: str) -> tuple[Any, Any]:
+    appointments = world.api.call("GET", "/v1/me/appointments?limit=20", token=token)[1]
+    membership = world.api.call("GET", "/v1/me/membership", token=token)[1]
+    return [(a["appointment_id"], a["status"]) for a in appointments["items"]], membership["savings"]
 
 
 def test_the_migration_moves_every_old_item_once_and_resumes_from_its_checkpoint(world, monkeypatch):
     members, bid, seeded = _seed_old_layout(world)
     assert _count(OLD) == seeded and _count(("H#",)) == 0
+    before = _me_view(world, members[0][1])
+    assert len(before[0]) == 3 and before[1]["total_fen"] == 150, before  # this membership year's two lines
 
     dry = partition_migration.migrate(dry_run=True)
     assert dry["status"] == "dry_run" and sum(dry["counts"].values()) == seeded
@@ -96,6 +131,15 @@ def test_the_migration_moves_every_old_item_once_and_resumes_from_its_checkpoint
     assert again["status"] == "done" and not again["counts"]
     assert _count(OLD) == 0 and _count(("H#",)) == seeded
 
+    # the member sees the same after, with MEMBER_PARTITION_MIGRATING gone
+    monkeypatch.delenv("MEMBER_PARTITION_MIGRATING")
+    assert _me_view(world, members[0][1]) == before
+    # the booked appointment still ahead is held: an overlapping booking is refused as before the migration
+    from chalicelib.appointments.booking import _held
+    from chalicelib.points import bookkeeping
+
+    held = _held(bookkeeping.load_member(members[0][0], consistent=True))
+    assert [h[2] for h in held] == ["apt_old0"]
     # the current period's two claims were carried to the counter the bounded read holds: one claim is left
     _cid, token = members[0]
     assert world.zone_item(token, bid)["quota"]["used"] == 2
