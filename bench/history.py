@@ -10,18 +10,29 @@ redemption-limit counters, 5 birthday markers, and the kinds not moved yet: 40 a
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from bench.endpoints import Request, Scenario, Session, _bench_benefit
 from bench.mall import _member_with_points, _reward
+from bench.report import percentile, table
+from bench.stack import REPO_ROOT
 
 
 def _raw_put(cid: str, sk: str, **attrs: Any) -> dict[str, Any]:
     return {"PutRequest": {"Item": {"pk": {"S": f"CUST#{cid}"}, "sk": {"S": sk}, **attrs}}}
 
 
-def _history(cid: str) -> None:
+def _history(cid: str, client: Any = None, table: str | None = None) -> None:
+    """Five years of history in ``cid``'s partition (``client``/``table``: the app's own by default)."""
     from chalicelib.core.config import settings
     from chalicelib.core.dynamo.connection import shared_connection
 
@@ -61,7 +72,7 @@ def _history(cid: str) -> None:
         puts.append(_raw_put(cid, f"M#PLUSORDER#po_hist{i:02d}", order_id=s(f"po_hist{i:02d}"), customer_id=s(cid),
                              plan_id=s("plus_year"), status=s("paid"), amount_fen=n(9900),
                              created_at=s(f"202{i // 2}-01-01T00:00:00+08:00")))
-    client, table = shared_connection().client, settings().table_name
+    client, table = client or shared_connection().client, table or settings().table_name
     for k in range(0, len(puts), 25):
         pending: dict[str, Any] = {table: puts[k:k + 25]}
         while pending:
@@ -116,3 +127,57 @@ HISTORY_SCENARIOS: list[Scenario] = [
              note=("hot path" if hot else "list") + (": member with 5 years of history" if who == "5y" else ""))
     for name, request, status, hot in CASES for who, setup in (("new", _new), ("5y", _old))
 ]
+
+
+# --- GET /v1/me over HTTP, side by side ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _stack(log_dir: Path) -> Iterator[dict[str, Any]]:
+    """``tools.local_stack`` on free ports; its endpoints (API, DynamoDB Local, table names)."""
+    from tools import procs
+
+    ready = log_dir / "ready.json"
+    cmd = [sys.executable, "-m", "tools.local_stack", "--port", "0", "--dynamodb-port", "0", "--sqs-port", "0",
+           "--wechat-port", "0", "--ready-file", str(ready), "--log-dir", str(log_dir), "--no-seed"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCAL_", "BENCH_"))}
+    with open(log_dir / "local-stack.out", "ab") as out:
+        proc = procs.spawn(cmd, cwd=str(REPO_ROOT), env=env, stdout=out)
+        try:
+            procs.wait_until(ready.exists, timeout=120, proc=proc, what="local stack")
+            yield dict(json.loads(ready.read_text(encoding="utf-8")))
+        finally:
+            procs.stop(proc, timeout=15)
+
+
+def measure_http(requests: int = 300) -> dict[str, Any]:
+    """GET /v1/me of a new member and of a five-year one, alternately on one keep-alive connection each: p50/p95."""
+    from bench.http_load import Http, _mp_login
+    from bench.stack import dynamodb_client
+
+    with tempfile.TemporaryDirectory(prefix="bench-history-") as tmp, _stack(Path(tmp)) as ready:
+        table = ready["tables"]["MemberTable"]
+        clients = {who: Http(ready["api"]) for who in ("new", "5y")}
+        members = {who: _mp_login(http) for who, http in clients.items()}
+        _history(members["5y"]["customer_id"], dynamodb_client(ready["dynamodb"]), table)
+        times: dict[str, list[float]] = {who: [] for who in clients}
+        for n in range(requests + 20):
+            for who, http in clients.items():
+                started = time.perf_counter()
+                status, _body = http.request("GET", "/v1/me", token=members[who]["access_token"])
+                elapsed = (time.perf_counter() - started) * 1000
+                if status != 200:
+                    raise RuntimeError(f"GET /v1/me ({who}): {status}")
+                if n >= 20:  # after a warm-up
+                    times[who].append(elapsed)
+    out: dict[str, Any] = {who: {"p50_ms": percentile(t, 50) or 0.0, "p95_ms": percentile(t, 95) or 0.0,
+                                 "requests": len(t)} for who, t in times.items()}
+    out["ratio_p50"] = out["5y"]["p50_ms"] / out["new"]["p50_ms"]
+    return out
+
+
+def render_http(data: dict[str, Any]) -> str:
+    rows = [[who, data[who]["requests"], f"{data[who]['p50_ms']:.1f}", f"{data[who]['p95_ms']:.1f}"]
+            for who in ("new", "5y")]
+    return (table(["GET /v1/me (local stack)", "requests", "p50 ms", "p95 ms"], rows)
+            + f"\n5-year / new p50: {data['ratio_p50']:.2f} (target <= 1.2)")

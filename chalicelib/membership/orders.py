@@ -120,7 +120,7 @@ def settle(customer_id: str, payment: Payment) -> str:
     """Apply what the provider says of an order, once: ``paid`` (activated now or before), ``closed``/``failed``, or
     ``pending``. 422 ``payment_mismatch`` for an order we do not have or an amount that differs (nothing changes)."""
     for _attempt in retry.attempts(MAX_ATTEMPTS):
-        items = records.load(customer_id, consistent=True)
+        items = records.load_for_order(customer_id, payment.order_id)
         order = items.order(payment.order_id)
         if order is None:
             raise AppError("payment_mismatch", details=[{"field": "out_trade_no", "issue": "no such order"}])

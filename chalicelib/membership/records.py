@@ -17,6 +17,7 @@ from chalicelib.core import clock
 from chalicelib.core.calendar import SHANGHAI
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo import keys, member_layout
+from chalicelib.core.dynamo.batch import batch_get
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.identity import directory
@@ -44,7 +45,7 @@ class PlusItems:
     customer_id: str
     profile: CustomerItem | None
     record: MembershipItem | None
-    orders: list[OrderItem] = field(default_factory=list)  # of the old layout (under M#) only
+    orders: list[OrderItem] = field(default_factory=list)  # of the old layout (under M#), or read by load_for_order
     savings: list[SavingItem] = field(default_factory=list)  # of the old layout (under M#) only
     saved: SavedTotalItem | None = None
 
@@ -97,6 +98,24 @@ def add_raw(out: PlusItems, raws: list[dict[str, Any]]) -> PlusItems:
 def load(customer_id: str, consistent: bool = False) -> PlusItems:
     """The live member's Plus items (one Query; a merged alias adds one hop); 404 ``not_found`` if unknown."""
     return directory.follow_merged(customer_id, lambda cid: query_member(cid, consistent),
+                                   lambda found: found.profile.merged_into if found.profile else None,
+                                   lambda found: found.profile is not None)
+
+
+def load_for_order(customer_id: str, order_id: str) -> PlusItems:
+    """The live member's profile, membership and the order ``order_id`` (in either layout), in one consistent
+    BatchGetItem of their keys (a merged alias adds one hop); 404 ``not_found`` if unknown."""
+
+    def read(cid: str) -> PlusItems:
+        pk = keys.customer_pk(cid)
+        sks = [PROFILE_SK, MEMBERSHIP_SK, SAVED_SK, f"{ORDER_PREFIX}{order_id}", f"{OLD_ORDER_PREFIX}{order_id}"]
+        found = batch_get([(pk, sk) for sk in sks])
+        out = add_raw(PlusItems(cid, None, None), [raw for key, raw in found.items()
+                                                    if not key[1].startswith(ORDER_PREFIX)])
+        out.orders += [OrderItem.from_raw_data(raw) for key, raw in found.items() if key[1].startswith(ORDER_PREFIX)]
+        return out
+
+    return directory.follow_merged(customer_id, read,
                                    lambda found: found.profile.merged_into if found.profile else None,
                                    lambda found: found.profile is not None)
 
