@@ -625,18 +625,18 @@ def test_appointments_stay_out_of_the_members_bounded_read_and_their_held_slots_
     sh = world.store()
     skin = world.service(sh, cap=5)
     cid, token = world.member()
-    ids = [world.book(token, sh, skin, at(2026, 12, 8, 9 + h, 0))[1]["appointment_id"] for h in range(6)]
+    ids = [world.book(token, sh, skin, at(2026, 12, 8, 10 + h, 0))[1]["appointment_id"] for h in range(6)]
     for apt in ids[:2]:
         world.call("POST", f"/v1/appointments/{apt}/cancel", token)
-    moved_to = {"slot_start": at(2026, 12, 9, 9, 0).isoformat()}
+    moved_to = {"slot_start": at(2026, 12, 9, 10, 0).isoformat()}
     world.call("POST", f"/v1/appointments/{ids[2]}/reschedule", token, moved_to)
     read = member.query(cid, consistent=True)
     kinds = sorted({raw["sk"]["S"].split("#")[1] for raw in read.items})
     assert "APPT" not in kinds and "APPTSTATE" in kinds, kinds
     # the cancelled slot is free again for this member; a booked one (and the moved one's new slot) is not
-    world.book(token, sh, skin, at(2026, 12, 8, 9, 0))
-    assert_error(world.book(token, sh, skin, at(2026, 12, 8, 12, 0), expect=None), "already_booked")
-    assert_error(world.book(token, sh, skin, at(2026, 12, 9, 9, 0), expect=None), "already_booked")
-    world.book(token, sh, skin, at(2026, 12, 8, 11, 0))  # the moved one's old slot
+    world.book(token, sh, skin, at(2026, 12, 8, 10, 0))
+    assert_error(world.book(token, sh, skin, at(2026, 12, 8, 13, 0), expect=None), "already_booked")
+    assert_error(world.book(token, sh, skin, at(2026, 12, 9, 10, 0), expect=None), "already_booked")
+    world.book(token, sh, skin, at(2026, 12, 8, 12, 0))  # the moved one's old slot
     mine = world.call("GET", "/v1/me/appointments?limit=50", token)[1]["items"]
     assert len(mine) == 8 and sum(a["status"] == "cancelled" for a in mine) == 2
