@@ -5,10 +5,12 @@ each area parses its own items from what it returns (``MemberRead.items``, raw D
 
 The bound
     Only kinds whose count is fixed by the programme's configuration live under ``M#``: one item per area state
-    (profile, points state, Plus record and its savings total, notification counter, booking state, gift pack,
-    this year's birthday grant, tier evaluation), one live bucket per expiry day still ahead (bounded by the points
-    validity), one current quota counter per benefit (``M#QNOW#<benefit>``). So whatever the member does, for however
-    long, this read returns at most ``8 + live buckets + benefits`` items (a few KB: one Query page, ~1 RCU).
+    (profile, points state, Plus record and its year's savings total, notification counter, booking state, gift
+    pack, this year's birthday grant), one live bucket per expiry day still ahead (bounded by the points' validity),
+    one current quota counter per benefit (``M#QNOW#<benefit>``). So whatever the member does, for however long,
+    this read returns at most ``8 + live buckets + benefits`` items, and none of them grows with the history (the
+    booking state holds the slots of the booked appointments still ahead: bounded by the booking window). A few KB:
+    one Query page, 0.5 to 1 RCU.
     Each area declares its ``M#`` kinds with why their count is bounded (``Area.member_kinds``; a contract test
     fails on an undeclared kind). Anything that grows with the member's history (appointments, Plus orders and
     savings lines, C2B supports, votes and gifts, past quota periods and birthdays, redemption-limit counters,
