@@ -118,8 +118,9 @@ def follow_member(customer_id: str, read: Callable[[str], T], member_of: Callabl
 
 
 def load_member(customer_id: str, consistent: bool = False) -> MemberItems:
-    """The live member's items, following merge aliases; 404 ``not_found`` for an unknown customer."""
-    return follow_member(customer_id, lambda cid: query_member(cid, consistent), lambda items: items)
+    """The live member's items (``identity.member.load``: the bounded read, following merge aliases), parsed; 404
+    ``not_found`` for an unknown customer."""
+    return MemberItems.parse(member.load(customer_id, consistent))
 
 
 def _parse_day(value: str | None) -> date | None:
