@@ -138,6 +138,18 @@ def _calls_section(name: str, heading: str, scenarios: str | None = None) -> Sec
     return Section(name, heading, run, render, summary, failed, lambda outcomes: [o.as_dict() for o in outcomes])
 
 
+def _history_http(args: argparse.Namespace) -> Any:
+    from bench import history
+
+    return history.measure_http()
+
+
+def _history_http_render(data: Any) -> str:
+    from bench import history
+
+    return history.render_http(data)
+
+
 def _http(args: argparse.Namespace) -> Any:
     from bench import http_load
 
@@ -266,6 +278,12 @@ SECTIONS: tuple[Section, ...] = (
                    "bench.console:CONSOLE_SCENARIOS"),
     _calls_section("membership", "Plus membership: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",
                    "bench.membership:MEMBERSHIP_SCENARIOS"),
+    _calls_section("history", "A five-year member vs a new one: DynamoDB calls and consumed capacity (issue 20)",
+                   "bench.history:HISTORY_SCENARIOS"),
+    Section("history-http", "A five-year member vs a new one: GET /v1/me over HTTP on the local stack (issue 20)",
+            _history_http, lambda data, _args: _history_http_render(data),
+            lambda data: [f"history-http: GET /v1/me p50 5-year/new {data['ratio_p50']:.2f} (target <= 1.2) "
+                          f"{'ok' if data['ratio_p50'] <= 1.2 else 'OVER'}"]),
     Section("notifications", "Notification dispatcher: throughput per batch, DynamoDB calls per delivered notification",
             _notifications, _rendered("bench.notifications", "render"), _notifications_summary,
             lambda results: any(r["failed"] for r in results["runs"])),

@@ -92,15 +92,16 @@ def _slots(s: Session, st: dict[str, Any]) -> Request:
 
 
 APPOINTMENT_SCENARIOS: list[Scenario] = [
-    Scenario("POST /v1/appointments (book)", 2, _book, setup=_setup, expect=201, area="appointments",
-             note="Query (member: tier, appointments, booking state, idempotency) + TransactWriteItems (seat, "
-                  "appointment, booking state, idempotency record, notification)"),
+    Scenario("POST /v1/appointments (book)", 3, _book, setup=_setup, expect=201, area="appointments",
+             note="GetItem (idempotency record) + Query (member: tier, booking state with the held slots) + "
+                  "TransactWriteItems (seat, appointment, booking state, idempotency record, notification)"),
     Scenario("POST /v1/appointments (replay)", 1, _book, setup=_replay_setup, expect=201, area="appointments",
-             note="answered from the idempotency record found by the member Query"),
+             note="answered from the idempotency record's GetItem"),
     Scenario("POST /v1/appointments/{id}/cancel", 2, _cancel, setup=_booked_setup, area="appointments",
-             note="GetItem (the appointment) + TransactWriteItems (appointment, seat freed)"),
-    Scenario("POST /v1/appointments/{id}/reschedule", 2, _reschedule, setup=_booked_setup, area="appointments",
-             note="Query (member) + TransactWriteItems (new seat, old seat freed, appointment, booking state)"),
+             note="GetItem (the appointment) + TransactWriteItems (appointment, seat freed, held slot released)"),
+    Scenario("POST /v1/appointments/{id}/reschedule", 3, _reschedule, setup=_booked_setup, area="appointments",
+             note="Query (member) + GetItem (the appointment: outside the bounded read) + TransactWriteItems (new "
+                  "seat, old seat freed, appointment, booking state)"),
     Scenario("GET /v1/stores/{id}/slots (30 bookings that day)", 2, _slots, setup=_busy_day_setup,
              area="appointments", note="Query (member: tier) + Query (the day's seat counters); catalogue cached"),
 ]

@@ -427,8 +427,8 @@ def _redeem_voucher(s: Session, st: dict[str, Any]) -> Request:
 SCENARIOS += [
     Scenario("GET /v1/benefits", 1, _benefits_zone, setup=_benefits_member, area="benefits",
              note="definitions and tiers from in-process caches; a cold definitions cache adds 1 Query"),
-    Scenario("POST /v1/benefits/{id}/claims", 2, _claim, setup=_benefits_member, expect=201, area="benefits",
-             note="Query (profile, points state, counters, idempotency record) + TransactWriteItems"),
+    Scenario("POST /v1/benefits/{id}/claims", 3, _claim, setup=_benefits_member, expect=201, area="benefits",
+             note="GetItem (idempotency record) + Query (profile, points state, counters) + TransactWriteItems"),
     Scenario("POST /v1/benefits/{id}/claims (replay)", 1, _claim_replay, setup=_claimed_member, expect=201,
              area="benefits"),
     Scenario("GET /v1/me/vouchers", 1, _my_vouchers, setup=_claimed_member, area="benefits"),

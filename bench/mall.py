@@ -102,10 +102,11 @@ def _flash_run(s: Session, st: dict[str, Any]) -> dict[str, int]:
 
 
 MALL_SCENARIOS: list[Scenario] = [
-    Scenario("POST /v1/redemptions (in-house)", 2, _redeem, setup=_redemption_setup, expect=201, area="mall",
-             note="Query (member, state, buckets, idempotency record) + TransactWriteItems"),
+    Scenario("POST /v1/redemptions (in-house)", 3, _redeem, setup=_redemption_setup, expect=201, area="mall",
+             note="BatchGetItem (idempotency record, per-member count) + Query (member, state, buckets) + "
+                  "TransactWriteItems"),
     Scenario("POST /v1/redemptions (replay)", 1, _redeem, setup=_replay_setup, expect=201, area="mall",
-             note="answered from the idempotency record found by the member Query"),
+             note="answered from the idempotency record's BatchGetItem"),
     Scenario("POST /v1/redemptions (partner, fulfilled)", None, _redeem, setup=_partner_setup, expect=201,
              area="mall", note="Query + TransactWriteItems, the partner, then a TransactWriteItems recording the "
                                "outcome; the simulated partner adds a GetItem of its fault rate (cached 1 s, local)"),

@@ -7,6 +7,10 @@ from chalicelib.core.area import Area, Job
 
 AREA = Area(
     name="appointments",
+    member_kinds={"M#APPTSTATE": "one booking state per member; its held slots are the booked appointments still "
+                                 "ahead (within the booking window; ended ones are dropped on every write)"},
+    moved_kinds={"M#APPT#": "H#APPT#"},
+    migrate_seed="chalicelib.appointments.booking:migrate_seed",
     blueprints=("chalicelib.appointments.api", "chalicelib.appointments.admin_api",
                 "chalicelib.appointments.agent_api", "chalicelib.appointments.integrations_api"),
     errors=ERRORS,

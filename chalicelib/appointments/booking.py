@@ -3,9 +3,10 @@
 Booking (``POST /v1/appointments``, Idempotency-Key; the hotline's ``POST /v1/agent/members/{id}/appointments``)
     Two DynamoDB calls whatever the bookings, idempotency included (the catalogue is cached, see ``catalogue``):
 
-    1. one strongly consistent Query of the member's ``M#`` items: profile and points state (the tier held today),
-       the member's appointments (overlaps), the booking state ``M#APPTSTATE`` (version, suspension) and any
-       idempotency record of this key: a replay is answered here, after one call;
+    0. one consistent GetItem of the idempotency record of this key: a replay is answered here, after one call;
+    1. one strongly consistent Query of the member's bounded ``M#`` items: profile and points state (the tier held
+       today), the booking state ``M#APPTSTATE`` (version, suspension, and the slots of the member's booked
+       appointments, for the overlap check);
     2. one TransactWriteItems: the slot's seat counter (``core.capacity``: ``taken < capacity``, and the
        unreserved share for members without priority until the release), the appointment, the booking state
        (conditioned on the version read: two racing bookings of one member cannot both pass the overlap check),
@@ -19,9 +20,11 @@ Cancelling (``POST /v1/appointments/{id}/cancel``)
     One GetItem and one TransactWriteItems: the appointment (conditioned on ``status = booked``) and its seat freed
     (``taken > 0``), so the seat is free at once. Past the store's cut-off: 409 ``too_late_to_cancel``.
 
+Appointments themselves are ``H#APPT#<id>`` (they grow with the years: outside the member's bounded read).
+
 Moving (``POST /v1/appointments/{id}/reschedule``)
-    The member's one Query and one TransactWriteItems that takes the new seat and frees the old: if the new slot
-    is full, the transaction is cancelled and the old booking stays exactly as it was.
+    The member's one Query, a GetItem of the appointment and one TransactWriteItems that takes the new seat and
+    frees the old: if the new slot is full, the transaction is cancelled and the old booking stays exactly as it was.
 
 Times are answered in the store's time zone with their offset (``+08:00``); days are store-local.
 """
@@ -38,6 +41,7 @@ from chalicelib.appointments import catalogue, rules
 from chalicelib.appointments.models import (
     APPOINTMENT_PREFIX,
     ID_INDEX_PREFIX,
+    OLD_APPOINTMENT_PREFIX,
     QUEUE_PREFIX,
     STATE_SK,
     AppointmentItem,
@@ -48,7 +52,7 @@ from chalicelib.core import capacity, clock, idempotency, notifications, results
 from chalicelib.core.area import Section360
 from chalicelib.core.calendar import business_day
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys, paging, retry
+from chalicelib.core.dynamo import keys, member_layout, retry
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
@@ -84,8 +88,9 @@ class Agent:
 
 
 def _appointments(items: MemberItems) -> list[AppointmentItem]:
+    """The old layout's appointments (under ``M#``, until the migration moved them)."""
     return [AppointmentItem.from_raw_data(raw) for raw in items.others
-            if raw["sk"]["S"].startswith(APPOINTMENT_PREFIX)]
+            if raw["sk"]["S"].startswith(OLD_APPOINTMENT_PREFIX)]
 
 
 def _state(items: MemberItems) -> BookingStateItem | None:
@@ -98,8 +103,35 @@ def _time(value: str) -> datetime:
 
 
 def _held(items: MemberItems, except_id: str | None = None) -> list[tuple[datetime, datetime, str]]:
-    return [(_time(a.slot_start), _time(a.slot_end), a.appointment_id) for a in _appointments(items)
-            if a.status == "booked" and a.appointment_id != except_id]
+    """The slots of the member's booked appointments: the booking state's, and the old layout's."""
+    state = _state(items)
+    held = [(_time(v["s"]), _time(v["e"]), k) for k, v in _held_map(state).items() if k != except_id]
+    return held + [(_time(a.slot_start), _time(a.slot_end), a.appointment_id) for a in _appointments(items)
+                   if a.status == "booked" and a.appointment_id != except_id]
+
+
+def _held_map(state: BookingStateItem | None) -> dict[str, dict[str, str]]:
+    return {str(k): dict(v) for k, v in (state.held.as_dict() if state is not None and state.held else {}).items()}
+
+
+def holding(state: BookingStateItem | None, item: AppointmentItem | None = None, *, drop: str | None = None,
+            now: datetime | None = None) -> dict[str, dict[str, str]]:
+    """The booking state's held slots with ``item`` held (or ``drop`` dropped), those already ended left out: at most
+    the booked appointments still ahead, within the booking window."""
+    moment = now or clock.now()
+    held = {k: v for k, v in _held_map(state).items() if k != drop and _time(v["e"]) > moment}
+    if item is not None:
+        held[item.appointment_id] = {"s": item.slot_start, "e": item.slot_end}
+    return held
+
+
+def release_in(tx: Tx, item: AppointmentItem) -> None:
+    """Drop ``item`` from its member's held slots (cancelled, checked in), bumping the state's version so a booking
+    decided on the slots read cannot commit; no read needed. The old layout's appointments are not held there."""
+    if item.sk.startswith(APPOINTMENT_PREFIX):
+        tx.update("held", BookingStateItem(pk=item.pk, sk=STATE_SK),
+                  [BookingStateItem.held[item.appointment_id].remove(), BookingStateItem.ver.add(1)],
+                  BookingStateItem.held.exists())
 
 
 def view(item: AppointmentItem) -> dict[str, Any]:
@@ -176,6 +208,7 @@ def state_put(tx: Tx, pk: str, state: BookingStateItem | None, **fields: Any) ->
     item = BookingStateItem.from_raw_data(state.serialize()) if state is not None else BookingStateItem(pk=pk,
                                                                                                        sk=STATE_SK)
     item.ver = ver + 1
+    item.held = holding(state)  # always there (release_in removes from it)
     for name, value in fields.items():
         setattr(item, name, value)
     condition = BookingStateItem.ver == ver if state is not None else BookingStateItem.pk.does_not_exist()
@@ -223,11 +256,14 @@ def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime
         payload |= {"customer_id": customer_id, "override_reason": agent.override_reason}
     scope = BOOK_SCOPE if agent is None else f"{HOTLINE_SCOPE} by {agent.staff_id}"
     appointment_id = new_appointment_id()
+    req = idempotency.request(keys.customer_pk(customer_id), scope, idempotency_key, payload)
+    stored = idempotency.get(req)  # one GetItem: a replay is answered here
+    if stored is not None:
+        return idempotency.replay_response(stored)
     for _attempt in retry.attempts(MAX_ATTEMPTS):
         items = bookkeeping.load_member(customer_id, consistent=True)
         cid = items.customer_id
-        req = idempotency.request(keys.customer_pk(cid), scope, idempotency_key, payload)
-        stored = idempotency.lookup(req, items.others)
+        req, stored = idempotency.owner_moved(req, keys.customer_pk(cid), items.others)
         if stored is not None:
             return idempotency.replay_response(stored)
         now = clock.now()
@@ -264,7 +300,7 @@ def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime
         )
         body = view(item)
         tx.put("appointment", item, AppointmentItem.pk.does_not_exist())
-        state_put(tx, item.pk, state)
+        state_put(tx, item.pk, state, held=holding(state, item, now=now))
         idempotency.record_in(tx, req, "created", body)
         notifications.put_in(tx, cid, "appointment_booked", notice_data(item, store, service))
         try:
@@ -294,11 +330,14 @@ def _get(customer_id: str, appointment_id: str) -> AppointmentItem:
     """The member's appointment; a token of a customer merged away reaches the survivor's (where it moved)."""
     if not appointment_id.startswith("apt_") or len(appointment_id) > 64:
         raise AppError("not_found")
-    try:
-        return AppointmentItem.get(keys.customer_pk(customer_id), f"{APPOINTMENT_PREFIX}{appointment_id}",
-                                   consistent_read=True)
-    except AppointmentItem.DoesNotExist:
-        pass
+    sks = [f"{APPOINTMENT_PREFIX}{appointment_id}"]
+    if member_layout.migrating():
+        sks.append(member_layout.old_key(sks[0]))
+    for sk in sks:
+        try:
+            return AppointmentItem.get(keys.customer_pk(customer_id), sk, consistent_read=True)
+        except AppointmentItem.DoesNotExist:
+            pass
     live = directory.load_customer(customer_id)
     if live is None or live.customer_id == customer_id:
         raise AppError("not_found")
@@ -311,8 +350,8 @@ def get_mine(customer_id: str, appointment_id: str) -> dict[str, Any]:
 
 
 def my_appointments(customer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    """Newest booking first: one Query on the ``M#APPT#`` prefix."""
-    raw, next_cursor = paging.newest_page(customer_id, APPOINTMENT_PREFIX, limit, cursor, consistent=True)
+    """Newest booking first: one Query on the ``H#APPT#`` prefix."""
+    raw, next_cursor = member_layout.newest_page(customer_id, APPOINTMENT_PREFIX, limit, cursor, consistent=True)
     return {"items": [view(AppointmentItem.from_raw_data(r)) for r in raw], "next_cursor": next_cursor}
 
 
@@ -341,6 +380,7 @@ def cancel(customer_id: str, appointment_id: str) -> dict[str, Any]:
         tx.update("appointment", item, [AppointmentItem.status.set("cancelled"), AppointmentItem.cancelled_at.set(at),
                                         AppointmentItem.updated_at.set(at)], AppointmentItem.status == "booked")
         capacity.free_in(tx, _slot_counter(item), counted_open=bool(item.counted_open))
+        release_in(tx, item)
         try:
             tx.commit()
         except TxCancelled as exc:
@@ -360,7 +400,9 @@ def reschedule(customer_id: str, appointment_id: str, slot_start: datetime) -> d
         items = bookkeeping.load_member(customer_id, consistent=True)
         current = next((a for a in _appointments(items) if a.appointment_id == appointment_id), None)
         if current is None:
-            raise AppError("not_found")
+            current = _get(items.customer_id, appointment_id)
+            if current.customer_id != items.customer_id:
+                raise AppError("not_found")
         if current.status != "booked":
             raise AppError("appointment_not_active")
         store, service = catalogue.service(current.store_id, current.service_id)
@@ -395,7 +437,11 @@ def reschedule(customer_id: str, appointment_id: str, slot_start: datetime) -> d
         moved.gsi1pk = f"{QUEUE_PREFIX}{store.store_id}#{slot.day.isoformat()}"
         moved.gsi1sk = f"{slot.start.isoformat()}#{appointment_id}"
         tx.put("appointment", moved, (AppointmentItem.status == "booked") & (AppointmentItem.slot_start == old_start))
-        state_put(tx, current.pk, _state(items))
+        state = _state(items)
+        if moved.sk.startswith(APPOINTMENT_PREFIX):
+            state_put(tx, current.pk, state, held=holding(state, moved, now=now))
+        else:
+            state_put(tx, current.pk, state)
         try:
             tx.commit()
         except TxCancelled as exc:
@@ -447,6 +493,7 @@ def check_in(appointment_id: str) -> dict[str, Any]:
         tx.update("appointment", item, [AppointmentItem.status.set("checked_in"),
                                         AppointmentItem.checked_in_at.set(at), AppointmentItem.updated_at.set(at)],
                   AppointmentItem.status == "booked")
+        release_in(tx, item)
         try:
             tx.commit()
         except TxCancelled:
@@ -527,17 +574,51 @@ def slots(customer_id: str, store_id: str, service_id: str, day: date) -> dict[s
 # --- merges and the 360 view --------------------------------------------------------------------------------------
 
 
+def migrate_seed(customer_id: str, raw: dict[str, Any]) -> list[Any]:
+    """``Area.migrate_seed``: an old-layout appointment still booked and ahead joins the member's held slots as it
+    moves (the booking state put on condition of the version read: a booking in between makes the job read again)."""
+    if not raw["sk"]["S"].startswith(OLD_APPOINTMENT_PREFIX):
+        return []
+    item = AppointmentItem.from_raw_data(raw)
+    if item.status != "booked" or _time(item.slot_end) <= clock.now():
+        return []
+    try:
+        state: BookingStateItem | None = BookingStateItem.get(item.pk, STATE_SK, consistent_read=True)
+    except BookingStateItem.DoesNotExist:
+        state = None
+    new = BookingStateItem.from_raw_data(state.serialize()) if state is not None else BookingStateItem(
+        pk=item.pk, sk=STATE_SK)
+    ver = int(state.ver or 0) if state is not None else 0
+    new.ver = ver + 1
+    moved = AppointmentItem.from_raw_data({**raw, "sk": {"S": member_layout.history_key(raw["sk"]["S"])}})
+    new.held = holding(state, moved)
+    return [(new, BookingStateItem.ver == ver if state is not None else BookingStateItem.pk.does_not_exist())]
+
+
+MAX_MERGED = 20  # booked appointments moved in the merge transaction (shared with every other area's items)
+
+
 def merge(tx: Tx, absorbed: CustomerItem, survivor: CustomerItem) -> None:
-    """``Area.merge``: the absorbed customer's booked appointments move to the survivor (same IDs, same seats), in
-    the merge transaction; cancelled and past ones stay with the absorbed customer's history."""
-    raw = paging.newest(absorbed.customer_id, APPOINTMENT_PREFIX, 100)
-    for n, item in enumerate(AppointmentItem.from_raw_data(r) for r in raw):
-        if item.status != "booked":
-            continue
+    """``Area.merge``: the absorbed customer's booked appointments (the newest ``MAX_MERGED``) move to the survivor
+    (same IDs, same seats) and join its held slots, in the merge transaction; cancelled and past ones stay with the
+    absorbed customer's history."""
+    raw = member_layout.newest(absorbed.customer_id, APPOINTMENT_PREFIX, 100, consistent=True)
+    booked = [i for i in (AppointmentItem.from_raw_data(r) for r in raw) if i.status == "booked"][:MAX_MERGED]
+    if not booked:
+        return
+    pk = keys.customer_pk(survivor.customer_id)
+    try:
+        state: BookingStateItem | None = BookingStateItem.get(pk, STATE_SK, consistent_read=True)
+    except BookingStateItem.DoesNotExist:
+        state = None
+    held = holding(state)
+    for n, item in enumerate(booked):
         moved = AppointmentItem.from_raw_data(item.serialize())
-        moved.pk, moved.customer_id = keys.customer_pk(survivor.customer_id), survivor.customer_id
+        moved.pk, moved.sk, moved.customer_id = pk, f"{APPOINTMENT_PREFIX}{item.appointment_id}", survivor.customer_id
         tx.delete(f"appointment_out:{n}", item, AppointmentItem.status == "booked")
         tx.put(f"appointment_in:{n}", moved, AppointmentItem.pk.does_not_exist())
+        held[item.appointment_id] = {"s": item.slot_start, "e": item.slot_end}
+    state_put(tx, pk, state, held=held)
 
 
 def _render_360(raw: list[dict[str, Any]], _member: Any, now: datetime) -> dict[str, Any]:
@@ -550,6 +631,6 @@ def _render_360(raw: list[dict[str, Any]], _member: Any, now: datetime) -> dict[
 
 
 member_360 = Section360(
-    read=lambda customer_id: paging.newest(customer_id, APPOINTMENT_PREFIX, RECENT_360),
+    read=lambda customer_id: member_layout.newest(customer_id, APPOINTMENT_PREFIX, RECENT_360),
     render=_render_360,
 )

@@ -1,18 +1,27 @@
 """The appointments area's items: stores and services (configuration), appointments and the member's booking
-state (both in the member's partition, under ``M#`` so that the member's one Query finds them)."""
+state (both in the member's partition). The booking state is under ``M#`` (the member's one bounded Query finds it,
+with the slots the member holds); appointments grow with the years: ``H#APPT#``, read by their own Query."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
 
 from chalicelib.core.dynamo.items import Item
 
 CONFIG_PK = "CONFIG#STORES"
 STORE_PREFIX = "STORE#"
 SERVICE_PREFIX = "SERVICE#"
-APPOINTMENT_PREFIX = "M#APPT#"
+APPOINTMENT_PREFIX = "H#APPT#"
+OLD_APPOINTMENT_PREFIX = "M#APPT#"  # where an earlier version kept them (read until migrate_member_partition ran)
 STATE_SK = "M#APPTSTATE"
 QUEUE_PREFIX = "APPTQ#"  # gsi1pk: a store's day, every appointment of it
 ID_INDEX_PREFIX = "APPT#"  # gsi2pk: one appointment by its ID (the till knows only the ID)
@@ -29,7 +38,7 @@ class StoreConfigItem(Item):
 
 
 class AppointmentItem(Item):
-    """``CUST#<id>`` / ``M#APPT#<appointment_id>``: one booking of a seat, with how it was made and what became of it.
+    """``CUST#<id>`` / ``H#APPT#<appointment_id>``: one booking of a seat, with how it was made and what became of it.
 
     ``counted_open`` records how its seat was taken (see ``core.capacity``), so that it is freed the same way.
     ``overrides`` lists every rule an agent overrode for it: ``{rule, by, reason, at}``.
@@ -65,6 +74,9 @@ class BookingStateItem(Item):
     self-service suspension."""
 
     ver = NumberAttribute(default=0)
+    # the member's booked appointments still ahead: {appointment_id: {"s": slot_start, "e": slot_end}} (the overlap
+    # check reads them here; an entry is dropped on cancel, check-in or move, and once its slot has ended)
+    held = MapAttribute[str, Any](null=True)
     no_shows = ListAttribute[Any](null=True)  # store-local days, YYYY-MM-DD
     suspended_until = UnicodeAttribute(null=True)  # ISO 8601
     lifted_by = UnicodeAttribute(null=True)  # the agent who last lifted a suspension, and why

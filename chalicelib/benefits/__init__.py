@@ -5,6 +5,11 @@ from chalicelib.core.area import Area, Job
 
 AREA = Area(
     name="benefits",
+    member_kinds={"M#QNOW#": "one current counter per benefit (a new period replaces it)",
+                  "M#GIFTPACK": "once per member",
+                  "M#BDAYNOW": "one: this year's birthday grant (every year's is H#BDAY#<yyyy>)"},
+    moved_kinds={"M#QUOTA#": "H#QUOTA#", "M#BDAY#": "H#BDAY#"},
+    migrate_seed="chalicelib.benefits.entitlements:migrate_seed",
     blueprints=("chalicelib.benefits.api", "chalicelib.benefits.admin_api"),
     errors=ERRORS,
     jobs=(Job("birthday_benefits_job", "cron(20 * * * ? *)", "chalicelib.benefits.birthdays:run", with_context=True,

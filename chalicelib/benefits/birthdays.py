@@ -9,7 +9,8 @@ How members are found (never a Scan)
     1st of a month that is everyone born in it; on other days, only members who set their birthday since.
 
 Exactly once a year
-    Per member, ONE TransactWriteItems: the marker ``M#BDAY#<year>`` put on condition that it does not exist, the
+    Per member, ONE TransactWriteItems: the marker ``H#BDAY#<year>`` put on condition that it does not exist (nor
+    the old layout's ``M#BDAY#<year>``), this year's grant ``M#BDAYNOW`` for the zone, the
     vouchers of every active ``birthday`` benefit of the member's tier, and the profile's ``gsi2sk`` moved to
     ``Y<year>#...`` (conditioned on the birthday still being the one the index showed and on the profile not being
     merged away). A second run, an overlapping run, or a member who erased and set a birthday again finds the
@@ -69,7 +70,7 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
     from pynamodb.expressions.update import Action
 
     from chalicelib.benefits import entitlements
-    from chalicelib.benefits.models import BIRTHDAY_PREFIX
+    from chalicelib.benefits.models import BIRTHDAY_PREFIX, OLD_BIRTHDAY_PREFIX, GiftMarkerItem
     from chalicelib.core import notifications
     from chalicelib.core.dynamo import retry
     from chalicelib.core.dynamo.tx import Tx, TxCancelled
@@ -95,9 +96,11 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
     for _attempt in retry.attempts(3):
         tx = Tx()
         # no birthday benefit for this tier: no marker, only the index moves on
-        ids = entitlements.grant_items(
-            tx, cid, tier.code, "birthday", f"{BIRTHDAY_PREFIX}{on.year:04d}", "marker"
-        )
+        marker_sk = f"{BIRTHDAY_PREFIX}{on.year:04d}"
+        ids = entitlements.grant_items(tx, cid, tier.code, "birthday", marker_sk, "marker", year=on.year)
+        if ids:  # the old layout's marker of the year must not exist either
+            tx.check("marker", GiftMarkerItem, profile.pk, f"{OLD_BIRTHDAY_PREFIX}{on.year:04d}",
+                     GiftMarkerItem.pk.does_not_exist())
         if ids:  # the greeting with its benefit, once a year like the grant (chalicelib/notifications delivers it)
             notifications.put_in(tx, cid, "birthday_greeting", {"vouchers": len(ids), "year": on.year})
         tx.update("profile", key, move_on, still_this_member)

@@ -7,11 +7,13 @@ Reading (``GET /v1/benefits``)
     ``eligible``; benefits that only higher tiers get are listed as locked with the lowest tier that unlocks them.
 
 Claiming (``POST /v1/benefits/{id}/claims``, Idempotency-Key)
-    The same one Query (plus the idempotency record, found in it), then ONE TransactWriteItems: the quota counter
-    ``M#QUOTA#<benefit>#<customer>#<period key>`` is incremented on condition ``count < per_period``, the voucher
-    is put in the member's partition, and the idempotency record stores the answer. Simultaneous claims can all
-    pass the read check, but only ``per_period`` of them can pass the counter's condition: the quota is never
-    exceeded. A new period is a new counter key, so nothing is ever reset.
+    One GetItem of the idempotency record (a replay is answered there), the same one Query, then ONE
+    TransactWriteItems: the quota counter ``M#QNOW#<benefit>`` is incremented on condition that it holds the current
+    period and ``count < per_period`` (the first claim of a new period replaces it, on condition that it still holds
+    the period read), the voucher is put in the member's partition, and the idempotency record stores the answer.
+    Simultaneous claims can all pass the read check, but only ``per_period`` of them can pass the counter's
+    condition: the quota is never exceeded. A claim that lost on the counter reads the member again and decides
+    again (``quota_exhausted`` if the quota is now used up).
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from typing import Any
 
 from chalicelib.benefits import quota, vouchers
 from chalicelib.benefits.definitions import MAX_GIFT_VOUCHERS, Benefit, definitions, find
-from chalicelib.benefits.models import BIRTHDAY_PREFIX, GIFTPACK_SK, QUOTA_PREFIX, GiftMarkerItem, QuotaCounterItem
+from chalicelib.benefits.models import (
+    BIRTHDAY_NOW_SK,
+    GIFTPACK_SK,
+    OLD_BIRTHDAY_PREFIX,
+    QUOTA_NOW_PREFIX,
+    QUOTA_PREFIX,
+    GiftMarkerItem,
+    QuotaCounterItem,
+)
 from chalicelib.core import clock, idempotency, results
 from chalicelib.core.calendar import business_day, period_window
 from chalicelib.core.dynamo import keys, retry
@@ -48,24 +58,42 @@ MAX_CLAIM_ATTEMPTS = 8
 class MemberBenefitState:
     """What the one Query told about the member's benefits: quota counters and gift markers."""
 
-    counters: dict[str, int]  # counter sort key -> count
+    counters: dict[str, tuple[str, int]]  # benefit id -> (period key, count) of its current counter
+    old_counters: dict[str, int]  # old layout: counter sort key -> count
     gift_pack: dict[str, int]  # benefit id -> vouchers issued by the opening gift pack
     birthdays: dict[int, dict[str, int]]  # year -> benefit id -> vouchers issued
 
     @classmethod
     def from_items(cls, items: bookkeeping.MemberItems) -> MemberBenefitState:
-        counters: dict[str, int] = {}
+        counters: dict[str, tuple[str, int]] = {}
+        old: dict[str, int] = {}
         gift: dict[str, int] = {}
         birthdays: dict[int, dict[str, int]] = {}
         for raw in items.others:
             sk = raw.get("sk", {}).get("S", "")
-            if sk.startswith(QUOTA_PREFIX + quota.COUNTER_PREFIX + "#"):
-                counters[sk] = int(raw.get("count", {}).get("N", "0"))
+            if sk.startswith(QUOTA_NOW_PREFIX):
+                counters[sk[len(QUOTA_NOW_PREFIX):]] = (raw.get("period_key", {}).get("S", ""),
+                                                        int(raw.get("count", {}).get("N", "0")))
+            elif sk.startswith(QUOTA_PREFIX + quota.COUNTER_PREFIX + "#"):
+                old[sk] = int(raw.get("count", {}).get("N", "0"))
             elif sk == GIFTPACK_SK:
                 gift = dict(GiftMarkerItem.from_raw_data(raw).issued or {})
-            elif sk.startswith(BIRTHDAY_PREFIX) and sk[len(BIRTHDAY_PREFIX):].isdigit():
-                birthdays[int(sk[len(BIRTHDAY_PREFIX):])] = dict(GiftMarkerItem.from_raw_data(raw).issued or {})
-        return cls(counters, gift, birthdays)
+            elif sk == BIRTHDAY_NOW_SK:
+                marker = GiftMarkerItem.from_raw_data(raw)
+                birthdays[int(marker.year or 0)] = dict(marker.issued or {})
+            elif sk.startswith(OLD_BIRTHDAY_PREFIX) and sk[len(OLD_BIRTHDAY_PREFIX):].isdigit():
+                birthdays.setdefault(int(sk[len(OLD_BIRTHDAY_PREFIX):]),
+                                     dict(GiftMarkerItem.from_raw_data(raw).issued or {}))
+        return cls(counters, old, gift, birthdays)
+
+    def counted(self, benefit_id: str, customer_id: str, period_key: str) -> tuple[int, str | None]:
+        """Claims of the period ``period_key`` so far, and the period the current counter holds (None: no counter;
+        a counter of the old layout for this period is read the same way)."""
+        held, count = self.counters.get(benefit_id, ("", 0))
+        if held == period_key:
+            return count, held
+        old = self.old_counters.get(QUOTA_PREFIX + quota.counter_key(benefit_id, customer_id, period_key))
+        return (old or 0), (held or None)
 
     def used(self, benefit: Benefit, customer_id: str, now: datetime) -> tuple[int, str | None]:
         """Vouchers of ``benefit`` issued in the period containing ``now``, and when that period ends."""
@@ -77,8 +105,8 @@ class MemberBenefitState:
             ends = window.ends_at.isoformat() if window.ends_at else None
             return int(self.birthdays.get(year, {}).get(benefit.benefit_id, 0)), ends
         window = period_window(benefit.period, now)
-        key = QUOTA_PREFIX + quota.counter_key(benefit.benefit_id, customer_id, window.key)
-        return self.counters.get(key, 0), (window.ends_at.isoformat() if window.ends_at else None)
+        used, _held = self.counted(benefit.benefit_id, customer_id, window.key)
+        return used, (window.ends_at.isoformat() if window.ends_at else None)
 
 
 def _unlock_tier(benefit: Benefit, held: tiers.TierDefinition,
@@ -135,7 +163,9 @@ def zone(customer_id: str) -> dict[str, Any]:
 
 def _claim_tx(
     req: idempotency.Request, benefit: Benefit, customer_id: str, status: quota.QuotaStatus, channel: str | None,
+    held: str | None,
 ) -> tuple[Tx, dict[str, Any]]:
+    """``held``: the period the member's current counter holds as read (None: no counter)."""
     now = clock.now()
     voucher = vouchers.new_voucher(
         customer_id, benefit_id=benefit.benefit_id, name=benefit.name, kind=benefit.kind,
@@ -151,17 +181,17 @@ def _claim_tx(
         "period_key": status.period_key,
         "created_at": voucher.created_at,
     }
-    counter = QuotaCounterItem(pk=keys.customer_pk(customer_id), sk=QUOTA_PREFIX + status.counter_key)
-    actions = [
-        QuotaCounterItem.count.add(1),
-        QuotaCounterItem.benefit_id.set(benefit.benefit_id),
-        QuotaCounterItem.period_key.set(status.period_key),
-    ]
-    if status.counter_expires_at is not None:
-        actions.append(QuotaCounterItem.ttl.set(int(status.counter_expires_at.timestamp())))
+    counter = QuotaCounterItem(pk=keys.customer_pk(customer_id), sk=QUOTA_NOW_PREFIX + benefit.benefit_id)
+    ttl = int(status.counter_expires_at.timestamp()) if status.counter_expires_at is not None else None
     tx = Tx()
-    tx.update("quota", counter, actions,
-              QuotaCounterItem.count.does_not_exist() | (QuotaCounterItem.count < benefit.per_period))
+    if held == status.period_key:
+        tx.update("quota", counter, [QuotaCounterItem.count.add(1)],
+                  (QuotaCounterItem.period_key == held) & (QuotaCounterItem.count < benefit.per_period))
+    else:  # the period's first claim here (its count so far from the old layout's counter, if any)
+        counter.benefit_id, counter.period_key, counter.count, counter.ttl = (
+            benefit.benefit_id, status.period_key, status.used + 1, ttl)
+        tx.put("quota", counter,
+               QuotaCounterItem.pk.does_not_exist() if held is None else QuotaCounterItem.period_key == held)
     vouchers.put_in(tx, voucher)
     idempotency.record_in(tx, req, "created", body)
     return tx, body
@@ -173,10 +203,13 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
     403 ``tier_not_eligible``, 409 ``quota_exhausted`` / ``benefit_not_available``, 404 for an unknown benefit; a
     repeated Idempotency-Key replays the first answer (422 if it named another benefit).
     """
+    req = idempotency.request(keys.customer_pk(customer_id), CLAIM_SCOPE, idempotency_key, {"benefit_id": benefit_id})
+    stored = idempotency.get(req)  # one GetItem: a replay is answered here
+    if stored is not None:
+        return idempotency.replay_response(stored)
     items = bookkeeping.load_member(customer_id, consistent=True)
     cid = items.customer_id
-    req = idempotency.request(keys.customer_pk(cid), CLAIM_SCOPE, idempotency_key, {"benefit_id": benefit_id})
-    stored = idempotency.lookup(req, items.others)
+    req, stored = idempotency.owner_moved(req, keys.customer_pk(cid), items.others)
     if stored is not None:
         return idempotency.replay_response(stored)
     benefit = find(benefit_id)
@@ -189,21 +222,24 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
         raise AppError("tier_not_eligible")
     if benefit.plus_only and not overlay().holds(items.others, now):
         raise AppError("plus_required")
-    used, _ = MemberBenefitState.from_items(items).used(benefit, cid, now)
-    try:
-        status = quota.check_claim(benefit.quota, benefit.benefit_id, cid, now, used)
-    except quota.QuotaExhausted:
-        raise AppError("quota_exhausted") from None
-    for _attempt in retry.attempts(MAX_CLAIM_ATTEMPTS):
-        tx, body = _claim_tx(req, benefit, cid, status, channel)
+    for attempt in retry.attempts(MAX_CLAIM_ATTEMPTS):
+        if attempt:
+            items = bookkeeping.load_member(cid, consistent=True)
+        period_key = period_window(benefit.period, now).key
+        used, held = MemberBenefitState.from_items(items).counted(benefit.benefit_id, cid, period_key)
+        try:
+            status = quota.check_claim(benefit.quota, benefit.benefit_id, cid, now, used)
+        except quota.QuotaExhausted:
+            raise AppError("quota_exhausted") from None
+        tx, body = _claim_tx(req, benefit, cid, status, channel, held)
         try:
             tx.commit()
         except TxCancelled as exc:
             if idempotency.LABEL in exc.failed:
                 return idempotency.replay_after_race(req)
-            if "quota" in exc.failed:
+            if "quota" in exc.failed and held == status.period_key:
                 raise AppError("quota_exhausted") from None
-            if exc.conflict:  # another claim on the same counter was in flight: the conditions decide again
+            if "quota" in exc.failed or exc.conflict:  # another claim began the period first: read again, decide
                 continue
             raise
         logger.info("benefit claimed", extra={"customer_id": cid, "benefit_id": benefit_id,
@@ -214,10 +250,11 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
 
 def grant_items(
     tx: Tx, customer_id: str, tier_code: str, trigger: str, marker_sk: str, label: str, channel: str | None = None,
+    year: int | None = None,
 ) -> list[str]:
     """Add to ``tx`` the vouchers of every active ``trigger`` benefit for ``tier_code`` and the marker ``marker_sk``
-    (put on condition that it does not exist: ``label`` fails if the grant was already made). Returns the voucher
-    ids; nothing is added when no benefit applies."""
+    (put on condition that it does not exist: ``label`` fails if the grant was already made), and with ``year`` this
+    year's copy ``M#BDAYNOW``. Returns the voucher ids; nothing is added when no benefit applies."""
     now = clock.now()
     chosen = [b for b in definitions() if b.active and b.trigger == trigger and tier_code in b.tiers]
     issued: dict[str, int] = {}
@@ -238,7 +275,29 @@ def grant_items(
         marker = GiftMarkerItem(pk=keys.customer_pk(customer_id), sk=marker_sk, issued=issued,
                                 vouchers=voucher_ids, created_at=clock.iso(now))
         tx.put(label, marker, GiftMarkerItem.pk.does_not_exist())
+        if year is not None:  # a yearly grant: a copy where the bounded member read finds this year's (M#BDAYNOW)
+            tx.put(f"{label}_now", GiftMarkerItem(pk=marker.pk, sk=BIRTHDAY_NOW_SK, issued=issued,
+                                                 vouchers=voucher_ids, created_at=marker.created_at, year=year))
     return voucher_ids
+
+
+def migrate_seed(customer_id: str, raw: dict[str, Any]) -> list[Any]:
+    """``Area.migrate_seed``: moving an old-layout counter of the current period (or this year's birthday marker)
+    also puts it where the bounded read finds it now (``M#QNOW#<benefit>``, ``M#BDAYNOW``), if absent."""
+    sk, now = raw["sk"]["S"], clock.now()
+    if sk.startswith(QUOTA_PREFIX + quota.COUNTER_PREFIX + "#"):
+        old = QuotaCounterItem.from_raw_data(raw)
+        benefit = find(old.benefit_id)
+        if benefit is None or period_window(benefit.period, now).key != old.period_key:
+            return []
+        return [QuotaCounterItem(pk=old.pk, sk=QUOTA_NOW_PREFIX + old.benefit_id, benefit_id=old.benefit_id,
+                                 period_key=old.period_key, count=int(old.count), ttl=old.ttl)]
+    year = sk[len(OLD_BIRTHDAY_PREFIX):]
+    if sk.startswith(OLD_BIRTHDAY_PREFIX) and year == str(business_day(now).year):
+        marker = GiftMarkerItem.from_raw_data(raw)
+        return [GiftMarkerItem(pk=marker.pk, sk=BIRTHDAY_NOW_SK, issued=marker.issued, vouchers=marker.vouchers,
+                               created_at=marker.created_at, year=int(year))]
+    return []
 
 
 def opening_gift_hook(tx: Tx, customer: CustomerItem) -> None:

@@ -6,19 +6,23 @@ Keys (all in the one application table):
 item                                        pk / sk                                               index
 ==========================================  ====================================================  ===========
 benefit definition                          ``CONFIG#BENEFITS`` / ``BENEFIT#<benefit_id>``        -
-quota counter (one per benefit, member,     ``CUST#<id>`` / ``M#QUOTA#<benefit>#<id>#<period>``   -
-period; TTL a week after the period)
+quota counter of the current period (one    ``CUST#<id>`` / ``M#QNOW#<benefit>``                  -
+per benefit; TTL a week after the period)
 voucher                                     ``CUST#<id>`` / ``V#<voucher_id>`` (ids sort by time)  -
 opening gift pack marker (once)             ``CUST#<id>`` / ``M#GIFTPACK``                        -
-birthday marker (once a year)               ``CUST#<id>`` / ``M#BDAY#<yyyy>``                     -
+birthday marker (once a year)               ``CUST#<id>`` / ``H#BDAY#<yyyy>``                     -
+this year's birthday grant                  ``CUST#<id>`` / ``M#BDAYNOW``                         -
 birthday index on the profile               ``CUST#<id>`` / ``M#PROFILE``                         gsi2:
                                                                                                   ``BDAY#<MM>#<k>`` /
                                                                                                   ``Y<yyyy>#<id>``
 ==========================================  ====================================================  ===========
 
-Every definition sits in one partition, so the catalogue is one Query (cached in-process). Counters and
-markers sit under the member's ``M#`` prefix: the one Query that reads the profile and the points state (for the
-held tier) also returns them, so ``GET /v1/benefits`` and a claim's checks cost one read. Vouchers are *not*
+Every definition sits in one partition, so the catalogue is one Query (cached in-process). The current counters and
+the grants sit under the member's ``M#`` prefix, one item per benefit (a new period overwrites the counter) and one
+for this year's birthday: the one bounded Query that reads the profile and the points state (for the held tier)
+also returns them, so ``GET /v1/benefits`` and a claim's checks cost one read. The yearly birthday markers grow
+with the years: ``H#`` (``core.dynamo.member_layout``). Until ``migrate_member_partition`` has run, the old
+layout's ``M#QUOTA#<benefit>#<id>#<period>`` and ``M#BDAY#<yyyy>`` are read too. Vouchers are *not*
 under ``M#`` (they accumulate); they are listed with their own Query on ``V#``.
 """
 
@@ -32,10 +36,13 @@ from chalicelib.core.dynamo.items import Item
 
 BENEFITS_PK = "CONFIG#BENEFITS"
 BENEFIT_PREFIX = "BENEFIT#"
-QUOTA_PREFIX = "M#"  # + domain.quota.counter_key(...) = M#QUOTA#<benefit>#<customer>#<period>
+QUOTA_PREFIX = "M#"  # + quota.counter_key(...) = M#QUOTA#<benefit>#<customer>#<period>: the old layout, read only
+QUOTA_NOW_PREFIX = "M#QNOW#"  # + <benefit>: the counter of the current period
 VOUCHER_PREFIX = "V#"
 GIFTPACK_SK = "M#GIFTPACK"
-BIRTHDAY_PREFIX = "M#BDAY#"
+BIRTHDAY_PREFIX = "H#BDAY#"
+OLD_BIRTHDAY_PREFIX = "M#BDAY#"
+BIRTHDAY_NOW_SK = "M#BDAYNOW"
 
 
 class BenefitItem(Item):
@@ -65,10 +72,11 @@ class BenefitItem(Item):
 
 
 class QuotaCounterItem(Item):
-    """``CUST#<id>`` / ``M#QUOTA#<benefit>#<id>#<period key>``: claims of one benefit by one member in one period.
+    """``CUST#<id>`` / ``M#QNOW#<benefit>``: claims of one benefit by the member in the period ``period_key``.
 
-    Incremented in the claim's transaction on condition ``count < per_period``; ``ttl`` drops it a week after
-    its period ends (lifetime counters are kept).
+    Incremented in the claim's transaction on condition ``period_key`` is the current one and ``count < per_period``,
+    or replaced by the first claim of a new period (on condition that it still holds the period read); ``ttl``
+    drops it a week after its period ends (lifetime counters are kept).
     """
 
     benefit_id = UnicodeAttribute()
@@ -104,8 +112,10 @@ class VoucherItem(Item):
 
 
 class GiftMarkerItem(Item):
-    """``CUST#<id>`` / ``M#GIFTPACK`` or ``M#BDAY#<yyyy>``: what a one-off grant issued (``{benefit_id: count}``)."""
+    """``CUST#<id>`` / ``M#GIFTPACK``, ``H#BDAY#<yyyy>`` or ``M#BDAYNOW`` (``year``): what a one-off grant issued
+    (``{benefit_id: count}``)."""
 
     issued = JSONAttribute()
     vouchers = ListAttribute[Any](of=UnicodeAttribute, default=list)
     created_at = UnicodeAttribute()
+    year = NumberAttribute(null=True)  # of ``M#BDAYNOW``

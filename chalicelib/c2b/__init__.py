@@ -36,6 +36,7 @@ from chalicelib.core.area import Area, Job
 
 AREA = Area(
     name="c2b",
+    moved_kinds={"M#C2BS#": "H#C2BS#", "M#C2BV#": "H#C2BV#", "M#C2BGIFT#": "H#C2BGIFT#"},
     blueprints=("chalicelib.c2b.api", "chalicelib.c2b.admin_api"),
     errors=ERRORS,
     notices=NOTICES,

@@ -25,7 +25,7 @@ from chalicelib.c2b.models import (
 )
 from chalicelib.core import clock, notifications
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys, paging, retry
+from chalicelib.core.dynamo import keys, member_layout, paging, retry
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.observability import logger
@@ -58,6 +58,8 @@ def _told_in(tx: Tx, task: FanoutItem, support: SupportItem, n: int, at: Any) ->
                                            issued={f"c2b:{task.request_id}": 1}, vouchers=[voucher.voucher_id],
                                            created_at=clock.iso(at)),
                GiftMarkerItem.pk.does_not_exist())
+        member_layout.check_old_absent(tx, f"gift:{n}", GiftMarkerItem, keys.customer_pk(cid),
+                                       f"{GIFT_PREFIX}{task.request_id}")
         data["voucher_id"] = voucher.voucher_id
     notifications.put_in(tx, cid, task.template, data, label=f"notification:{n}")
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.c2b import store
 from chalicelib.c2b.models import (
+    MINE_PREFIX,
     MY_SUPPORT_PREFIX,
     MY_VOTE_PREFIX,
     MySupportItem,
@@ -20,7 +21,7 @@ from chalicelib.c2b.models import (
     vote_sk,
 )
 from chalicelib.core.area import Section360
-from chalicelib.core.dynamo import keys, paging
+from chalicelib.core.dynamo import keys, member_layout
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.observability import logger
 
@@ -41,10 +42,10 @@ def merge(tx: Tx, absorbed: Any, survivor: Any) -> None:
     the survivor's stays and the absorbed one's units come off its shard. Votes likewise (the survivor's vote in a
     poll wins). The supports' and votes' shard stays with the item, so nothing is re-counted."""
     a, s = absorbed.customer_id, survivor.customer_id
-    mirrors = paging.newest(a, "M#C2B", MAX_MERGED * 2)
+    mirrors = member_layout.newest(a, MINE_PREFIX, MAX_MERGED * 2)
     wanted: list[tuple[str, str]] = []
     for raw in mirrors:
-        sk = raw["sk"]["S"]
+        sk = member_layout.current_sk(raw)
         if sk.startswith(MY_SUPPORT_PREFIX):
             rid = sk[len(MY_SUPPORT_PREFIX):]
             wanted += [(request_pk(rid), support_sk(a)), (request_pk(rid), support_sk(s))]
@@ -57,7 +58,7 @@ def merge(tx: Tx, absorbed: Any, survivor: Any) -> None:
         if moved >= MAX_MERGED:
             logger.warning("c2b merge truncated", extra={"customer_id": a})
             break
-        sk = raw["sk"]["S"]
+        sk = member_layout.current_sk(raw)
         if sk.startswith(MY_SUPPORT_PREFIX):
             rid = sk[len(MY_SUPPORT_PREFIX):]
             mine = found.get((request_pk(rid), support_sk(a)))
@@ -73,7 +74,7 @@ def merge(tx: Tx, absorbed: Any, survivor: Any) -> None:
             else:
                 tx.put(f"c2b_support_in:{moved}", _moved(support, s, support_sk(s)), SupportItem.pk.does_not_exist())
                 mirror = MySupportItem.from_raw_data(raw)
-                mirror.pk = keys.customer_pk(s)
+                mirror.pk, mirror.sk = keys.customer_pk(s), sk
                 tx.put(f"c2b_mirror_in:{moved}", mirror)
             moved += 1
         elif sk.startswith(MY_VOTE_PREFIX):
@@ -90,7 +91,7 @@ def merge(tx: Tx, absorbed: Any, survivor: Any) -> None:
             else:
                 tx.put(f"c2b_vote_in:{moved}", _moved(vote, s, vote_sk(poll, s)), VoteItem.pk.does_not_exist())
                 mirror_v = MyVoteItem.from_raw_data(raw)
-                mirror_v.pk = keys.customer_pk(s)
+                mirror_v.pk, mirror_v.sk = keys.customer_pk(s), sk
                 tx.put(f"c2b_vmirror_in:{moved}", mirror_v)
             moved += 1
 
@@ -102,6 +103,6 @@ def _render_360(raw: list[dict[str, Any]], _member: Any, _now: datetime) -> dict
         for i in sorted(items, key=lambda i: i.updated_at, reverse=True)]}}
 
 
-member_360 = Section360(read=lambda customer_id: paging.newest(customer_id, MY_SUPPORT_PREFIX, RECENT_360),
+member_360 = Section360(read=lambda customer_id: member_layout.newest(customer_id, MY_SUPPORT_PREFIX, RECENT_360),
                         render=_render_360)
 

@@ -20,7 +20,7 @@ from chalicelib.c2b.models import (
 )
 from chalicelib.c2b.supports import visible
 from chalicelib.core import clock, results
-from chalicelib.core.dynamo import keys, retry
+from chalicelib.core.dynamo import keys, member_layout, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.results import Result
@@ -142,6 +142,8 @@ def vote(customer_id: str, request_id: str, poll_id: str, option_id: str) -> Res
                      SupportItem.pk.exists())
         tx.put("mirror", MyVoteItem(pk=keys.customer_pk(customer_id), sk=f"{MY_VOTE_PREFIX}{request_id}#{poll_id}",
                                     request_id=request_id, poll_id=poll_id, option_id=option_id))
+        member_layout.retire_old(tx, "mirror_old", MyVoteItem, keys.customer_pk(customer_id),
+                                 f"{MY_VOTE_PREFIX}{request_id}#{poll_id}")
         try:
             tx.commit()
         except TxCancelled as exc:

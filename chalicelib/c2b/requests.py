@@ -23,7 +23,7 @@ from chalicelib.c2b.models import (
 )
 from chalicelib.c2b.supports import visible
 from chalicelib.core import clock, notifications, rate_limits, results
-from chalicelib.core.dynamo import paging, retry
+from chalicelib.core.dynamo import member_layout, paging, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.results import Result
@@ -133,7 +133,7 @@ def listing(status: str | None, sort: str, limit: int, cursor: str | None) -> di
 
 def my_supports(customer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """``GET /v1/me/product-requests/supports``: the requests I support (one Query of my mirrors)."""
-    raw, next_cursor = paging.newest_page(customer_id, MY_SUPPORT_PREFIX, limit, cursor)
+    raw, next_cursor = member_layout.newest_page(customer_id, MY_SUPPORT_PREFIX, limit, cursor)
     items = [MySupportItem.from_raw_data(r) for r in raw]
     return {"items": [{"request_id": i.request_id, "title": i.title, "quantity": int(i.quantity),
                        "created_at": i.created_at, "updated_at": i.updated_at} for i in items],

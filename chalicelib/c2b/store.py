@@ -4,7 +4,6 @@ the page, its poll shards and the caller's votes (every key is known: polls are 
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +22,7 @@ from chalicelib.c2b.models import (
     support_sk,
     vote_sk,
 )
-from chalicelib.core.config import settings
-from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.core.dynamo.batch import batch_get
 from chalicelib.core.errors import AppError
 
 REQUEST_ID = re.compile(r"^pr_[0-9a-f]{16}$")
@@ -59,25 +57,6 @@ class State:
 
     def poll_votes(self, poll_id: str, option_id: str) -> int:
         return sum(number(s, option_id) for s in self.poll_shards.get(poll_id, []))
-
-
-def batch_get(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Consistent BatchGetItem of ``keys`` (at most 100): ``{(pk, sk): raw item}`` of those that exist. Keys
-    DynamoDB leaves unprocessed (under load) are asked again after a short pause."""
-    table = settings().table_name
-    pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(keys)]
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    client = shared_connection().client
-    for attempt in range(8):
-        if not pending:
-            return found
-        if attempt:
-            time.sleep(0.01 * 2 ** attempt)
-        out = client.batch_get_item(RequestItems={table: {"Keys": pending, "ConsistentRead": True}})
-        for raw in out.get("Responses", {}).get(table, []):
-            found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
-        pending = out.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
-    raise AppError("service_unavailable", retry_after=1)
 
 
 def read(request_id: str, customer_id: str | None = None, *, polls: bool = False,

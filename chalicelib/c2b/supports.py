@@ -29,7 +29,7 @@ from chalicelib.c2b.models import (
     support_sk,
 )
 from chalicelib.core import clock, results
-from chalicelib.core.dynamo import keys, retry
+from chalicelib.core.dynamo import keys, member_layout, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
@@ -145,7 +145,9 @@ def support(customer_id: str, request_id: str, quantity: int | None) -> Result:
             tx.update("support", SupportItem(pk=request_pk(request_id), sk=support_sk(customer_id)),
                       [SupportItem.quantity.set(new_qty), SupportItem.updated_at.set(at)],
                       SupportItem.quantity == int(old.quantity))
-        tx.put("mirror", _mirror(customer_id, request, new_qty, old.created_at if old else at, at))
+        mirror = _mirror(customer_id, request, new_qty, old.created_at if old else at, at)
+        tx.put("mirror", mirror)
+        member_layout.retire_old(tx, "mirror_old", MySupportItem, mirror.pk, mirror.sk)
         counts = _listed(state, n, dc, dq)
         reached = False
         if phase == rules.OPEN and not rules.fits_fast(number(state.shard(n), "head"), dq):
@@ -193,6 +195,8 @@ def withdraw(customer_id: str, request_id: str) -> dict[str, Any]:
         tx.delete("support", SupportItem(pk=request_pk(request_id), sk=support_sk(customer_id)),
                   SupportItem.quantity == q)
         tx.delete("mirror", MySupportItem(pk=keys.customer_pk(customer_id), sk=f"{MY_SUPPORT_PREFIX}{request_id}"))
+        member_layout.retire_old(tx, "mirror_old", MySupportItem, keys.customer_pk(customer_id),
+                                 f"{MY_SUPPORT_PREFIX}{request_id}")
         _fast(tx, request_id, n, phase, -1, -q)
         counts = _listed(state, n, -1, -q)
         if counts is not None:

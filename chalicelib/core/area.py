@@ -96,6 +96,14 @@ class Area(NamedTuple):
     owned_resources: Ref | None = None  # a ``{path: factory}`` mapping for the cross-member 404 test
     member_360: Ref | None = None  # a ``Section360``: the area's section of the agents' 360 view
     member_360_none: str = ""  # why the area has no 360 section
+    # The member partition stays small (identity/member.py): every sort key (or prefix) the area keeps under the
+    # bounded ``M#`` prefix, with why its count is bounded by configuration, never by the member's history...
+    member_kinds: Mapping[str, str] = NONE
+    # ...and every growing kind an earlier version kept there: old ``M#`` prefix -> its ``H#`` prefix (the
+    # ``migrate_member_partition`` job moves them)
+    moved_kinds: Mapping[str, str] = NONE
+    # (customer_id, the member's old-layout raw items) -> items the migration puts if absent (a current counter...)
+    migrate_seed: Ref | None = None
 
 
 _installed: tuple[Area, ...] | None = None

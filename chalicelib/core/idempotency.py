@@ -5,15 +5,15 @@ nothing; the same key with another body is 422 ``idempotency_key_reused``; a mis
 ``idempotency_key_required`` (the route layer checks that: declare the route with ``idempotent=True``).
 
 Where the record lives
-    In the caller's own partition under the ``M#`` prefix: ``CUST#<id>`` / ``M#IDEM#<sha256(scope, key)[:32]>``, with
-    the request hash, the response and a 24-hour TTL. Keys are scoped per caller and route: the scope is the
-    route (``"POST /v1/redemptions"``) and the partition is the caller's, so two members (or two routes) never
-    share a key.
+    In the caller's own partition, outside the member's bounded ``M#`` read (records accumulate with the member's
+    requests): ``CUST#<id>`` / ``H#IDEM#<sha256(scope, key)[:32]>``, with the request hash, the response and a
+    24-hour TTL. Keys are scoped per caller and route: the scope is the route (``"POST /v1/redemptions"``) and the
+    partition is the caller's, so two members (or two routes) never share a key. (Before the member partition was
+    bounded they sat at ``M#IDEM#...``; ``lookup`` still finds one among the member's ``M#`` items, and while
+    ``core.dynamo.member_layout.migrating()`` ``get`` reads both keys in one BatchGetItem.)
 
-How it costs nothing extra
-    * Reading: a use case that already Queries the member's ``M#`` items (points changes do: profile, points
-      state, buckets) finds the record in that same Query: ``lookup(req, items.others)``. Others make one
-      consistent GetItem: ``get(req)``. A replay is then answered from that one read.
+What it costs
+    * Reading: one consistent GetItem, ``get(req)``, before anything else: a replay is answered from that one read.
     * Writing: ``record_in(tx, req, status, body)`` puts the record in the use case's own TransactWrite,
       conditioned on its absence (or expiry). Two racing requests with one key cannot both commit: the loser's
       transaction is cancelled on the ``idempotency`` label and ``replay_after_race(req)`` answers it from the
@@ -27,7 +27,7 @@ Usage (any POST route)::
 
     req = idempotency.request(keys.customer_pk(cid), "POST /v1/benefits/{benefit_id}/claims", ctx.idempotency_key,
                               {"benefit_id": benefit_id, "body": ctx.body})
-    stored = idempotency.get(req)            # or idempotency.lookup(req, items.others) after your own Query
+    stored = idempotency.get(req)            # one GetItem, before the use case's own reads
     if stored is not None:
         return idempotency.replay_response(stored)       # raises 422 if the body differs
     tx = Tx(); ...your items...; idempotency.record_in(tx, req, "created", body)
@@ -55,12 +55,13 @@ from pydantic import BaseModel
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.core import clock
+from chalicelib.core.dynamo import member_layout
 from chalicelib.core.dynamo.items import Item
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.errors import AppError
 from chalicelib.core.results import Outcome, Result
 
-IDEM_PREFIX = "M#IDEM#"
+IDEM_PREFIX = "H#IDEM#"
 
 
 class IdempotencyItem(Item):
@@ -151,22 +152,52 @@ def _checked(req: Request, stored: Stored) -> Stored:
     return stored
 
 
+def owner_moved(req: Request, owner_pk: str, raw_items: Iterable[dict[str, Any]]) -> tuple[Request, Stored | None]:
+    """After ``get(req)`` found nothing and the use case read the member: ``req`` for the partition it actually read
+    (``owner_pk``: the survivor when the read followed a merge; one more GetItem then), and a record of the old
+    layout found among the raw items read."""
+    if owner_pk != req.owner_pk:
+        req = Request(owner_pk, req.scope, req.key, req.request_hash)
+        stored = get(req)
+        if stored is not None:
+            return req, stored
+    return req, lookup(req, raw_items)
+
+
 def lookup(req: Request, raw_items: Iterable[dict[str, Any]]) -> Stored | None:
     """The live record of ``req`` among raw DynamoDB items the caller already read (e.g. ``MemberItems.others``).
 
     Records past their TTL count as absent (DynamoDB deletes them lazily). 422 ``idempotency_key_reused`` if the
     record's body hash differs from this request's.
     """
-    sk, now = req.sk, clock.epoch()
+    sks, now = {req.sk, member_layout.old_key(req.sk)}, clock.epoch()
     for raw in raw_items:
-        if raw.get("sk", {}).get("S") == sk and raw.get("pk", {}).get("S") == req.owner_pk:
+        if raw.get("sk", {}).get("S") in sks and raw.get("pk", {}).get("S") == req.owner_pk:
             item = IdempotencyItem.from_raw_data(raw)
             return _checked(req, _stored(item)) if _live(item, now) else None
     return None
 
 
+def sort_keys(req: Request) -> list[str]:
+    """Where the record of ``req`` may be: its key, and its old-layout key while the partition is migrated."""
+    return [req.sk, member_layout.old_key(req.sk)] if member_layout.migrating() else [req.sk]
+
+
+def from_found(req: Request, found: dict[tuple[str, str], dict[str, Any]]) -> Stored | None:
+    """The live record of ``req`` among items a caller's BatchGetItem of ``sort_keys(req)`` returned, checked."""
+    return lookup(req, [raw for sk in sort_keys(req) if (raw := found.get((req.owner_pk, sk)))])
+
+
 def get(req: Request, consistent: bool = True) -> Stored | None:
-    """One GetItem (strongly consistent by default): the live record of ``req``, checked as in ``lookup``."""
+    """One GetItem (strongly consistent by default): the live record of ``req``, checked as in ``lookup``; one
+    BatchGetItem of its two places while the member partition is being migrated."""
+    if member_layout.migrating():
+        found = {i.sk: i for i in IdempotencyItem.batch_get(
+            [(req.owner_pk, req.sk), (req.owner_pk, member_layout.old_key(req.sk))], consistent_read=consistent)}
+        item = found.get(req.sk) or found.get(member_layout.old_key(req.sk))
+        if item is None:
+            return None
+        return _checked(req, _stored(item)) if _live(item, clock.epoch()) else None
     try:
         item = IdempotencyItem.get(req.owner_pk, req.sk, consistent_read=consistent)
     except IdempotencyItem.DoesNotExist:
@@ -197,6 +228,8 @@ def record_in(
     """
     condition = IdempotencyItem.pk.does_not_exist() | (IdempotencyItem.ttl < clock.epoch())
     tx.put(label, _item(req, outcome, body, provisional), condition)
+    if member_layout.migrating():  # a record of the old layout counts too
+        tx.check(label, IdempotencyItem, req.owner_pk, member_layout.old_key(req.sk), condition)
 
 
 def finalise_in(tx: Tx, req: Request, outcome: Outcome, body: Any, *, label: str = LABEL) -> None:

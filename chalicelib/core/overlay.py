@@ -23,8 +23,10 @@ class Overlay(Protocol):
     def points_multiplier(self) -> Decimal:
         """The factor on an order's points (on top of the tier's and the promotion's) while the member holds it."""
 
-    def record_points_saving(self, tx: Tx, customer_id: str, extra_points: int, ref: str) -> None:
-        """What ``extra_points`` of the multiplier saved the member, in ``tx`` (negative to net a refund)."""
+    def record_points_saving(self, tx: Tx, customer_id: str, extra_points: int, ref: str,
+                             member_items: list[dict[str, Any]]) -> None:
+        """What ``extra_points`` of the multiplier saved the member, in ``tx`` (negative to net a refund), given the
+        member's raw ``M#`` items the caller's points change read (the running total is kept from them)."""
 
 
 class _NoOverlay:
@@ -34,7 +36,8 @@ class _NoOverlay:
     def points_multiplier(self) -> Decimal:
         return Decimal(1)
 
-    def record_points_saving(self, tx: Tx, customer_id: str, extra_points: int, ref: str) -> None:
+    def record_points_saving(self, tx: Tx, customer_id: str, extra_points: int, ref: str,
+                             member_items: list[dict[str, Any]]) -> None:
         return None
 
 

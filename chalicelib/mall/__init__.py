@@ -5,6 +5,7 @@ from chalicelib.mall.errors import ERRORS
 
 AREA = Area(
     name="mall",
+    moved_kinds={"M#RLIM#": "H#RLIM#"},
     blueprints=("chalicelib.mall.rewards_api", "chalicelib.mall.admin_api", "chalicelib.mall.redemptions_api",
                 "chalicelib.mall.faults_api"),
     errors=ERRORS,

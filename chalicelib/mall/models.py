@@ -36,7 +36,7 @@ from chalicelib.core.dynamo.items import Item
 
 REWARD_SK = "REWARD"
 STOCK_SK = "STOCK"
-RLIMIT_PREFIX = "M#RLIM#"
+RLIMIT_PREFIX = "H#RLIM#"  # grows with the rewards redeemed: outside the bounded M# read
 REDEMPTION_PREFIX = "RDM#"
 VOUCHER_PREFIX = "RVOUCHER#"
 VOUCHER_SK = "RVOUCHER"
@@ -83,7 +83,7 @@ class StockShardItem(Item):
 
 
 class RedeemCountItem(Item):
-    """``CUST#<id>`` / ``M#RLIM#<reward_id>``: how many units of a limited reward the member has redeemed."""
+    """``CUST#<id>`` / ``H#RLIM#<reward_id>``: how many units of a limited reward the member has redeemed."""
 
     reward_id = UnicodeAttribute()
     count = NumberAttribute()  # type: ignore[assignment]  # the stored name; shadows Model.count()

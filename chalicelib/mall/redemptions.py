@@ -1,11 +1,11 @@
 """Redemptions in the points mall: exactly once per Idempotency-Key, never oversold, fulfilled or handed on.
 
-The success path is two DynamoDB calls, idempotency included:
+The success path is three DynamoDB calls, idempotency included:
 
-1. one strongly consistent Query of the member's ``M#`` items: profile (tier), points state, buckets, the
-   per-member count of this reward (``M#RLIM#<reward>``) and any idempotency record of this key
-   (``M#IDEM#...``): a replay is answered here, after one call;
-2. one TransactWriteItems: the ledger entry and buckets (soonest-expiring first), the points state (conditioned
+1. one consistent BatchGetItem of the idempotency record of this key (``H#IDEM#...``) and, for a reward with a
+   per-member limit, the member's count of it (``H#RLIM#<reward>``): a replay is answered here, after one call;
+2. one strongly consistent Query of the member's bounded ``M#`` items: profile (tier), points state, buckets;
+3. one TransactWriteItems: the ledger entry and buckets (soonest-expiring first), the points state (conditioned
    on the version read), units taken from stock shards (each conditioned on ``remaining >= units``), the
    redemption, the per-member count, the idempotency record (conditioned on its absence) and either the
    in-house vouchers or, for a partner reward, the transaction and its outbox entry.
@@ -32,7 +32,8 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.core import clock, idempotency, results
 from chalicelib.core.area import Section360
-from chalicelib.core.dynamo import keys, paging, retry
+from chalicelib.core.dynamo import keys, member_layout, paging, retry
+from chalicelib.core.dynamo.batch import batch_get
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
@@ -67,17 +68,24 @@ def transaction_id_for(redemption_id: str) -> str:
     return "txn_" + redemption_id.removeprefix("rdm_")
 
 
-def _count_of(items: MemberItems, reward_id: str) -> int:
-    sk = f"{RLIMIT_PREFIX}{reward_id}"
-    for raw in items.others:
-        if raw["sk"]["S"] == sk:
+def _count_sk(reward_id: str) -> str:
+    return f"{RLIMIT_PREFIX}{reward_id}"
+
+
+def _count_in(pk: str, found: dict[tuple[str, str], dict[str, Any]], others: list[dict[str, Any]],
+              reward_id: str) -> int:
+    """The member's count of ``reward_id``: its item (in either layout) among what was read."""
+    sk = _count_sk(reward_id)
+    for raw in (found.get((pk, sk)), found.get((pk, member_layout.old_key(sk))),
+                *(r for r in others if r["sk"]["S"] == member_layout.old_key(sk))):
+        if raw is not None:
             return int(raw["count"]["N"])
     return 0
 
 
-def _check_rules(reward: Reward, items: MemberItems, quantity: int) -> int:
-    """Time window, tier, Plus (for a Plus-only reward) and per-member limit; returns the member's count of this
-    reward so far."""
+def _check_rules(reward: Reward, items: MemberItems, quantity: int, count: int) -> int:
+    """Time window, tier, Plus (for a Plus-only reward) and per-member limit (``count``: the member's so far);
+    returns ``count``."""
     if not reward.open_at(clock.now()):
         raise AppError("reward_not_available")
     assert items.profile is not None
@@ -85,7 +93,6 @@ def _check_rules(reward: Reward, items: MemberItems, quantity: int) -> int:
         raise AppError("tier_not_eligible")
     if reward.plus_only and not overlay().holds(items.others, clock.now()):
         raise AppError("plus_required")  # from the M# items the one Query already read: no extra call
-    count = _count_of(items, reward.reward_id)
     if reward.per_member_limit is not None and count + quantity > reward.per_member_limit:
         raise AppError(
             "redemption_limit_reached",
@@ -132,6 +139,9 @@ def redeem(
     if the write did commit: the idempotency record's condition then fails and the first response is replayed).
     """
     attempt = _Redemption(customer_id, rewards.definition(reward_id), quantity, idempotency_key, channel)
+    stored = attempt.first_read()  # one BatchGetItem: a replay is answered here
+    if stored is not None:
+        return idempotency.replay_response(stored)
     for _ in retry.attempts(MAX_ATTEMPTS):
         result = attempt.once()
         if result is not None:
@@ -147,6 +157,7 @@ class _Redemption:
         self.customer_id, self.reward, self.quantity, self.channel = customer_id, reward, quantity, channel
         self.idempotency_key = idempotency_key
         self.payload = {"reward_id": reward.reward_id, "quantity": quantity}
+        self.req = idempotency.request(keys.customer_pk(customer_id), ROUTE, idempotency_key, self.payload)
         self.redemption_id = new_redemption_id()
         self.transaction_id = transaction_id_for(self.redemption_id)
         self.partner = reward.fulfillment == "partner"
@@ -154,6 +165,32 @@ class _Redemption:
         self.fresh_stock = False
         self.codes = [] if self.partner else [fulfillment.new_voucher_code() for _ in range(quantity)]
         self.items: MemberItems | None = None
+        self.found: dict[tuple[str, str], dict[str, Any]] = {}
+        self.count_stale = False  # the count read is older than a transaction that failed on it
+        self.count_pk = self.req.owner_pk  # whose count ``found`` holds
+
+    def first_read(self) -> idempotency.Stored | None:
+        """The idempotency record, and the member's count of a limited reward, in one BatchGetItem."""
+        pk = self.req.owner_pk
+        keys = [(pk, sk) for sk in idempotency.sort_keys(self.req)]
+        if self.reward.per_member_limit is not None:
+            sk = _count_sk(self.reward.reward_id)
+            keys += [(pk, sk)] + ([(pk, member_layout.old_key(sk))] if member_layout.migrating() else [])
+        self.found = batch_get(keys)
+        return idempotency.from_found(self.req, self.found)
+
+    def _count(self, items: MemberItems) -> int:
+        """The member's count of a limited reward (read by ``first_read``; again after the merge alias or a race)."""
+        if self.reward.per_member_limit is None:
+            return 0
+        pk = keys.customer_pk(items.customer_id)
+        if self.count_stale or pk != self.count_pk:  # a race on the count, or the survivor of a merge: read it again
+            sk = _count_sk(self.reward.reward_id)
+            self.found = {k: v for k, v in self.found.items() if k[1] not in (sk, member_layout.old_key(sk))}
+            self.found.update(batch_get([(pk, sk), *([(pk, member_layout.old_key(sk))]
+                                                     if member_layout.migrating() else [])]))
+            self.count_stale, self.count_pk = False, pk
+        return _count_in(pk, self.found, items.others, self.reward.reward_id)
 
     def once(self) -> Result | None:
         """One attempt: the result, or None to try again (after the caller's backoff)."""
@@ -168,11 +205,10 @@ class _Redemption:
         items = self.items
         assert items.profile is not None
         owner = items.profile.customer_id
-        req = idempotency.request(keys.customer_pk(owner), ROUTE, self.idempotency_key, self.payload)
-        stored = idempotency.lookup(req, items.others)
+        req, stored = idempotency.owner_moved(self.req, keys.customer_pk(owner), items.others)
         if stored is not None:
             return idempotency.replay_response(stored)
-        count = _check_rules(self.reward, items, self.quantity)
+        count = _check_rules(self.reward, items, self.quantity, self._count(items))
         state = PointsState.from_items(items)
         cost = self.reward.points_cost * self.quantity
         try:
@@ -231,10 +267,11 @@ class _Redemption:
         reward = self.reward
         rewards.take_in(tx, reward, taken)
         if reward.per_member_limit is not None:
-            counter = RedeemCountItem(pk=redemption.pk, sk=f"{RLIMIT_PREFIX}{reward.reward_id}",
+            counter = RedeemCountItem(pk=redemption.pk, sk=_count_sk(reward.reward_id),
                                       reward_id=reward.reward_id, count=count + self.quantity)
             same = RedeemCountItem.count == count if count else RedeemCountItem.pk.does_not_exist()
             tx.put("rlimit", counter, same)
+            member_layout.retire_old(tx, "rlimit", RedeemCountItem, counter.pk, counter.sk)
         if self.partner:
             outbox.retry_port().record_in(tx, txn)
             idempotency.record_in(tx, req, "accepted", _accepted_body(self.redemption_id, self.transaction_id),
@@ -265,6 +302,8 @@ class _Redemption:
             self._refresh_stock()
         if exc.failed & member_labels:
             self.items = None
+        if "rlimit" in exc.failed:  # another redemption of this reward counted first: read the count again
+            self.count_stale = True
         if exc.failed & voucher_labels:
             self.codes[:] = [fulfillment.new_voucher_code() for _ in range(self.quantity)]
         return None

@@ -9,6 +9,10 @@ from chalicelib.membership.notices import NOTICES
 
 AREA = Area(
     name="membership",
+    member_kinds={"M#PLUS": "one Plus record per member",
+                  "M#PLUSSAVED": "one running savings total: the current membership year's, by kind"},
+    moved_kinds={"M#PLUSORDER#": "H#PLUSORDER#", "M#PLUSSAVE#": "H#PLUSSAVE#"},
+    migrate_seed="chalicelib.membership.savings:migrate_seed",
     blueprints=("chalicelib.membership.api", "chalicelib.membership.integrations_api",
                 "chalicelib.membership.dev_api", "chalicelib.membership.agent_api",
                 "chalicelib.membership.admin_api"),

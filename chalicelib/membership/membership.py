@@ -77,7 +77,7 @@ def start_trial(customer_id: str) -> Result:
 def _view_of(held: rules.Membership, now: datetime) -> dict[str, Any]:
     return {"status": held.status(now), "plan_id": held.plan_id if held.kind == "paid" else None,
             "expires_at": records.iso(held.expires_at), "trial_used": held.trial_used,
-            "savings": records.savings_view(held, [], now)}
+            "savings": records.savings_view(held, None, now)}
 
 
 # --- merges, GET /v1/me and the 360 view ---------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def _view_of(held: rules.Membership, now: datetime) -> dict[str, Any]:
 
 def merge(tx: Tx, absorbed: CustomerItem, survivor: CustomerItem) -> None:
     """``Area.merge``: the survivor keeps the later expiry; the trial counts as used if either used it. The absorbed
-    customer's orders and savings stay under its ID (its history; refunds of them find them there)."""
+    customer's orders and savings stay under its ID (its history; refunds of them find them there), under ``H#``."""
     gone = records.load(absorbed.customer_id, consistent=True) if absorbed.customer_id else None
     if gone is None or gone.record is None:
         return
@@ -106,15 +106,19 @@ def me_contribution(others: list[dict[str, Any]], now: datetime) -> dict[str, An
     return {"plus": plus_badge(MembershipItem.from_raw_data(raw) if raw else None, now)}
 
 
-def _render_360(_read: None, member: Any, now: Any) -> dict[str, Any]:
-    """From the member's ``M#`` items the console reads for every section (Plus keeps all of its items there)."""
+def _render_360(recent: list[Any], member: Any, now: Any) -> dict[str, Any]:
+    """The membership and its savings from the member's ``M#`` items the console reads for every section; the
+    orders from the section's own Query of theirs (with the old layout's, under ``M#``)."""
     moment = now if isinstance(now, datetime) else clock.now()
     items = records.add_raw(records.PlusItems(member.customer_id, None, None), member.others)
     out = records.view(items, moment)
+    orders = {o.order_id: o for o in (*items.orders, *recent)}.values()
     out["orders"] = [{"order_id": o.order_id, "plan_id": o.plan_id, "amount_fen": int(o.amount_fen),
                       "status": o.status, "created_at": o.created_at, "paid_at": o.paid_at}
-                     for o in sorted(items.orders, key=lambda o: o.created_at, reverse=True)[:10]]
+                     for o in sorted(orders, key=lambda o: o.created_at, reverse=True)[:RECENT_360]]
     return {"plus": out}
 
 
-member_360 = Section360(render=_render_360)
+RECENT_360 = 10
+member_360 = Section360(read=lambda customer_id: records.recent_orders(customer_id, RECENT_360),
+                        render=_render_360)

@@ -16,15 +16,18 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.core.dynamo.items import Item
 
 CONFIG_PK = "CONFIG#PLUS"
 PLAN_PREFIX = "PLAN#"
 MEMBERSHIP_SK = "M#PLUS"
-ORDER_PREFIX = "M#PLUSORDER#"
-SAVING_PREFIX = "M#PLUSSAVE#"
+SAVED_SK = "M#PLUSSAVED"  # the running total of the current membership year (bounded: one)
+ORDER_PREFIX = "H#PLUSORDER#"  # orders and savings lines grow with the years: outside the bounded M# read
+SAVING_PREFIX = "H#PLUSSAVE#"
+OLD_ORDER_PREFIX = "M#PLUSORDER#"  # where an earlier version kept them (read until migrate_member_partition ran)
+OLD_SAVING_PREFIX = "M#PLUSSAVE#"
 EXPIRY_INDEX = "PLUSEXP#"
 PENDING_INDEX = "PLUSPAY#"
 REFUNDING_INDEX = "PLUSREFUNDING"
@@ -84,6 +87,16 @@ class SavingItem(Item):
     saved_fen = NumberAttribute()
     ref = UnicodeAttribute()  # what saved it (voucher ID, order number)
     at = UnicodeAttribute()
+
+
+class SavedTotalItem(Item):
+    """``CUST#<id>`` / ``M#PLUSSAVED``: what Plus saved the member since ``since`` (the start of the membership year it
+    was written in), by kind. Written with every savings line, in the points change's transaction: the points
+    state's version condition orders the writers, so the total read is the total replaced."""
+
+    since = UnicodeAttribute()
+    by_kind = JSONAttribute()
+    updated_at = UnicodeAttribute()
 
 
 class MarkerItem(Item):

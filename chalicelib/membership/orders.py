@@ -39,6 +39,7 @@ from chalicelib.membership.rules import MembershipRefused, Plan
 ORDER_SCOPE = "POST /v1/membership/orders"
 PAY_WITHIN = timedelta(minutes=15)
 MAX_ATTEMPTS = 6
+REFUND_LOOKBACK = 20  # the newest orders searched for the one to refund (the latest paid; unpaid ones are few)
 SUCCESS = "SUCCESS"
 UNPAYABLE = ("CLOSED", "PAYERROR", "REVOKED")
 
@@ -114,7 +115,7 @@ def settle(customer_id: str, payment: Payment) -> str:
     """Apply what the provider says of an order, once: ``paid`` (activated now or before), ``closed``/``failed``, or
     ``pending``. 422 ``payment_mismatch`` for an order we do not have or an amount that differs (nothing changes)."""
     for _attempt in retry.attempts(MAX_ATTEMPTS):
-        items = records.load(customer_id, consistent=True)
+        items = records.load_for_order(customer_id, payment.order_id)
         order = items.order(payment.order_id)
         if order is None:
             raise AppError("payment_mismatch", details=[{"field": "out_trade_no", "issue": "no such order"}])
@@ -226,7 +227,9 @@ def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
     ``benefit_already_used``; a repeat after it succeeded answers the same refund."""
     for _attempt in retry.attempts(MAX_ATTEMPTS):
         items = records.load(customer_id, consistent=True)
-        paid = sorted((o for o in items.orders if o.status in ("paid", "refunded")), key=lambda o: o.paid_at or "")
+        recent = {o.order_id: o for o in (*items.orders, *records.recent_orders(items.customer_id, REFUND_LOOKBACK,
+                                                                               consistent=True))}
+        paid = sorted((o for o in recent.values() if o.status in ("paid", "refunded")), key=lambda o: o.paid_at or "")
         if not paid:
             raise AppError("membership_not_active")
         order = paid[-1]
@@ -235,7 +238,7 @@ def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
         now = clock.now()
         held = records.membership(items.record)
         paid_at = datetime.fromisoformat(order.paid_at or order.created_at)
-        used = sum(1 for s in items.savings if datetime.fromisoformat(s.at) >= paid_at and int(s.saved_fen) > 0)
+        used = sum(1 for s in records.lines_since(items, paid_at) if int(s.saved_fen) > 0)
         why = rules.refundable(held, paid_at, used, now)
         if why is not None:
             raise AppError(why)

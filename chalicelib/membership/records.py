@@ -1,17 +1,23 @@
-"""Reading and writing a member's Plus items: one Query reads the membership, its orders, the savings ledger and the
+"""Reading and writing a member's Plus items: one Query reads the membership, the savings total of its year and the
 profile (``M#PLUS`` .. ``M#PROFILE`` sort in one range), following merge aliases; every change of the membership is a
-put conditioned on the version read, so two changes racing cannot both pass."""
+put conditioned on the version read, so two changes racing cannot both pass.
+
+Orders (``H#PLUSORDER#<id>``) and savings lines (``H#PLUSSAVE#<at>#<n>``) grow with the years: they are outside the
+bounded member read and read by key or by their own Query (``order``, ``recent_orders``, ``lines_since``). An earlier
+version kept them under ``M#`` (in the range above): those are still read from there until the migration moved
+them, and the savings total falls back to summing them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.core import clock
 from chalicelib.core.calendar import SHANGHAI
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys
+from chalicelib.core.dynamo import keys, member_layout
+from chalicelib.core.dynamo.batch import batch_get
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.identity import directory
@@ -19,10 +25,14 @@ from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from chalicelib.membership.models import (
     EXPIRY_INDEX,
     MEMBERSHIP_SK,
+    OLD_ORDER_PREFIX,
+    OLD_SAVING_PREFIX,
     ORDER_PREFIX,
+    SAVED_SK,
     SAVING_PREFIX,
     MembershipItem,
     OrderItem,
+    SavedTotalItem,
     SavingItem,
 )
 from chalicelib.membership.rules import Membership, add_months_anchored, local
@@ -35,11 +45,19 @@ class PlusItems:
     customer_id: str
     profile: CustomerItem | None
     record: MembershipItem | None
-    orders: list[OrderItem] = field(default_factory=list)
-    savings: list[SavingItem] = field(default_factory=list)
+    orders: list[OrderItem] = field(default_factory=list)  # of the old layout (under M#), or read by load_for_order
+    savings: list[SavingItem] = field(default_factory=list)  # of the old layout (under M#) only
+    saved: SavedTotalItem | None = None
 
     def order(self, order_id: str) -> OrderItem | None:
-        return next((o for o in self.orders if o.order_id == order_id), None)
+        """The order, by its key (one consistent GetItem; found among the old layout's without one)."""
+        old = next((o for o in self.orders if o.order_id == order_id), None)
+        if old is not None:
+            return old
+        try:
+            return OrderItem.get(keys.customer_pk(self.customer_id), f"{ORDER_PREFIX}{order_id}", consistent_read=True)
+        except OrderItem.DoesNotExist:
+            return None
 
 
 def query_member(customer_id: str, consistent: bool) -> PlusItems:
@@ -66,9 +84,11 @@ def add_raw(out: PlusItems, raws: list[dict[str, Any]]) -> PlusItems:
         sk = raw["sk"]["S"]
         if sk == MEMBERSHIP_SK:
             out.record = MembershipItem.from_raw_data(raw)
-        elif sk.startswith(ORDER_PREFIX):
+        elif sk == SAVED_SK:
+            out.saved = SavedTotalItem.from_raw_data(raw)
+        elif sk.startswith(OLD_ORDER_PREFIX):
             out.orders.append(OrderItem.from_raw_data(raw))
-        elif sk.startswith(SAVING_PREFIX):
+        elif sk.startswith(OLD_SAVING_PREFIX):
             out.savings.append(SavingItem.from_raw_data(raw))
         elif sk == PROFILE_SK:
             out.profile = CustomerItem.from_raw_data(raw)
@@ -78,6 +98,24 @@ def add_raw(out: PlusItems, raws: list[dict[str, Any]]) -> PlusItems:
 def load(customer_id: str, consistent: bool = False) -> PlusItems:
     """The live member's Plus items (one Query; a merged alias adds one hop); 404 ``not_found`` if unknown."""
     return directory.follow_merged(customer_id, lambda cid: query_member(cid, consistent),
+                                   lambda found: found.profile.merged_into if found.profile else None,
+                                   lambda found: found.profile is not None)
+
+
+def load_for_order(customer_id: str, order_id: str) -> PlusItems:
+    """The live member's profile, membership and the order ``order_id`` (in either layout), in one consistent
+    BatchGetItem of their keys (a merged alias adds one hop); 404 ``not_found`` if unknown."""
+
+    def read(cid: str) -> PlusItems:
+        pk = keys.customer_pk(cid)
+        sks = [PROFILE_SK, MEMBERSHIP_SK, SAVED_SK, f"{ORDER_PREFIX}{order_id}", f"{OLD_ORDER_PREFIX}{order_id}"]
+        found = batch_get([(pk, sk) for sk in sks])
+        out = add_raw(PlusItems(cid, None, None), [raw for key, raw in found.items()
+                                                    if not key[1].startswith(ORDER_PREFIX)])
+        out.orders += [OrderItem.from_raw_data(raw) for key, raw in found.items() if key[1].startswith(ORDER_PREFIX)]
+        return out
+
+    return directory.follow_merged(customer_id, read,
                                    lambda found: found.profile.merged_into if found.profile else None,
                                    lambda found: found.profile is not None)
 
@@ -115,18 +153,55 @@ def put_in(tx: Tx, customer_id: str, new: Membership, read: MembershipItem | Non
     tx.put(label, item, condition)
 
 
-def savings_view(held: Membership, savings: list[SavingItem], now: datetime) -> dict[str, Any]:
-    """The current membership year's savings: every ledger line since the year began (refunds net it)."""
+def year_start(held: Membership, now: datetime) -> datetime | None:
+    """When the current membership year began (None: never a member)."""
     since = held.year_start
-    if since is not None:
-        while since is not None and _next_year(since) <= now:
-            since = _next_year(since)
-    lines = [s for s in savings if since is not None and datetime.fromisoformat(s.at) >= since]
+    while since is not None and _next_year(since) <= now:
+        since = _next_year(since)
+    return since
+
+
+def saved_by_kind(held: Membership, items: PlusItems | None, now: datetime) -> tuple[datetime | None, dict[str, int]]:
+    """The current membership year's savings by kind (refunds net them): the running total when it counts this year,
+    else the old layout's ledger lines since the year began."""
+    since = year_start(held, now)
+    if since is None or items is None:
+        return since, {}
+    if items.saved is not None and items.saved.since == iso(since):
+        return since, {str(k): int(v) for k, v in (items.saved.by_kind or {}).items()}
     by_kind: dict[str, int] = {}
-    for line in lines:
-        by_kind[line.kind] = by_kind.get(line.kind, 0) + int(line.saved_fen)
+    for line in items.savings:
+        if datetime.fromisoformat(line.at) >= since:
+            by_kind[line.kind] = by_kind.get(line.kind, 0) + int(line.saved_fen)
+    return since, by_kind
+
+
+def savings_view(held: Membership, items: PlusItems | None, now: datetime) -> dict[str, Any]:
+    """The current membership year's savings (see ``saved_by_kind``)."""
+    since, by_kind = saved_by_kind(held, items, now)
     return {"since": iso(since), "total_fen": sum(by_kind.values()),
             "items": [{"kind": k, "saved_fen": v} for k, v in sorted(by_kind.items())]}
+
+
+def recent_orders(customer_id: str, limit: int, consistent: bool = False) -> list[OrderItem]:
+    """The member's newest ``limit`` orders (one Query of their own prefix; the old layout's too while migrating)."""
+    raws = member_layout.newest(customer_id, ORDER_PREFIX, limit, consistent=consistent)
+    return [OrderItem.from_raw_data(r) for r in raws]
+
+
+def lines_since(items: PlusItems, since: datetime) -> list[SavingItem]:
+    """The savings lines written since ``since`` (one Query of their key range), with the old layout's."""
+    client = shared_connection().client
+    start = f"{SAVING_PREFIX}{clock.iso(since.astimezone(UTC))}"
+    raws = client.query(
+        TableName=settings().table_name,
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues={":pk": {"S": keys.customer_pk(items.customer_id)}, ":a": {"S": start},
+                                   ":b": {"S": f"{SAVING_PREFIX}~"}},
+        ConsistentRead=True,
+    ).get("Items", [])
+    old = [s for s in items.savings if datetime.fromisoformat(s.at) >= since]
+    return [SavingItem.from_raw_data(r) for r in raws] + old
 
 
 def _next_year(moment: datetime) -> datetime:
@@ -139,4 +214,4 @@ def view(items: PlusItems, now: datetime | None = None) -> dict[str, Any]:
     held = membership(items.record)
     return {"status": held.status(now), "plan_id": held.plan_id if held.kind == "paid" else None,
             "expires_at": iso(held.expires_at), "trial_used": held.trial_used,
-            "savings": savings_view(held, items.savings, now)}
+            "savings": savings_view(held, items, now)}

@@ -56,7 +56,7 @@ def remind(customer_id: str, days: int, now: datetime) -> str:
     if business_day(held.expires_at) - business_day(now) != timedelta(days=days):
         return "skipped"
     cid = items.customer_id
-    statement = records.savings_view(held, items.savings, now)
+    statement = records.savings_view(held, items, now)
     expiry = records.iso(held.expires_at) or ""
     since = datetime.fromisoformat(statement["since"]) if statement["since"] else now
     services = cases.resolved_count(cid, since, now)

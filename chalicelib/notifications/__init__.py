@@ -8,6 +8,7 @@ from chalicelib.notifications.notices import NOTICES
 
 AREA = Area(
     name="notifications",
+    member_kinds={"M#NOTIFY": "one notification state per member"},
     blueprints=("chalicelib.notifications.api",),
     notices=NOTICES,
     jobs=(

@@ -5,6 +5,9 @@ from chalicelib.points.errors import ERRORS
 
 AREA = Area(
     name="points",
+    member_kinds={"M#POINTS": "one points state per member",
+                  "M#BUCKET#": "one per expiry day still ahead: bounded by the points' validity (expired ones are "
+                               "deleted by the daily job)"},
     blueprints=("chalicelib.points.api", "chalicelib.points.admin_api", "chalicelib.points.orders_api",
                 "chalicelib.points.claims_api"),
     errors=ERRORS,

@@ -1,7 +1,7 @@
 """The points store: reads a member's points state in one Query and writes every change in one transaction.
 
-Reading: one Query over ``CUST#<id>`` sort keys beginning ``M#`` returns the profile (``M#PROFILE``), the
-points state (``M#POINTS``) and the live buckets (``M#BUCKET#<day>``).
+Reading: the bounded member read (``identity.member``: one Query over ``CUST#<id>`` sort keys beginning ``M#``)
+returns the profile (``M#PROFILE``), the points state (``M#POINTS``) and the live buckets (``M#BUCKET#<day>``).
 
 Writing (``execute``): a *planner* turns the state into a ``Plan`` (usually a ``domain.points.Change`` plus
 extra items such as the order); the plan becomes one TransactWriteItems with
@@ -27,13 +27,11 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.core import clock, kpis
 from chalicelib.core.calendar import add_months, business_day
-from chalicelib.core.config import settings
 from chalicelib.core.dynamo import paging, retry
-from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.observability import logger
-from chalicelib.identity import directory
+from chalicelib.identity import directory, member
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from chalicelib.points import tiers
 from chalicelib.points.models import (
@@ -70,7 +68,8 @@ def now_iso() -> str:
 
 @dataclass
 class MemberItems:
-    """What one Query over a customer's ``M#`` sort keys returned."""
+    """The points area's parse of the bounded member read (``identity.member``): the points state and live buckets,
+    and every other ``M#`` item raw (``others``) for the areas that parse their own."""
 
     customer_id: str
     profile: CustomerItem | None
@@ -85,36 +84,27 @@ class MemberItems:
             return None
         return self.profile.merged_into or (self.state.merged_into if self.state else None)
 
-
-def query_member(customer_id: str, consistent: bool = False) -> MemberItems:
-    """One Query (more only if a member's ``M#`` items ever passed 1 MB)."""
-    client = shared_connection().client
-    kwargs: dict[str, Any] = {
-        "TableName": settings().table_name,
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
-        "ExpressionAttributeValues": {":pk": {"S": customer_pk(customer_id)}, ":m": {"S": "M#"}},
-        "ConsistentRead": consistent,
-    }
-    profile: CustomerItem | None = None
-    state: PointsStateItem | None = None
-    buckets: list[BucketItem] = []
-    others: list[dict[str, Any]] = []
-    while True:
-        page = client.query(**kwargs)
-        for raw in page.get("Items", []):
+    @classmethod
+    def parse(cls, read: member.MemberRead) -> MemberItems:
+        state: PointsStateItem | None = None
+        buckets: list[BucketItem] = []
+        others: list[dict[str, Any]] = []
+        for raw in read.items:
             sk = raw["sk"]["S"]
             if sk == PROFILE_SK:
-                profile = CustomerItem.from_raw_data(raw)
-            elif sk == POINTS_SK:
+                continue
+            if sk == POINTS_SK:
                 state = PointsStateItem.from_raw_data(raw)
             elif sk.startswith(BUCKET_PREFIX):
                 buckets.append(BucketItem.from_raw_data(raw))
             else:
                 others.append(raw)
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return MemberItems(customer_id, profile, state, buckets, others)
+        return cls(read.customer_id, read.profile, state, buckets, others)
+
+
+def query_member(customer_id: str, consistent: bool = False) -> MemberItems:
+    """The bounded member read (``identity.member.query``: one Query), parsed."""
+    return MemberItems.parse(member.query(customer_id, consistent))
 
 
 T = TypeVar("T")
@@ -128,8 +118,9 @@ def follow_member(customer_id: str, read: Callable[[str], T], member_of: Callabl
 
 
 def load_member(customer_id: str, consistent: bool = False) -> MemberItems:
-    """The live member's items, following merge aliases; 404 ``not_found`` for an unknown customer."""
-    return follow_member(customer_id, lambda cid: query_member(cid, consistent), lambda items: items)
+    """The live member's items (``identity.member.load``: the bounded read, following merge aliases), parsed; 404
+    ``not_found`` for an unknown customer."""
+    return MemberItems.parse(member.load(customer_id, consistent))
 
 
 def _parse_day(value: str | None) -> date | None:

@@ -139,7 +139,7 @@ def ingest_order(
         def add(tx: Tx) -> None:
             tx.put("order", order, OrderItem.pk.does_not_exist())
             if plus_extra:
-                overlay().record_points_saving(tx, state.customer_id, plus_extra, order_no)
+                overlay().record_points_saving(tx, state.customer_id, plus_extra, order_no, state.others)
 
         result = Plan(
             change,
@@ -220,7 +220,7 @@ def _refund_once(order: OrderItem, amount_fen: int, refund_no: str | None, on: d
     )
     fully = refunded + amount_fen >= int(order.amount_fen)
 
-    def add(tx: Tx) -> None:
+    def add(tx: Tx, member_items: list[dict[str, Any]]) -> None:
         tx.update(
             "order",
             OrderItem(pk=order.pk, sk=ORDER_SK),
@@ -236,7 +236,7 @@ def _refund_once(order: OrderItem, amount_fen: int, refund_no: str | None, on: d
             total = int(order.amount_fen)
             netted = extra * (refunded + amount_fen) // total - extra * refunded // total
             if netted:
-                overlay().record_points_saving(tx, order.customer_id, -netted, order.order_no)
+                overlay().record_points_saving(tx, order.customer_id, -netted, order.order_no, member_items)
         if refund_no:
             tx.put(
                 "refund",
@@ -250,7 +250,7 @@ def _refund_once(order: OrderItem, amount_fen: int, refund_no: str | None, on: d
         stats = bookkeeping.stats_with(
             state.tier_stats, order.stats_month, spend=-amount_fen, orders=-1 if fully else 0, points=-points, on=on
         )
-        result = Plan(change, [PointsStateItem.tier_stats.set(stats)], add=add)
+        result = Plan(change, [PointsStateItem.tier_stats.set(stats)], add=lambda tx: add(tx, state.others))
         bookkeeping.add_tier_update(result, state, programme.current(), on, stats)
         return result
 

@@ -236,17 +236,19 @@ def test_a_booking_takes_a_seat_records_the_appointment_and_tells_the_member(wor
     assert notes[0]["data"]["store_address"] == "虹桥路 1 号" and notes[0]["title"] == "预约成功"
 
 
-def test_a_booking_is_one_query_and_one_transaction_and_a_replay_one_query(world):
+def test_a_booking_is_a_getitem_one_query_and_one_transaction_and_a_replay_one_getitem(world):
+    """The idempotency record is outside the member's bounded read (it grows with the member's requests): its
+    GetItem comes first, so a replay is still one call."""
     sh = world.store()
     skin = world.service(sh)
     _cid, token = world.member()
     world.book(token, sh, skin, at(2026, 12, 8, 10, 0))  # caches warm
     with DynamoCalls().counting() as calls:
         world.book(token, sh, skin, at(2026, 12, 8, 12, 0), key="k-bench")
-    assert calls.ops == {"Query": 1, "TransactWriteItems": 1}, calls.log
+    assert calls.ops == {"GetItem": 1, "Query": 1, "TransactWriteItems": 1}, calls.log
     with DynamoCalls().counting() as calls:
         world.book(token, sh, skin, at(2026, 12, 8, 12, 0), key="k-bench")
-    assert calls.ops == {"Query": 1}, calls.log
+    assert calls.ops == {"GetItem": 1}, calls.log
 
 
 def test_the_channel_is_recorded(world):
@@ -408,7 +410,8 @@ def test_reschedule_takes_the_new_seat_and_frees_the_old_in_one_transaction(worl
     path = f"/v1/appointments/{booked['appointment_id']}/reschedule"
     with DynamoCalls().counting() as calls:
         _s, moved, _ = world.call("POST", path, token, {"slot_start": new.isoformat()})
-    assert calls.ops == {"Query": 1, "TransactWriteItems": 1}, calls.log
+    # the member's bounded read holds the booked slots, not the appointments (they grow): one GetItem reads it
+    assert calls.ops == {"Query": 1, "GetItem": 1, "TransactWriteItems": 1}, calls.log
     assert moved["appointment_id"] == booked["appointment_id"] and moved["status"] == "booked"
     assert (moved["slot_start"], moved["slot_end"]) == ("2026-12-08T15:00:00+08:00", "2026-12-08T15:30:00+08:00")
     assert (taken(sh, skin, old), taken(sh, skin, new)) == (0, 1)
@@ -612,3 +615,28 @@ def test_every_appointments_error_speaks_chinese_and_english():
     for code, spec in ERRORS.items():
         assert CATALOGUE[code] == spec
         assert spec.zh and spec.en and spec.zh != spec.en and spec.status == 409
+
+
+def test_appointments_stay_out_of_the_members_bounded_read_and_their_held_slots_follow_every_change(world):
+    """Twelve bookings, cancels, moves and a check-in: the member's one bounded Query holds the booking state alone
+    (no appointment), and the overlap check still sees exactly the booked ones."""
+    from chalicelib.identity import member
+
+    sh = world.store()
+    skin = world.service(sh, cap=5)
+    cid, token = world.member()
+    ids = [world.book(token, sh, skin, at(2026, 12, 8, 10 + h, 0))[1]["appointment_id"] for h in range(6)]
+    for apt in ids[:2]:
+        world.call("POST", f"/v1/appointments/{apt}/cancel", token)
+    moved_to = {"slot_start": at(2026, 12, 9, 10, 0).isoformat()}
+    world.call("POST", f"/v1/appointments/{ids[2]}/reschedule", token, moved_to)
+    read = member.query(cid, consistent=True)
+    kinds = sorted({raw["sk"]["S"].split("#")[1] for raw in read.items})
+    assert "APPT" not in kinds and "APPTSTATE" in kinds, kinds
+    # the cancelled slot is free again for this member; a booked one (and the moved one's new slot) is not
+    world.book(token, sh, skin, at(2026, 12, 8, 10, 0))
+    assert_error(world.book(token, sh, skin, at(2026, 12, 8, 13, 0), expect=None), "already_booked")
+    assert_error(world.book(token, sh, skin, at(2026, 12, 9, 10, 0), expect=None), "already_booked")
+    world.book(token, sh, skin, at(2026, 12, 8, 12, 0))  # the moved one's old slot
+    mine = world.call("GET", "/v1/me/appointments?limit=50", token)[1]["items"]
+    assert len(mine) == 8 and sum(a["status"] == "cancelled" for a in mine) == 2

@@ -69,7 +69,7 @@ def test_thirty_simultaneous_claims_of_a_daily_quota_of_three_issue_exactly_thre
     assert {body["error"]["code"] for status, body, _ in results if status == 409} == {"quota_exhausted"}
     issued = {body["voucher_id"] for status, body, _ in results if status == 201}
     assert {v["voucher_id"] for v in vouchers_of(http, auth)} == issued
-    counters = list(QuotaCounterItem.query(f"CUST#{cid}", QuotaCounterItem.sk.startswith("M#QUOTA#"),
+    counters = list(QuotaCounterItem.query(f"CUST#{cid}", QuotaCounterItem.sk.startswith("M#QNOW#"),
                                            consistent_read=True))
     assert [int(c.count) for c in counters] == [3]
     _status, zone, _ = http.call_with_headers("GET", "/v1/benefits", headers=auth)

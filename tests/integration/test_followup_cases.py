@@ -364,7 +364,7 @@ def test_the_360_view_shows_profile_points_ledger_redemptions_and_open_cases(wor
 def test_the_360_view_costs_one_bounded_query_per_prefix(world: FollowUpWorld):
     """The member's ``M#`` items, then one bounded Query per prefix a section shows (ledger, vouchers, redemptions,
     appointments, transactions and cases, events, product-request supports), made at once: the same calls whatever
-    the partition's size. A section whose items are under ``M#`` (Plus) reads nothing more."""
+    the partition's size. Plus renders its membership from the member's ``M#`` items and reads its orders."""
     from chalicelib.console import member_360
     from tests.support.points_world import DynamoCalls
 
@@ -377,7 +377,7 @@ def test_the_360_view_costs_one_bounded_query_per_prefix(world: FollowUpWorld):
                 section.read(cid)
             assert set(alone.ops) == {"Query"} and 1 <= alone.ops["Query"] <= 2, alone.log  # a prefix or two
             own.append(alone.ops["Query"])
-    assert sum(own) == 8  # L#, V#, RDM#, TXN#, CASE#, M#APPT#, the events index, the supports: no section reads M#
+    assert sum(own) == 9  # L#, V#, RDM#, TXN#, CASE#, H#APPT#, the events index, the supports, the Plus orders
     with DynamoCalls().counting() as calls:
         world.get(f"/v1/agent/members/{cid}", agent)
     assert dict(calls.ops) == {"Query": 1 + sum(own)}, calls.log

@@ -35,6 +35,7 @@ SECRETS = {"JWT_SECRET", "OTP_SECRET", "WECHAT_MP_SECRET", "WECHAT_OA_SECRET",
 ALLOWED_ACTIONS = {
     *(f"dynamodb:{a}" for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem",
                                 "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "ConditionCheckItem")),
+    "dynamodb:Scan",  # only the migrate_member_partition job (chalicelib/identity/partition_migration.py) scans
     # the notification dispatcher's event source reads the table's stream (and only it: see the policy's Resource)
     *(f"dynamodb:{a}" for a in ("DescribeStream", "GetRecords", "GetShardIterator", "ListStreams")),
     *(f"sqs:{a}" for a in ("SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes",

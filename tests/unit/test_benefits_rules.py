@@ -106,6 +106,20 @@ def test_used_quota_comes_from_the_counter_of_the_current_period_and_from_the_gi
     assert state.used(birthday, "c_1", at(2027, 3, 1))[0] == 0
 
 
+def test_used_quota_in_the_bounded_layout_comes_from_the_one_counter_that_holds_the_current_period():
+    items = MemberItems("c_1", None, None, [], others=[
+        _raw("M#QNOW#bn_1", period_key={"S": "M2026-11"}, count={"N": "2"}),
+        _raw("M#BDAYNOW", issued={"S": '{"bn_bday": 1}'}, created_at={"S": "x"}, year={"N": "2026"}),
+    ])
+    state = entitlements.MemberBenefitState.from_items(items)
+    now = at(2026, 11, 23, 10)
+    assert state.used(benefit(), "c_1", now) == (2, "2026-12-01T00:00:00+08:00")
+    assert state.used(benefit(), "c_1", at(2026, 12, 1, 0, 0))[0] == 0  # a counter of a past period counts nothing
+    birthday = benefit(benefit_id="bn_bday", trigger="birthday", period="year", per_period=1)
+    assert state.used(birthday, "c_1", now)[0] == 1
+    assert state.used(birthday, "c_1", at(2027, 3, 1))[0] == 0
+
+
 # --- operators' rules ---------------------------------------------------------------------------------------------
 
 

@@ -39,7 +39,7 @@ def test_the_hash_is_canonical_and_models_hash_like_their_dicts():
 
 def test_keys_are_scoped_per_route_and_per_caller():
     one = idempotency.request(OWNER, SCOPE, "k", {})
-    assert one.sk.startswith("M#IDEM#") and len(one.sk) == len("M#IDEM#") + idempotency.DIGEST_CHARS
+    assert one.sk.startswith("H#IDEM#") and len(one.sk) == len("H#IDEM#") + idempotency.DIGEST_CHARS
     assert one.sk != idempotency.request(OWNER, "POST /v1/benefits/{benefit_id}/claims", "k", {}).sk
     other_caller = idempotency.request("CUST#c2", SCOPE, "k", {})
     assert (other_caller.owner_pk, other_caller.sk) != (one.owner_pk, one.sk) and other_caller.sk == one.sk
