@@ -31,6 +31,6 @@ def settle(order_id: str, result: str) -> dict[str, Any]:
     customer_id = str(out["attach"])
     if result == "failed":
         orders.settle(customer_id, payments.provider().query(order_id))
-    order = records.load(customer_id, consistent=True).order(order_id)
+    order = records.load_for_order(customer_id, order_id).order(order_id)
     return {"order_id": order_id, "result": result, "order_status": order.status if order else "unknown",
             "notification": out.get("notification", "none")}

@@ -65,7 +65,7 @@ def finish(customer_id: str, order_id: str, status: str) -> str:
     """Apply the end of an in-flight refund, once (conditioned on it still being ``PROCESSING``)."""
     if status not in FINAL:
         return "processing"
-    order = records.load(customer_id, consistent=True).order(order_id)
+    order = records.load_for_order(customer_id, order_id).order(order_id)
     if order is None or order.refund_status != "PROCESSING":
         return "done"
     tx = Tx()
