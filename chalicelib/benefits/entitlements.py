@@ -163,6 +163,8 @@ def _claim_tx(
     tx.update("quota", counter, actions,
               QuotaCounterItem.count.does_not_exist() | (QuotaCounterItem.count < benefit.per_period))
     vouchers.put_in(tx, voucher)
+    if benefit.plus_only:  # a use of what only the overlay gives: its refund is refused from now on
+        overlay().record_use(tx, customer_id, "benefit", benefit.benefit_id)
     idempotency.record_in(tx, req, "created", body)
     return tx, body
 

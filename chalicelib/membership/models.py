@@ -7,6 +7,9 @@
 - ``CUST#<id>`` / ``M#PLUSORDER#<order_id>``: one purchase. While it waits for payment, ``gsi1`` files it under its
   creation day (``PLUSPAY#<YYYY-MM-DD>``, a sparse index: settled orders drop out), for the settling job.
 - ``CUST#<id>`` / ``M#PLUSSAVE#<at>#<id>``: one line of the savings ledger (negative when netted by a refund).
+- ``CUST#<id>`` / ``M#PLUSUSE``: the member's latest use of something only Plus gives (a Plus-only benefit claimed, a
+  Plus-only reward redeemed), written in that claim's or redemption's transaction: one item, however many uses, so
+  the refund's Query (``M#PLUS`` .. ``M#PROFILE``) reads it at no extra call and the ``M#`` prefix stays bounded.
 - ``PLUSTRIAL#<digest>`` / ``TRIAL``: the trial marker of one person's phone or unionid, so a trial is once per
   person across accounts and channels.
 - ``PLUSREMIND#<customer>#<expiry>#<days>`` / ``REMINDER``: a reminder sent (the condition that sends it once).
@@ -23,6 +26,7 @@ PLAN_PREFIX = "PLAN#"
 MEMBERSHIP_SK = "M#PLUS"
 ORDER_PREFIX = "M#PLUSORDER#"
 SAVING_PREFIX = "M#PLUSSAVE#"
+USE_SK = "M#PLUSUSE"
 EXPIRY_INDEX = "PLUSEXP#"
 PENDING_INDEX = "PLUSPAY#"
 TRIAL_MARKER_PREFIX = "PLUSTRIAL#"
@@ -80,6 +84,14 @@ class SavingItem(Item):
     saved_fen = NumberAttribute()
     ref = UnicodeAttribute()  # what saved it (voucher ID, order number)
     at = UnicodeAttribute()
+
+
+class UseItem(Item):
+    customer_id = UnicodeAttribute(null=True)
+    last_at = UnicodeAttribute(null=True)  # ISO 8601: the latest Plus-only use
+    last_what = UnicodeAttribute(null=True)  # benefit | reward
+    last_ref = UnicodeAttribute(null=True)  # its benefit or reward ID
+    uses = NumberAttribute(null=True)
 
 
 class MarkerItem(Item):

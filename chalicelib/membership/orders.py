@@ -235,8 +235,7 @@ def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
         now = clock.now()
         held = records.membership(items.record)
         paid_at = datetime.fromisoformat(order.paid_at or order.created_at)
-        used = sum(1 for s in items.savings if datetime.fromisoformat(s.at) >= paid_at and int(s.saved_fen) > 0)
-        why = rules.refundable(held, paid_at, used, now)
+        why = rules.refundable(held, paid_at, items.used_since(paid_at), now)
         if why is not None:
             raise AppError(why)
         refund_id = f"rf{order.order_id}"

@@ -21,9 +21,11 @@ from chalicelib.membership.models import (
     MEMBERSHIP_SK,
     ORDER_PREFIX,
     SAVING_PREFIX,
+    USE_SK,
     MembershipItem,
     OrderItem,
     SavingItem,
+    UseItem,
 )
 from chalicelib.membership.rules import Membership, add_months_anchored, local
 
@@ -37,6 +39,14 @@ class PlusItems:
     record: MembershipItem | None
     orders: list[OrderItem] = field(default_factory=list)
     savings: list[SavingItem] = field(default_factory=list)
+    use: UseItem | None = None  # the latest Plus-only use (``M#PLUSUSE``)
+
+    def used_since(self, moment: datetime) -> int:
+        """How many things only Plus gives the member used since ``moment``: the savings lines (the multiplier's extra
+        points), and a Plus-only benefit or reward (one, whatever the count: the marker keeps the latest)."""
+        lines = sum(1 for s in self.savings if clock.parse(s.at) >= moment and int(s.saved_fen) > 0)
+        plus_only = self.use is not None and self.use.last_at is not None and clock.parse(self.use.last_at) >= moment
+        return lines + int(plus_only)
 
     def order(self, order_id: str) -> OrderItem | None:
         return next((o for o in self.orders if o.order_id == order_id), None)
@@ -70,6 +80,8 @@ def add_raw(out: PlusItems, raws: list[dict[str, Any]]) -> PlusItems:
             out.orders.append(OrderItem.from_raw_data(raw))
         elif sk.startswith(SAVING_PREFIX):
             out.savings.append(SavingItem.from_raw_data(raw))
+        elif sk == USE_SK:
+            out.use = UseItem.from_raw_data(raw)
         elif sk == PROFILE_SK:
             out.profile = CustomerItem.from_raw_data(raw)
     return out

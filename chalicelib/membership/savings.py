@@ -18,7 +18,7 @@ from chalicelib.core import clock
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.membership import records
-from chalicelib.membership.models import MEMBERSHIP_SK, SAVING_PREFIX, MembershipItem, SavingItem
+from chalicelib.membership.models import MEMBERSHIP_SK, SAVING_PREFIX, USE_SK, MembershipItem, SavingItem, UseItem
 
 POINTS_KIND = "points_multiplier"
 
@@ -65,6 +65,12 @@ class PlusOverlay:
     def record_points_saving(self, tx: Tx, customer_id: str, extra_points: int, ref: str) -> None:
         saved = points_value_fen(abs(extra_points))
         put_in(tx, customer_id, POINTS_KIND, saved if extra_points >= 0 else -saved, ref)
+
+    def record_use(self, tx: Tx, customer_id: str, what: str, ref: str) -> None:
+        """``M#PLUSUSE`` in the using transaction: the refund counts it as use (409 ``benefit_already_used``)."""
+        tx.update("plus_use", UseItem(pk=keys.customer_pk(customer_id), sk=USE_SK),
+                  [UseItem.customer_id.set(customer_id), UseItem.last_at.set(clock.iso()), UseItem.last_what.set(what),
+                   UseItem.last_ref.set(ref), UseItem.uses.add(1)])
 
 
 OVERLAY = PlusOverlay()
