@@ -6,13 +6,15 @@ Shanghai wall-clock time): never compare two of them as text; ``parse`` them and
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+from datetime import UTC, date, datetime, timedelta
 
 _fixed: datetime | None = None
+_offset = timedelta(0)
 
 
 def now() -> datetime:
-    return _fixed if _fixed is not None else datetime.now(UTC)
+    return _fixed if _fixed is not None else datetime.now(UTC) + _offset
 
 
 def epoch() -> int:
@@ -23,6 +25,13 @@ def set_now(value: datetime | None) -> None:
     """Freeze time at ``value`` (aware), or unfreeze with None. Tests only."""
     global _fixed
     _fixed = value
+
+
+def run_from(value: datetime | None) -> None:
+    """Let time run on from ``value`` (aware) instead of the real now, or from the real now again with None: a job run
+    as of another time (``python -m tools.run_job --as-of``) sees a clock that still moves."""
+    global _offset
+    _offset = timedelta(0) if value is None else value - datetime.now(UTC)
 
 
 def iso(value: datetime | None = None) -> str:
@@ -41,3 +50,20 @@ def is_due(at: str, moment: datetime | None = None) -> bool:
     """Has the instant ``at`` (ISO 8601 text, any offset) come by ``moment`` (default: now)?"""
     return parse(at) <= (moment or now())
 
+
+AS_OF_VARIABLE = "REMINDERS_ON"
+
+
+def as_of() -> datetime:
+    """Now, as the daily reminder jobs see it: on the local stage ``REMINDERS_ON=<YYYY-MM-DD>`` moves it to that
+    Shanghai day at the same wall-clock time, to see or replay a day's reminders (``run_job --as-of`` moves the whole
+    clock instead, for every job)."""
+    from chalicelib.core.calendar import SHANGHAI
+    from chalicelib.core.config import settings
+
+    current = now()
+    day = os.environ.get(AS_OF_VARIABLE) if settings().is_local else None
+    if not day:
+        return current
+    local = current.astimezone(SHANGHAI)
+    return datetime.combine(date.fromisoformat(day), local.timetz()).astimezone(UTC)

@@ -526,3 +526,14 @@ def test_a_plus_only_use_during_the_trial_does_not_block_refunding_the_later_pur
     status, body, _ = world.call("POST", f"/v1/agent/members/{cid}/membership/refund", {"reason": "误购"}, world.agent)
     assert status == 200, body
 
+
+def test_the_reminder_job_runs_as_of_the_reminders_day_once(world: MembershipWorld,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.membership import jobs
+
+    _cid, token = _plus(world)  # bought 2026-12-01 10:00, expires 2027-01-01
+    monkeypatch.setenv("REMINDERS_ON", "2026-12-17")  # 15 days before, while the clock says 1 December
+    assert jobs.send_reminders() == {"sent": 1, "already_sent": 0, "skipped": 0}
+    assert jobs.send_reminders() == {"sent": 0, "already_sent": 1, "skipped": 0}
+    inbox = [n for n in world.get("/v1/me/notifications", token)["items"] if n["kind"] == "plus_renewal_reminder"]
+    assert [n["data"]["days_left"] for n in inbox] == [15]
