@@ -52,3 +52,15 @@ def test_only_a_token_of_a_customer_without_a_verified_phone_costs_a_read(api: A
     with DynamoCalls().counting() as mergeable:
         _get(api, "/v1/me/points", mp_token)
     assert mergeable.total == settled.total + 1 and mergeable.ops["GetItem"] == settled.ops["GetItem"] + 1
+
+
+def test_a_flagged_token_of_a_member_who_bound_a_phone_is_read_once_per_process(api: Any) -> None:
+    mp = api.mp_login("mock:o-mrg-3")
+    token = mp["access_token"]
+    status, bound, _ = api.call("POST", "/v1/auth/miniprogram/phone", {"code": "mockphone:13900000303"}, token=token)
+    assert status == 200 and bound["merged"] is False, bound
+    assert access_token.verify_access_token(token).mergeable is True  # the session's token is not reissued
+    _get(api, "/v1/me/points", token)  # the process learns the customer now has a phone: it can never be absorbed
+    with DynamoCalls().counting() as later:
+        _get(api, "/v1/me/points", token)
+    assert later.ops["GetItem"] == 0 and later.total == 1  # the member's one Query, as for any settled token
