@@ -154,7 +154,7 @@ def _app_returning_setup(s: Session) -> dict[str, str]:
 def _app_known_phone_setup(s: Session) -> dict[str, str]:
     """The phone is already verified on a mini-program account: the app identity joins that customer."""
     phone = s.new_phone()
-    member = s.member()
+    member = s.phoneless_member()
     s.ok(Request("POST", "/v1/auth/miniprogram/phone", {"code": f"mockphone:{phone}"}, token=member["access_token"]))
     return {"phone": phone, "otp": s.send_otp(phone)}
 
