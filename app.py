@@ -33,7 +33,7 @@ from chalicelib.core.errors import wants_english
 from chalicelib.core.http import health, routing
 from chalicelib.core.lazy import lazy_module
 from chalicelib.core.observability import flushing_metrics, logger, metrics, route_area, traced
-from chalicelib.identity import access_token
+from chalicelib.identity import merged_tokens
 
 if TYPE_CHECKING:
     from chalicelib.followups import retry_pipeline
@@ -70,7 +70,7 @@ for area in AREAS:
     for module_name in area.blueprints:
         app.register_blueprint(importlib.import_module(module_name).api.blueprint)
 
-routing.configure_auth(verify_token=access_token.verify_access_token, verify_api_key=lambda key: api_keys.verify(key))
+routing.configure_auth(verify_token=merged_tokens.verify, verify_api_key=lambda key: api_keys.verify(key))
 
 # Chalice answers some requests before any view runs (405, 415, unknown JSON); their bodies are
 # rewritten into our envelope here so every error looks the same to clients.

@@ -193,6 +193,8 @@ def _claim_tx(
         tx.put("quota", counter,
                QuotaCounterItem.pk.does_not_exist() if held is None else QuotaCounterItem.period_key == held)
     vouchers.put_in(tx, voucher)
+    if benefit.plus_only:  # a use of what only the overlay gives: its refund is refused from now on
+        overlay().record_use(tx, customer_id, "benefit", benefit.benefit_id)
     idempotency.record_in(tx, req, "created", body)
     return tx, body
 

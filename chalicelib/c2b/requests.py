@@ -149,7 +149,7 @@ def move(staff_id: str, request_id: str, status: str, note: str, voucher: dict[s
         request = state.request
         if request is None:
             raise AppError("not_found")
-        proposer = store.read(request_id, request.customer_id).support  # told by the fan-out if a supporter
+        proposer = store.read(request_id, request.customer_id).support  # a supporter: told by the fan-out
         if not rules.may_move(request.status, status):
             raise AppError("status_move_not_allowed", details=[{"field": "status", "issue":
                            f"cannot move from {request.status} to {status}"}])
@@ -170,9 +170,10 @@ def move(staff_id: str, request_id: str, status: str, note: str, voucher: dict[s
         if status == "launched":
             grant = {**DEFAULT_VOUCHER, **(voucher or {})}
             template, data = "c2b_launched", {**data, "voucher_name": grant["name"]}
-        if status != "hidden":  # hiding is moderation: supporters are not told, the proposer is
+        fans_out = status != "hidden"  # hiding is moderation: supporters are not told, the proposer is (with the note)
+        if fans_out:
             tx.put("fanout", lifecycle.fanout_item(request, template, data, at, voucher=grant))
-        if proposer is None:
+        if proposer is None or not fans_out:  # a supporting proposer hears through the fan-out, when there is one
             proposer_template = "c2b_status_changed" if template == "c2b_launched" else template
             notifications.put_in(tx, request.customer_id, proposer_template, data, label="proposer_notification")
         try:

@@ -1,9 +1,10 @@
 """A paid overlay on the earned tiers (Plus), as the areas below it see it: a port, not the membership itself.
 
 The points area multiplies an order's points for a member who holds the overlay and records what that saved them;
-the benefits area lets only such members claim a benefit marked for it. Neither imports the area that sells the
-overlay: that area names an ``Overlay`` in its manifest (``Area.overlay``) and ``overlay()`` finds it. With none
-installed nobody holds it, and the multiplier is never applied.
+the benefits area and the mall let only such members claim a benefit or redeem a reward marked for it, and tell the
+overlay of each such use in the same transaction (``record_use``: a bought overlay is not refunded once used).
+Neither imports the area that sells the overlay: that area names an ``Overlay`` in its manifest (``Area.overlay``)
+and ``overlay()`` finds it. With none installed nobody holds it, and the multiplier is never applied.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class Overlay(Protocol):
         """What ``extra_points`` of the multiplier saved the member, in ``tx`` (negative to net a refund), given the
         member's raw ``M#`` items the caller's points change read (the running total is kept from them)."""
 
+    def record_use(self, tx: Tx, customer_id: str, what: str, ref: str) -> None:
+        """The member used something only the overlay gives (``what``: ``benefit`` or ``reward``, ``ref`` its id), in
+        the transaction that uses it."""
+
 
 class _NoOverlay:
     def holds(self, member_items: list[dict[str, Any]], at: datetime) -> bool:
@@ -38,6 +43,9 @@ class _NoOverlay:
 
     def record_points_saving(self, tx: Tx, customer_id: str, extra_points: int, ref: str,
                              member_items: list[dict[str, Any]]) -> None:
+        return None
+
+    def record_use(self, tx: Tx, customer_id: str, what: str, ref: str) -> None:
         return None
 
 

@@ -47,6 +47,8 @@ def issue_access_token(principal: Principal, now: float | None = None) -> tuple[
         claims["cid"] = principal.customer_id
     if principal.staff_id:
         claims["sid"] = principal.staff_id
+    if principal.mergeable:
+        claims["mrg"] = 1  # see identity/merged_tokens.py: only these tokens may need a merge followed
     return jwt.encode(claims, signing_secret(), algorithm=ALGORITHM), cfg.access_token_ttl
 
 
@@ -68,7 +70,8 @@ def verify_access_token(token: str) -> Principal:
     if role not in ROLES:
         raise AppError("invalid_token")
     principal = Principal(
-        subject=str(claims["sub"]), role=role, customer_id=claims.get("cid"), staff_id=claims.get("sid")
+        subject=str(claims["sub"]), role=role, customer_id=claims.get("cid"), staff_id=claims.get("sid"),
+        mergeable=bool(claims.get("mrg")),
     )
     if role == "member" and not principal.customer_id:
         raise AppError("invalid_token")

@@ -115,6 +115,7 @@ class RefreshTokenItem(Item):
     staff_id = UnicodeAttribute(null=True)
     expires_at = NumberAttribute()
     spent_at = NumberAttribute(null=True)
+    mergeable = BooleanAttribute(null=True)  # the session's customer had no verified phone (Principal.mergeable)
 
 
 class TokenFamilyItem(Item):

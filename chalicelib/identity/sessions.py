@@ -120,8 +120,9 @@ class PendingTokens:
         return out
 
 
-def member_principal(customer_id: str) -> Principal:
-    return Principal(subject=customer_id, role="member", customer_id=customer_id)
+def member_principal(customer_id: str, *, mergeable: bool = False) -> Principal:
+    """``mergeable``: the customer has no verified phone yet, so binding one may merge it away (the only merge)."""
+    return Principal(subject=customer_id, role="member", customer_id=customer_id, mergeable=mergeable)
 
 
 def prepare(principal: Principal, family_id: str | None = None) -> PendingTokens:
@@ -136,6 +137,7 @@ def prepare(principal: Principal, family_id: str | None = None) -> PendingTokens
         role=principal.role,
         customer_id=principal.customer_id,
         staff_id=principal.staff_id,
+        mergeable=principal.mergeable or None,
         expires_at=expires,
         ttl=expires + 86400,
     )
@@ -187,10 +189,11 @@ def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> di
     item = _load(raw)
     if item.spent_at is not None:
         return _replay(raw, item)
-    customer_id = item.customer_id
+    customer_id, mergeable = item.customer_id, bool(item.mergeable)
     for _ in range(2):
         principal = Principal(
-            subject=customer_id or item.subject, role=item.role, customer_id=customer_id, staff_id=item.staff_id
+            subject=customer_id or item.subject, role=item.role, customer_id=customer_id, staff_id=item.staff_id,
+            mergeable=mergeable,
         )
         pending = prepare(principal, family_id=item.family_id)
         tx = Tx()
@@ -223,6 +226,7 @@ def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> di
                 return _replay(raw, _load(raw, consistent=True))
             if exc.failed == {"customer"} and customer_id and resolve_customer is not None:
                 customer_id = resolve_customer(customer_id)
+                mergeable = False  # a survivor owns the verified phone it was merged by
                 continue
             raise AppError("invalid_refresh_token") from None
     raise AppError("invalid_refresh_token")
@@ -257,7 +261,7 @@ def _replay(raw: str, item: SpentRefreshTokenItem) -> dict[str, Any]:
         raise AppError("invalid_refresh_token")
     principal = Principal(
         subject=current.customer_id or current.subject, role=current.role, customer_id=current.customer_id,
-        staff_id=current.staff_id,
+        staff_id=current.staff_id, mergeable=bool(current.mergeable),
     )
     logger.info("refresh token replayed within the grace window", extra={"family_id": current.family_id})
     return PendingTokens(principal, current_raw, current).body()

@@ -67,8 +67,8 @@ def _sign_in_with_tokens(
     """
     holder: dict[str, sessions.PendingTokens] = {}
 
-    def extra(tx: Tx, customer_id: str, new_member: bool) -> None:
-        holder["pending"] = sessions.prepare(sessions.member_principal(customer_id))
+    def extra(tx: Tx, customer_id: str, new_member: bool) -> None:  # a phone sign-in verified it; else unknown
+        holder["pending"] = sessions.prepare(sessions.member_principal(customer_id, mergeable=phone is None))
         sessions.add_to(tx, holder["pending"])
         if before_commit:
             before_commit(tx, customer_id, new_member)
@@ -77,7 +77,8 @@ def _sign_in_with_tokens(
         ident, unionid=unionid, phone=phone, channel=channel, extra=extra, need_profile=need_profile
     )
     if not resolved.extra_written and before_commit is None:  # returning, only the token to write
-        holder["pending"] = sessions.prepare(sessions.member_principal(resolved.customer_id))
+        has_phone = phone is not None or bool(resolved.customer and resolved.customer.phone)
+        holder["pending"] = sessions.prepare(sessions.member_principal(resolved.customer_id, mergeable=not has_phone))
         sessions.save(holder["pending"])
     elif not resolved.extra_written:  # returning: the token and the caller's items, together
         tx = Tx()
@@ -129,7 +130,7 @@ def miniprogram_bind_phone(customer_id: str, code: str, client: MiniProgramPort)
     body: dict[str, Any] = {"customer_id": live.customer_id, "phone_masked": mask_phone(phone), "merged": merged}
     if merged:
         # The caller's tokens name the absorbed customer: hand over a pair for the survivor.
-        body["tokens"] = sessions.issue(sessions.member_principal(live.customer_id), new_member=False)
+        body["tokens"] = sessions.issue(sessions.member_principal(live.customer_id), new_member=False)  # has the phone
     return body
 
 

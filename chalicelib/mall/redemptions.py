@@ -266,6 +266,8 @@ class _Redemption:
         """The mall's items in the points change's transaction."""
         reward = self.reward
         rewards.take_in(tx, reward, taken)
+        if reward.plus_only:  # a use of what only the overlay gives: its refund is refused from now on
+            overlay().record_use(tx, redemption.customer_id, "reward", reward.reward_id)
         if reward.per_member_limit is not None:
             counter = RedeemCountItem(pk=redemption.pk, sk=_count_sk(reward.reward_id),
                                       reward_id=reward.reward_id, count=count + self.quantity)

@@ -10,7 +10,8 @@ from chalicelib.membership.notices import NOTICES
 AREA = Area(
     name="membership",
     member_kinds={"M#PLUS": "one Plus record per member",
-                  "M#PLUSSAVED": "one running savings total: the current membership year's, by kind"},
+                  "M#PLUSSAVED": "one running savings total: the current membership year's, by kind",
+                  "M#PLUSUSE": "one marker: the latest Plus-only use (a benefit or reward only Plus gives)"},
     moved_kinds={"M#PLUSORDER#": "H#PLUSORDER#", "M#PLUSSAVE#": "H#PLUSSAVE#"},
     migrate_seed="chalicelib.membership.savings:migrate_seed",
     blueprints=("chalicelib.membership.api", "chalicelib.membership.integrations_api",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.core import clock
 from chalicelib.core.observability import logger
 from chalicelib.membership import orders, refunds, reminders
 
@@ -18,7 +19,8 @@ def settle_orders(_event: Any = None) -> dict[str, int]:
 
 
 def send_reminders(_event: Any = None) -> dict[str, int]:
-    """Daily: the renewal reminders due today (15 and 3 days before expiry), each once."""
-    counts = reminders.send_due()
+    """Daily: the renewal reminders due today (15 and 3 days before expiry), each once; as of ``clock.as_of()`` (the
+    local stage's ``REMINDERS_ON`` day, like the other reminders)."""
+    counts = reminders.send_due(clock.as_of())
     logger.info("plus reminders", extra=counts)
     return counts

@@ -9,6 +9,9 @@
   While its refund is in flight (WeChat Pay answered ``PROCESSING``), ``gsi1`` files it under ``PLUSREFUNDING`` /
   ``<order_id>#<customer_id>``: the settling job asks about each, and a refund notification finds its member there.
 - ``CUST#<id>`` / ``M#PLUSSAVE#<at>#<id>``: one line of the savings ledger (negative when netted by a refund).
+- ``CUST#<id>`` / ``M#PLUSUSE``: the member's latest use of something only Plus gives (a Plus-only benefit claimed, a
+  Plus-only reward redeemed), written in that claim's or redemption's transaction: one item, however many uses, so
+  the refund's Query (``M#PLUS`` .. ``M#PROFILE``) reads it at no extra call and the ``M#`` prefix stays bounded.
 - ``PLUSTRIAL#<digest>`` / ``TRIAL``: the trial marker of one person's phone or unionid, so a trial is once per
   person across accounts and channels.
 - ``PLUSREMIND#<customer>#<expiry>#<days>`` / ``REMINDER``: a reminder sent (the condition that sends it once).
@@ -28,6 +31,7 @@ ORDER_PREFIX = "H#PLUSORDER#"  # orders and savings lines grow with the years: o
 SAVING_PREFIX = "H#PLUSSAVE#"
 OLD_ORDER_PREFIX = "M#PLUSORDER#"  # where an earlier version kept them (read until migrate_member_partition ran)
 OLD_SAVING_PREFIX = "M#PLUSSAVE#"
+USE_SK = "M#PLUSUSE"
 EXPIRY_INDEX = "PLUSEXP#"
 PENDING_INDEX = "PLUSPAY#"
 REFUNDING_INDEX = "PLUSREFUNDING"
@@ -97,6 +101,14 @@ class SavedTotalItem(Item):
     since = UnicodeAttribute()
     by_kind = JSONAttribute()
     updated_at = UnicodeAttribute()
+
+
+class UseItem(Item):
+    customer_id = UnicodeAttribute(null=True)
+    last_at = UnicodeAttribute(null=True)  # ISO 8601: the latest Plus-only use
+    last_what = UnicodeAttribute(null=True)  # benefit | reward
+    last_ref = UnicodeAttribute(null=True)  # its benefit or reward ID
+    uses = NumberAttribute(null=True)
 
 
 class MarkerItem(Item):

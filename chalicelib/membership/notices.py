@@ -11,12 +11,12 @@ NOTICES: dict[str, NoticeSpec] = {
     "plus_activated": NoticeSpec(
         "Plus 会员已开通", "支付成功，您的 Plus 会员（{plan_name}）有效期至 {expires_on}。",
         "Plus membership active", "Payment received: your Plus membership ({plan_name}) runs until {expires_on}.",
-        kind="transaction_plus_activated",
+        kind="transaction_plus_activated", urgent=True,  # who just paid hears of it at once, quiet hours or not
     ),
     "plus_refunded": NoticeSpec(
         "Plus 会员已退款", "您的 Plus 会员已退款 {amount_yuan} 元，会员即时终止。",
         "Plus membership refunded", "Your Plus membership was refunded ({amount_yuan} yuan) and has ended.",
-        kind="transaction_plus_refunded",
+        kind="transaction_plus_refunded", urgent=True,  # a refund is urgent, like every refund
     ),
     "plus_renewal_reminder": NoticeSpec(
         "Plus 会员即将到期",

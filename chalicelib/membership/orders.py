@@ -238,7 +238,8 @@ def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
         now = clock.now()
         held = records.membership(items.record)
         paid_at = datetime.fromisoformat(order.paid_at or order.created_at)
-        used = sum(1 for s in records.lines_since(items, paid_at) if int(s.saved_fen) > 0)
+        lines = sum(1 for s in records.lines_since(items, paid_at) if int(s.saved_fen) > 0)
+        used = lines + int(items.plus_only_used_since(paid_at))
         why = rules.refundable(held, paid_at, used, now)
         if why is not None:
             raise AppError(why)

@@ -30,10 +30,12 @@ from chalicelib.membership.models import (
     ORDER_PREFIX,
     SAVED_SK,
     SAVING_PREFIX,
+    USE_SK,
     MembershipItem,
     OrderItem,
     SavedTotalItem,
     SavingItem,
+    UseItem,
 )
 from chalicelib.membership.rules import Membership, add_months_anchored, local
 
@@ -48,6 +50,11 @@ class PlusItems:
     orders: list[OrderItem] = field(default_factory=list)  # of the old layout (under M#), or read by load_for_order
     savings: list[SavingItem] = field(default_factory=list)  # of the old layout (under M#) only
     saved: SavedTotalItem | None = None
+    use: UseItem | None = None  # the latest Plus-only use (``M#PLUSUSE``)
+
+    def plus_only_used_since(self, moment: datetime) -> bool:
+        """Whether a Plus-only benefit or reward was used since ``moment`` (the marker keeps the latest use)."""
+        return self.use is not None and self.use.last_at is not None and clock.parse(self.use.last_at) >= moment
 
     def order(self, order_id: str) -> OrderItem | None:
         """The order, by its key (one consistent GetItem; found among the old layout's without one)."""
@@ -90,6 +97,8 @@ def add_raw(out: PlusItems, raws: list[dict[str, Any]]) -> PlusItems:
             out.orders.append(OrderItem.from_raw_data(raw))
         elif sk.startswith(OLD_SAVING_PREFIX):
             out.savings.append(SavingItem.from_raw_data(raw))
+        elif sk == USE_SK:
+            out.use = UseItem.from_raw_data(raw)
         elif sk == PROFILE_SK:
             out.profile = CustomerItem.from_raw_data(raw)
     return out

@@ -23,9 +23,11 @@ from chalicelib.membership.models import (
     OLD_SAVING_PREFIX,
     SAVED_SK,
     SAVING_PREFIX,
+    USE_SK,
     MembershipItem,
     SavedTotalItem,
     SavingItem,
+    UseItem,
 )
 
 POINTS_KIND = "points_multiplier"
@@ -105,6 +107,12 @@ class PlusOverlay:
                              member_items: list[dict[str, Any]]) -> None:
         saved = points_value_fen(abs(extra_points))
         put_in(tx, customer_id, POINTS_KIND, saved if extra_points >= 0 else -saved, ref, member_items)
+
+    def record_use(self, tx: Tx, customer_id: str, what: str, ref: str) -> None:
+        """``M#PLUSUSE`` in the using transaction: the refund counts it as use (409 ``benefit_already_used``)."""
+        tx.update("plus_use", UseItem(pk=keys.customer_pk(customer_id), sk=USE_SK),
+                  [UseItem.customer_id.set(customer_id), UseItem.last_at.set(clock.iso()), UseItem.last_what.set(what),
+                   UseItem.last_ref.set(ref), UseItem.uses.add(1)])
 
 
 OVERLAY = PlusOverlay()

@@ -13,7 +13,6 @@ area owns what members are told and when; one job keeps the marker pattern in on
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,7 +20,6 @@ from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.core import clock, notifications
 from chalicelib.core.calendar import business_day
-from chalicelib.core.config import settings
 from chalicelib.core.dynamo import keys, paging
 from chalicelib.core.dynamo.items import Item
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
@@ -88,10 +86,9 @@ def vouchers_expiring(on: date) -> dict[str, int]:
 
 
 def run_daily(on: date | None = None) -> dict[str, Any]:
-    """Today's reminders (Shanghai). On the local stage ``REMINDERS_ON=<yyyy-mm-dd>`` runs them as of another day
-    (``python -m tools.run_job notifications_reminders --env REMINDERS_ON=...``), to see a reminder now."""
-    as_of = os.environ.get("REMINDERS_ON") if settings().is_local else None
-    on = on or (date.fromisoformat(as_of) if as_of else business_day(clock.now()))
+    """Today's reminders (Shanghai), as of ``clock.as_of()``: on the local stage ``REMINDERS_ON=<yyyy-mm-dd>`` runs them
+    as of another day (``python -m tools.run_job notifications_reminders --env REMINDERS_ON=...``, or ``--as-of``)."""
+    on = on or business_day(clock.as_of())
     result: dict[str, Any] = {}
     for job in (points_expiring, vouchers_expiring):
         try:

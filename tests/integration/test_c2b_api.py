@@ -5,6 +5,7 @@ bad inputs (400 in the envelope, zh and en, nothing changed) and the DynamoDB ca
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -173,6 +174,22 @@ def test_a_hidden_request_is_gone_for_members(world: World):
     world.call("POST", f"/v1/admin/product-requests/{rid}/status", world.admin, {"status": "hidden", "note": "广告"})
     world.err("GET", f"/v1/product-requests/{rid}", proposer, code="not_found")
     assert rid not in [i["request_id"] for i in world.call("GET", "/v1/product-requests", proposer)["items"]]
+
+
+def test_a_supporting_proposer_of_a_hidden_request_is_told_once_with_the_note(world: World):
+    proposer_id, proposer = world.member()
+    rid = world.propose(proposer)
+    _, fan = world.member()
+    for token in (proposer, fan):
+        world.call("POST", f"/v1/product-requests/{rid}/supports", token, {"quantity": 1}, expect=201)
+    world.call("POST", f"/v1/admin/product-requests/{rid}/status", world.admin, {"status": "hidden", "note": "含广告"})
+    fanout.run()
+    fanout.run()
+    told = notices(proposer_id, "c2b_status_changed")
+    assert [(json.loads(n["data"]["S"])["status"], json.loads(n["data"]["S"])["note"]) for n in told] == [
+        ("hidden", "含广告")]
+    assert "含广告" in told[0]["body"]["S"]
+    world.err("POST", f"/v1/product-requests/{rid}/supports", fan, {"quantity": 2}, code="not_found")
 
 
 def test_votes_move_and_supporters_only_polls_refuse_others(world: World):

@@ -544,3 +544,64 @@ def test_the_reminder_counts_the_cases_resolved_for_the_member_this_membership_y
     [other] = [n for n in world.get("/v1/me/notifications", other_token)["items"]
                if n["kind"] == "plus_renewal_reminder"]
     assert other["data"]["services_resolved"] == 0 and "专属客服全年为您服务" in other["body"]
+
+
+def _refund_refused_as_used(world: MembershipWorld, cid: str, token: str) -> None:
+    before, refunds = world.membership(token), dict(world.sim.state.refunds)
+    snapshot = world.snapshot.take()
+    for english in (False, True):
+        status, out, headers = world.call("POST", f"/v1/agent/members/{cid}/membership/refund", {"reason": "误购"},
+                                          world.agent, {"accept-language": "en"} if english else None)
+        assert_envelope(status, out, headers, "benefit_already_used", english=english)
+    assert {k for k in changed_keys(snapshot, world.snapshot.take()) if not is_rate_counter(k)} == set()
+    assert world.membership(token) == before and before["status"] == "active"
+    assert world.sim.state.refunds == refunds  # no money went back either
+
+
+def test_a_claimed_plus_only_benefit_blocks_the_refund(world: MembershipWorld) -> None:
+    status, created, _ = world.call("POST", "/v1/admin/benefits", {
+        "name": "Plus 专享运费券", "tiers": ["base"], "quota": {"per_period": 1, "period": "month"},
+        "voucher_valid_days": 30, "plus_only": True}, world.admin)
+    assert status == 201, created
+    cid, token = _plus(world)
+    status, out, _ = world.call("POST", f"/v1/benefits/{created['benefit_id']}/claims", token=token,
+                                headers={"idempotency-key": uuid.uuid4().hex})
+    assert status == 201, out
+    _refund_refused_as_used(world, cid, token)
+
+
+def test_a_redeemed_plus_only_reward_blocks_the_refund(world: MembershipWorld) -> None:
+    from chalicelib.points import accounts
+
+    reward_id = _plus_only_reward(world)
+    cid, token = _plus(world)
+    accounts.earn(cid, 500, kind="adjustment", reference=f"plus-use-{cid}")  # an adjustment: no Plus multiplier
+    status, out, _ = _redeem(world, token, reward_id)
+    assert status == 201, out
+    _refund_refused_as_used(world, cid, token)
+
+
+def test_a_plus_only_use_during_the_trial_does_not_block_refunding_the_later_purchase(world: MembershipWorld) -> None:
+    from chalicelib.points import accounts
+
+    reward_id = _plus_only_reward(world)
+    cid, token = world.member()
+    assert world.call("POST", "/v1/membership/trial", token=token)[0] == 201
+    accounts.earn(cid, 500, kind="adjustment", reference=f"plus-trial-use-{cid}")
+    assert _redeem(world, token, reward_id)[0] == 201
+    clock.set_now(NOW + timedelta(days=8))  # the trial is over; the member buys Plus
+    world.notify(world.order(token, "plus_month")["order_id"])
+    status, body, _ = world.call("POST", f"/v1/agent/members/{cid}/membership/refund", {"reason": "误购"}, world.agent)
+    assert status == 200, body
+
+
+def test_the_reminder_job_runs_as_of_the_reminders_day_once(world: MembershipWorld,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.membership import jobs
+
+    _cid, token = _plus(world)  # bought 2026-12-01 10:00, expires 2027-01-01
+    monkeypatch.setenv("REMINDERS_ON", "2026-12-17")  # 15 days before, while the clock says 1 December
+    assert jobs.send_reminders() == {"sent": 1, "already_sent": 0, "skipped": 0}
+    assert jobs.send_reminders() == {"sent": 0, "already_sent": 1, "skipped": 0}
+    inbox = [n for n in world.get("/v1/me/notifications", token)["items"] if n["kind"] == "plus_renewal_reminder"]
+    assert [n["data"]["days_left"] for n in inbox] == [15]

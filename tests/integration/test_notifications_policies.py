@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -41,6 +41,23 @@ def test_quiet_hours_hold_a_non_urgent_message_until_the_morning_and_release_it_
         assert jobs.release_held() == {"released": 1, "failed": 0}
         assert jobs.release_held() == {"released": 0, "failed": 0}
     assert len(sms.OutboxSms.messages(phone)) == 2
+    held = next(n for n in world.inbox(token) if n["kind"] == "transaction_needs_follow_up")
+    assert [d["status"] for d in held["deliveries"]] == ["delivered", "held", "sent"]
+
+
+def test_a_held_message_is_released_on_time_when_the_clock_reads_utc_as_it_does_deployed(world: World):
+    """Deployed, the clock is UTC and the release time is the member's +08:00 wall clock: instants are compared."""
+    cid, token, phone = world.app_member()
+    with frozen_clock(at(2026, 12, 1, 23, 0).astimezone(UTC)):
+        _notify(cid, "needs_follow_up", {"transaction_id": "txn_u", "status": "needs_follow_up"})
+        world.pump_stream()
+        assert sms.OutboxSms.messages(phone) == []
+        clock.set_now(at(2026, 12, 2, 7, 59, 59).astimezone(UTC))
+        assert jobs.release_held() == {"released": 0, "failed": 0}
+        clock.set_now(at(2026, 12, 2, 8, 0, 1).astimezone(UTC))  # 00:00:01 UTC: text "00:00" sorts before "08:00"
+        assert jobs.release_held() == {"released": 1, "failed": 0}
+        assert jobs.release_held() == {"released": 0, "failed": 0}
+    assert len(sms.OutboxSms.messages(phone)) == 1
     held = next(n for n in world.inbox(token) if n["kind"] == "transaction_needs_follow_up")
     assert [d["status"] for d in held["deliveries"]] == ["delivered", "held", "sent"]
 

@@ -10,3 +10,6 @@ class Principal(NamedTuple):
     role: str
     customer_id: str | None = None
     staff_id: str | None = None
+    #: the member's customer may still be merged away (no verified phone when the token was issued): the identity
+    #: area follows a merge for such tokens; others name a customer that can never be absorbed
+    mergeable: bool = False
