@@ -1,9 +1,20 @@
-"""Staff accounts (agents and admins) with bcrypt-hashed passwords."""
+"""Staff accounts (agents and admins) with bcrypt-hashed passwords.
+
+bcrypt reads at most 72 bytes and the binding raises on longer input (a 500 on a long password before), so a
+password is never passed to it as it is: new hashes are bcrypt over base64(SHA-256(password)) (44 bytes whatever
+the password's length), stored with the ``PREHASHED`` prefix. A hash without the prefix predates this (bcrypt over
+the password itself, which was then at most 72 bytes): it is still checked that way, a password over 72 bytes cannot
+match it, and it is replaced by a prefixed hash at the account's next successful sign-in.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from typing import Any
+
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
@@ -13,6 +24,9 @@ from chalicelib.identity.models import StaffItem
 SK = "STAFF"
 STAFF_ROLES = ("agent", "admin")
 BCRYPT_ROUNDS = 12
+PASSWORD_MIN, PASSWORD_MAX = 8, 128  # characters (the request schemas say the same)
+PREHASHED = "sha256$"
+BCRYPT_MAX_BYTES = 72
 # Compared against when the username is unknown, so a miss costs the same time as a wrong password.
 _DUMMY_HASH = b"$2b$12$C6UzMDM.H6dfI/f/IKcEeO5pVq9F6U0wW3d1dZl1cZ1Vv1uQG7y7S"
 
@@ -23,15 +37,36 @@ def _bcrypt() -> Any:  # imported on first use: keeps bcrypt off the cold-start 
     return bcrypt
 
 
+def _prehash(password: str) -> bytes:
+    return base64.b64encode(hashlib.sha256(password.encode()).digest())
+
+
 def hash_password(password: str, rounds: int = BCRYPT_ROUNDS) -> str:
-    hashed: bytes = _bcrypt().hashpw(password.encode(), _bcrypt().gensalt(rounds))
-    return hashed.decode()
+    hashed: bytes = _bcrypt().hashpw(_prehash(password), _bcrypt().gensalt(rounds))
+    return PREHASHED + hashed.decode()
+
+
+def check_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches ``stored`` (either scheme of the module docstring); one bcrypt run."""
+    if stored.startswith(PREHASHED):
+        return bool(_bcrypt().checkpw(_prehash(password), stored[len(PREHASHED):].encode()))
+    raw = password.encode()
+    if len(raw) > BCRYPT_MAX_BYTES:
+        _bcrypt().checkpw(_prehash(password), _DUMMY_HASH)  # the same time as a real check
+        return False
+    return bool(_bcrypt().checkpw(raw, stored.encode()))
+
+
+def is_legacy_hash(stored: str) -> bool:
+    return not stored.startswith(PREHASHED)
 
 
 def create_staff(username: str, password: str, role: str, rounds: int = BCRYPT_ROUNDS) -> str:
     """Create or replace a staff account; returns its staff ID."""
     if role not in STAFF_ROLES:
         raise ValueError(f"role must be one of {STAFF_ROLES}")
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise ValueError(f"a staff password has {PASSWORD_MIN}-{PASSWORD_MAX} characters")
     try:
         staff_id = StaffItem.get(f"STAFF#{username}", SK).staff_id
     except StaffItem.DoesNotExist:
@@ -44,14 +79,26 @@ def create_staff(username: str, password: str, role: str, rounds: int = BCRYPT_R
 
 
 def login(username: str, password: str) -> dict[str, Any]:
-    bcrypt = _bcrypt()
     try:
         staff = StaffItem.get(f"STAFF#{username}", SK)
     except StaffItem.DoesNotExist:
-        bcrypt.checkpw(password.encode(), _DUMMY_HASH)
+        _bcrypt().checkpw(_prehash(password), _DUMMY_HASH)
         raise AppError("invalid_credentials") from None
-    if not bcrypt.checkpw(password.encode(), staff.password_hash.encode()) or staff.disabled:
+    if not check_password(password, staff.password_hash) or staff.disabled:
         logger.info("staff login refused", extra={"staff_id": staff.staff_id})
         raise AppError("invalid_credentials")
+    if is_legacy_hash(staff.password_hash):
+        _upgrade_hash(staff, password)
     logger.info("staff signed in", extra={"staff_id": staff.staff_id, "role": staff.role})
     return sign_in.staff_tokens(staff.staff_id, staff.role, staff.username)
+
+
+def _upgrade_hash(staff: StaffItem, password: str) -> None:
+    """Replace a hash of the old scheme (module docstring), unless the password changed meanwhile."""
+    try:
+        staff.update(
+            actions=[StaffItem.password_hash.set(hash_password(password))],
+            condition=StaffItem.password_hash == staff.password_hash,
+        )
+    except UpdateError:  # changed meanwhile, or DynamoDB refused: the sign-in stands, the next one tries again
+        logger.warning("staff password hash not upgraded", extra={"staff_id": staff.staff_id})

@@ -9,4 +9,4 @@ from chalicelib.core.http.models import Body
 
 class StaffLogin(Body):
     username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=8, max_length=128)
