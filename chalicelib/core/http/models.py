@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -82,6 +83,21 @@ Text = Annotated[str, _text_check(multiline=False)]
 MultilineText = Annotated[str, _text_check(multiline=True)]
 """Free text that may span lines (notes, descriptions): as ``Text``, but ``\n`` is allowed."""
 Code = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+def _real_day(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a real date YYYY-MM-DD") from None
+    return value
+
+
+Day = Annotated[str, StringConstraints(min_length=10, max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+                AfterValidator(_real_day)]
+"""A calendar day as ``YYYY-MM-DD`` text that exists (``2027-02-30`` matches the pattern but is refused)."""
+HourMinute = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+"""A time of day as ``HH:MM`` (00:00-23:59)."""
 
 
 class ErrorDetail(Out):
