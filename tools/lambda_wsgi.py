@@ -26,7 +26,9 @@ large) is answered in the envelope too (``Worker``), never with an HTML page. A 
 worker) and answered 504 in the envelope; in AWS the function would run on, here the worker is freed.
 Messages are Chinese, English with ``Accept-Language: en``, as the app's own errors.
 
-The access log (``AccessLogger``) writes no query strings and masks 11-digit mobile numbers (``139****5678``).
+The access log (``AccessLogger``) writes no query strings, masks 11-digit mobile numbers (``139****5678``) and
+escapes what could forge or hide a log line (``escape_for_log``): control bytes from the request (a path of
+``%1b[2J`` or ``%0a``, sent raw before), the double quote and the backslash as ``\\xNN``.
 """
 
 from __future__ import annotations
@@ -59,6 +61,33 @@ StartResponse = Callable[..., Any]
 def mask_phones(text: str) -> str:
     """``13912345678`` -> ``139****5678`` wherever an 11-digit mainland mobile number appears."""
     return PHONE_RE.sub(r"\1****\2", text)
+
+
+# C0 controls, DEL, C1 controls, the Unicode line and paragraph separators, the quote and backslash that delimit and
+# escape the access log's fields, and the bytes that were not UTF-8 (``_wsgi_text`` keeps them as lone surrogates).
+_LOG_UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029"\\\udc80-\udcff]')
+
+
+def _escaped(char: str) -> str:
+    point = ord(char)
+    if 0xDC80 <= point <= 0xDCFF:
+        return f"\\x{point - 0xDC00:02x}"
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
+
+
+def escape_for_log(text: str) -> str:
+    """``text`` with every character that could end, forge or hide a log line written as ``\\xNN``
+    (``\\uNNNN``)."""
+    return _LOG_UNSAFE_RE.sub(lambda m: _escaped(m[0]), text)
+
+
+def _wsgi_text(value: str) -> str:
+    """A WSGI string (the request's bytes as latin-1) as the UTF-8 text it was; bytes that are not UTF-8 become
+    lone surrogates, which ``escape_for_log`` writes as ``\\xNN``."""
+    try:
+        return value.encode("latin-1").decode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return value
 
 
 def gateway_timeout_seconds() -> float:
@@ -445,11 +474,12 @@ else:
             super().init_process()
 
     class AccessLogger(_GunicornLogger):
-        """gunicorn's logger, with an access log that shows no query string and masks mobile numbers."""
+        """gunicorn's logger, with an access log that shows no query string, masks mobile numbers and escapes
+        control bytes (module docstring)."""
 
         def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
             atoms = dict(super().atoms(resp, req, environ, request_time))
-            path = str(environ.get("PATH_INFO") or "-")
+            path = _wsgi_text(str(environ.get("PATH_INFO") or "-"))
             query = "?…" if environ.get("QUERY_STRING") else ""
             atoms["r"] = f"{environ.get('REQUEST_METHOD')} {path}{query} {environ.get('SERVER_PROTOCOL')}"
             atoms["U"], atoms["q"] = path, ""
@@ -459,7 +489,7 @@ else:
                 if isinstance(value, str):
                     if key in ("f", "{raw_uri}e", "{referer}i") or key.startswith("{http_"):
                         value = value.split("?", 1)[0]
-                    atoms[key] = mask_phones(value)
+                    atoms[key] = escape_for_log(mask_phones(value))
             return atoms
 
 
