@@ -446,12 +446,26 @@ def __getattr__(name: str) -> Any:
     return application
 
 
+def _envelope_error(status: int, code: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """An answer in the error envelope with the catalogue's (Chinese) message: the request was not read, so its
+    Accept-Language is unknown."""
+    from chalicelib.core.errors import error_body
+
+    request_id = str(uuid.uuid4())
+    raw = json.dumps(error_body(code, request_id, english=False), ensure_ascii=False).encode("utf-8")
+    return status, [("Content-Type", "application/json"), ("Content-Length", str(len(raw))),
+                    ("X-Request-Id", request_id)], raw
+
+
 def _gunicorn_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
     """gunicorn's own error answers (a bad request line, headers too large, a crash), in the error envelope."""
     from gunicorn import util
 
-    kind = "DEFAULT_5XX" if status_int >= 500 else "DEFAULT_4XX"
-    code, headers, body = gateway_error(kind, status=status_int)
+    if status_int == 414:  # a request line over gunicorn's limit: the documented 414 of every route
+        code, headers, body = _envelope_error(414, "uri_too_long")
+    else:
+        kind = "DEFAULT_5XX" if status_int >= 500 else "DEFAULT_4XX"
+        code, headers, body = gateway_error(kind, status=status_int)
     head = f"HTTP/1.1 {code} {reason}\r\nConnection: close\r\n" + "".join(f"{n}: {v}\r\n" for n, v in headers)
     util.write_nonblock(sock, head.encode("latin-1") + b"\r\n" + body)
 

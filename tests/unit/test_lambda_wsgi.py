@@ -198,6 +198,19 @@ def test_the_access_log_escapes_control_bytes_from_the_request() -> None:
     assert line.count('"') == 2  # the request's own quotes cannot end the field
 
 
+def test_a_request_line_too_long_is_answered_414_uri_too_long_in_the_envelope(monkeypatch) -> None:
+    from gunicorn import util
+
+    from tools import lambda_wsgi
+
+    written: list[bytes] = []
+    monkeypatch.setattr(util, "write_nonblock", lambda sock, data: written.append(data))
+    lambda_wsgi._gunicorn_error(None, 414, "Request-URI Too Long", "line too long")
+    head, _, body = written[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414 ") and b"Content-Type: application/json" in head
+    assert json.loads(body)["error"]["code"] == "uri_too_long"
+
+
 def test_the_gunicorn_command_serves_like_lambda() -> None:
     cmd = gunicorn_command(host="127.0.0.1", port=9999, workers=3)
     flags = dict(itertools.pairwise(cmd))
