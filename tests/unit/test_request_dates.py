@@ -14,17 +14,11 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.core.http.models import parse_body
 from tests.support import contract
-from tests.support.contract import route_id
+from tests.support.contract import FieldPath as Path
+from tests.support.contract import body_at, route_id
 
 DAY_PATTERN = r"\d{4}-\d{2}-\d{2}"
 IMPOSSIBLE = {"date": "2027-02-30", "date-time": "2027-02-30T10:00:00+08:00"}
-Path = tuple[str | int, ...]
-
-
-def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = defs[schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
 
 
 def _kind(schema: dict[str, Any]) -> str | None:
@@ -35,35 +29,15 @@ def _kind(schema: dict[str, Any]) -> str | None:
     return None
 
 
-def date_fields(schema: dict[str, Any], defs: dict[str, Any], path: Path = ()) -> Iterator[tuple[Path, str]]:
-    """(where in a body, which kind) for each date or date-time a schema holds, through objects, arrays, unions."""
-    schema = _resolve(schema, defs)
-    kind = _kind(schema)
-    if kind is not None:
-        yield path, kind
-    for part in schema.get("anyOf", []) + schema.get("allOf", []):
-        yield from date_fields(part, defs, path)
-    for name, prop in schema.get("properties", {}).items():
-        yield from date_fields(prop, defs, (*path, name))
-    if isinstance(schema.get("items"), dict):
-        yield from date_fields(schema["items"], defs, (*path, 0))
-
-
-def value_at(path: Path, leaf: Any) -> Any:
-    for step in reversed(path):
-        leaf = [leaf] if isinstance(step, int) else {step: leaf}
-    return leaf
-
-
 def cases() -> Iterator[Any]:
     seen: set[tuple[str, Path]] = set()
     for spec in contract.routes():
         for where, model in (("body", spec.body), ("query", spec.query)):
             if model is None:
                 continue
-            schema = model.model_json_schema()
-            for path, kind in date_fields(schema, schema.get("$defs", {})):
-                if (model.__qualname__, path) not in seen:
+            for path, schema, _defs in contract.field_schemas(model):
+                kind = _kind(schema)
+                if kind is not None and (model.__qualname__, path) not in seen:
                     seen.add((model.__qualname__, path))
                     name = ".".join(map(str, path))
                     yield pytest.param(where, model, path, kind, id=f"{route_id(spec)} {where} {name}")
@@ -79,7 +53,7 @@ def test_the_walk_finds_the_fields_it_is_for():
 
 @pytest.mark.parametrize(("where", "model", "path", "kind"), CASES)
 def test_an_impossible_date_is_refused_at_its_field(where: str, model: type[BaseModel], path: Path, kind: str):
-    value = value_at(path, IMPOSSIBLE[kind])
+    value = body_at(path, IMPOSSIBLE[kind])
     with pytest.raises(ValidationError) as refused:
         if where == "body":
             parse_body(model, json.dumps(value))

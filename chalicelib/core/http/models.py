@@ -1,6 +1,11 @@
 """Shared request/response shapes. Models defer their schema build to first use (cold start).
 
-Two input rules hold for every request, here once:
+Three input rules hold for every request, here once:
+
+- ``Body``: strict types. A number is a JSON number, a boolean ``true``/``false``, text a JSON string, a date or
+  time an ISO 8601 string: ``"5"``, ``5.0`` for an integer, ``1``/``"true"`` for a boolean, an epoch number for a
+  time are refused (400 naming the field), not coerced. Pydantic's lax mode took them on some areas' bodies while
+  others (C2B) refused them; one rule for every body. Query strings stay lax: everything in them is text.
 
 - ``parse_body``: a JSON body with a non-finite number anywhere (``NaN``, ``Infinity``, ``-Infinity``, or a literal
   like ``1e400`` that overflows to infinity) is refused as a validation error naming where it is. Python's JSON
@@ -26,9 +31,10 @@ from chalicelib.core.phone import normalize_phone
 
 
 class Body(BaseModel):
-    """Base of request bodies: unknown fields are refused, strings trimmed."""
+    """Base of request bodies: unknown fields are refused, strings trimmed, and every field strict (module
+    docstring): JSON's own types only."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True, strict=True)
 
 
 class Out(BaseModel):
