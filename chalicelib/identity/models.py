@@ -124,6 +124,13 @@ class TokenFamilyItem(Item):
     reason = UnicodeAttribute(null=True)
 
 
+STAFF_SK = "STAFF"
+
+
+def staff_pk(username: str) -> str:
+    return f"STAFF#{username}"
+
+
 class StaffItem(Item):
     """``STAFF#<username>`` / ``STAFF``."""
 

@@ -18,10 +18,10 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.identity import sign_in
-from chalicelib.identity.models import StaffItem
+from chalicelib.identity import sign_in, staff_guard
+from chalicelib.identity.models import STAFF_SK, StaffItem, staff_pk
 
-SK = "STAFF"
+SK = STAFF_SK
 STAFF_ROLES = ("agent", "admin")
 BCRYPT_ROUNDS = 12
 PASSWORD_MIN, PASSWORD_MAX = 8, 128  # characters (the request schemas say the same)
@@ -68,25 +68,31 @@ def create_staff(username: str, password: str, role: str, rounds: int = BCRYPT_R
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise ValueError(f"a staff password has {PASSWORD_MIN}-{PASSWORD_MAX} characters")
     try:
-        staff_id = StaffItem.get(f"STAFF#{username}", SK).staff_id
+        staff_id = StaffItem.get(staff_pk(username), SK).staff_id
     except StaffItem.DoesNotExist:
         staff_id = "s_" + secrets.token_hex(8)
     StaffItem(
-        pk=f"STAFF#{username}", sk=SK, staff_id=staff_id, username=username, role=role,
+        pk=staff_pk(username), sk=SK, staff_id=staff_id, username=username, role=role,
         password_hash=hash_password(password, rounds),
     ).save(add_version_condition=False)
     return staff_id
 
 
-def login(username: str, password: str) -> dict[str, Any]:
+def login(username: str, password: str, client_ip: str) -> dict[str, Any]:
+    """Tokens for the right password of an enabled account; 401 otherwise, 429 while the account or the address is
+    locked by its failures (``staff_guard``: checked before bcrypt runs)."""
+    staff_guard.refuse_if_locked(username, client_ip)
     try:
-        staff = StaffItem.get(f"STAFF#{username}", SK)
+        staff = StaffItem.get(staff_pk(username), SK)
     except StaffItem.DoesNotExist:
         _bcrypt().checkpw(_prehash(password), _DUMMY_HASH)
+        staff_guard.record_failure(username, client_ip)
         raise AppError("invalid_credentials") from None
     if not check_password(password, staff.password_hash) or staff.disabled:
         logger.info("staff login refused", extra={"staff_id": staff.staff_id})
+        staff_guard.record_failure(username, client_ip)
         raise AppError("invalid_credentials")
+    staff_guard.forget_account(username)
     if is_legacy_hash(staff.password_hash):
         _upgrade_hash(staff, password)
     logger.info("staff signed in", extra={"staff_id": staff.staff_id, "role": staff.role})
