@@ -153,7 +153,7 @@ def test_request_examples_validate_against_the_body_model(document, spec: RouteS
             pytest.skip(f"{route_id(spec)} has no request example")
         return
     assert spec.body is not None, "a request example on a route without a body model"
-    spec.body.model_validate(example)
+    spec.body.model_validate_json(json.dumps(example))  # as a client sends it: JSON (bodies are strict)
     content = operation(document, spec)["requestBody"]["content"]["application/json"]
     assert content["example"] == example
 
