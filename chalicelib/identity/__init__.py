@@ -6,7 +6,8 @@ from chalicelib.identity.errors import ERRORS
 
 AREA = Area(
     name="identity",
-    blueprints=("chalicelib.identity.auth_api", "chalicelib.identity.staff_api", "chalicelib.identity.dev_api"),
+    blueprints=("chalicelib.identity.auth_api", "chalicelib.identity.staff_api", "chalicelib.identity.staff_admin_api",
+                "chalicelib.identity.dev_api"),
     errors=ERRORS,
     customer_items=True,
     merge_keeps="the merge itself (directory.merge) moves identities, unionid, channels and missing profile fields",

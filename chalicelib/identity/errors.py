@@ -22,6 +22,10 @@ ERRORS: dict[str, ErrorSpec] = {
         "该账号已绑定同一渠道的其他身份，无法合并",
         "The account already has an identity of this channel and cannot be merged",
     ),
+    "staff_username_taken": ErrorSpec(409, "该用户名已被使用", "This username is already taken"),
+    "staff_self_change": ErrorSpec(
+        409, "不能停用自己的账号或更改自己的角色", "You cannot disable your own account or change your own role"
+    ),
     "phone_already_bound": ErrorSpec(409, "当前账号已绑定其他手机号", "This account is bound to another phone number"),
     "otp_resend_too_soon": ErrorSpec(
         429, "验证码发送过于频繁，请稍后再试", "A code was sent recently; wait before asking again"

@@ -16,10 +16,12 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.core import clock
+from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.identity import sign_in, staff_guard
-from chalicelib.identity.models import STAFF_SK, StaffItem, staff_pk
+from chalicelib.identity.models import STAFF_DIRECTORY, STAFF_SK, StaffIdItem, StaffItem, staff_id_pk, staff_pk
 
 SK = STAFF_SK
 STAFF_ROLES = ("agent", "admin")
@@ -61,21 +63,33 @@ def is_legacy_hash(stored: str) -> bool:
     return not stored.startswith(PREHASHED)
 
 
-def create_staff(username: str, password: str, role: str, rounds: int = BCRYPT_ROUNDS) -> str:
-    """Create or replace a staff account; returns its staff ID."""
+def new_staff_item(username: str, password: str, role: str, staff_id: str | None = None,
+                   rounds: int = BCRYPT_ROUNDS) -> StaffItem:
+    """A staff account's item (listed in the admins' directory), its password hashed; checks role and length."""
     if role not in STAFF_ROLES:
         raise ValueError(f"role must be one of {STAFF_ROLES}")
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise ValueError(f"a staff password has {PASSWORD_MIN}-{PASSWORD_MAX} characters")
+    now = clock.iso()
+    return StaffItem(
+        pk=staff_pk(username), sk=SK, staff_id=staff_id or "s_" + secrets.token_hex(8), username=username, role=role,
+        password_hash=hash_password(password, rounds), gsi1pk=STAFF_DIRECTORY, gsi1sk=username, created_at=now,
+        updated_at=now,
+    )
+
+
+def create_staff(username: str, password: str, role: str, rounds: int = BCRYPT_ROUNDS) -> str:
+    """Create or replace a staff account (seeds, tests); returns its staff ID. Admins use ``staff_accounts``."""
     try:
-        staff_id = StaffItem.get(staff_pk(username), SK).staff_id
+        staff_id: str | None = StaffItem.get(staff_pk(username), SK).staff_id
     except StaffItem.DoesNotExist:
-        staff_id = "s_" + secrets.token_hex(8)
-    StaffItem(
-        pk=staff_pk(username), sk=SK, staff_id=staff_id, username=username, role=role,
-        password_hash=hash_password(password, rounds),
-    ).save(add_version_condition=False)
-    return staff_id
+        staff_id = None
+    item = new_staff_item(username, password, role, staff_id, rounds)
+    tx = Tx()
+    tx.put("staff", item)
+    tx.put("staff_id", StaffIdItem(pk=staff_id_pk(item.staff_id), sk=SK, username=username))
+    tx.commit()
+    return item.staff_id
 
 
 def login(username: str, password: str, client_ip: str) -> dict[str, Any]:
