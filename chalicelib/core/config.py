@@ -41,6 +41,7 @@ class Settings(NamedTuple):
     wechat_oa_secret: str
     wechat_http_timeout: float
     max_body_bytes: int
+    staff_mfa_required: bool = False  # STAFF_MFA_REQUIRED: admins sign in with a TOTP code (identity/staff_mfa.py)
 
     @property
     def is_local(self) -> bool:
@@ -71,6 +72,7 @@ def settings() -> Settings:
         wechat_oa_secret=_env("WECHAT_OA_SECRET"),
         wechat_http_timeout=float(_env("WECHAT_HTTP_TIMEOUT", "3")),
         max_body_bytes=_env_int("MAX_BODY_BYTES", 64 * 1024),
+        staff_mfa_required=_env("STAFF_MFA_REQUIRED").lower() in ("1", "true", "yes", "on"),
     )
 
 

@@ -150,6 +150,10 @@ class StaffItem(Item):
     gsi1sk = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
+    # TOTP (identity/staff_mfa.py): the secret sealed, once confirmed; one being enrolled; the last time step used.
+    totp_secret = UnicodeAttribute(null=True)
+    totp_pending = UnicodeAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)
 
 
 class StaffIdItem(Item):

@@ -20,7 +20,7 @@ from chalicelib.core import clock
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.identity import sign_in, staff_guard
+from chalicelib.identity import sign_in, staff_guard, staff_mfa
 from chalicelib.identity.models import STAFF_DIRECTORY, STAFF_SK, StaffIdItem, StaffItem, staff_id_pk, staff_pk
 
 SK = STAFF_SK
@@ -92,9 +92,9 @@ def create_staff(username: str, password: str, role: str, rounds: int = BCRYPT_R
     return item.staff_id
 
 
-def login(username: str, password: str, client_ip: str) -> dict[str, Any]:
-    """Tokens for the right password of an enabled account; 401 otherwise, 429 while the account or the address is
-    locked by its failures (``staff_guard``: checked before bcrypt runs)."""
+def authenticate(username: str, password: str, client_ip: str) -> StaffItem:
+    """The enabled account whose password this is; 401 ``invalid_credentials`` otherwise (counted), 429 while the
+    account or the address is locked by its failures (``staff_guard``: checked before bcrypt runs)."""
     staff_guard.refuse_if_locked(username, client_ip)
     try:
         staff = StaffItem.get(staff_pk(username), SK)
@@ -106,11 +106,39 @@ def login(username: str, password: str, client_ip: str) -> dict[str, Any]:
         logger.info("staff login refused", extra={"staff_id": staff.staff_id})
         staff_guard.record_failure(username, client_ip)
         raise AppError("invalid_credentials")
-    staff_guard.forget_account(username)
     if is_legacy_hash(staff.password_hash):
         _upgrade_hash(staff, password)
+    return staff
+
+
+def login(username: str, password: str, client_ip: str, totp: str | None = None) -> dict[str, Any]:
+    """Tokens for the right password (and authenticator code, when one is enrolled or the role needs one)."""
+    staff = authenticate(username, password, client_ip)
+    try:
+        staff_mfa.check_sign_in(staff, totp)
+    except AppError as err:
+        if err.code == "invalid_totp":  # guessing codes counts as guessing passwords does
+            staff_guard.record_failure(username, client_ip)
+        raise
+    staff_guard.forget_account(username)
     logger.info("staff signed in", extra={"staff_id": staff.staff_id, "role": staff.role})
     return sign_in.staff_tokens(staff.staff_id, staff.role, staff.username)
+
+
+def start_totp(username: str, password: str, client_ip: str) -> dict[str, str]:
+    """Begin enrolling an authenticator, with the password (``staff_mfa``)."""
+    return staff_mfa.start(authenticate(username, password, client_ip))
+
+
+def confirm_totp(username: str, password: str, client_ip: str, code: str) -> dict[str, bool]:
+    """Turn the authenticator on with one of its codes; a wrong code counts as a failed sign-in."""
+    account = authenticate(username, password, client_ip)
+    try:
+        return staff_mfa.confirm(account, code)
+    except AppError as err:
+        if err.code == "invalid_totp":
+            staff_guard.record_failure(username, client_ip)
+        raise
 
 
 def _upgrade_hash(staff: StaffItem, password: str) -> None:
