@@ -1,12 +1,9 @@
-"""The staff's optional second factor, checked against an authenticator's algorithm written here from RFC 6238
-(HMAC-SHA1 over the 30-second step, dynamic truncation, 6 digits), not with the library the app uses."""
+"""The staff's optional second factor, checked against an authenticator's algorithm written from RFC 6238
+(``tests/support/totp.py``), not with the library the app uses."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import struct
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -16,19 +13,11 @@ from chalicelib.core import clock
 from chalicelib.core.config import reset_settings
 from chalicelib.identity import staff
 from chalicelib.identity.models import StaffItem
+from tests.support.totp import authenticator
 
 pytestmark = pytest.mark.integration
 
 START = datetime(2030, 5, 6, 1, 0, 10, tzinfo=UTC)
-
-
-def authenticator(secret_b32: str, at: datetime, digits: int = 6) -> str:
-    """What an authenticator app shows at ``at`` (RFC 6238 with RFC 4226's truncation)."""
-    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
-    digest = hmac.new(key, struct.pack(">Q", int(at.timestamp()) // 30), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
-    return str(number % 10**digits).zfill(digits)
 
 
 def test_the_authenticator_here_is_rfc_6238():

@@ -7,6 +7,7 @@ const LABELS = {
   sign_out: ["退出", "Sign out"],
   username: ["用户名", "Username"],
   password: ["密码", "Password"],
+  totp: ["动态验证码（已绑定身份验证器时）", "Authenticator code (if enrolled)"],
   session_expired: ["登录已过期，请重新登录", "Your session has expired: sign in again"],
   lang_switch: ["English", "中文"],
   view_open: ["待认领", "Open"],
