@@ -4,7 +4,7 @@ bcrypt reads at most 72 bytes and the binding raises on longer input (a 500 on a
 password is never passed to it as it is: new hashes are bcrypt over base64(SHA-256(password)) (44 bytes whatever
 the password's length), stored with the ``PREHASHED`` prefix. A hash without the prefix predates this (bcrypt over
 the password itself, which was then at most 72 bytes): it is still checked that way, a password over 72 bytes cannot
-match it, and it is replaced by a prefixed hash at the account's next successful sign-in.
+match it, and it is replaced by a prefixed hash at the account's next successful sign-in (``_upgrade_legacy_account``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ import hashlib
 import secrets
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.core import clock
-from chalicelib.core.dynamo.tx import Tx
+from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.identity import sign_in, staff_guard, staff_mfa
@@ -107,7 +105,7 @@ def authenticate(username: str, password: str, client_ip: str) -> StaffItem:
         staff_guard.record_failure(username, client_ip)
         raise AppError("invalid_credentials")
     if is_legacy_hash(staff.password_hash):
-        _upgrade_hash(staff, password)
+        _upgrade_legacy_account(staff, password)
     return staff
 
 
@@ -141,12 +139,17 @@ def confirm_totp(username: str, password: str, client_ip: str, code: str) -> dic
         raise
 
 
-def _upgrade_hash(staff: StaffItem, password: str) -> None:
-    """Replace a hash of the old scheme (module docstring), unless the password changed meanwhile."""
+def _upgrade_legacy_account(staff: StaffItem, password: str) -> None:
+    """An account stored before the pre-hash (module docstring) also predates the admins' list and its staff-ID
+    item (``staff_accounts``): at its first sign-in since, the hash is replaced and both are added, in one
+    transaction, unless the password changed meanwhile."""
+    tx = Tx()
+    tx.update("staff", StaffItem(pk=staff.pk, sk=SK), [
+        StaffItem.password_hash.set(hash_password(password)),
+        StaffItem.gsi1pk.set(STAFF_DIRECTORY), StaffItem.gsi1sk.set(staff.username),
+    ], StaffItem.password_hash == staff.password_hash)
+    tx.put("staff_id", StaffIdItem(pk=staff_id_pk(staff.staff_id), sk=SK, username=staff.username))
     try:
-        staff.update(
-            actions=[StaffItem.password_hash.set(hash_password(password))],
-            condition=StaffItem.password_hash == staff.password_hash,
-        )
-    except UpdateError:  # changed meanwhile, or DynamoDB refused: the sign-in stands, the next one tries again
-        logger.warning("staff password hash not upgraded", extra={"staff_id": staff.staff_id})
+        tx.commit()
+    except TxCancelled:  # changed meanwhile: the sign-in stands, the next one tries again
+        logger.warning("staff account not upgraded", extra={"staff_id": staff.staff_id})

@@ -48,17 +48,25 @@ def test_a_password_outside_8_to_128_characters_is_a_validation_error(api, passw
     assert [d["field"] for d in body["error"]["details"]] == ["password"]
 
 
-def test_a_hash_stored_before_the_prehash_signs_in_and_is_upgraded(api):
+def test_an_account_stored_before_the_prehash_signs_in_and_is_upgraded(api):
+    """As the old ``create_staff`` wrote it: bcrypt over the password, no place in the admins' list, no staff-ID
+    item. Its first sign-in replaces the hash and adds both (the admins can then find and change it)."""
     import bcrypt
 
-    staff.create_staff("legacy", "legacy-pass-1", "agent", rounds=4)
-    item = StaffItem.get("STAFF#legacy", staff.SK)
-    item.update(actions=[StaffItem.password_hash.set(bcrypt.hashpw(b"legacy-pass-1", bcrypt.gensalt(4)).decode())])
+    StaffItem(pk="STAFF#legacy", sk=staff.SK, staff_id="s_legacy0001", username="legacy", role="agent",
+              password_hash=bcrypt.hashpw(b"legacy-pass-1", bcrypt.gensalt(4)).decode()).save()
     assert login(api, "legacy", "legacy-pass-1" + "x" * 80)[0] == 401  # over 72 bytes: cannot be the old password
     assert login(api, "legacy", "wrong-pass-1")[0] == 401
     assert login(api, "legacy", "legacy-pass-1")[0] == 200
     assert StaffItem.get("STAFF#legacy", staff.SK).password_hash.startswith(staff.PREHASHED)
     assert login(api, "legacy", "legacy-pass-1")[0] == 200
+
+    staff.create_staff("legacy-admin", "legacy-admin-pass", "admin", rounds=4)
+    admin = login(api, "legacy-admin", "legacy-admin-pass")[1]["access_token"]
+    listed = api.call("GET", "/v1/admin/staff", token=admin)[1]["items"]
+    assert "s_legacy0001" in [a["staff_id"] for a in listed]
+    status, changed, _ = api.call("PATCH", "/v1/admin/staff/s_legacy0001", {"disabled": True}, token=admin)
+    assert (status, changed["disabled"]) == (200, True)
 
 
 # --------------------------------------------------------------------------------- guessing
