@@ -26,7 +26,9 @@ large) is answered in the envelope too (``Worker``), never with an HTML page. A 
 worker) and answered 504 in the envelope; in AWS the function would run on, here the worker is freed.
 Messages are Chinese, English with ``Accept-Language: en``, as the app's own errors.
 
-The access log (``AccessLogger``) writes no query strings and masks 11-digit mobile numbers (``139****5678``).
+The access log (``AccessLogger``) writes no query strings, masks 11-digit mobile numbers (``139****5678``) and
+escapes what could forge or hide a log line (``escape_for_log``): control bytes from the request (a path of
+``%1b[2J`` or ``%0a``, sent raw before), the double quote and the backslash as ``\\xNN``.
 """
 
 from __future__ import annotations
@@ -59,6 +61,33 @@ StartResponse = Callable[..., Any]
 def mask_phones(text: str) -> str:
     """``13912345678`` -> ``139****5678`` wherever an 11-digit mainland mobile number appears."""
     return PHONE_RE.sub(r"\1****\2", text)
+
+
+# C0 controls, DEL, C1 controls, the Unicode line and paragraph separators, the quote and backslash that delimit and
+# escape the access log's fields, and the bytes that were not UTF-8 (``_wsgi_text`` keeps them as lone surrogates).
+_LOG_UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029"\\\udc80-\udcff]')
+
+
+def _escaped(char: str) -> str:
+    point = ord(char)
+    if 0xDC80 <= point <= 0xDCFF:
+        return f"\\x{point - 0xDC00:02x}"
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
+
+
+def escape_for_log(text: str) -> str:
+    """``text`` with every character that could end, forge or hide a log line written as ``\\xNN``
+    (``\\uNNNN``)."""
+    return _LOG_UNSAFE_RE.sub(lambda m: _escaped(m[0]), text)
+
+
+def _wsgi_text(value: str) -> str:
+    """A WSGI string (the request's bytes as latin-1) as the UTF-8 text it was; bytes that are not UTF-8 become
+    lone surrogates, which ``escape_for_log`` writes as ``\\xNN``."""
+    try:
+        return value.encode("latin-1").decode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return value
 
 
 def gateway_timeout_seconds() -> float:
@@ -417,12 +446,26 @@ def __getattr__(name: str) -> Any:
     return application
 
 
+def _envelope_error(status: int, code: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """An answer in the error envelope with the catalogue's (Chinese) message: the request was not read, so its
+    Accept-Language is unknown."""
+    from chalicelib.core.errors import error_body
+
+    request_id = str(uuid.uuid4())
+    raw = json.dumps(error_body(code, request_id, english=False), ensure_ascii=False).encode("utf-8")
+    return status, [("Content-Type", "application/json"), ("Content-Length", str(len(raw))),
+                    ("X-Request-Id", request_id)], raw
+
+
 def _gunicorn_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
     """gunicorn's own error answers (a bad request line, headers too large, a crash), in the error envelope."""
     from gunicorn import util
 
-    kind = "DEFAULT_5XX" if status_int >= 500 else "DEFAULT_4XX"
-    code, headers, body = gateway_error(kind, status=status_int)
+    if status_int == 414:  # a request line over gunicorn's limit: the documented 414 of every route
+        code, headers, body = _envelope_error(414, "uri_too_long")
+    else:
+        kind = "DEFAULT_5XX" if status_int >= 500 else "DEFAULT_4XX"
+        code, headers, body = gateway_error(kind, status=status_int)
     head = f"HTTP/1.1 {code} {reason}\r\nConnection: close\r\n" + "".join(f"{n}: {v}\r\n" for n, v in headers)
     util.write_nonblock(sock, head.encode("latin-1") + b"\r\n" + body)
 
@@ -445,11 +488,12 @@ else:
             super().init_process()
 
     class AccessLogger(_GunicornLogger):
-        """gunicorn's logger, with an access log that shows no query string and masks mobile numbers."""
+        """gunicorn's logger, with an access log that shows no query string, masks mobile numbers and escapes
+        control bytes (module docstring)."""
 
         def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
             atoms = dict(super().atoms(resp, req, environ, request_time))
-            path = str(environ.get("PATH_INFO") or "-")
+            path = _wsgi_text(str(environ.get("PATH_INFO") or "-"))
             query = "?…" if environ.get("QUERY_STRING") else ""
             atoms["r"] = f"{environ.get('REQUEST_METHOD')} {path}{query} {environ.get('SERVER_PROTOCOL')}"
             atoms["U"], atoms["q"] = path, ""
@@ -459,7 +503,7 @@ else:
                 if isinstance(value, str):
                     if key in ("f", "{raw_uri}e", "{referer}i") or key.startswith("{http_"):
                         value = value.split("?", 1)[0]
-                    atoms[key] = mask_phones(value)
+                    atoms[key] = escape_for_log(mask_phones(value))
             return atoms
 
 

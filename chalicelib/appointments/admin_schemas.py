@@ -6,10 +6,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.http.models import Body, Out
+from chalicelib.core.http.models import Body, Day, HourMinute, Out
 
-HourMinute = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-DayText = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 TierCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
 
@@ -25,7 +23,7 @@ class StoreIn(Body):
     address: str = Field(min_length=1, max_length=200)
     phone: str | None = Field(default=None, min_length=3, max_length=32)
     opening_hours: list[OpeningHoursIn] = Field(min_length=1, max_length=28)
-    closed_dates: list[DayText] | None = Field(default=None, max_length=366)
+    closed_dates: list[Day] | None = Field(default=None, max_length=366)
     cancel_cutoff_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
     booking_days: int | None = Field(default=None, ge=0, le=365)
     booking_days_by_tier: dict[TierCode, Annotated[int, Field(ge=0, le=365)]] | None = None

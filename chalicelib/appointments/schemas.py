@@ -11,17 +11,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from chalicelib.core.http.models import Body, Out, PageQuery, Query
+from chalicelib.core.http.models import Day as CoreDay
 
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError("must be a date YYYY-MM-DD") from None
-
-
-Day = Annotated[str, StringConstraints(min_length=10, max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$"),
-                AfterValidator(_day)]
+Day = Annotated[CoreDay, AfterValidator(date.fromisoformat)]
+"""A real calendar day (``core.http.models.Day``), given to the view as a ``date``."""
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Status = Literal["booked", "cancelled", "checked_in", "no_show"]
 

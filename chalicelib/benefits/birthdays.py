@@ -89,7 +89,7 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
         points_state: PointsStateItem | None = PointsStateItem.get(profile.pk, POINTS_SK)
     except PointsStateItem.DoesNotExist:
         points_state = None
-    tier = accounts.held_tier(MemberItems(cid, profile, points_state, []), on)  # as the zone shows it today
+    tier = accounts.held_tier(MemberItems(cid, profile, points_state, None), on)  # as the zone shows it today
     key = CustomerItem(pk=profile.pk, sk=PROFILE_SK)
     move_on: list[Action] = [CustomerItem.gsi2sk.set(served_key(cid, on.year))]
     still_this_member = CustomerItem.merged_into.does_not_exist() & (CustomerItem.birthday == birthday)

@@ -32,9 +32,11 @@ CORE_ERRORS: dict[str, ErrorSpec] = {
     "route_not_found": ErrorSpec(404, "接口不存在", "No such endpoint"),
     # Answered by API Gateway itself (infra/resources.json GatewayResponses) for other 4xx it raises.
     "request_rejected": ErrorSpec(400, "请求被网关拒绝", "The request was rejected by the API gateway"),
-    # 405 / 409 / 413 / 415 / 422 / 429
+    # 405 / 409 / 413 / 414 / 415 / 422 / 429
     "method_not_allowed": ErrorSpec(405, "不支持此请求方法", "This method is not allowed here"),
     "payload_too_large": ErrorSpec(413, "请求体过大", "The request body is too large"),
+    # Answered before the API runs (the gateway; gunicorn on the local stack), for any route.
+    "uri_too_long": ErrorSpec(414, "请求地址过长", "The request URL is too long"),
     "unsupported_media_type": ErrorSpec(415, "请求体须为 application/json", "The body must be application/json"),
     "idempotency_key_reused": ErrorSpec(
         422, "该 Idempotency-Key 已用于不同的请求", "This Idempotency-Key was used with a different request"

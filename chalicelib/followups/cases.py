@@ -104,7 +104,7 @@ class Loaded:
         """The tier the member holds today (``points.accounts.held_tier``), None for an unknown member."""
         if self.profile is None:
             return None
-        return accounts.held_tier(MemberItems(self.profile.customer_id, self.profile, self.points, []))
+        return accounts.held_tier(MemberItems(self.profile.customer_id, self.profile, self.points, None))
 
 
 def _load(customer_id: str, transaction_id: str, *, consistent: bool = True) -> Loaded:

@@ -125,14 +125,42 @@ class TokenFamilyItem(Item):
     reason = UnicodeAttribute(null=True)
 
 
+STAFF_SK = "STAFF"
+
+
+def staff_pk(username: str) -> str:
+    return f"STAFF#{username}"
+
+
+STAFF_DIRECTORY = "STAFFDIR"  # gsi1 partition of every staff account, by username (the admins' list)
+
+
+def staff_id_pk(staff_id: str) -> str:
+    return f"STAFFID#{staff_id}"
+
+
 class StaffItem(Item):
-    """``STAFF#<username>`` / ``STAFF``."""
+    """``STAFF#<username>`` / ``STAFF``; listed on gsi1 ``STAFFDIR`` / ``<username>``."""
 
     staff_id = UnicodeAttribute()
     username = UnicodeAttribute()
     role = UnicodeAttribute()
     password_hash = UnicodeAttribute()
     disabled = BooleanAttribute(default=False)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    # TOTP (identity/staff_mfa.py): the secret sealed, once confirmed; one being enrolled; the last time step used.
+    totp_secret = UnicodeAttribute(null=True)
+    totp_pending = UnicodeAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)
+
+
+class StaffIdItem(Item):
+    """``STAFFID#<staff_id>`` / ``STAFF``: which username a staff ID names (the admins' routes take the ID)."""
+
+    username = UnicodeAttribute()
 
 
 class ApiKeyItem(Item):

@@ -44,7 +44,15 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.http.principal import Principal
 from chalicelib.core.observability import logger
 from chalicelib.identity.access_token import issue_access_token
-from chalicelib.identity.models import PROFILE_SK, CustomerItem, RefreshTokenItem, TokenFamilyItem
+from chalicelib.identity.models import (
+    PROFILE_SK,
+    STAFF_SK,
+    CustomerItem,
+    RefreshTokenItem,
+    StaffItem,
+    TokenFamilyItem,
+    staff_pk,
+)
 
 RT_SK = "RT"
 FAMILY_SK = "RTFAM"
@@ -205,6 +213,12 @@ def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> di
             tx.check(
                 "customer", CustomerItem, keys.customer_pk(customer_id), PROFILE_SK,
                 CustomerItem.pk.exists() & CustomerItem.merged_into.does_not_exist(),
+            )
+        if item.staff_id:  # a staff member disabled, removed or given another role since: the session ends here
+            tx.check(
+                "staff", StaffItem, staff_pk(item.subject), STAFF_SK,
+                (StaffItem.staff_id == item.staff_id) & (StaffItem.role == item.role)
+                & (StaffItem.disabled.does_not_exist() | (StaffItem.disabled == False)),  # noqa: E712  # a condition
             )
         tx.update(
             "spent",

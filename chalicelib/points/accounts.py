@@ -50,6 +50,7 @@ def expiry_for(on: date) -> date:
 
 def live_buckets(items: MemberItems, on: date) -> dict[date, int]:
     """Buckets still usable on ``on`` (a bucket due yesterday is gone even before the nightly job ran)."""
+    assert items.buckets is not None, "read the member's buckets (bookkeeping.query_member) to list them"
     buckets = {date.fromisoformat(b.expires_on): int(b.points) for b in items.buckets}
     return {d: p for d, p in sorted(buckets.items()) if d >= on and p > 0}
 

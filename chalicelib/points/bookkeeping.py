@@ -69,12 +69,14 @@ def now_iso() -> str:
 @dataclass
 class MemberItems:
     """The points area's parse of the bounded member read (``identity.member``): the points state and live buckets,
-    and every other ``M#`` item raw (``others``) for the areas that parse their own."""
+    and every other ``M#`` item raw (``others``) for the areas that parse their own. ``buckets`` is None when they
+    were not read (a caller that fetched only the profile and the points state, for the tier): then nothing can be
+    said of them."""
 
     customer_id: str
     profile: CustomerItem | None
     state: PointsStateItem | None
-    buckets: list[BucketItem]
+    buckets: list[BucketItem] | None
     others: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -152,7 +154,7 @@ class PointsState:
     def from_items(cls, items: MemberItems) -> PointsState:
         assert items.profile is not None
         st = items.state
-        buckets = {date.fromisoformat(b.expires_on): int(b.points) for b in items.buckets}
+        buckets = {date.fromisoformat(b.expires_on): int(b.points) for b in items.buckets or ()}
         state = cls(
             customer_id=items.profile.customer_id,
             profile=items.profile,
@@ -171,7 +173,7 @@ class PointsState:
             floor_until=_parse_day(st.tier_floor_until) if st else None,
             others=items.others,
         )
-        if state.balance != sum(buckets.values()):
+        if items.buckets is not None and state.balance != sum(buckets.values()):
             logger.error(
                 "points state differs from its buckets",
                 extra={"customer_id": state.customer_id, "balance": state.balance, "buckets": sum(buckets.values())},

@@ -68,13 +68,14 @@ class Watched:
 
 @pytest.fixture
 def open_console(browser: Any, local_stack: Any) -> Iterator[Callable[..., Watched]]:
-    """``open_console(label, locale="zh-CN", zoom=1)``: a fresh browser context (its own session storage) on the
-    console, at 1280x800 (``zoom=2``: as that screen at 200 %)."""
+    """``open_console(label, locale="zh-CN", zoom=1, timezone_id=None)``: a fresh browser context (its own session
+    storage) on the console, at 1280x800 (``zoom=2``: as that screen at 200 %), in the machine's time zone or
+    ``timezone_id``'s."""
     opened: list[tuple[Any, Watched]] = []
 
-    def open_one(label: str, locale: str = "zh-CN", zoom: int = 1) -> Watched:
+    def open_one(label: str, locale: str = "zh-CN", zoom: int = 1, timezone_id: str | None = None) -> Watched:
         context = browser.new_context(viewport=ZOOMED if zoom == 2 else VIEWPORT, device_scale_factor=zoom,
-                                      locale=locale)
+                                      locale=locale, timezone_id=timezone_id)
         context.set_default_timeout(20_000)
         page = context.new_page()
         watched = Watched(page, label)

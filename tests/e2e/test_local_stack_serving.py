@@ -58,6 +58,16 @@ def test_a_request_the_server_cannot_parse_is_answered_in_the_envelope(local_sta
     assert json.loads(body)["error"]["code"] == "request_rejected"
 
 
+def test_a_url_too_long_is_414_uri_too_long_as_the_document_says(local_stack):
+    status, headers, body = _raw_request(
+        local_stack, b"GET /v1/" + b"x" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    assert status == 414 and headers["content-type"] == "application/json"
+    assert json.loads(body)["error"]["code"] == "uri_too_long"
+    _status, document = call(local_stack, "GET", "/v1/openapi.json")
+    assert "`uri_too_long`" in document["paths"]["/v1/health"]["get"]["responses"]["414"]["description"]
+
+
 def test_the_access_log_shows_no_phone_number_and_no_query(local_stack):
     phone = "13912345678"
     status, _ = call(local_stack, "GET", f"/v1/dev/sms-outbox?phone={phone}")
@@ -70,6 +80,21 @@ def test_the_access_log_shows_no_phone_number_and_no_query(local_stack):
     assert "/v1/dev/sms-outbox" in text, "no access log line for the request"
     assert phone not in text, [line for line in text.splitlines() if phone in line]
     assert f"phone={phone[:3]}" not in text  # no query string at all (the banner shows phone=$PHONE)
+
+
+def test_the_access_log_escapes_control_bytes_of_the_path(local_stack):
+    marker = uuid.uuid4().hex[:8]
+    status, _headers, _body = _raw_request(
+        local_stack, f"GET /v1/{marker}%1b[2J%0d%0aforged HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    )
+    assert status == 404
+    log = Path(local_stack.log_path)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and marker not in log.read_text(errors="replace"):
+        time.sleep(0.2)
+    line = next(line for line in log.read_text(errors="replace").splitlines() if marker in line)
+    assert f"/v1/{marker}\\x1b[2J\\x0d\\x0aforged" in line, line
+    assert "\x1b" not in line and "\r" not in line
 
 
 def test_forty_clients_connecting_at_the_same_instant_all_reach_the_app(local_stack):

@@ -136,12 +136,17 @@ def test_operators_configure_stores_and_services_that_members_list(world):
     ({"opening_hours": [{"weekday": 1, "opens": "25:00", "closes": "26:00"}]}, "opening_hours.0.opens"),
     ({"priority_tiers": ["diamond"]}, "priority_tiers"),
     ({"opening_hours": []}, "opening_hours"),
+    ({"closed_dates": ["2027-02-30"]}, "closed_dates.0"),  # the right shape, no such day: was a 500
 ])
 def test_store_configuration_is_validated_field_by_field(world, body, field):
     base = {"name": "x", "city": "上海", "address": "y", "opening_hours": EVERY_DAY}
     status, out, headers = world.api.call("POST", "/v1/admin/stores", {**base, **body}, token=world.admin)
     assert_envelope(status, out, headers, "validation_error")
     assert any(d["field"] == field for d in out["error"]["details"]), out
+    status, out, headers = world.api.call(
+        "POST", "/v1/admin/stores", {**base, **body}, token=world.admin, headers={"accept-language": "en"}
+    )
+    assert_envelope(status, out, headers, "validation_error", english=True)
 
 
 def test_service_configuration_is_validated(world):

@@ -438,3 +438,25 @@ def test_the_logs_of_a_transaction_share_its_id_and_the_metrics_count_cases(worl
     emitted = {name for entry in lines if "_aws" in entry
                for metric in entry["_aws"]["CloudWatchMetrics"] for name in [m["Name"] for m in metric["Metrics"]]}
     assert {"CasesOpened", "TimeToCaseSeconds", "FollowUpQueueAgeSeconds", "CasesResolved"} <= emitted, emitted
+
+
+def test_opening_a_case_for_a_member_with_points_logs_no_error(world: FollowUpWorld, capsys):
+    """The case reads the member's profile and points state, not their buckets: that is no reason to log that the
+    points state differs from its buckets (it logged so for every member with points)."""
+    import io
+
+    from chalicelib.core.observability import logger
+
+    _cid, token = world.member(points_held=1_000)
+    reward_id = world.partner_reward()
+    capsys.readouterr()
+    stream = io.StringIO()
+    previous = logger.registered_handler.setStream(stream)
+    try:
+        case_id, _accepted = world.open_case(token, reward_id)
+        assert world.act(case_id, "claim", world.agent())[0] == 200
+    finally:
+        logger.registered_handler.setStream(previous)
+    lines = _log_lines(stream.getvalue() + "\n" + capsys.readouterr().out)
+    assert "follow-up case opened" in [entry.get("message") for entry in lines]
+    assert [entry for entry in lines if entry.get("level") in ("ERROR", "CRITICAL")] == []

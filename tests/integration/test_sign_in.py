@@ -214,9 +214,9 @@ def test_staff_sign_in_and_roles(api):
     from chalicelib.identity import staff
 
     staff.create_staff("agent-x", "s3cret-pass", "agent", rounds=4)
-    status, body, _ = api.call("POST", "/v1/staff/login", {"username": "agent-x", "password": "wrong"})
+    status, body, _ = api.call("POST", "/v1/staff/login", {"username": "agent-x", "password": "wrong-password"})
     assert (status, body["error"]["code"]) == (401, "invalid_credentials")
-    status, body, _ = api.call("POST", "/v1/staff/login", {"username": "nobody", "password": "wrong"})
+    status, body, _ = api.call("POST", "/v1/staff/login", {"username": "nobody", "password": "wrong-password"})
     assert (status, body["error"]["code"]) == (401, "invalid_credentials")
     status, tokens, _ = api.call("POST", "/v1/staff/login", {"username": "agent-x", "password": "s3cret-pass"})
     assert status == 200 and tokens["role"] == "agent" and tokens["staff_id"].startswith("s_")

@@ -268,6 +268,33 @@ def wrong_typed_body(model: type[BaseModel]) -> dict[str, Any]:
     return body
 
 
+FieldPath = tuple[str | int, ...]
+
+
+def field_schemas(model: type[BaseModel]) -> Iterator[tuple[FieldPath, dict[str, Any], dict[str, Any]]]:
+    """(where in a body, the schema there, the model's ``$defs``) for every field of ``model``, through nested
+    objects and arrays (an array's items at index 0); a union's parts are yielded at the same path."""
+    top = model.model_json_schema()
+    defs = top.get("$defs", {})
+    stack: list[tuple[FieldPath, dict[str, Any]]] = [((), top)]
+    while stack:
+        path, schema = stack.pop()
+        schema = _resolve(schema, defs)
+        if path:
+            yield path, schema, defs
+        stack.extend((path, part) for part in schema.get("anyOf", []) + schema.get("allOf", []))
+        stack.extend(((*path, name), prop) for name, prop in schema.get("properties", {}).items())
+        if isinstance(schema.get("items"), dict):
+            stack.append(((*path, 0), schema["items"]))
+
+
+def body_at(path: FieldPath, leaf: Any) -> Any:
+    """A JSON value holding ``leaf`` at ``path`` and nothing else (a field's neighbours left out)."""
+    for step in reversed(path):
+        leaf = [leaf] if isinstance(step, int) else {step: leaf}
+    return leaf
+
+
 def wrong_query_values(model: type[BaseModel]) -> dict[str, str]:
     """For each query parameter that can be given a wrong value as a string, one such value."""
     schema = model.model_json_schema()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from chalice import Chalice, Response
 
-from tools.lambda_wsgi import AccessLogger, LambdaProxyApp, gunicorn_command, mask_phones
+from tools.lambda_wsgi import ACCESS_LOG_FORMAT, AccessLogger, LambdaProxyApp, gunicorn_command, mask_phones
 from tools.schedules import Cron, Job, Rate, Scheduler, parse_expression
 
 
@@ -167,6 +167,48 @@ def test_the_access_log_shows_no_query_and_no_phone() -> None:
     line = json.dumps(atoms, default=str)
     assert "13912345678" not in line and "123456" not in line.replace("139****5678", "")
     assert atoms["r"] == "GET /v1/members/139****5678?… HTTP/1.1"
+
+
+def test_the_access_log_escapes_control_bytes_from_the_request() -> None:
+    """A path of ``%1b[2J`` cleared the terminal reading the log and ``%0a`` forged a line: both were written raw."""
+
+    class Cfg:
+        def __getattr__(self, name: str) -> Any:
+            return None
+
+    class Resp:
+        status = "404 Not Found"
+        sent = 10
+        headers = ()
+
+    logger = AccessLogger.__new__(AccessLogger)
+    logger.cfg = Cfg()
+    # As a WSGI server passes it: the request's bytes, percent-decoded, as latin-1 characters.
+    path = "/v1/\x1b[2J\r\n127.0.0.1 \"GET /forged HTTP/1.1\" 200\x00\x7f\xc2\x85/\xe4\xbc\x9a\xe5\x91\x98/\xff"
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": path, "PATH_INFO": path, "QUERY_STRING": "",
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": "ua\x1b[31m"}
+    from datetime import timedelta
+
+    atoms = logger.atoms(Resp(), [], environ, timedelta(milliseconds=3))
+    line = ACCESS_LOG_FORMAT % atoms + " " + atoms["a"]
+    assert not [c for c in line if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F], line
+    assert atoms["r"] == (
+        "GET /v1/\\x1b[2J\\x0d\\x0a127.0.0.1 \\x22GET /forged HTTP/1.1\\x22 200\\x00\\x7f\\x85/会员/\\xff HTTP/1.1"
+    )
+    assert line.count('"') == 2  # the request's own quotes cannot end the field
+
+
+def test_a_request_line_too_long_is_answered_414_uri_too_long_in_the_envelope(monkeypatch) -> None:
+    from gunicorn import util
+
+    from tools import lambda_wsgi
+
+    written: list[bytes] = []
+    monkeypatch.setattr(util, "write_nonblock", lambda sock, data: written.append(data))
+    lambda_wsgi._gunicorn_error(None, 414, "Request-URI Too Long", "line too long")
+    head, _, body = written[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414 ") and b"Content-Type: application/json" in head
+    assert json.loads(body)["error"]["code"] == "uri_too_long"
 
 
 def test_the_gunicorn_command_serves_like_lambda() -> None:

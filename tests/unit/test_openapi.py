@@ -154,7 +154,7 @@ def test_request_examples_validate_against_the_body_model(document, spec: RouteS
             pytest.skip(f"{route_id(spec)} has no request example")
         return
     assert spec.body is not None, "a request example on a route without a body model"
-    spec.body.model_validate(example)
+    spec.body.model_validate_json(json.dumps(example))  # as a client sends it: JSON (bodies are strict)
     content = operation(document, spec)["requestBody"]["content"]["application/json"]
     assert content["example"] == example
 
@@ -273,3 +273,26 @@ def test_the_served_document_is_the_built_one(tmp_path):
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     assert json.loads(response.body) == json.loads(json.dumps(build_document()))
+
+
+def test_a_route_without_a_body_answers_415_to_another_content_type_and_says_so(tmp_path, document):
+    """Chalice refuses a Content-Type other than JSON on every route, body or not: the document said so only for
+    routes with a body."""
+    from chalice.test import Client
+
+    import app
+
+    with Client(app.app, project_dir=str(tmp_path)) as client:
+        response = client.http.get("/v1/health", headers={"content-type": "text/plain", "accept-language": "en"})
+    assert response.status_code == 415
+    assert json.loads(response.body)["error"]["code"] == "unsupported_media_type"
+    responses = document["paths"]["/v1/health"]["get"]["responses"]
+    assert "`unsupported_media_type`" in responses["415"]["description"]
+
+
+def test_every_operation_documents_the_414_of_a_url_too_long(document):
+    """A request line over the server's limit is answered 414 ``uri_too_long`` (``tools/lambda_wsgi.py``) before
+    any route runs; it was answered and not documented."""
+    for path, operations in document["paths"].items():
+        for method, op in operations.items():
+            assert "`uri_too_long`" in op["responses"]["414"]["description"], (method, path)

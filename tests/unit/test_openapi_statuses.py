@@ -129,9 +129,11 @@ def answers(fn: Callable[..., Any], depth: int = 0) -> frozenset[tuple[str, Any]
 
 
 def route_layer_codes(spec: routing.RouteSpec) -> set[str]:
-    codes = {"validation_error", "internal_error"}  # X-Channel is checked on every route
+    # X-Channel and the Content-Type are checked on every route (Chalice answers 415 with or without a body), and the
+    # gateway refuses a URL too long before any route.
+    codes = {"validation_error", "internal_error", "unsupported_media_type", "uri_too_long"}
     if spec.body is not None:
-        codes |= {"validation_error", "malformed_json", "payload_too_large", "unsupported_media_type"}
+        codes |= {"validation_error", "malformed_json", "payload_too_large"}
     if spec.auth in routing.ROLES_FOR_AUTH:
         codes |= {"unauthorized", "invalid_token", "token_expired", "forbidden"}
     if spec.auth == "api_key":

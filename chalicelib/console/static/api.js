@@ -67,8 +67,8 @@ async function send(method, path, body, token) {
   return data;
 }
 
-export async function signIn(username, password) {
-  const tokens = await send("POST", "/v1/staff/login", { username, password });
+export async function signIn(username, password, totp = "") {
+  const tokens = await send("POST", "/v1/staff/login", { username, password, ...(totp ? { totp } : {}) });
   save(tokens, username);
   return tokens;
 }

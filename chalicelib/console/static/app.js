@@ -33,13 +33,16 @@ function signInView() {
   const user = h("input", { name: "username", id: "username", autocomplete: "username", required: true });
   const pass = h("input", { name: "password", id: "password", type: "password", autocomplete: "current-password",
     required: true });
+  // The authenticator's code: only for staff who enrolled one (the API says when it is needed).
+  const code = h("input", { name: "totp", id: "totp", inputmode: "numeric", autocomplete: "one-time-code",
+    pattern: "[0-9]{6}", maxlength: "6" });
   const button = h("button", { type: "submit", class: "primary" }, t("sign_in"));
   const form = h("form", { class: "sign-in", onsubmit: async (event) => {
     event.preventDefault();
     button.disabled = true;
     error.hidden = true;
     try {
-      await signIn(user.value.trim(), pass.value);
+      await signIn(user.value.trim(), pass.value, code.value.trim());
       window.location.hash = takeReturn();
     } catch (err) {
       error.textContent = ctx.message(err);
@@ -51,6 +54,7 @@ function signInView() {
   sessionStorage.getItem("console.return") ? h("p", { class: "muted" }, t("session_expired")) : null,
   h("label", { for: "username" }, t("username")), user,
   h("label", { for: "password" }, t("password")), pass,
+  h("label", { for: "totp" }, t("totp")), code,
   error, button);
   mount(root, form);
   user.focus();

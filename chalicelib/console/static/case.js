@@ -2,7 +2,7 @@
 // beside it (the 360 view). The phone is masked until this agent claims the case (the API records the reveal).
 import { call } from "./api.js";
 import { ask, fen, flash, h, mount, table, when } from "./dom.js";
-import { t } from "./i18n.js";
+import { has, t } from "./i18n.js";
 import { CLOSE_AMBER_MS, RESPOND_AMBER_MS, kindLabel, slaCell, tickAll, whatFailed } from "./queue.js";
 
 const RESOLVE = {
@@ -69,8 +69,14 @@ function memberPanel(item, member) {
         .map((i) => ({ ...i, status: "invited" }))];
     parts.push(section(t("events"),
       table([[t("what"), (e) => e.name || e.title || e.event_id || e.registration_id],
-        [t("col_status"), (e) => e.status || ""], [t("at"), (e) => when(e.starts_at || e.start || e.created_at)]],
+        [t("col_status"), registrationStatus], [t("at"), (e) => when(e.starts_at || e.start || e.created_at)]],
       events)));
+  }
+  if (member.product_requests) {
+    // The C2B area's 360 section: {supports: [{request_id, title, quantity, created_at}]}.
+    parts.push(section(t("product_requests"),
+      table([[t("what"), (s) => s.title || s.request_id], [t("quantity"), (s) => String(s.quantity ?? "")],
+        [t("at"), (s) => when(s.created_at)]], member.product_requests.supports || [])));
   }
   const others = (member.open_cases || []).filter((c) => c.case_id !== item.case_id);
   parts.push(section(t("other_cases"),
@@ -83,6 +89,16 @@ function plusText(plus) {
   if (typeof plus !== "object") return String(plus);
   return [plus.status, plus.plan_id || plus.plan, plus.expires_at || plus.expires_on].filter(Boolean)
     .join(" · ") || "✓";
+}
+
+// A registration's status in words; a waitlisted one with its place when the API knows it (never "null").
+function registrationStatus(e) {
+  if (!e.status) return "";
+  if (e.status === "waitlisted" && Number.isInteger(e.waitlist_position)) {
+    return t("reg_waitlisted_at", { n: e.waitlist_position });
+  }
+  const key = `reg_${e.status}`;
+  return has(key) ? t(key) : e.status;
 }
 
 function signed(n) { return n > 0 ? `+${n}` : String(n); }

@@ -27,10 +27,16 @@ export function mount(root, ...children) {
   append(root, children);
 }
 
+// Times are the business's: Shanghai's, whatever the zone of the agent's browser, and say so.
+const SHANGHAI = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+  day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
 export function when(iso) {
   if (!iso) return "—";
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(document.documentElement.lang, { hour12: false });
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const p = Object.fromEntries(SHANGHAI.formatToParts(d).map((part) => [part.type, part.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} UTC+8`;
 }
 
 export function fen(amount) {

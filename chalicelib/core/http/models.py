@@ -1,6 +1,11 @@
 """Shared request/response shapes. Models defer their schema build to first use (cold start).
 
-Two input rules hold for every request, here once:
+Three input rules hold for every request, here once:
+
+- ``Body``: strict types. A number is a JSON number, a boolean ``true``/``false``, text a JSON string, a date or
+  time an ISO 8601 string: ``"5"``, ``5.0`` for an integer, ``1``/``"true"`` for a boolean, an epoch number for a
+  time are refused (400 naming the field), not coerced. Pydantic's lax mode took them on some areas' bodies while
+  others (C2B) refused them; one rule for every body. Query strings stay lax: everything in them is text.
 
 - ``parse_body``: a JSON body with a non-finite number anywhere (``NaN``, ``Infinity``, ``-Infinity``, or a literal
   like ``1e400`` that overflows to infinity) is refused as a validation error naming where it is. Python's JSON
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -25,9 +31,10 @@ from chalicelib.core.phone import normalize_phone
 
 
 class Body(BaseModel):
-    """Base of request bodies: unknown fields are refused, strings trimmed."""
+    """Base of request bodies: unknown fields are refused, strings trimmed, and every field strict (module
+    docstring): JSON's own types only."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True, strict=True)
 
 
 class Out(BaseModel):
@@ -82,6 +89,21 @@ Text = Annotated[str, _text_check(multiline=False)]
 MultilineText = Annotated[str, _text_check(multiline=True)]
 """Free text that may span lines (notes, descriptions): as ``Text``, but ``\n`` is allowed."""
 Code = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+def _real_day(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a real date YYYY-MM-DD") from None
+    return value
+
+
+Day = Annotated[str, StringConstraints(min_length=10, max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+                AfterValidator(_real_day)]
+"""A calendar day as ``YYYY-MM-DD`` text that exists (``2027-02-30`` matches the pattern but is refused)."""
+HourMinute = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+"""A time of day as ``HH:MM`` (00:00-23:59)."""
 
 
 class ErrorDetail(Out):

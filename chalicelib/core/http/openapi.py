@@ -72,9 +72,10 @@ def _error_codes(spec: RouteSpec) -> list[str]:
     if spec.auth == "api_key":
         codes.append("invalid_api_key")
     if spec.body is not None:
-        codes += ["validation_error", "malformed_json", "payload_too_large", "unsupported_media_type"]
-    # Every route checks X-Channel (and a query, where it takes one).
-    codes.append("validation_error")
+        codes += ["validation_error", "malformed_json", "payload_too_large"]
+    # Every route checks X-Channel (and a query, where it takes one); Chalice refuses a Content-Type other than
+    # JSON on every route, with a body or not; a URL too long is refused before any route runs.
+    codes += ["validation_error", "unsupported_media_type", "uri_too_long"]
     if spec.idempotent:
         codes += ["idempotency_key_required", "idempotency_key_reused"]
     if spec.local_only:

@@ -196,11 +196,22 @@ def retry_after_header(err: AppError) -> dict[str, str]:
     return {"Retry-After": str(seconds)} if seconds is not None else {}
 
 
+def _issue(err: Any) -> str:
+    """Pydantic's message, except that a length checked after a validator (``Text``, ``MultilineText``) is about the
+    characters of text, not "items" ("Value should have at least 10 items after validation")."""
+    if err["type"] in ("too_short", "too_long") and isinstance(err.get("input"), str):
+        ctx = err.get("ctx") or {}
+        bound = "at least" if err["type"] == "too_short" else "at most"
+        limit = ctx.get("min_length") if err["type"] == "too_short" else ctx.get("max_length")
+        return f"String should have {bound} {limit} character{'' if limit == 1 else 's'}"
+    return str(err["msg"])
+
+
 def validation_details(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     details = []
-    for err in exc.errors(include_url=False, include_input=False):
+    for err in exc.errors(include_url=False):  # the input is read to tell text from lists, never sent back
         loc = ".".join(str(p) for p in err.get("loc", ()))
-        details.append({"field": f"{prefix}{loc}" if loc else prefix.rstrip(".") or "body", "issue": err["msg"]})
+        details.append({"field": f"{prefix}{loc}" if loc else prefix.rstrip(".") or "body", "issue": _issue(err)})
     return details
 
 
