@@ -9,6 +9,8 @@ happen once; the hooks' items commit with it or not at all. The core names no ar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 from chalicelib.core import area
@@ -27,7 +29,7 @@ class Completion(NamedTuple):
     title: str
     at: str
     groups: dict[str, str]
-    detail: dict[str, Any] = {}
+    detail: Mapping[str, Any] = MappingProxyType({})
 
 
 def completed_in(tx: Tx, completion: Completion) -> None:

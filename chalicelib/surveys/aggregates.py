@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute
+from pynamodb.expressions.update import Action
 
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
@@ -38,7 +39,7 @@ def add_in(tx: Tx, groups: dict[str, str], day: str, counters: dict[str, int], l
     for by, group in groups_of(groups, day).items():
         shard = random.randrange(SHARDS[by])
         item = AggregateItem(pk=f"{AGG_PREFIX}{by}", sk=f"{day}#{group}#{shard}", day=day, group=group)
-        actions = [AggregateItem.day.set(day), AggregateItem.group.set(group)]
+        actions: list[Action] = [AggregateItem.day.set(day), AggregateItem.group.set(group)]
         actions += [NumberAttribute(attr_name=name).add(value) for name, value in counters.items() if value]
         tx.update(f"{label}:{by}", item, actions)
 
