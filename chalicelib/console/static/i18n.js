@@ -99,6 +99,7 @@ const LABELS = {
   status_claimed: ["已认领", "claimed"],
   status_resolved: ["已结案", "resolved"],
   kind_redemption_fulfillment: ["兑换发放", "Redemption fulfilment"],
+  kind_callback: ["满意度回访", "Survey callback"],
   res_completed_manually: ["人工完成", "completed manually"],
   res_refunded: ["已退回", "refunded"],
   res_cancelled: ["已取消", "cancelled"],
