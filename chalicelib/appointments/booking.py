@@ -48,7 +48,7 @@ from chalicelib.appointments.models import (
     BookingStateItem,
 )
 from chalicelib.appointments.rules import Service, SlotTime, Store
-from chalicelib.core import capacity, clock, idempotency, notifications, results
+from chalicelib.core import capacity, clock, idempotency, notifications, results, services
 from chalicelib.core.area import Section360
 from chalicelib.core.calendar import business_day
 from chalicelib.core.config import settings
@@ -494,6 +494,7 @@ def check_in(appointment_id: str) -> dict[str, Any]:
                                         AppointmentItem.checked_in_at.set(at), AppointmentItem.updated_at.set(at)],
                   AppointmentItem.status == "booked")
         release_in(tx, item)
+        services.completed_in(tx, _attended(item, at))
         try:
             tx.commit()
         except TxCancelled:
@@ -501,6 +502,17 @@ def check_in(appointment_id: str) -> dict[str, Any]:
         item.status, item.checked_in_at = "checked_in", at
         return _checked_in(item)
     retry.give_up("appointment check-in")
+
+
+def _attended(item: AppointmentItem, at: str) -> services.Completion:
+    """The member came: a service received (the surveys area asks how it was, in the check-in's transaction)."""
+    try:
+        store, service = catalogue.service(item.store_id, item.service_id)
+        title = f"{service.name} · {store.name}"
+    except AppError:  # a service since removed from the catalogue: still a service received
+        title = item.service_id
+    return services.Completion(kind="appointment", customer_id=item.customer_id, service_id=item.appointment_id,
+                               title=title, at=at, groups={"store": item.store_id})
 
 
 def _checked_in(item: AppointmentItem) -> dict[str, Any]:

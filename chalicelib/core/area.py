@@ -90,6 +90,9 @@ class Area(NamedTuple):
     merge: Ref | None = None  # (tx, absorbed CustomerItem, survivor CustomerItem): moves what the area keeps
     merge_keeps: str = ""  # why items stay with the absorbed customer when ``merge`` is None
     enrolment: tuple[Ref, ...] = ()  # (tx, new CustomerItem): items written in the enrolment transaction
+    # (tx, core.services.Completion): items written in the transaction that completes a member's service (a case
+    # resolved, an appointment attended, an event checked in): the surveys area issues its survey there
+    service_completed: tuple[Ref, ...] = ()
     member_view: Ref | None = None  # (others: raw M# items, now) -> dict: keys the area adds to GET /v1/me
     overlay: Ref | None = None  # a ``core.overlay.Overlay``: the paid overlay (Plus) lower areas consult
     seeds: tuple[Ref, ...] = ()  # () -> None: the local stack's demo catalogue (idempotent)

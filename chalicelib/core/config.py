@@ -42,6 +42,7 @@ class Settings(NamedTuple):
     wechat_http_timeout: float
     wechat_egress_proxy: str | None  # an HTTP(S) proxy on an allow-listed IP for WeChat's APIs (else direct)
     max_body_bytes: int
+    survey_valid_days: int  # how long a service survey may be answered (SURVEY_VALID_DAYS)
     staff_mfa_required: bool = False  # STAFF_MFA_REQUIRED: admins sign in with a TOTP code (identity/staff_mfa.py)
 
     @property
@@ -74,6 +75,7 @@ def settings() -> Settings:
         wechat_http_timeout=float(_env("WECHAT_HTTP_TIMEOUT", "3")),
         wechat_egress_proxy=_env("WECHAT_EGRESS_PROXY") or None,
         max_body_bytes=_env_int("MAX_BODY_BYTES", 64 * 1024),
+        survey_valid_days=max(1, _env_int("SURVEY_VALID_DAYS", 14)),
         staff_mfa_required=_env("STAFF_MFA_REQUIRED").lower() in ("1", "true", "yes", "on"),
     )
 

@@ -15,7 +15,7 @@ from typing import Any, cast
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.core import clock, notifications
+from chalicelib.core import clock, notifications, services
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
@@ -86,6 +86,9 @@ def _award(event: EventItem, reg: RegistrationItem | None, customer_id: str, by:
         notifications.put_in(tx, reg.customer_id, "event_checked_in",
                              registration.notice_data(event, status="checked_in", points=points),
                              label="notification_checked_in")
+        services.completed_in(tx, services.Completion(
+            kind="event", customer_id=reg.customer_id, service_id=event.event_id, title=event.title, at=at,
+            groups={"event": event.event_id}))
 
     def with_tags(profile: CustomerItem) -> tuple[list[Action], Condition | None] | None:
         if not tags or not profile.consents.profiling:

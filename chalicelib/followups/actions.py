@@ -18,7 +18,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.core import clock, notifications
+from chalicelib.core import clock, notifications, services
 from chalicelib.core.dynamo import keys, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
@@ -27,6 +27,7 @@ from chalicelib.core.retry import dispatch
 from chalicelib.core.retry.transactions import TransactionItem
 from chalicelib.followups.cases import (
     MAX_NOTE,
+    NO_TRANSACTION_KINDS,
     NOTIFY,
     SETTLED,
     TRANSACTION_STATUS,
@@ -236,8 +237,19 @@ def close_in(
         if txn_status == "completed":
             actions.append(TransactionItem.completed_at.set(at))
         tx.update("txn", TransactionItem(pk=txn.pk, sk=txn.sk), actions, TransactionItem.status.is_in(*UNSETTLED))
+    if case.kind in NO_TRANSACTION_KINDS:
+        return
     notifications.put_in(tx, case.customer_id, NOTIFY[txn_status],
                          {"transaction_id": case.transaction_id, "status": txn_status, "kind": case.kind})
+    completed_in(tx, case, staff_id, at)
+
+
+def completed_in(tx: Tx, case: FollowUpCaseItem, staff_id: str, at: str) -> None:
+    """The case was a service to the member: whoever listens (the surveys area) adds its items to ``tx``."""
+    title = str((case.subject or {}).get("name") or case.kind)
+    services.completed_in(tx, services.Completion(
+        kind="case", customer_id=case.customer_id, service_id=case.case_id, title=title, at=at,
+        groups={"agent": staff_id}, detail={"case_kind": case.kind}))
 
 
 def raise_for_cancelled(exc: TxCancelled, customer_id: str, transaction_id: str, staff_id: str) -> None:
@@ -369,6 +381,7 @@ def retry_now(case_id: str, staff_id: str) -> dict[str, Any]:
             )
             notifications.put_in(tx, customer_id, "completed",
                                  {"transaction_id": transaction_id, "status": "completed", "kind": case.kind})
+            completed_in(tx, case, staff_id, at)
             try:
                 tx.commit()
             except TxCancelled as exc:

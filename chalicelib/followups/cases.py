@@ -56,6 +56,11 @@ NOTIFY = {"completed": "completed", "refunded": "refunded", "failed": "failed"}
 SETTLED = frozenset({"completed", "refunded", "failed"})
 
 
+# Cases opened with no transaction behind them (the surveys area's callback of an unhappy answer): their resolution
+# has no transaction outcome to tell the member, and is no service that asks for a survey.
+NO_TRANSACTION_KINDS = frozenset({"callback"})
+
+
 UNSETTLED = ("pending", "retrying", "needs_follow_up")
 
 

@@ -32,6 +32,15 @@ def world(api: Any, sqs_queues: dict[str, Any], sqs_client: Any) -> Any:
     faults.reset_cache()
 
 
+def outcome_notices(world: FollowUpWorld, token: str) -> list[str]:
+    """After a case's resolution: the member's notifications about the transaction, newest first. A resolved case is
+    also a service received, so its resolution invites the member to exactly one survey (written in the same
+    transaction, so in the same millisecond: its place among the others is not the test's business)."""
+    kinds = [n["kind"] for n in world.get("/v1/me/notifications", token)["items"]]
+    assert kinds.count("service_survey") == 1, kinds
+    return [k for k in kinds if k != "service_survey"]
+
+
 # --- opening ---------------------------------------------------------------------------------------------------------
 
 
@@ -235,8 +244,7 @@ def test_a_refund_returns_the_points_and_the_stock_exactly_once(world: FollowUpW
     ledger = world.get("/v1/me/points/ledger", token)["items"]
     assert (ledger[0]["kind"], ledger[0]["delta"], ledger[0]["reference"]) == (
         "compensation", 600, f"refund:{accepted['redemption_id']}")
-    assert [n["kind"] for n in world.get("/v1/me/notifications", token)["items"]] == [
-        "transaction_refunded", "transaction_needs_follow_up"]
+    assert outcome_notices(world, token) == ["transaction_refunded", "transaction_needs_follow_up"]
 
     for body in ({"resolution": "refunded"}, {"resolution": "cancelled"}):
         status, out = world.act(case_id, "resolve", agent, body)
@@ -289,7 +297,7 @@ def test_completed_manually_and_cancelled_keep_the_points_spent(world: FollowUpW
     assert world.get(f"/v1/me/redemptions/{accepted['redemption_id']}", token)["status"] == redemption_status
     assert world.get(f"/v1/me/transactions/{accepted['transaction_id']}", token)["status"] == txn_status
     assert world.balance(token) == 700 and world.stock(reward_id) == 4
-    assert world.get("/v1/me/notifications", token)["items"][0]["kind"] == notice
+    assert outcome_notices(world, token)[0] == notice
     check_invariants({accepted["transaction_id"]: (cid, accepted["redemption_id"])}, {reward_id: 5})
 
 
@@ -334,7 +342,7 @@ def test_retry_now_records_a_failure_and_then_completes_the_redemption(world: Fo
     assert redemption["status"] == "completed" and len(redemption["partner_codes"]) == 1
     assert world.balance(token) == 700 and world.stock(reward_id) == 4
     assert [a["action"] for a in case["actions"]] == ["opened", "claimed", "retried", "retried"]
-    assert world.get("/v1/me/notifications", token)["items"][0]["kind"] == "transaction_completed"
+    assert outcome_notices(world, token)[0] == "transaction_completed"
     check_invariants({accepted["transaction_id"]: (cid, accepted["redemption_id"])}, {reward_id: 5})
 
 
@@ -377,7 +385,8 @@ def test_the_360_view_costs_one_bounded_query_per_prefix(world: FollowUpWorld):
                 section.read(cid)
             assert set(alone.ops) == {"Query"} and 1 <= alone.ops["Query"] <= 2, alone.log  # a prefix or two
             own.append(alone.ops["Query"])
-    assert sum(own) == 9  # L#, V#, RDM#, TXN#, CASE#, H#APPT#, the events index, the supports, the Plus orders
+    assert sum(own) == 10  # L#, V#, RDM#, TXN#, CASE#, H#APPT#, the events index, the supports, the Plus orders,
+    # the surveys
     with DynamoCalls().counting() as calls:
         world.get(f"/v1/agent/members/{cid}", agent)
     assert dict(calls.ops) == {"Query": 1 + sum(own)}, calls.log

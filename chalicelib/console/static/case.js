@@ -78,6 +78,24 @@ function memberPanel(item, member) {
       table([[t("what"), (s) => s.title || s.request_id], [t("quantity"), (s) => String(s.quantity ?? "")],
         [t("at"), (s) => when(s.created_at)]], member.product_requests.supports || [])));
   }
+  if (Array.isArray(member.surveys)) {
+    // The surveys area's 360 section: this case's own survey (once the member answered it: score, first contact,
+    // comment) first, then the member's other recent surveys.
+    const score = (s) => (s.score === null || s.score === undefined ? t(`survey_${s.status}`)
+      : `${s.scale.toUpperCase()} ${s.score}`);
+    const own = member.surveys.find((s) => s.subject_id === item.case_id);
+    if (own) {
+      parts.push(section(t("case_survey"), dl([
+        [t("score"), h("strong", { id: "case-survey-score" }, score(own))],
+        [t("first_contact"), own.solved_first_contact === null || own.solved_first_contact === undefined ? null
+          : t(own.solved_first_contact ? "yes" : "no")],
+        [t("note"), own.comment],
+      ])));
+    }
+    parts.push(section(t("surveys"),
+      table([[t("what"), (s) => s.title], [t("score"), score], [t("at"), (s) => when(s.answered_at || s.issued_at)]],
+        member.surveys)));
+  }
   const others = (member.open_cases || []).filter((c) => c.case_id !== item.case_id);
   parts.push(section(t("other_cases"),
     table([[t("case"), (c) => h("a", { href: `#/case/${encodeURIComponent(c.case_id)}` }, whatFailed(c))],

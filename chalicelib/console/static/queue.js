@@ -21,6 +21,9 @@ export function whatFailed(item) {
   if (subject.amount_fen !== undefined && subject.amount_fen !== null) {
     parts.push(`¥${(subject.amount_fen / 100).toFixed(2)}`);
   }
+  if (subject.score !== undefined && subject.score !== null) {  // a survey's callback: the member's score
+    parts.push(`${(subject.scale || "").toUpperCase()} ${subject.score}`);
+  }
   if (!subject.name && item.reference) parts.push(item.reference);
   return parts.join(" · ");
 }
