@@ -17,6 +17,7 @@ from chalicelib import (
     membership,
     notifications,
     points,
+    privacy,
     profile,
 )
 from chalicelib.core.area import Area, install
@@ -34,6 +35,7 @@ AREAS: tuple[Area, ...] = (
     membership.AREA,
     notifications.AREA,
     c2b.AREA,
+    privacy.AREA,
 )
 
 install(AREAS)

@@ -90,6 +90,9 @@ class Area(NamedTuple):
     merge: Ref | None = None  # (tx, absorbed CustomerItem, survivor CustomerItem): moves what the area keeps
     merge_keeps: str = ""  # why items stay with the absorbed customer when ``merge`` is None
     enrolment: tuple[Ref, ...] = ()  # (tx, new CustomerItem): items written in the enrolment transaction
+    # (tx, customer_id, {purpose: granted}, channel, policy_version | None) -> receipts: consent receipts written in the
+    # transaction that changes a consent (the profile's PATCH /v1/me calls every area's)
+    consent_receipts: Ref | None = None
     member_view: Ref | None = None  # (others: raw M# items, now) -> dict: keys the area adds to GET /v1/me
     overlay: Ref | None = None  # a ``core.overlay.Overlay``: the paid overlay (Plus) lower areas consult
     seeds: tuple[Ref, ...] = ()  # () -> None: the local stack's demo catalogue (idempotent)

@@ -1,0 +1,16 @@
+"""The member's data rights (PIPL Art. 15, 45, 47): consent receipts against the published privacy policy."""
+
+from chalicelib.core.area import Area
+from chalicelib.privacy.errors import ERRORS
+
+AREA = Area(
+    name="privacy",
+    member_kinds={"M#PRIVACY": "one privacy state per member (partner sharing, the accepted policy version)"},
+    blueprints=("chalicelib.privacy.api",),
+    errors=ERRORS,
+    customer_items=True,
+    merge_keeps="consent receipts record what the absorbed customer agreed to; they stay under its ID as evidence",
+    consent_receipts="chalicelib.privacy.consents:record_in",
+    member_view="chalicelib.privacy.consents:me_contribution",
+    member_360="chalicelib.privacy.consents:member_360",
+)

@@ -1,0 +1,68 @@
+"""The member's data rights: the privacy policy, consent receipts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.core.http.routing import Api, RequestContext
+from chalicelib.core.lazy import lazy_module
+from chalicelib.core.results import Result
+
+if TYPE_CHECKING:
+    from chalicelib.privacy import consents, policy
+else:  # loaded when a view first runs (core/lazy.py)
+    consents = lazy_module("chalicelib.privacy.consents")
+    policy = lazy_module("chalicelib.privacy.policy")
+
+api = Api(__name__, "privacy")
+
+MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden", "not_found")
+POLICY_EXAMPLE = {"version": "2027-01", "published_at": "2027-01-05T10:00:00.000+00:00",
+                  "url": "https://m.example.com/privacy/2027-01"}
+RECEIPT_EXAMPLE = {"receipt_id": "cr_3f9a0c1d2e4b5a69", "purpose": "marketing", "granted": True,
+                   "policy_version": "2027-01", "channel": "miniprogram", "at": "2027-01-06T02:00:00.000+00:00"}
+
+
+@api.route("/v1/privacy/policy", "GET", auth="public", response="PolicyOut", errors=(),
+           summary="The privacy policy in force: its version, when it was published and where to read it",
+           examples={"response": POLICY_EXAMPLE})
+def get_privacy_policy(ctx: RequestContext) -> dict:
+    return policy.current().view()
+
+
+@api.route("/v1/me/consents", "POST", auth="member", status=201, body="ConsentIn", response="Receipt",
+           # consent_required and birthday_locked are the profile change's own rules, never met by a consent alone
+           errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "policy_version_outdated",
+                   "concurrent_update", "consent_required", "birthday_locked"),
+           summary="Give or withdraw one consent (marketing, profiling, partner_sharing) or accept the privacy policy, "
+                   "against the policy version shown (an earlier one: 409 policy_version_outdated); the receipt is "
+                   "kept. Withdrawing profiling erases the extended profile",
+           examples={"request": {"purpose": "marketing", "granted": True, "policy_version": "2027-01"},
+                     "response": RECEIPT_EXAMPLE})
+def give_consent(ctx: RequestContext) -> Result:
+    body = ctx.body
+    return consents.give(ctx.customer_id, body.purpose, body.granted, body.policy_version, ctx.channel)
+
+
+@api.route("/v1/me/consents", "GET", auth="member", query="ReceiptsQuery", response="ConsentsOut",
+           errors=(*MEMBER_ERRORS, "validation_error"),
+           summary="My consents now, the policy I accepted against the one in force, and every consent receipt, "
+                   "newest first (paged)",
+           examples={"response": {"current": {"marketing": True, "profiling": False, "partner_sharing": False},
+                                  "policy": {"version": "2027-01", "accepted_version": "2026-01",
+                                             "needs_acceptance": True},
+                                  "items": [RECEIPT_EXAMPLE], "next_cursor": None}})
+def list_consents(ctx: RequestContext) -> dict:
+    return consents.listing(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
+
+
+@api.route("/v1/admin/privacy/policy", "PUT", auth="admin", body="PolicyIn", response="PolicyOut",
+           errors=("unauthorized", "invalid_token", "token_expired", "forbidden", "validation_error",
+                   "malformed_json"),
+           summary="Publish a new privacy-policy version (never one published before): members who accepted an "
+                   "earlier one are asked to accept it (GET /v1/me privacy_policy.needs_acceptance)",
+           examples={"request": {"version": "2027-01", "url": "https://m.example.com/privacy/2027-01"},
+                     "response": POLICY_EXAMPLE})
+def put_privacy_policy(ctx: RequestContext) -> dict:
+    staff = ctx.principal.staff_id or ctx.principal.subject if ctx.principal else ""
+    return policy.publish(ctx.body.version, ctx.body.url, staff)

@@ -1,0 +1,61 @@
+"""Request and response models of ``chalicelib/privacy/api.py`` (imported on first use)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, StrictBool
+
+from chalicelib.core.http.models import Body, Out, PageQuery
+
+Purpose = Literal["marketing", "profiling", "partner_sharing", "privacy_policy"]
+Version = str
+
+
+class PolicyOut(Out):
+    version: str
+    published_at: str
+    url: str
+
+
+class PolicyIn(Body):
+    version: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")
+    url: str = Field(min_length=8, max_length=500, pattern=r"^https://\S+$")
+
+
+class ConsentIn(Body):
+    purpose: Purpose
+    granted: StrictBool
+    policy_version: str = Field(min_length=1, max_length=32)
+
+
+class Receipt(Out):
+    receipt_id: str
+    purpose: Purpose
+    granted: bool
+    policy_version: str
+    channel: str | None
+    at: str
+
+
+class CurrentConsents(Out):
+    marketing: bool
+    profiling: bool
+    partner_sharing: bool
+
+
+class PolicyState(Out):
+    version: str
+    accepted_version: str | None
+    needs_acceptance: bool
+
+
+class ConsentsOut(Out):
+    current: CurrentConsents
+    policy: PolicyState
+    items: list[Receipt]
+    next_cursor: str | None = None
+
+
+class ReceiptsQuery(PageQuery):
+    pass
