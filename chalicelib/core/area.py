@@ -107,6 +107,9 @@ class Area(NamedTuple):
     moved_kinds: Mapping[str, str] = NONE
     # (customer_id, the member's old-layout raw items) -> items the migration puts if absent (a current counter...)
     migrate_seed: Ref | None = None
+    # The personal-data registry (core/personal_data.py): a mapping of the area's item models (class names of its
+    # models.py, or "module:Class" for one the core defines) -> Kind: what is personal and what export and erasure do
+    personal_data: Ref | None = None
 
 
 _installed: tuple[Area, ...] | None = None

@@ -13,4 +13,5 @@ AREA = Area(
     consent_receipts="chalicelib.privacy.consents:record_in",
     member_view="chalicelib.privacy.consents:me_contribution",
     member_360="chalicelib.privacy.consents:member_360",
+    personal_data="chalicelib.privacy.personal_data:REGISTRY",
 )

@@ -1,0 +1,12 @@
+"""The privacy area's items in the personal-data registry (``core/personal_data.py``)."""
+
+from chalicelib.core.personal_data import Kind
+
+REGISTRY = {
+    "PolicyItem": Kind(none="the published privacy policy"),
+    "PrivacyStateItem": Kind(where=("M#PRIVACY",), export="partner_sharing accepted_version",
+                             plain="accepted_version partner_sharing updated_at"),
+    "ConsentReceiptItem": Kind(where=("H#CONSENT#",), export="receipt_id purpose granted policy_version channel at",
+                               keep="at channel granted policy_version purpose receipt_id",
+                               reason="evidence of consent (PIPL Art. 14, 15): receipts carry no identity"),
+}
