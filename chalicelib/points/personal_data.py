@@ -58,7 +58,7 @@ def _referenced(customer_id: str, kinds: tuple[str, ...], pk_prefix: str, sk: st
     """The items the member's ledger entries of ``kinds`` reference (orders and adjustments have no member key)."""
     entries = _query(KeyConditionExpression="pk = :pk AND begins_with(sk, :l)",
                      ExpressionAttributeValues={":pk": {"S": customer_pk(customer_id)}, ":l": {"S": "L#"}},
-                     ProjectionExpression="kind, reference")
+                     ProjectionExpression="#k, #r", ExpressionAttributeNames={"#k": "kind", "#r": "reference"})
     keys = list(dict.fromkeys((pk_prefix + e["reference"]["S"], sk) for e in entries
                               if e.get("kind", {}).get("S") in kinds and "reference" in e))
     return [raw for start in range(0, len(keys), 100) for raw in batch_get(keys[start:start + 100]).values()

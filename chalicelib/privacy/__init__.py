@@ -8,10 +8,12 @@ AREA = Area(
     member_kinds={"M#PRIVACY": "one privacy state per member (partner sharing, the accepted policy version)"},
     blueprints=("chalicelib.privacy.api",),
     errors=ERRORS,
+    retry_handlers={"privacy_export": "chalicelib.privacy.exports:build"},
     customer_items=True,
     merge_keeps="consent receipts record what the absorbed customer agreed to; they stay under its ID as evidence",
     consent_receipts="chalicelib.privacy.consents:record_in",
     member_view="chalicelib.privacy.consents:me_contribution",
+    owned_resources="tests.support.owned.privacy:OWNED",
     member_360="chalicelib.privacy.consents:member_360",
     personal_data="chalicelib.privacy.personal_data:REGISTRY",
 )

@@ -9,8 +9,9 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.core.results import Result
 
 if TYPE_CHECKING:
-    from chalicelib.privacy import consents, policy
+    from chalicelib.privacy import consents, exports, policy
 else:  # loaded when a view first runs (core/lazy.py)
+    exports = lazy_module("chalicelib.privacy.exports")
     consents = lazy_module("chalicelib.privacy.consents")
     policy = lazy_module("chalicelib.privacy.policy")
 
@@ -66,3 +67,35 @@ def list_consents(ctx: RequestContext) -> dict:
 def put_privacy_policy(ctx: RequestContext) -> dict:
     staff = ctx.principal.staff_id or ctx.principal.subject if ctx.principal else ""
     return policy.publish(ctx.body.version, ctx.body.url, staff)
+
+
+EXPORT_EXAMPLE = {"export_id": "exp_3f9a0c1d2e4b5a69", "status": "ready", "ready_at": "2027-01-06T02:00:20.000+00:00",
+                  "expires_at": "2027-01-13T02:00:20.000+00:00"}
+
+
+@api.route("/v1/me/exports", "POST", auth="member", status=202, response="ExportOut", idempotent=True,
+           errors=(*MEMBER_ERRORS, "idempotency_key_required", "idempotency_key_reused", "export_in_progress",
+                   "service_unavailable"),
+           summary="Ask for a copy of all my data (one at a time): prepared within a minute, kept 7 days",
+           examples={"response": {"export_id": "exp_3f9a0c1d2e4b5a69", "status": "preparing", "ready_at": None,
+                                  "expires_at": None}})
+def request_export(ctx: RequestContext) -> Result:
+    return exports.request(ctx.customer_id, ctx.idempotency_key)
+
+
+@api.route("/v1/me/exports/{export_id}", "GET", auth="member", response="ExportOut", errors=MEMBER_ERRORS,
+           summary="Where my copy stands: preparing, ready (until expires_at) or expired",
+           examples={"response": EXPORT_EXAMPLE})
+def get_export(ctx: RequestContext, export_id: str) -> dict:
+    return exports.status(ctx.customer_id, export_id)
+
+
+@api.route("/v1/me/exports/{export_id}/data", "GET", auth="member", response="ExportBundle",
+           errors=(*MEMBER_ERRORS, "export_not_ready", "export_expired"),
+           summary="My copy: every area's items of mine (top-level keys by area, then by kind of item)",
+           examples={"response": {"export_id": "exp_3f9a0c1d2e4b5a69", "customer_id": "c_8f14e45fceea167a5a36",
+                                  "generated_at": "2027-01-06T02:00:20.000+00:00",
+                                  "areas": {"privacy": {"ConsentReceiptItem": [
+                                      {k: v for k, v in RECEIPT_EXAMPLE.items()}]}}}})
+def get_export_data(ctx: RequestContext, export_id: str) -> dict:
+    return exports.data(ctx.customer_id, export_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.core.dynamo.items import Item
 
@@ -29,6 +29,7 @@ class PrivacyStateItem(Item):
 
     partner_sharing = BooleanAttribute(null=True)
     accepted_version = UnicodeAttribute(null=True)
+    open_export = UnicodeAttribute(null=True)  # the export being prepared (one at a time)
     updated_at = UnicodeAttribute(null=True)
 
 
@@ -41,3 +42,25 @@ class ConsentReceiptItem(Item):
     policy_version = UnicodeAttribute()
     channel = UnicodeAttribute(null=True)
     at = UnicodeAttribute()
+
+
+EXPORT_PREFIX = "H#EXPORT#"
+EXPORT_PART_PREFIX = "H#EXPORTPART#"
+
+
+class ExportItem(Item):
+    """``CUST#<id>`` / ``H#EXPORT#<export_id>``: one copy of the member's data asked for, and where it stands."""
+
+    export_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # preparing | ready
+    requested_at = UnicodeAttribute()
+    ready_at = UnicodeAttribute(null=True)
+    expires_at = UnicodeAttribute(null=True)
+    parts = NumberAttribute(null=True)
+
+
+class ExportPartItem(Item):
+    """``CUST#<id>`` / ``H#EXPORTPART#<export_id>#<n>``: a slice of the bundle (zlib-compressed JSON), under the item
+    size limit; deployed stages would put the bundle in S3 behind a short-lived link instead."""
+
+    data = BinaryAttribute(legacy_encoding=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, StrictBool
 
@@ -59,3 +59,20 @@ class ConsentsOut(Out):
 
 class ReceiptsQuery(PageQuery):
     pass
+
+
+class ExportOut(Out):
+    export_id: str
+    status: Literal["preparing", "ready", "expired"]
+    ready_at: str | None = None
+    expires_at: str | None = None
+
+
+class ExportBundle(Out):
+    """The member's data: ``areas`` holds, per area, per item kind, every item with the attributes the personal-data
+    registry exports."""
+
+    export_id: str
+    customer_id: str
+    generated_at: str
+    areas: dict[str, dict[str, list[dict[str, Any]]]]
