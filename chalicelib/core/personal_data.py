@@ -17,7 +17,7 @@ Each area declares ``Area.personal_data``: its models' class names -> ``Kind``. 
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 SYSTEM_ATTRIBUTES = frozenset({"pk", "sk", "ttl"})
 
@@ -56,3 +56,14 @@ class Kind(NamedTuple):
 
 
 ACCOUNTING = "accounting records (会计档案, kept 30 years: Accounting Archives Measures Art. 14)"
+
+
+# A deletion in its cooling-off is kept on the member's bounded privacy item, so every hot path's one Query sees it.
+DELETION_SK = "M#PRIVACY"
+DELETION_FIELD = "deletion_effective_at"
+
+
+def deletion_pending(member_items: list[dict[str, Any]]) -> bool:
+    """Whether the member asked for their account to be closed (cooling off, or erasing), from the raw ``M#`` items
+    the caller's bounded read returned: spending points and booking refuse then (409 ``deletion_pending``)."""
+    return any(raw.get("sk", {}).get("S") == DELETION_SK and DELETION_FIELD in raw for raw in member_items)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib.core.http.routing import Api, RequestContext
+from chalicelib.core.http.routing import Api, Reply, RequestContext
 from chalicelib.core.lazy import lazy_module
-from chalicelib.core.results import Result
+from chalicelib.core.results import Result, accepted
 
 if TYPE_CHECKING:
-    from chalicelib.privacy import consents, exports, policy
+    from chalicelib.privacy import consents, deletion, exports, policy
 else:  # loaded when a view first runs (core/lazy.py)
+    deletion = lazy_module("chalicelib.privacy.deletion")
     exports = lazy_module("chalicelib.privacy.exports")
     consents = lazy_module("chalicelib.privacy.consents")
     policy = lazy_module("chalicelib.privacy.policy")
@@ -99,3 +100,42 @@ def get_export(ctx: RequestContext, export_id: str) -> dict:
                                       {k: v for k, v in RECEIPT_EXAMPLE.items()}]}}}})
 def get_export_data(ctx: RequestContext, export_id: str) -> dict:
     return exports.data(ctx.customer_id, export_id)
+
+
+DELETION_EXAMPLE = {"status": "cooling_off", "requested_at": "2027-01-06T02:00:00.000+00:00",
+                    "effective_at": "2027-01-13T02:00:00.000+00:00", "reason": None}
+
+
+@api.route("/v1/me/deletion/preview", "GET", auth="member", response="DeletionPreview", errors=MEMBER_ERRORS,
+           summary="Before closing my account: the points and Plus days I give up, what is still open, and what "
+                   "stops the deletion (a transaction still being completed)",
+           examples={"response": {"points_balance": 1200, "points_expiring_30d": 0,
+                                  "plus": {"active": True, "days_left": 200},
+                                  "open": {"appointments": 1, "registrations": 0, "pledges": 2, "cases": 0,
+                                           "transactions_retrying": 0}, "blocking": []}})
+def preview_deletion(ctx: RequestContext) -> dict:
+    return deletion.preview(ctx.customer_id)
+
+
+@api.route("/v1/me/deletion", "POST", auth="member", status=202, body="DeletionIn", response="DeletionOut",
+           errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "deletion_blocked"),
+           summary="Close my account: it is erased when the cooling-off ends (DELETION_COOLING_OFF_DAYS, 7 days); "
+                   "until then I can sign in, read and cancel, but not spend points or book (409 deletion_pending)",
+           examples={"request": {"confirm": True, "reason": "不再使用"}, "response": DELETION_EXAMPLE})
+def request_deletion(ctx: RequestContext) -> Result:
+    return accepted(deletion.request(ctx.customer_id, ctx.body.reason, ctx.channel))
+
+
+@api.route("/v1/me/deletion", "GET", auth="member", response="DeletionOut", errors=MEMBER_ERRORS,
+           summary="My account deletion request, if any, and when it takes effect",
+           examples={"response": DELETION_EXAMPLE})
+def get_deletion(ctx: RequestContext) -> dict:
+    return deletion.status(ctx.customer_id)
+
+
+@api.route("/v1/me/deletion", "DELETE", auth="member", status=204,
+           errors=(*MEMBER_ERRORS, "deletion_not_cancellable"),
+           summary="Cancel my account deletion while it cools off")
+def cancel_deletion(ctx: RequestContext) -> Reply:
+    deletion.cancel(ctx.customer_id)
+    return Reply(None, 204)

@@ -30,6 +30,12 @@ class PrivacyStateItem(Item):
     partner_sharing = BooleanAttribute(null=True)
     accepted_version = UnicodeAttribute(null=True)
     open_export = UnicodeAttribute(null=True)  # the export being prepared (one at a time)
+    deletion_requested_at = UnicodeAttribute(null=True)
+    deletion_effective_at = UnicodeAttribute(null=True)  # core.personal_data.DELETION_FIELD: the cooling-off's end
+    deletion_reason = UnicodeAttribute(null=True)
+    deletion_channel = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)  # DELETION while a deletion is requested
+    gsi1sk = UnicodeAttribute(null=True)  # <effective_at>#<customer_id>
     updated_at = UnicodeAttribute(null=True)
 
 

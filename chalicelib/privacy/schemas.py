@@ -76,3 +76,41 @@ class ExportBundle(Out):
     customer_id: str
     generated_at: str
     areas: dict[str, dict[str, list[dict[str, Any]]]]
+
+
+class DeletionIn(Body):
+    confirm: Literal[True]
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class DeletionOut(Out):
+    status: Literal["none", "cooling_off", "erasing"]
+    requested_at: str | None = None
+    effective_at: str | None = None
+    reason: str | None = None
+
+
+class PlusHeld(Out):
+    active: bool
+    days_left: int
+
+
+class OpenItems(Out):
+    appointments: int
+    registrations: int
+    pledges: int
+    cases: int
+    transactions_retrying: int
+
+
+class Blocking(Out):
+    code: str
+    message: str
+
+
+class DeletionPreview(Out):
+    points_balance: int
+    points_expiring_30d: int
+    plus: PlusHeld
+    open: OpenItems
+    blocking: list[Blocking]
