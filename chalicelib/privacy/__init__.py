@@ -1,6 +1,6 @@
 """The member's data rights (PIPL Art. 15, 45, 47): consent receipts against the published privacy policy."""
 
-from chalicelib.core.area import Area
+from chalicelib.core.area import Area, Job
 from chalicelib.privacy.errors import ERRORS
 
 AREA = Area(
@@ -8,7 +8,11 @@ AREA = Area(
     member_kinds={"M#PRIVACY": "one privacy state per member (partner sharing, the accepted policy version)"},
     blueprints=("chalicelib.privacy.api",),
     errors=ERRORS,
-    retry_handlers={"privacy_export": "chalicelib.privacy.exports:build"},
+    jobs=(Job("privacy_erase_due", "rate(1 hour)", "chalicelib.privacy.erasure:erase_due",
+              doc="Hourly: one erasure message per member whose deletion cooling-off has ended (gsi1 DELETION, no "
+                  "Scan); the retry queue's worker erases each (idempotent, resumable)."),),
+    retry_handlers={"privacy_export": "chalicelib.privacy.exports:build",
+                    "privacy_erasure": "chalicelib.privacy.erasure:erase"},
     customer_items=True,
     merge_keeps="consent receipts record what the absorbed customer agreed to; they stay under its ID as evidence",
     consent_receipts="chalicelib.privacy.consents:record_in",

@@ -34,6 +34,7 @@ class PrivacyStateItem(Item):
     deletion_effective_at = UnicodeAttribute(null=True)  # core.personal_data.DELETION_FIELD: the cooling-off's end
     deletion_reason = UnicodeAttribute(null=True)
     deletion_channel = UnicodeAttribute(null=True)
+    erased_at = UnicodeAttribute(null=True)  # the erasure's receipt (no personal data)
     gsi1pk = UnicodeAttribute(null=True)  # DELETION while a deletion is requested
     gsi1sk = UnicodeAttribute(null=True)  # <effective_at>#<customer_id>
     updated_at = UnicodeAttribute(null=True)

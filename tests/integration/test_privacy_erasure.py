@@ -1,0 +1,89 @@
+"""The erasure after the cooling-off: nothing of the member's identity left in the table, the identities free again,
+the points kept under the pseudonymous ID (the programme's totals unchanged)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.core import clock
+from chalicelib.core.config import settings
+from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.core.retry import outbox
+from chalicelib.points import accounts
+from chalicelib.privacy import erasure
+from tests.support.clock import frozen_clock
+from tests.support.phones import new_phone
+from tests.support.points_world import PointsWorld
+from tests.support.sqs import LambdaContext, drain, sqs_event
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def world(api: Any, sqs_queues: dict[str, Any]) -> Any:
+    previous = outbox.retry_port()
+    outbox.set_retry_port(None)
+    yield PointsWorld.make(api)
+    outbox.set_retry_port(previous)
+
+
+def scan_text() -> str:
+    client, items, kwargs = shared_connection().client, [], {"TableName": settings().table_name}
+    while True:
+        page = client.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return json.dumps(items, ensure_ascii=False, default=str)
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def points_total() -> int:
+    text = json.loads(scan_text())
+    return sum(int(i["points"]["N"]) for i in text if i["sk"]["S"].startswith("M#BUCKET#"))
+
+
+def run_worker(sqs_client: Any, sqs_queues: dict[str, Any]) -> int:
+    import app as application
+
+    bodies = [json.dumps(m["body"]) for m in drain(sqs_client, sqs_queues["RetryQueue"].url)]
+    if bodies:
+        out = application.retry_worker(sqs_event(bodies), LambdaContext(function_name="member-portal-local-retry"))
+        assert out == {"batchItemFailures": []}
+    return len(bodies)
+
+
+def test_the_erased_member_leaves_no_identity_and_the_phone_signs_up_anew(world, sqs_client, sqs_queues):
+    phone = new_phone()
+    cid, token = world.member(phone)
+    other, other_token = world.member()
+    accounts.earn(cid, 300, kind="adjustment", reference="seed:erasure")
+    accounts.earn(other, 200, kind="adjustment", reference="seed:erasure-other")
+    status, body, _ = world.api.call("PATCH", "/v1/me", {"name": "王小明", "birthday": "1987-03-14",
+                                                         "consents": {"profiling": True}}, token=token)
+    assert status == 200, body
+    before = points_total()
+    assert phone in scan_text() and "王小明" in scan_text()
+
+    status, asked, _ = world.api.call("POST", "/v1/me/deletion", {"confirm": True}, token=token)
+    assert status == 202
+    assert erasure.erase_due() == {"queued": 0}  # still cooling off
+    with frozen_clock(clock.parse(asked["effective_at"]) + timedelta(hours=1)):
+        assert erasure.erase_due() == {"queued": 1}
+        assert run_worker(sqs_client, sqs_queues) == 1
+        erasure.erase({"customer_id": cid})  # again: nothing changes, nothing fails
+        assert erasure.erase_due() == {"queued": 0}
+
+    text = scan_text()
+    for personal in (phone, "王小明", "1987-03-14"):
+        assert personal not in text, f"{personal!r} still in the table"
+    assert points_total() == before  # the ledger and buckets stay under the pseudonymous ID
+    assert world.api.call("GET", "/v1/me", token=other_token)[1]["points"]["balance"] == 200
+
+    fresh = world.api.app_login(phone)
+    assert fresh["customer_id"] != cid
+    me = world.api.call("GET", "/v1/me", token=fresh["access_token"])[1]
+    assert me["points"]["balance"] == 0 and me["name"] is None
