@@ -110,7 +110,10 @@ def _render_360(_read: Any, member_items: Any, _now: Any) -> dict[str, Any]:
     return {"privacy": {"consents": {"marketing": bool(profile.consents.marketing),
                                      "profiling": bool(profile.consents.profiling),
                                      "partner_sharing": bool(state.partner_sharing) if state else False},
-                        "policy": policy_state(state)}}
+                        "policy": policy_state(state),
+                        "deletion": {"requested_at": state.deletion_requested_at if state else None,
+                                     "effective_at": state.deletion_effective_at if state else None,
+                                     "erased_at": state.erased_at if state else None}}}
 
 
 member_360 = Section360(render=_render_360)
