@@ -9,8 +9,8 @@ REGISTRY = {
         export="customer_id member_no name phone birthday gender consents preferences tags unionid identities channels "
                "tier_code created_at created_channel",
         erase="name phone birthday gender preferences tags unionid identities gsi2pk gsi2sk",
-        plain="customer_id member_no merged_into consents channels tier_code created_at created_channel updated_at "
-              "gsi1pk gsi1sk"),
+        plain="customer_id member_no merged_into closed_at consents channels tier_code created_at created_channel "
+              "updated_at gsi1pk gsi1sk"),
     # IDENT#, PHONE#, UNION#, MEMBERNO# keys: named by the profile's identities, phone and unionid (freed at erasure)
     "KeyItem": Kind(plain="customer_id created_at"),
     "MergeRecordItem": Kind(where=("MERGE#",), export="absorbed_customer_id moved", plain="absorbed_customer_id moved"),

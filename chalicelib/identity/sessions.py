@@ -204,7 +204,8 @@ def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> di
         if customer_id:
             tx.check(
                 "customer", CustomerItem, keys.customer_pk(customer_id), PROFILE_SK,
-                CustomerItem.pk.exists() & CustomerItem.merged_into.does_not_exist(),
+                CustomerItem.pk.exists() & CustomerItem.merged_into.does_not_exist()
+                & CustomerItem.closed_at.does_not_exist(),
             )
         tx.update(
             "spent",

@@ -111,6 +111,8 @@ def erase(message: dict[str, Any]) -> None:
         except CustomerItem.DoesNotExist:
             continue
         _free_keys(profile)  # first: the identities are free even if a later step has to be run again
+        if not profile.closed_at:  # no refresh token of the customer's goes on (sessions.rotate checks it)
+            profile.update(actions=[CustomerItem.closed_at.set(clock.iso())], add_version_condition=False)
     for cid in customers:
         for _area, _name, model, kind in bundle.registries():
             names = kind.names("erase")

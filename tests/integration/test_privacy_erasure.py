@@ -65,6 +65,9 @@ def test_the_erased_member_leaves_no_identity_and_the_phone_signs_up_anew(world,
     status, body, _ = world.api.call("PATCH", "/v1/me", {"name": "王小明", "birthday": "1987-03-14",
                                                          "consents": {"profiling": True}}, token=token)
     assert status == 200, body
+    from chalicelib.identity import sessions
+
+    refresh = sessions.issue(sessions.member_principal(cid))["refresh_token"]
     before = points_total()
     assert phone in scan_text() and "王小明" in scan_text()
 
@@ -83,6 +86,8 @@ def test_the_erased_member_leaves_no_identity_and_the_phone_signs_up_anew(world,
     assert points_total() == before  # the ledger and buckets stay under the pseudonymous ID
     assert world.api.call("GET", "/v1/me", token=other_token)[1]["points"]["balance"] == 200
 
+    status, body, _ = world.api.call("POST", "/v1/auth/refresh", {"refresh_token": refresh})
+    assert (status, body["error"]["code"]) == (401, "invalid_refresh_token")
     fresh = world.api.app_login(phone)
     assert fresh["customer_id"] != cid
     me = world.api.call("GET", "/v1/me", token=fresh["access_token"])[1]
