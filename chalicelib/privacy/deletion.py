@@ -16,6 +16,9 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock
+from chalicelib.core.calendar import add_working_days, business_day
+from chalicelib.core.config import settings
+from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.dynamo.member_layout import newest
 from chalicelib.core.errors import AppError
@@ -29,6 +32,7 @@ from chalicelib.privacy.consents import state_of
 from chalicelib.privacy.models import STATE_SK, PrivacyStateItem
 
 DELETION_INDEX = "DELETION"
+ANSWER_WORKING_DAYS = 15  # the consumer association's bar: a deletion answered within 15 working days
 RETRYING = ("pending", "retrying")
 
 
@@ -66,6 +70,39 @@ def preview(customer_id: str) -> dict[str, Any]:
     return {"points_balance": summary["balance"],
             "points_expiring_30d": summary["expiring"]["points"],
             "plus": {"active": active, "days_left": days_left}, "open": opened, "blocking": blocking}
+
+
+def due_by(requested_at: str) -> str:
+    """The last day (Shanghai) the deletion must be done by: 15 working days from the request."""
+    return add_working_days(business_day(clock.parse(requested_at)), ANSWER_WORKING_DAYS).isoformat()
+
+
+def overdue(state: PrivacyStateItem) -> bool:
+    return bool(state.deletion_requested_at and not state.erased_at
+                and business_day(clock.now()).isoformat() > due_by(state.deletion_requested_at))
+
+
+def agents_list() -> dict[str, Any]:
+    """``GET /v1/agent/privacy/deletions``: the requests not yet erased, soonest first, with their deadline."""
+    items = [PrivacyStateItem.from_raw_data(raw) for raw in _deletion_index()]
+    return {"items": [{"customer_id": i.pk.removeprefix("CUST#"), **view(i), "due_by": due_by(i.deletion_requested_at),
+                       "overdue": overdue(i), "case_opened_at": i.overdue_case_at}
+                      for i in items if i.deletion_requested_at]}
+
+
+def _deletion_index(upper: str | None = None) -> list[dict[str, Any]]:
+    client = shared_connection().client
+    condition = "gsi1pk = :p" + (" AND gsi1sk <= :u" if upper else "")
+    values = {":p": {"S": DELETION_INDEX}, **({":u": {"S": upper}} if upper else {})}
+    kwargs: dict[str, Any] = {"TableName": settings().table_name, "IndexName": "gsi1",
+                              "KeyConditionExpression": condition, "ExpressionAttributeValues": values}
+    found: list[dict[str, Any]] = []
+    while True:
+        page = client.query(**kwargs)
+        found += page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def view(state: PrivacyStateItem | None) -> dict[str, Any]:

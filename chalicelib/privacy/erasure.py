@@ -28,8 +28,7 @@ from chalicelib.core.retry import outbox
 from chalicelib.core.retry.transactions import Transaction
 from chalicelib.identity import directory
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
-from chalicelib.privacy import bundle
-from chalicelib.privacy.deletion import DELETION_INDEX
+from chalicelib.privacy import bundle, deletion
 from chalicelib.privacy.models import STATE_SK, PrivacyStateItem
 
 KIND = "privacy_erasure"
@@ -37,26 +36,26 @@ PLACEHOLDER = "a member"
 
 
 def erase_due() -> dict[str, int]:
-    """The job: one message per member whose cooling-off has ended (``gsi1`` ``DELETION`` up to now)."""
-    kwargs: dict[str, Any] = {"TableName": settings().table_name, "IndexName": "gsi1",
-                              "KeyConditionExpression": "gsi1pk = :p AND gsi1sk <= :now",
-                              "ExpressionAttributeValues": {":p": {"S": DELETION_INDEX}, ":now": {"S": clock.iso()}}}
-    sent = 0
-    while True:
-        page = _client().query(**kwargs)
-        for raw in page.get("Items", []):
-            customer_id = raw["gsi1sk"]["S"].rpartition("#")[2]
-            txn = Transaction(transaction_id=f"erase_{customer_id}", customer_id=customer_id, kind=KIND,
-                              reference=customer_id, payload={})
-            tx = Tx()
-            outbox.retry_port().record_in(tx, txn, status="pending")
-            with suppress(TxCancelled):  # queued by an earlier run: send it again (the worker is idempotent)
-                tx.commit()
-            outbox.retry_port().enqueue(txn)
-            sent += 1
-        if "LastEvaluatedKey" not in page:
-            return {"queued": sent}
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    """The job: one message per member whose cooling-off has ended (``gsi1`` ``DELETION`` up to now); a request still
+    not erased 15 working days after it was made becomes an agent's follow-up case (once)."""
+    queued = escalated = 0
+    for raw in deletion._deletion_index(upper=clock.iso()):
+        state = PrivacyStateItem.from_raw_data(raw)
+        customer_id = state.pk.removeprefix("CUST#")
+        txn = Transaction(transaction_id=f"erase_{customer_id}", customer_id=customer_id, kind=KIND,
+                          reference=customer_id, payload={})
+        tx = Tx()
+        outbox.retry_port().record_in(tx, txn, status="pending")
+        with suppress(TxCancelled):  # queued by an earlier run: send it again (the worker is idempotent)
+            tx.commit()
+        if deletion.overdue(state) and not state.overdue_case_at and outbox.escalate(txn):
+            PrivacyStateItem(pk=state.pk, sk=STATE_SK).update(
+                actions=[PrivacyStateItem.overdue_case_at.set(clock.iso())], add_version_condition=False)
+            escalated += 1
+            logger.warning("deletion overdue: follow-up case opened", extra={"customer_id": customer_id})
+        outbox.retry_port().enqueue(txn)
+        queued += 1
+    return {"queued": queued, **({"overdue_cases": escalated} if escalated else {})}
 
 
 def _client() -> Any:

@@ -35,6 +35,7 @@ class PrivacyStateItem(Item):
     deletion_reason = UnicodeAttribute(null=True)
     deletion_channel = UnicodeAttribute(null=True)
     erased_at = UnicodeAttribute(null=True)  # the erasure's receipt (no personal data)
+    overdue_case_at = UnicodeAttribute(null=True)  # when the overdue deletion became an agent's follow-up case
     gsi1pk = UnicodeAttribute(null=True)  # DELETION while a deletion is requested
     gsi1sk = UnicodeAttribute(null=True)  # <effective_at>#<customer_id>
     updated_at = UnicodeAttribute(null=True)

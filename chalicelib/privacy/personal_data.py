@@ -7,7 +7,7 @@ REGISTRY = {
     "PrivacyStateItem": Kind(where=("M#PRIVACY",), export="partner_sharing accepted_version",
                              erase="deletion_reason",
                              plain="accepted_version open_export partner_sharing updated_at deletion_requested_at "
-                                   "deletion_effective_at deletion_channel erased_at gsi1pk gsi1sk"),
+                                   "deletion_effective_at deletion_channel erased_at overdue_case_at gsi1pk gsi1sk"),
     "ExportItem": Kind(where=("H#EXPORT#",), plain="export_id status requested_at ready_at expires_at parts"),
     "ExportPartItem": Kind(where=("H#EXPORTPART#",), erase="data"),
     "ConsentReceiptItem": Kind(where=("H#CONSENT#",), export="receipt_id purpose granted policy_version channel at",

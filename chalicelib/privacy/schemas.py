@@ -114,3 +114,14 @@ class DeletionPreview(Out):
     plus: PlusHeld
     open: OpenItems
     blocking: list[Blocking]
+
+
+class DeletionRequest(DeletionOut):
+    customer_id: str
+    due_by: str
+    overdue: bool
+    case_opened_at: str | None = None
+
+
+class DeletionList(Out):
+    items: list[DeletionRequest]

@@ -92,3 +92,31 @@ def test_the_erased_member_leaves_no_identity_and_the_phone_signs_up_anew(world,
     assert fresh["customer_id"] != cid
     me = world.api.call("GET", "/v1/me", token=fresh["access_token"])[1]
     assert me["points"]["balance"] == 0 and me["name"] is None
+
+
+def test_agents_see_requests_and_an_overdue_one_becomes_a_follow_up_case(world, sqs_client, sqs_queues):
+    import app as application
+    from chalicelib.followups.models import FollowUpCaseItem
+
+    cid, token = world.member()
+    status, asked, _ = world.api.call("POST", "/v1/me/deletion", {"confirm": True}, token=token)
+    assert status == 202
+    status, listed, _ = world.api.call("GET", "/v1/agent/privacy/deletions", token=world.agent)
+    mine = next(i for i in listed["items"] if i["customer_id"] == cid)
+    assert mine["status"] == "cooling_off" and mine["overdue"] is False and mine["due_by"] > asked["effective_at"][:10]
+    assert world.api.call("GET", "/v1/agent/privacy/deletions", token=token)[0] == 403
+
+    # the erasure keeps failing (its messages are lost here): 15 working days on, an agent's case opens, once
+    with frozen_clock(clock.parse(asked["requested_at"]) + timedelta(days=22)):
+        assert erasure.erase_due()["overdue_cases"] == 1
+        assert "overdue_cases" not in erasure.erase_due()
+        followups = [json.dumps(m["body"]) for m in drain(sqs_client, sqs_queues["FollowUpQueue"].url)]
+        assert len(followups) == 1
+        out = application.followup_worker(sqs_event(followups, queue="member-portal-followup"),
+                                          LambdaContext(function_name="member-portal-local-followup"))
+        assert out == {"batchItemFailures": []}
+        case = FollowUpCaseItem.get(f"CUST#{cid}", f"CASE#erase_{cid}")
+        assert case.kind == "privacy_erasure"
+        status, listed, _ = world.api.call("GET", "/v1/agent/privacy/deletions", token=world.agent)
+        mine = next(i for i in listed["items"] if i["customer_id"] == cid)
+        assert mine["overdue"] is True and mine["case_opened_at"]
