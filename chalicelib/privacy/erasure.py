@@ -6,7 +6,8 @@ What the worker does, for the member and every customer merged into them, driven
 identity keys (``IDENT#``, ``PHONE#``, ``UNION#``) are deleted, so the same phone or openid signs up later as a new
 customer; every attribute a kind declares ``erase`` is removed (or, where the item needs it, replaced by
 ``a member``); ``keep`` attributes (the ledger, orders, payments, savings) stay under the customer ID, now a
-pseudonym, so the programme's totals still reconcile. Each step is idempotent (removing what is gone changes nothing),
+pseudonym, so the programme's totals still reconcile. Bookings, registrations and pledges are ended first
+through their own use cases (``_end_open``). Each step is idempotent (removing what is gone changes nothing),
 so a message delivered twice, or a run stopped halfway and run again, ends in the same state; the erasure is recorded
 on ``M#PRIVACY`` (``erased_at``), a receipt with no personal data.
 """
@@ -23,6 +24,7 @@ from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
+from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.retry import outbox
 from chalicelib.core.retry.transactions import Transaction
@@ -94,6 +96,32 @@ def _erase_item(raw: dict[str, Any], model: Any, names: frozenset[str]) -> None:
     _client().update_item(**kwargs)
 
 
+def _end_open(customer_id: str) -> int:
+    """Bookings, registrations and pledges ended through their own use cases first (seats freed, the waitlist moved,
+    demand recounted); what their rules refuse (an appointment past its cut-off) stays as it is. Idempotent: each use
+    case answers an ended one the same again."""
+    from chalicelib.appointments import booking
+    from chalicelib.c2b import supports
+    from chalicelib.events import registration
+
+    ended = 0
+    held = bundle.located(customer_id, "M#APPTSTATE")
+    for appointment_id in sorted(held[0].get("held", {}).get("M", {}) if held else {}):
+        with suppress(AppError):
+            booking.cancel(customer_id, appointment_id)
+            ended += 1
+    for raw in bundle.located(customer_id, "gsi2:EVM#~#REG"):
+        if raw.get("status", {}).get("S") in ("registered", "waitlisted"):
+            with suppress(AppError):
+                registration.cancel(customer_id, raw["event_id"]["S"])
+                ended += 1
+    for raw in bundle.located(customer_id, "H#C2BS#"):
+        with suppress(AppError):
+            supports.withdraw(customer_id, raw["request_id"]["S"])
+            ended += 1
+    return ended
+
+
 def erase(message: dict[str, Any]) -> None:
     """The retry handler of ``privacy_erasure``: erase the member (idempotent, resumable)."""
     customer_id = message["customer_id"]
@@ -112,6 +140,7 @@ def erase(message: dict[str, Any]) -> None:
         _free_keys(profile)  # first: the identities are free even if a later step has to be run again
         if not profile.closed_at:  # no refresh token of the customer's goes on (sessions.rotate checks it)
             profile.update(actions=[CustomerItem.closed_at.set(clock.iso())], add_version_condition=False)
+    ended = sum(_end_open(cid) for cid in customers)
     for cid in customers:
         for _area, _name, model, kind in bundle.registries():
             names = kind.names("erase")
@@ -121,4 +150,4 @@ def erase(message: dict[str, Any]) -> None:
     PrivacyStateItem(pk=customer_pk(customer_id), sk=STATE_SK).update(
         actions=[PrivacyStateItem.erased_at.set(clock.iso()), PrivacyStateItem.gsi1pk.remove(),
                  PrivacyStateItem.gsi1sk.remove()], add_version_condition=False)
-    logger.info("member erased", extra={"customer_id": customer_id, "customers": len(customers)})
+    logger.info("member erased", extra={"customer_id": customer_id, "customers": len(customers), "ended": ended})

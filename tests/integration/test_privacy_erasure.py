@@ -120,3 +120,18 @@ def test_agents_see_requests_and_an_overdue_one_becomes_a_follow_up_case(world, 
         status, listed, _ = world.api.call("GET", "/v1/agent/privacy/deletions", token=world.agent)
         mine = next(i for i in listed["items"] if i["customer_id"] == cid)
         assert mine["overdue"] is True and mine["case_opened_at"]
+
+
+def test_bookings_are_cancelled_through_their_own_rules_before_the_erasure(world, sqs_client, sqs_queues,
+                                                                          monkeypatch):
+    from tests.support.owned.appointments import _booked
+
+    monkeypatch.setenv("DELETION_COOLING_OFF_DAYS", "0")
+    _, token = world.member()
+    appointment_id = _booked(world.api, token)["appointment_id"]
+    assert world.api.call("POST", "/v1/me/deletion", {"confirm": True}, token=token)[0] == 202
+    with frozen_clock(clock.now() + timedelta(minutes=1)):
+        assert erasure.erase_due()["queued"] == 1
+        assert run_worker(sqs_client, sqs_queues) == 1
+    status, shown, _ = world.api.call("GET", f"/v1/me/appointments/{appointment_id}", token=token)
+    assert status == 200 and shown["status"] == "cancelled", shown
