@@ -252,6 +252,14 @@ def _rendered(module: str, function: str) -> Callable[[Any, argparse.Namespace],
     return lambda results, _args: str(getattr(importlib.import_module(module), function)(results))
 
 
+def _privacy(args: argparse.Namespace) -> Any:
+    from bench import privacy
+    from bench.stack import local_backend
+
+    with local_backend() as backend:
+        return privacy.measure(backend)
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("coldstart", "Cold start: import app vs its dependencies alone", _coldstart,
             _rendered("bench.coldstart", "render"), _coldstart_summary),
@@ -265,6 +273,8 @@ SECTIONS: tuple[Section, ...] = (
             _rendered("bench.retry_pipeline", "render"), _retry_summary),
     Section("local-stack", "Local stack under a burst: worker processes, listen backlog, keep-alive", _local_stack,
             _rendered("bench.local_stack", "render"), _local_stack_summary, _local_stack_failed),
+    Section("privacy", "Member data rights: the export's build and the erasure, new and five-year member",
+            _privacy, _rendered("bench.privacy", "render")),
     _calls_section("appointments", "Appointments: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",
                    "bench.appointments:APPOINTMENT_SCENARIOS"),
     _calls_section("events", "Events: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",

@@ -17,6 +17,7 @@ from chalicelib import (
     membership,
     notifications,
     points,
+    privacy,
     profile,
     surveys,
 )
@@ -36,6 +37,7 @@ AREAS: tuple[Area, ...] = (
     notifications.AREA,
     c2b.AREA,
     surveys.AREA,
+    privacy.AREA,
 )
 
 install(AREAS)

@@ -23,4 +23,5 @@ AREA = Area(
     seeds=("chalicelib.appointments.catalogue:seed_defaults",),
     owned_resources="tests.support.owned.appointments:OWNED",
     member_360="chalicelib.appointments.booking:member_360",
+    personal_data="chalicelib.appointments.personal_data:REGISTRY",
 )

@@ -23,7 +23,7 @@ AGENT_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
            body="HotlineAppointmentIn", response="appointments.schemas.AppointmentOut", idempotent=True,
            errors=(*AGENT_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "slot_full", "already_booked", "outside_booking_window",
-                   "tier_not_eligible", "service_unavailable"),
+                   "tier_not_eligible", "deletion_pending", "service_unavailable"),
            summary="Book for a member from the hotline: channel hotline, priority (skips the queue at the store); "
                    "an override_reason lets the booking go beyond the member's tier window (recorded with who and "
                    "why), never beyond capacity",

@@ -69,7 +69,7 @@ def list_slots(ctx: RequestContext, store_id: str) -> dict:
            idempotent=True,
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "slot_full", "already_booked", "outside_booking_window",
-                   "booking_suspended", "tier_not_eligible", "service_unavailable"),
+                   "booking_suspended", "tier_not_eligible", "deletion_pending", "service_unavailable"),
            summary="Book a slot: the seat, my appointment, the idempotency record and my notification in one "
                    "transaction (409 slot_full when no seat is left for me)",
            examples={"request": BOOK_REQUEST, "response": APPOINTMENT_EXAMPLE})

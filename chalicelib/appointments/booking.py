@@ -262,6 +262,8 @@ def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime
         return idempotency.replay_response(stored)
     for _attempt in retry.attempts(MAX_ATTEMPTS):
         items = bookkeeping.load_member(customer_id, consistent=True)
+        if items.deletion_pending:
+            raise AppError("deletion_pending")
         cid = items.customer_id
         req, stored = idempotency.owner_moved(req, keys.customer_pk(cid), items.others)
         if stored is not None:

@@ -22,4 +22,5 @@ AREA = Area(
     seeds=("chalicelib.benefits.definitions:seed_defaults",),
     owned_resources="tests.support.owned.benefits:OWNED",
     member_360="chalicelib.benefits.vouchers:member_360",
+    personal_data="chalicelib.benefits.personal_data:REGISTRY",
 )

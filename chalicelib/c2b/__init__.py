@@ -47,4 +47,5 @@ AREA = Area(
     merge="chalicelib.c2b.members:merge",
     seeds=("chalicelib.c2b.seeds:seed_defaults",),
     member_360="chalicelib.c2b.members:member_360",
+    personal_data="chalicelib.c2b.personal_data:REGISTRY",
 )

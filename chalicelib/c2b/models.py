@@ -21,6 +21,7 @@ LISTING_STATUS_SK = "L#ST"
 FANOUT_PREFIX = "F#"
 SUPPORT_PREFIX = "S#"
 VOTE_PREFIX = "V#"
+MY_PROPOSAL_PREFIX = "H#C2BP#"  # the proposals the member wrote (export and erasure find them here)
 MY_SUPPORT_PREFIX = "H#C2BS#"  # the member's own items grow with their history: under H# (core.dynamo.member_layout)
 MY_VOTE_PREFIX = "H#C2BV#"
 GIFT_PREFIX = "H#C2BGIFT#"
@@ -164,6 +165,13 @@ class VoteItem(Item):
     option_id = UnicodeAttribute()
     shard = NumberAttribute()
     updated_at = UnicodeAttribute()
+
+
+class MyProposalItem(Item):
+    """``CUST#<id>`` / ``H#C2BP#<request_id>``: a proposal the member wrote (their export and erasure find it here)."""
+
+    request_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
 
 
 class MySupportItem(Item):

@@ -11,10 +11,12 @@ from chalicelib.c2b import config, lifecycle, rules, store
 from chalicelib.c2b.models import (
     LISTING_ALL_SK,
     LISTING_STATUS_SK,
+    MY_PROPOSAL_PREFIX,
     MY_SUPPORT_PREFIX,
     NEW_INDEX,
     POPULAR_INDEX,
     ListingItem,
+    MyProposalItem,
     MySupportItem,
     RequestItem,
     ShardItem,
@@ -24,6 +26,7 @@ from chalicelib.c2b.models import (
 from chalicelib.c2b.supports import visible
 from chalicelib.core import clock, notifications, rate_limits, results
 from chalicelib.core.dynamo import member_layout, paging, retry
+from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.results import Result
@@ -55,6 +58,8 @@ def propose(customer_id: str, values: dict[str, Any]) -> Result:
     tx = Tx()
     rate_limits.count_in(tx, limit, customer_id)
     tx.put("request", request, RequestItem.pk.does_not_exist())
+    tx.put("proposal", MyProposalItem(pk=customer_pk(customer_id), sk=f"{MY_PROPOSAL_PREFIX}{request.request_id}",
+                                      request_id=request.request_id, created_at=at))
     for n, head in enumerate(rules.share(threshold)):
         shard = store.shard_key(request.request_id, n)
         shard.cnt, shard.qty, shard.head, shard.ver, shard.phase = 0, 0, head, 0, rules.OPEN

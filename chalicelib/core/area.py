@@ -93,6 +93,9 @@ class Area(NamedTuple):
     # (tx, core.services.Completion): items written in the transaction that completes a member's service (a case
     # resolved, an appointment attended, an event checked in): the surveys area issues its survey there
     service_completed: tuple[Ref, ...] = ()
+    # (tx, customer_id, {purpose: granted}, channel, policy_version | None) -> receipts: consent receipts written in the
+    # transaction that changes a consent (the profile's PATCH /v1/me calls every area's)
+    consent_receipts: Ref | None = None
     member_view: Ref | None = None  # (others: raw M# items, now) -> dict: keys the area adds to GET /v1/me
     overlay: Ref | None = None  # a ``core.overlay.Overlay``: the paid overlay (Plus) lower areas consult
     seeds: tuple[Ref, ...] = ()  # () -> None: the local stack's demo catalogue (idempotent)
@@ -107,6 +110,9 @@ class Area(NamedTuple):
     moved_kinds: Mapping[str, str] = NONE
     # (customer_id, the member's old-layout raw items) -> items the migration puts if absent (a current counter...)
     migrate_seed: Ref | None = None
+    # The personal-data registry (core/personal_data.py): a mapping of the area's item models (class names of its
+    # models.py, or "module:Class" for one the core defines) -> Kind: what is personal and what export and erasure do
+    personal_data: Ref | None = None
 
 
 _installed: tuple[Area, ...] | None = None

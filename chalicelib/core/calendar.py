@@ -127,3 +127,15 @@ def period_key(period: str, when: date | datetime) -> str:
 def period_end(period: str, when: date | datetime) -> date | None:
     """Last business day (inclusive) of the period containing ``when``; ``None`` for lifetime."""
     return period_window(period, when).end
+
+
+def add_working_days(day: date, days: int) -> date:
+    """The working day ``days`` working days after ``day`` (Monday to Friday; the statutory holidays and their
+    make-up working days are not modelled, so a deadline over a holiday comes early, never late)."""
+    current = day
+    left = days
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            left -= 1
+    return current

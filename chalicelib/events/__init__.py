@@ -45,4 +45,5 @@ AREA = Area(
     seeds=("chalicelib.events.seeds:seed_defaults",),
     owned_resources="tests.support.owned.events:OWNED",
     member_360="chalicelib.events.members:member_360",
+    personal_data="chalicelib.events.personal_data:REGISTRY",
 )

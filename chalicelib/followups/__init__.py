@@ -18,4 +18,5 @@ AREA = Area(
     customer_items=True,
     merge_keeps="a case follows one transaction of the absorbed customer and is resolved under that ID",
     member_360="chalicelib.followups.cases:member_360",
+    personal_data="chalicelib.followups.personal_data:REGISTRY",
 )

@@ -17,4 +17,5 @@ AREA = Area(
     customer_items=True,
     merge_keeps="the merge itself (directory.merge) moves identities, unionid, channels and missing profile fields",
     member_360_none="the profile area's section shows the customer's identity fields",
+    personal_data="chalicelib.identity.personal_data:REGISTRY",
 )

@@ -42,6 +42,7 @@ class CustomerItem(Item):
     customer_id = UnicodeAttribute()
     member_no = UnicodeAttribute(null=True)
     merged_into = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)  # erased after the member closed the account: no session goes on
     name = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
     birthday = UnicodeAttribute(null=True)

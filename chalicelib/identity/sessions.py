@@ -212,7 +212,8 @@ def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> di
         if customer_id:
             tx.check(
                 "customer", CustomerItem, keys.customer_pk(customer_id), PROFILE_SK,
-                CustomerItem.pk.exists() & CustomerItem.merged_into.does_not_exist(),
+                CustomerItem.pk.exists() & CustomerItem.merged_into.does_not_exist()
+                & CustomerItem.closed_at.does_not_exist(),
             )
         if item.staff_id:  # a staff member disabled, removed or given another role since: the session ends here
             tx.check(

@@ -20,4 +20,5 @@ AREA = Area(
     seeds=("chalicelib.mall.rewards:seed_defaults",),
     owned_resources="tests.support.owned.mall:OWNED",
     member_360="chalicelib.mall.redemptions:member_360",
+    personal_data="chalicelib.mall.personal_data:REGISTRY",
 )

@@ -203,6 +203,8 @@ class _Redemption:
                 logger.warning("member read failed; trying again", exc_info=True)
                 return None
         items = self.items
+        if items.deletion_pending:
+            raise AppError("deletion_pending")
         assert items.profile is not None
         owner = items.profile.customer_id
         req, stored = idempotency.owner_moved(self.req, keys.customer_pk(owner), items.others)

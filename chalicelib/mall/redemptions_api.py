@@ -37,7 +37,8 @@ REDEMPTION_EXAMPLE = {
            response="RedemptionOut",
            idempotent=True,
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
-                   "idempotency_key_reused", "not_found", "insufficient_points", "out_of_stock", "tier_not_eligible",
+                   "idempotency_key_reused", "not_found", "deletion_pending",
+                   "insufficient_points", "out_of_stock", "tier_not_eligible",
                    "plus_required", "redemption_limit_reached", "reward_not_available", "service_unavailable"),
            other_statuses={202: "Accepted for retry: {transaction_id, status: retrying}; "
                                 "GET /v1/me/transactions/{id} tells the outcome"},

@@ -33,4 +33,5 @@ AREA = Area(
     overlay="chalicelib.membership.savings:OVERLAY",
     seeds=("chalicelib.membership.plans:seed_defaults",),
     member_360="chalicelib.membership.membership:member_360",
+    personal_data="chalicelib.membership.personal_data:REGISTRY",
 )

@@ -27,4 +27,5 @@ AREA = Area(
     owned_resources="tests.support.owned.notifications:OWNED",
     member_view="chalicelib.notifications.preferences:me_contribution",
     member_360_none="what members were sent is on each notification (the profile section lists them)",
+    personal_data="chalicelib.notifications.personal_data:REGISTRY",
 )

@@ -17,4 +17,5 @@ AREA = Area(
     merge="chalicelib.points.accounts:merge_contributor",
     seeds=("chalicelib.points.programme:seed_defaults",),
     member_360="chalicelib.points.accounts:member_360",
+    personal_data="chalicelib.points.personal_data:REGISTRY",
 )

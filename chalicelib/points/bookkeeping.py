@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.core import clock, kpis
+from chalicelib.core import clock, kpis, personal_data
 from chalicelib.core.calendar import add_months, business_day
 from chalicelib.core.dynamo import paging, retry
 from chalicelib.core.dynamo.keys import customer_pk
@@ -85,6 +85,11 @@ class MemberItems:
         if self.profile is None:
             return None
         return self.profile.merged_into or (self.state.merged_into if self.state else None)
+
+    @property
+    def deletion_pending(self) -> bool:
+        """The member asked for their account to be closed (``core.personal_data``): no spending, no booking."""
+        return personal_data.deletion_pending(self.others)
 
     @classmethod
     def parse(cls, read: member.MemberRead) -> MemberItems:

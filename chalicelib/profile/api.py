@@ -32,6 +32,7 @@ ME_EXAMPLE = {
     "points": {"balance": 0, "expiring": {"points": 0, "on": None}},
     "plus": {"status": "active", "expires_at": "2027-12-01T10:15:00+08:00"},
     "unread_notifications": 0,
+    "privacy_policy": {"version": "2027-01", "accepted_version": "2026-01", "needs_acceptance": True},
 }
 
 
@@ -48,6 +49,7 @@ def get_me(ctx: RequestContext) -> dict:
                    "not_found"),
            examples={"request": {"name": "李雷", "consents": {"profiling": True}, "birthday": "1990-05-01"},
                      "response": {k: v for k, v in ME_EXAMPLE.items()
-                                  if k not in ("tier", "tier_progress", "points", "plus", "unread_notifications")}})
+                                  if k not in ("tier", "tier_progress", "points", "plus", "unread_notifications",
+                                               "privacy_policy")}})
 def patch_me(ctx: RequestContext) -> dict:
-    return members.update_profile(ctx.customer_id, ctx.body.model_dump(exclude_unset=True))
+    return members.update_profile(ctx.customer_id, ctx.body.model_dump(exclude_unset=True), channel=ctx.channel)

@@ -14,12 +14,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.benefits import birthdays
 from chalicelib.core import area, clock
 from chalicelib.core.area import Section360
+from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.redaction import mask_phone
 from chalicelib.identity import directory
@@ -71,8 +71,15 @@ def me(customer_id: str) -> dict[str, Any]:
     return view
 
 
-def update_profile(customer_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_profile(customer_id: str, changes: dict[str, Any], channel: str | None = None) -> dict[str, Any]:
     """Apply a PATCH. ``changes`` holds only the fields the client sent (None clears a field)."""
+    return apply_profile_change(customer_id, changes, channel=channel)[0]
+
+
+def apply_profile_change(customer_id: str, changes: dict[str, Any], *, channel: str | None = None,
+                         policy_version: str | None = None) -> tuple[dict[str, Any], list[Any]]:
+    """The profile after ``changes``, and the consent receipts written in the same transaction (by the areas that
+    keep them: ``Area.consent_receipts``; ``policy_version`` is the privacy policy shown, None for the one in force)."""
     customer = directory.load_customer(customer_id)
     if customer is None:
         raise AppError("not_found")
@@ -105,18 +112,34 @@ def update_profile(customer_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         removes.update((*EXTENDED_FIELDS, "tags"))
     if "birthday" in removes:
         removes.update(("gsi2pk", "gsi2sk"))
-    actions: list[Action] = [CustomerItem.updated_at.set(clock.iso())]
+    updated_at = clock.iso()
+    actions: list[Action] = [CustomerItem.updated_at.set(updated_at)]
     actions += [getattr(CustomerItem, f).set(v) for f, v in sets.items() if f not in removes]
     actions += [getattr(CustomerItem, f).remove() for f in sorted(removes)]
-    actions += [getattr(CustomerItem.consents, n).set(bool(v)) for n, v in consents.items() if v is not None]
+    given = {n: bool(v) for n, v in consents.items() if v is not None}
+    actions += [getattr(CustomerItem.consents, n).set(v) for n, v in given.items()]
 
     item = CustomerItem(pk=customer.pk, sk=PROFILE_SK)
     condition = CustomerItem.merged_into.does_not_exist() & (CustomerItem.updated_at == customer.updated_at)
+    tx = Tx()
+    tx.update("profile", item, actions, condition=condition)
+    receipts: list[Any] = []
+    if given:
+        for record in area.refs(lambda a: (a.consent_receipts,) if a.consent_receipts else ()):
+            receipts += record(tx, customer.customer_id, given, channel, policy_version)
     try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError:
+        tx.commit()
+    except TxCancelled:
         raise AppError("concurrent_update") from None
-    return profile_view(item)
+    # the transaction returns nothing: the view is the profile read with the same changes applied
+    for field, value in sets.items():
+        setattr(customer, field, None if field in removes else value)
+    for field in removes:
+        setattr(customer, field, None)
+    for name, value in given.items():
+        setattr(customer.consents, name, value)
+    customer.updated_at = updated_at
+    return profile_view(customer), receipts
 
 
 def _render_360(_read: Any, member: Any, _now: Any) -> dict[str, Any]:

@@ -79,9 +79,16 @@ class PlusStatus(Out):
     expires_at: str | None = None
 
 
+class PrivacyPolicyState(Out):
+    version: str
+    accepted_version: str | None
+    needs_acceptance: bool
+
+
 class Me(Profile):
     tier: Tier
     tier_progress: TierProgress
     points: Points
     plus: PlusStatus | None = None  # the membership area's contribution (Area.member_view)
     unread_notifications: int
+    privacy_policy: PrivacyPolicyState | None = None  # the privacy area's contribution: accept the version in force

@@ -27,4 +27,5 @@ AREA = Area(
                 "(its callback case, like every case, is resolved under the absorbed ID)",
     owned_resources="tests.support.owned.surveys:OWNED",
     member_360="chalicelib.surveys.views:member_360",
+    personal_data="chalicelib.surveys.personal_data:REGISTRY",
 )

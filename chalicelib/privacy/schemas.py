@@ -1,0 +1,135 @@
+"""Request and response models of ``chalicelib/privacy/api.py`` (imported on first use)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, StrictBool, field_validator
+
+from chalicelib.core.http.models import Body, Out, PageQuery
+
+Purpose = Literal["marketing", "profiling", "partner_sharing", "privacy_policy"]
+Version = str
+
+
+class PolicyOut(Out):
+    version: str
+    published_at: str
+    url: str
+
+
+class PolicyIn(Body):
+    version: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")
+    url: str = Field(min_length=8, max_length=500, pattern=r"^https://\S+$")
+
+
+class ConsentIn(Body):
+    purpose: Purpose
+    granted: StrictBool
+    policy_version: str = Field(min_length=1, max_length=32)
+
+
+class Receipt(Out):
+    receipt_id: str
+    purpose: Purpose
+    granted: bool
+    policy_version: str
+    channel: str | None
+    at: str
+
+
+class CurrentConsents(Out):
+    marketing: bool
+    profiling: bool
+    partner_sharing: bool
+
+
+class PolicyState(Out):
+    version: str
+    accepted_version: str | None
+    needs_acceptance: bool
+
+
+class ConsentsOut(Out):
+    current: CurrentConsents
+    policy: PolicyState
+    items: list[Receipt]
+    next_cursor: str | None = None
+
+
+class ReceiptsQuery(PageQuery):
+    pass
+
+
+class ExportOut(Out):
+    export_id: str
+    status: Literal["preparing", "ready", "expired"]
+    ready_at: str | None = None
+    expires_at: str | None = None
+
+
+class ExportBundle(Out):
+    """The member's data: ``areas`` holds, per area, per item kind, every item with the attributes the personal-data
+    registry exports."""
+
+    export_id: str
+    customer_id: str
+    generated_at: str
+    areas: dict[str, dict[str, list[dict[str, Any]]]]
+
+
+class DeletionIn(Body):
+    confirm: Literal[True]
+    reason: str | None = Field(default=None, max_length=200)
+
+    @field_validator("confirm", mode="before")
+    @classmethod
+    def _json_true(cls, value: Any) -> Any:
+        """JSON's ``true`` only: ``1`` equals ``True`` in Python, so the literal alone would take it."""
+        if value is not True:
+            raise ValueError("must be the JSON value true")
+        return value
+
+
+class DeletionOut(Out):
+    status: Literal["none", "cooling_off", "erasing"]
+    requested_at: str | None = None
+    effective_at: str | None = None
+    reason: str | None = None
+
+
+class PlusHeld(Out):
+    active: bool
+    days_left: int
+
+
+class OpenItems(Out):
+    appointments: int
+    registrations: int
+    pledges: int
+    cases: int
+    transactions_retrying: int
+
+
+class Blocking(Out):
+    code: str
+    message: str
+
+
+class DeletionPreview(Out):
+    points_balance: int
+    points_expiring_30d: int
+    plus: PlusHeld
+    open: OpenItems
+    blocking: list[Blocking]
+
+
+class DeletionRequest(DeletionOut):
+    customer_id: str
+    due_by: str
+    overdue: bool
+    case_opened_at: str | None = None
+
+
+class DeletionList(Out):
+    items: list[DeletionRequest]
