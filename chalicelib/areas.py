@@ -18,6 +18,7 @@ from chalicelib import (
     notifications,
     points,
     profile,
+    segments,
 )
 from chalicelib.core.area import Area, install
 
@@ -34,6 +35,7 @@ AREAS: tuple[Area, ...] = (
     membership.AREA,
     notifications.AREA,
     c2b.AREA,
+    segments.AREA,
 )
 
 install(AREAS)
