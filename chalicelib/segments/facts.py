@@ -16,6 +16,7 @@ segment evaluation conditions on it). Dates that only move forward (the last ord
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -59,7 +60,8 @@ def update_of(event: str, keys_: dict[str, Any], image: dict[str, Any]
     if sk == "M#POINTS":
         if event == "REMOVE":
             return None
-        stats = store.plain({"t": image["tier_stats"]})["t"] if "tier_stats" in image else None
+        raw_stats = (image.get("tier_stats") or {}).get("S")  # a JSONAttribute: JSON text
+        stats = json.loads(raw_stats) if raw_stats else None
         return cid, {"points_balance": _n(image, "points_balance"), "last_check_in_on": _s(image, "checkin_last_day"),
                      "tier_stats": stats}, None
     if sk.startswith("M#BUCKET#"):

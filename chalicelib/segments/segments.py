@@ -75,11 +75,13 @@ def _write_definition(segment_id: str, name: str, rule: dict[str, Any], status: 
 
     at = clock.iso()
     item = {"pk": store.DEF_PK, "sk": segment_id, "name": name, "rule": rule, "status": status, "version": version,
-            "created_at": created_at, "updated_at": at, "rebuild_parts": rebuild.TOTAL_SEGMENTS,
-            "rebuild_done": []}
+            "created_at": created_at, "updated_at": at, "rebuild_parts": rebuild.TOTAL_SEGMENTS}
+    kwargs: dict[str, Any] = {"TableName": store.table(), "Item": {k: store.raw(v) for k, v in item.items()},
+                              "ConditionExpression": condition}
+    if values:
+        kwargs["ExpressionAttributeValues"] = values
     try:
-        store.client().put_item(TableName=store.table(), Item={k: store.raw(v) for k, v in item.items()},
-                                ConditionExpression=condition, ExpressionAttributeValues=values or None)
+        store.client().put_item(**kwargs)
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
             raise AppError("segment_changed") from exc

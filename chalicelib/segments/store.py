@@ -50,7 +50,9 @@ def plain(raw: dict[str, Any]) -> dict[str, Any]:
     """A raw item -> Python values (numbers as int where whole)."""
     out = {}
     for k, v in raw.items():
-        value = _des.deserialize(v)
+        # an empty map comes as ``{}`` in stream images read through boto3's streams client (its parser drops the
+        # empty "M"): it is the only attribute value that can be empty
+        value = _des.deserialize(v) if v else {}
         out[k] = _pythonic(value)
     return out
 
