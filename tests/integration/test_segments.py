@@ -177,8 +177,10 @@ def synthetic_facts(n: int, seed: int = 7) -> list[dict[str, Any]]:
         month = f"2026-{rnd.randint(1, 11):02d}"
         out.append({"pk": f"CUST#{cid}", "sk": store.FACTS_SK, "customer_id": cid, "ver": 1, "segs": {},
                     "member_no": f"{i:010d}", "tier": rnd.choice(["base", "silver", "gold"]),
-                    "points_balance": rnd.randint(0, 5000), "enrolled_on": f"202{rnd.randint(3, 6)}-0{rnd.randint(1, 9)}-01",
-                    "last_order_on": f"2026-{rnd.randint(1, 11):02d}-1{rnd.randint(0, 9)}" if rnd.random() < .8 else None,
+                    "points_balance": rnd.randint(0, 5000),
+                    "enrolled_on": f"202{rnd.randint(3, 6)}-0{rnd.randint(1, 9)}-01",
+                    "last_order_on": f"2026-{rnd.randint(1, 11):02d}-1{rnd.randint(0, 9)}"
+                    if rnd.random() < .8 else None,
                     "tier_stats": {month: {"s": rnd.randint(0, 300_000), "o": rnd.randint(0, 6)}},
                     "consents": {"marketing": rnd.random() < .7, "profiling": rnd.random() < .5}})
     return [{k: v for k, v in item.items() if v is not None} for item in out]
