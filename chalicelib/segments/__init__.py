@@ -14,24 +14,30 @@ Key choices (the README's "Segments and campaigns" section says more, with the b
 
 from chalicelib.core.area import Area, FollowUpHooks, Job, StreamHandler
 from chalicelib.segments.errors import ERRORS
+from chalicelib.segments.notices import NOTICES
 
 AREA = Area(
     name="segments",
-    blueprints=("chalicelib.segments.api",),
+    blueprints=("chalicelib.segments.api", "chalicelib.segments.campaign_api"),
     errors=ERRORS,
+    notices=NOTICES,
     stream_handlers=(
         StreamHandler("chalicelib.segments.facts:handle_raw",
                       sk_prefixes=("M#PROFILE", "M#POINTS", "M#BUCKET#", "M#PLUS", "ORDER", "H#APPT#")),
         StreamHandler("chalicelib.segments.segments:handle_facts_record", sk_prefixes=("FACTS",),
                       events=("INSERT", "MODIFY")),
+        StreamHandler("chalicelib.segments.campaigns:convert", sk_prefixes=("ORDER", "RDM#"), events=("INSERT",)),
     ),
     jobs=(Job("segments_nightly", "cron(30 18 * * ? *)", "chalicelib.segments.rebuild:nightly",
               doc="Daily at 02:30 Asia/Shanghai: every member re-evaluated against every segment (time-driven "
                   "facts) and the RFM quintile cutoffs recomputed, by a Scan fanned out through SQS."),),
-    retry_handlers={"segment_scan": "chalicelib.segments.rebuild:handle"},
-    followups={"segment_scan": FollowUpHooks(exhausted="chalicelib.segments.rebuild:exhausted")},
+    retry_handlers={"segment_scan": "chalicelib.segments.rebuild:handle",
+                    "campaign_page": "chalicelib.segments.campaigns:handle_page"},
+    followups={"segment_scan": FollowUpHooks(exhausted="chalicelib.segments.rebuild:exhausted"),
+               "campaign_page": FollowUpHooks(exhausted="chalicelib.segments.campaigns:exhausted")},
     customer_items=True,
     merge_keeps="the facts item follows the stream: the absorbed customer's profile record marks its facts gone "
-                "(it leaves every segment) and the survivor's items update its own",
+                "(it leaves every segment) and the survivor's items update its own; campaign markers, caps and the "
+                "member's campaign records (H#CAMP...) are what the absorbed customer was sent: they stay as history",
     member_360="chalicelib.segments.console:member_360",
 )
