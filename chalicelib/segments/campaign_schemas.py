@@ -11,6 +11,10 @@ from chalicelib.core.http.models import Body, MultilineText, Out, Text
 Channel = Literal["in_app", "wechat", "sms"]
 
 
+def _every_channel() -> list[Channel]:
+    return ["in_app", "wechat", "sms"]
+
+
 class MessageIn(Body):
     title: Annotated[Text, StringConstraints(min_length=1, max_length=20)]
     body: Annotated[MultilineText, StringConstraints(min_length=1, max_length=200)]
@@ -43,7 +47,7 @@ class CampaignIn(Body):
     segment_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] | None = Field(
         default=None, min_length=1, max_length=5)
     message: MessageIn
-    channels: list[Channel] = Field(default_factory=lambda: ["in_app", "wechat", "sms"], min_length=1)
+    channels: list[Channel] = Field(default_factory=_every_channel, min_length=1)
     offer: OfferIn | None = None
     holdout_percent: int = Field(default=5, ge=0, le=50, strict=True)
     starts_at: AwareDatetime
