@@ -62,12 +62,11 @@ def _get(campaign_id: str) -> CampaignItem:
 
 
 def create(body: dict[str, Any]) -> dict[str, Any]:
-    for n, sid in enumerate(body["segment_ids"]):
-        try:
-            segments.get(sid)
-        except AppError as exc:
-            raise AppError("validation_error", details=[{"field": f"segment_ids[{n}]", "issue": "no such segment"}]
-                           ) from exc
+    live = {d["sk"] for d in segments.definitions(fresh=True) if d.get("status") == "active"}
+    missing = [{"field": f"segment_ids[{n}]", "issue": "no such segment"}
+               for n, sid in enumerate(body["segment_ids"]) if sid not in live]
+    if missing:
+        raise AppError("validation_error", details=missing)
     if clock.parse(body["ends_at"]) <= clock.parse(body["starts_at"]):
         raise AppError("validation_error", details=[{"field": "ends_at", "issue": "must be after starts_at"}])
     campaign_id = "cp_" + uuid.uuid4().hex[:16]

@@ -24,8 +24,8 @@ from chalicelib.segments import queue, rules, segments, store
 
 KIND = "segment_scan"
 TOTAL_SEGMENTS = 8
-PAGE = 500
-PAGES_PER_MESSAGE = 20
+PAGE = 250
+PAGES_PER_MESSAGE = 4  # 1,000 items a message: well within a Lambda's time, and parts spread over workers
 
 
 def start(segment_ids: list[str] | None, *, reason: str, run_id: str | None = None) -> int:

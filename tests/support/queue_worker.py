@@ -4,7 +4,7 @@ empty for ``--idle`` seconds, then prints ``{"batches", "failures"}`` as JSON. T
 prove a fan-out is drained concurrently without anything done twice.
 
 ``--fail-every N`` makes every Nth call of the handler fail after it ran (a worker dying before it deleted its
-messages), so the batch is delivered again."""
+message), so the message is delivered again."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ def main() -> None:
             raise RuntimeError("the worker died before deleting its batch")
         return out
 
+    # one message an invocation: the way many concurrent Lambda instances share a fan-out
     poller = QueuePoller(sqs, args.queue_url, handler, function_name="test-retry-worker", wait_seconds=1,
-                         timeout_seconds=900)
+                         timeout_seconds=900, batch_size=1)
     idle_since = time.monotonic()
     while time.monotonic() - idle_since < args.idle:
         if poller.poll_once():
