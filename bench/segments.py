@@ -102,7 +102,7 @@ def measure(backend: Backend, members: int | None = None) -> dict[str, Any]:
                          "seconds": elapsed, "calls": tally.count, "ops": tally.by_operation})
             with counter.measure() as tally:
                 segments.size(sid)
-            rows.append({"case": "segment size", "members": size, "seconds": None, "calls": tally.count,
+            rows.append({"case": f"segment size ({size} members)", "members": 1, "seconds": None, "calls": tally.count,
                          "ops": tally.by_operation})
             cp = campaigns.create({"name": "bench", "segment_ids": [sid], "message": {"title": "t", "body": "b"},
                                    "channels": ["in_app"], "holdout_percent": 5,

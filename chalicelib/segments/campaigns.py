@@ -148,9 +148,12 @@ def _cap_update(tx: Tx, label: str, customer_id: str, sk: str, cap: int, until: 
               CapItem.n.does_not_exist() | (CapItem.n < cap))
 
 
-def _only_marker(campaign_id: str, customer_id: str, outcome: str, at: str) -> str:
+def _only_marker(campaign_id: str, customer_id: str, outcome: str, at: str, remember: Any = None) -> str:
+    """The marker and its counter (and, for the holdout, the member's record of the campaign) in one transaction."""
     tx = Tx()
     _mark(tx, campaign_id, customer_id, outcome, at)
+    if remember is not None:
+        _remember(tx, campaign_id, customer_id, "holdout", remember)
     try:
         tx.commit()
     except TxCancelled as exc:
@@ -166,12 +169,7 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
     at = clock.iso(now)
     cid = campaign.campaign_id
     if rules.holdout(customer_id, cid, int(campaign.holdout_percent)):
-        outcome = _only_marker(cid, customer_id, "holdout", at)
-        if outcome == "holdout":
-            tx = Tx()
-            _remember(tx, cid, customer_id, "holdout", now)
-            tx.commit()
-        return outcome
+        return _only_marker(cid, customer_id, "holdout", at, remember=now)
     try:
         profile = CustomerItem.get(keys.customer_pk(customer_id), PROFILE_SK, consistent_read=True)
     except CustomerItem.DoesNotExist:
