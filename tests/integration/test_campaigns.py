@@ -195,3 +195,23 @@ def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_onc
     for cid, token in members:
         assert len(world.campaign_notes(cid)) == 1
         assert len(world.vouchers(token)) == 1
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"segment_id": "sg_nosuchsegment"}, "segment_ids[0]"),
+    ({"holdout_percent": 90}, "holdout_percent"),
+    ({"ends_at": "2026-11-01T09:00:00+08:00"}, "ends_at"),
+    ({"offer": {"kind": "points"}}, "offer"),
+])
+def test_a_bad_campaign_is_a_400_in_chinese_and_english_creating_nothing(world: World, change: dict[str, Any],
+                                                                         field: str):
+    sid = world.segment()
+    body = {"name": "回归礼", "segment_id": sid, "message": {"title": "好久不见", "body": "送您一张回归礼券"},
+            "starts_at": "2026-11-23T09:00:00+08:00", "ends_at": "2026-12-07T09:00:00+08:00", **change}
+    status, zh, _ = world.api.call("POST", "/v1/admin/campaigns", body, token=world.points.admin)
+    status_en, en, _ = world.api.call("POST", "/v1/admin/campaigns", body, token=world.points.admin,
+                                      headers={"accept-language": "en"})
+    assert status == status_en == 400 and zh["error"]["code"] == en["error"]["code"] == "validation_error"
+    assert zh["error"]["message"] != en["error"]["message"]
+    assert any(d["field"].startswith(field) for d in en["error"]["details"]), en
+    assert not list(campaigns.CampaignItem.scan(campaigns.CampaignItem.sk == "CAMP"))  # nothing created
