@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.core import clock
-from chalicelib.core.dynamo import retry
+from chalicelib.core.dynamo import paging, retry
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import metrics
 from chalicelib.segments import rules, store
@@ -125,9 +125,11 @@ def delete(segment_id: str) -> None:
 def listing(limit: int, cursor: str | None) -> dict[str, Any]:
     live = sorted((d for d in definitions(fresh=True) if d.get("status") != "deleted"), key=lambda d: d["sk"])
     if cursor:
-        live = [d for d in live if d["sk"] > cursor]
+        after = paging.decode_cursor(cursor, "sg_")
+        live = [d for d in live if d["sk"] > after]
     page = live[:limit]
-    return {"items": [view(d) for d in page], "next_cursor": page[-1]["sk"] if len(live) > limit else None}
+    return {"items": [view(d) for d in page],
+            "next_cursor": paging.encode_cursor(page[-1]["sk"]) if len(live) > limit else None}
 
 
 # ------------------------------------------------------------------------------------------------ membership
@@ -225,18 +227,18 @@ def handle_facts_record(raw: dict[str, Any]) -> None:
 
 
 def members(segment_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    after = paging.decode_cursor(cursor, store.MEMBER_PREFIX) if cursor else None  # a bad cursor: 400 first
     get(segment_id)
     kwargs: dict[str, Any] = {
         "TableName": store.table(), "Limit": limit, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :c)",
         "ExpressionAttributeValues": {":pk": {"S": store.segment_pk(segment_id)}, ":c": {"S": store.MEMBER_PREFIX}}}
-    if cursor:
-        kwargs["ExclusiveStartKey"] = {"pk": {"S": store.segment_pk(segment_id)},
-                                       "sk": {"S": store.MEMBER_PREFIX + cursor}}
+    if after:
+        kwargs["ExclusiveStartKey"] = {"pk": {"S": store.segment_pk(segment_id)}, "sk": {"S": after}}
     page = store.client().query(**kwargs)
     items = [store.plain(i) for i in page.get("Items", [])]
     return {"items": [{"customer_id": i["customer_id"], "member_no": i.get("member_no") or None,
                        "tier": i.get("tier"), "entered_at": i["entered_at"]} for i in items],
-            "next_cursor": items[-1]["customer_id"] if items and "LastEvaluatedKey" in page else None}
+            "next_cursor": paging.encode_cursor(items[-1]["sk"]) if items and "LastEvaluatedKey" in page else None}
 
 
 def why(segment_id: str, customer_id: str) -> dict[str, Any]:
