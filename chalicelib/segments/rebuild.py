@@ -130,7 +130,8 @@ def _finish_run(message: dict[str, Any]) -> None:
         if "LastEvaluatedKey" not in page:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    cut = {name: list(rules.cutoffs_from_counts(merged[name[0]])) for name in ("recency", "frequency", "monetary")}
+    cut = {name: [int(v) for v in rules.cutoffs_from_counts(merged[name[0]])]  # whole days, orders, fen
+           for name in ("recency", "frequency", "monetary")}
     store.client().update_item(
         TableName=store.table(), Key=store.SETTINGS_KEY,
         UpdateExpression="SET recency = :r, frequency = :f, monetary = :m, cutoffs_at = :at, cutoffs_run = :run",

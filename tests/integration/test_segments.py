@@ -276,3 +276,26 @@ def test_a_rebuild_over_20000_members_by_two_worker_processes_is_exact(shared_qu
                 break
         assert listed == expected[sid]
         assert segments.view(segments.get(sid))["rebuilding"] is False
+
+
+def test_the_nightly_pass_re_evaluates_every_segment_and_sets_the_rfm_cutoffs(world: World):
+    members = synthetic_facts(300, seed=11)
+    batch_write(members)
+    rule = {"all": [{"fact": "points_balance", "op": "gte", "value": 2500}]}
+    sid = segments.create("夜间", rule)["segment_id"]
+    world.pump()
+    assert segments.size(sid) == len(brute_force(members, rule))
+    from chalicelib.segments import rebuild
+
+    out = rebuild.nightly()
+    assert out["parts"] == rebuild.TOTAL_SEGMENTS
+    world.pump()
+    store.reset_caches()
+    cut, _life = store.programme_settings()
+    assert cut != rules.Cutoffs()  # the distribution's quintiles replaced the defaults
+    assert list(cut.frequency) == sorted(cut.frequency) and len(cut.recency) == 4
+    spend = sorted(rules.facts_of(store.stored_of(store.plain({k: store.raw(v) for k, v in m.items()})),
+                                  store.today())["spend_12m_fen"] for m in members)
+    nonzero = [s for s in spend if s]
+    assert rules.coarse(nonzero[len(nonzero) // 5 - 1]) <= cut.monetary[0] <= nonzero[len(nonzero) // 5 + 1]
+    assert segments.size(sid) == len(brute_force(members, rule))  # evaluated again with the new cutoffs: exact
