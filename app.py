@@ -36,13 +36,13 @@ from chalicelib.core.observability import flushing_metrics, logger, metrics, rou
 from chalicelib.identity import merged_tokens
 
 if TYPE_CHECKING:
+    from chalicelib.core import stream as table_stream
     from chalicelib.followups import retry_pipeline
     from chalicelib.identity import api_keys
-    from chalicelib.notifications import stream as notification_stream
 else:  # the queue workers' code, loaded by the first batch (an HTTP request never needs it); the integration keys
     retry_pipeline = lazy_module("chalicelib.followups.retry_pipeline")
     api_keys = lazy_module("chalicelib.identity.api_keys")
-    notification_stream = lazy_module("chalicelib.notifications.stream")
+    table_stream = lazy_module("chalicelib.core.stream")
 
 
 class MemberPortalApp(Chalice):
@@ -135,8 +135,9 @@ def followup_worker(event):  # type: ignore[no-untyped-def]
 
 
 # The table's stream ARN is only known once deployed: infra/resources.json replaces this placeholder with
-# MemberTable's StreamArn (and adds the INSERT-of-N# filter and ReportBatchItemFailures); the local stack polls
-# DynamoDB Local's stream itself (tools/stream_poller.py).
+# MemberTable's StreamArn (and adds the areas' record filters and ReportBatchItemFailures); the local stack polls
+# DynamoDB Local's stream itself (tools/stream_poller.py). The function keeps its first name (its alarms and IAM
+# role are named after it); every area's ``stream_handlers`` are served by it.
 MEMBER_TABLE_STREAM_ARN = os.environ.get(
     "MEMBER_TABLE_STREAM_ARN", "arn:aws:dynamodb:ap-east-1:123456789012:table/member-portal/stream/placeholder")
 
@@ -144,9 +145,10 @@ MEMBER_TABLE_STREAM_ARN = os.environ.get(
 @app.on_dynamodb_record(stream_arn=MEMBER_TABLE_STREAM_ARN, batch_size=25, starting_position="LATEST",
                         name="notification_dispatcher")
 def notification_dispatcher(event):  # type: ignore[no-untyped-def]
-    """Deliver new notification records (channels, quiet hours, retries); failed records are reported alone."""
-    with flushing_metrics(), traced("notification_dispatcher", area="notifications"):
-        return notification_stream.handle_batch(event.to_dict(), event.context)
+    """The table's stream records to the areas' stream handlers (notifications delivered, member facts kept
+    current...); failed records are reported alone."""
+    with flushing_metrics(), traced("notification_dispatcher", area="stream"):
+        return table_stream.handle_batch(event.to_dict(), event.context)
 
 
 def _scheduled(job: Job) -> Callable[[Any], Any]:

@@ -228,6 +228,19 @@ def _notifications_summary(results: Any) -> list[str]:
             f"{first['calls_per_notification']:.1f} DynamoDB calls per delivered notification"]
 
 
+def _segments(args: argparse.Namespace) -> Any:
+    from bench import segments
+    from bench.stack import local_backend
+
+    with local_backend() as backend:
+        return segments.measure(backend)
+
+
+def _segments_summary(results: Any) -> list[str]:
+    return [f"segments: {r['case']}: {r['calls']} calls over {r['members']} members" for r in results["rows"]
+            if r["calls"] is not None]
+
+
 def _c2b_hot(args: argparse.Namespace) -> Any:
     from bench import c2b
     from bench.stack import local_backend
@@ -297,6 +310,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("notifications", "Notification dispatcher: throughput per batch, DynamoDB calls per delivered notification",
             _notifications, _rendered("bench.notifications", "render"), _notifications_summary,
             lambda results: any(r["failed"] for r in results["runs"])),
+    Section("segments", "Segments and campaigns: fact updates, a rebuild and a campaign over N members (issue 23)",
+            _segments, _rendered("bench.segments", "render"), _segments_summary),
 )
 NAMES = tuple(section.name for section in SECTIONS)
 

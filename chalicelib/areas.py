@@ -19,6 +19,7 @@ from chalicelib import (
     points,
     privacy,
     profile,
+    segments,
     surveys,
 )
 from chalicelib.core.area import Area, install
@@ -38,6 +39,7 @@ AREAS: tuple[Area, ...] = (
     c2b.AREA,
     surveys.AREA,
     privacy.AREA,
+    segments.AREA,
 )
 
 install(AREAS)

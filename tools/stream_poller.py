@@ -7,7 +7,7 @@ batches (``eventSourceARN``, ``dynamodb.ApproximateCreationDateTime`` in epoch s
 With ``ReportBatchItemFailures`` the handler answers ``{"batchItemFailures": [{"itemIdentifier": <sequence
 number>}]}``: as Lambda does, the batch is retried from the first failed record (after a pause), at most
 ``max_retries`` times; then that record is skipped. A raised exception retries the whole batch the same way.
-There is no event-source filter here: the handler filters (``chalicelib.notifications.stream.is_new_notification``).
+There is no event-source filter here: ``chalicelib.core.stream`` offers each record only to the handlers that want it.
 """
 
 from __future__ import annotations

@@ -64,6 +64,22 @@ class FollowUpHooks(NamedTuple):
     exhausted: Ref | None = None
 
 
+class StreamHandler(NamedTuple):
+    """An area's consumer of the table's stream records (``NEW_IMAGE``), dispatched by ``core/stream.py``.
+
+    ``handle(raw_record)`` gets Lambda's record dict for each record whose event is in ``events`` and whose sort key
+    starts with one of ``sk_prefixes``; it must be idempotent (a failed record is delivered again, to every handler
+    it matches). ``infra/resources.json``'s event-source filters must let those records through (a unit test checks).
+    """
+
+    handle: Ref
+    sk_prefixes: tuple[str, ...]
+    events: tuple[str, ...] = ("INSERT", "MODIFY", "REMOVE")
+
+    def wants(self, event_name: str, sk: str) -> bool:
+        return event_name in self.events and sk.startswith(self.sk_prefixes)
+
+
 class Section360(NamedTuple):
     """An area's section of the agents' 360 view of a member.
 
@@ -84,6 +100,7 @@ class Area(NamedTuple):
     errors: Mapping[str, ErrorSpec] = NONE
     notices: Mapping[str, NoticeSpec] = NONE  # notification templates (core.notifications)
     jobs: tuple[Job, ...] = ()
+    stream_handlers: tuple[StreamHandler, ...] = ()  # consumers of the table's stream records
     retry_handlers: Mapping[str, Ref] = NONE  # message kind -> redo(message)
     followups: Mapping[str, FollowUpHooks] = NONE  # transaction kind -> hooks
     customer_items: bool = False  # keeps items under a customer's partition (then ``merge`` is required)

@@ -3,7 +3,7 @@ messages, official-account template messages, SMS; the in-app record always), ho
 hours, retries through the retry pipeline and records every attempt on the notification. Also the member's
 settings and WeChat subscription grants, the reminders, and the local stage's deliveries list."""
 
-from chalicelib.core.area import Area, FollowUpHooks, Job
+from chalicelib.core.area import Area, FollowUpHooks, Job, StreamHandler
 from chalicelib.notifications.notices import NOTICES
 
 AREA = Area(
@@ -11,6 +11,8 @@ AREA = Area(
     member_kinds={"M#NOTIFY": "one notification state per member"},
     blueprints=("chalicelib.notifications.api",),
     notices=NOTICES,
+    stream_handlers=(StreamHandler("chalicelib.notifications.stream:handle_raw", sk_prefixes=("N#",),
+                                   events=("INSERT",)),),
     jobs=(
         Job("notifications_release_held", "rate(5 minutes)", "chalicelib.notifications.jobs:release_held",
             doc="Every 5 minutes: send the notifications quiet hours held whose release time has come."),

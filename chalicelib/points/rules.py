@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
-EARN_KINDS = frozenset({"purchase", "check_in", "event", "survey", "claim", "adjustment", "compensation"})
+EARN_KINDS = frozenset({"purchase", "check_in", "event", "survey", "campaign", "claim", "adjustment", "compensation"})
 SPEND_KINDS = frozenset({"redemption", "adjustment"})
 REVERSAL_KINDS = frozenset({"refund_reversal", "adjustment"})
 EXPIRY_KIND = "expiry"

@@ -78,3 +78,8 @@ def reset_app_caches() -> None:
     faults.reset_cache()
     plans.reset_cache()
     payments.use_provider(None)
+    from chalicelib.segments import queue as segment_queue
+    from chalicelib.segments import store as segment_store
+
+    segment_store.reset_caches()
+    segment_queue.reset()

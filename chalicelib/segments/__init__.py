@@ -1,0 +1,43 @@
+"""Segments: member facts kept current from the table's stream, RFM and lifecycle, operators' segments as rules over
+facts (exact sizes, `why`), rebuilt by passes fanned out through SQS; campaigns to segments (``campaigns``).
+
+Key choices (the README's "Segments and campaigns" section says more, with the bench's figures):
+
+- One bounded ``FACTS`` item per member (not under ``M#``: the hot read never needs it), updated by the stream
+  handler ``facts.handle_raw`` from the items that carry the facts; its own stream record moves the member's
+  segments (``segments.handle_facts_record``) within seconds.
+- An entry or exit is one transaction (membership item, the facts' ``segs`` entry conditioned on the facts version
+  evaluated, a sharded counter): sizes are exact and a retried or concurrent evaluation changes nothing twice.
+- Passes over all members (a new or changed rule, the nightly pass for time-driven facts and RFM cutoffs) are
+  ``Scan`` parts (``Segment``/``TotalSegments``), one SQS message each, on the retry queue's workers.
+"""
+
+from chalicelib.core.area import Area, FollowUpHooks, Job, StreamHandler
+from chalicelib.segments.errors import ERRORS
+from chalicelib.segments.notices import NOTICES
+
+AREA = Area(
+    name="segments",
+    blueprints=("chalicelib.segments.api", "chalicelib.segments.campaign_api"),
+    errors=ERRORS,
+    notices=NOTICES,
+    stream_handlers=(
+        StreamHandler("chalicelib.segments.facts:handle_raw",
+                      sk_prefixes=("M#PROFILE", "M#POINTS", "M#BUCKET#", "M#PLUS", "ORDER", "H#APPT#")),
+        StreamHandler("chalicelib.segments.segments:handle_facts_record", sk_prefixes=("FACTS",),
+                      events=("INSERT", "MODIFY")),
+        StreamHandler("chalicelib.segments.campaigns:convert", sk_prefixes=("ORDER", "RDM#"), events=("INSERT",)),
+    ),
+    jobs=(Job("segments_nightly", "cron(30 18 * * ? *)", "chalicelib.segments.rebuild:nightly",
+              doc="Daily at 02:30 Asia/Shanghai: every member re-evaluated against every segment (time-driven "
+                  "facts) and the RFM quintile cutoffs recomputed, by a Scan fanned out through SQS."),),
+    retry_handlers={"segment_scan": "chalicelib.segments.rebuild:handle",
+                    "campaign_page": "chalicelib.segments.campaigns:handle_page"},
+    followups={"segment_scan": FollowUpHooks(exhausted="chalicelib.segments.rebuild:exhausted"),
+               "campaign_page": FollowUpHooks(exhausted="chalicelib.segments.campaigns:exhausted")},
+    customer_items=True,
+    merge_keeps="the facts item follows the stream: the absorbed customer's profile record marks its facts gone "
+                "(it leaves every segment) and the survivor's items update its own; campaign markers, caps and the "
+                "member's campaign records (H#CAMP...) are what the absorbed customer was sent: they stay as history",
+    member_360="chalicelib.segments.console:member_360",
+)

@@ -1,0 +1,112 @@
+"""Operators define segments (rules over member facts) and read who is in them and why; agents read a member's
+facts. Sizes are exact; a new or changed rule is applied to every member by a pass fanned out through SQS."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.core.errors import AppError
+from chalicelib.core.http.routing import Api, RequestContext
+from chalicelib.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.segments import segments
+else:  # loaded when a view first runs (core/lazy.py)
+    segments = lazy_module("chalicelib.segments.segments")
+
+api = Api(__name__, "segments")
+
+STAFF_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
+WRITE_ERRORS = (*STAFF_ERRORS, "validation_error", "malformed_json")
+SID = "sg_3f9a1c2b7d6e4f10"
+RULE = {"all": [{"fact": "lifecycle", "op": "eq", "value": "dormant"},
+                {"fact": "points_balance", "op": "gte", "value": 2000}]}
+SEGMENT = {"segment_id": SID, "name": "沉睡高积分会员", "rule": RULE, "size": 1284, "rebuilding": False,
+           "updated_at": "2026-12-02T02:00:00.000+00:00"}
+
+
+@api.route("/v1/admin/segments", "POST", auth="admin", status=201, body="SegmentIn", response="SegmentOut",
+           errors=(*WRITE_ERRORS, "too_many_segments", "segment_changed", "service_unavailable"),
+           summary="Define a segment by a rule over member facts; every member is evaluated by a pass fanned out "
+                   "through SQS (size grows to its exact value while `rebuilding`), then kept current from the "
+                   "table's stream",
+           examples={"request": {"name": "沉睡高积分会员", "rule": RULE}, "response": SEGMENT})
+def create_segment(ctx: RequestContext) -> dict:
+    """A rule with an unknown fact or operator, a wrong value or nesting deeper than 5: 400 naming its path."""
+    return segments.create(ctx.body.name, ctx.body.rule)
+
+
+@api.route("/v1/admin/segments", "GET", auth="admin", query="SegmentPageQuery", response="SegmentPage",
+           errors=(*STAFF_ERRORS, "validation_error", "service_unavailable"),
+           summary="The segments, by id, a page at a time, each with its exact size",
+           examples={"response": {"items": [SEGMENT], "next_cursor": None}})
+def list_segments(ctx: RequestContext) -> dict:
+    """Definitions are few (at most 100): one Query of their partition; sizes are a Query of 16 counters each."""
+    return segments.listing(ctx.query.limit, ctx.query.cursor)
+
+
+@api.route("/v1/admin/segments/{segment_id}", "GET", auth="admin", response="SegmentOut",
+           errors=(*STAFF_ERRORS, "not_found", "service_unavailable"),
+           summary="A segment: its rule and exact size", examples={"response": SEGMENT})
+def get_segment(ctx: RequestContext, segment_id: str) -> dict:
+    """The size is the sum of the segment's counters, each moved in the transaction of an entry or exit."""
+    return segments.view(segments.get(segment_id))
+
+
+@api.route("/v1/admin/segments/{segment_id}", "PATCH", auth="admin", body="SegmentPatch", response="SegmentOut",
+           errors=(*WRITE_ERRORS, "not_found", "segment_changed", "service_unavailable"),
+           summary="Rename a segment or change its rule (every member is evaluated again, fanned out)",
+           examples={"request": {"rule": RULE}, "response": SEGMENT})
+def patch_segment(ctx: RequestContext, segment_id: str) -> dict:
+    """Conditioned on the version read: two operators' changes cannot silently overwrite each other."""
+    if ctx.body.name is None and ctx.body.rule is None:
+        raise AppError("validation_error", details=[{"field": "rule", "issue": "nothing to change"}])
+    return segments.patch(segment_id, ctx.body.name, ctx.body.rule)
+
+
+@api.route("/v1/admin/segments/{segment_id}", "DELETE", auth="admin", status=204,
+           errors=(*STAFF_ERRORS, "not_found", "segment_changed", "service_unavailable"),
+           summary="Delete a segment: hidden at once; its members leave it by a pass fanned out through SQS")
+def delete_segment(ctx: RequestContext, segment_id: str) -> None:
+    """Members leave one transaction each (membership, facts, counter), so nothing is left counted."""
+    segments.delete(segment_id)
+
+
+@api.route("/v1/admin/segments/{segment_id}/members", "GET", auth="admin", query="SegmentPageQuery",
+           response="SegmentMemberPage", errors=(*STAFF_ERRORS, "validation_error", "not_found",
+                                                 "service_unavailable"),
+           summary="Who is in a segment, a page at a time (by customer ID)",
+           examples={"response": {"items": [{"customer_id": "c_0123456789abcdef0123", "member_no": "1234567897",
+                                             "tier": "gold", "entered_at": "2026-12-02T02:00:00.000+00:00"}],
+                                  "next_cursor": None}})
+def list_segment_members(ctx: RequestContext, segment_id: str) -> dict:
+    """One Query of the segment's partition a page."""
+    return segments.members(segment_id, ctx.query.limit, ctx.query.cursor)
+
+
+@api.route("/v1/admin/segments/{segment_id}/members/{customer_id}/why", "GET", auth="admin", response="WhyOut",
+           errors=(*STAFF_ERRORS, "not_found", "service_unavailable"),
+           summary="Why a member is (or is not) in a segment: the facts the rule reads and each condition, with the "
+                   "member's actual value and whether it is met",
+           examples={"response": {"in_segment": True, "matches_now": True,
+                                  "evaluated_at": "2026-12-02T02:00:00.000+00:00",
+                                  "facts": {"lifecycle": "dormant", "points_balance": 3200},
+                                  "conditions": [{"fact": "lifecycle", "op": "eq", "value": "dormant",
+                                                  "actual": "dormant", "met": True},
+                                                 {"fact": "points_balance", "op": "gte", "value": 2000,
+                                                  "actual": 3200, "met": True}]}})
+def why_in_segment(ctx: RequestContext, segment_id: str, customer_id: str) -> dict:
+    """Tag rules (profiling facts) are never met without the member's profiling consent; `why` shows it."""
+    return segments.why(segment_id, customer_id)
+
+
+@api.route("/v1/agent/members/{customer_id}/facts", "GET", auth="agent", response="MemberFactsOut",
+           errors=(*STAFF_ERRORS, "not_found", "service_unavailable"),
+           summary="A member's facts as segment rules name them (RFM scores and group, lifecycle stage) and the "
+                   "segments they are in",
+           examples={"response": {"customer_id": "c_0123456789abcdef0123",
+                                  "facts": {"lifecycle": "active", "rfm_group": "loyal", "points_balance": 3200},
+                                  "segments": [], "updated_at_version": 7}})
+def member_facts(ctx: RequestContext, customer_id: str) -> dict:
+    """One GetItem of the member's facts item (kept current from the table's stream)."""
+    return segments.member_facts(customer_id)

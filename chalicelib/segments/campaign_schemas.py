@@ -1,0 +1,95 @@
+"""Request and response models of ``chalicelib/segments/campaign_api.py`` (imported on first use)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+
+from chalicelib.core.http.models import Body, MultilineText, Out, Text
+
+Channel = Literal["in_app", "wechat", "sms"]
+
+
+def _every_channel() -> list[Channel]:
+    return ["in_app", "wechat", "sms"]
+
+
+class MessageIn(Body):
+    title: Annotated[Text, StringConstraints(min_length=1, max_length=20)]
+    body: Annotated[MultilineText, StringConstraints(min_length=1, max_length=200)]
+
+
+class OfferIn(Body):
+    kind: Literal["voucher", "points"]
+    benefit_id: Annotated[Text, StringConstraints(min_length=1, max_length=64)] | None = None
+    name: Annotated[Text, StringConstraints(min_length=1, max_length=40)] | None = None
+    valid_days: int = Field(default=30, ge=1, le=365, strict=True)
+    points: int | None = Field(default=None, ge=1, le=100_000, strict=True)
+
+    @model_validator(mode="after")
+    def _what_is_given(self) -> OfferIn:
+        if self.kind == "voucher" and not self.benefit_id:
+            raise ValueError("a voucher offer names its benefit_id")
+        if self.kind == "points" and not self.points:
+            raise ValueError("a points offer gives points")
+        return self
+
+
+class CallListIn(Body):
+    max_per_agent: int = Field(ge=1, le=200, strict=True)
+    expires_days: int = Field(ge=1, le=60, strict=True)
+
+
+class CampaignIn(Body):
+    name: Annotated[Text, StringConstraints(min_length=1, max_length=60)]
+    segment_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    segment_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] | None = Field(
+        default=None, min_length=1, max_length=5)
+    message: MessageIn
+    channels: list[Channel] = Field(default_factory=_every_channel, min_length=1)
+    offer: OfferIn | None = None
+    holdout_percent: int = Field(default=5, ge=0, le=50, strict=True)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    call_list: CallListIn | None = None
+
+    @model_validator(mode="after")
+    def _one_audience(self) -> CampaignIn:
+        if (self.segment_id is None) == (self.segment_ids is None):
+            raise ValueError("give segment_id or segment_ids")
+        return self
+
+
+class CampaignCreated(Out):
+    campaign_id: str
+    status: str
+
+
+class Suppressed(Out):
+    no_consent: int
+    capped: int
+    quiet_hours: int = Field(description="always 0: quiet hours hold a campaign message until they end")
+    no_grant: int
+    deleted: int
+
+
+class Conversions(Out):
+    treated: int
+    holdout: int
+    window_days: int
+
+
+class CampaignOut(Out):
+    campaign_id: str
+    name: str
+    segment_ids: list[str]
+    status: Literal["draft", "running", "done"]
+    audience: int = Field(description="members reached so far: sent + suppressed + holdout")
+    holdout: int
+    sent: int
+    suppressed: Suppressed
+    offers_granted: int
+    conversions: Conversions
+    launched_at: str | None = None
+    done_at: str | None = None

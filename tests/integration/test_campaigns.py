@@ -1,0 +1,217 @@
+"""Campaigns on DynamoDB Local: a segment's members reached through the SQS fan-out (``app.retry_worker``), the
+notifications delivered by the table stream's consumer; the marketing consent gate end to end (withdrawn over the
+API: nothing sent), caps across campaigns, the holdout untouched, every member accounted for, the offer granted
+once when fan-out messages are delivered twice and when a worker dies mid-page; conversions counted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.core.config import settings
+from chalicelib.core.notifications import NotificationItem
+from chalicelib.segments import campaigns, queue, rules
+from tests.support.aws import reset_app_caches
+from tests.support.clock import at, frozen_clock
+from tests.support.points_world import PointsWorld
+from tests.support.tables import dynamodb_client
+from tools import stream_poller
+from tools.sqs_poller import QueuePoller
+
+pytestmark = pytest.mark.integration
+
+RULE = {"all": [{"fact": "orders_12m", "op": "gte", "value": 1}]}
+
+
+def _streams(endpoint: str) -> Any:
+    import boto3
+
+    return boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name="ap-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+class World:
+    def __init__(self, api: Any, sqs: Any, queues: Any) -> None:
+        import app as application
+
+        self.app, self.api, self.sqs, self.queue_url = application, api, sqs, queues["RetryQueue"].url
+        self.points = PointsWorld.make(api)
+        endpoint = settings().dynamodb_endpoint
+        assert endpoint
+        self.poller = stream_poller.for_app(dynamodb_client(endpoint), _streams(endpoint), application.app,
+                                            settings().table_name)[0]
+        self.poller.retry_pause = 0
+        self.retry = QueuePoller(sqs, self.queue_url, application.retry_worker,
+                                 function_name="member-portal-local-retry_worker", wait_seconds=0)
+
+    def pump(self, rounds: int = 8) -> None:
+        for _ in range(rounds):
+            busy = 0
+            while self.poller.poll_once():
+                busy += 1
+            while self.retry.poll_once():
+                busy += 1
+            if not busy:
+                return
+
+    def call(self, method: str, path: str, body: Any = None, expect: int = 200, token: str | None = None) -> Any:
+        status, out, _ = self.api.call(method, path, body, token=token or self.points.admin,
+                                       headers={"accept-language": "en"})
+        assert status == expect, out
+        return out
+
+    def member(self, marketing: bool, order: bool = True) -> tuple[str, str]:
+        cid, token = self.points.member()
+        self.call("PATCH", "/v1/me", {"consents": {"marketing": marketing}}, token=token)
+        if order:
+            self.points.order(f"CMP-{cid}", {"customer_id": cid}, 20_000)
+        return cid, token
+
+    def segment(self) -> str:
+        sid = self.call("POST", "/v1/admin/segments", {"name": "下过单", "rule": RULE}, expect=201)["segment_id"]
+        self.pump()
+        return str(sid)
+
+    def campaign(self, sid: str, holdout: int = 0, offer: dict[str, Any] | None = None) -> str:
+        body = {"name": "回归礼", "segment_id": sid, "message": {"title": "好久不见", "body": "送您一张回归礼券"},
+                "holdout_percent": holdout, "starts_at": "2026-11-23T09:00:00+08:00",
+                "ends_at": "2026-12-07T09:00:00+08:00"}
+        if offer:
+            body["offer"] = offer
+        return str(self.call("POST", "/v1/admin/campaigns", body, expect=201)["campaign_id"])
+
+    def campaign_notes(self, cid: str) -> list[NotificationItem]:
+        return [n for n in NotificationItem.query(f"CUST#{cid}", NotificationItem.sk.startswith("N#"))
+                if n.kind == "campaign_message"]
+
+    def vouchers(self, token: str) -> list[dict[str, Any]]:
+        status, out, _ = self.api.call("GET", "/v1/me/vouchers", token=token)
+        assert status == 200, out
+        return [v for v in out["items"] if v.get("benefit_id") == "welcome_back" or v.get("name") == "回归礼券"]
+
+
+@pytest.fixture
+def world(api: Any, sqs_queues: Any, sqs_client: Any) -> Iterator[World]:
+    reset_app_caches()
+    with frozen_clock(at(2026, 11, 23, 10, 0)):  # 18:00 in Shanghai: outside quiet hours
+        yield World(api, sqs_client, sqs_queues)
+    reset_app_caches()
+
+
+def test_a_campaign_reaches_consenting_members_once_and_accounts_for_everyone(world: World):
+    yes = [world.member(marketing=True) for _ in range(3)]
+    no = [world.member(marketing=False) for _ in range(2)]
+    withdrawn = world.member(marketing=True)
+    sid = world.segment()
+    world.call("PATCH", "/v1/me", {"consents": {"marketing": False}}, token=withdrawn[1])  # after joining
+    cp = world.campaign(sid, offer={"kind": "voucher", "benefit_id": "welcome_back", "name": "回归礼券"})
+    launched = world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)
+    assert launched["status"] == "running"
+    world.pump()
+    out = world.call("GET", f"/v1/admin/campaigns/{cp}")
+    assert out["status"] == "done"
+    assert (out["audience"], out["sent"], out["holdout"], out["offers_granted"]) == (6, 3, 0, 3)
+    assert out["suppressed"]["no_consent"] == 3
+    assert out["sent"] + sum(out["suppressed"].values()) + out["holdout"] == out["audience"]
+    for cid, token in yes:
+        notes = world.campaign_notes(cid)
+        assert len(notes) == 1 and notes[0].title == "好久不见"
+        assert notes[0].deliveries, "the notifications area delivered it"
+        assert len(world.vouchers(token)) == 1
+    for cid, token in [*no, withdrawn]:
+        assert world.campaign_notes(cid) == [] and world.vouchers(token) == []
+
+    again = world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)  # launching twice sends nothing
+    world.pump()
+    assert again["sent"] == 3
+    assert world.call("GET", f"/v1/admin/campaigns/{cp}")["sent"] == 3
+    assert all(len(world.campaign_notes(cid)) == 1 for cid, _ in yes)
+
+
+def test_the_day_cap_holds_across_campaigns(world: World):
+    members = [world.member(marketing=True) for _ in range(2)]
+    sid = world.segment()
+    first, second = world.campaign(sid), world.campaign(sid)
+    for cp in (first, second):
+        world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)
+        world.pump()
+    assert world.call("GET", f"/v1/admin/campaigns/{first}")["sent"] == 2
+    out = world.call("GET", f"/v1/admin/campaigns/{second}")
+    assert (out["sent"], out["suppressed"]["capped"], out["audience"]) == (0, 2, 2)
+    assert all(len(world.campaign_notes(cid)) == 1 for cid, _ in members)
+
+
+def test_the_holdout_receives_nothing_and_conversions_are_counted_for_both_groups(world: World):
+    members = [world.member(marketing=True) for _ in range(40)]
+    sid = world.segment()
+    cp = world.campaign(sid, holdout=30, offer={"kind": "points", "points": 50})
+    held = {cid for cid, _ in members if rules.holdout(cid, cp, 30)}
+    assert 0 < len(held) < 40
+    world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)
+    world.pump()
+    out = world.call("GET", f"/v1/admin/campaigns/{cp}")
+    assert (out["holdout"], out["sent"], out["offers_granted"]) == (len(held), 40 - len(held), 40 - len(held))
+    for cid, token in members:
+        assert len(world.campaign_notes(cid)) == (0 if cid in held else 1)
+        assert world.points.balance(token) == 200 + (0 if cid in held else 50)
+    treated_buyer = next(cid for cid, _ in members if cid not in held)
+    held_buyer = next(iter(held))
+    for cid in (treated_buyer, held_buyer, treated_buyer):
+        world.points.order(f"CONV-{cid}-{world.points.balance(world.points.token(cid))}", {"customer_id": cid}, 9_900)
+    world.pump()
+    conv = world.call("GET", f"/v1/admin/campaigns/{cp}")["conversions"]
+    assert conv == {"treated": 1, "holdout": 1, "window_days": 14}  # a member converts once
+
+
+def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_once(world: World,
+                                                                                   monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(campaigns, "PAGE", 4)
+    members = [world.member(marketing=True) for _ in range(10)]
+    sid = world.segment()
+    cp = world.campaign(sid, offer={"kind": "voucher", "benefit_id": "welcome_back", "name": "回归礼券"})
+    real_reach, calls = campaigns.reach, {"n": 0}
+
+    def dying_reach(campaign: Any, customer_id: str) -> str:  # the worker dies after its 6th member
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise RuntimeError("worker died")
+        return real_reach(campaign, customer_id)
+
+    monkeypatch.setattr(campaigns, "reach", dying_reach)
+    world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)
+    # every page message delivered twice, as SQS may
+    first_page = {"kind": "campaign_page", "campaign_id": cp, "segment_id": sid, "page": 0, "cursor": None}
+    queue.send([first_page])
+    world.pump(rounds=12)
+    monkeypatch.setattr(world.retry, "poll_once", world.retry.poll_once)
+    for _ in range(10):  # the failed page comes back (the retry pipeline's backoff) until it succeeds
+        world.pump()
+    out = world.call("GET", f"/v1/admin/campaigns/{cp}")
+    assert (out["audience"], out["sent"], out["offers_granted"]) == (10, 10, 10), json.dumps(out)
+    assert out["status"] == "done"
+    for cid, token in members:
+        assert len(world.campaign_notes(cid)) == 1
+        assert len(world.vouchers(token)) == 1
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"segment_id": "sg_nosuchsegment"}, "segment_ids[0]"),
+    ({"holdout_percent": 90}, "holdout_percent"),
+    ({"ends_at": "2026-11-01T09:00:00+08:00"}, "ends_at"),
+    ({"offer": {"kind": "points"}}, "offer"),
+])
+def test_a_bad_campaign_is_a_400_in_chinese_and_english_creating_nothing(world: World, change: dict[str, Any],
+                                                                         field: str):
+    sid = world.segment()
+    body = {"name": "回归礼", "segment_id": sid, "message": {"title": "好久不见", "body": "送您一张回归礼券"},
+            "starts_at": "2026-11-23T09:00:00+08:00", "ends_at": "2026-12-07T09:00:00+08:00", **change}
+    status, zh, _ = world.api.call("POST", "/v1/admin/campaigns", body, token=world.points.admin)
+    status_en, en, _ = world.api.call("POST", "/v1/admin/campaigns", body, token=world.points.admin,
+                                      headers={"accept-language": "en"})
+    assert status == status_en == 400 and zh["error"]["code"] == en["error"]["code"] == "validation_error"
+    assert zh["error"]["message"] != en["error"]["message"]
+    assert any(d["field"].startswith(field) for d in en["error"]["details"]), en
+    assert not list(campaigns.CampaignItem.scan(campaigns.CampaignItem.sk == "CAMP"))  # nothing created

@@ -1,0 +1,301 @@
+"""Segments on DynamoDB Local: member facts kept current from real stream records (``tools.stream_poller`` feeding
+``app.notification_dispatcher``, the table stream's one consumer), segments defined over the API, filled by a pass
+fanned out through SQS (``app.retry_worker``), moved by the stream within a pump, explained by ``why``; and a
+rebuild over 20,000 members drained by two worker processes at once: exact counts, nothing twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.core.config import settings
+from chalicelib.identity.models import PROFILE_SK, CustomerItem
+from chalicelib.segments import rules, segments, store
+from tests.support.aws import reset_app_caches
+from tests.support.clock import at, frozen_clock
+from tests.support.points_world import PointsWorld
+from tests.support.tables import dynamodb_client
+from tools import stream_poller
+from tools.sqs_poller import QueuePoller
+
+pytestmark = pytest.mark.integration
+
+DORMANT_RICH = {"all": [{"fact": "points_balance", "op": "gte", "value": 500},
+                        {"fact": "tier", "op": "eq", "value": "base"}]}
+
+
+def _streams(endpoint: str) -> Any:
+    import boto3
+
+    return boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name="ap-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+class World:
+    def __init__(self, api: Any, sqs: Any, queues: Any) -> None:
+        import app as application
+
+        self.api, self.sqs = api, sqs
+        self.points = PointsWorld.make(api)
+        endpoint = settings().dynamodb_endpoint
+        assert endpoint
+        self.poller = stream_poller.for_app(dynamodb_client(endpoint), _streams(endpoint), application.app,
+                                            settings().table_name)[0]
+        self.poller.retry_pause = 0
+        self.retry = QueuePoller(sqs, queues["RetryQueue"].url, application.retry_worker,
+                                 function_name="member-portal-local-retry_worker", wait_seconds=0)
+
+    def pump(self, rounds: int = 6) -> None:
+        """The stream and the fan-out queue, until both are quiet (what the local stack's pollers do)."""
+        for _ in range(rounds):
+            busy = 0
+            while self.poller.poll_once():
+                busy += 1
+            while self.retry.poll_once():
+                busy += 1
+            if not busy:
+                return
+
+    def admin(self, method: str, path: str, body: Any = None, expect: int = 200, token: str | None = None) -> Any:
+        status, out, _ = self.api.call(method, path, body, token=token or self.points.admin,
+                                       headers={"accept-language": "en"})
+        assert status == expect, out
+        return out
+
+
+@pytest.fixture
+def world(api: Any, sqs_queues: Any, sqs_client: Any) -> Iterator[World]:
+    reset_app_caches()
+    with frozen_clock(at(2026, 11, 23, 10, 0)):
+        yield World(api, sqs_client, sqs_queues)
+    reset_app_caches()
+
+
+def test_facts_follow_the_members_writes_through_the_stream(world: World):
+    cid, _token = world.points.member()
+    world.points.order("SEG-1", {"customer_id": cid}, 88_800)
+    world.pump()
+    out = world.admin("GET", f"/v1/agent/members/{cid}/facts", token=world.points.agent)
+    facts = out["facts"]
+    assert facts["points_balance"] == 888 and facts["orders_12m"] == 1 and facts["spend_12m_fen"] == 88_800
+    assert facts["days_since_last_order"] == 0 and facts["days_since_enrolment"] == 0
+    assert facts["tier"] == "base" and facts["lifecycle"] == "new"
+    assert 1 <= facts["rfm_r"] <= 5 and facts["rfm_group"] in rules.RFM_GROUPS
+    world.points.order("SEG-2", {"customer_id": cid}, 11_200)
+    world.pump()
+    again = world.admin("GET", f"/v1/agent/members/{cid}/facts", token=world.points.agent)["facts"]
+    assert (again["points_balance"], again["orders_12m"], again["spend_12m_fen"]) == (1000, 2, 100_000)
+
+
+def test_a_segment_fills_by_its_rebuild_then_follows_writes_and_explains_why(world: World):
+    rich, _ = world.points.member()
+    poor, _ = world.points.member()
+    world.points.order("SEG-R", {"customer_id": rich}, 60_000)
+    world.points.order("SEG-P", {"customer_id": poor}, 10_000)
+    world.pump()
+    created = world.admin("POST", "/v1/admin/segments", {"name": "积分多的普通会员", "rule": DORMANT_RICH},
+                          expect=201)
+    sid = created["segment_id"]
+    world.pump()
+    got = world.admin("GET", f"/v1/admin/segments/{sid}")
+    assert got["size"] == 1 and got["rebuilding"] is False
+    page = world.admin("GET", f"/v1/admin/segments/{sid}/members")
+    assert [m["customer_id"] for m in page["items"]] == [rich]
+
+    why = world.admin("GET", f"/v1/admin/segments/{sid}/members/{poor}/why")
+    assert why["in_segment"] is False
+    assert [(c["fact"], c["actual"], c["met"]) for c in why["conditions"]] == [
+        ("points_balance", 100, False), ("tier", "base", True)]
+
+    world.points.order("SEG-P2", {"customer_id": poor}, 45_000)  # a write that changes the fact: the member enters
+    world.pump()
+    assert world.admin("GET", f"/v1/admin/segments/{sid}")["size"] == 2
+    why = world.admin("GET", f"/v1/admin/segments/{sid}/members/{poor}/why")
+    assert why["in_segment"] is True and all(c["met"] for c in why["conditions"])
+    facts = world.admin("GET", f"/v1/agent/members/{poor}/facts", token=world.points.agent)
+    assert [s["segment_id"] for s in facts["segments"]] == [sid]
+
+    world.admin("PATCH", f"/v1/admin/segments/{sid}",  # a changed rule: members leave by its rebuild
+                {"rule": {"all": [{"fact": "points_balance", "op": "gte", "value": 590}]}})
+    world.pump()
+    assert world.admin("GET", f"/v1/admin/segments/{sid}")["size"] == 1
+    world.admin("DELETE", f"/v1/admin/segments/{sid}", expect=204)
+    world.pump()
+    world.admin("GET", f"/v1/admin/segments/{sid}", expect=404)
+    assert segments.size(sid) == 0
+    assert store.read_facts(rich)["segs"] == {}
+
+
+def test_a_tag_rule_matches_only_members_with_the_profiling_consent(world: World):
+    consenting, _ = world.points.member()
+    silent, _ = world.points.member()
+    for cid, profiling in ((consenting, True), (silent, False)):
+        CustomerItem(pk=f"CUST#{cid}", sk=PROFILE_SK).update(actions=[  # what an event's check-in records
+            CustomerItem.tags.add({"tea_lover"}),
+            CustomerItem.consents.set({"marketing": True, "profiling": profiling})])
+    world.pump()
+    sid = world.admin("POST", "/v1/admin/segments", {"name": "茶友", "rule": {
+        "all": [{"fact": "tags", "op": "has", "value": "tea_lover"}]}}, expect=201)["segment_id"]
+    world.pump()
+    page = world.admin("GET", f"/v1/admin/segments/{sid}/members")
+    assert [m["customer_id"] for m in page["items"]] == [consenting]
+    why = world.admin("GET", f"/v1/admin/segments/{sid}/members/{silent}/why")
+    assert why["facts"]["consents.profiling"] is False and why["conditions"][0]["met"] is False
+
+
+@pytest.mark.parametrize("rule", [
+    {"all": [{"fact": "shoe_size", "op": "eq", "value": 42}]},
+    {"all": [{"fact": "tier", "op": "gte", "value": "gold"}]},
+    {"all": [{"fact": "points_balance", "op": "gte", "value": "many"}]},
+    {"all": [{"all": [{"all": [{"all": [{"all": [{"fact": "tier", "op": "eq", "value": "x"}]}]}]}]}]},
+])
+def test_a_bad_rule_is_a_400_naming_its_path_and_creates_nothing(world: World, rule: dict[str, Any]):
+    status, out, _ = world.api.call("POST", "/v1/admin/segments", {"name": "x", "rule": rule},
+                                    token=world.points.admin, headers={"accept-language": "en"})
+    assert status == 400 and out["error"]["code"] == "validation_error"
+    assert out["error"]["details"][0]["field"].startswith("rule")
+    assert world.admin("GET", "/v1/admin/segments")["items"] == []
+
+
+# ------------------------------------------------------------------------------------------------ at scale
+
+
+def synthetic_facts(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    import random
+
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        cid = f"c_{seed:04d}{i:016x}"
+        month = f"2026-{rnd.randint(1, 11):02d}"
+        out.append({"pk": f"CUST#{cid}", "sk": store.FACTS_SK, "customer_id": cid, "ver": 1, "segs": {},
+                    "member_no": f"{i:010d}", "tier": rnd.choice(["base", "silver", "gold"]),
+                    "points_balance": rnd.randint(0, 5000),
+                    "enrolled_on": f"202{rnd.randint(3, 6)}-0{rnd.randint(1, 9)}-01",
+                    "last_order_on": f"2026-{rnd.randint(1, 11):02d}-1{rnd.randint(0, 9)}"
+                    if rnd.random() < .8 else None,
+                    "tier_stats": {month: {"s": rnd.randint(0, 300_000), "o": rnd.randint(0, 6)}},
+                    "consents": {"marketing": rnd.random() < .7, "profiling": rnd.random() < .5}})
+    return [{k: v for k, v in item.items() if v is not None} for item in out]
+
+
+def batch_write(items: list[dict[str, Any]]) -> None:
+    client = store.client()
+    for start in range(0, len(items), 25):
+        requests = [{"PutRequest": {"Item": {k: store.raw(v) for k, v in i.items()}}} for i in items[start:start + 25]]
+        while requests:
+            out = client.batch_write_item(RequestItems={store.table(): requests})
+            requests = out.get("UnprocessedItems", {}).get(store.table(), [])
+
+
+@pytest.fixture
+def shared_queue(ddb_table: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str, dict[str, str]]]:
+    """A retry queue in moto's server (reachable over HTTP from worker processes), redelivering after 2 s."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from tools import procs
+
+    port = procs.free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="ap-east-1", aws_access_key_id="t",
+                           aws_secret_access_key="t")
+        name = f"seg-retry-{uuid.uuid4().hex[:8]}"
+        url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "2"})["QueueUrl"]
+        monkeypatch.setenv("SQS_ENDPOINT", endpoint)
+        monkeypatch.setenv("RETRY_QUEUE_NAME", name)
+        reset_app_caches()
+        env = {**os.environ}
+        yield sqs, url, env
+    finally:
+        reset_app_caches()
+        server.stop()
+
+
+def run_workers(url: str, env: dict[str, str], count: int = 2, fail_every: int = 0) -> list[dict[str, Any]]:
+    args = [sys.executable, "-m", "tests.support.queue_worker", url, "--idle", "4"]
+    if fail_every:
+        args += ["--fail-every", str(fail_every)]
+    procs = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(count)]
+    outs = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=1500)
+        assert p.returncode == 0, stderr[-3000:]
+        outs.append(json.loads(stdout.strip().splitlines()[-1]))
+    return outs
+
+
+def brute_force(items: list[dict[str, Any]], rule: dict[str, Any]) -> set[str]:
+    return {i["customer_id"] for i in items
+            if rules.matches(rule, store.facts_now(store.plain({k: store.raw(v) for k, v in i.items()})))}
+
+
+@pytest.mark.slow
+def test_a_rebuild_over_20000_members_by_two_worker_processes_is_exact(shared_queue):
+    _sqs, url, env = shared_queue
+    members = synthetic_facts(20_000)
+    batch_write(members)
+    # ~9% and ~6% of the members: every member is evaluated; the entries are what cost (a transaction each)
+    rule_a = {"all": [{"fact": "points_balance", "op": "gte", "value": 4300},
+                      {"fact": "consents.marketing", "op": "eq", "value": True}]}
+    rule_b = {"any": [{"all": [{"fact": "tier", "op": "eq", "value": "gold"},
+                               {"fact": "points_balance", "op": "lt", "value": 800}]},
+                      {"fact": "rfm_group", "op": "eq", "value": "champions"}]}
+    a = segments.create("A", rule_a)["segment_id"]
+    b = segments.create("B", rule_b)["segment_id"]
+    # one part's message delivered a second time, as SQS may
+    from chalicelib.segments import queue
+
+    queue.send([{"kind": "segment_scan", "segments": {a: 1, b: 1}, "part": 3, "total": 8, "start_key": None,
+                 "run_id": None, "reason": "duplicate"}])
+    expected = {sid: brute_force(members, rule) for sid, rule in ((a, rule_a), (b, rule_b))}
+    assert all(500 < len(e) < 3000 for e in expected.values()), {k: len(v) for k, v in expected.items()}
+    outs = run_workers(url, env, count=2, fail_every=7)
+    assert all(o["batches"] > 0 for o in outs), outs  # both processes took part
+    assert sum(o["failures"] for o in outs) > 0  # and batches were delivered again after a worker "died"
+    for sid in (a, b):
+        assert segments.size(sid) == len(expected[sid])
+        listed: set[str] = set()
+        cursor = None
+        while True:
+            page = segments.members(sid, 100, cursor)
+            listed |= {m["customer_id"] for m in page["items"]}
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert listed == expected[sid]
+        assert segments.view(segments.get(sid))["rebuilding"] is False
+
+
+def test_the_nightly_pass_re_evaluates_every_segment_and_sets_the_rfm_cutoffs(world: World):
+    members = synthetic_facts(300, seed=11)
+    batch_write(members)
+    rule = {"all": [{"fact": "points_balance", "op": "gte", "value": 2500}]}
+    sid = segments.create("夜间", rule)["segment_id"]
+    world.pump()
+    assert segments.size(sid) == len(brute_force(members, rule))
+    from chalicelib.segments import rebuild
+
+    out = rebuild.nightly()
+    assert out["parts"] == rebuild.TOTAL_SEGMENTS
+    world.pump()
+    store.reset_caches()
+    cut, _life = store.programme_settings()
+    assert cut != rules.Cutoffs()  # the distribution's quintiles replaced the defaults
+    assert list(cut.frequency) == sorted(cut.frequency) and len(cut.recency) == 4
+    spend = sorted(rules.facts_of(store.stored_of(store.plain({k: store.raw(v) for k, v in m.items()})),
+                                  store.today())["spend_12m_fen"] for m in members)
+    nonzero = [s for s in spend if s]
+    assert rules.coarse(nonzero[len(nonzero) // 5 - 1]) <= cut.monetary[0] <= nonzero[len(nonzero) // 5 + 1]
+    assert segments.size(sid) == len(brute_force(members, rule))  # evaluated again with the new cutoffs: exact
