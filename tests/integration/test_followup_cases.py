@@ -379,17 +379,24 @@ def test_the_360_view_costs_one_bounded_query_per_prefix(world: FollowUpWorld):
     cid, _token = world.member(points_held=100)
     agent = world.agent()
     own: list[int] = []
+    gets = 0
     for section in member_360.sections():
         if section.read:
             with DynamoCalls().counting() as alone:
                 section.read(cid)
+            if set(alone.ops) == {"GetItem"}:  # one item by its key (the member's segment facts)
+                assert alone.ops["GetItem"] == 1, alone.log
+                gets += 1
+                continue
             assert set(alone.ops) == {"Query"} and 1 <= alone.ops["Query"] <= 2, alone.log  # a prefix or two
             own.append(alone.ops["Query"])
     assert sum(own) == 10  # L#, V#, RDM#, TXN#, CASE#, H#APPT#, the events index, the supports, the Plus orders,
     # the surveys
+    assert gets == 1  # the segments area's FACTS item
+    world.get(f"/v1/agent/members/{cid}", agent)  # warms the cached configuration (the privacy policy's version)
     with DynamoCalls().counting() as calls:
         world.get(f"/v1/agent/members/{cid}", agent)
-    assert dict(calls.ops) == {"Query": 1 + sum(own)}, calls.log
+    assert dict(calls.ops) == {"Query": 1 + sum(own), "GetItem": gets}, calls.log
 
 
 def test_notifications_page_with_a_cursor(world: FollowUpWorld):
