@@ -184,6 +184,7 @@ def test_dynamodb_calls_per_endpoint(world):
     assert calls.log == ["Query", "TransactWriteItems"]  # the phone was seen a moment ago
     assert _count(world, "GET", "/v1/me/points", token=token).log == ["Query"]
     assert _count(world, "GET", "/v1/me/points/ledger?limit=20", token=token).log == ["Query"]
+    world.get("/v1/me", token)  # the privacy policy in force is cached too (5 s), as in a busy Lambda
     assert _count(world, "GET", "/v1/me", token=token).log == ["Query"]
     assert _count(world, "POST", "/v1/me/check-ins", token=token).log == ["Query", "TransactWriteItems"]
 
