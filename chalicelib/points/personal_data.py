@@ -2,10 +2,9 @@
 
 from typing import Any
 
-from chalicelib.core.config import settings
 from chalicelib.core.dynamo.batch import batch_get
-from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.keys import customer_pk
+from chalicelib.core.dynamo.paging import query_all
 from chalicelib.core.personal_data import ACCOUNTING, Kind
 
 REGISTRY = {
@@ -43,20 +42,9 @@ REGISTRY = {
 }
 
 
-def _query(**kwargs: Any) -> list[dict[str, Any]]:
-    client, found = shared_connection().client, []
-    kwargs["TableName"] = settings().table_name
-    while True:
-        page = client.query(**kwargs)
-        found += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return found
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def _referenced(customer_id: str, kinds: tuple[str, ...], pk_prefix: str, sk: str) -> list[dict[str, Any]]:
     """The items the member's ledger entries of ``kinds`` reference (orders and adjustments have no member key)."""
-    entries = _query(KeyConditionExpression="pk = :pk AND begins_with(sk, :l)",
+    entries = query_all(KeyConditionExpression="pk = :pk AND begins_with(sk, :l)",
                      ExpressionAttributeValues={":pk": {"S": customer_pk(customer_id)}, ":l": {"S": "L#"}},
                      ProjectionExpression="#k, #r", ExpressionAttributeNames={"#k": "kind", "#r": "reference"})
     keys = list(dict.fromkeys((pk_prefix + e["reference"]["S"], sk) for e in entries
@@ -74,5 +62,5 @@ def adjustments_of(customer_id: str) -> list[dict[str, Any]]:
 
 
 def claims_of(customer_id: str) -> list[dict[str, Any]]:
-    return _query(IndexName="gsi2", KeyConditionExpression="gsi2pk = :p",
+    return query_all(IndexName="gsi2", KeyConditionExpression="gsi2pk = :p",
                   ExpressionAttributeValues={":p": {"S": f"CUSTCLAIM#{customer_id}"}})

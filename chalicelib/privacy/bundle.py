@@ -13,10 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.core import area
-from chalicelib.core.config import settings
-from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.items import Item
 from chalicelib.core.dynamo.keys import customer_pk
+from chalicelib.core.dynamo.paging import query_all
 from chalicelib.core.personal_data import Kind
 
 
@@ -37,30 +36,20 @@ def registries() -> list[tuple[str, str, type[Item], Kind]]:
     return out
 
 
-def _query(**kwargs: Any) -> list[dict[str, Any]]:
-    client, found = shared_connection().client, []
-    kwargs["TableName"] = settings().table_name
-    while True:
-        page = client.query(**kwargs)
-        found += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return found
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def located(customer_id: str, where: str) -> list[dict[str, Any]]:
     """The member's raw items at one ``where`` entry (see the module doc)."""
     if where.startswith("gsi"):
         index, _, rest = where.partition(":")
         prefix, _, suffix = rest.partition("~")
-        found = _query(IndexName=index, KeyConditionExpression=f"{index}pk = :p",
+        found = query_all(IndexName=index, KeyConditionExpression=f"{index}pk = :p",
                        ExpressionAttributeValues={":p": {"S": prefix + customer_id}})
         return [r for r in found if not suffix or r.get(f"{index}sk", {}).get("S", "").endswith(suffix)]
     pk = {":pk": {"S": customer_pk(customer_id)}}
     if where.endswith("#"):
-        return _query(KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
-                      ExpressionAttributeValues={**pk, ":s": {"S": where}})
-    return _query(KeyConditionExpression="pk = :pk AND sk = :s", ExpressionAttributeValues={**pk, ":s": {"S": where}})
+        return query_all(KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
+                         ExpressionAttributeValues={**pk, ":s": {"S": where}})
+    return query_all(KeyConditionExpression="pk = :pk AND sk = :s",
+                     ExpressionAttributeValues={**pk, ":s": {"S": where}})
 
 
 def items_of(customer_id: str, kind: Kind) -> list[dict[str, Any]]:

@@ -57,6 +57,18 @@ def index_page(
     return items[:limit], len(items) > limit
 
 
+def query_all(**kwargs: Any) -> list[dict[str, Any]]:
+    """Every item a Query of the application table answers (``kwargs`` as boto3 takes them), page after page."""
+    client, found = shared_connection().client, []
+    kwargs["TableName"] = settings().table_name
+    while True:
+        page = client.query(**kwargs)
+        found += page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def index_all(index: str, partition: str) -> list[dict[str, Any]]:
     """Every item of an index partition (for the daily jobs), page after page."""
     out: list[dict[str, Any]] = []
