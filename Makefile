@@ -2,6 +2,8 @@
 #   make run      the local stack on http://127.0.0.1:8000 (ARGS="--port 9000" to change ports)
 #   make test     ruff, mypy, then every test in parallel (PYTEST_ARGS="-k something" to narrow)
 #   make package  chalice package + infra/resources.json merge + operations + cfn-lint (STAGE=dev|prod)
+#   make sdk      TypeScript types and a Python client generated from the OpenAPI document, in build/sdk/
+#   make contract-snapshot   accept the current API contract as docs/openapi.snapshot.json (a breaking change on purpose)
 #   make load     the flash-sale load test, 20 users for 60 s (LOAD_HOST=<stage URL>, LOAD_USERS, LOAD_SECONDS)
 # Needs: python3 (3.11+), Java 17+ (DynamoDB Local), node/npm (installs DynamoDB Local); `deps` installs Debian's
 # chromium (the console's browser tests) with apt-get when it is missing (as root, or through sudo).
@@ -22,7 +24,7 @@ LOAD_USERS ?= 20
 LOAD_SECONDS ?= 60
 LOAD_HOST ?=
 
-.PHONY: help deps chromium run test test-fast lint package bench load clean
+.PHONY: help deps chromium run test test-fast lint package bench load clean sdk contract-snapshot
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -75,6 +77,12 @@ lint: deps
 
 package: deps
 	$(PY) -m tools.package --stage $(STAGE) --out build/package
+
+sdk: deps
+	$(PY) -m tools.contract sdk --out build/sdk
+
+contract-snapshot: $(PY_STAMP)
+	$(PY) -m tools.contract snapshot
 
 bench: deps
 	$(PY) -m bench $(ARGS)

@@ -98,6 +98,7 @@ class AppointmentOverrideOut(Out):
     by: str
     reason: str
     at: str
+    limit_days: int | None = None  # booking_window: the window the booking was made outside of
 
 
 class AppointmentOut(Out):
@@ -132,3 +133,14 @@ class CancelledOut(Out):
     appointment_id: str
     status: Literal["cancelled"]
     cancelled_at: str | None = None
+
+
+class Appointments360(Out):
+    upcoming: list[AppointmentOut]
+    recent: list[AppointmentOut]
+
+
+class Member360Appointments(Out):
+    """The keys the appointments section adds to the agents' 360 view."""
+
+    appointments: Appointments360

@@ -40,8 +40,16 @@ class BenefitOut(Out):
     plus_only: bool | None = None  # only Plus members may claim it
 
 
+class ZoneTierOut(Out):
+    """The tier the member holds, whose benefits the zone shows."""
+
+    code: str
+    name: str
+    badge: str
+
+
 class BenefitsZoneOut(Out):
-    tier: dict
+    tier: ZoneTierOut
     items: list[BenefitOut]
     next_cursor: str | None
 

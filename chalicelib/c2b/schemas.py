@@ -140,3 +140,20 @@ class MySupportEntry(Out):
 class MySupportPage(Out):
     items: list[MySupportEntry]
     next_cursor: str | None = None
+
+
+class Support360(Out):
+    request_id: str
+    title: str | None
+    quantity: int
+    created_at: str | None
+
+
+class ProductRequests360(Out):
+    supports: list[Support360]
+
+
+class Member360ProductRequests(Out):
+    """The keys the product-requests section adds to the agents' 360 view."""
+
+    product_requests: ProductRequests360

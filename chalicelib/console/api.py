@@ -37,6 +37,11 @@ EXAMPLE = {
                       "status": "needs_follow_up"}],
     "open_cases": [SUMMARY],
     "case_counts": {"open": 1, "claimed": 0, "resolved": 0},
+    "appointments": {"upcoming": [], "recent": []},
+    "events": {"registrations": [], "invitations": []},
+    "plus": {"status": "none", "plan_id": None, "expires_at": None,
+             "savings": {"since": None, "total_fen": 0, "items": []}, "orders": []},
+    "product_requests": {"supports": []},
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import create_model
+
 from chalicelib.core.http.models import Out
 from chalicelib.followups.schemas import CaseSummary
 from chalicelib.points.schemas import LedgerEntryOut, PointsOut
@@ -15,7 +17,7 @@ class Member360Tier(Out):
     badge: str
 
 
-class Member360(Out):
+class Member360Base(Out):
     customer_id: str
     profile: dict[str, Any]
     tier: Member360Tier
@@ -27,3 +29,21 @@ class Member360(Out):
     transactions: list[dict[str, Any]]
     open_cases: list[CaseSummary]
     case_counts: dict[str, int]
+
+
+def _section_fields() -> dict[str, Any]:
+    """The keys every area's 360 section declares (``Section360.keys``), as fields of the view's model."""
+    from chalicelib.console.member_360 import sections
+    from chalicelib.core.area import resolve
+
+    fields: dict[str, Any] = {}
+    for section in sections():
+        if section.keys:
+            model: type[Out] = resolve(section.keys)
+            fields.update({name: (field.annotation, field) for name, field in model.model_fields.items()
+                           if name not in Member360Base.model_fields})
+    return fields
+
+
+Member360 = create_model("Member360", __base__=Member360Base, __doc__="A member's 360 view: the core's keys and every "
+                         "area's section", **_section_fields())

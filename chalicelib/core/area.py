@@ -85,11 +85,14 @@ class Section360(NamedTuple):
 
     ``read(customer_id)`` does the area's own bounded reads (the console runs every section's at once, so the view
     costs one round trip); ``render(read_result, member, now)`` returns the section's keys, given the member's
-    ``M#`` items (profile, points state, buckets) that the console reads for every section.
+    ``M#`` items (profile, points state, buckets) that the console reads for every section. ``keys`` names the
+    response model (``"package.module:Model"``) whose fields are the keys ``render`` returns: the 360 view's
+    documented shape is assembled from them (``console/schemas.py``).
     """
 
     render: Callable[[Any, Any, Any], dict[str, Any]]
     read: Callable[[str], Any] | None = None
+    keys: Ref = ""
 
 
 class Area(NamedTuple):

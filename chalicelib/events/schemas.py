@@ -231,6 +231,12 @@ class AdminEventOut(Out):
     priority_tiers: list[str] = Field(default_factory=list)
     host_customer_id: str | None = None
     review_reason: str | None = None
+    registration_closes_at: str | None = None
+    invite_only: bool | None = None
+    check_in_points: int | None = None
+    hosted_by_member: bool | None = None
+    reviewed_by: str | None = None
+    created_at: str | None = None
 
 
 class AdminEventChanged(AdminEventOut):
@@ -245,3 +251,25 @@ class AdminEventList(Out):
 class AdminEventQuery(Query):
     status: Literal["approved", "pending_approval"] = "approved"
     limit: int = Field(default=50, ge=1, le=100)
+
+
+class Registration360(RegistrationOut):
+    upcoming: bool  # the event has not ended
+
+
+class Invitation360(Out):
+    event_id: str
+    title: str | None
+    starts_at: str | None
+    invited_at: str | None
+
+
+class Events360(Out):
+    registrations: list[Registration360]
+    invitations: list[Invitation360]
+
+
+class Member360Events(Out):
+    """The keys the events section adds to the agents' 360 view."""
+
+    events: Events360

@@ -62,6 +62,8 @@ class Attempt(Out):
     ok: bool
     where: str | None = None
     error: str | None = None
+    by: str | None = None  # the agent, on an agent's retry
+    deliveries: int | None = None  # the hand-over: how many times the queue delivered the message
 
 
 class CaseTransaction(Out):
@@ -96,6 +98,11 @@ class Action(Out):
     at: str
     by: str
     action: str
+    detail: str | None = None  # opened: what the transaction was; claimed: the contact revealed
+    note: str | None = None  # released, resolved: the agent's note
+    resolution: str | None = None  # resolved: how
+    ok: bool | None = None  # retried: whether the retry worked
+    error: str | None = None  # retried, failed: why
 
 
 class RetryOutcome(Out):

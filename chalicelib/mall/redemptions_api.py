@@ -34,7 +34,7 @@ REDEMPTION_EXAMPLE = {
 
 
 @api.route("/v1/redemptions", "POST", auth="member", status=201, body="RedemptionIn",
-           response="RedemptionOut",
+           response="RedemptionOut", other_responses={202: "RedemptionAcceptedOut"},
            idempotent=True,
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "deletion_pending",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from chalicelib.core.http.models import Body, Out, PageQuery
@@ -33,6 +35,15 @@ class RedemptionOut(Out):
     transaction_id: str | None = None
     reward_name: str | None = None
     updated_at: str | None = None
+    channel: str | None = None  # the channel the member redeemed from (X-Channel)
+
+
+class RedemptionAcceptedOut(Out):
+    """202: the partner's fulfilment is retried; ``GET /v1/me/transactions/{transaction_id}`` tells the outcome."""
+
+    transaction_id: str
+    status: Literal["retrying"]
+    redemption_id: str
 
 
 class RedemptionPage(Out):

@@ -29,6 +29,7 @@ NOTIFICATION_EXAMPLE = {
 
 
 @api.route("/v1/integrations/payments/wechat/notify", "POST", auth="public", status=204,
+           error_response="membership.schemas.WeChatPayRefusal",
            errors=("payment_signature_invalid", "payment_notification_stale", "payment_notification_invalid",
                    "payment_mismatch", "payments_not_configured", "not_found", "service_unavailable"),
            summary="WeChat Pay v3 payment notification, e.g. " + json.dumps(NOTIFICATION_EXAMPLE, ensure_ascii=False)

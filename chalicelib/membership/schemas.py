@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from chalicelib.core.http.models import Body, Out
+from chalicelib.core.http.models import Body, ErrorEnvelope, Out
 
 MembershipStatus = Literal["none", "trial", "active", "expired"]
 
@@ -124,3 +124,29 @@ class DevPaymentOut(Out):
     result: Literal["paid", "failed"]
     order_status: str
     notification: Literal["sending", "none"]
+
+
+class PlusOrder360(Out):
+    order_id: str
+    plan_id: str
+    amount_fen: int
+    status: str
+    created_at: str
+    paid_at: str | None
+
+
+class Plus360(MembershipOut):
+    orders: list[PlusOrder360]  # the newest first
+
+
+class Member360Plus(Out):
+    """The keys the membership section adds to the agents' 360 view."""
+
+    plus: Plus360
+
+
+class WeChatPayRefusal(ErrorEnvelope):
+    """A refused payment notification: the envelope and WeChat Pay's own ``{code: "FAIL", message}``."""
+
+    code: Literal["FAIL"] = "FAIL"
+    message: str | None = None

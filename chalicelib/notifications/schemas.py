@@ -96,7 +96,7 @@ class NotificationOut(Out):
     kind: str
     title: str
     body: str
-    data: dict[str, Any]
+    data: dict[str, Any]  # the template's fields (by kind): what the title and body were filled from
     read: bool
     created_at: str
     deliveries: list[DeliveryEntryOut]

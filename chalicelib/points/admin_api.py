@@ -48,6 +48,7 @@ def put_tiers(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/members/{customer_id}/tier-floor", "PUT", auth="admin", body="FloorIn",
+           response="MemberFloorOut",
            errors=(*ADMIN_ERRORS, "validation_error", "not_found", "service_unavailable"),
            summary="Hold a member at a tier at least, until a date (tier_code null removes the floor)",
            examples={"request": {"tier_code": "gold", "until": "2027-06-30"}})
@@ -82,13 +83,13 @@ def delete_promotion(ctx: RequestContext, promotion_id: str) -> Reply:
     return Reply(None, 204)
 
 
-@api.route("/v1/admin/points/settings", "GET", auth="admin", errors=ADMIN_ERRORS,
+@api.route("/v1/admin/points/settings", "GET", auth="admin", errors=ADMIN_ERRORS, response="SettingsOut",
            summary="Points settings: expiry horizon, points per yuan, check-in schedule, claim limits")
 def get_settings(ctx: RequestContext) -> dict:
     return programme.current().settings.as_dict()
 
 
-@api.route("/v1/admin/points/settings", "PUT", auth="admin", body="SettingsIn",
+@api.route("/v1/admin/points/settings", "PUT", auth="admin", body="SettingsIn", response="SettingsOut",
            errors=(*ADMIN_ERRORS, "validation_error", "malformed_json"),
            summary="Change points settings (fields not sent keep their value)",
            examples={"request": {"expiry_horizon_months": 12, "checkin": {"base_points": 5,
@@ -103,6 +104,7 @@ def put_settings(ctx: RequestContext) -> dict:
            response="AdjustmentOut",
            errors=(*ADMIN_ERRORS, "validation_error", "malformed_json", "not_found", "insufficient_points",
                    "idempotency_key_reused", "service_unavailable"),
+           optional_idempotency_key=True,
            summary="Adjust a member's points with a reason (kept with who and when); "
                    "an Idempotency-Key makes a repeat return the first adjustment",
            examples={"request": {"customer_id": "c_8f14e45fceea167a5a36", "delta": 200, "reason": "活动补偿"},

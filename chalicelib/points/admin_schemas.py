@@ -64,6 +64,8 @@ class PromotionOut(Out):
     ends_at: str
     channels: list[str]
     tiers: list[str]
+    created_by: str | None = None
+    created_at: str | None = None
 
 
 class PromotionList(Out):
@@ -108,3 +110,46 @@ class AdjustmentList(Out):
 
 class Page(PageQuery):
     """A page of the list."""
+
+
+class CheckinOut(Out):
+    base_points: int
+    streak_bonuses: dict[str, int]  # streak length (days, as text) -> bonus points
+    cycle_days: int | None
+
+
+class SettingsOut(Out):
+    expiry_horizon_months: int
+    points_per_yuan: str
+    checkin: CheckinOut
+    claim_window_days: int
+    max_open_claims: int
+
+
+class FloorOut(Out):
+    tier_code: str | None
+    until: str | None
+
+
+class FloorTierOut(Out):
+    code: str
+    name: str
+    badge: str
+
+
+class FloorProgressOut(Out):
+    next_tier: str | None
+    metric: str
+    current: int
+    required: int | None
+
+
+class MemberFloorOut(Out):
+    """The member's floor as set, and the tier they hold with it."""
+
+    customer_id: str
+    floor: FloorOut
+    tier: FloorTierOut
+    tier_progress: FloorProgressOut
+    metric_values: dict[str, int]
+    evaluation_on: str | None

@@ -36,6 +36,7 @@ ENTRY_EXAMPLE = {
 }
 CLAIM_EXAMPLE = {
     "claim_id": "clm_3f9a1c2b7d6e5f40",
+    "customer_id": "c_8f14e45fceea167a5a36",
     "status": "pending",
     "order_no": "SO20261120017",
     "amount_fen": 25900,

@@ -42,7 +42,7 @@ def post_order(ctx: RequestContext) -> Reply:
 
 @api.route("/v1/integrations/orders/{order_no}/refunds", "POST", auth="api_key", status=201,
            body="RefundBody",
-           response="RefundOut",
+           response="RefundOut", optional_idempotency_key=True,
            errors=(*KEY_ERRORS, "order_not_found", "refund_exceeds_order", "idempotency_key_reused",
                    "service_unavailable"),
            summary="Reverse the points of a (partial) refund in proportion; spent points become a debt. "

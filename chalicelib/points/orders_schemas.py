@@ -29,6 +29,19 @@ class OrderBody(Body):
     paid_at: AwareDatetime
 
 
+class RecordedOrderOut(Out):
+    """The order as first recorded (a repeat of its order_no answers it)."""
+
+    order_no: str
+    customer_id: str
+    amount_fen: int
+    points_awarded: int
+    refunded_fen: int
+    points_reversed: int
+    source: str | None
+    created_at: str | None
+
+
 class OrderOut(Out):
     order_no: str
     customer_id: str
@@ -38,6 +51,7 @@ class OrderOut(Out):
     tier: str | None = None
     promotion_id: str | None = None
     new_member: bool | None = None
+    original: RecordedOrderOut | None = None  # a repeat (duplicate: true): the order as first recorded
 
 
 class RefundBody(Body):
@@ -53,3 +67,4 @@ class RefundOut(Out):
     balance_after: int | None = None
     debt_after: int | None = None
     refunded_fen_total: int | None = None
+    replayed: bool | None = None  # true: the first answer to this refund_no or Idempotency-Key, again

@@ -38,6 +38,9 @@ class LedgerEntryOut(Out):
     reference: str | None
     created_at: str
     expires_on: str | None = None
+    reason: str | None = None  # why an adjustment or a claim moved the points
+    debt_delta: int | None = None  # a refund of spent points: the debt it added (later earnings repay it: negative)
+    debt_after: int | None = None
 
 
 class LedgerPage(Out):
@@ -62,6 +65,7 @@ class ClaimBody(Body):
 
 class ClaimOut(Out):
     claim_id: str
+    customer_id: str
     status: str
     order_no: str
     amount_fen: int

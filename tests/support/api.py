@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support import sign_in
+from tests.support import response_contract, sign_in
 from tests.support.aws import EnvPatcher, reset_app_caches
 from tests.support.clock import frozen_clock
 
@@ -31,6 +31,9 @@ class ApiClient:
             hdrs["authorization"] = f"Bearer {token}"
         raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
         response = getattr(self.client.http, method.lower())(path, body=raw, headers=hdrs)
+        off_contract = response_contract.mismatch(method, path, response.status_code, response.body or b"",
+                                                  response.headers)
+        assert off_contract is None, off_contract
         text = response.body.decode() if response.body else ""
         try:
             return response.status_code, (json.loads(text) if text else None), response.headers

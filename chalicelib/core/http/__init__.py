@@ -1,0 +1,1 @@
+"""The API itself: the declarative routes, the OpenAPI document, liveness."""

@@ -13,7 +13,8 @@ def health(ctx: RequestContext) -> dict:
     return {"status": "ok"}
 
 
-@api.route("/v1/openapi.json", "GET", auth="public", summary="This API's OpenAPI 3 document")
+@api.route("/v1/openapi.json", "GET", auth="public", response="OpenApiDocument",
+           summary="This API's OpenAPI 3 document")
 def openapi_document(ctx: RequestContext) -> dict:
     from chalicelib.core.http.openapi import build_document
 

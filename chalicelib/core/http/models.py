@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -37,10 +37,22 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True, strict=True)
 
 
-class Out(BaseModel):
-    """Base of documented responses (used for the OpenAPI document and contract tests)."""
+def _closed_shape(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """A response's schema lists every field it sends (``additionalProperties: false``) unless the model says its
+    shape is open (``open_shape = True``: a map keyed by data, settings an admin may extend)."""
+    if not getattr(model, "open_shape", False) and "properties" in schema:
+        schema["additionalProperties"] = False
 
-    model_config = ConfigDict(extra="allow", defer_build=True)
+
+class Out(BaseModel):
+    """Base of documented responses (used for the OpenAPI document and contract tests).
+
+    Views return plain dicts; the model documents them. Its schema is closed (see ``_closed_shape``): a field sent
+    but not declared here fails the strict response check of the test suite.
+    """
+
+    model_config = ConfigDict(extra="allow", defer_build=True, json_schema_extra=_closed_shape)
+    open_shape: ClassVar[bool] = False
 
 
 def _phone(value: str) -> str:

@@ -14,6 +14,7 @@ strings (``body="identity.auth_schemas.AppLogin"``): they are built when a route
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import re
 import uuid
@@ -66,6 +67,12 @@ def default_schemas(import_name: str) -> str:
     return f"{package}.{module[: -len('api')]}schemas" if module.endswith("api") else f"{package}.schemas"
 
 
+def area_of(module: str) -> str:
+    """``chalicelib.points.admin_api`` -> ``points``; the core's own (``chalicelib.core.http.health``) -> ``core``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "chalicelib" else parts[0]
+
+
 def resolve_model(ref: ModelRef) -> type[BaseModel] | None:
     return _resolve_named(ref) if isinstance(ref, str) else ref
 
@@ -90,6 +97,16 @@ class RouteSpec(NamedTuple):
     other_statuses: Mapping[int, str] = MappingProxyType({})
     # What the success body is: JSON unless a route serves files (the console's static files).
     media_types: tuple[str, ...] = ("application/json",)
+    # Bodies of ``other_statuses`` whose shape is not the route's ``response`` (a 202 accepted for retry); a repeat
+    # that answers 200 where the route creates with 201 is documented with ``response``.
+    other_responses: Mapping[int, ModelRef] = MappingProxyType({})
+    # An ``Idempotency-Key`` the route takes when given (a repeat then answers the first answer) but does not require.
+    optional_idempotency_key: bool = False
+    # The body of the route's error responses when it is not the plain envelope (a subclass of ``ErrorEnvelope``
+    # carrying what a caller's protocol also wants: WeChat Pay's ``code``/``message``).
+    error_response: ModelRef = None
+    description: str = ""  # the view's docstring: the operation's description in the document
+    area: str = ""  # the area package the view lives in (``points``): the operation's tag
 
     @property
     def body(self) -> type[BaseModel] | None:
@@ -102,6 +119,15 @@ class RouteSpec(NamedTuple):
     @property
     def response(self) -> type[BaseModel] | None:
         return resolve_model(self.response_ref)
+
+    @property
+    def error_model(self) -> type[BaseModel] | None:
+        return resolve_model(self.error_response)
+
+    @property
+    def other_models(self) -> dict[int, type[BaseModel]]:
+        resolved = {status: resolve_model(ref) for status, ref in self.other_responses.items()}
+        return {status: model for status, model in resolved.items() if model is not None}
 
 
 REGISTRY: list[RouteSpec] = []
@@ -329,6 +355,9 @@ class Api:
         examples: dict[str, Any] | None = None,
         other_statuses: dict[int, str] | None = None,
         media_types: tuple[str, ...] = ("application/json",),
+        other_responses: dict[int, ModelRef] | None = None,
+        optional_idempotency_key: bool = False,
+        error_response: ModelRef = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
             if fn.__name__ in _NAMES:
@@ -340,6 +369,9 @@ class Api:
                 response_ref=self._qualified(response), errors=errors, idempotent=idempotent, local_only=local_only,
                 examples=examples or {}, name=fn.__name__, other_statuses=other_statuses or {},
                 media_types=media_types,
+                other_responses={status: self._qualified(ref) for status, ref in (other_responses or {}).items()},
+                optional_idempotency_key=optional_idempotency_key, error_response=self._qualified(error_response),
+                description=inspect.getdoc(fn) or "", area=area_of(fn.__module__),
             )
             REGISTRY.append(spec)
             _NAMES.add(fn.__name__)
