@@ -19,12 +19,15 @@ class Priority(Out):
 
 
 class CaseSubject(Out):
-    """What failed: a reward's or an item's name, the points and the amount (fen) at stake, the quantity."""
+    """What failed: a reward's or an item's name, the points and the amount (fen) at stake, the quantity; for a
+    survey's callback, the survey's title with the member's score on its scale."""
 
     name: str | None = None
     points: int | None = None
     amount_fen: int | None = None
     quantity: int | None = None
+    score: int | None = None
+    scale: Literal["csat", "nps"] | None = None
 
 
 class CaseSummary(Out):

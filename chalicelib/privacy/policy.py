@@ -54,7 +54,9 @@ def check_version(version: str) -> None:
     if version == policy.version:
         return
     if version in policy.previous:
-        raise AppError("policy_version_outdated", details=[{"field": "policy_version", "current": policy.version}])
+        raise AppError("policy_version_outdated", details=[{"field": "policy_version",
+                                                             "issue": f"version {policy.version} is in force",
+                                                             "current": policy.version}])
     raise AppError("validation_error", details=[{"field": "policy_version", "issue": "is not a published version"}])
 
 

@@ -121,6 +121,8 @@ HourMinute = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d
 class ErrorDetail(Out):
     field: str
     issue: str
+    current: str | None = None
+    """Where the request named a value no longer in force (a policy version): the one in force now."""
 
 
 class ErrorInfo(Out):
