@@ -56,13 +56,15 @@ def log_tail(path: str | Path, lines: int = 60) -> str:
 
 
 def start_local_stack(
-    workdir: Path, *, timeout: float = 90.0, extra_args: list[str] | None = None, attempts: int = 3
+    workdir: Path, *, timeout: float | None = None, extra_args: list[str] | None = None, attempts: int = 3
 ) -> RunningStack:
-    """Start the runner on free ports and wait until ``GET /v1/health`` answers 200.
+    """Start the runner on free ports and wait until ``GET /v1/health`` answers 200 (90 s, or
+    ``LOCAL_STACK_START_TIMEOUT`` seconds on a machine busy with other work).
 
     A port taken between choosing and binding it (another test worker) makes the runner exit early: retried
     on fresh ports.
     """
+    timeout = timeout or float(os.environ.get("LOCAL_STACK_START_TIMEOUT", "90"))
     for attempt in range(1, attempts + 1):
         try:
             return _start_once(workdir / f"attempt-{attempt}", timeout=timeout, extra_args=extra_args)
