@@ -17,7 +17,7 @@ AREA = Area(
     errors=ERRORS,
     stream_handlers=(
         StreamHandler("chalicelib.insights.counting:handle_raw",
-                      sk_prefixes=("L#", "M#PROFILE", "V#", "RDM#", "M#PLUS", "H#APPT#", "REG#"),
+                      sk_prefixes=("L#", "M#PROFILE", "V#", "RDM#", "M#PLUS", "H#PLUSORDER#", "H#APPT#", "REG#"),
                       events=("INSERT", "MODIFY")),
     ),
     jobs=(Job("insights_nightly", "cron(0 17 * * ? *)", "chalicelib.insights.nightly:nightly",

@@ -10,7 +10,7 @@ same state later (an attended appointment whose survey is answered). ``counting.
 - ``V#`` voucher, INSERT / status ``used``: ``benefit_claimed`` / ``benefit_used``, by tier.
 - ``RDM#`` redemption, INSERT: ``redemptions``; active.
 - ``M#PLUS`` of kind ``trial``: ``plus_trials`` (once per trial start).
-- ``M#PLUSORDER#`` status ``paid`` / ``refunded``: ``plus_started`` or ``plus_renewed`` (``counting``; with
+- ``H#PLUSORDER#`` (a Plus order) status ``paid`` / ``refunded``: ``plus_started`` or ``plus_renewed`` (``counting``; with
   ``plus_trial_converted`` when a member's first paid order follows a trial) / ``plus_refunded``.
 - ``H#APPT#`` INSERT / ``checked_in`` / ``no_show``: ``appt_booked`` (active) / ``appt_attended`` / ``appt_no_show``.
 - ``REG#`` (an event registration) INSERT / ``checked_in``: ``event_registered`` (active) / ``event_checked_in``.
@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from chalicelib.insights import rules, store
 
+PLUS_ORDER_PREFIXES = ("H#PLUSORDER#", "M#PLUSORDER#")  # the second: where an earlier version kept them
 ACTIVE_KINDS = frozenset({"purchase", "check_in", "event", "survey", "claim", "redemption", "campaign"})
 
 
@@ -112,7 +113,7 @@ def of_record(event: str, keys: dict[str, Any], image: dict[str, Any], fallback_
         if _s(image, "kind") != "trial" or not started:
             return []
         return [Fact(f"{ident}|trial|{started}", rules.day_of(started), {"plus_trials": 1}, customer_id=cid)]
-    if sk.startswith("M#PLUSORDER#"):
+    if sk.startswith(PLUS_ORDER_PREFIXES):
         status = _s(image, "status")
         if status == "paid":
             return [PlusPaid(f"{ident}|paid", day("paid_at", "updated_at"), cid)]
