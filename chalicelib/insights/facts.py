@@ -10,8 +10,8 @@ same state later (an attended appointment whose survey is answered). ``counting.
 - ``V#`` voucher, INSERT / status ``used``: ``benefit_claimed`` / ``benefit_used``, by tier.
 - ``RDM#`` redemption, INSERT: ``redemptions``; active.
 - ``M#PLUS`` of kind ``trial``: ``plus_trials`` (once per trial start).
-- ``H#PLUSORDER#`` (a Plus order) status ``paid`` / ``refunded``: ``plus_started`` or ``plus_renewed`` (``counting``; with
-  ``plus_trial_converted`` when a member's first paid order follows a trial) / ``plus_refunded``.
+- ``H#PLUSORDER#`` (a Plus order) status ``paid`` / ``refunded``: ``plus_started`` or ``plus_renewed``
+  (``counting``; with ``plus_trial_converted`` when a member's first paid order follows a trial) / ``plus_refunded``.
 - ``H#APPT#`` INSERT / ``checked_in`` / ``no_show``: ``appt_booked`` (active) / ``appt_attended`` / ``appt_no_show``.
 - ``REG#`` (an event registration) INSERT / ``checked_in``: ``event_registered`` (active) / ``event_checked_in``.
 
