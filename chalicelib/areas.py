@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from chalicelib import (
     appointments,
+    audit,
     benefits,
     c2b,
     console,
@@ -40,6 +41,7 @@ AREAS: tuple[Area, ...] = (
     surveys.AREA,
     privacy.AREA,
     segments.AREA,
+    audit.AREA,
 )
 
 install(AREAS)

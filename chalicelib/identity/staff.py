@@ -22,7 +22,7 @@ from chalicelib.identity import sign_in, staff_guard, staff_mfa
 from chalicelib.identity.models import STAFF_DIRECTORY, STAFF_SK, StaffIdItem, StaffItem, staff_id_pk, staff_pk
 
 SK = STAFF_SK
-STAFF_ROLES = ("agent", "admin")
+STAFF_ROLES = ("agent", "supervisor", "admin", "auditor")
 BCRYPT_ROUNDS = 12
 PASSWORD_MIN, PASSWORD_MAX = 8, 128  # characters (the request schemas say the same)
 PREHASHED = "sha256$"
