@@ -120,7 +120,7 @@ def login(username: str, password: str, client_ip: str, totp: str | None = None)
         raise
     staff_guard.forget_account(username)
     logger.info("staff signed in", extra={"staff_id": staff.staff_id, "role": staff.role})
-    return sign_in.staff_tokens(staff.staff_id, staff.role, staff.username)
+    return sign_in.staff_tokens(staff.staff_id, staff.role, staff.username, int(staff.session_gen or 0))
 
 
 def start_totp(username: str, password: str, client_ip: str) -> dict[str, str]:

@@ -128,3 +128,85 @@ def test_the_trail_needs_one_filter_and_pages(api, people):
         if not cursor:
             break
     assert len(seen) == len(set(seen)) == 3
+
+
+def test_a_write_that_fails_after_its_plan_leaves_neither_the_change_nor_a_record(api, people, monkeypatch):
+    """The record rides in the action's own transaction: make that transaction fail on the wire (after the use case
+    planned it and the audit record was added) and neither exists."""
+    from botocore.exceptions import EndpointConnectionError
+
+    from chalicelib.core.dynamo.connection import shared_connection
+    from tests.support.partition import items_of
+
+    member = api.app_login("13700000003")
+    events = shared_connection().client.meta.events
+    seen: list[int] = []
+
+    def fail_audited(params, **_):
+        if b"AUDIT#" in (params.get("body") or b""):
+            seen.append(1)
+            raise EndpointConnectionError(endpoint_url="http://dynamodb.injected")
+
+    events.register("before-call.dynamodb.TransactWriteItems", fail_audited)
+    try:
+        status, body, _ = api.call("POST", "/v1/admin/points/adjustments",
+                                   {"customer_id": member["customer_id"], "delta": 30, "reason": "注入故障"},
+                                   token=people["admin"]["access_token"])
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", fail_audited)
+    assert seen and status >= 500, (status, body)
+    assert items_of(member["customer_id"], "L#") == []
+    assert _trail(api, people["auditor"]["access_token"], member=member["customer_id"]) == []
+    # the same request once the wire works: both the change and its one record
+    status, _, _ = api.call("POST", "/v1/admin/points/adjustments",
+                            {"customer_id": member["customer_id"], "delta": 30, "reason": "注入故障"},
+                            token=people["admin"]["access_token"])
+    assert status == 201
+    assert len(items_of(member["customer_id"], "L#")) == 1
+    assert len(_trail(api, people["auditor"]["access_token"], member=member["customer_id"])) == 1
+
+
+def test_staff_writes_of_every_kind_leave_their_record_and_none_holds_a_secret(api, people, ddb_table):
+    from chalicelib.core.dynamo.connection import shared_connection
+
+    admin, agent = people["admin"]["access_token"], people["agent"]["access_token"]
+    member = api.app_login("13700000004")
+    cid = member["customer_id"]
+    calls = [
+        (admin, "POST", "/v1/admin/staff", {"username": "kind-a", "password": "secret-pass-1", "role": "agent"}),
+        (admin, "PUT", "/v1/admin/surveys/settings", None),
+        (admin, "POST", "/v1/admin/stores", {"name": "审计店", "city": "上海", "address": "南京路1号",
+                                            "opening_hours": [{"weekday": 1, "opens": "10:00", "closes": "20:00"}]}),
+        (admin, "POST", "/v1/admin/points/adjustments", {"customer_id": cid, "delta": 10, "reason": "对账"}),
+        (agent, "POST", f"/v1/agent/members/{cid}/compensations", {"points": 20, "reason": "道歉"}),
+    ]
+    expected = []
+    for token, method, path, body in calls:
+        if body is None:  # the settings as they are, put back
+            body = api.call("GET", path, token=token)[1]
+            body = {k: v for k, v in body.items() if k not in ("updated_at", "updated_by")}
+        status, answer, _ = api.call(method, path, body, token=token,
+                                     headers={"idempotency-key": uuid.uuid4().hex})
+        assert status < 300, (path, status, answer)
+        expected.append(f"{method} {path.replace(cid, '{customer_id}')}")
+    staff_id = api.call("GET", "/v1/admin/staff?limit=100", token=admin)[1]["items"]
+    new_id = next(s["staff_id"] for s in staff_id if s["username"] == "kind-a")
+    for method, path, body in (("PATCH", f"/v1/admin/staff/{new_id}", {"role": "supervisor"}),
+                               ("POST", f"/v1/admin/staff/{new_id}/password", {"password": "another-secret-9"}),
+                               ("DELETE", f"/v1/admin/staff/{new_id}/totp", None)):
+        status, answer, _ = api.call(method, path, body, token=admin)
+        assert status < 300, (path, status, answer)
+        expected.append(f"{method} {path.replace(new_id, '{staff_id}')}")
+    routes = [r["route"] for r in _trail(api, people["auditor"]["access_token"], day=_today(), limit="100")]
+    for route in expected:
+        assert routes.count(route) == 1, (route, routes)
+    raw = shared_connection().client.query(
+        TableName=ddb_table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={
+            ":p": {"S": f"AUDIT#{_today()}"}})["Items"]
+    text = json.dumps(raw, ensure_ascii=False)
+    for secret in ("secret-pass-1", "another-secret-9", "13700000004", "$2b$", "sha256$", "access_token"):
+        assert secret not in text
+    patched = next(r for r in _trail(api, people["auditor"]["access_token"], actor=people["admin"]["staff_id"])
+                   if r["action"] == "change_staff")
+    assert patched["changes"] == {"before": {"role": "agent", "disabled": False},
+                                  "after": {"role": "supervisor", "disabled": False}}
