@@ -130,6 +130,7 @@ def _executor(kind: str) -> Callable[[ApprovalItem, Callable[[Tx], object]], dic
 def decide(approval_id: str, checker: str, approve: bool, reason: str) -> dict[str, Any]:
     """Approve (the change runs, once) or reject; 403 ``self_approval``, 409 ``approval_decided``."""
     item = _load(approval_id)
+    audit.about(item.customer_id)
     audit.note(before={"status": item.status}, after={"status": "approved" if approve else "rejected"},
                approval={"kind": item.kind, "points": int(item.points), "maker": item.maker})
     if item.maker == checker:

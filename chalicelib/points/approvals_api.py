@@ -45,6 +45,7 @@ def list_approvals(ctx: RequestContext) -> dict:
 
 @api.route("/v1/agent/approvals/{approval_id}/approve", "POST", auth="supervisor", body="DecisionIn",
            response="ApprovalOut", summary="Approve a pending change (it runs now, once); not one's own",
+           examples={"request": {"reason": "核实无误"}},
            errors=("not_found", "self_approval", "approval_decided", "insufficient_points", "service_unavailable"))
 def approve_request(ctx: RequestContext, approval_id: str) -> dict:
     staff_id, _ = _staff(ctx)
@@ -53,6 +54,7 @@ def approve_request(ctx: RequestContext, approval_id: str) -> dict:
 
 @api.route("/v1/agent/approvals/{approval_id}/reject", "POST", auth="supervisor", body="DecisionIn",
            response="ApprovalOut", summary="Reject a pending change (nothing moves); not one's own",
+           examples={"request": {"reason": "无凭证"}},
            errors=("not_found", "self_approval", "approval_decided"))
 def reject_request(ctx: RequestContext, approval_id: str) -> dict:
     staff_id, _ = _staff(ctx)

@@ -81,6 +81,13 @@ def note(**changes: Any) -> None:
         scope.notes.update({k: redact(v, k) for k, v in changes.items()})
 
 
+def about(member: str) -> None:
+    """Name the member the open scope's action is about, when the route's path and body do not (an approval)."""
+    scope = _current.get()
+    if scope is not None and not scope.written and not scope.member:
+        scope.member = member
+
+
 def member_of(path_params: Mapping[str, str], body: Any) -> str | None:
     """The member an action is about: the path's ``customer_id``, else the body's."""
     if path_params.get("customer_id"):
