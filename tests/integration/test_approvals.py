@@ -127,8 +127,9 @@ def test_concurrent_decisions_on_one_request_exactly_one_wins(http: Http):
             {**agent, "idempotency-key": uuid.uuid4().hex})
         assert status == 201 and body["status"] == "pending_approval", body
         path = f"/v1/agent/approvals/{body['approval_id']}"
-        results = run_at_once(http.call_with_headers, [
-            ("POST", f"{path}/{verb}", {"reason": "decided"}, auth) for verb, auth in zip(verbs, deciders)])
+        calls = [("POST", f"{path}/{verb}", {"reason": "decided"}, auth)
+                 for verb, auth in zip(verbs, deciders, strict=True)]
+        results = run_at_once(http.call_with_headers, calls)
         statuses = Counter(status for status, _b, _h in results)
         assert statuses == Counter({200: 1, 409: 3}), results
         [won] = [b for s, b, _h in results if s == 200]
