@@ -1,4 +1,5 @@
-"""Maker-checker: a staff change of points over ``APPROVAL_THRESHOLD_POINTS`` waits for a second staff member.
+"""Maker-checker: a staff change of points over ``APPROVAL_THRESHOLD_POINTS`` (a compensation, an adjustment) or of
+money over ``APPROVAL_THRESHOLD_FEN`` (a Plus refund) waits for a second staff member.
 
 The maker's request writes an ``ApprovalItem`` (pending) and moves nothing. A supervisor or admin other than the maker
 approves or rejects it with a reason. Approving runs the change in one transaction with the approval's own update,
@@ -34,6 +35,10 @@ def needs_approval(points: int) -> bool:
     return abs(points) > settings().approval_threshold_points
 
 
+def money_needs_approval(amount_fen: int) -> bool:
+    return amount_fen > settings().approval_threshold_fen
+
+
 def _pk(approval_id: str) -> str:
     return f"APPROVAL#{approval_id}"
 
@@ -44,7 +49,8 @@ def _listed(status: str) -> str:
 
 def view(item: ApprovalItem) -> dict[str, Any]:
     return {"approval_id": item.approval_id, "kind": item.kind, "customer_id": item.customer_id,
-            "points": int(item.points), "reason": item.reason, "reference": item.reference, "case_id": item.case_id,
+            "points": int(item.points), "amount_fen": int(item.amount_fen) if item.amount_fen is not None else None,
+            "reason": item.reason, "reference": item.reference, "case_id": item.case_id,
             "maker": item.maker, "status": item.status, "created_at": item.created_at,
             "decided_by": item.decided_by, "decided_at": item.decided_at, "decision_reason": item.decision_reason}
 
@@ -52,16 +58,18 @@ def view(item: ApprovalItem) -> dict[str, Any]:
 def pending_view(item: ApprovalItem) -> dict[str, Any]:
     """What the maker is answered: nothing moved yet."""
     return {"approval_id": item.approval_id, "status": "pending_approval", "kind": item.kind,
-            "reference": item.reference, "points": int(item.points)}
+            "reference": item.reference, "points": int(item.points),
+            "amount_fen": int(item.amount_fen) if item.amount_fen is not None else None}
 
 
 def new_item(kind: str, customer_id: str, points: int, reason: str, maker: str, maker_role: str, reference: str,
-             case_id: str | None = None) -> ApprovalItem:
+             case_id: str | None = None, amount_fen: int | None = None) -> ApprovalItem:
     approval_id = "apr_" + secrets.token_hex(10)
     now = clock.iso()
     return ApprovalItem(
         pk=_pk(approval_id), sk=SK, approval_id=approval_id, kind=kind, customer_id=customer_id, points=points,
-        reason=reason, reference=reference, case_id=case_id, maker=maker, maker_role=maker_role, status="pending",
+        reason=reason, reference=reference, case_id=case_id, amount_fen=amount_fen, maker=maker,
+        maker_role=maker_role, status="pending",
         created_at=now, gsi1pk=_listed("pending"), gsi1sk=f"{now}#{approval_id}", gsi2pk=of_member(customer_id),
         gsi2sk=f"{now}#{approval_id}")
 
@@ -71,13 +79,13 @@ def of_member(customer_id: str) -> str:
 
 
 def ask(kind: str, customer_id: str, points: int, reason: str, maker: str, maker_role: str, reference: str, *,
-        case_id: str | None = None, req: idempotency.Request | None = None) -> Result:
+        case_id: str | None = None, req: idempotency.Request | None = None, amount_fen: int | None = None) -> Result:
     """Write the pending request (with the maker's Idempotency-Key record, if any): 202, nothing moved."""
     from chalicelib.points import bookkeeping
 
     if not bookkeeping.load_member(customer_id):
         raise AppError("not_found")
-    item = new_item(kind, customer_id, points, reason, maker, maker_role, reference, case_id)
+    item = new_item(kind, customer_id, points, reason, maker, maker_role, reference, case_id, amount_fen)
     tx = Tx().put(LABEL, item, ApprovalItem.pk.does_not_exist())
     if req is not None:
         idempotency.record_in(tx, req, "accepted", pending_view(item))
@@ -120,10 +128,12 @@ def _decision(item: ApprovalItem, status: str, checker: str, reason: str) -> lis
 
 
 def _executor(kind: str) -> Callable[[ApprovalItem, Callable[[Tx], object]], dict[str, Any]]:
+    from chalicelib.membership import orders
     from chalicelib.points import accounts, compensations
 
     executors: dict[str, Callable[[ApprovalItem, Callable[[Tx], object]], dict[str, Any]]] = {
-        "adjustment": accounts.execute_approved, "compensation": compensations.execute_approved}
+        "adjustment": accounts.execute_approved, "compensation": compensations.execute_approved,
+        "refund": orders.execute_approved_refund}
     return executors[kind]
 
 
@@ -149,8 +159,19 @@ def decide(approval_id: str, checker: str, approve: bool, reason: str) -> dict[s
     def decide_in(tx: Tx) -> None:
         tx.update(LABEL, ApprovalItem(pk=item.pk, sk=SK), actions, still_pending)
 
+    used: list[bool] = []
+
+    def decide_in_tracked(tx: Tx) -> None:
+        used.append(True)
+        decide_in(tx)
+
     try:
-        outcome = _executor(item.kind)(item, decide_in)
+        outcome = _executor(item.kind)(item, decide_in_tracked)
+        if not used:  # the change was already made (a refund asked twice): the decision is recorded on its own
+            try:
+                ApprovalItem(pk=item.pk, sk=SK).update(actions=actions, condition=still_pending)
+            except UpdateError:
+                raise AppError("approval_decided") from None
     except TxCancelled as exc:
         if LABEL in exc.failed:
             raise AppError("approval_decided") from None

@@ -26,9 +26,10 @@ class CompensationOut(Out):
 class ApprovalPending(Out):
     approval_id: str
     status: Literal["pending_approval"]
-    kind: Literal["compensation", "adjustment"]
-    reference: str = Field(description="the compensation or adjustment ID it becomes once approved")
+    kind: Literal["compensation", "adjustment", "refund"]
+    reference: str = Field(description="the compensation, adjustment or refund ID it becomes once approved")
     points: int
+    amount_fen: int | None = Field(default=None, description="a refund's money")
 
 
 class ApprovalQuery(PageQuery):
@@ -41,9 +42,10 @@ class DecisionIn(Body):
 
 class ApprovalOut(Out):
     approval_id: str
-    kind: Literal["compensation", "adjustment"]
+    kind: Literal["compensation", "adjustment", "refund"]
     customer_id: str
     points: int
+    amount_fen: int | None = None
     reason: str
     reference: str
     case_id: str | None = None

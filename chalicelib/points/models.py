@@ -206,9 +206,10 @@ class ApprovalItem(Item):
     (maker-checker, ``approvals.py``); listed on gsi1 ``APPROVALS#<status>`` / ``<created_at>#<approval_id>``."""
 
     approval_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # compensation | adjustment
+    kind = UnicodeAttribute()  # compensation | adjustment | refund
     customer_id = UnicodeAttribute()
-    points = NumberAttribute()  # the change asked for (negative: a debit)
+    points = NumberAttribute()  # the change asked for (negative: a debit); 0 for a refund
+    amount_fen = NumberAttribute(null=True)  # a refund's money
     reason = UnicodeAttribute()
     reference = UnicodeAttribute()  # the compensation or adjustment ID it becomes
     case_id = UnicodeAttribute(null=True)

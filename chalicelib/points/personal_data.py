@@ -39,7 +39,7 @@ REGISTRY = {
                            plain="adjustment_id created_at created_by customer_id gsi1pk gsi1sk request_hash"),
     "ApprovalItem": Kind(where=(), finder="chalicelib.points.personal_data:approvals_of",
                          export="approval_id kind points reason status created_at decided_at",
-                         keep="points reason decision_reason", reason=ACCOUNTING,
+                         keep="points amount_fen reason decision_reason", reason=ACCOUNTING,
                          plain="approval_id kind reference case_id customer_id maker maker_role status created_at "
                                "decided_by decided_at gsi1pk gsi1sk gsi2pk gsi2sk"),
     "ConfigItem": Kind(none="the programme's configuration"),
