@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.core import clock
@@ -41,7 +41,7 @@ def _bound(text: str | None, field: str, end: bool) -> str | None:
                 raise ValueError
     except ValueError:
         raise _bad(field, "must be a day (YYYY-MM-DD) or an ISO 8601 instant with its offset") from None
-    return clock.iso(moment)
+    return clock.iso(moment.astimezone(UTC))  # records are stamped in UTC: compare like with like
 
 
 def view(raw: dict[str, Any]) -> dict[str, Any]:

@@ -128,6 +128,12 @@ def test_the_trail_needs_one_filter_and_pages(api, people):
         if not cursor:
             break
     assert len(seen) == len(set(seen)) == 3
+    from tests.support.points_world import DynamoCalls
+
+    for query in (f"actor={people['admin']['staff_id']}", f"member=c_nobody&from=2026-01-01&to={_today()}"):
+        with DynamoCalls().counting() as calls:
+            status, _, _ = api.call("GET", f"/v1/admin/audit?{query}&limit=2", token=auditor)
+        assert status == 200 and dict(calls.ops) == {"Query": 1}, calls.log  # one call a page
 
 
 def test_a_write_that_fails_after_its_plan_leaves_neither_the_change_nor_a_record(api, people, monkeypatch):
