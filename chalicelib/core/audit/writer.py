@@ -204,7 +204,7 @@ def _ok() -> AWSResponse:
 def _success_body(client: Any, op: str, params: dict[str, Any], out: dict[str, Any],
                   old: dict[str, Any] | None) -> dict[str, Any]:
     body: dict[str, Any] = {"ResponseMetadata": _meta(200)}
-    if "ConsumedCapacity" in out:
+    if "ConsumedCapacity" in out and "ReturnConsumedCapacity" in params:  # as the caller asked, once
         capacity = out["ConsumedCapacity"]
         if op == "TransactWriteItems":
             body["ConsumedCapacity"] = capacity
