@@ -18,4 +18,6 @@ AREA = Area(
     seeds=("chalicelib.points.programme:seed_defaults",),
     member_360="chalicelib.points.accounts:member_360",
     personal_data="chalicelib.points.personal_data:REGISTRY",
+    approvals={"adjustment": "chalicelib.points.accounts:execute_approved",
+               "compensation": "chalicelib.points.compensations:execute_approved"},
 )

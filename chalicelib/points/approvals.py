@@ -17,6 +17,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock, idempotency, results
+from chalicelib.core.area import installed, resolve
 from chalicelib.core.audit import scope as audit
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo import paging
@@ -128,13 +129,12 @@ def _decision(item: ApprovalItem, status: str, checker: str, reason: str) -> lis
 
 
 def _executor(kind: str) -> Callable[[ApprovalItem, Callable[[Tx], object]], dict[str, Any]]:
-    from chalicelib.membership import orders
-    from chalicelib.points import accounts, compensations
-
-    executors: dict[str, Callable[[ApprovalItem, Callable[[Tx], object]], dict[str, Any]]] = {
-        "adjustment": accounts.execute_approved, "compensation": compensations.execute_approved,
-        "refund": orders.execute_approved_refund}
-    return executors[kind]
+    """The area that declared the kind in its manifest (``Area.approvals``) runs it."""
+    for area in installed():
+        if kind in area.approvals:
+            executor: Callable[[ApprovalItem, Callable[[Tx], object]], dict[str, Any]] = resolve(area.approvals[kind])
+            return executor
+    raise RuntimeError(f"no area runs approvals of kind {kind!r}")
 
 
 def decide(approval_id: str, checker: str, approve: bool, reason: str) -> dict[str, Any]:
