@@ -372,7 +372,8 @@ def test_the_360_view_shows_profile_points_ledger_redemptions_and_open_cases(wor
 def test_the_360_view_costs_one_bounded_query_per_prefix(world: FollowUpWorld):
     """The member's ``M#`` items, then one bounded Query per prefix a section shows (ledger, vouchers, redemptions,
     appointments, transactions and cases, events, product-request supports, the audit trail), made at once: the same
-    calls whatever the partition's size. Plus renders its membership from the member's ``M#`` items and reads its orders."""
+    calls whatever the partition's size. Plus renders its membership from the member's ``M#`` items and reads its
+    orders."""
     from chalicelib.console import member_360
     from tests.support.points_world import DynamoCalls
 
