@@ -287,6 +287,14 @@ def _privacy(args: argparse.Namespace) -> Any:
         return privacy.measure(backend)
 
 
+def _audit(args: argparse.Namespace) -> Any:
+    from bench import audit
+    from bench.stack import local_backend
+
+    with local_backend() as backend:
+        return audit.measure(backend)
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("coldstart", "Cold start: import app vs its dependencies alone", _coldstart,
             _rendered("bench.coldstart", "render"), _coldstart_summary),
@@ -302,6 +310,8 @@ SECTIONS: tuple[Section, ...] = (
             _rendered("bench.local_stack", "render"), _local_stack_summary, _local_stack_failed),
     Section("privacy", "Member data rights: the export's build and the erasure, new and five-year member",
             _privacy, _rendered("bench.privacy", "render")),
+    Section("audit", "Staff audit trail: what one record adds to an action (DynamoDB Local, in-process)",
+            _audit, _rendered("bench.audit", "render")),
     _calls_section("appointments", "Appointments: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",
                    "bench.appointments:APPOINTMENT_SCENARIOS"),
     _calls_section("events", "Events: DynamoDB calls and consumed capacity (DynamoDB Local, in-process)",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from chalicelib import (
     appointments,
+    audit,
     benefits,
     c2b,
     console,
@@ -42,6 +43,7 @@ AREAS: tuple[Area, ...] = (
     privacy.AREA,
     segments.AREA,
     insights.AREA,
+    audit.AREA,
 )
 
 install(AREAS)

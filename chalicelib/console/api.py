@@ -42,10 +42,11 @@ EXAMPLE = {
     "plus": {"status": "none", "plan_id": None, "expires_at": None,
              "savings": {"since": None, "total_fen": 0, "items": []}, "orders": []},
     "product_requests": {"supports": []},
+    "audit_trail": [],
 }
 
 
-@api.route("/v1/agent/members/{customer_id}", "GET", auth="agent", response="Member360",
+@api.route("/v1/agent/members/{customer_id}", "GET", auth="staff", response="Member360",
            errors=(*STAFF_ERRORS, "not_found"),
            summary="A member's 360 view: profile, tier, points, recent ledger, redemptions, vouchers, transactions "
                    "and open follow-up cases (one bounded Query per kind of item, in parallel)",

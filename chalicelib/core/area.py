@@ -133,6 +133,9 @@ class Area(NamedTuple):
     # The personal-data registry (core/personal_data.py): a mapping of the area's item models (class names of its
     # models.py, or "module:Class" for one the core defines) -> Kind: what is personal and what export and erasure do
     personal_data: Ref | None = None
+    # Maker-checker (points/approvals.py): approval kind -> (ApprovalItem, decide(tx)) -> dict: runs an approved change
+    # with the approval's conditional update in the change's own transaction
+    approvals: Mapping[str, Ref] = NONE
 
 
 _installed: tuple[Area, ...] | None = None
@@ -146,6 +149,7 @@ def install(areas: tuple[Area, ...]) -> None:
         for kind, what in ((area.name, "area"), *((c, "error code") for c in area.errors),
                            *((k, "retry kind") for k in area.retry_handlers),
                            *((k, "follow-up kind") for k in area.followups),
+                           *((k, "approval kind") for k in area.approvals),
                            *((n, "notice template") for n in area.notices)):
             key = f"{what}:{kind}"
             if key in seen:

@@ -44,6 +44,9 @@ class Settings(NamedTuple):
     max_body_bytes: int
     survey_valid_days: int  # how long a service survey may be answered (SURVEY_VALID_DAYS)
     staff_mfa_required: bool = False  # STAFF_MFA_REQUIRED: admins sign in with a TOTP code (identity/staff_mfa.py)
+    # Maker-checker (points/approvals.py): a staff change of more points, or money, than this waits for a second staff
+    approval_threshold_points: int = 500  # APPROVAL_THRESHOLD_POINTS
+    approval_threshold_fen: int = 20000  # APPROVAL_THRESHOLD_FEN
 
     @property
     def is_local(self) -> bool:
@@ -77,6 +80,8 @@ def settings() -> Settings:
         max_body_bytes=_env_int("MAX_BODY_BYTES", 64 * 1024),
         survey_valid_days=max(1, _env_int("SURVEY_VALID_DAYS", 14)),
         staff_mfa_required=_env("STAFF_MFA_REQUIRED").lower() in ("1", "true", "yes", "on"),
+        approval_threshold_points=_env_int("APPROVAL_THRESHOLD_POINTS", 500),
+        approval_threshold_fen=_env_int("APPROVAL_THRESHOLD_FEN", 20000),
     )
 
 

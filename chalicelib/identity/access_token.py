@@ -17,7 +17,7 @@ from chalicelib.core.http.principal import Principal
 
 ALGORITHM = "HS256"
 AUDIENCE = "member-portal-api"
-ROLES = ("member", "agent", "admin")
+ROLES = ("member", "agent", "supervisor", "admin", "auditor")
 _LOCAL_DEV_SECRET = "local-dev-secret-not-for-deployment-0123456789"
 
 

@@ -117,6 +117,7 @@ class RefreshTokenItem(Item):
     expires_at = NumberAttribute()
     spent_at = NumberAttribute(null=True)
     mergeable = BooleanAttribute(null=True)  # the session's customer had no verified phone (Principal.mergeable)
+    staff_gen = NumberAttribute(null=True)  # a staff session: the account's ``session_gen`` when it signed in
 
 
 class TokenFamilyItem(Item):
@@ -156,6 +157,8 @@ class StaffItem(Item):
     totp_secret = UnicodeAttribute(null=True)
     totp_pending = UnicodeAttribute(null=True)
     totp_last_step = NumberAttribute(null=True)
+    # Raised by a password reset: refresh tokens issued before it (another ``staff_gen``) stop (sessions.rotate).
+    session_gen = NumberAttribute(null=True)
 
 
 class StaffIdItem(Item):

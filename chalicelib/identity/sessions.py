@@ -133,7 +133,7 @@ def member_principal(customer_id: str, *, mergeable: bool = False) -> Principal:
     return Principal(subject=customer_id, role="member", customer_id=customer_id, mergeable=mergeable)
 
 
-def prepare(principal: Principal, family_id: str | None = None) -> PendingTokens:
+def prepare(principal: Principal, family_id: str | None = None, staff_gen: int | None = None) -> PendingTokens:
     raw = secrets.token_urlsafe(32)
     now = clock.epoch()
     expires = now + settings().refresh_token_ttl
@@ -146,6 +146,7 @@ def prepare(principal: Principal, family_id: str | None = None) -> PendingTokens
         customer_id=principal.customer_id,
         staff_id=principal.staff_id,
         mergeable=principal.mergeable or None,
+        staff_gen=staff_gen or None,
         expires_at=expires,
         ttl=expires + 86400,
     )
@@ -161,9 +162,9 @@ def save(pending: PendingTokens) -> None:
     pending.item.save(RefreshTokenItem.pk.does_not_exist(), add_version_condition=False)
 
 
-def issue(principal: Principal, **extra: Any) -> dict[str, Any]:
+def issue(principal: Principal, staff_gen: int | None = None, **extra: Any) -> dict[str, Any]:
     """Issue a pair on its own (one PutItem)."""
-    pending = prepare(principal)
+    pending = prepare(principal, staff_gen=staff_gen)
     save(pending)
     return pending.body(**extra)
 
@@ -203,7 +204,7 @@ def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> di
             subject=customer_id or item.subject, role=item.role, customer_id=customer_id, staff_id=item.staff_id,
             mergeable=mergeable,
         )
-        pending = prepare(principal, family_id=item.family_id)
+        pending = prepare(principal, family_id=item.family_id, staff_gen=item.staff_gen)
         tx = Tx()
         tx.check(
             "family", TokenFamilyItem, family_key(item.family_id), FAMILY_SK,
@@ -215,11 +216,17 @@ def rotate(raw: str, resolve_customer: Callable[[str], str] | None = None) -> di
                 CustomerItem.pk.exists() & CustomerItem.merged_into.does_not_exist()
                 & CustomerItem.closed_at.does_not_exist(),
             )
-        if item.staff_id:  # a staff member disabled, removed or given another role since: the session ends here
+        if item.staff_id:
+            # a staff member disabled, removed, given another role or a new password since: the session ends here
+            gen = int(item.staff_gen or 0)
+            same_password = StaffItem.session_gen == gen
+            if not gen:
+                same_password = StaffItem.session_gen.does_not_exist() | same_password
             tx.check(
                 "staff", StaffItem, staff_pk(item.subject), STAFF_SK,
                 (StaffItem.staff_id == item.staff_id) & (StaffItem.role == item.role)
-                & (StaffItem.disabled.does_not_exist() | (StaffItem.disabled == False)),  # noqa: E712  # a condition
+                & (StaffItem.disabled.does_not_exist() | (StaffItem.disabled == False))  # noqa: E712  # a condition
+                & same_password,
             )
         tx.update(
             "spent",

@@ -234,5 +234,5 @@ def logout(refresh_token: str) -> None:
     sessions.logout(refresh_token)
 
 
-def staff_tokens(staff_id: str, role: str, username: str) -> dict[str, Any]:
-    return sessions.issue(Principal(subject=username, role=role, staff_id=staff_id))
+def staff_tokens(staff_id: str, role: str, username: str, session_gen: int = 0) -> dict[str, Any]:
+    return sessions.issue(Principal(subject=username, role=role, staff_id=staff_id), staff_gen=session_gen)

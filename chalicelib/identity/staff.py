@@ -22,7 +22,7 @@ from chalicelib.identity import sign_in, staff_guard, staff_mfa
 from chalicelib.identity.models import STAFF_DIRECTORY, STAFF_SK, StaffIdItem, StaffItem, staff_id_pk, staff_pk
 
 SK = STAFF_SK
-STAFF_ROLES = ("agent", "admin")
+STAFF_ROLES = ("agent", "supervisor", "admin", "auditor")
 BCRYPT_ROUNDS = 12
 PASSWORD_MIN, PASSWORD_MAX = 8, 128  # characters (the request schemas say the same)
 PREHASHED = "sha256$"
@@ -120,7 +120,7 @@ def login(username: str, password: str, client_ip: str, totp: str | None = None)
         raise
     staff_guard.forget_account(username)
     logger.info("staff signed in", extra={"staff_id": staff.staff_id, "role": staff.role})
-    return sign_in.staff_tokens(staff.staff_id, staff.role, staff.username)
+    return sign_in.staff_tokens(staff.staff_id, staff.role, staff.username, int(staff.session_gen or 0))
 
 
 def start_totp(username: str, password: str, client_ip: str) -> dict[str, str]:

@@ -3,7 +3,9 @@
 A staff ID names an account in the admins' routes; the account's item is keyed by username (sign-in reads it by
 what is typed), so ``STAFFID#<staff_id>`` says which username an ID is, written in the same transaction. Disabling
 an account or changing its role ends its sessions' refreshes at once (``sessions.rotate`` checks both); a password
-reset leaves them be (an access token lives 15 minutes, a refresh needs the account as it was issued for).
+reset ends them too (``session_gen``: a refresh token from before it answers 401), and an admin may remove an
+account's authenticator (a lost phone) so that it enrols again. Every change here is in the audit trail (the route
+layer's rule), with what it was before and after.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core import clock
+from chalicelib.core.audit import scope as audit
 from chalicelib.core.dynamo import paging
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
@@ -79,14 +82,31 @@ def change(actor_staff_id: str | None, staff_id: str, role: str | None, disabled
         actions.append(StaffItem.role.set(role))
     if disabled is not None:
         actions.append(StaffItem.disabled.set(disabled))
+    audit.note(before={"role": account.role, "disabled": bool(account.disabled)},
+               after={"role": role if role is not None else account.role,
+                      "disabled": disabled if disabled is not None else bool(account.disabled)})
     account.update(actions=actions, condition=StaffItem.staff_id == staff_id)
     logger.info("staff account changed", extra={"target_staff_id": staff_id, "new_role": role, "disabled": disabled})
     return view(account)
 
 
 def reset_password(staff_id: str, password: str) -> None:
+    """A new password; the account's sessions end (their refresh tokens answer 401 from now on)."""
     account = _account(staff_id)
     account.update(actions=[StaffItem.password_hash.set(staff.hash_password(password)),
-                            StaffItem.updated_at.set(clock.iso())],
+                            StaffItem.session_gen.add(1), StaffItem.updated_at.set(clock.iso())],
                    condition=StaffItem.staff_id == staff_id)
     logger.info("staff password reset", extra={"target_staff_id": staff_id})
+
+
+def remove_totp(actor_staff_id: str | None, staff_id: str) -> None:
+    """Remove an account's authenticator (enrolled or being enrolled): it signs in with its password alone until it
+    enrols again (which the role may require). Not one's own (409 ``staff_self_change``)."""
+    account = _account(staff_id)
+    if staff_id == actor_staff_id:
+        raise AppError("staff_self_change")
+    audit.note(before={"mfa_enabled": bool(account.totp_secret)}, after={"mfa_enabled": False})
+    account.update(actions=[StaffItem.totp_secret.remove(), StaffItem.totp_pending.remove(),
+                            StaffItem.totp_last_step.remove(), StaffItem.updated_at.set(clock.iso())],
+                   condition=StaffItem.staff_id == staff_id)
+    logger.info("staff authenticator removed", extra={"target_staff_id": staff_id})

@@ -41,7 +41,16 @@ def change_staff(ctx: RequestContext, staff_id: str) -> dict:
 
 
 @api.route("/v1/admin/staff/{staff_id}/password", "POST", auth="admin", status=204, body="StaffPasswordIn",
-           summary="Reset a staff account's password", errors=("not_found",),
+           summary="Reset a staff account's password (its sessions end: refresh tokens answer 401)",
+           errors=("not_found",),
            examples={"request": {"password": "another-long-pass-phrase"}})
 def reset_staff_password(ctx: RequestContext, staff_id: str) -> None:
     staff_accounts.reset_password(staff_id, ctx.body.password)
+
+
+@api.route("/v1/admin/staff/{staff_id}/totp", "DELETE", auth="admin", status=204,
+           summary="Remove a staff account's authenticator (a lost phone): it enrols again",
+           errors=("not_found", "staff_self_change"))
+def remove_staff_totp(ctx: RequestContext, staff_id: str) -> None:
+    assert ctx.principal is not None
+    staff_accounts.remove_totp(ctx.principal.staff_id, staff_id)

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from chalicelib.core.http.models import Body, Out
 
-StaffRole = Literal["agent", "admin"]
+StaffRole = Literal["agent", "supervisor", "admin", "auditor"]
 
 
 class StaffIn(Body):

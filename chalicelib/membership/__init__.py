@@ -34,4 +34,5 @@ AREA = Area(
     seeds=("chalicelib.membership.plans:seed_defaults",),
     member_360="chalicelib.membership.membership:member_360",
     personal_data="chalicelib.membership.personal_data:REGISTRY",
+    approvals={"refund": "chalicelib.membership.orders:execute_approved_refund"},  # over APPROVAL_THRESHOLD_FEN
 )

@@ -19,6 +19,7 @@ Refund (``POST /v1/agent/members/{customer_id}/membership/refund``, agents)
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -222,9 +223,12 @@ def settle_pending(now: datetime | None = None, older_than: timedelta = timedelt
 # --- refunds --------------------------------------------------------------------------------------------------------
 
 
-def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
+def refund(customer_id: str, staff_id: str, reason: str, role: str = "agent",
+           decide: Callable[[Tx], object] | None = None) -> dict[str, Any] | Result:
     """An agent refunds the member's latest paid order: 409 ``membership_not_active`` / ``refund_window_passed`` /
-    ``benefit_already_used``; a repeat after it succeeded answers the same refund."""
+    ``benefit_already_used``; a repeat after it succeeded answers the same refund. Over ``APPROVAL_THRESHOLD_FEN`` the
+    refund waits for a supervisor (``points/approvals.py``: 202, nothing refunded); approved, it runs here with
+    ``decide`` adding the approval's conditional update to the refund's own transaction."""
     for _attempt in retry.attempts(MAX_ATTEMPTS):
         items = records.load(customer_id, consistent=True)
         recent = {o.order_id: o for o in (*items.orders, *records.recent_orders(items.customer_id, REFUND_LOOKBACK,
@@ -244,6 +248,12 @@ def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
         if why is not None:
             raise AppError(why)
         refund_id = f"rf{order.order_id}"
+        if decide is None:
+            from chalicelib.points import approvals
+
+            if approvals.money_needs_approval(int(order.amount_fen)):
+                return approvals.ask("refund", items.customer_id, 0, reason, staff_id, role, refund_id,
+                                     amount_fen=int(order.amount_fen))
         try:
             outcome = payments.provider().refund(order.order_id, refund_id, int(order.amount_fen),
                                                  int(order.amount_fen))
@@ -264,6 +274,8 @@ def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
         records.put_in(tx, items.customer_id, ended, items.record)
         notifications.put_in(tx, items.customer_id, "plus_refunded", {
             "order_id": order.order_id, "status": "refunded", "amount_yuan": f"{int(order.amount_fen) / 100:.2f}"})
+        if decide is not None:
+            decide(tx)
         try:
             tx.commit()
         except TxCancelled as exc:
@@ -278,6 +290,12 @@ def refund(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
         order.refund_status = outcome.status
         return _refund_view(order)
     retry.give_up("plus refund", customer_id=customer_id)
+
+
+def execute_approved_refund(approval: Any, decide: Callable[[Tx], object]) -> dict[str, Any]:
+    """An approved refund (``points/approvals.py``), made by its maker's name, the decision in its transaction."""
+    refund(approval.customer_id, approval.maker, approval.reason, approval.maker_role, decide)
+    return {}
 
 
 def _refund_view(order: OrderItem) -> dict[str, Any]:

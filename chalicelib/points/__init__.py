@@ -9,7 +9,7 @@ AREA = Area(
                   "M#BUCKET#": "one per expiry day still ahead: bounded by the points' validity (expired ones are "
                                "deleted by the daily job)"},
     blueprints=("chalicelib.points.api", "chalicelib.points.admin_api", "chalicelib.points.orders_api",
-                "chalicelib.points.claims_api"),
+                "chalicelib.points.claims_api", "chalicelib.points.approvals_api"),
     errors=ERRORS,
     jobs=(Job("expire_points_job", "cron(10 16 * * ? *)", "chalicelib.points.jobs:run_daily",
               doc="Daily at 00:10 Asia/Shanghai (16:10 UTC): expire due points, apply due tier evaluations."),),
@@ -18,4 +18,6 @@ AREA = Area(
     seeds=("chalicelib.points.programme:seed_defaults",),
     member_360="chalicelib.points.accounts:member_360",
     personal_data="chalicelib.points.personal_data:REGISTRY",
+    approvals={"adjustment": "chalicelib.points.accounts:execute_approved",
+               "compensation": "chalicelib.points.compensations:execute_approved"},
 )

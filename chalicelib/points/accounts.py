@@ -25,13 +25,14 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
 from chalicelib.identity.models import CustomerItem
-from chalicelib.points import bookkeeping, programme, tiers
+from chalicelib.points import approvals, bookkeeping, programme, tiers
 from chalicelib.points.bookkeeping import MemberItems, Outcome, Plan, PointsState
 from chalicelib.points.checkin import AlreadyCheckedIn, next_checkin
 from chalicelib.points.models import (
     LEDGER_PREFIX,
     TIEREVAL_SK,
     AdjustmentItem,
+    ApprovalItem,
     LedgerEntryItem,
     PointsStateItem,
     TierEvalItem,
@@ -248,7 +249,8 @@ def adjustment_view(item: AdjustmentItem) -> dict[str, Any]:
 
 
 def adjust(
-    customer_id: str, delta: int, reason: str, staff_id: str, idempotency_key: str | None = None
+    customer_id: str, delta: int, reason: str, staff_id: str, idempotency_key: str | None = None,
+    staff_role: str = "admin",
 ) -> Result:
     """An admin's correction with a reason; who, what and when stay on the ledger entry and an ``ADJ#`` record.
 
@@ -264,6 +266,20 @@ def adjust(
         if stored is not None:
             return idempotency.replay_response(stored)
     adjustment_id = "adj_" + secrets.token_hex(12)
+    if approvals.needs_approval(delta):  # maker-checker: a second staff member approves it first (202)
+        return approvals.ask("adjustment", customer_id, delta, reason, staff_id, staff_role, adjustment_id, req=req)
+    return _apply_adjustment(customer_id, delta, reason, staff_id, adjustment_id, req)
+
+
+def execute_approved(approval: ApprovalItem, decide: Callable[[Tx], object]) -> dict[str, Any]:
+    """Run an approved adjustment: ``decide`` adds the approval's own conditional update to the same transaction."""
+    result = _apply_adjustment(approval.customer_id, int(approval.points), approval.reason, approval.maker,
+                               approval.reference, None, decide)
+    return {"balance_after": int(result.body["balance_after"])}
+
+
+def _apply_adjustment(customer_id: str, delta: int, reason: str, staff_id: str, adjustment_id: str,
+                      req: idempotency.Request | None, decide: Callable[[Tx], object] | None = None) -> Result:
     on = bookkeeping.today()
     expires_on = expiry_for(on)
 
@@ -288,6 +304,8 @@ def adjust(
             tx.put("adjustment", record, AdjustmentItem.pk.does_not_exist())
             if req is not None:
                 idempotency.record_in(tx, req, "created", adjustment_view(record))
+            if decide is not None:
+                decide(tx)
 
         return Plan(change, entry_fields={"actor": staff_id, "reason": reason}, add=add, result=record)
 

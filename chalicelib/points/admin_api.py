@@ -105,6 +105,8 @@ def put_settings(ctx: RequestContext) -> dict:
            errors=(*ADMIN_ERRORS, "validation_error", "malformed_json", "not_found", "insufficient_points",
                    "idempotency_key_reused", "service_unavailable"),
            optional_idempotency_key=True,
+           other_statuses={202: "over APPROVAL_THRESHOLD_POINTS: waiting for a supervisor's approval, nothing moved"},
+           other_responses={202: "points.approvals_schemas.ApprovalPending"},
            summary="Adjust a member's points with a reason (kept with who and when); "
                    "an Idempotency-Key makes a repeat return the first adjustment",
            examples={"request": {"customer_id": "c_8f14e45fceea167a5a36", "delta": 200, "reason": "活动补偿"},
@@ -119,7 +121,8 @@ def post_adjustment(ctx: RequestContext) -> Result:
     key = ctx.idempotency_key
     if key is not None and not 1 <= len(key) <= 64:
         raise AppError("validation_error", details=[{"field": "Idempotency-Key", "issue": "must be 1-64 characters"}])
-    return accounts.adjust(body.customer_id, body.delta, body.reason, _staff(ctx), key)
+    assert ctx.principal is not None
+    return accounts.adjust(body.customer_id, body.delta, body.reason, _staff(ctx), key, ctx.principal.role)
 
 
 @api.route("/v1/admin/points/adjustments", "GET", auth="admin", query="Page",

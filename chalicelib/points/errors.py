@@ -5,6 +5,8 @@ from __future__ import annotations
 from chalicelib.core.error_spec import ErrorSpec
 
 ERRORS: dict[str, ErrorSpec] = {
+    "self_approval": ErrorSpec(403, "不能审批自己提交的申请", "You cannot approve or reject your own request"),
+    "approval_decided": ErrorSpec(409, "该申请已被审批", "This request has already been decided"),
     "insufficient_points": ErrorSpec(409, "积分余额不足", "Not enough points"),
     "already_checked_in": ErrorSpec(409, "今天已经签到过了", "You have already checked in today"),
     "order_not_found": ErrorSpec(404, "订单不存在或未获得积分", "No such order has earned points"),

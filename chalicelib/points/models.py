@@ -199,3 +199,28 @@ class JobStateItem(Item):
     last_completed_day = UnicodeAttribute(null=True)
     last_run_at = UnicodeAttribute(null=True)
     last_result = JSONAttribute(null=True)
+
+
+class ApprovalItem(Item):
+    """``APPROVAL#<approval_id>`` / ``APPROVAL``: a staff change over the threshold, waiting for a second staff member
+    (maker-checker, ``approvals.py``); listed on gsi1 ``APPROVALS#<status>`` / ``<created_at>#<approval_id>``."""
+
+    approval_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # compensation | adjustment | refund
+    customer_id = UnicodeAttribute()
+    points = NumberAttribute()  # the change asked for (negative: a debit); 0 for a refund
+    amount_fen = NumberAttribute(null=True)  # a refund's money
+    reason = UnicodeAttribute()
+    reference = UnicodeAttribute()  # the compensation or adjustment ID it becomes
+    case_id = UnicodeAttribute(null=True)
+    maker = UnicodeAttribute()
+    maker_role = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | approved | rejected
+    created_at = UnicodeAttribute()
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    decision_reason = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)  # APPROVALSOF#<customer_id>: the member's (personal-data finder)
+    gsi2sk = UnicodeAttribute(null=True)

@@ -2,7 +2,8 @@
 
 The matrix is built from the registry at collection time, so routes added later are covered without
 editing this file. Who is admitted is pinned in ``tests/support/contract.ADMITS`` from the outline
-(member routes: members only; agent routes: agents and admins; admin routes: admins; integration
+(member routes: members only; agent routes: agents, supervisors and admins; supervisor routes: supervisors and admins;
+auditor routes: auditors and admins; staff routes: every staff role; admin routes: admins; integration
 routes: a valid ``X-Api-Key``, bearer tokens don't count; public routes: anyone).
 
 Refused callers get the documented envelope (code, non-empty message in Chinese, English with
@@ -52,7 +53,7 @@ class World:
             return {}
         if caller == "member":
             return {"authorization": f"Bearer {self.member['access_token']}"}
-        if caller in ("agent", "admin"):
+        if caller in ("agent", "supervisor", "auditor", "admin"):
             return {"authorization": f"Bearer {self.staff[caller]['access_token']}"}
         if caller == "api_key":
             return {"x-api-key": API_KEY}
@@ -74,7 +75,7 @@ def world(ddb_endpoint: str, wechat_sim: Any, tmp_path_factory: pytest.TempPathF
     with contract.shared_api(ddb_endpoint, wechat_sim.base_url, str(tmp_path_factory.mktemp("matrix"))) as shared:
         api = shared.api
         staff = {}
-        for role in ("agent", "admin"):
+        for role in ("agent", "supervisor", "auditor", "admin"):
             password = f"matrix-{role}-pass"
             create_staff(f"matrix-{role}", password, role, rounds=4)
             status, body, _ = api.call("POST", "/v1/staff/login", {"username": f"matrix-{role}", "password": password})

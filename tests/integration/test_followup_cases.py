@@ -371,8 +371,9 @@ def test_the_360_view_shows_profile_points_ledger_redemptions_and_open_cases(wor
 
 def test_the_360_view_costs_one_bounded_query_per_prefix(world: FollowUpWorld):
     """The member's ``M#`` items, then one bounded Query per prefix a section shows (ledger, vouchers, redemptions,
-    appointments, transactions and cases, events, product-request supports), made at once: the same calls whatever
-    the partition's size. Plus renders its membership from the member's ``M#`` items and reads its orders."""
+    appointments, transactions and cases, events, product-request supports, the audit trail), made at once: the same
+    calls whatever the partition's size. Plus renders its membership from the member's ``M#`` items and reads its
+    orders."""
     from chalicelib.console import member_360
     from tests.support.points_world import DynamoCalls
 
@@ -390,8 +391,8 @@ def test_the_360_view_costs_one_bounded_query_per_prefix(world: FollowUpWorld):
                 continue
             assert set(alone.ops) == {"Query"} and 1 <= alone.ops["Query"] <= 2, alone.log  # a prefix or two
             own.append(alone.ops["Query"])
-    assert sum(own) == 10  # L#, V#, RDM#, TXN#, CASE#, H#APPT#, the events index, the supports, the Plus orders,
-    # the surveys
+    assert sum(own) == 11  # L#, V#, RDM#, TXN#, CASE#, H#APPT#, the events index, the supports, the Plus orders,
+    # the surveys, the staff audit trail about the member (gsi2)
     assert gets == 1  # the segments area's FACTS item
     world.get(f"/v1/agent/members/{cid}", agent)  # warms the cached configuration (the privacy policy's version)
     with DynamoCalls().counting() as calls:

@@ -295,6 +295,41 @@ def test_agent_refund_within_seven_days_ends_membership_once(world: MembershipWo
     assert_envelope(status, out, headers, "forbidden")
 
 
+def test_a_refund_over_the_threshold_waits_for_a_supervisor(world: MembershipWorld, monkeypatch) -> None:
+    """Maker-checker (points/approvals.py): over APPROVAL_THRESHOLD_FEN nothing is refunded until a supervisor other
+    than the agent approves; the refund is then made once, in the approval's transaction."""
+    from chalicelib.core.config import reset_settings
+    from chalicelib.core.http.principal import Principal
+    from chalicelib.identity import sessions, staff
+
+    monkeypatch.setenv("APPROVAL_THRESHOLD_FEN", "5000")
+    reset_settings()
+    try:
+        cid, token = world.member()
+        order_id = world.order(token, "plus_year")["order_id"]  # 9900 fen
+        world.notify(order_id)
+        clock.set_now(NOW + timedelta(days=2))
+        status, pending, _ = world.call("POST", f"/v1/agent/members/{cid}/membership/refund", {"reason": "误购"},
+                                        world.agent)
+        assert (status, pending["kind"], pending["amount_fen"]) == (202, "refund", 9900), pending
+        refund_no = f"rf{order_id}"
+        assert refund_no not in world.sim.state.refunds and world.membership(token)["status"] == "active"
+        staff_id = staff.create_staff("refund-boss", "refund-boss-pass", "supervisor", rounds=4)
+        boss = sessions.issue(Principal(subject="refund-boss", role="supervisor", staff_id=staff_id))["access_token"]
+        status, done, _ = world.call("POST", f"/v1/agent/approvals/{pending['approval_id']}/approve",
+                                     {"reason": "核实误购"}, boss)
+        assert (status, done["status"]) == (200, "approved"), done
+        refunds_before = len(world.sim.state.refunds)
+        assert refund_no in world.sim.state.refunds and world.membership(token)["status"] == "expired"
+        status, again, _ = world.call("POST", f"/v1/agent/approvals/{pending['approval_id']}/approve",
+                                      {"reason": "again"}, boss)
+        assert (status, again["error"]["code"]) == (409, "approval_decided")
+        assert len(world.sim.state.refunds) == refunds_before  # refunded once
+    finally:
+        monkeypatch.delenv("APPROVAL_THRESHOLD_FEN")
+        reset_settings()
+
+
 def test_refund_after_seven_days_is_refused(world: MembershipWorld) -> None:
     cid, token = world.member()
     world.notify(world.order(token, "plus_month")["order_id"])

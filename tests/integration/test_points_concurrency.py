@@ -24,8 +24,13 @@ WORKERS = 24
 
 
 @pytest.fixture
-def http(ddb_table: str) -> Iterator[Http]:
-    """Two worker processes sharing one DynamoDB Local: no lock or cache in one process can make a race pass."""
+def http(ddb_table: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Http]:
+    """Two worker processes sharing one DynamoDB Local: no lock or cache in one process can make a race pass.
+
+    The refund race spends 600 points by an admin's adjustment to set the member up; over the default approval
+    threshold (500) that would wait for a supervisor (maker-checker, tested in ``test_approvals.py``), so these
+    processes allow it directly."""
+    monkeypatch.setenv("APPROVAL_THRESHOLD_POINTS", "1000")
     with frozen_clock(), serve_app_processes(workers=2) as server:
         api_keys.create_api_key("concurrency", API_KEY)
         yield server

@@ -107,3 +107,35 @@ def test_an_unknown_staff_id_is_404(api, admin):
     token = admin["access_token"]
     assert api.call("PATCH", "/v1/admin/staff/s_nobody", {"disabled": True}, token=token)[0] == 404
     assert api.call("POST", "/v1/admin/staff/s_nobody/password", {"password": "whatever-1"}, token=token)[0] == 404
+
+
+def test_a_password_reset_ends_the_accounts_sessions(api, admin):
+    token = admin["access_token"]
+    staff_id = api.call("POST", "/v1/admin/staff", {"username": "phished", "password": "phished-pass", "role": "agent"},
+                        token=token)[1]["staff_id"]
+    _, stolen = login(api, "phished", "phished-pass")
+    assert api.call("POST", f"/v1/admin/staff/{staff_id}/password", {"password": "fresh-pass-99"},
+                    token=token)[0] == 204
+    status, body, _ = api.call("POST", "/v1/auth/refresh", {"refresh_token": stolen["refresh_token"]})
+    assert (status, body["error"]["code"]) == (401, "invalid_refresh_token")
+    _, fresh = login(api, "phished", "fresh-pass-99")
+    status, renewed, _ = api.call("POST", "/v1/auth/refresh", {"refresh_token": fresh["refresh_token"]})
+    assert status == 200 and renewed["staff_id"] == staff_id  # sessions after the reset refresh as usual
+    status, again, _ = api.call("POST", "/v1/auth/refresh", {"refresh_token": renewed["refresh_token"]})
+    assert status == 200, again
+
+
+def test_an_admin_removes_an_accounts_authenticator_not_their_own(api, admin):
+    from tests.integration.test_staff_totp import enrol
+
+    token = admin["access_token"]
+    staff_id = api.call("POST", "/v1/admin/staff", {"username": "lost-phone", "password": "lost-phone-pass",
+                                                    "role": "agent"}, token=token)[1]["staff_id"]
+    enrol(api, "lost-phone", "lost-phone-pass")
+    status, body = login(api, "lost-phone", "lost-phone-pass")
+    assert (status, body["error"]["code"]) == (401, "mfa_required")
+    assert api.call("DELETE", f"/v1/admin/staff/{staff_id}/totp", token=token)[0] == 204
+    assert login(api, "lost-phone", "lost-phone-pass")[0] == 200
+    status, refused, _ = api.call("DELETE", f"/v1/admin/staff/{admin['staff_id']}/totp", token=token)
+    assert (status, refused["error"]["code"]) == (409, "staff_self_change")
+    assert api.call("DELETE", "/v1/admin/staff/s_nobody/totp", token=token)[0] == 404

@@ -74,7 +74,7 @@ def body_is_required(spec: RouteSpec) -> bool:
 # ``invalid_otp`` or ``tier_not_eligible``).
 AUTH_CODES = frozenset({"unauthorized", "invalid_token", "token_expired", "forbidden", "invalid_api_key"})
 
-VALID_CALLERS = ("anonymous", "member", "agent", "admin", "api_key")
+VALID_CALLERS = ("anonymous", "member", "agent", "supervisor", "auditor", "admin", "api_key")
 FORGED_CALLERS = ("wrong_api_key", "expired_token", "alg_none_token", "other_secret_token",
                   "wrong_audience_token", "malformed_token")
 CALLERS = VALID_CALLERS + FORGED_CALLERS
@@ -84,8 +84,10 @@ CALLERS = VALID_CALLERS + FORGED_CALLERS
 ADMITS: dict[str, frozenset[str]] = {
     "public": frozenset(CALLERS),
     "member": frozenset({"member"}),
-    "staff": frozenset({"agent", "admin"}),
-    "agent": frozenset({"agent", "admin"}),
+    "staff": frozenset({"agent", "supervisor", "admin", "auditor"}),  # the 360 view: auditors read it too
+    "agent": frozenset({"agent", "supervisor", "admin"}),
+    "supervisor": frozenset({"supervisor", "admin"}),  # approve or reject what a maker asked for
+    "auditor": frozenset({"auditor", "admin"}),  # the audit trail: read-only
     "admin": frozenset({"admin"}),
     "api_key": frozenset({"api_key"}),
 }
@@ -95,6 +97,8 @@ _BEARER_DENIAL = {
     "wrong_api_key": "unauthorized",
     "member": "forbidden",
     "agent": "forbidden",
+    "supervisor": "forbidden",
+    "auditor": "forbidden",
     "admin": "forbidden",
     "expired_token": "token_expired",
     "alg_none_token": "invalid_token",

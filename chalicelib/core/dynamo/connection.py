@@ -28,6 +28,11 @@ def shared_connection() -> Connection:
             max_pool_connections=50,
         )
         _shared[key] = conn
+    client = conn.client
+    if not getattr(client, "_audit_hook_installed", False):  # the staff audit trail rides on every write
+        from chalicelib.core.audit import writer
+
+        writer.install(client)
     return conn
 
 

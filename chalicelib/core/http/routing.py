@@ -27,20 +27,25 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.core import kpis
+from chalicelib.core.audit import scope as audit_scope
 from chalicelib.core.config import settings
 from chalicelib.core.errors import CATALOGUE, AppError, error_body, wants_english
 from chalicelib.core.http.principal import Principal
 from chalicelib.core.observability import logger, tag_route
 from chalicelib.core.results import Result
 
-Auth = Literal["public", "member", "staff", "agent", "admin", "api_key"]
+Auth = Literal["public", "member", "staff", "agent", "supervisor", "auditor", "admin", "api_key"]
 CHANNELS = ("app", "miniprogram", "wechat_oa", "store", "hotline")
 
-# Which token roles each auth level admits. Agents' routes are open to admins too.
+# Which token roles each auth level admits. Agents' routes are open to supervisors and admins too; ``staff`` (every
+# staff role, the auditor's read-only 360 view among them); ``supervisor``: who approves what a maker asked for;
+# ``auditor``: the audit trail (auditors and admins), read-only.
 ROLES_FOR_AUTH: dict[str, frozenset[str]] = {
     "member": frozenset({"member"}),
-    "staff": frozenset({"agent", "admin"}),
-    "agent": frozenset({"agent", "admin"}),
+    "staff": frozenset({"agent", "supervisor", "admin", "auditor"}),
+    "agent": frozenset({"agent", "supervisor", "admin"}),
+    "supervisor": frozenset({"supervisor", "admin"}),
+    "auditor": frozenset({"auditor", "admin"}),
     "admin": frozenset({"admin"}),
 }
 
@@ -389,6 +394,28 @@ class Api:
         return decorator
 
 
+def audit_scope_of(spec: RouteSpec, ctx: RequestContext, path_params: dict[str, str]) -> audit_scope.AuditScope | None:
+    """The audit record a request would leave: every non-GET route a staff member calls (the rule, here once)."""
+    principal = ctx.principal
+    if spec.method == "GET" or principal is None or principal.role not in audit_scope.STAFF_ROLES:
+        return None
+    body = ctx.body
+    return audit_scope.AuditScope(
+        actor=principal.staff_id or principal.subject, role=principal.role, action=spec.name,
+        route=f"{spec.method} {spec.path}", request_id=ctx.request_id, channel=ctx.channel, target=dict(path_params),
+        member=audit_scope.member_of(path_params, body),
+        reason=audit_scope.clean_reason(getattr(body, "reason", None) or getattr(body, "note", None)),
+    )
+
+
+def _run_audited(spec: RouteSpec, fn: Callable[..., Any], ctx: RequestContext, path_params: dict[str, str]) -> Any:
+    scope = audit_scope_of(spec, ctx, path_params)
+    if scope is None:
+        return fn(ctx, **path_params)
+    with audit_scope.opened(scope):
+        return fn(ctx, **path_params)
+
+
 def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params: dict[str, str]) -> Response:
     request_id = request_id_of(request)
     headers = {k.lower(): v for k, v in (request.headers or {}).items()}
@@ -414,7 +441,7 @@ def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params
             base_path=base_path_of(request),
             raw_body=request.raw_body or b"",
         )
-        result = fn(ctx, **path_params)
+        result = _run_audited(spec, fn, ctx, path_params)
         reply = as_reply(result)
         status = reply.status or spec.status
         kpis.count_route(spec.name, status, spec.status, REPLAY_HEADER in reply.headers)
