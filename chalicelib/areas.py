@@ -16,6 +16,7 @@ from chalicelib import (
     mall,
     membership,
     notifications,
+    partners,
     points,
     privacy,
     profile,
@@ -40,6 +41,7 @@ AREAS: tuple[Area, ...] = (
     surveys.AREA,
     privacy.AREA,
     segments.AREA,
+    partners.AREA,
 )
 
 install(AREAS)
