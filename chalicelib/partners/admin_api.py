@@ -21,7 +21,8 @@ ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(\.csv)?$")
 PARTNER_EXAMPLE = {"partner_id": "pt3f9a1c2b4d5e", "name": "街角咖啡", "roles": ["accrual", "redemption"],
                    "cost_per_point_fen": 5, "earn_rate_per_yuan": "1",
-                   "benefits_by_tier": {"gold": ["饮品 9 折", "免费升杯"]}, "created_at": "2026-12-06T06:00:00.000+00:00"}
+                   "benefits_by_tier": {"gold": ["饮品 9 折", "免费升杯"]},
+                   "created_at": "2026-12-06T06:00:00.000+00:00"}
 
 
 @api.route("/v1/admin/partners", "POST", auth="admin", status=201, body="PartnerIn", response="PartnerCreatedOut",

@@ -6,7 +6,8 @@ from chalicelib.core.error_spec import ErrorSpec
 
 ERRORS: dict[str, ErrorSpec] = {
     "partner_token_invalid": ErrorSpec(
-        400, "会员识别凭证无效或已过期，请重新识别", "The recognition token is invalid or has expired; recognise again"),
+        400, "会员识别凭证无效或已过期，请重新识别",
+        "The recognition token is invalid or has expired; recognise the member again"),
     "partner_role_missing": ErrorSpec(
         403, "该联盟商家未开通此项业务", "This partner is not enabled for this operation"),
     "partner_redemption_closed": ErrorSpec(

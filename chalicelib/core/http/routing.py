@@ -285,7 +285,7 @@ def _authenticate(spec: RouteSpec, headers: dict[str, str]) -> Principal | None:
         return None
     if spec.auth == "partner":
         key = headers.get("x-api-key", "")
-        partner = _verifier("partner_key")(key) if key else None
+        partner: Principal | None = _verifier("partner_key")(key) if key else None
         if partner is None:
             raise AppError("invalid_api_key")
         return partner
