@@ -185,12 +185,16 @@ def _spend(item: PartnerRedemptionItem, by: str, code_condition: Condition | Non
     return partner_view(item)
 
 
-def _refused(redemption_id: str) -> AppError:
-    """Why a decision's condition failed: decided or expired meanwhile (409), else the SMS code was wrong (400)."""
+class _CodeRefused(Exception):
+    """The redemption still awaits: what failed was the SMS code's condition."""
+
+
+def _refused(redemption_id: str) -> Exception:
+    """Why a decision's condition failed: decided or expired meanwhile (409), else the code (``_CodeRefused``)."""
     now = _get(redemption_id)
-    if now is None or status_of(now) != AWAITING:
-        return _closed(now) if now is not None else AppError("not_found")
-    return AppError("partner_otp_invalid", details=[{"field": "code", "issue": "wrong or tried too often"}])
+    if now is None:
+        return AppError("not_found")
+    return _closed(now) if status_of(now) != AWAITING else _CodeRefused()
 
 
 def confirm(customer_id: str, redemption_id: str) -> dict[str, Any]:
@@ -211,11 +215,10 @@ def confirm_by_code(partner: PartnerItem, redemption_id: str, code: str) -> dict
         PartnerRedemptionItem.otp_attempts < MAX_CODE_TRIES)
     try:
         return _spend(item, "otp", right)
-    except AppError as err:
-        if err.code == "partner_otp_invalid":
-            PartnerRedemptionItem(pk=item.pk, sk=item.sk).update(
-                actions=[PartnerRedemptionItem.otp_attempts.add(1)])
-        raise
+    except _CodeRefused:
+        PartnerRedemptionItem(pk=item.pk, sk=item.sk).update(actions=[PartnerRedemptionItem.otp_attempts.add(1)])
+        raise AppError("partner_otp_invalid",
+                       details=[{"field": "code", "issue": "wrong or tried too often"}]) from None
 
 
 def decline(customer_id: str, redemption_id: str) -> dict[str, Any]:

@@ -201,7 +201,8 @@ def test_a_partner_burn_spends_nothing_until_the_member_confirms_and_then_once(w
     assert _ask(world, partner, recognised, 31, "B1")[1]["error"]["code"] == "partner_order_used"
     rid = asked["redemption_id"]
     mine = world.api.call("GET", "/v1/me/partner-redemptions", token=token)[1]["items"]
-    assert [(m["redemption_id"], m["partner_name"], m["status"]) for m in mine] == [(rid, "街角咖啡", "awaiting_member")]
+    assert [(m["redemption_id"], m["partner_name"], m["status"]) for m in mine] == [
+        (rid, "街角咖啡", "awaiting_member")]
     status, confirmed, _ = world.api.call("POST", f"/v1/me/partner-redemptions/{rid}/confirm", token=token)
     assert (status, confirmed["status"]) == (200, "confirmed")
     status, body, _ = world.api.call("POST", f"/v1/me/partner-redemptions/{rid}/confirm", token=token)
@@ -315,7 +316,7 @@ def _month_now() -> str:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_bad_input_is_400_in_both_languages_and_changes_nothing(world, lang):
     partner = world.partner(rate="1")
-    cid, phone, token, recognised = _funded(world, partner)
+    cid, _phone, _token, recognised = _funded(world, partner)
     headers = {"accept-language": lang}
     before = (_partition(cid), items_of_partner(partner["partner_id"]))
     cases = [

@@ -49,6 +49,17 @@ def partner_call(http: Http, key: str, method: str, path: str, body: Any = None,
     return http.call_with_headers(method, path, body, {"x-api-key": key, **headers})
 
 
+def confirm(http: Http, key: str, by: str, rid: str, code: str, auth: dict[str, str]) -> tuple[int, Any, dict]:
+    """The member's confirmation in the app (``by="member"``), or the till entering the member's SMS code."""
+    if by == "member":
+        return http.call_with_headers("POST", f"/v1/me/partner-redemptions/{rid}/confirm", None, auth)
+    return partner_call(http, key, "POST", f"/v1/partners/redemptions/{rid}/otp", {"code": code})
+
+
+def earn(http: Http, key: str, body: dict[str, Any], idempotency_key: str) -> tuple[int, Any, dict]:
+    return partner_call(http, key, "POST", "/v1/partners/earnings", body, **{"idempotency-key": idempotency_key})
+
+
 def partner_entries(cid: str) -> list[tuple[str, int]]:
     return [(e["reference"]["S"].split(":")[1], int(e["delta"]["N"])) for e in items_of(cid, "L#")
             if e["kind"]["S"] == "partner"]
@@ -67,12 +78,7 @@ def test_concurrent_confirmations_spend_once(http: Http):
         rid = asked["redemption_id"]
         code = OutboxSms.recent(phone, 1)[0].code
 
-        def confirm(by: str) -> tuple[int, Any, dict]:
-            if by == "member":
-                return http.call_with_headers("POST", f"/v1/me/partner-redemptions/{rid}/confirm", None, auth)
-            return partner_call(http, key, "POST", f"/v1/partners/redemptions/{rid}/otp", {"code": code})
-
-        results = run_at_once(confirm, [(by,) for by in ("member", "otp") * 3])
+        results = run_at_once(confirm, [(http, key, by, rid, code, auth) for by in ("member", "otp") * 3])
         statuses = Counter(status for status, _b, _h in results)
         assert statuses == Counter({200: 1, 409: 5}), results
         assert {b["error"]["code"] for s, b, _h in results if s == 409} == {"partner_redemption_closed"}
@@ -93,8 +99,7 @@ def test_one_order_earned_by_concurrent_retries_is_earned_once(http: Http):
         body = {"token": recognised["token"], "order_no": uuid.uuid4().hex[:16], "amount_fen": 12345}
         same_key = uuid.uuid4().hex
         keys = [same_key, same_key, same_key, uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex]
-        results = run_at_once(lambda k: partner_call(http, key, "POST", "/v1/partners/earnings", body,
-                                                     **{"idempotency-key": k}), [(k,) for k in keys])
+        results = run_at_once(earn, [(http, key, body, k) for k in keys])
         assert {s for s, _b, _h in results} <= {200, 201}, results
         assert len({str(b) for _s, b, _h in results}) == 1, "every answer is the first one"
         assert partner_entries(cid) == [("earn", 246)]
