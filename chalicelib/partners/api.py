@@ -11,7 +11,6 @@ from chalicelib.core.results import Result
 
 if TYPE_CHECKING:
     from chalicelib.partners import earnings, recognition, redemptions, registry
-    from chalicelib.partners.models import PartnerItem
 else:  # loaded when a view first runs (core/lazy.py)
     earnings = lazy_module("chalicelib.partners.earnings")
     recognition = lazy_module("chalicelib.partners.recognition")
@@ -27,7 +26,7 @@ REDEMPTION_EXAMPLE = {"redemption_id": "prd_3f9a1c2b4d5e6f70", "order_no": "CAFE
                       "expires_at": EXPIRES, "decided_at": None}
 
 
-def _partner(ctx: RequestContext) -> PartnerItem:
+def _partner(ctx: RequestContext) -> registry.PartnerItem:
     assert ctx.principal is not None
     return registry.load(ctx.principal.subject)
 
