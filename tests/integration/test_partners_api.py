@@ -347,3 +347,14 @@ def test_bad_input_is_400_in_both_languages_and_changes_nothing(world, lang):
 
 def _partition(customer_id: str) -> list[dict]:
     return [item for prefix in ("M", "L", "H") for item in items_of(customer_id, prefix)]
+
+
+def test_the_local_stacks_demo_partner_is_seeded_once_and_its_key_works(world):
+    from chalicelib.partners import seeds
+
+    seeds.seed_demo_partner()
+    seeds.seed_demo_partner()
+    _, phone, _ = world.member()
+    status, body, _ = world.api.call("POST", "/v1/partners/recognitions", {"phone": phone},
+                                     headers={"x-api-key": seeds.LOCAL_KEY})
+    assert (status, body["member"], body["benefits"]) == (200, True, ["饮品 95 折"])
