@@ -39,9 +39,11 @@ if TYPE_CHECKING:
     from chalicelib.core import stream as table_stream
     from chalicelib.followups import retry_pipeline
     from chalicelib.identity import api_keys
+    from chalicelib.partners import registry as partner_keys
 else:  # the queue workers' code, loaded by the first batch (an HTTP request never needs it); the integration keys
     retry_pipeline = lazy_module("chalicelib.followups.retry_pipeline")
     api_keys = lazy_module("chalicelib.identity.api_keys")
+    partner_keys = lazy_module("chalicelib.partners.registry")
     table_stream = lazy_module("chalicelib.core.stream")
 
 
@@ -70,7 +72,8 @@ for area in AREAS:
     for module_name in area.blueprints:
         app.register_blueprint(importlib.import_module(module_name).api.blueprint)
 
-routing.configure_auth(verify_token=merged_tokens.verify, verify_api_key=lambda key: api_keys.verify(key))
+routing.configure_auth(verify_token=merged_tokens.verify, verify_api_key=lambda key: api_keys.verify(key),
+                       verify_partner_key=lambda key: partner_keys.verify(key))
 
 # Chalice answers some requests before any view runs (405, 415, unknown JSON); their bodies are
 # rewritten into our envelope here so every error looks the same to clients.

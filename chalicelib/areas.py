@@ -18,6 +18,7 @@ from chalicelib import (
     mall,
     membership,
     notifications,
+    partners,
     points,
     privacy,
     profile,
@@ -44,6 +45,7 @@ AREAS: tuple[Area, ...] = (
     segments.AREA,
     insights.AREA,
     audit.AREA,
+    partners.AREA,
 )
 
 install(AREAS)

@@ -31,9 +31,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
-EARN_KINDS = frozenset({"purchase", "check_in", "event", "survey", "campaign", "claim", "adjustment", "compensation"})
-SPEND_KINDS = frozenset({"redemption", "adjustment"})
-REVERSAL_KINDS = frozenset({"refund_reversal", "adjustment"})
+EARN_KINDS = frozenset({"purchase", "check_in", "event", "survey", "campaign", "claim", "adjustment", "compensation",
+                        "partner"})
+SPEND_KINDS = frozenset({"redemption", "adjustment", "partner"})
+REVERSAL_KINDS = frozenset({"refund_reversal", "adjustment", "partner"})  # partner: an alliance earning refunded
 EXPIRY_KIND = "expiry"
 KINDS = EARN_KINDS | SPEND_KINDS | REVERSAL_KINDS | {EXPIRY_KIND}
 

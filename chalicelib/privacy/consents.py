@@ -17,6 +17,7 @@ from chalicelib.core.area import Section360
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.dynamo.member_layout import newest_page
 from chalicelib.core.dynamo.tx import Tx
+from chalicelib.core.personal_data import deletion_pending
 from chalicelib.core.results import Result, created
 from chalicelib.identity import member
 from chalicelib.privacy import policy
@@ -73,6 +74,14 @@ def give(customer_id: str, purpose: str, granted: bool, policy_version: str, cha
 def state_of(items: list[dict[str, Any]]) -> PrivacyStateItem | None:
     raw = next((r for r in items if r.get("sk", {}).get("S") == STATE_SK), None)
     return PrivacyStateItem.from_raw_data(raw) if raw else None
+
+
+def partner_sharing_given(member_items: list[dict[str, Any]]) -> bool:
+    """Whether an alliance merchant may recognise the member: the ``partner_sharing`` consent is given and no
+    account closing is under way (from the raw ``M#`` items of the member's bounded read). The partners area asks
+    this on every recognition and every use of a recognition token, so a withdrawal stops them at once."""
+    state = state_of(member_items)
+    return bool(state and state.partner_sharing) and not deletion_pending(member_items)
 
 
 def policy_state(state: PrivacyStateItem | None) -> dict[str, Any]:

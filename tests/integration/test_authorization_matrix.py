@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -39,6 +40,7 @@ pytestmark = pytest.mark.integration
 
 ROUTES = contract.routes()
 API_KEY = "matrix-integration-key-" + uuid.uuid4().hex
+PARTNER_KEY: dict[str, str] = {}  # the matrix partner's key, issued by the world fixture
 
 
 @dataclass
@@ -57,6 +59,8 @@ class World:
             return {"authorization": f"Bearer {self.staff[caller]['access_token']}"}
         if caller == "api_key":
             return {"x-api-key": API_KEY}
+        if caller == "partner":
+            return {"x-api-key": PARTNER_KEY["key"]}
         if caller == "wrong_api_key":
             return {"x-api-key": "wrong-" + uuid.uuid4().hex}
         role = contract.forging_role(spec.auth)
@@ -72,6 +76,12 @@ def world(ddb_endpoint: str, wechat_sim: Any, tmp_path_factory: pytest.TempPathF
     from chalicelib.identity.api_keys import create_api_key
     from chalicelib.identity.staff import create_staff
 
+    def register_partner() -> str:
+        from chalicelib.partners import registry
+
+        created = registry.register("matrix partner", ["accrual", "redemption"], 5, Decimal(1), {})
+        return str(created["api_key"]["key"])
+
     with contract.shared_api(ddb_endpoint, wechat_sim.base_url, str(tmp_path_factory.mktemp("matrix"))) as shared:
         api = shared.api
         staff = {}
@@ -82,6 +92,7 @@ def world(ddb_endpoint: str, wechat_sim: Any, tmp_path_factory: pytest.TempPathF
             assert status == 200 and body["role"] == role, body
             staff[role] = body
         create_api_key("matrix", API_KEY)
+        PARTNER_KEY["key"] = register_partner()
         yield World(api, api.app_login("13600000001"), api.app_login("13600000002"), staff)
 
 

@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -48,6 +49,7 @@ class World:
     snapshot: contract.TableSnapshot
     member: dict
     admin: dict
+    partner_key: str = ""
 
     def caller(self, who: str) -> dict[str, str]:
         if who == "member":
@@ -60,6 +62,8 @@ class World:
         """Headers of a caller the route lets in, so the request gets past authentication."""
         if spec.auth == "api_key":
             return {"x-api-key": API_KEY}
+        if spec.auth == "partner":
+            return {"x-api-key": self.partner_key}
         if spec.auth == "member":
             return self.caller("member")
         if spec.auth in ("staff", "agent", "admin"):
@@ -71,6 +75,7 @@ class World:
 def world(ddb_endpoint: str, wechat_sim: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from chalicelib.identity.api_keys import create_api_key
     from chalicelib.identity.staff import create_staff
+    from chalicelib.partners import registry
 
     with contract.shared_api(ddb_endpoint, wechat_sim.base_url, str(tmp_path_factory.mktemp("bad"))) as shared:
         create_staff("bad-inputs-admin", "bad-inputs-pass", "admin", rounds=4)
@@ -79,7 +84,9 @@ def world(ddb_endpoint: str, wechat_sim: Any, tmp_path_factory: pytest.TempPathF
         )
         assert status == 200, admin
         create_api_key("bad-inputs", API_KEY)
-        yield World(shared.api, shared.snapshot, shared.api.app_login("13500000001"), admin)
+        partner = registry.register("bad-inputs partner", ["accrual", "redemption"], 5, Decimal(1), {})
+        yield World(shared.api, shared.snapshot, shared.api.app_login("13500000001"), admin,
+                    partner_key=partner["api_key"]["key"])
 
 
 @pytest.fixture(autouse=True)

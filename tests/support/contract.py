@@ -74,7 +74,7 @@ def body_is_required(spec: RouteSpec) -> bool:
 # ``invalid_otp`` or ``tier_not_eligible``).
 AUTH_CODES = frozenset({"unauthorized", "invalid_token", "token_expired", "forbidden", "invalid_api_key"})
 
-VALID_CALLERS = ("anonymous", "member", "agent", "supervisor", "auditor", "admin", "api_key")
+VALID_CALLERS = ("anonymous", "member", "agent", "supervisor", "auditor", "admin", "api_key", "partner")
 FORGED_CALLERS = ("wrong_api_key", "expired_token", "alg_none_token", "other_secret_token",
                   "wrong_audience_token", "malformed_token")
 CALLERS = VALID_CALLERS + FORGED_CALLERS
@@ -90,10 +90,12 @@ ADMITS: dict[str, frozenset[str]] = {
     "auditor": frozenset({"auditor", "admin"}),  # the audit trail: read-only
     "admin": frozenset({"admin"}),
     "api_key": frozenset({"api_key"}),
+    "partner": frozenset({"partner"}),  # an alliance merchant's own key: its routes only, and nothing else opens them
 }
 _BEARER_DENIAL = {
     "anonymous": "unauthorized",
     "api_key": "unauthorized",  # an API key is not a sign-in
+    "partner": "unauthorized",  # nor is a partner's key
     "wrong_api_key": "unauthorized",
     "member": "forbidden",
     "agent": "forbidden",
@@ -114,14 +116,14 @@ def expected_denial(auth: str, caller: str) -> str | None:
         raise AssertionError(f"auth level {auth!r} has no pinned contract: add it to tests/support/contract.ADMITS")
     if caller in ADMITS[auth]:
         return None
-    if auth == "api_key":
-        return "invalid_api_key"  # bearer tokens don't count
+    if auth in ("api_key", "partner"):
+        return "invalid_api_key"  # bearer tokens don't count, nor the other kind of key
     return _BEARER_DENIAL[caller]
 
 
 def forging_role(auth: str) -> str:
     """The role a forged token claims on a route: one the route would admit, so acceptance would show."""
-    return "member" if auth in ("member", "public", "api_key") else "admin"
+    return "member" if auth in ("member", "public", "api_key", "partner") else "admin"
 
 
 def _b64(data: dict[str, Any]) -> str:

@@ -121,6 +121,8 @@ def test_security_matches_the_auth_level(document, spec: RouteSpec):
         assert op["security"] == [], "a public route says so: no credentials"
     elif spec.auth == "api_key":
         assert op["security"] == [{"apiKey": []}] and schemes["apiKey"]["name"] == "X-Api-Key"
+    elif spec.auth == "partner":
+        assert op["security"] == [{"partnerKey": []}] and schemes["partnerKey"]["name"] == "X-Api-Key"
     else:
         assert op["security"] == [{"bearer": []}]
         assert set(op["x-roles"]) == contract.ADMITS[spec.auth]

@@ -136,7 +136,7 @@ def route_layer_codes(spec: routing.RouteSpec) -> set[str]:
         codes |= {"validation_error", "malformed_json", "payload_too_large"}
     if spec.auth in routing.ROLES_FOR_AUTH:
         codes |= {"unauthorized", "invalid_token", "token_expired", "forbidden"}
-    if spec.auth == "api_key":
+    if spec.auth in ("api_key", "partner"):
         codes.add("invalid_api_key")
     if spec.idempotent:
         codes |= {"idempotency_key_required", "idempotency_key_reused", "validation_error"}

@@ -127,7 +127,7 @@ def error_codes(spec: RouteSpec) -> list[str]:
     codes = list(spec.errors)
     if spec.auth in ROLES_FOR_AUTH:
         codes += AUTH_ERRORS
-    if spec.auth == "api_key":
+    if spec.auth in ("api_key", "partner"):
         codes.append("invalid_api_key")
     if spec.body is not None:
         codes += ["validation_error", "malformed_json", "payload_too_large"]
@@ -202,6 +202,8 @@ def _operation(spec: RouteSpec, schemas: Schemas) -> dict[str, Any]:
         op["x-roles"] = sorted(ROLES_FOR_AUTH[spec.auth])
     elif spec.auth == "api_key":
         op["security"] = [{"apiKey": []}]
+    elif spec.auth == "partner":
+        op["security"] = [{"partnerKey": []}]
     else:
         op["security"] = []  # public: no credentials
     if spec.body is not None:
@@ -277,6 +279,9 @@ def build_document() -> dict[str, Any]:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+                "partnerKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
+                               "description": "An alliance merchant's own key (shown once when issued); it opens "
+                                              "the partner routes only"},
             },
         },
     }

@@ -34,7 +34,9 @@ from chalicelib.core.http.principal import Principal
 from chalicelib.core.observability import logger, tag_route
 from chalicelib.core.results import Result
 
-Auth = Literal["public", "member", "staff", "agent", "supervisor", "auditor", "admin", "api_key"]
+Auth = Literal["public", "member", "staff", "agent", "supervisor", "auditor", "admin", "api_key", "partner"]
+# ``partner``: an alliance merchant's own key (``X-Api-Key``), verified by the partners area; it admits that partner
+# to the partner routes only (an integration key or a bearer token is refused there, and a partner key everywhere else).
 CHANNELS = ("app", "miniprogram", "wechat_oa", "store", "hotline")
 
 # Which token roles each auth level admits. Agents' routes are open to supervisors and admins too; ``staff`` (every
@@ -186,14 +188,18 @@ class RequestContext(NamedTuple):
 class _Verifiers:
     token: Callable[[str], Principal] | None = None
     api_key: Callable[[str], bool] | None = None
+    partner_key: Callable[[str], Principal | None] | None = None
 
 
 _verifiers = _Verifiers()
 
 
-def configure_auth(verify_token: Callable[[str], Principal], verify_api_key: Callable[[str], bool]) -> None:
-    """How bearer tokens and API keys are checked: identity's business, wired by ``app.py``."""
+def configure_auth(verify_token: Callable[[str], Principal], verify_api_key: Callable[[str], bool],
+                   verify_partner_key: Callable[[str], Principal | None] | None = None) -> None:
+    """How bearer tokens and API keys are checked (identity's business) and partner keys (the partners area's):
+    wired by ``app.py``. A partner key's principal has role ``partner`` and the partner's ID as subject."""
     _verifiers.token, _verifiers.api_key = verify_token, verify_api_key
+    _verifiers.partner_key = verify_partner_key
 
 
 def _verifier(which: str) -> Callable[[str], Any]:
@@ -282,6 +288,12 @@ def _authenticate(spec: RouteSpec, headers: dict[str, str]) -> Principal | None:
         if not key or not _verifier("api_key")(key):
             raise AppError("invalid_api_key")
         return None
+    if spec.auth == "partner":
+        key = headers.get("x-api-key", "")
+        partner: Principal | None = _verifier("partner_key")(key) if key else None
+        if partner is None:
+            raise AppError("invalid_api_key")
+        return partner
     auth = headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
