@@ -6,20 +6,20 @@ from typing import Any
 
 from pydantic import Field
 
-from chalicelib.core.http.models import Out, PageQuery, Query
+from chalicelib.core.http.models import Day, Out, PageQuery, Query
 
 
 class AuditQuery(PageQuery):
     actor: str | None = Field(default=None, max_length=64, description="a staff ID: everything they did")
     member: str | None = Field(default=None, max_length=64, description="a customer ID: everything done to them")
-    day: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="a Shanghai day: all of it")
+    day: Day | None = Field(default=None, description="a Shanghai day (YYYY-MM-DD): all of it")
     from_: str | None = Field(default=None, alias="from", max_length=40,
                               description="from this day (YYYY-MM-DD, Shanghai) or instant (ISO 8601 with offset)")
     to: str | None = Field(default=None, max_length=40, description="up to this day (inclusive) or instant")
 
 
 class VerifyQuery(Query):
-    day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="the Shanghai day whose chains to verify")
+    day: Day = Field(description="the Shanghai day (YYYY-MM-DD) whose chains to verify")
 
 
 class AuditWrite(Out):
