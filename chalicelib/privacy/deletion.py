@@ -28,12 +28,15 @@ from chalicelib.identity import member
 from chalicelib.membership import records
 from chalicelib.membership.models import MEMBERSHIP_SK, MembershipItem
 from chalicelib.points import accounts, bookkeeping
+from chalicelib.privacy import bundle
 from chalicelib.privacy.consents import state_of
 from chalicelib.privacy.models import STATE_SK, PrivacyStateItem
 
 DELETION_INDEX = "DELETION"
 ANSWER_WORKING_DAYS = 15  # the consumer association's bar: a deletion answered within 15 working days
 RETRYING = ("pending", "retrying")
+OPEN_REGISTRATIONS = ("registered", "waitlisted")  # what the erasure cancels through the events' own rule
+REGISTRATIONS_AT = "gsi2:EVM#~#REG"  # the member's registrations: the events area's index of them (see bundle)
 
 
 def cooling_off_days() -> int:
@@ -46,10 +49,12 @@ def _open(customer_id: str, others: list[dict[str, Any]]) -> tuple[dict[str, int
     retrying = sum(1 for t in txns if t.get("status", {}).get("S") in RETRYING)
     held = next((r for r in others if r["sk"]["S"] == "M#APPTSTATE"), None)
     appointments = len(held.get("held", {}).get("M", {})) if held else 0
+    registrations = sum(1 for r in bundle.located(customer_id, REGISTRATIONS_AT)
+                        if r.get("status", {}).get("S") in OPEN_REGISTRATIONS)
     pledges = len(newest(customer_id, "H#C2BS#", 200))
     cases = sum(1 for c in newest(customer_id, "CASE#", 200)
                 if c.get("status", {}).get("S") not in ("completed", "cancelled", "resolved"))
-    opened = {"appointments": appointments, "registrations": 0, "pledges": pledges, "cases": cases,
+    opened = {"appointments": appointments, "registrations": registrations, "pledges": pledges, "cases": cases,
               "transactions_retrying": retrying}
     blocking = ([{"code": "transaction_retrying",
                   "message": "A payment, refund or other transaction is still being completed"}]

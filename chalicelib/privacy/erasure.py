@@ -110,8 +110,8 @@ def _end_open(customer_id: str) -> int:
         with suppress(AppError):
             booking.cancel(customer_id, appointment_id)
             ended += 1
-    for raw in bundle.located(customer_id, "gsi2:EVM#~#REG"):
-        if raw.get("status", {}).get("S") in ("registered", "waitlisted"):
+    for raw in bundle.located(customer_id, deletion.REGISTRATIONS_AT):
+        if raw.get("status", {}).get("S") in deletion.OPEN_REGISTRATIONS:
             with suppress(AppError):
                 registration.cancel(customer_id, raw["event_id"]["S"])
                 ended += 1

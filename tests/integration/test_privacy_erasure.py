@@ -135,3 +135,29 @@ def test_bookings_are_cancelled_through_their_own_rules_before_the_erasure(world
         assert run_worker(sqs_client, sqs_queues) == 1
     status, shown, _ = world.api.call("GET", f"/v1/me/appointments/{appointment_id}", token=token)
     assert status == 200 and shown["status"] == "cancelled", shown
+
+
+def test_the_preview_counts_open_registrations_and_the_erasure_moves_the_waitlist(world, sqs_client, sqs_queues,
+                                                                                 monkeypatch):
+    import uuid
+
+    starts = clock.now() + timedelta(days=3)
+    status, event, _ = world.api.call("POST", "/v1/admin/events", {
+        "title": "会员茶话会", "venue": "徐家汇店", "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=2)).isoformat(), "capacity": 1}, token=world.admin)
+    assert status == 201, event
+    (leaving, token), (_waiting, waiting_token) = world.member(), world.member()
+    for who in (token, waiting_token):
+        status, body, _ = world.api.call("POST", f"/v1/events/{event['event_id']}/registrations",
+                                         token=who, headers={"idempotency-key": uuid.uuid4().hex})
+        assert status == 201, body
+    assert world.get("/v1/me/deletion/preview", token)["open"]["registrations"] == 1
+    assert world.get("/v1/me/deletion/preview", waiting_token)["open"]["registrations"] == 1  # waitlisted
+
+    monkeypatch.setenv("DELETION_COOLING_OFF_DAYS", "0")
+    assert world.api.call("POST", "/v1/me/deletion", {"confirm": True}, token=token)[0] == 202
+    with frozen_clock(clock.now() + timedelta(minutes=1)):
+        assert erasure.erase_due()["queued"] == 1
+        assert run_worker(sqs_client, sqs_queues) == 1
+    mine = world.get("/v1/me/registrations", waiting_token)["items"]
+    assert [r["status"] for r in mine] == ["registered"]  # the seat the erased member held moved on
