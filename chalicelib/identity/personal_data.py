@@ -13,7 +13,9 @@ REGISTRY = {
               "updated_at gsi1pk gsi1sk"),
     # IDENT#, PHONE#, UNION#, MEMBERNO# keys: named by the profile's identities, phone and unionid (freed at erasure)
     "KeyItem": Kind(plain="customer_id created_at"),
-    "MergeRecordItem": Kind(where=("MERGE#",), export="absorbed_customer_id moved", plain="absorbed_customer_id moved"),
+    # moved names the identities the merge moved (openids, the phone): personal; the absorbed ID stays (a pseudonym)
+    "MergeRecordItem": Kind(where=("MERGE#",), export="absorbed_customer_id moved", erase="moved",
+                            plain="absorbed_customer_id"),
     "OtpItem": Kind(none=NOT_KEPT),
     "OaStateItem": Kind(none=NOT_KEPT),
     "RefreshTokenItem": Kind(none="a session, revoked at erasure through its family; hashed, never exported"),

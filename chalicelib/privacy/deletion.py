@@ -35,6 +35,7 @@ from chalicelib.privacy.models import STATE_SK, PrivacyStateItem
 DELETION_INDEX = "DELETION"
 ANSWER_WORKING_DAYS = 15  # the consumer association's bar: a deletion answered within 15 working days
 RETRYING = ("pending", "retrying")
+BLOCKED_BY = {"transaction_retrying": "open.transactions_retrying"}  # a blocking code -> the preview's field
 OPEN_REGISTRATIONS = ("registered", "waitlisted")  # what the erasure cancels through the events' own rule
 REGISTRATIONS_AT = "gsi2:EVM#~#REG"  # the member's registrations: the events area's index of them (see bundle)
 
@@ -126,7 +127,9 @@ def request(customer_id: str, reason: str | None, channel: str | None) -> dict[s
         return view(state)
     _opened, blocking = _open(read.customer_id, read.items)
     if blocking:
-        raise AppError("deletion_blocked", details=blocking)
+        # the envelope's details name a field and its issue: the preview's count of what is open, and why it blocks
+        raise AppError("deletion_blocked", details=[{"field": BLOCKED_BY[b["code"]], "issue": b["message"]}
+                                                    for b in blocking])
     now = clock.now()
     effective = clock.iso(now + timedelta(days=cooling_off_days()))
     item = PrivacyStateItem(pk=customer_pk(read.customer_id), sk=STATE_SK)

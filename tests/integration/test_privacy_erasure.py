@@ -4,6 +4,7 @@ the points kept under the pseudonymous ID (the programme's totals unchanged)."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -56,21 +57,44 @@ def run_worker(sqs_client: Any, sqs_queues: dict[str, Any]) -> int:
     return len(bodies)
 
 
+def member_items(customer_id: str, prefix: str) -> list[dict[str, Any]]:
+    from chalicelib.privacy import bundle
+
+    return bundle.located(customer_id, prefix)
+
+
 def test_the_erased_member_leaves_no_identity_and_the_phone_signs_up_anew(world, sqs_client, sqs_queues):
-    phone = new_phone()
-    cid, token = world.member(phone)
+    """A member of three channels (the app by SMS code, the mini-program, the official account: one unionid, merged
+    into one customer) is erased: no phone, unionid, openid, name or birthday left anywhere, nor their SMS code and
+    its counters, nor their stored idempotent answers; each identity signs up anew with 0 points."""
+    phone, tag = new_phone(), uuid.uuid4().hex[:10]
+    unionid, mp_openid, oa_openid = f"u-era-{tag}", f"o-era-mp-{tag}", f"o-era-oa-{tag}"
+    app = world.api.app_login(phone)
+    cid, token = app["customer_id"], app["access_token"]
+    mp = world.api.mp_login(f"mock:{mp_openid}:{unionid}")  # a customer of its own until the phone is bound
+    status, bound, _ = world.api.call("POST", "/v1/auth/miniprogram/phone", {"code": f"mockphone:{phone}"},
+                                      token=mp["access_token"])
+    assert status == 200 and bound["merged"] is True and bound["customer_id"] == cid, bound
+    assert world.api.oa_login(f"mock:{oa_openid}:{unionid}")["customer_id"] == cid  # the unionid finds them
     other, other_token = world.member()
     accounts.earn(cid, 300, kind="adjustment", reference="seed:erasure")
     accounts.earn(other, 200, kind="adjustment", reference="seed:erasure-other")
     status, body, _ = world.api.call("PATCH", "/v1/me", {"name": "王小明", "birthday": "1987-03-14",
                                                          "consents": {"profiling": True}}, token=token)
     assert status == 200, body
-    from chalicelib.identity import sessions
-
-    refresh = sessions.issue(sessions.member_principal(cid))["refresh_token"]
+    status, body, _ = world.api.call("POST", "/v1/me/exports", token=token, headers={"idempotency-key": tag})
+    assert status == 202, body
+    refresh = app["refresh_token"]
     before = points_total()
-    assert phone in scan_text() and "王小明" in scan_text()
+    text = scan_text()
+    for personal in (phone, "王小明", unionid, mp_openid, oa_openid, f"OTP#{phone}", f"RATE#otp-phone#{phone}#"):
+        assert personal in text, personal
+    assert member_items(cid, "H#IDEM#")
 
+    status, body, _ = world.api.call("POST", "/v1/me/deletion", {"confirm": True}, token=token)
+    assert (status, body["error"]["code"]) == (409, "deletion_blocked")  # the export is still being prepared
+    assert body["error"]["details"][0]["field"] == "open.transactions_retrying"
+    assert run_worker(sqs_client, sqs_queues) == 1  # the export is built
     status, asked, _ = world.api.call("POST", "/v1/me/deletion", {"confirm": True}, token=token)
     assert status == 202
     assert erasure.erase_due() == {"queued": 0}  # still cooling off
@@ -80,18 +104,21 @@ def test_the_erased_member_leaves_no_identity_and_the_phone_signs_up_anew(world,
         erasure.erase({"customer_id": cid})  # again: nothing changes, nothing fails
         assert erasure.erase_due() == {"queued": 0}
 
-    text = scan_text()
-    for personal in (phone, "王小明", "1987-03-14"):
-        assert personal not in text, f"{personal!r} still in the table"
+    items = json.loads(scan_text())
+    for personal in (phone, "王小明", "1987-03-14", unionid, mp_openid, oa_openid):
+        holding = [(i["pk"]["S"], i["sk"]["S"]) for i in items if personal in json.dumps(i, ensure_ascii=False)]
+        assert not holding, f"{personal!r} still in {holding}"
+    assert member_items(cid, "H#IDEM#") == []  # the stored answers are gone with the rest
     assert points_total() == before  # the ledger and buckets stay under the pseudonymous ID
     assert world.api.call("GET", "/v1/me", token=other_token)[1]["points"]["balance"] == 200
 
     status, body, _ = world.api.call("POST", "/v1/auth/refresh", {"refresh_token": refresh})
     assert (status, body["error"]["code"]) == (401, "invalid_refresh_token")
-    fresh = world.api.app_login(phone)
-    assert fresh["customer_id"] != cid
-    me = world.api.call("GET", "/v1/me", token=fresh["access_token"])[1]
-    assert me["points"]["balance"] == 0 and me["name"] is None
+    for fresh in (world.api.app_login(phone), world.api.mp_login(f"mock:{mp_openid}:{unionid}#again"),
+                  world.api.oa_login(f"mock:{oa_openid}#again")):
+        assert fresh["customer_id"] != cid
+        me = world.api.call("GET", "/v1/me", token=fresh["access_token"])[1]
+        assert me["points"]["balance"] == 0 and me["name"] is None
 
 
 def test_agents_see_requests_and_an_overdue_one_becomes_a_follow_up_case(world, sqs_client, sqs_queues):
