@@ -30,8 +30,8 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.idempotency import IDEM_PREFIX
 from chalicelib.core.observability import logger
 from chalicelib.core.retry import outbox
-from chalicelib.core.sms import sms_sender
 from chalicelib.core.retry.transactions import Transaction
+from chalicelib.core.sms import sms_sender
 from chalicelib.identity import directory, otp
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from chalicelib.privacy import bundle, deletion

@@ -173,7 +173,7 @@ def test_the_preview_counts_open_registrations_and_the_erasure_moves_the_waitlis
         "title": "会员茶话会", "venue": "徐家汇店", "starts_at": starts.isoformat(),
         "ends_at": (starts + timedelta(hours=2)).isoformat(), "capacity": 1}, token=world.admin)
     assert status == 201, event
-    (leaving, token), (_waiting, waiting_token) = world.member(), world.member()
+    (_leaving, token), (_waiting, waiting_token) = world.member(), world.member()
     for who in (token, waiting_token):
         status, body, _ = world.api.call("POST", f"/v1/events/{event['event_id']}/registrations",
                                          token=who, headers={"idempotency-key": uuid.uuid4().hex})

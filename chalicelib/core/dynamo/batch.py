@@ -37,7 +37,8 @@ def batch_delete(keys: list[tuple[str, str]]) -> None:
     client = shared_connection().client
     unique = list(dict.fromkeys(keys))
     for start in range(0, len(unique), 25):
-        pending = [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for pk, sk in unique[start:start + 25]]
+        chunk = unique[start:start + 25]
+        pending = [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for pk, sk in chunk]
         for attempt in range(8):
             if not pending:
                 break
