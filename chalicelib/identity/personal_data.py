@@ -23,4 +23,9 @@ REGISTRY = {
     "StaffItem": Kind(none="staff accounts, not members"),
     "StaffIdItem": Kind(none="which username a staff ID names: staff, not members"),
     "ApiKeyItem": Kind(none="integration keys, not members"),
+    "chalicelib.identity.sessions:SpentRefreshTokenItem": Kind(
+        none="a session as rotation reads it: the refresh item above with its successor sealed, never exported"),
+    "chalicelib.identity.staff_guard:LockoutItem": Kind(none="failed staff sign-ins by username or address"),
+    "chalicelib.identity.partition_migration:CheckpointItem": Kind(none="the partition migration's checkpoint"),
+    "chalicelib.identity.partition_migration:_RawItem": Kind(none="any item by its keys (a seed's condition)"),
 }

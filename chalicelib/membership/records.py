@@ -21,6 +21,7 @@ from chalicelib.core.dynamo.batch import batch_get
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.identity import directory
+from chalicelib.identity.member import refuse_closed
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from chalicelib.membership.models import (
     EXPIRY_INDEX,
@@ -100,7 +101,7 @@ def add_raw(out: PlusItems, raws: list[dict[str, Any]]) -> PlusItems:
         elif sk == USE_SK:
             out.use = UseItem.from_raw_data(raw)
         elif sk == PROFILE_SK:
-            out.profile = CustomerItem.from_raw_data(raw)
+            out.profile = refuse_closed(CustomerItem.from_raw_data(raw))
     return out
 
 

@@ -104,6 +104,11 @@ def test_the_erased_member_leaves_no_identity_and_the_phone_signs_up_anew(world,
         erasure.erase({"customer_id": cid})  # again: nothing changes, nothing fails
         assert erasure.erase_due() == {"queued": 0}
 
+    # the access tokens stop at once too, not when they expire (the member's bounded read refuses them)
+    for old_token in (token, bound["tokens"]["access_token"]):
+        for path in ("/v1/me", "/v1/me/points", "/v1/me/membership", "/v1/me/deletion"):
+            status, body, _ = world.api.call("GET", path, token=old_token)
+            assert (status, body["error"]["code"]) == (401, "invalid_token"), (path, body)
     items = json.loads(scan_text())
     for personal in (phone, "王小明", "1987-03-14", unionid, mp_openid, oa_openid):
         holding = [(i["pk"]["S"], i["sk"]["S"]) for i in items if personal in json.dumps(i, ensure_ascii=False)]
