@@ -2,9 +2,9 @@
 
 from chalicelib.core.personal_data import Kind
 
-APPOINTMENT_PLAIN = ("appointment_id booked_by cancelled_at channel checked_in_at counted_open created_at customer_id "
-                     "day gsi1pk gsi1sk gsi2pk gsi2sk overrides priority service_id slot_end slot_key slot_start status "
-                     "store_id updated_at")
+APPOINTMENT_PLAIN = ("appointment_id booked_by cancelled_at channel checked_in_at counted_open created_at "
+                     "customer_id day gsi1pk gsi1sk gsi2pk gsi2sk overrides priority service_id slot_end slot_key "
+                     "slot_start status store_id updated_at")
 REGISTRY = {
     "StoreConfigItem": Kind(none="stores and services"),
     "AppointmentItem": Kind(

@@ -129,6 +129,21 @@ class DeletionRequest(DeletionOut):
     due_by: str
     overdue: bool
     case_opened_at: str | None = None
+    channel: str | None = None  # where the member asked: their app or WeChat channel, or hotline
+    recorded_by: str | None = None  # the agent who recorded a hotline request
+
+
+class HotlineDeletionIn(Body):
+    """A member's request to close their account, made on the hotline and recorded by an agent."""
+
+    confirm: Literal[True]
+    verification: str = Field(min_length=2, max_length=200)  # how the caller was verified as the member
+    reason: str | None = Field(default=None, max_length=200)
+
+    @field_validator("confirm", mode="before")
+    @classmethod
+    def _json_true(cls, value: Any) -> Any:
+        return DeletionIn._json_true(value)
 
 
 class DeletionList(Out):

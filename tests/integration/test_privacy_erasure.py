@@ -193,3 +193,36 @@ def test_the_preview_counts_open_registrations_and_the_erasure_moves_the_waitlis
         assert run_worker(sqs_client, sqs_queues) == 1
     mine = world.get("/v1/me/registrations", waiting_token)["items"]
     assert [r["status"] for r in mine] == ["registered"]  # the seat the erased member held moved on
+
+
+def test_an_agent_records_a_hotline_request_with_the_same_cooling_off_and_erasure(world, sqs_client, sqs_queues):
+    cid, token = world.member()
+    path = f"/v1/agent/members/{cid}/deletion"
+    verified = {"confirm": True, "verification": "来电号码与注册手机一致，核对会员号", "reason": "电话申请注销"}
+    status, body, _ = world.api.call("POST", path, {"confirm": True, "reason": "x"}, token=world.agent,
+                                     headers={"accept-language": "en"})
+    assert (status, body["error"]["code"]) == (400, "validation_error")  # no verification, nothing recorded
+    assert world.get("/v1/me/deletion", token)["status"] == "none"
+    assert world.api.call("POST", path, verified, token=token)[0] == 403  # a member cannot record one for anyone
+    status, body, _ = world.api.call("POST", "/v1/agent/members/c_nosuchmember00000000/deletion", verified,
+                                     token=world.agent)
+    assert (status, body["error"]["code"]) == (404, "not_found")
+
+    status, asked, _ = world.api.call("POST", path, verified, token=world.agent)
+    assert status == 202 and asked["status"] == "cooling_off" and asked["reason"] == "电话申请注销", asked
+    days = (clock.parse(asked["effective_at"]) - clock.parse(asked["requested_at"])).days
+    assert days == 7  # the member's own cooling-off
+    assert world.get("/v1/me/deletion", token)["effective_at"] == asked["effective_at"]  # the member sees it
+    listed = world.api.call("GET", "/v1/agent/privacy/deletions", token=world.agent)[1]["items"]
+    mine = next(i for i in listed if i["customer_id"] == cid)
+    assert mine["channel"] == "hotline" and mine["recorded_by"], mine
+    view = world.api.call("GET", f"/v1/agent/members/{cid}", token=world.agent)[1]
+    assert view["privacy"]["deletion"]["channel"] == "hotline", view["privacy"]
+    assert view["privacy"]["deletion"]["effective_at"] == asked["effective_at"]
+
+    with frozen_clock(clock.parse(asked["effective_at"]) + timedelta(minutes=1)):
+        assert erasure.erase_due()["queued"] == 1
+        assert run_worker(sqs_client, sqs_queues) == 1
+    assert "来电号码" not in scan_text()  # the agent's note of the verification is erased with the rest
+    status, body, _ = world.api.call("GET", "/v1/me", token=token)
+    assert (status, body["error"]["code"]) == (401, "invalid_token")
