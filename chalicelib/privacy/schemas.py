@@ -148,3 +148,25 @@ class HotlineDeletionIn(Body):
 
 class DeletionList(Out):
     items: list[DeletionRequest]
+
+
+class DeletionHeld(Out):
+    """A member's deletion request as agents see it (all None: none made)."""
+
+    requested_at: str | None
+    effective_at: str | None
+    erased_at: str | None
+    channel: str | None  # where the member asked: their app or WeChat channel, or hotline
+    recorded_by: str | None  # the agent who recorded a hotline request
+
+
+class Privacy360Section(Out):
+    consents: CurrentConsents
+    policy: PolicyState
+    deletion: DeletionHeld
+
+
+class Member360Privacy(Out):
+    """The privacy area's keys of the agents' 360 view."""
+
+    privacy: Privacy360Section
