@@ -229,3 +229,25 @@ def test_an_agent_records_a_hotline_request_with_the_same_cooling_off_and_erasur
     assert "来电号码" not in scan_text()  # the agent's note of the verification is erased with the rest
     status, body, _ = world.api.call("GET", "/v1/me", token=token)
     assert (status, body["error"]["code"]) == (401, "invalid_token")
+
+
+def test_the_member_facts_are_erased_and_the_erased_profile_leaves_every_segment(world, monkeypatch):
+    from chalicelib.segments import facts, store
+
+    cid, token = world.member()
+    assert facts.apply(cid, {"tier": "base", "member_no": "7400000001", "tags": ["茶话会常客"],  # as the stream would
+                             "last_visit_on": "2026-11-01", "consents": {"marketing": True},
+                             "enrolled_on": "2026-01-02"})
+    monkeypatch.setenv("DELETION_COOLING_OFF_DAYS", "0")
+    assert world.api.call("POST", "/v1/me/deletion", {"confirm": True}, token=token)[0] == 202
+    with frozen_clock(clock.now() + timedelta(minutes=1)):
+        erasure.erase({"customer_id": cid})
+    kept = store.read_facts(cid)
+    assert kept is not None and kept["tier"] == "base"  # what describes no one stays, under the pseudonymous ID
+    for erased in ("member_no", "tags", "last_visit_on", "consents", "enrolled_on"):
+        assert erased not in kept, erased
+    # the erased profile's own stream record then takes the member out of every segment
+    raw = shared_connection().client.get_item(TableName=settings().table_name,
+                                              Key={"pk": {"S": f"CUST#{cid}"}, "sk": {"S": "M#PROFILE"}})["Item"]
+    asked = facts.update_of("MODIFY", {"pk": raw["pk"], "sk": raw["sk"]}, raw)
+    assert asked is not None and asked[1]["gone"] is True
