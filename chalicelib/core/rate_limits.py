@@ -26,6 +26,12 @@ class Limit:
         window_no = (now if now is not None else clock.epoch()) // self.window
         return f"RATE#{self.name}#{subject}#{window_no}"
 
+    def keys_since(self, subject: str, since: int, now: int | None = None) -> list[tuple[str, str]]:
+        """The keys of ``subject``'s counters of every window from ``since`` to now, and of the two before (a counter
+        lives two windows past its last count, and TTL deletion may lag): those that may still exist."""
+        last = (now if now is not None else clock.epoch()) // self.window
+        return [(f"RATE#{self.name}#{subject}#{n}", SK) for n in range(min(since // self.window, last) - 2, last + 1)]
+
     def label(self) -> str:
         return f"rate:{self.name}"
 

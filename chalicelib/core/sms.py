@@ -27,6 +27,10 @@ class SmsSender(Protocol):
         """A notification's text; ``ref`` (the notification and channel) is kept by the simulator only."""
         ...
 
+    def forget(self, phone: str) -> None:
+        """What this gateway keeps in our table about ``phone`` goes (an erased member's)."""
+        ...
+
 
 class SmsUnavailable(Exception):
     """The SMS provider did not take the message (down, throttled): try again later."""
@@ -61,6 +65,12 @@ class OutboxSms:
             sent_at=sent_at, ttl=clock.epoch() + 7 * 24 * 3600,
         ).save(add_version_condition=False)
 
+    def forget(self, phone: str) -> None:
+        from chalicelib.core.dynamo.batch import batch_delete
+
+        for model, pk in ((SmsOutboxItem, outbox_key(phone)), (SmsMessageItem, message_key(phone))):
+            batch_delete([(pk, item.sk) for item in model.query(pk)])
+
     @staticmethod
     def messages(phone: str, limit: int = 100) -> list[SmsMessageItem]:
         return list(SmsMessageItem.query(message_key(phone), scan_index_forward=False, limit=limit))
@@ -91,6 +101,9 @@ class SnsSms:
             )
         except Exception as exc:  # throttled, endpoint down: the caller retries later
             raise SmsUnavailable(type(exc).__name__) from None
+
+    def forget(self, phone: str) -> None:
+        """Nothing of SNS's is in our table (its delivery logs keep to their own retention)."""
 
 
 @lru_cache(maxsize=1)

@@ -30,6 +30,8 @@ from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.dynamo.member_layout import MEMBER_PREFIX
+from chalicelib.core.errors import AppError
+from chalicelib.core.http.principal import current as caller
 from chalicelib.identity import directory
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
 
@@ -71,12 +73,23 @@ def query(customer_id: str, consistent: bool = False) -> MemberRead:
         page = client.query(**kwargs)
         for raw in page.get("Items", []):
             if raw["sk"]["S"] == PROFILE_SK:
-                profile = CustomerItem.from_raw_data(raw)
+                profile = refuse_closed(CustomerItem.from_raw_data(raw))
             items.append(raw)
         if "LastEvaluatedKey" not in page:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     return MemberRead(customer_id, profile, items)
+
+
+def refuse_closed(profile: CustomerItem) -> CustomerItem:
+    """401 ``invalid_token`` when the request's member token names this profile and its account is closed (erased):
+    an access token is checked without a call (``access_token``), so the member's own bounded read, which every hot
+    path makes anyway, is where it stops at once, at no call of its own. Refresh tokens stop at ``sessions.rotate``."""
+    principal = caller.get()
+    if (profile.closed_at and principal is not None and principal.role == "member"
+            and principal.customer_id == profile.customer_id):
+        raise AppError("invalid_token")
+    return profile
 
 
 T = TypeVar("T")

@@ -34,6 +34,12 @@ def _key(phone: str) -> str:
     return f"OTP#{phone}"
 
 
+def keys_of(phone: str, since: int) -> list[tuple[str, str]]:
+    """The items keyed by the phone itself (its code, its sending counters of the windows since ``since``, epoch
+    seconds): what an erasure deletes."""
+    return [(_key(phone), SK), *rate_limits.OTP_PER_PHONE_DAY.keys_since(phone, since)]
+
+
 def _secret() -> bytes:
     cfg = settings()
     if cfg.otp_secret:

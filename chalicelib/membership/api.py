@@ -63,7 +63,7 @@ def start_membership_trial(ctx: RequestContext) -> Result:
 @api.route("/v1/membership/orders", "POST", auth="member", status=201, body="PlusOrderIn", response="PlusOrderOut",
            idempotent=True,
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
-                   "idempotency_key_reused", "not_found", "plan_not_found", "plan_not_on_sale",
+                   "idempotency_key_reused", "not_found", "plan_not_found", "plan_not_on_sale", "deletion_pending",
                    "wechat_sign_in_required", "payment_channel_unsupported", "payment_refused",
                    "payments_not_configured", "upstream_unavailable", "service_unavailable"),
            summary="Buy a Plus plan: the order and the payment parameters of the channel's WeChat Pay product "

@@ -71,6 +71,8 @@ def create(customer_id: str, plan_id: str, idempotency_key: str | None, channel:
         return idempotency.replay_response(stored)
     plan = plans.plan(plan_id)
     items = records.load(customer_id)
+    if items.deletion_pending:  # no Plus bought or renewed for an account about to be erased
+        raise AppError("deletion_pending")
     cid = items.customer_id
     now = clock.now()
     order_id = new_order_id()

@@ -4,8 +4,11 @@ from chalicelib.core.personal_data import ACCOUNTING, Kind
 
 REGISTRY = {
     "PlanItem": Kind(none="the Plus plans"),
+    # gsi1 (the expiry-day index the renewal reminders read) is no personal data, but it goes at erasure: the
+    # membership drops out of every renewal path (Plus is bought per period: no recurring debit to stop)
     "MembershipItem": Kind(where=("M#PLUS",), export="kind plan_id started_at expires_at trial_used",
-                           plain="anchor_day customer_id expires_at gsi1pk gsi1sk kind plan_id started_at trial_used "
+                           erase="gsi1pk gsi1sk",
+                           plain="anchor_day customer_id expires_at kind plan_id started_at trial_used "
                                  "updated_at ver year_start"),
     "OrderItem": Kind(
         where=("H#PLUSORDER#",), export="order_id plan_id plan_name amount_fen status created_at paid_at refunded_at",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.core import clock
+from chalicelib.core import clock, personal_data
 from chalicelib.core.calendar import SHANGHAI
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo import keys, member_layout
@@ -21,6 +21,7 @@ from chalicelib.core.dynamo.batch import batch_get
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.identity import directory
+from chalicelib.identity.member import refuse_closed
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from chalicelib.membership.models import (
     EXPIRY_INDEX,
@@ -51,6 +52,7 @@ class PlusItems:
     savings: list[SavingItem] = field(default_factory=list)  # of the old layout (under M#) only
     saved: SavedTotalItem | None = None
     use: UseItem | None = None  # the latest Plus-only use (``M#PLUSUSE``)
+    deletion_pending: bool = False  # the member asked to close their account (``M#PRIVACY``, in the same range)
 
     def plus_only_used_since(self, moment: datetime) -> bool:
         """Whether a Plus-only benefit or reward was used since ``moment`` (the marker keeps the latest use)."""
@@ -100,7 +102,9 @@ def add_raw(out: PlusItems, raws: list[dict[str, Any]]) -> PlusItems:
         elif sk == USE_SK:
             out.use = UseItem.from_raw_data(raw)
         elif sk == PROFILE_SK:
-            out.profile = CustomerItem.from_raw_data(raw)
+            out.profile = refuse_closed(CustomerItem.from_raw_data(raw))
+        elif personal_data.deletion_pending([raw]):
+            out.deletion_pending = True
     return out
 
 

@@ -53,6 +53,8 @@ def remind(customer_id: str, days: int, now: datetime) -> str:
     held = records.membership(items.record)
     if held.status(now) != "active" or held.kind != "paid" or held.expires_at is None:
         return "skipped"
+    if items.deletion_pending:  # closing the account: no renewal asked of them, no renewal voucher
+        return "skipped"
     if business_day(held.expires_at) - business_day(now) != timedelta(days=days):
         return "skipped"
     cid = items.customer_id

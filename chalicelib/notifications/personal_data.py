@@ -13,4 +13,5 @@ REGISTRY = {
     "GrantItem": Kind(where=("WXSUB#",), export="template_id remaining", plain="remaining template_id updated_at"),
     "HoldItem": Kind(where=("NHOLD#",), plain="customer_id gsi1pk gsi1sk notification_id notification_sk release_at"),
     "MarketingDayItem": Kind(where=("NMKT#",), plain="sent"),
+    "chalicelib.notifications.reminders:ReminderMarkerItem": Kind(where=("NREM#",), plain="created_at"),
 }

@@ -122,7 +122,9 @@ def _render_360(_read: Any, member_items: Any, _now: Any) -> dict[str, Any]:
                         "policy": policy_state(state),
                         "deletion": {"requested_at": state.deletion_requested_at if state else None,
                                      "effective_at": state.deletion_effective_at if state else None,
-                                     "erased_at": state.erased_at if state else None}}}
+                                     "erased_at": state.erased_at if state else None,
+                                     "channel": state.deletion_channel if state else None,
+                                     "recorded_by": state.deletion_recorded_by if state else None}}}
 
 
-member_360 = Section360(render=_render_360)
+member_360 = Section360(render=_render_360, keys="chalicelib.privacy.schemas:Member360Privacy")

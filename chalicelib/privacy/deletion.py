@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import UpdateError
 
@@ -28,12 +28,16 @@ from chalicelib.identity import member
 from chalicelib.membership import records
 from chalicelib.membership.models import MEMBERSHIP_SK, MembershipItem
 from chalicelib.points import accounts, bookkeeping
+from chalicelib.privacy import bundle
 from chalicelib.privacy.consents import state_of
 from chalicelib.privacy.models import STATE_SK, PrivacyStateItem
 
 DELETION_INDEX = "DELETION"
 ANSWER_WORKING_DAYS = 15  # the consumer association's bar: a deletion answered within 15 working days
 RETRYING = ("pending", "retrying")
+BLOCKED_BY = {"transaction_retrying": "open.transactions_retrying"}  # a blocking code -> the preview's field
+OPEN_REGISTRATIONS = ("registered", "waitlisted")  # what the erasure cancels through the events' own rule
+REGISTRATIONS_AT = "gsi2:EVM#~#REG"  # the member's registrations: the events area's index of them (see bundle)
 
 
 def cooling_off_days() -> int:
@@ -46,10 +50,12 @@ def _open(customer_id: str, others: list[dict[str, Any]]) -> tuple[dict[str, int
     retrying = sum(1 for t in txns if t.get("status", {}).get("S") in RETRYING)
     held = next((r for r in others if r["sk"]["S"] == "M#APPTSTATE"), None)
     appointments = len(held.get("held", {}).get("M", {})) if held else 0
+    registrations = sum(1 for r in bundle.located(customer_id, REGISTRATIONS_AT)
+                        if r.get("status", {}).get("S") in OPEN_REGISTRATIONS)
     pledges = len(newest(customer_id, "H#C2BS#", 200))
     cases = sum(1 for c in newest(customer_id, "CASE#", 200)
                 if c.get("status", {}).get("S") not in ("completed", "cancelled", "resolved"))
-    opened = {"appointments": appointments, "registrations": 0, "pledges": pledges, "cases": cases,
+    opened = {"appointments": appointments, "registrations": registrations, "pledges": pledges, "cases": cases,
               "transactions_retrying": retrying}
     blocking = ([{"code": "transaction_retrying",
                   "message": "A payment, refund or other transaction is still being completed"}]
@@ -86,7 +92,8 @@ def agents_list() -> dict[str, Any]:
     """``GET /v1/agent/privacy/deletions``: the requests not yet erased, soonest first, with their deadline."""
     items = [PrivacyStateItem.from_raw_data(raw) for raw in _deletion_index()]
     return {"items": [{"customer_id": i.pk.removeprefix("CUST#"), **view(i), "due_by": due_by(i.deletion_requested_at),
-                       "overdue": overdue(i), "case_opened_at": i.overdue_case_at}
+                       "overdue": overdue(i), "case_opened_at": i.overdue_case_at, "channel": i.deletion_channel,
+                       "recorded_by": i.deletion_recorded_by}
                       for i in items if i.deletion_requested_at]}
 
 
@@ -113,15 +120,27 @@ def view(state: PrivacyStateItem | None) -> dict[str, Any]:
             "reason": state.deletion_reason}
 
 
-def request(customer_id: str, reason: str | None, channel: str | None) -> dict[str, Any]:
-    """``POST /v1/me/deletion``: 202 ``cooling_off`` (again: the same request); 409 ``deletion_blocked``."""
+class Hotline(NamedTuple):
+    """An agent recording a member's request made on the hotline: who, and how the caller was verified."""
+
+    staff_id: str
+    verification: str
+
+
+def request(customer_id: str, reason: str | None, channel: str | None,
+            hotline: Hotline | None = None) -> dict[str, Any]:
+    """``POST /v1/me/deletion`` (and an agent's ``POST /v1/agent/members/{id}/deletion``, ``hotline``): 202
+    ``cooling_off`` (again: the same request, whoever recorded it first); 409 ``deletion_blocked``. The same
+    cooling-off, the same erasure."""
     read = member.load(customer_id, consistent=True)
     state = state_of(read.items)
     if state is not None and state.deletion_effective_at:
         return view(state)
     _opened, blocking = _open(read.customer_id, read.items)
     if blocking:
-        raise AppError("deletion_blocked", details=blocking)
+        # the envelope's details name a field and its issue: the preview's count of what is open, and why it blocks
+        raise AppError("deletion_blocked", details=[{"field": BLOCKED_BY[b["code"]], "issue": b["message"]}
+                                                    for b in blocking])
     now = clock.now()
     effective = clock.iso(now + timedelta(days=cooling_off_days()))
     item = PrivacyStateItem(pk=customer_pk(read.customer_id), sk=STATE_SK)
@@ -130,14 +149,19 @@ def request(customer_id: str, reason: str | None, channel: str | None) -> dict[s
                              PrivacyStateItem.deletion_effective_at.set(effective),
                              PrivacyStateItem.deletion_reason.set(reason) if reason
                              else PrivacyStateItem.deletion_reason.remove(),
-                             PrivacyStateItem.deletion_channel.set(channel or "app"),
+                             PrivacyStateItem.deletion_channel.set("hotline" if hotline else channel or "app"),
+                             *([PrivacyStateItem.deletion_recorded_by.set(hotline.staff_id),
+                                PrivacyStateItem.deletion_verification.set(hotline.verification)] if hotline else
+                               [PrivacyStateItem.deletion_recorded_by.remove(),
+                                PrivacyStateItem.deletion_verification.remove()]),
                              PrivacyStateItem.gsi1pk.set(DELETION_INDEX),
                              PrivacyStateItem.gsi1sk.set(f"{effective}#{read.customer_id}"),
                              PrivacyStateItem.updated_at.set(clock.iso(now))],
                     condition=PrivacyStateItem.deletion_effective_at.does_not_exist(), add_version_condition=False)
     except UpdateError:
         return status(customer_id)
-    logger.info("deletion requested", extra={"customer_id": read.customer_id, "effective_at": effective})
+    logger.info("deletion requested", extra={"customer_id": read.customer_id, "effective_at": effective,
+                                             "recorded_by": hotline.staff_id if hotline else None})
     return view(item)
 
 
@@ -155,7 +179,8 @@ def cancel(customer_id: str) -> None:
     try:
         item.update(actions=[PrivacyStateItem.deletion_requested_at.remove(),
                              PrivacyStateItem.deletion_effective_at.remove(), PrivacyStateItem.deletion_reason.remove(),
-                             PrivacyStateItem.deletion_channel.remove(), PrivacyStateItem.gsi1pk.remove(),
+                             PrivacyStateItem.deletion_channel.remove(), PrivacyStateItem.deletion_recorded_by.remove(),
+                             PrivacyStateItem.deletion_verification.remove(), PrivacyStateItem.gsi1pk.remove(),
                              PrivacyStateItem.gsi1sk.remove(), PrivacyStateItem.updated_at.set(clock.iso())],
                     condition=PrivacyStateItem.deletion_effective_at > clock.iso(), add_version_condition=False)
     except UpdateError:

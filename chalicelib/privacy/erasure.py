@@ -21,14 +21,18 @@ from pynamodb.attributes import Attribute, UnicodeAttribute
 
 from chalicelib.core import clock
 from chalicelib.core.config import settings
+from chalicelib.core.dynamo import member_layout
+from chalicelib.core.dynamo.batch import batch_delete
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
+from chalicelib.core.idempotency import IDEM_PREFIX
 from chalicelib.core.observability import logger
 from chalicelib.core.retry import outbox
 from chalicelib.core.retry.transactions import Transaction
-from chalicelib.identity import directory
+from chalicelib.core.sms import sms_sender
+from chalicelib.identity import directory, otp
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from chalicelib.privacy import bundle, deletion
 from chalicelib.privacy.models import STATE_SK, PrivacyStateItem
@@ -64,7 +68,14 @@ def _client() -> Any:
     return shared_connection().client
 
 
-def _free_keys(profile: CustomerItem) -> None:
+def _free_keys(profile: CustomerItem, requested_at: str) -> None:
+    """The identity keys (so the phone and openids sign up anew), and what is keyed by the phone itself: its one-time
+    code, its sending counters since the request (the member could still sign in while cooling off) and the SMS
+    gateway's record (the local stage's simulated outbox). Short TTLs, but they name the phone."""
+    if profile.phone:
+        since = int(clock.parse(requested_at).timestamp())
+        batch_delete(otp.keys_of(profile.phone, since))
+        sms_sender().forget(profile.phone)
     keys = [f"IDENT#{label}" for label in profile.identities or ()]
     keys += [directory.phone_key(profile.phone)] if profile.phone else []
     keys += [directory.union_key(profile.unionid)] if profile.unionid else []
@@ -72,6 +83,14 @@ def _free_keys(profile: CustomerItem) -> None:
         _client().delete_item(TableName=settings().table_name, Key={"pk": {"S": pk}, "sk": {"S": "KEY"}},
                               ConditionExpression="attribute_not_exists(pk) OR customer_id = :c",
                               ExpressionAttributeValues={":c": {"S": profile.customer_id}})
+
+
+def _drop_idempotency_records(customer_id: str) -> None:
+    """The member's stored first responses to Idempotency-Keys (``core.idempotency``, 24-hour TTL): they repeat
+    what the member was answered, personal data among it; the erased member sends no request again."""
+    prefixes = [IDEM_PREFIX, *([member_layout.old_key(IDEM_PREFIX)] if member_layout.migrating() else [])]
+    found = [raw for prefix in prefixes for raw in bundle.located(customer_id, prefix)]
+    batch_delete([(raw["pk"]["S"], raw["sk"]["S"]) for raw in found])
 
 
 def _erase_item(raw: dict[str, Any], model: Any, names: frozenset[str]) -> None:
@@ -110,8 +129,8 @@ def _end_open(customer_id: str) -> int:
         with suppress(AppError):
             booking.cancel(customer_id, appointment_id)
             ended += 1
-    for raw in bundle.located(customer_id, "gsi2:EVM#~#REG"):
-        if raw.get("status", {}).get("S") in ("registered", "waitlisted"):
+    for raw in bundle.located(customer_id, deletion.REGISTRATIONS_AT):
+        if raw.get("status", {}).get("S") in deletion.OPEN_REGISTRATIONS:
             with suppress(AppError):
                 registration.cancel(customer_id, raw["event_id"]["S"])
                 ended += 1
@@ -137,11 +156,13 @@ def erase(message: dict[str, Any]) -> None:
             profile = CustomerItem.get(customer_pk(cid), PROFILE_SK, consistent_read=True)
         except CustomerItem.DoesNotExist:
             continue
-        _free_keys(profile)  # first: the identities are free even if a later step has to be run again
+        # first: the identities are free even if a later step has to be run again
+        _free_keys(profile, state.deletion_requested_at or state.deletion_effective_at)
         if not profile.closed_at:  # no refresh token of the customer's goes on (sessions.rotate checks it)
             profile.update(actions=[CustomerItem.closed_at.set(clock.iso())], add_version_condition=False)
     ended = sum(_end_open(cid) for cid in customers)
     for cid in customers:
+        _drop_idempotency_records(cid)
         for _area, _name, model, kind in bundle.registries():
             names = kind.names("erase")
             if names:

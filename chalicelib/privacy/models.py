@@ -33,7 +33,9 @@ class PrivacyStateItem(Item):
     deletion_requested_at = UnicodeAttribute(null=True)
     deletion_effective_at = UnicodeAttribute(null=True)  # core.personal_data.DELETION_FIELD: the cooling-off's end
     deletion_reason = UnicodeAttribute(null=True)
-    deletion_channel = UnicodeAttribute(null=True)
+    deletion_channel = UnicodeAttribute(null=True)  # the member's channel, or hotline (an agent recorded it)
+    deletion_recorded_by = UnicodeAttribute(null=True)  # the agent's staff ID, for a hotline request
+    deletion_verification = UnicodeAttribute(null=True)  # how the agent verified the caller (their note)
     erased_at = UnicodeAttribute(null=True)  # the erasure's receipt (no personal data)
     overdue_case_at = UnicodeAttribute(null=True)  # when the overdue deletion became an agent's follow-up case
     gsi1pk = UnicodeAttribute(null=True)  # DELETION while a deletion is requested

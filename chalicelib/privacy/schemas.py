@@ -129,7 +129,44 @@ class DeletionRequest(DeletionOut):
     due_by: str
     overdue: bool
     case_opened_at: str | None = None
+    channel: str | None = None  # where the member asked: their app or WeChat channel, or hotline
+    recorded_by: str | None = None  # the agent who recorded a hotline request
+
+
+class HotlineDeletionIn(Body):
+    """A member's request to close their account, made on the hotline and recorded by an agent."""
+
+    confirm: Literal[True]
+    verification: str = Field(min_length=2, max_length=200)  # how the caller was verified as the member
+    reason: str | None = Field(default=None, max_length=200)
+
+    @field_validator("confirm", mode="before")
+    @classmethod
+    def _json_true(cls, value: Any) -> Any:
+        return DeletionIn._json_true(value)
 
 
 class DeletionList(Out):
     items: list[DeletionRequest]
+
+
+class DeletionHeld(Out):
+    """A member's deletion request as agents see it (all None: none made)."""
+
+    requested_at: str | None
+    effective_at: str | None
+    erased_at: str | None
+    channel: str | None  # where the member asked: their app or WeChat channel, or hotline
+    recorded_by: str | None  # the agent who recorded a hotline request
+
+
+class Privacy360Section(Out):
+    consents: CurrentConsents
+    policy: PolicyState
+    deletion: DeletionHeld
+
+
+class Member360Privacy(Out):
+    """The privacy area's keys of the agents' 360 view."""
+
+    privacy: Privacy360Section

@@ -40,4 +40,5 @@ AREA = Area(
                 "(it leaves every segment) and the survivor's items update its own; campaign markers, caps and the "
                 "member's campaign records (H#CAMP...) are what the absorbed customer was sent: they stay as history",
     member_360="chalicelib.segments.console:member_360",
+    personal_data="chalicelib.segments.personal_data:REGISTRY",
 )

@@ -50,6 +50,8 @@ def update_of(event: str, keys_: dict[str, Any], image: dict[str, Any]
     if sk == "M#PROFILE":
         if event == "REMOVE" or _s(image, "merged_into"):
             return cid, {"gone": True}, None
+        if _s(image, "closed_at"):  # erased: in no segment again, and what described them goes
+            return cid, {"gone": True, "tags": None, "consents": None, "member_no": None}, None
         consents = (image.get("consents") or {}).get("M") or {}
         return cid, {
             "tier": _s(image, "tier_code") or "base", "member_no": _s(image, "member_no"),

@@ -20,10 +20,12 @@ from datetime import date
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.core.dynamo.items import Item
 from chalicelib.segments import rules
 
 FACTS_SK = "FACTS"
@@ -36,6 +38,28 @@ BUCKET_ATTR = "bkt_"  # + <expires_on>: the points of one live bucket
 MAX_SEGMENTS = 100
 
 _des, _ser = TypeDeserializer(), TypeSerializer()
+
+
+class FactsItem(Item):
+    """``CUST#<id>`` / ``FACTS``, as ``facts.update_of`` writes it (raw, not through this model): the attributes named
+    for the personal-data registry (erased and exported like every kind) and the export. ``bkt_<day>`` attributes
+    (the points of one live bucket) are not named: amounts, already in the points area's export."""
+
+    customer_id = UnicodeAttribute(null=True)
+    ver = NumberAttribute(null=True)
+    segs = MapAttribute[str, Any](null=True)  # segment -> when the member entered it
+    gone = BooleanAttribute(null=True)  # merged away or erased: in no segment
+    tier = UnicodeAttribute(null=True)
+    member_no = UnicodeAttribute(null=True)
+    enrolled_on = UnicodeAttribute(null=True)
+    consents = MapAttribute[str, Any](null=True)
+    tags = ListAttribute[Any](null=True)
+    points_balance = NumberAttribute(null=True)
+    last_check_in_on = UnicodeAttribute(null=True)
+    tier_stats = MapAttribute[str, Any](null=True)
+    plus_expires_on = UnicodeAttribute(null=True)
+    last_order_on = UnicodeAttribute(null=True)
+    last_visit_on = UnicodeAttribute(null=True)
 
 
 def client() -> Any:

@@ -63,3 +63,45 @@ def test_after_the_cooling_off_the_deletion_cannot_be_cancelled(mall: MallWorld)
         assert mall.get("/v1/me/deletion", token)["status"] == "erasing"
         status, body, _ = mall.api.call("DELETE", "/v1/me/deletion", token=token)
         assert (status, body["error"]["code"]) == (409, "deletion_not_cancellable")
+
+
+def test_plus_is_not_renewed_while_cooling_off_and_leaves_every_renewal_path_at_erasure(mall: MallWorld,
+                                                                                        monkeypatch):
+    """Plus is bought per period (no recurring debit): its renewal paths are an order and the reminders 15 and 3 days
+    before expiry, with a renewal voucher. While the deletion cools off, neither; a cancel restores nothing the
+    member did not have (the membership was never touched); the erasure takes it off the expiry index."""
+    from chalicelib.core.calendar import business_day
+    from chalicelib.core.dynamo.tx import Tx
+    from chalicelib.membership import records, reminders
+    from chalicelib.membership.models import MEMBERSHIP_SK, MembershipItem
+    from chalicelib.membership.rules import Membership
+    from chalicelib.privacy import erasure
+
+    cid, token = mall.member()
+    now = clock.now()
+    tx = Tx()
+    records.put_in(tx, cid, Membership(kind="paid", plan_id="plus_month", started_at=now - timedelta(days=15),
+                                       expires_at=now + timedelta(days=15), anchor_day=1,
+                                       year_start=now - timedelta(days=15)), None)
+    tx.commit()
+    assert mall.get("/v1/me/deletion/preview", token)["plus"]["active"] is True
+
+    assert mall.api.call("POST", "/v1/me/deletion", {"confirm": True}, token=token)[0] == 202
+    assert reminders.remind(cid, 15, now) == "skipped"  # no renewal asked of a member closing their account
+    status, body, _ = mall.api.call("POST", "/v1/membership/orders", {"plan_id": "plus_month"}, token=token,
+                                    headers={"idempotency-key": "plus-in-cooling-off"})
+    assert (status, body["error"]["code"]) == (409, "deletion_pending")
+
+    assert mall.api.call("DELETE", "/v1/me/deletion", token=token)[0] == 204
+    assert mall.get("/v1/me/membership", token)["expires_at"]  # still Plus, as before the request
+    assert reminders.remind(cid, 15, now) == "sent"
+
+    expiry_day = business_day(now + timedelta(days=15))
+    assert cid in [m.customer_id for m in reminders.due(expiry_day)]
+    monkeypatch.setenv("DELETION_COOLING_OFF_DAYS", "0")
+    assert mall.api.call("POST", "/v1/me/deletion", {"confirm": True}, token=token)[0] == 202
+    with frozen_clock(now + timedelta(minutes=1)):
+        erasure.erase({"customer_id": cid})
+    held = MembershipItem.get(f"CUST#{cid}", MEMBERSHIP_SK)
+    assert held.gsi1pk is None and held.gsi1sk is None  # no reminder job finds it again
+    assert cid not in [m.customer_id for m in reminders.due(expiry_day)]

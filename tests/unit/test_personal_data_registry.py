@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 
 import pytest
 from pynamodb.attributes import UnicodeAttribute
@@ -15,12 +16,16 @@ from chalicelib.core.personal_data import Kind
 
 
 def _models(area: Area) -> dict[str, type[Item]]:
-    try:
-        module = importlib.import_module(f"chalicelib.{area.name}.models")
-    except ModuleNotFoundError:
-        return {}
-    return {name: value for name, value in vars(module).items()
-            if inspect.isclass(value) and issubclass(value, Item) and value.__module__ == module.__name__}
+    """Every item model defined anywhere in the area's package: ``Name`` for its ``models.py``, else
+    ``module:Name`` (the registry's key for a model kept beside the code that uses it)."""
+    package = importlib.import_module(f"chalicelib.{area.name}")
+    found: dict[str, type[Item]] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, Item) and value.__module__ == module.__name__:
+                found[name if info.name == "models" else f"{module.__name__}:{name}"] = value
+    return found
 
 
 def _registry(area: Area) -> dict[str, Kind]:
@@ -28,7 +33,7 @@ def _registry(area: Area) -> dict[str, Kind]:
 
 
 def _model(area: Area, key: str) -> type[Item] | None:
-    return resolve(key) if ":" in key else _models(area).get(key)
+    return _models(area).get(key) or (resolve(key) if ":" in key else None)
 
 
 @pytest.mark.parametrize("area", AREAS, ids=lambda a: a.name)
@@ -67,3 +72,10 @@ def test_the_rule_catches_an_unclassified_attribute_and_a_keep_without_reason():
     assert Kind(erase="name phone").problems(set(Probe.get_attributes())) == [
         "where (sort-key prefixes under CUST#) or a finder is needed"]
     assert Kind(none="configuration").problems(set(Probe.get_attributes())) == []
+
+
+def test_models_beside_the_code_are_found_too():
+    """A model kept outside ``models.py`` (the segments' facts, a job's view of an item) is held to the rule."""
+    found = _models(next(a for a in AREAS if a.name == "segments"))
+    assert "chalicelib.segments.store:FactsItem" in found
+    assert "chalicelib.segments.campaign_models:MyCampaignItem" in found

@@ -31,6 +31,7 @@ from chalicelib.core.audit import scope as audit_scope
 from chalicelib.core.config import settings
 from chalicelib.core.errors import CATALOGUE, AppError, error_body, wants_english
 from chalicelib.core.http.principal import Principal
+from chalicelib.core.http.principal import current as caller
 from chalicelib.core.observability import logger, tag_route
 from chalicelib.core.results import Result
 
@@ -438,6 +439,7 @@ def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params
         if spec.local_only and not settings().is_local:
             raise AppError("route_not_found")
         principal = _authenticate(spec, headers)
+        caller.set(principal)  # a fresh context per request in Lambda; reset below for a server's threads
         if principal is not None:
             logger.append_keys(role=principal.role, customer_id=principal.customer_id, staff_id=principal.staff_id)
         ctx = RequestContext(
@@ -471,3 +473,5 @@ def _dispatch(spec: RouteSpec, fn: Callable[..., Any], request: Any, path_params
     except Exception:
         logger.exception("unhandled error", extra={"path": spec.path, "method": spec.method})
         return envelope_response("internal_error", request_id, english)
+    finally:
+        caller.set(None)
