@@ -36,6 +36,7 @@ class SurveyAnswerView(Out):
     comment: str | None = None
     answered_at: str | None
     points_awarded: int
+    points_reversed: int = Field(default=0, description="taken back when the service was voided afterwards")
 
 
 class SurveyOut(Out):
@@ -45,10 +46,12 @@ class SurveyOut(Out):
     scale: Literal["csat", "nps"]
     questions: list[SurveyQuestionOut]
     points: int = Field(description="points an answer earns (open), or earned (answered)")
-    status: Literal["open", "answered", "expired"]
+    status: Literal["open", "answered", "expired", "withdrawn"]
     issued_at: str
     expires_at: str
     answer: SurveyAnswerView | None = None
+    withdrawn_at: str | None = Field(default=None, description="when its service was voided (a no-show after "
+                                                               "check-in, a check-in revoked)")
 
 
 class SurveyList(Out):
