@@ -68,11 +68,12 @@ def void_part(voiding: services.Voiding) -> services.VoidPart | None:
         if points > 0:
             actions.append(SurveyItem.points_reversed.set(points))
         tx.update(LABEL, SurveyItem(pk=survey.pk, sk=survey.sk), actions, SurveyItem.status == survey.status)
-        groups = dict(survey.groups)
-        aggregates.add_in(tx, groups, survey.issued_day, {"i": -1}, label="survey_void_issued")
+        by_day: dict[str, dict[str, int]] = {survey.issued_day: {"i": -1}}
         if answered and survey.score is not None:
             day = business_day(datetime.fromisoformat(str(survey.answered_at))).isoformat()
             counted = rules.answer_counters(survey.scale, int(survey.score), survey.solved_first_contact, False)
-            aggregates.add_in(tx, groups, day, {k: -v for k, v in counted.items()}, label="survey_void_answer")
+            by_day.setdefault(day, {}).update({k: -v for k, v in counted.items()})  # one update per item
+        for n, (day, counters) in enumerate(by_day.items()):
+            aggregates.add_in(tx, dict(survey.groups), day, counters, label=f"survey_void_counts{n}")
 
     return services.VoidPart(reversals, add)
