@@ -34,12 +34,14 @@ _CUSTOMER_ID = re.compile(r"^c_[0-9a-f]{20}$")
 
 
 def _registration(event_id: str, customer_id: str) -> RegistrationItem:
-    for cid in dict.fromkeys((customer_id, directory.resolve_customer_id(customer_id))):
-        try:
-            return RegistrationItem.get(event_pk(event_id), f"{REG_PREFIX}{cid}", consistent_read=True)
-        except RegistrationItem.DoesNotExist:
-            continue
-    raise AppError("not_found")
+    """The member's registration; a customer merged away reaches the survivor's (registrations move with a merge)."""
+    try:
+        return RegistrationItem.get(event_pk(event_id), f"{REG_PREFIX}{customer_id}", consistent_read=True)
+    except RegistrationItem.DoesNotExist:
+        live = directory.resolve_customer_id(customer_id)
+        if live == customer_id:
+            raise AppError("not_found") from None
+        return _registration(event_id, live)
 
 
 def revoke_check_in(event_id: str, customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:

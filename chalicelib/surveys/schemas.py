@@ -147,3 +147,28 @@ class SurveyPointsOut(Out):
 
 class SurveySettingsOut(Out):
     points: SurveyPointsOut
+
+
+class Survey360(Out):
+    """One of the member's newest surveys, as the agents' 360 view shows it."""
+
+    survey_id: str
+    kind: SurveyKind
+    title: str
+    scale: Literal["csat", "nps"]
+    status: Literal["open", "answered", "expired", "withdrawn"]
+    score: int | None
+    solved_first_contact: bool | None
+    comment: str | None
+    issued_at: str
+    answered_at: str | None
+    callback_case_id: str | None
+    subject_id: str
+    withdrawn_at: str | None = None
+    points_reversed: int | None = None
+
+
+class Member360Surveys(Out):
+    """The keys the surveys section adds to the agents' 360 view: the member's newest surveys."""
+
+    surveys: list[Survey360]
