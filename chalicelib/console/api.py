@@ -42,6 +42,7 @@ EXAMPLE = {
     "plus": {"status": "none", "plan_id": None, "expires_at": None,
              "savings": {"since": None, "total_fen": 0, "items": []}, "orders": []},
     "product_requests": {"supports": []},
+    "surveys": [],
 }
 
 
