@@ -6,6 +6,7 @@
     python -m bench --only flash             # flash sale over HTTP: redemptions/s, p50/p99, oversells
     python -m bench --only retry             # retry worker msg/s per batch, time from failure to case
     python -m bench --only notifications     # notification dispatcher: notifications/s per batch, calls each
+    python -m bench --only surveys           # survey answers, lists and voids: calls and capacity, new and 5-year
     python -m bench --only local-stack --workers 4   # bursts against the local stack's worker processes
     python -m bench --runs 30 --seconds 10   # more cold-start runs, longer HTTP runs
     BENCH_BASE_URL=http://127.0.0.1:8000 python -m bench --only http   # against a running `make run`
@@ -334,6 +335,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("notifications", "Notification dispatcher: throughput per batch, DynamoDB calls per delivered notification",
             _notifications, _rendered("bench.notifications", "render"), _notifications_summary,
             lambda results: any(r["failed"] for r in results["runs"])),
+    _calls_section("surveys", "Service surveys: DynamoDB calls and consumed capacity, a new and a five-year member "
+                              "(DynamoDB Local, in-process; issue 24)", "bench.surveys:SURVEY_SCENARIOS"),
     Section("segments", "Segments and campaigns: fact updates, a rebuild and a campaign over N members (issue 23)",
             _segments, _rendered("bench.segments", "render"), _segments_summary),
     Section("insights", "Month-end close over N synthetic members: time, calls, and that it reconciles (issue 25)",

@@ -1,4 +1,5 @@
-"""The hotline (role agent): booking on a member's behalf, with priority and recorded overrides."""
+"""The hotline (role agent): booking on a member's behalf, with priority and recorded overrides; a checked-in
+appointment marked a no-show."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.core.results import Result
 
 if TYPE_CHECKING:
-    from chalicelib.appointments import booking, jobs
+    from chalicelib.appointments import booking, jobs, voiding
 else:  # loaded when a view first runs (core/lazy.py)
     booking = lazy_module("chalicelib.appointments.booking")
     jobs = lazy_module("chalicelib.appointments.jobs")
+    voiding = lazy_module("chalicelib.appointments.voiding")
 
 api = Api(__name__, "agent")
 
@@ -51,3 +53,19 @@ def book_for_member(ctx: RequestContext, customer_id: str) -> Result:
 def lift_booking_suspension(ctx: RequestContext, customer_id: str) -> dict:
     assert ctx.principal is not None
     return jobs.lift_suspension(customer_id, ctx.principal.staff_id or ctx.principal.subject, ctx.body.reason)
+
+
+@api.route("/v1/agent/appointments/{appointment_id}/no-show", "POST", auth="agent", body="NoShowIn",
+           response="NoShowOut",
+           errors=(*AGENT_ERRORS, "validation_error", "malformed_json", "not_found", "appointment_not_checked_in",
+                   "service_unavailable"),
+           summary="Mark a checked-in appointment a no-show, with a reason: counted as a no-show, and its survey "
+                   "withdrawn (answered: its points taken back through the ledger), in one transaction",
+           examples={"request": {"reason": "门店误签到，会员当天未到店"},
+                     "response": {"appointment_id": "apt_19a7f0c3b2e4f1a2b3c4d", "status": "no_show",
+                                  "no_show_at": "2026-12-08T09:00:00.000+00:00", "marked_by": "s_agent01",
+                                  "reason": "门店误签到，会员当天未到店", "points_reversed": 20}})
+def mark_appointment_no_show(ctx: RequestContext, appointment_id: str) -> dict:
+    """409 ``appointment_not_checked_in`` for an appointment not checked in (booked, cancelled, already a no-show)."""
+    assert ctx.principal is not None
+    return voiding.mark_no_show(appointment_id, ctx.principal.staff_id or ctx.principal.subject, ctx.body.reason)

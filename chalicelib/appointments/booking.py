@@ -461,7 +461,7 @@ def reschedule(customer_id: str, appointment_id: str, slot_start: datetime) -> d
 # --- at the store ----------------------------------------------------------------------------------------------------
 
 
-def _by_id(appointment_id: str) -> AppointmentItem:
+def by_id(appointment_id: str) -> AppointmentItem:
     if not appointment_id.startswith("apt_") or len(appointment_id) > 64:
         raise AppError("not_found")
     raw = shared_connection().client.query(
@@ -482,7 +482,7 @@ def check_in(appointment_id: str) -> dict[str, Any]:
     """``POST /v1/integrations/appointments/{id}/check-in`` (the till): on the appointment's store-local day only;
     checking in twice answers the first check-in."""
     for _attempt in retry.attempts(MAX_ATTEMPTS):
-        item = _by_id(appointment_id)
+        item = by_id(appointment_id)
         if item.status == "checked_in":
             return _checked_in(item)
         if item.status != "booked":

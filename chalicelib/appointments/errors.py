@@ -24,4 +24,7 @@ ERRORS: dict[str, ErrorSpec] = {
     "appointment_not_active": ErrorSpec(
         409, "该预约已取消或已完成", "This appointment was already cancelled or completed"
     ),
+    "appointment_not_checked_in": ErrorSpec(
+        409, "只有已到店签到的预约才能改为未到店", "Only a checked-in appointment can be marked a no-show"
+    ),
 }

@@ -70,26 +70,33 @@ def send_reminders(on: date | None = None) -> dict[str, int]:
 # --- no-shows --------------------------------------------------------------------------------------------------------
 
 
-def _state(customer_id: str) -> BookingStateItem | None:
+def state_of(customer_id: str) -> BookingStateItem | None:
     try:
         return BookingStateItem.get(keys.customer_pk(customer_id), STATE_SK, consistent_read=True)
     except BookingStateItem.DoesNotExist:
         return None
 
 
+def no_show_fields(state: BookingStateItem | None, day: str, store: rules.Store, now: datetime) -> dict[str, Any]:
+    """The member's booking state after a no-show on ``day``: counted, and self-service booking suspended at the
+    store's limit (the daily job's no-shows and an agent's no-show after a check-in alike)."""
+    today = business_day(now)
+    kept = [d for d in (state.no_shows if state and state.no_shows else []) if
+            date.fromisoformat(d) > today - timedelta(days=store.no_show_days)]
+    kept.append(day)
+    fields: dict[str, Any] = {"no_shows": kept}
+    if rules.recent_no_shows(kept, today, store.no_show_days) >= store.no_show_limit:
+        fields["suspended_until"] = clock.iso(now + timedelta(days=store.suspension_days))
+        fields["lifted_by"] = None
+    return fields
+
+
 def mark_no_show(item: AppointmentItem, store: rules.Store, now: datetime) -> bool:
     """The appointment ``no_show`` and the member's no-shows counted (suspended at the store's limit), in one
     transaction; False if it was no longer booked."""
     for _attempt in retry.attempts(MAX_ATTEMPTS):
-        state = _state(item.customer_id)
-        today = business_day(now)
-        kept = [d for d in (state.no_shows if state and state.no_shows else []) if
-                date.fromisoformat(d) > today - timedelta(days=store.no_show_days)]
-        kept.append(item.day)
-        fields: dict[str, Any] = {"no_shows": kept}
-        if rules.recent_no_shows(kept, today, store.no_show_days) >= store.no_show_limit:
-            fields["suspended_until"] = clock.iso(now + timedelta(days=store.suspension_days))
-            fields["lifted_by"] = None
+        state = state_of(item.customer_id)
+        fields = no_show_fields(state, item.day, store, now)
         tx = Tx()
         tx.update("appointment", item, [AppointmentItem.status.set("no_show"),
                                         AppointmentItem.updated_at.set(clock.iso(now))],
@@ -133,7 +140,7 @@ def lift_suspension(customer_id: str, staff_id: str, reason: str) -> dict[str, A
     items = bookkeeping.load_member(customer_id, consistent=True)
     cid = items.customer_id
     for _attempt in retry.attempts(MAX_ATTEMPTS):
-        state = _state(cid)
+        state = state_of(cid)
         if state is None or not state.suspended_until or datetime.fromisoformat(state.suspended_until) <= clock.now():
             return {"customer_id": cid, "suspended_until": None, "lifted_by": state.lifted_by if state else None}
         tx = Tx()

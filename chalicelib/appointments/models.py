@@ -62,6 +62,9 @@ class AppointmentItem(Item):
     updated_at = UnicodeAttribute()
     cancelled_at = UnicodeAttribute(null=True)
     checked_in_at = UnicodeAttribute(null=True)
+    no_show_at = UnicodeAttribute(null=True)  # an agent's no-show after the check-in: when, who and why
+    no_show_by = UnicodeAttribute(null=True)
+    no_show_reason = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute()  # APPTQ#<store>#<day>
     gsi1sk = UnicodeAttribute()  # <slot_start>#<appointment_id>
     gsi2pk = UnicodeAttribute()  # APPT#<appointment_id>

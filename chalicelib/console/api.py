@@ -43,6 +43,7 @@ EXAMPLE = {
              "savings": {"since": None, "total_fen": 0, "items": []}, "orders": []},
     "product_requests": {"supports": []},
     "audit_trail": [],
+    "surveys": [],
 }
 
 

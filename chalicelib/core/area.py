@@ -113,6 +113,9 @@ class Area(NamedTuple):
     # (tx, core.services.Completion): items written in the transaction that completes a member's service (a case
     # resolved, an appointment attended, an event checked in): the surveys area issues its survey there
     service_completed: tuple[Ref, ...] = ()
+    # (core.services.Voiding) -> VoidPart | None: the area's part of voiding a completed service (an appointment marked
+    # a no-show after its check-in, an event check-in revoked), read before the voiding's transaction
+    service_voided: tuple[Ref, ...] = ()
     # (tx, customer_id, {purpose: granted}, channel, policy_version | None) -> receipts: consent receipts written in the
     # transaction that changes a consent (the profile's PATCH /v1/me calls every area's)
     consent_receipts: Ref | None = None

@@ -24,6 +24,8 @@ Key design choices (the README's "Community events" says the same for readers of
   ``pending_approval`` (seen by the host only) until an operator approves or rejects it with a reason.
 * **Notifications** in the transaction of every change of a member's status (registered, waitlisted, promoted,
   cancelled, the event cancelled, checked in, invited); the daily job reminds tomorrow's registered members once.
+* **Revoking a check-in** (``revocation``): an agent, with a reason; the check-in's points and its survey's taken back
+  in one transaction (the surveys area's ``service_voided`` part).
 * **Merges** (``members.merge``): registrations follow the survivor; if both were registered for one event, the
   survivor's stays and the other leaves the way a cancel does.
 """
@@ -34,7 +36,7 @@ from chalicelib.events.notices import NOTICES
 
 AREA = Area(
     name="events",
-    blueprints=("chalicelib.events.api", "chalicelib.events.admin_api"),
+    blueprints=("chalicelib.events.api", "chalicelib.events.admin_api", "chalicelib.events.agent_api"),
     errors=ERRORS,
     notices=NOTICES,
     jobs=(Job("events_daily_job", "cron(0 2 * * ? *)", "chalicelib.events.jobs:run_daily",

@@ -84,8 +84,8 @@ def register_for_event(ctx: RequestContext, event_id: str) -> Result:
 
 
 @api.route("/v1/events/{event_id}/registrations/cancel", "POST", auth="member", response="RegistrationOut",
-           errors=(*MEMBER_ERRORS, "not_found", "not_registered", "already_checked_in", "tier_not_eligible",
-                   "service_unavailable"),
+           errors=(*MEMBER_ERRORS, "not_found", "not_registered", "already_checked_in", "check_in_revoked",
+                   "tier_not_eligible", "service_unavailable"),
            summary="Cancel my registration (or leave the waitlist): the first waiting member is registered in the "
                    "same transaction and told; cancelling again answers the same",
            examples={"response": {**REGISTRATION_EXAMPLE, "status": "cancelled", "waitlist_position": None,
@@ -96,7 +96,7 @@ def cancel_event_registration(ctx: RequestContext, event_id: str) -> dict:
 
 @api.route("/v1/events/{event_id}/check-in", "POST", auth="member", body="CheckInIn", response="CheckedInOut",
            errors=(*WRITE_ERRORS, "not_found", "invalid_check_in_code", "not_registered", "already_checked_in",
-                   "check_in_not_open", "service_unavailable"),
+                   "check_in_revoked", "check_in_not_open", "service_unavailable"),
            summary="Check in with the code shown at the venue, from an hour before the start to the end: the "
                    "event's points (once) and its tags on my profile (with my profiling consent)",
            examples={"request": {"check_in_code": "K7M3Q9TX"},
@@ -127,8 +127,8 @@ def list_event_attendees(ctx: RequestContext, event_id: str) -> dict:
 
 
 @api.route("/v1/events/{event_id}/check-ins", "POST", auth="member", body="HostCheckInIn", response="CheckedInOut",
-           errors=(*WRITE_ERRORS, "not_found", "not_registered", "already_checked_in", "check_in_not_open",
-                   "service_unavailable"),
+           errors=(*WRITE_ERRORS, "not_found", "not_registered", "already_checked_in", "check_in_revoked",
+                   "check_in_not_open", "service_unavailable"),
            summary="The host checks a registered member in by member number (same window, once)",
            examples={"request": {"member_no": "5203948172"},
                      "response": {"event_id": EVENT_ID, "status": "checked_in", "points_awarded": 0,

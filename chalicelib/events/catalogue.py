@@ -575,8 +575,9 @@ def registrations_of(event_id: str, host_customer_id: str | None = None) -> dict
             host_customer_id):
         raise AppError("not_found")
     positions = rules.positions(snap.waiting_keys())
+    order = {"checked_in": 0, "registered": 0, "check_in_revoked": 0, "waitlisted": 1}
     regs = sorted(snap.registrations.values(),
-                  key=lambda r: ({"checked_in": 0, "registered": 0, "waitlisted": 1}.get(r.status, 2),
+                  key=lambda r: (order.get(r.status, 2),
                                  positions.get(r.wait_sk or "", 0), r.created_at))
     profiles = _profiles([r.customer_id for r in regs])
     items = []
@@ -587,7 +588,7 @@ def registrations_of(event_id: str, host_customer_id: str | None = None) -> dict
         if host_customer_id is None:
             row["customer_id"] = reg.customer_id
         items.append(row)
-    counts = {"registered": sum(1 for r in regs if r.status in ("registered", "checked_in")),
+    counts = {"registered": sum(1 for r in regs if r.status in ("registered", "checked_in", "check_in_revoked")),
               "checked_in": sum(1 for r in regs if r.status == "checked_in"), "waitlisted": len(snap.waiting),
               "seats_taken": snap.seats.taken, "capacity": int(snap.event.capacity)}
     return {"event_id": event_id, "items": items, "counts": counts, "next_cursor": None}

@@ -74,6 +74,8 @@ def _award(event: EventItem, reg: RegistrationItem | None, customer_id: str, by:
         raise AppError("not_registered")
     if reg.status == "checked_in":
         raise AppError("already_checked_in")
+    if reg.status == "check_in_revoked":
+        raise AppError("check_in_revoked")
     points = int(event.check_in_points or 0)
     tags = set(event.participant_tags or ())
     at = clock.iso()

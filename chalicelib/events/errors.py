@@ -12,5 +12,9 @@ ERRORS: dict[str, ErrorSpec] = {
     "invalid_check_in_code": ErrorSpec(400, "签到码不正确", "The check-in code is not correct"),
     "not_registered": ErrorSpec(403, "您未报名该活动或仍在候补中", "You are not registered for this event"),
     "event_not_pending": ErrorSpec(409, "该活动不在待审核状态", "This event is not waiting for approval"),
+    "not_checked_in": ErrorSpec(409, "该会员未在此活动签到，没有可撤销的签到",
+                                "The member is not checked in at this event: there is no check-in to revoke"),
+    "check_in_revoked": ErrorSpec(409, "您在该活动的签到已被撤销，请联系客服",
+                                  "Your check-in at this event was revoked; contact customer service"),
     "event_not_open": ErrorSpec(409, "该活动未开放或已取消", "This event is not open or was cancelled"),
 }

@@ -97,7 +97,7 @@ class RegistrationItem(Item):
     registration_id = UnicodeAttribute()
     event_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
-    status = UnicodeAttribute()  # registered | waitlisted | checked_in | cancelled
+    status = UnicodeAttribute()  # registered | waitlisted | checked_in | cancelled | check_in_revoked
     wait_sk = UnicodeAttribute(null=True)  # the waiting place, while waitlisted
     counted_open = BooleanAttribute(default=True)  # how its seat was taken (core.capacity)
     title = UnicodeAttribute()
@@ -112,6 +112,9 @@ class RegistrationItem(Item):
     checked_in_at = UnicodeAttribute(null=True)
     checked_in_by = UnicodeAttribute(null=True)
     points_awarded = NumberAttribute(null=True)
+    revoked_at = UnicodeAttribute(null=True)  # an agent revoked the check-in: when, who and why
+    revoked_by = UnicodeAttribute(null=True)
+    revoke_reason = UnicodeAttribute(null=True)
     reminded_at = UnicodeAttribute(null=True)
     told_ver = NumberAttribute(null=True)  # the event version this member was last told about
     gsi2pk = UnicodeAttribute()

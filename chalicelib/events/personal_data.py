@@ -12,10 +12,10 @@ REGISTRY = {
     "RegistrationItem": Kind(
         where=(MINE + "~#REG",),
         export="registration_id event_id title kind status starts_at ends_at created_at cancelled_at "
-                             "checked_in_at points_awarded",
+                             "checked_in_at points_awarded revoked_at",
         plain="cancelled_at cancelled_by checked_in_at checked_in_by counted_open created_at customer_id ends_at "
-              "event_id gsi2pk gsi2sk kind points_awarded promoted_at registration_id reminded_at starts_at status "
-              "title told_ver updated_at wait_sk"),
+              "event_id gsi2pk gsi2sk kind points_awarded promoted_at registration_id reminded_at revoke_reason "
+              "revoked_at revoked_by starts_at status title told_ver updated_at wait_sk"),
     "InvitationItem": Kind(where=(MINE + "~#INV",), export="event_id title invited_at invited_by starts_at",
                            plain="customer_id ends_at event_id gsi2pk gsi2sk invited_at invited_by kind starts_at "
                                  "title"),

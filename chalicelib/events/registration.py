@@ -80,7 +80,7 @@ def registration_view(reg: RegistrationItem, position: int | None) -> dict[str, 
                            "waitlist_position": position if reg.status == "waitlisted" else None,
                            "title": reg.title, "starts_at": reg.starts_at, "ends_at": reg.ends_at,
                            "created_at": reg.created_at}
-    for name in ("promoted_at", "cancelled_at", "cancelled_by", "checked_in_at"):
+    for name in ("promoted_at", "cancelled_at", "cancelled_by", "checked_in_at", "revoked_at"):
         if getattr(reg, name):
             out[name] = getattr(reg, name)
     if reg.points_awarded is not None:
@@ -302,6 +302,8 @@ def cancel(customer_id: str, event_id: str) -> dict[str, Any]:
             return registration_view(mine, None)
         if mine.status == "checked_in":
             raise AppError("already_checked_in")
+        if mine.status == "check_in_revoked":
+            raise AppError("check_in_revoked")
         now = clock.now()
         tx = Tx()
         promoted = plan_leave(tx, snap, mine, now, "member")

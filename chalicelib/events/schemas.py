@@ -104,7 +104,7 @@ class RegistrationCreated(Out):
 class RegistrationOut(Out):
     registration_id: str
     event_id: str
-    status: Literal["registered", "waitlisted", "checked_in", "cancelled"]
+    status: Literal["registered", "waitlisted", "checked_in", "cancelled", "check_in_revoked"]
     waitlist_position: int | None = None
     title: str | None = None
     starts_at: str | None = None
@@ -115,6 +115,7 @@ class RegistrationOut(Out):
     cancelled_by: str | None = None
     checked_in_at: str | None = None
     points_awarded: int | None = None
+    revoked_at: str | None = Field(default=None, description="an agent revoked the check-in (its points taken back)")
 
 
 class RegistrationPage(Out):
@@ -273,3 +274,19 @@ class Member360Events(Out):
     """The keys the events section adds to the agents' 360 view."""
 
     events: Events360
+
+
+class CheckInRevocationIn(Body):
+    reason: Annotated[Text, Field(min_length=2, max_length=200, description="why the check-in is revoked")]
+
+
+class CheckInRevocationOut(Out):
+    event_id: str
+    customer_id: str
+    registration_id: str
+    status: Literal["check_in_revoked"]
+    revoked_at: str
+    revoked_by: str
+    reason: str
+    points_reversed: int = Field(description="points the check-in had earned, taken back: the event's check-in "
+                                             "points and its survey's")

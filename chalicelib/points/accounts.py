@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.core import idempotency, results
+from chalicelib.core import idempotency, results, services
 from chalicelib.core.area import Section360
 from chalicelib.core.calendar import points_expiry
 from chalicelib.core.dynamo import keys, paging
@@ -182,6 +182,33 @@ def spend(
                 "insufficient_points", details=[{"field": "points", "issue": f"balance is {exc.balance}"}]
             ) from None
         return _with_extra(Plan(change, entry_fields=_fields(channel, actor, reason)), extra, state)
+
+    return bookkeeping.execute(customer_id, plan)
+
+
+def take_back(customer_id: str, reversals: tuple[services.Reversal, ...], *, actor: str | None = None,
+              reason: str | None = None, extra: Extra | None = None) -> Outcome:
+    """Reverse what a voided service earned (``core.services.Reversal``s), as a refund does: what the member holds is
+    debited soonest-expiring first, the rest becomes debt (the balance never goes below zero); each reversal leaves its
+    month's tier metric. ``extra`` adds the caller's items to the same transaction (written even with nothing to take
+    back)."""
+    on = bookkeeping.today()
+
+    def plan(state: PointsState) -> Plan:
+        change: Change | None = None
+        stats = state.tier_stats
+        for rev in reversals:
+            if rev.points <= 0:
+                continue
+            step = (change.account if change is not None else state.account).reverse(
+                rev.points, kind=rev.kind, reference=rev.reference, today=on if change is None else None)
+            change = step if change is None else change.then(step)
+            stats = bookkeeping.stats_with(stats, rev.month, points=-rev.points, on=on)
+        result = Plan(change, entry_fields=_fields(None, actor, reason))
+        if change is not None:
+            result.state_actions.append(PointsStateItem.tier_stats.set(stats))
+            bookkeeping.add_tier_update(result, state, programme.current(), on, stats)
+        return _with_extra(result, extra, state)
 
     return bookkeeping.execute(customer_id, plan)
 

@@ -17,6 +17,9 @@ The rules, in plain words:
   refund reverses exactly what it awarded. The reversal takes what the member still has, soonest-expiring first.
   If the points were already spent, the balance stops at zero and the shortfall is recorded as a **debt**; the
   member's next earnings repay the debt before anything reaches a bucket.
+* **Voided services** (an appointment turned out a no-show, an event check-in revoked) take back what the service
+  earned (its survey's points, an event's check-in points) by the same rule as a refund: ``survey_reversal``,
+  ``event_reversal``.
 * **Orders earn** ``floor(amount_fen * rate * tier multiplier * promotion multiplier / 100)`` points: by default
   1 point per whole yuan, fractions of a point are dropped.
 
@@ -34,7 +37,8 @@ from decimal import ROUND_FLOOR, Decimal
 EARN_KINDS = frozenset({"purchase", "check_in", "event", "survey", "campaign", "claim", "adjustment", "compensation",
                         "partner"})
 SPEND_KINDS = frozenset({"redemption", "adjustment", "partner"})
-REVERSAL_KINDS = frozenset({"refund_reversal", "adjustment", "partner"})  # partner: an alliance earning refunded
+# partner: an alliance earning refunded; survey_reversal/event_reversal: a voided service's points taken back
+REVERSAL_KINDS = frozenset({"refund_reversal", "adjustment", "partner", "survey_reversal", "event_reversal"})
 EXPIRY_KIND = "expiry"
 KINDS = EARN_KINDS | SPEND_KINDS | REVERSAL_KINDS | {EXPIRY_KIND}
 

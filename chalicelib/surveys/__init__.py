@@ -8,6 +8,8 @@ supervisors' figures kept as answers arrive.
 - Detractors (CSAT 1-2, NPS 0-6) get a follow-up case of kind ``callback`` (``callbacks.py``), in the agents' queue
   with the same targets as every case; resolving it issues no survey.
 - The summary (``aggregates.py``) reads sharded counters: one Query per request.
+- A service voided afterwards (``Area.service_voided``, ``voiding.py``) withdraws its survey and takes its points back.
+- Merges (``merging.py``): the absorbed customer's surveys move to the survivor.
 """
 
 from chalicelib.core.area import Area, FollowUpHooks
@@ -22,9 +24,9 @@ AREA = Area(
     followups={"callback": FollowUpHooks(settle="chalicelib.surveys.callbacks:settle",
                                          describe="chalicelib.surveys.callbacks:describe")},
     service_completed=("chalicelib.surveys.issuing:issue_in",),
+    service_voided=("chalicelib.surveys.voiding:void_part",),
     customer_items=True,
-    merge_keeps="a survey answers for a service the absorbed customer received; it stays with that service "
-                "(its callback case, like every case, is resolved under the absorbed ID)",
+    merge="chalicelib.surveys.merging:merge",
     owned_resources="tests.support.owned.surveys:OWNED",
     member_360="chalicelib.surveys.views:member_360",
     personal_data="chalicelib.surveys.personal_data:REGISTRY",

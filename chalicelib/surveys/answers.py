@@ -3,7 +3,8 @@
 An answer is one read of the survey (and of the idempotency record: a replay stops there), then the member's points
 change (``bookkeeping.execute``: one consistent read, one transaction) carrying, besides the ledger entry of kind
 ``survey``, the survey marked answered (conditioned on ``status = open``: two devices at once, one answer and one
-award; the other gets 409 ``survey_answered``), the idempotency record, the aggregates' counters and, for a detractor,
+award; the other gets 409 ``survey_answered``; a survey withdrawn meanwhile, its service voided, 409
+``survey_withdrawn``), the idempotency record, the aggregates' counters and, for a detractor,
 the callback case. Bad input is refused before anything is written.
 """
 
@@ -30,25 +31,29 @@ _SURVEY_ID = re.compile(r"^svy_[0-9a-z]{1,13}_[0-9a-f]{12}$")
 
 
 def status_of(item: SurveyItem, now: datetime) -> str:
-    if item.status == "answered":
-        return "answered"
+    if item.status in ("answered", "withdrawn"):
+        return str(item.status)
     return "expired" if now >= datetime.fromisoformat(item.expires_at) else "open"
 
 
 def view(item: SurveyItem, now: datetime, english: bool = False) -> dict[str, Any]:
-    answered = item.status == "answered"
+    answered = item.answered_at is not None
     out: dict[str, Any] = {
         "survey_id": item.survey_id, "kind": item.kind,
         "subject": {"type": item.kind, "id": item.subject_id, "title": item.title},
         "scale": item.scale, "questions": rules.questions(item.kind, english),
-        "points": int(item.points_awarded or 0) if answered else points_settings.points_for(item.kind),
+        "points": (int(item.points_awarded or 0) if answered else 0 if item.status == "withdrawn"
+                   else points_settings.points_for(item.kind)),
         "status": status_of(item, now), "issued_at": item.issued_at, "expires_at": item.expires_at,
         "answer": None,
     }
+    if item.withdrawn_at:
+        out["withdrawn_at"] = item.withdrawn_at
     if answered:
         out["answer"] = {"score": int(item.score) if item.score is not None else None,
                          "solved_first_contact": item.solved_first_contact, "comment": item.comment,
-                         "answered_at": item.answered_at, "points_awarded": int(item.points_awarded or 0)}
+                         "answered_at": item.answered_at, "points_awarded": int(item.points_awarded or 0),
+                         "points_reversed": int(item.points_reversed or 0)}
     return out
 
 
@@ -72,6 +77,8 @@ def _check(survey: SurveyItem, score: int, solved_first_contact: bool | None, co
            now: datetime) -> None:
     if survey.status == "answered":
         raise AppError("survey_answered")
+    if survey.status == "withdrawn":
+        raise AppError("survey_withdrawn")
     if status_of(survey, now) == "expired":
         raise AppError("survey_expired")
     details = []
@@ -127,8 +134,9 @@ def answer(customer_id: str, survey_id: str, score: int, solved_first_contact: b
     except TxCancelled as exc:
         if idempotency.LABEL in exc.failed:
             return idempotency.replay_after_race(req)
-        if "survey" in exc.failed:
-            raise AppError("survey_answered") from None
+        if "survey" in exc.failed:  # answered from another device, or withdrawn (its service voided) meanwhile
+            withdrawn = _get(customer_id, survey_id).status == "withdrawn"
+            raise AppError("survey_withdrawn" if withdrawn else "survey_answered") from None
         raise
     logger.info("survey answered", extra={"customer_id": customer_id, "survey_id": survey_id, "kind": survey.kind,
                                           "points": points, "callback": callback})

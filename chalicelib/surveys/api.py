@@ -40,14 +40,16 @@ def list_my_surveys(ctx: RequestContext) -> dict:
 @api.route("/v1/me/surveys/{survey_id}/answers", "POST", auth="member", status=201, body="SurveyAnswerIn",
            response="SurveyAnswerOut", idempotent=True,
            errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
-                   "idempotency_key_reused", "not_found", "survey_answered", "survey_expired", "service_unavailable"),
+                   "idempotency_key_reused", "not_found", "survey_answered", "survey_withdrawn", "survey_expired",
+                   "service_unavailable"),
            summary="Answer a survey: the answer, its points (ledger kind survey), the supervisors' counters and, for "
                    "an unhappy answer (CSAT 1-2, NPS 0-6), a callback case in the agents' queue, in one transaction",
            examples={"request": {"score": 2, "comment": "等了很久"},
                      "response": {"survey_id": SURVEY_ID, "points_awarded": 20,
                                   "callback_case_id": f"fu.c_8f14e45fceea167a5a36.cb_{SURVEY_ID}"}})
 def answer_survey(ctx: RequestContext, survey_id: str) -> Result:
-    """409 ``survey_answered`` for a second answer (another device, another key), 410 ``survey_expired``, 404 for
+    """409 ``survey_answered`` for a second answer (another device, another key), ``survey_withdrawn`` once its
+    service was voided, 410 ``survey_expired``, 404 for
     an unknown survey or another member's; a bad score or comment is 400 and records nothing."""
     body = ctx.body
     return answers.answer(ctx.customer_id, survey_id, body.score, body.solved_first_contact, body.comment,

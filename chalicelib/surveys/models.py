@@ -27,7 +27,8 @@ SETTINGS_SK = "SETTINGS"
 
 
 class SurveyItem(Item):
-    """``status``: open -> answered (``expired`` is computed from ``expires_at``); ``groups``: what the summary
+    """``status``: open -> answered, either -> withdrawn when the service is voided (``expired`` is computed from
+    ``expires_at``); ``groups``: what the summary
     counts it by (``{"store": ...}``, ``{"agent": ...}``, ``{"event": ...}``)."""
 
     survey_id = UnicodeAttribute()
@@ -37,7 +38,7 @@ class SurveyItem(Item):
     subject_id = UnicodeAttribute()
     title = UnicodeAttribute()
     groups = JSONAttribute()
-    status = UnicodeAttribute()  # open | answered
+    status = UnicodeAttribute()  # open | answered | withdrawn (its service voided)
     issued_at = UnicodeAttribute()
     issued_day = UnicodeAttribute()
     expires_at = UnicodeAttribute()
@@ -47,6 +48,8 @@ class SurveyItem(Item):
     answered_at = UnicodeAttribute(null=True)
     points_awarded = NumberAttribute(null=True)
     callback_case_id = UnicodeAttribute(null=True)
+    withdrawn_at = UnicodeAttribute(null=True)  # its service voided (a no-show after check-in, a check-in revoked)
+    points_reversed = NumberAttribute(null=True)  # the answer's points taken back then
 
 
 class ServiceMarkerItem(Item):

@@ -36,6 +36,7 @@ class SurveyAnswerView(Out):
     comment: str | None = None
     answered_at: str | None
     points_awarded: int
+    points_reversed: int = Field(default=0, description="taken back when the service was voided afterwards")
 
 
 class SurveyOut(Out):
@@ -45,10 +46,12 @@ class SurveyOut(Out):
     scale: Literal["csat", "nps"]
     questions: list[SurveyQuestionOut]
     points: int = Field(description="points an answer earns (open), or earned (answered)")
-    status: Literal["open", "answered", "expired"]
+    status: Literal["open", "answered", "expired", "withdrawn"]
     issued_at: str
     expires_at: str
     answer: SurveyAnswerView | None = None
+    withdrawn_at: str | None = Field(default=None, description="when its service was voided (a no-show after "
+                                                               "check-in, a check-in revoked)")
 
 
 class SurveyList(Out):
@@ -144,3 +147,28 @@ class SurveyPointsOut(Out):
 
 class SurveySettingsOut(Out):
     points: SurveyPointsOut
+
+
+class Survey360(Out):
+    """One of the member's newest surveys, as the agents' 360 view shows it."""
+
+    survey_id: str
+    kind: SurveyKind
+    title: str
+    scale: Literal["csat", "nps"]
+    status: Literal["open", "answered", "expired", "withdrawn"]
+    score: int | None
+    solved_first_contact: bool | None
+    comment: str | None
+    issued_at: str
+    answered_at: str | None
+    callback_case_id: str | None
+    subject_id: str
+    withdrawn_at: str | None = None
+    points_reversed: int | None = None
+
+
+class Member360Surveys(Out):
+    """The keys the surveys section adds to the agents' 360 view: the member's newest surveys."""
+
+    surveys: list[Survey360]

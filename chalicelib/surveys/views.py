@@ -25,8 +25,10 @@ def _render(raw: list[dict[str, Any]], _member: Any, now: datetime) -> dict[str,
                     "status": status_of(item, now), "score": int(item.score) if item.score is not None else None,
                     "solved_first_contact": item.solved_first_contact, "comment": item.comment,
                     "issued_at": item.issued_at, "answered_at": item.answered_at,
-                    "callback_case_id": item.callback_case_id, "subject_id": item.subject_id})
+                    "callback_case_id": item.callback_case_id, "subject_id": item.subject_id,
+                    "withdrawn_at": item.withdrawn_at,
+                    "points_reversed": int(item.points_reversed) if item.points_reversed is not None else None})
     return {"surveys": out}
 
 
-member_360 = Section360(read=_read, render=_render)
+member_360 = Section360(read=_read, render=_render, keys="chalicelib.surveys.schemas:Member360Surveys")

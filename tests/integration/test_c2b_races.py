@@ -13,12 +13,10 @@ import pytest
 
 from chalicelib.c2b import fanout, requests, store
 from chalicelib.c2b.models import FANOUT_PREFIX, SUPPORT_PREFIX, VOTE_PREFIX, request_pk
-from chalicelib.core import clock
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
-from chalicelib.identity import directory, sessions
-from tests.support.http import Http, serve_app_processes
-from tests.support.phones import new_phone
+from tests.support.http import Http
+from tests.support.races import app_processes, member
 from tests.support.threads import call_it, run_at_once
 
 pytestmark = pytest.mark.integration
@@ -28,16 +26,8 @@ PROPOSAL = {"title": "联名保温杯", "description": "希望推出 500ml 的�
 
 @pytest.fixture
 def http(ddb_table: str) -> Iterator[Http]:
-    clock.set_now(None)
-    with serve_app_processes(workers=2, timeout=120) as server:
+    with app_processes() as server:
         yield server
-
-
-def member() -> tuple[str, dict[str, str]]:
-    phone = new_phone()
-    cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
-    token = sessions.issue(sessions.member_principal(cid))["access_token"]
-    return cid, {"authorization": f"Bearer {token}"}
 
 
 def propose(threshold: int) -> tuple[str, str]:

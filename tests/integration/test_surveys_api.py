@@ -9,76 +9,27 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from chalicelib.appointments import catalogue
 from chalicelib.core import clock
-from chalicelib.core.retry import outbox
-from chalicelib.identity import api_keys
-from chalicelib.surveys import points_settings
 from tests.support.clock import at
 from tests.support.contract import assert_envelope, detail_fields
-from tests.support.followup_world import FollowUpWorld
 from tests.support.owned.surveys import issue_survey
 from tests.support.partition import items_of
 from tests.support.points_world import DynamoCalls
+from tests.support.survey_world import MONDAY, World, survey_world
 
 pytestmark = pytest.mark.integration
 
-MONDAY = at(2026, 12, 7, 9, 0)
-API_KEY = "surveys-test-key-0123456789"
-EVERY_DAY = [{"weekday": d, "opens": "10:00", "closes": "20:00"} for d in range(1, 8)]
-
-
-class World(FollowUpWorld):
-    def call(self, method: str, path: str, token: str | None = None, body: Any = None, expect: int | None = 200,
-             headers: dict[str, str] | None = None) -> tuple[int, Any, dict]:
-        status, out, out_headers = self.api.call(method, path, body, token=token, headers=headers)
-        if expect is not None:
-            assert status == expect, (status, out)
-        return status, out, out_headers
-
-    def ledger(self, token: str) -> list[dict[str, Any]]:
-        return list(self.call("GET", "/v1/me/points/ledger?limit=100", token)[1]["items"])
-
-    def surveys(self, token: str) -> list[dict[str, Any]]:
-        return list(self.call("GET", "/v1/me/surveys", token)[1]["items"])
-
-    def answer(self, token: str, survey_id: str, body: dict[str, Any], key: str | None = None,
-               expect: int | None = 201, english: bool = False) -> tuple[int, Any, dict]:
-        headers = {"idempotency-key": key or uuid.uuid4().hex, **({"accept-language": "en"} if english else {})}
-        return self.call("POST", f"/v1/me/surveys/{survey_id}/answers", token, body, expect=expect, headers=headers)
-
-    def attended(self, token: str) -> str:
-        """A booking for 10:00 today checked in at the till (twice: the replay answers the first): its ID."""
-        store = self.call("POST", "/v1/admin/stores", self.admin, {
-            "name": "徐家汇店", "city": "上海", "address": "虹桥路 1 号", "opening_hours": EVERY_DAY}, expect=201)[1]
-        service = self.call("POST", f"/v1/admin/stores/{store['store_id']}/services", self.admin,
-                            {"name": "肌肤检测", "duration_minutes": 30, "capacity": 2}, expect=201)[1]
-        booked = self.call("POST", "/v1/appointments", token, {
-            "store_id": store["store_id"], "service_id": service["service_id"],
-            "slot_start": at(2026, 12, 7, 10, 0).isoformat()}, expect=201,
-            headers={"idempotency-key": uuid.uuid4().hex})[1]
-        for _ in range(2):
-            self.call("POST", f"/v1/integrations/appointments/{booked['appointment_id']}/check-in",
-                      headers={"x-api-key": API_KEY})
-        return str(booked["appointment_id"])
-
 
 @pytest.fixture
-def world(api: Any, sqs_queues: dict[str, Any], sqs_client: Any) -> Any:
-    catalogue.reset_cache()
-    points_settings._cache.clear()
-    clock.set_now(MONDAY)
-    previous = outbox.retry_port()
-    world = World.make(api)
-    api_keys.create_api_key("surveys-tests", API_KEY)
-    world.sqs, world.queues = sqs_client, sqs_queues
-    yield world
-    outbox.set_retry_port(previous)
+def world(api: Any, sqs_queues: dict[str, Any], sqs_client: Any) -> Iterator[World]:
+    with survey_world(api, sqs_client, sqs_queues) as world:
+        yield world
 
 
 def test_an_attended_appointment_issues_one_survey_answered_once_for_points(world: World):
