@@ -21,6 +21,7 @@ from chalicelib import (
     profile,
     segments,
     surveys,
+    webhooks,
 )
 from chalicelib.core.area import Area, install
 
@@ -40,6 +41,7 @@ AREAS: tuple[Area, ...] = (
     surveys.AREA,
     privacy.AREA,
     segments.AREA,
+    webhooks.AREA,
 )
 
 install(AREAS)

@@ -44,6 +44,16 @@ class Settings(NamedTuple):
     max_body_bytes: int
     survey_valid_days: int  # how long a service survey may be answered (SURVEY_VALID_DAYS)
     staff_mfa_required: bool = False  # STAFF_MFA_REQUIRED: admins sign in with a TOTP code (identity/staff_mfa.py)
+    # Webhooks for integrators (chalicelib/webhooks): how long a rotated secret still signs (WEBHOOK_SECRET_OVERLAP_
+    # SECONDS), attempts before a delivery is dead, the backoff between them, the receiver's time to answer, whether
+    # http://localhost URLs are accepted (the local stage; WEBHOOK_ALLOW_HTTP_LOCALHOST elsewhere), endpoints at most
+    webhook_secret_overlap_seconds: int = 24 * 3600
+    webhook_max_attempts: int = 12
+    webhook_backoff_base_seconds: float = 10.0
+    webhook_backoff_max_seconds: float = 900.0
+    webhook_timeout_seconds: float = 5.0
+    webhook_allow_http_localhost: bool = False
+    webhook_max_endpoints: int = 20
 
     @property
     def is_local(self) -> bool:
@@ -77,6 +87,14 @@ def settings() -> Settings:
         max_body_bytes=_env_int("MAX_BODY_BYTES", 64 * 1024),
         survey_valid_days=max(1, _env_int("SURVEY_VALID_DAYS", 14)),
         staff_mfa_required=_env("STAFF_MFA_REQUIRED").lower() in ("1", "true", "yes", "on"),
+        webhook_secret_overlap_seconds=max(0, _env_int("WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 3600)),
+        webhook_max_attempts=max(1, _env_int("WEBHOOK_MAX_ATTEMPTS", 12)),
+        webhook_backoff_base_seconds=float(_env("WEBHOOK_BACKOFF_BASE_SECONDS", "1" if stage == "local" else "10")),
+        webhook_backoff_max_seconds=float(_env("WEBHOOK_BACKOFF_MAX_SECONDS", "30" if stage == "local" else "900")),
+        webhook_timeout_seconds=float(_env("WEBHOOK_TIMEOUT_SECONDS", "5")),
+        webhook_allow_http_localhost=_env("WEBHOOK_ALLOW_HTTP_LOCALHOST", "true" if stage == "local" else "").lower()
+        in ("1", "true", "yes", "on"),
+        webhook_max_endpoints=max(1, _env_int("WEBHOOK_MAX_ENDPOINTS", 20)),
     )
 
 
