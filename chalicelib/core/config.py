@@ -89,10 +89,10 @@ def settings() -> Settings:
         staff_mfa_required=_env("STAFF_MFA_REQUIRED").lower() in ("1", "true", "yes", "on"),
         webhook_secret_overlap_seconds=max(0, _env_int("WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 3600)),
         webhook_max_attempts=max(1, _env_int("WEBHOOK_MAX_ATTEMPTS", 12)),
-        webhook_backoff_base_seconds=float(_env("WEBHOOK_BACKOFF_BASE_SECONDS", "1" if stage == "local" else "10")),
-        webhook_backoff_max_seconds=float(_env("WEBHOOK_BACKOFF_MAX_SECONDS", "30" if stage == "local" else "900")),
-        webhook_timeout_seconds=float(_env("WEBHOOK_TIMEOUT_SECONDS", "5")),
-        webhook_allow_http_localhost=_env("WEBHOOK_ALLOW_HTTP_LOCALHOST", "true" if stage == "local" else "").lower()
+        webhook_backoff_base_seconds=float(_env("WEBHOOK_BACKOFF_BASE_SECONDS") or (1 if stage == "local" else 10)),
+        webhook_backoff_max_seconds=float(_env("WEBHOOK_BACKOFF_MAX_SECONDS") or (30 if stage == "local" else 900)),
+        webhook_timeout_seconds=float(_env("WEBHOOK_TIMEOUT_SECONDS") or 5),
+        webhook_allow_http_localhost=(_env("WEBHOOK_ALLOW_HTTP_LOCALHOST") or str(stage == "local")).lower()
         in ("1", "true", "yes", "on"),
         webhook_max_endpoints=max(1, _env_int("WEBHOOK_MAX_ENDPOINTS", 20)),
     )

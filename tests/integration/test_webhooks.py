@@ -287,18 +287,3 @@ def test_a_bad_registration_is_a_400_in_both_languages_and_registers_nothing(wor
     assert en["error"]["details"][0]["field"].startswith(field)
     assert world.admin("GET", "/v1/admin/webhooks")["items"] == []
 
-
-def test_http_to_localhost_is_refused_outside_the_local_stage(world: World, monkeypatch):
-    monkeypatch.setenv("STAGE", "dev")
-    monkeypatch.setenv("JWT_SECRET", "x" * 40)
-    reset_app_caches()
-    assert settings().webhook_allow_http_localhost is False
-    from pydantic import ValidationError
-
-    from chalicelib.webhooks import schemas
-
-    with pytest.raises(ValidationError):
-        schemas.WebhookIn.model_validate({"url": "http://127.0.0.1:9/h", "events": ["points.changed"]})
-    monkeypatch.setenv("WEBHOOK_ALLOW_HTTP_LOCALHOST", "true")
-    reset_app_caches()
-    assert schemas.WebhookIn.model_validate({"url": "http://127.0.0.1:9/h", "events": ["points.changed"]})
