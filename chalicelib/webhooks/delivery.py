@@ -7,7 +7,10 @@ ones wait, and the receiver gets them in sequence order once it answers again. A
 listed, and can be replayed): the member's later events go on.
 
 An attempt is claimed first (a conditional update: ``lease_until`` and ``attempts`` + 1), so two copies of a message
-(SQS delivers at least once) make one POST. A failed attempt queues the message again with ``DelaySeconds`` =
+(SQS delivers at least once) make one POST; a copy that finds the lease held fails, and SQS brings it back after the
+retry queue's backoff (by then the delivery is finished, or its lease released or expired).
+
+A failed attempt queues the message again with ``DelaySeconds`` =
 ``base x 2^(attempts-1)`` (+-20 %, capped: SQS allows 15 minutes) and succeeds, so the retry queue's own redrive
 is reserved for a worker that cannot reach DynamoDB or SQS; if that runs out, ``exhausted`` marks the delivery dead.
 """
@@ -187,25 +190,45 @@ def handle(message: dict[str, Any]) -> None:
     if d.get("in_line", True) and _ahead(d):
         return  # held: the first of the line queues this one when it is done
     claimed = _claim(d)
-    if claimed is None:
-        return  # another copy is attempting it
-    endpoint = store.get(ENDPOINTS_PK, f"{ENDPOINT_PREFIX}{d['endpoint_id']}")
-    event = store.get(f"CUST#{d['customer_id']}", f"{EVENT_PREFIX}{d['event_id']}")
+    if claimed is None:  # another copy is attempting it: if that one fails, this one is SQS's next try
+        raise AttemptInProgress(d["delivery_id"])
+    try:
+        _attempt(claimed)
+    except Exception:
+        _release(claimed)  # so the message SQS delivers again can claim it at once
+        raise
+
+
+class AttemptInProgress(Exception):
+    """A delivery is leased by another worker: the message comes back after its backoff (finished by then, or the
+    lease expired)."""
+
+
+def _attempt(claimed: dict[str, Any]) -> None:
+    endpoint = store.get(ENDPOINTS_PK, f"{ENDPOINT_PREFIX}{claimed['endpoint_id']}")
+    event = store.get(f"CUST#{claimed['customer_id']}", f"{EVENT_PREFIX}{claimed['event_id']}")
     if endpoint is None or event is None or not event.get("body"):
         _finish(claimed, "dead", None, "endpoint deleted" if endpoint is None else "event erased")
-        _kick_next(claimed)
-        return
-    code, error = post(endpoint, d["event_id"], event["body"])
-    if error is None:
-        _finish(claimed, "delivered", code, None)
-    elif int(claimed["attempts"]) >= settings().webhook_max_attempts:
-        _finish(claimed, "dead", code, error)
     else:
-        metrics.add_metric(name="WebhookAttemptsFailed", unit="Count", value=1)
-        _retry_later(claimed, code, error)
-        return
+        code, error = post(endpoint, claimed["event_id"], event["body"])
+        if error is None:
+            _finish(claimed, "delivered", code, None)
+        elif int(claimed["attempts"]) >= settings().webhook_max_attempts:
+            _finish(claimed, "dead", code, error)
+        else:
+            metrics.add_metric(name="WebhookAttemptsFailed", unit="Count", value=1)
+            _retry_later(claimed, code, error)
+            return
     if claimed.get("in_line", True):
         _kick_next(claimed)
+
+
+def _release(claimed: dict[str, Any]) -> None:
+    try:
+        store.client().update_item(TableName=store.table(), Key=store.delivery_key(claimed["delivery_id"]),
+                                   UpdateExpression="REMOVE lease_until")
+    except Exception:  # the lease then runs out by itself (LEASE_SECONDS)
+        logger.warning("could not release a webhook delivery's lease", exc_info=True)
 
 
 def exhausted(message: dict[str, Any]) -> None:

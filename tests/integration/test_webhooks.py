@@ -287,3 +287,38 @@ def test_a_bad_registration_is_a_400_in_both_languages_and_registers_nothing(wor
     assert en["error"]["details"][0]["field"].startswith(field)
     assert world.admin("GET", "/v1/admin/webhooks")["items"] == []
 
+
+
+def test_a_worker_failing_after_its_claim_leaves_the_delivery_to_the_next_copy(world: World, monkeypatch):
+    from chalicelib.webhooks import delivery
+
+    monkeypatch.setenv("RETRY_BACKOFF_BASE_SECONDS", "0")  # the retry queue's own backoff: at once here
+    world.register(["points.changed"])
+    cid, _ = world.points.member()
+    world.points.order("WH-CRASH", {"customer_id": cid}, 10_000)
+    real_post, calls = delivery.post, []
+
+    def post_once_failing(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionResetError("the worker lost its network mid-attempt")
+        return real_post(*args)
+
+    monkeypatch.setattr(delivery, "post", post_once_failing)
+    world.pump()
+    received = world.receiver.deliveries()
+    assert len(calls) == 2 and [r["body"]["type"] for r in received] == ["points.changed"]
+    # a copy of the message arriving while another worker holds the attempt does not post (nor drop the delivery)
+    world.receiver.control("POST", "/__sim/reset")
+    d = world.admin("GET", "/v1/admin/webhooks")["items"][0]
+    listed = world.admin("GET", f"/v1/admin/webhooks/{d['webhook_id']}/deliveries")["items"]
+    world.admin("POST", f"/v1/admin/webhooks/{d['webhook_id']}/deliveries/{listed[0]['delivery_id']}/replay",
+                expect=202)
+    claimed = delivery._claim(delivery._delivery(listed[0]["delivery_id"]) or {})
+    assert claimed is not None
+    with pytest.raises(delivery.AttemptInProgress):
+        delivery.handle({"kind": "webhook_delivery", "delivery_id": listed[0]["delivery_id"]})
+    assert world.receiver.deliveries() == []
+    delivery._release(claimed)
+    world.pump()
+    assert [r["event_id"] for r in world.receiver.deliveries()] == [listed[0]["event_id"]]
