@@ -240,12 +240,28 @@ def test_rotation_signs_with_both_secrets_during_the_overlap_and_only_the_new_af
         assert received[0]["signature"].count("v1=") == 1
 
 
-def test_endpoints_are_listed_without_secrets_and_deleted(world: World):
-    hook = world.register(["case.opened", "case.resolved"])
-    listed = world.admin("GET", "/v1/admin/webhooks")["items"]
+def test_endpoints_are_listed_without_secrets_and_deleted(world: World, capsys: pytest.CaptureFixture[str]):
+    import io
+
+    from chalicelib.core.observability import logger
+
+    stream = io.StringIO()
+    previous = logger.registered_handler.setStream(stream)  # the handler holds the stdout of import time
+    try:
+        hook = world.register(["points.changed"])
+        rotated = world.admin("POST", f"/v1/admin/webhooks/{hook['webhook_id']}/secret-rotations", expect=201)
+        cid, _ = world.points.member()
+        world.points.order("WH-LOG", {"customer_id": cid}, 10_000)
+        world.pump()
+        listed = world.admin("GET", "/v1/admin/webhooks")["items"]
+    finally:
+        logger.registered_handler.setStream(previous)
+    logged = stream.getvalue() + capsys.readouterr().out
+    assert "WebhooksDelivered" in logged  # what was logged is here (the delivery's metric)...
+    assert not any(secret in logged for secret in (hook["secret"], rotated["secret"]))  # ...and no secret
     assert [h["webhook_id"] for h in listed] == [hook["webhook_id"]]
     assert "secret" not in listed[0] and "secret" not in world.admin("GET", f"/v1/admin/webhooks/{hook['webhook_id']}")
-    assert hook["secret"] not in json.dumps(listed)
+    assert hook["secret"] not in json.dumps(listed) and rotated["secret"] not in json.dumps(listed)
     world.admin("DELETE", f"/v1/admin/webhooks/{hook['webhook_id']}", expect=204)
     world.admin("GET", f"/v1/admin/webhooks/{hook['webhook_id']}", expect=404)
     assert world.admin("GET", "/v1/admin/webhooks")["items"] == []
