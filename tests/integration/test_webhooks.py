@@ -338,3 +338,18 @@ def test_a_worker_failing_after_its_claim_leaves_the_delivery_to_the_next_copy(w
     delivery._release(claimed)
     world.pump()
     assert [r["event_id"] for r in world.receiver.deliveries()] == [listed[0]["event_id"]]
+
+
+def test_a_tier_change_is_told_once_with_what_it_changed_from(world: World):
+    world.register(["tier.changed", "points.changed"])
+    cid, _ = world.points.member()  # enrolled while an endpoint exists: the webhooks learn its tier (base)
+    world.pump()
+    world.points.order("WH-TIER", {"customer_id": cid}, 210_000)  # enough for silver
+    world.pump()
+    world.points.order("WH-TIER-2", {"customer_id": cid}, 1_000)  # still silver: no tier event
+    world.pump()
+    received = world.receiver.deliveries()
+    assert [r["sequence"] for r in received] == [1, 2, 3]
+    tier = [r["body"] for r in received if r["body"]["type"] == "tier.changed"]
+    assert [t["data"] for t in tier] == [{"from": "base", "to": "silver"}]
+    assert sorted(r["body"]["type"] for r in received) == ["points.changed", "points.changed", "tier.changed"]
