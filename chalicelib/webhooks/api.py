@@ -63,7 +63,7 @@ def get_webhook(ctx: RequestContext, webhook_id: str) -> dict:
            errors=(*ADMIN_ERRORS, "not_found"),
            summary="Delete an endpoint: no new event is queued for it (within 5 s); its pending deliveries end dead")
 def delete_webhook(ctx: RequestContext, webhook_id: str) -> None:
-    """Deliveries already made stay listed."""
+    """Its deliveries stay in the table as they were (no longer listed here)."""
     endpoints.delete(webhook_id)
 
 
