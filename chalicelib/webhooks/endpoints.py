@@ -115,18 +115,18 @@ def delivery_view(d: dict[str, Any]) -> dict[str, Any]:
 
 def deliveries(webhook_id: str, status: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
     """Newest first; ``status`` reads its own index partition (one Query a page either way)."""
-    _get(webhook_id)
     index, partition = (("gsi1", f"WHDS#{webhook_id}#{status}") if status else ("gsi2", f"WHDA#{webhook_id}"))
     kwargs: dict[str, Any] = {
         "TableName": store.table(), "IndexName": index, "KeyConditionExpression": f"{index}pk = :p",
         "ExpressionAttributeValues": {":p": {"S": partition}}, "ScanIndexForward": False, "Limit": limit + 1}
-    if cursor:
+    if cursor:  # a bad cursor is a 400 whatever the endpoint
         order = decode_cursor(cursor, "")
         did = order.rpartition("#")[2]
         if not did.startswith("dlv_"):
             raise AppError("validation_error", details=[{"field": "cursor", "issue": "is not a valid cursor"}])
         kwargs["ExclusiveStartKey"] = {"pk": {"S": f"{DELIVERY_PREFIX}{did}"}, "sk": {"S": DELIVERY_SK},
                                        f"{index}pk": {"S": partition}, f"{index}sk": {"S": order}}
+    _get(webhook_id)
     items = [store.plain(i) for i in store.client().query(**kwargs).get("Items", [])]
     page = items[:limit]
     more = len(items) > limit
