@@ -34,7 +34,7 @@ def test_a_member_s_events_reach_the_local_receiver_signed_and_in_order(local_st
     try:
         assert call(receiver, "PUT", "/__sim/secrets", {"secrets": [hook["secret"]]})[0] == 200
         time.sleep(6)  # the stream consumer's endpoint cache (5 s)
-        assert call(receiver, "POST", "/__sim/down", {"seconds": 4})[0] == 200  # refused meanwhile, retried after
+        assert call(receiver, "POST", "/__sim/down", {"down": True})[0] == 200
         phone = new_phone("136")
         order = {"order_no": f"E2E-WH-{uuid.uuid4().hex[:8]}", "customer": {"phone": phone}, "amount_fen": 8_800,
                  "channel": "store", "paid_at": datetime.now(UTC).isoformat()}
@@ -42,6 +42,11 @@ def test_a_member_s_events_reach_the_local_receiver_signed_and_in_order(local_st
         assert status == 201 and earned["new_member"] is True, earned
         token = app_login(local_stack, phone)["access_token"]
         assert call(local_stack, "POST", "/v1/me/check-ins", token=token)[0] == 201
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not call(receiver, "GET", "/__sim/deliveries")[1]["refused"]:
+            time.sleep(0.5)
+        assert call(receiver, "GET", "/__sim/deliveries")[1]["refused"] > 0  # the first attempts met the outage
+        assert call(receiver, "POST", "/__sim/down", {"down": False})[0] == 200
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and len(_mine(receiver, earned["customer_id"])) < 3:
             time.sleep(0.5)
