@@ -24,6 +24,7 @@ from chalicelib import (
     profile,
     segments,
     surveys,
+    webhooks,
 )
 from chalicelib.core.area import Area, install
 
@@ -46,6 +47,7 @@ AREAS: tuple[Area, ...] = (
     insights.AREA,
     audit.AREA,
     partners.AREA,
+    webhooks.AREA,
 )
 
 install(AREAS)

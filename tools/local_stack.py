@@ -3,7 +3,8 @@
 ``python -m tools.local_stack`` (or ``make run``) starts
 
 - DynamoDB Local (AWS's engine; port 8100) and moto's server for SQS (port 8101), as child processes,
-- the WeChat simulator (``tools/wechat_sim.py``; port 8102), in-process,
+- the WeChat simulator (``tools/wechat_sim.py``; port 8102), the WeChat Pay simulator (port 8103) and the webhook
+  receiver (``tools/webhook_sim.py``; port 8104), in-process,
 - creates the tables and queues of ``infra/resources.json`` on them (queues with the short local retry
   settings), seeds staff, the integration key and the catalogue (``tools/seed.py``),
 - serves the Chalice app on ``http://127.0.0.1:8000`` the way Lambda does: gunicorn with ``--workers N``
@@ -57,7 +58,8 @@ DUMMY_AWS = {
 # Variables that could point boto3 at a real account: always removed.
 AWS_LEAKS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE")
 
-DEFAULT_PORTS = {"port": 8000, "dynamodb_port": 8100, "sqs_port": 8101, "wechat_port": 8102, "wechatpay_port": 8103}
+DEFAULT_PORTS = {"port": 8000, "dynamodb_port": 8100, "sqs_port": 8101, "wechat_port": 8102, "wechatpay_port": 8103,
+                 "webhook_port": 8104}
 # The running `make run` stack's WeChat Pay simulator test keys, as the app's WECHATPAY_* variables: local-only (under
 # .local/, not in git), so that ``tools.run_job`` processes reach the same simulator with the same keys.
 WECHATPAY_ENV_FILE = REPO_ROOT / ".local" / "wechatpay-env.json"
@@ -79,6 +81,8 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--wechat-port", type=int, default=_env_port("LOCAL_WECHAT_PORT", 8102))
     parser.add_argument("--wechatpay-port", type=int, default=_env_port("LOCAL_WECHATPAY_PORT", -1),
                         help="WeChat Pay simulator port (default: 8103 for a stack on port 8000, else any free one)")
+    parser.add_argument("--webhook-port", type=int, default=_env_port("LOCAL_WEBHOOK_PORT", -1),
+                        help="webhook receiver port (default: 8104 for a stack on port 8000, else any free one)")
     parser.add_argument("--dynamodb-endpoint", help="use this DynamoDB instead of starting DynamoDB Local")
     parser.add_argument("--sqs-endpoint", help="use this SQS endpoint instead of starting moto's server")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra app environment")
@@ -107,6 +111,8 @@ def parse_args(argv: list[str] | None = None, parser: argparse.ArgumentParser | 
     args = add_stack_arguments(parser).parse_args(argv)
     if args.wechatpay_port < 0:  # stacks on other ports (tests start several at once) must not share 8103
         args.wechatpay_port = DEFAULT_PORTS["wechatpay_port"] if args.port == DEFAULT_PORTS["port"] else 0
+    if args.webhook_port < 0:
+        args.webhook_port = DEFAULT_PORTS["webhook_port"] if args.port == DEFAULT_PORTS["port"] else 0
     for name in DEFAULT_PORTS:
         if getattr(args, name) == 0:
             setattr(args, name, procs.free_port(args.host))
@@ -181,6 +187,7 @@ class LocalStack:
         self._stopped = False
         self.base_url = f"http://{args.host}:{args.port}"
         self.wechat_url = f"http://{args.host}:{args.wechat_port}"
+        self.webhook_url = f"http://{args.host}:{args.webhook_port}"
         self.tables: dict[str, str] = {}
         self.queues: dict[str, Any] = {}
         Path(args.log_dir).mkdir(parents=True, exist_ok=True)
@@ -194,6 +201,7 @@ class LocalStack:
         self._start_sqs()
         self._start_wechat()
         self._start_wechatpay()
+        self._start_webhook_receiver()
         self._provision()
         if not self.args.no_seed:
             from tools import seed
@@ -240,6 +248,7 @@ class LocalStack:
         if not self.args.no_wechat:
             wanted["WeChat simulator"] = self.args.wechat_port
             wanted["WeChat Pay simulator"] = self.args.wechatpay_port
+            wanted["webhook receiver"] = self.args.webhook_port
         if not self.args.dynamodb_endpoint:
             wanted["DynamoDB Local"] = self.args.dynamodb_port
         if not self.args.sqs_endpoint:
@@ -336,6 +345,16 @@ class LocalStack:
 
         self._on_stop("WeChat Pay simulator", stop_wechatpay)
 
+    def _start_webhook_receiver(self) -> None:
+        """The integrators' side (``tools/webhook_sim.py``): register ``<webhook_url>/hooks/<name>`` as an endpoint."""
+        if self.args.no_wechat:
+            return
+        from tools import webhook_sim
+
+        server, _thread = webhook_sim.start(self.args.host, self.args.webhook_port)
+        self.webhook_url = server.base_url
+        self._on_stop("webhook receiver", server.stop)
+
     def _provision(self) -> None:
         from tools import provision
 
@@ -415,6 +434,7 @@ class LocalStack:
         return {
             "api": self.base_url,
             "wechat": self.wechat_url,
+            "webhook_receiver": self.webhook_url,
             "dynamodb": self.env["DYNAMODB_ENDPOINT"],
             "sqs": self.env["SQS_ENDPOINT"],
             "tables": self.tables,
@@ -440,6 +460,7 @@ class LocalStack:
             f"  DynamoDB Local  {self.env['DYNAMODB_ENDPOINT']}  tables: {', '.join(self.tables.values())}",
             f"  SQS (moto)      {self.env['SQS_ENDPOINT']}  queues: {', '.join(q.name for q in self.queues.values())}",
             f"  WeChat sim      {self.wechat_url}",
+            f"  webhook sim     {self.webhook_url}/hooks/<name>  (received: {self.webhook_url}/__sim/deliveries)",
             f"  SQS/stream      {polled}",
             f"  schedules       {scheduled}",
             f"  logs            {self.args.log_dir}",

@@ -47,6 +47,16 @@ class Settings(NamedTuple):
     # Maker-checker (points/approvals.py): a staff change of more points, or money, than this waits for a second staff
     approval_threshold_points: int = 500  # APPROVAL_THRESHOLD_POINTS
     approval_threshold_fen: int = 20000  # APPROVAL_THRESHOLD_FEN
+    # Webhooks for integrators (chalicelib/webhooks): how long a rotated secret still signs (WEBHOOK_SECRET_OVERLAP_
+    # SECONDS), attempts before a delivery is dead, the backoff between them, the receiver's time to answer, whether
+    # http://localhost URLs are accepted (the local stage; WEBHOOK_ALLOW_HTTP_LOCALHOST elsewhere), endpoints at most
+    webhook_secret_overlap_seconds: int = 24 * 3600
+    webhook_max_attempts: int = 12
+    webhook_backoff_base_seconds: float = 10.0
+    webhook_backoff_max_seconds: float = 900.0
+    webhook_timeout_seconds: float = 5.0
+    webhook_allow_http_localhost: bool = False
+    webhook_max_endpoints: int = 20
 
     @property
     def is_local(self) -> bool:
@@ -82,6 +92,14 @@ def settings() -> Settings:
         staff_mfa_required=_env("STAFF_MFA_REQUIRED").lower() in ("1", "true", "yes", "on"),
         approval_threshold_points=_env_int("APPROVAL_THRESHOLD_POINTS", 500),
         approval_threshold_fen=_env_int("APPROVAL_THRESHOLD_FEN", 20000),
+        webhook_secret_overlap_seconds=max(0, _env_int("WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 3600)),
+        webhook_max_attempts=max(1, _env_int("WEBHOOK_MAX_ATTEMPTS", 12)),
+        webhook_backoff_base_seconds=float(_env("WEBHOOK_BACKOFF_BASE_SECONDS") or (1 if stage == "local" else 10)),
+        webhook_backoff_max_seconds=float(_env("WEBHOOK_BACKOFF_MAX_SECONDS") or (30 if stage == "local" else 900)),
+        webhook_timeout_seconds=float(_env("WEBHOOK_TIMEOUT_SECONDS") or 5),
+        webhook_allow_http_localhost=(_env("WEBHOOK_ALLOW_HTTP_LOCALHOST") or str(stage == "local")).lower()
+        in ("1", "true", "yes", "on"),
+        webhook_max_endpoints=max(1, _env_int("WEBHOOK_MAX_ENDPOINTS", 20)),
     )
 
 

@@ -83,3 +83,6 @@ def reset_app_caches() -> None:
 
     segment_store.reset_caches()
     segment_queue.reset()
+    from chalicelib.webhooks import store as webhook_store
+
+    webhook_store.reset()

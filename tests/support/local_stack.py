@@ -21,13 +21,16 @@ class LocalStackUrl(str):
     """The API base URL (a ``str``: ``local_stack + "/v1/health"`` works), carrying the other endpoints."""
 
     wechat_url: str
+    webhook_url: str
     dynamodb_endpoint: str
     sqs_endpoint: str
     log_path: str
 
-    def __new__(cls, base_url: str, *, wechat_url: str, dynamodb_endpoint: str, sqs_endpoint: str, log_path: str):
+    def __new__(cls, base_url: str, *, wechat_url: str, dynamodb_endpoint: str, sqs_endpoint: str, log_path: str,
+                webhook_url: str = ""):
         url = super().__new__(cls, base_url.rstrip("/"))
         url.wechat_url = wechat_url
+        url.webhook_url = webhook_url
         url.dynamodb_endpoint = dynamodb_endpoint
         url.sqs_endpoint = sqs_endpoint
         url.log_path = log_path
@@ -80,7 +83,8 @@ class StackExited(RuntimeError):
 
 def _start_once(workdir: Path, *, timeout: float, extra_args: list[str] | None) -> RunningStack:
     host = "127.0.0.1"
-    ports = {name: procs.free_port(host) for name in ("port", "dynamodb-port", "sqs-port", "wechat-port")}
+    ports = {name: procs.free_port(host) for name in ("port", "dynamodb-port", "sqs-port", "wechat-port",
+                                                      "webhook-port")}
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / "local-stack.log"
     ready_file = workdir / "ready.json"
@@ -99,6 +103,7 @@ def _start_once(workdir: Path, *, timeout: float, extra_args: list[str] | None) 
     url = LocalStackUrl(
         base,
         wechat_url=f"http://{host}:{ports['wechat-port']}",
+        webhook_url=f"http://{host}:{ports['webhook-port']}",
         dynamodb_endpoint=f"http://{host}:{ports['dynamodb-port']}",
         sqs_endpoint=f"http://{host}:{ports['sqs-port']}",
         log_path=str(log_path),
@@ -123,6 +128,7 @@ def external_stack() -> RunningStack | None:
     url = LocalStackUrl(
         base,
         wechat_url=os.environ.get("TEST_WECHAT_URL", "http://127.0.0.1:8102"),
+        webhook_url=os.environ.get("TEST_WEBHOOK_URL", "http://127.0.0.1:8104"),
         dynamodb_endpoint=os.environ.get("TEST_DYNAMODB_ENDPOINT", "http://127.0.0.1:8100"),
         sqs_endpoint=os.environ.get("TEST_SQS_ENDPOINT", "http://127.0.0.1:8101"),
         log_path="",
