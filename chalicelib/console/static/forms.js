@@ -40,9 +40,10 @@ export function fieldRow(spec) {
   if (spec.type === "checkbox") {
     return h("div", { class: "field check" }, el, h("label", { for: id }, spec.label));
   }
-  // "optional" is for the eye; the control's own `required` says it to assistive technology
+  // "optional" is for the eye, beside the label (the label is the control's name); `required` says it to
+  // assistive technology
   const optional = !spec.required && !["select", "checks"].includes(spec.type);
-  return h("div", { class: "field" }, h("label", { for: id }, spec.label, optional ?
+  return h("div", { class: "field" }, h("span", {}, h("label", { for: id }, spec.label), optional ?
     h("span", { class: "muted small", "aria-hidden": "true" }, ` (${t("optional")})`) : null), el,
   hint ? h("span", { class: "muted small", id: `${id}-hint` }, hint) : null);
 }
