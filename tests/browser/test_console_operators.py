@@ -151,7 +151,8 @@ def test_a_segment_built_in_the_console_has_the_apis_size_and_a_campaign_to_it_r
 
     watched = operator(open_console, "operator, segment and campaign")
     page = watched.page
-    page.locator("#bar").get_by_role("link", name="分群").click()
+    page.locator("#bar").get_by_role("link", name="分群").focus()  # the keyboard reaches the navigation
+    page.keyboard.press("Enter")
     page.locator("#segment-name").fill(f"同积分会员 {tag}")
     condition = page.locator(".condition").first
     condition.locator(".cond-fact").select_option("points_balance")
