@@ -79,6 +79,10 @@ function route() {
   document.getElementById("who").textContent = me.username || me.staff_id || "";
   const [, page, arg] = hash.split("/");
   for (const link of document.querySelectorAll("[data-role]")) link.hidden = link.dataset.role !== me.role;
+  if (me.role === "admin") {  // operators: the same console, named for what they do in it
+    document.querySelector(".brand").textContent = t("title_ops");
+    document.title = t("title_ops");
+  }
   for (const link of document.querySelectorAll("[data-nav]")) {
     const current = link.dataset.nav === (page === "case" ? "queue" : page);
     link.classList.toggle("current", current);

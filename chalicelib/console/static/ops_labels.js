@@ -1,5 +1,6 @@
 // The operators' pages' labels, zh-CN then English (merged into i18n.js's table).
 export const OPS_LABELS = {
+  title_ops: ["会员运营工作台", "Membership console"],
   nav_dashboard: ["仪表盘", "Dashboard"],
   nav_programme: ["会员计划", "Programme"],
   nav_segments: ["分群", "Segments"],
@@ -192,5 +193,6 @@ export const OPS_LABELS = {
   rate_redemption_rate: ["积分兑换率", "Redemption"],
   rate_plus_renewal_rate: ["Plus 续费率", "Plus renewal"],
   rate_event_attendance_rate: ["活动出席率", "Event attendance"],
+  check_in_points: ["签到奖励积分", "Check-in points"],
   points_unit_n: ["{n} 积分", "{n} points"],
 };

@@ -13,7 +13,8 @@ export function benefitsSection(body, ctx) {
     return table([
       [t("id"), (b) => b.benefit_id], [t("name"), (b) => b.name], [t("tier_codes"), (b) => (b.tiers || []).join(", ")],
       [t("quota"), (b) => `${b.quota.per_period} / ${b.quota.period}`], [t("valid_days"), (b) => String(b.voucher_valid_days)],
-      [t("plus_only"), (b) => (b.plus_only ? t("yes") : t("no"))], [t("status"), (b) => t(b.status === "disabled" ? "disabled" : "enabled")],
+      [t("plus_only"), (b) => (b.plus_only ? t("yes") : t("no"))],
+      [t("status"), (b) => t(b.status === "disabled" ? "disabled" : "enabled")],
       ["", (b) => h("button", { type: "button", onclick: async (event) => {
         const verb = b.status === "disabled" ? "enable" : "disable";
         event.currentTarget.disabled = true;

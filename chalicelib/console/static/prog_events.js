@@ -65,7 +65,7 @@ export function eventsSection(body, ctx) {
       { name: "ends_at", label: t("ends_at"), type: "datetime", required: true, value: shanghaiLocal(14, 21) },
       { name: "capacity", label: t("capacity"), type: "number", min: 1, max: 5000, required: true, value: 30 },
       { name: "tiers", label: t("tier_codes"), type: "list" },
-      { name: "check_in_points", label: t("offer_points_n"), type: "number", min: 0 },
+      { name: "check_in_points", label: t("check_in_points"), type: "number", min: 0 },
     ],
     submit: (payload) => call("POST", "/v1/admin/events", payload), done: () => published.reload() });
 
