@@ -4,7 +4,7 @@
 import { ApiError, call } from "./api.js";
 import { draw, seriesOption } from "./charts.js";
 import { h, mount } from "./dom.js";
-import { num, pct, shanghaiMonth, yuan } from "./format.js";
+import { num, pct, shanghaiDay, shanghaiMonth, yuan } from "./format.js";
 import { describe } from "./forms.js";
 import { t } from "./i18n.js";
 import { card } from "./ops_common.js";
@@ -52,7 +52,7 @@ export function dashboardView(root, _arg, ctx) {
     const [health, closes, summary] = await Promise.all([
       call("GET", `/v1/admin/health?from=${first}&to=${last}`),
       Promise.all(months.slice(0, -1).map(closeOf)),
-      call("GET", `/v1/admin/surveys/summary?from=${first}-01&to=${new Date().toISOString().slice(0, 10)}&by=month`),
+      call("GET", `/v1/admin/surveys/summary?from=${first}-01&to=${shanghaiDay()}&by=month`),
     ]);
     const rows = health.months;
     const now = rows[rows.length - 1] || {};

@@ -23,3 +23,9 @@ export function shanghaiMonth(offset = 0) {
   const index = get("year") * 12 + (get("month") - 1) + offset;
   return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, "0")}`;
 }
+
+// Today in Shanghai, "YYYY-MM-DD".
+export function shanghaiDay() {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+    day: "2-digit" }).format(new Date());
+}
