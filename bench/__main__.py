@@ -241,6 +241,20 @@ def _segments_summary(results: Any) -> list[str]:
             if r["calls"] is not None]
 
 
+def _insights(args: argparse.Namespace) -> Any:
+    from bench import insights
+    from bench.stack import local_backend
+
+    with local_backend() as backend:
+        return insights.measure(backend)
+
+
+def _insights_summary(results: Any) -> list[str]:
+    from bench import insights
+
+    return insights.summary(results)
+
+
 def _c2b_hot(args: argparse.Namespace) -> Any:
     from bench import c2b
     from bench.stack import local_backend
@@ -312,6 +326,9 @@ SECTIONS: tuple[Section, ...] = (
             lambda results: any(r["failed"] for r in results["runs"])),
     Section("segments", "Segments and campaigns: fact updates, a rebuild and a campaign over N members (issue 23)",
             _segments, _rendered("bench.segments", "render"), _segments_summary),
+    Section("insights", "Month-end close over N synthetic members: time, calls, and that it reconciles (issue 25)",
+            _insights, _rendered("bench.insights", "render"), _insights_summary,
+            lambda r: not (r["matches"] and r["difference"] == 0)),
 )
 NAMES = tuple(section.name for section in SECTIONS)
 

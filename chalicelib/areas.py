@@ -13,6 +13,7 @@ from chalicelib import (
     events,
     followups,
     identity,
+    insights,
     mall,
     membership,
     notifications,
@@ -40,6 +41,7 @@ AREAS: tuple[Area, ...] = (
     surveys.AREA,
     privacy.AREA,
     segments.AREA,
+    insights.AREA,
 )
 
 install(AREAS)

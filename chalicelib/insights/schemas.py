@@ -1,0 +1,108 @@
+"""Request and response models of ``chalicelib/insights/api.py`` (imported on first use).
+
+Class names are OpenAPI component names: keep them unique across the app. The console's charts read these shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from chalicelib.core.http.models import Body, Out, Query
+
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class CloseIn(Body):
+    month: Month = Field(description="the Shanghai month to close, YYYY-MM (over)")
+
+
+class ExpiringMonthOut(Out):
+    month: str
+    points: int
+
+
+class ReconciledOut(Out):
+    ledger_sum: int = Field(description="every ledger delta, summed, as the pass read them")
+    buckets_sum: int = Field(description="every live bucket's points, summed, as the pass read them")
+    difference: int = Field(description="ledger_sum - buckets_sum (0 when the books agree)")
+
+
+class CloseOut(Out):
+    month: str
+    status: Literal["running", "done"]
+    requested_at: str
+    completed_at: str | None
+    outstanding_points: int | None = Field(default=None, description="ledger deltas before the month's end")
+    issued: int | None = None
+    redeemed: int | None = None
+    expired: int | None = None
+    reversed: int | None = None
+    breakage_rate: float | None = Field(default=None, description="expired / (expired + redeemed), to the month's end")
+    expected_redemption_rate: float
+    point_value_fen: float
+    deferred_revenue_fen: int | None = Field(
+        default=None, description="outstanding_points x point_value_fen x expected_redemption_rate, half up")
+    expiring_by_month: list[ExpiringMonthOut] | None = Field(default=None, description="the 12 months after")
+    reconciled: ReconciledOut | None = None
+
+
+class AccountingIn(Body):
+    point_value_fen: float = Field(gt=0, le=100_000, description="what one point is worth, in fen")
+    expected_redemption_rate: float = Field(ge=0, le=1, description="share of points expected to be redeemed")
+
+
+class AccountingOut(Out):
+    point_value_fen: float
+    expected_redemption_rate: float
+    updated_at: str | None
+    updated_by: str | None
+
+
+class HealthQuery(Query):
+    from_: Month = Field(alias="from", description="first Shanghai month, YYYY-MM")
+    to: Month = Field(description="last Shanghai month, YYYY-MM (at most 12 months)")
+
+
+class BenefitUsageOut(Out):
+    tier: str
+    claimed: int
+    used: int
+    rate: float | None
+
+
+class HealthMonthOut(Out):
+    month: str
+    members: int = Field(description="members enrolled by the month's end (the current month: as of last night)")
+    active_members: int
+    active_member_rate: float | None
+    checkin_members: int
+    checkin_rate: float | None
+    points_issued: int
+    points_redeemed: int
+    redemption_rate: float | None = Field(description="points redeemed / points issued")
+    redemptions: int
+    benefit_usage_rate: list[BenefitUsageOut] = Field(description="vouchers used / claimed, per tier")
+    plus_started: int
+    plus_renewed: int
+    plus_lapsed: int
+    plus_refunded: int
+    plus_renewal_rate: float | None = Field(description="renewed / (renewed + lapsed)")
+    plus_trials: int
+    plus_trial_converted: int
+    plus_trial_lapsed: int
+    plus_trial_conversion_rate: float | None
+    appointments_booked: int
+    appointments_attended: int
+    appointments_no_show: int
+    appointment_no_show_rate: float | None = Field(description="no-shows / (attended + no-shows)")
+    event_registrations: int
+    event_check_ins: int
+    event_attendance_rate: float | None = Field(description="check-ins / registrations")
+
+
+class HealthOut(Out):
+    from_: str = Field(alias="from")
+    to: str
+    months: list[HealthMonthOut]
