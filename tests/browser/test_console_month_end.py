@@ -6,6 +6,7 @@ allowed on the dashboard, nothing else is."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,7 +45,7 @@ def test_an_operator_closes_last_month_reads_it_downloads_its_csv_and_sees_the_d
     with page.expect_download() as download:
         page.get_by_role("button", name="下载 CSV").click()
     assert download.value.suggested_filename == f"points-close-{month}.csv"
-    data = open(download.value.path(), "rb").read()
+    data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and month.encode() in data
 
     dashboard = open_console("operator, dashboard", locale="en-US")
