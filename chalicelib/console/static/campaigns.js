@@ -105,7 +105,7 @@ function detailPage(root, id, ctx) {
   }
 
   function render(c) {
-    head.replaceChildren(h("h1", {}, c.name), h("dl", {},
+    mount(head, h("h1", {}, c.name), h("dl", {},
       h("dt", {}, t("status")), h("dd", { id: "campaign-status" }, t(`camp_${c.status}`)),
       h("dt", {}, t("segment")), h("dd", {}, c.segment_ids.map((s) =>
         h("a", { href: `#/segments/${encodeURIComponent(s)}` }, s))),

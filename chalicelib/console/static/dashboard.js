@@ -87,6 +87,7 @@ export function dashboardView(root, _arg, ctx) {
       ...seriesOption(groups.map((g) => g.group), [{ name: "CSAT", data: groups.map((g) => g.csat.average) },
         { name: "NPS", data: groups.map((g) => g.nps.score), type: "line", yAxisIndex: 1 }]),
       yAxis: [{ type: "value", min: 0, max: 5 }, { type: "value", min: -100, max: 100 }],
+      grid: { left: 64, right: 56, top: 48, bottom: 36 },
     }, "CSAT / NPS");
   }
 
