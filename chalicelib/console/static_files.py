@@ -29,6 +29,29 @@ FILES: dict[str, str] = {
     "queue.js": JS,
     "case.js": JS,
     "claims.js": JS,
+    # the operators' pages (role admin)
+    "ops_labels.js": JS,
+    "format.js": JS,
+    "forms.js": JS,
+    "ops_common.js": JS,
+    "operators.js": JS,
+    "programme.js": JS,
+    "prog_points.js": JS,
+    "prog_benefits.js": JS,
+    "prog_rewards.js": JS,
+    "prog_stores.js": JS,
+    "prog_events.js": JS,
+    "prog_c2b.js": JS,
+    "prog_plus.js": JS,
+    "rule_builder.js": JS,
+    "segments.js": JS,
+    "campaigns.js": JS,
+    "charts.js": JS,
+    "dashboard.js": JS,
+    "month_end.js": JS,
+    "staff.js": JS,
+    # Apache ECharts, vendored (vendor/manifest.json: version, origin, sha256; vendor/echarts.LICENSE)
+    "echarts.esm.min.js": JS,
 }
 
 # Same origin only: no inline script or style, no other host, no framing.

@@ -10,8 +10,9 @@ from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from chalicelib.segments import segments
+    from chalicelib.segments import rules, segments
 else:  # loaded when a view first runs (core/lazy.py)
+    rules = lazy_module("chalicelib.segments.rules")
     segments = lazy_module("chalicelib.segments.segments")
 
 api = Api(__name__, "segments")
@@ -34,6 +35,18 @@ SEGMENT = {"segment_id": SID, "name": "沉睡高积分会员", "rule": RULE, "si
 def create_segment(ctx: RequestContext) -> dict:
     """A rule with an unknown fact or operator, a wrong value or nesting deeper than 5: 400 naming its path."""
     return segments.create(ctx.body.name, ctx.body.rule)
+
+
+@api.route("/v1/admin/segment-facts", "GET", auth="admin", response="SegmentFactsOut",
+           errors=STAFF_ERRORS,
+           summary="The facts a segment rule may name, each with its type, the operators that apply to it and, where "
+                   "the facts take a fixed set of values, those values (what the console's rule builder offers)",
+           examples={"response": {"facts": [{"fact": "lifecycle", "type": "text", "ops": ["eq", "ne", "in"],
+                                             "values": ["new", "active", "at_risk", "dormant", "churned"]}],
+                                  "max_depth": 5}})
+def segment_facts(ctx: RequestContext) -> dict:
+    """From the rules module itself: the builder can offer nothing the validation would refuse."""
+    return rules.catalogue()
 
 
 @api.route("/v1/admin/segments", "GET", auth="admin", query="SegmentPageQuery", response="SegmentPage",

@@ -57,6 +57,19 @@ class Cutoffs(NamedTuple):
 
 DEFAULT_CUTOFFS, DEFAULT_LIFECYCLE = Cutoffs(), Lifecycle()
 
+# fact -> the values it can take, where that set is fixed (``tier`` follows the operator's tiers: not listed)
+FIXED_VALUES: dict[str, tuple[Any, ...]] = {"rfm_group": RFM_GROUPS, "lifecycle": LIFECYCLE,
+                                            "consents.marketing": (True, False), "consents.profiling": (True, False)}
+
+
+def catalogue() -> dict[str, Any]:
+    """The rule language for a builder: each fact's type, its operators and its fixed values."""
+    return {"facts": [{"fact": fact, "type": kind, "ops": list(OPS_BY_TYPE[kind]),
+                       "values": list(FIXED_VALUES[fact]) if fact in FIXED_VALUES else None}
+                      for fact, kind in FACTS.items()],
+            "max_depth": MAX_DEPTH}
+
+
 # ------------------------------------------------------------------------------------------------ facts
 
 

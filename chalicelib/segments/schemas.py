@@ -82,3 +82,15 @@ class MemberFactsOut(Out):
     facts: dict[str, Any] = Field(description="the facts rules name, RFM scores and group, lifecycle stage")
     segments: list[MemberSegment]
     updated_at_version: int
+
+
+class SegmentFactOut(Out):
+    fact: str
+    type: str = Field(description="number, text, texts (a list: `has`) or flag")
+    ops: list[str]
+    values: list[Any] | None = Field(description="the fixed values the fact takes, or null when open")
+
+
+class SegmentFactsOut(Out):
+    facts: list[SegmentFactOut]
+    max_depth: int

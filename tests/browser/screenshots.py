@@ -5,7 +5,7 @@
 
 Makes three failed partner redemptions (``stack_cases.py``), then saves ``docs/console-queue.png`` (the open queue)
 and ``docs/console-case.png`` (a claimed case with the member beside it, in English: the agent's switch), at
-1280x800.
+1280x800; then the operators' pages (``operator_screenshots.py``): a segment, a campaign and the dashboard.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+from tests.browser import operator_screenshots
 from tests.browser.conftest import VIEWPORT, launch
 from tests.browser.stack_cases import failed_redemptions, partner_reward, staff_token
 from tests.support.local_stack import SEEDED_STAFF, external_stack, start_local_stack
@@ -59,7 +60,7 @@ def take(base: str) -> list[Path]:
 def main() -> int:
     stack = external_stack() or start_local_stack(Path(tempfile.mkdtemp(prefix="console-shots-")))
     try:
-        for path in take(str(stack.url)):
+        for path in take(str(stack.url)) + operator_screenshots.take(str(stack.url), DOCS):
             print(path)
     finally:
         stack.stop()

@@ -195,6 +195,22 @@ def batch_write(items: list[dict[str, Any]]) -> None:
             requests = out.get("UnprocessedItems", {}).get(store.table(), [])
 
 
+def test_the_rule_builder_offers_exactly_what_a_rule_may_name(world: World):
+    """Every fact and operator the catalogue lists is accepted in a rule; agents are refused the catalogue."""
+    catalogue = world.admin("GET", "/v1/admin/segment-facts")
+    assert {f["fact"] for f in catalogue["facts"]} == set(rules.FACTS)
+    lifecycle = next(f for f in catalogue["facts"] if f["fact"] == "lifecycle")
+    assert lifecycle["ops"] == ["eq", "ne", "in"] and "dormant" in lifecycle["values"]
+    samples = {"number": 1, "text": "x", "texts": "x", "flag": True}
+    for fact in catalogue["facts"]:
+        for op in fact["ops"]:
+            one = samples[fact["type"]]
+            value = [one] if op == "in" else [one, one] if op == "between" else one
+            assert rules.validate({"fact": fact["fact"], "op": op, "value": value}) == [], (fact, op)
+    refused = world.admin("GET", "/v1/admin/segment-facts", expect=403, token=world.points.agent)
+    assert refused["error"]["code"] == "forbidden"
+
+
 @pytest.fixture
 def shared_queue(ddb_table: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str, dict[str, str]]]:
     """A retry queue in moto's server (reachable over HTTP from worker processes), redelivering after 2 s."""

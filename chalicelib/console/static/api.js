@@ -9,10 +9,11 @@ const RETURN_KEY = "console.return";
 export const API_ROOT = new URL("../", document.baseURI);
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details = []) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = Array.isArray(details) ? details : [];
   }
 }
 
@@ -62,7 +63,8 @@ async function send(method, path, body, token) {
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (!response.ok) {
     const error = (data && data.error) || {};
-    throw new ApiError(response.status, error.code || "http_error", error.message || `HTTP ${response.status}`);
+    throw new ApiError(response.status, error.code || "http_error", error.message || `HTTP ${response.status}`,
+      error.details);
   }
   return data;
 }

@@ -4,6 +4,7 @@ import { caseView } from "./case.js";
 import { claimsView } from "./claims.js";
 import { h, mount } from "./dom.js";
 import { applyStatic, language, setLanguage, t } from "./i18n.js";
+import { OPERATOR_PAGES, operatorView } from "./operators.js";
 import { queueView } from "./queue.js";
 
 const root = document.getElementById("app");
@@ -77,10 +78,18 @@ function route() {
   bar.hidden = false;
   document.getElementById("who").textContent = me.username || me.staff_id || "";
   const [, page, arg] = hash.split("/");
-  for (const link of document.querySelectorAll("[data-nav]")) {
-    link.classList.toggle("current", link.dataset.nav === (page === "case" ? "queue" : page));
+  for (const link of document.querySelectorAll("[data-role]")) link.hidden = link.dataset.role !== me.role;
+  if (me.role === "admin") {  // operators: the same console, named for what they do in it
+    document.querySelector(".brand").textContent = t("title_ops");
+    document.title = t("title_ops");
   }
-  if (page === "case" && arg) cleanup = caseView(root, decodeURIComponent(arg), ctx);
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    const current = link.dataset.nav === (page === "case" ? "queue" : page);
+    link.classList.toggle("current", current);
+    if (current) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+  }
+  if (OPERATOR_PAGES.includes(page)) cleanup = operatorView(root, page, hash.split("/").slice(2), ctx);
+  else if (page === "case" && arg) cleanup = caseView(root, decodeURIComponent(arg), ctx);
   else if (page === "claims") cleanup = claimsView(root, ctx);
   else cleanup = queueView(root, ["open", "mine", "all"].includes(arg) ? arg : "open", ctx);
 }

@@ -1,5 +1,8 @@
-// Labels in zh-CN (default) and English (the browser prefers English, or the agent switches).
+// Labels in zh-CN (default) and English (the browser prefers English, or the staff member switches).
+import { OPS_LABELS } from "./ops_labels.js";
+
 const LABELS = {
+  ...OPS_LABELS,
   title: ["客服工作台", "Agent console"],
   nav_queue: ["工单队列", "Queue"],
   nav_claims: ["补录积分", "Points claims"],

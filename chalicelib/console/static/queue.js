@@ -222,6 +222,7 @@ export function queueView(root, view, ctx) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (document.getElementById("dialog").open) return;
     if (["INPUT", "TEXTAREA", "SELECT", "BUTTON"].includes(event.target.tagName)) return;
+    if (event.key === "Enter" && event.target.closest("a")) return;  // a focused link (the navigation) goes there
     if (event.key === "j") move(1);
     else if (event.key === "k") move(-1);
     else if (event.key === "Enter" && selectedId) open(selectedId);

@@ -1,0 +1,100 @@
+// The programme's health: rates by month (lines), points issued and redeemed, the points liability of the closed
+// months and the latest close's 12-month expiry forecast (bars), benefit usage by tier, the Plus renewal funnel, and
+// CSAT/NPS by month. A month never closed answers 404 (close_not_found): it is a gap in the liability chart.
+import { ApiError, call } from "./api.js";
+import { draw, seriesOption } from "./charts.js";
+import { h, mount } from "./dom.js";
+import { num, pct, shanghaiDay, shanghaiMonth, yuan } from "./format.js";
+import { describe } from "./forms.js";
+import { t } from "./i18n.js";
+import { card } from "./ops_common.js";
+
+const MONTHS = 6;
+const RATES = ["active_member_rate", "checkin_rate", "redemption_rate", "plus_renewal_rate", "event_attendance_rate"];
+
+function rateLabel(key) { return t(`rate_${key}`); }
+
+async function closeOf(month) {
+  try { return await call("GET", `/v1/admin/closes/${month}`); } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+function kpi(label, value, id) {
+  return h("div", { class: "kpi" }, h("span", { class: "muted small" }, label), h("strong", { id }, value));
+}
+
+export function dashboardView(root, _arg, ctx) {
+  const disposers = [];
+  const chart = (id, title) => {
+    const el = h("div", { class: "chart", id });
+    return { el, panel: card(title, el) };
+  };
+  const rates = chart("chart-rates", t("health_rates"));
+  const points = chart("chart-points", `${t("issued")} / ${t("redeemed")}`);
+  const liability = chart("chart-liability", t("liability"));
+  const expiry = chart("chart-expiry", t("expiry_forecast"));
+  const benefits = chart("chart-benefits", t("sec_benefits"));
+  const plus = chart("chart-plus", t("sec_plus"));
+  const surveys = chart("chart-surveys", "CSAT / NPS");
+  const kpis = h("div", { class: "kpis", id: "kpis" }, h("p", { class: "muted" }, t("loading")));
+  const error = h("p", { class: "error", role: "alert", hidden: true });
+  mount(root, h("section", { class: "dashboard" }, h("h1", {}, t("nav_dashboard")), error, kpis,
+    h("div", { class: "charts" }, [rates, points, liability, expiry, benefits, plus, surveys].map((c) => c.panel))));
+
+  const show = async (target, option, label) => disposers.push(await draw(target.el, option, label));
+
+  async function load() {
+    const first = shanghaiMonth(-(MONTHS - 1));
+    const last = shanghaiMonth(0);
+    const months = Array.from({ length: MONTHS }, (_, i) => shanghaiMonth(i - MONTHS + 1));
+    const [health, closes, summary] = await Promise.all([
+      call("GET", `/v1/admin/health?from=${first}&to=${last}`),
+      Promise.all(months.slice(0, -1).map(closeOf)),
+      call("GET", `/v1/admin/surveys/summary?from=${first}-01&to=${shanghaiDay()}&by=month`),
+    ]);
+    const rows = health.months;
+    const now = rows[rows.length - 1] || {};
+    const done = closes.filter((c) => c && c.status === "done");
+    const latest = done[done.length - 1];
+    kpis.replaceChildren(
+      kpi(t("members"), num(now.members), "kpi-members"),
+      kpi(rateLabel("active_member_rate"), pct(now.active_member_rate), "kpi-active"),
+      kpi(t("issued"), num(now.points_issued), "kpi-issued"),
+      kpi(t("redeemed"), num(now.points_redeemed), "kpi-redeemed"),
+      kpi(t("outstanding_points"), latest ? num(latest.outstanding_points) : "—", "kpi-outstanding"),
+      kpi(t("deferred_revenue"), latest ? yuan(latest.deferred_revenue_fen) : "—", "kpi-deferred"));
+    const labels = rows.map((m) => m.month);
+    await show(rates, seriesOption(labels, RATES.map((key) => ({ name: rateLabel(key), data: rows.map((m) => m[key]) })),
+      { type: "line", format: (v) => pct(v) }), t("health_rates"));
+    await show(points, seriesOption(labels, [{ name: t("issued"), data: rows.map((m) => m.points_issued) },
+      { name: t("redeemed"), data: rows.map((m) => m.points_redeemed) }]), t("issued"));
+    await show(liability, seriesOption(months.slice(0, -1), [
+      { name: t("outstanding_points"), data: closes.map((c) => (c && c.status === "done" ? c.outstanding_points : null)) },
+      { name: t("expired"), data: closes.map((c) => (c && c.status === "done" ? c.expired : null)) }]), t("liability"));
+    const forecast = latest ? latest.expiring_by_month : [];
+    await show(expiry, seriesOption(forecast.map((m) => m.month), [{ name: t("expiry_forecast"),
+      data: forecast.map((m) => m.points) }]), t("expiry_forecast"));
+    const tiers = now.benefit_usage_rate || [];
+    await show(benefits, seriesOption(tiers.map((x) => x.tier), [{ name: t("conversion_rate"),
+      data: tiers.map((x) => x.rate) }], { format: (v) => pct(v) }), t("sec_benefits"));
+    await show(plus, seriesOption(labels, ["plus_started", "plus_renewed", "plus_lapsed", "plus_trials",
+      "plus_trial_converted"].map((key) => ({ name: key.replace("plus_", ""), data: rows.map((m) => m[key]) }))),
+    t("sec_plus"));
+    const groups = summary.items;
+    await show(surveys, {
+      ...seriesOption(groups.map((g) => g.group), [{ name: "CSAT", data: groups.map((g) => g.csat.average) },
+        { name: "NPS", data: groups.map((g) => g.nps.score), type: "line", yAxisIndex: 1 }]),
+      yAxis: [{ type: "value", min: 0, max: 5 }, { type: "value", min: -100, max: 100 }],
+      grid: { left: 64, right: 56, top: 48, bottom: 36 },
+    }, "CSAT / NPS");
+  }
+
+  load().catch((err) => {
+    if (ctx.fail(err)) return;
+    error.textContent = describe(err, ctx);
+    error.hidden = false;
+  });
+  return () => { for (const dispose of disposers) dispose(); };
+}
