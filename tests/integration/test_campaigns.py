@@ -6,102 +6,23 @@ once when fan-out messages are delivered twice and when a worker dies mid-page; 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from chalicelib.core.config import settings
-from chalicelib.core.notifications import NotificationItem
 from chalicelib.segments import campaigns, queue, rules
-from tests.support.aws import reset_app_caches
-from tests.support.clock import at, frozen_clock
-from tests.support.points_world import PointsWorld
-from tests.support.tables import dynamodb_client
-from tools import stream_poller
-from tools.sqs_poller import QueuePoller
+from tests.support.segments_world import SegmentsWorld
 
 pytestmark = pytest.mark.integration
 
-RULE = {"all": [{"fact": "orders_12m", "op": "gte", "value": 1}]}
-
-
-def _streams(endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name="ap-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-class World:
-    def __init__(self, api: Any, sqs: Any, queues: Any) -> None:
-        import app as application
-
-        self.app, self.api, self.sqs, self.queue_url = application, api, sqs, queues["RetryQueue"].url
-        self.points = PointsWorld.make(api)
-        endpoint = settings().dynamodb_endpoint
-        assert endpoint
-        self.poller = stream_poller.for_app(dynamodb_client(endpoint), _streams(endpoint), application.app,
-                                            settings().table_name)[0]
-        self.poller.retry_pause = 0
-        self.retry = QueuePoller(sqs, self.queue_url, application.retry_worker,
-                                 function_name="member-portal-local-retry_worker", wait_seconds=0)
-
-    def pump(self, rounds: int = 8) -> None:
-        for _ in range(rounds):
-            busy = 0
-            while self.poller.poll_once():
-                busy += 1
-            while self.retry.poll_once():
-                busy += 1
-            if not busy:
-                return
-
-    def call(self, method: str, path: str, body: Any = None, expect: int = 200, token: str | None = None) -> Any:
-        status, out, _ = self.api.call(method, path, body, token=token or self.points.admin,
-                                       headers={"accept-language": "en"})
-        assert status == expect, out
-        return out
-
-    def member(self, marketing: bool, order: bool = True) -> tuple[str, str]:
-        cid, token = self.points.member()
-        self.call("PATCH", "/v1/me", {"consents": {"marketing": marketing}}, token=token)
-        if order:
-            self.points.order(f"CMP-{cid}", {"customer_id": cid}, 20_000)
-        return cid, token
-
-    def segment(self) -> str:
-        sid = self.call("POST", "/v1/admin/segments", {"name": "下过单", "rule": RULE}, expect=201)["segment_id"]
-        self.pump()
-        return str(sid)
-
-    def campaign(self, sid: str, holdout: int = 0, offer: dict[str, Any] | None = None) -> str:
-        body = {"name": "回归礼", "segment_id": sid, "message": {"title": "好久不见", "body": "送您一张回归礼券"},
-                "holdout_percent": holdout, "starts_at": "2026-11-23T09:00:00+08:00",
-                "ends_at": "2026-12-07T09:00:00+08:00"}
-        if offer:
-            body["offer"] = offer
-        return str(self.call("POST", "/v1/admin/campaigns", body, expect=201)["campaign_id"])
-
-    def campaign_notes(self, cid: str) -> list[NotificationItem]:
-        return [n for n in NotificationItem.query(f"CUST#{cid}", NotificationItem.sk.startswith("N#"))
-                if n.kind == "campaign_message"]
-
-    def vouchers(self, token: str) -> list[dict[str, Any]]:
-        status, out, _ = self.api.call("GET", "/v1/me/vouchers", token=token)
-        assert status == 200, out
-        return [v for v in out["items"] if v.get("benefit_id") == "welcome_back" or v.get("name") == "回归礼券"]
-
 
 @pytest.fixture
-def world(api: Any, sqs_queues: Any, sqs_client: Any) -> Iterator[World]:
-    reset_app_caches()
-    with frozen_clock(at(2026, 11, 23, 10, 0)):  # 18:00 in Shanghai: outside quiet hours
-        yield World(api, sqs_client, sqs_queues)
-    reset_app_caches()
+def world(segments_world: SegmentsWorld) -> SegmentsWorld:
+    """The shared set-up (``tests/integration/conftest.py``), by its short name here."""
+    return segments_world
 
 
-def test_a_campaign_reaches_consenting_members_once_and_accounts_for_everyone(world: World):
+def test_a_campaign_reaches_consenting_members_once_and_accounts_for_everyone(world: SegmentsWorld):
     yes = [world.member(marketing=True) for _ in range(3)]
     no = [world.member(marketing=False) for _ in range(2)]
     withdrawn = world.member(marketing=True)
@@ -131,7 +52,7 @@ def test_a_campaign_reaches_consenting_members_once_and_accounts_for_everyone(wo
     assert all(len(world.campaign_notes(cid)) == 1 for cid, _ in yes)
 
 
-def test_the_day_cap_holds_across_campaigns(world: World):
+def test_the_day_cap_holds_across_campaigns(world: SegmentsWorld):
     members = [world.member(marketing=True) for _ in range(2)]
     sid = world.segment()
     first, second = world.campaign(sid), world.campaign(sid)
@@ -144,7 +65,7 @@ def test_the_day_cap_holds_across_campaigns(world: World):
     assert all(len(world.campaign_notes(cid)) == 1 for cid, _ in members)
 
 
-def test_the_holdout_receives_nothing_and_conversions_are_counted_for_both_groups(world: World):
+def test_the_holdout_receives_nothing_and_conversions_are_counted_for_both_groups(world: SegmentsWorld):
     members = [world.member(marketing=True) for _ in range(40)]
     sid = world.segment()
     cp = world.campaign(sid, holdout=30, offer={"kind": "points", "points": 50})
@@ -166,7 +87,7 @@ def test_the_holdout_receives_nothing_and_conversions_are_counted_for_both_group
     assert conv == {"treated": 1, "holdout": 1, "window_days": 14}  # a member converts once
 
 
-def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_once(world: World,
+def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_once(world: SegmentsWorld,
                                                                                    monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(campaigns, "PAGE", 4)
     members = [world.member(marketing=True) for _ in range(10)]
@@ -203,7 +124,7 @@ def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_onc
     ({"ends_at": "2026-11-01T09:00:00+08:00"}, "ends_at"),
     ({"offer": {"kind": "points"}}, "offer"),
 ])
-def test_a_bad_campaign_is_a_400_in_chinese_and_english_creating_nothing(world: World, change: dict[str, Any],
+def test_a_bad_campaign_is_a_400_in_chinese_and_english_creating_nothing(world: SegmentsWorld, change: dict[str, Any],
                                                                          field: str):
     sid = world.segment()
     body = {"name": "回归礼", "segment_id": sid, "message": {"title": "好久不见", "body": "送您一张回归礼券"},
