@@ -18,7 +18,7 @@ from chalicelib.segments.notices import NOTICES
 
 AREA = Area(
     name="segments",
-    blueprints=("chalicelib.segments.api", "chalicelib.segments.campaign_api"),
+    blueprints=("chalicelib.segments.api", "chalicelib.segments.campaign_api", "chalicelib.segments.call_api"),
     errors=ERRORS,
     notices=NOTICES,
     stream_handlers=(
@@ -30,10 +30,21 @@ AREA = Area(
     ),
     jobs=(Job("segments_nightly", "cron(30 18 * * ? *)", "chalicelib.segments.rebuild:nightly",
               doc="Daily at 02:30 Asia/Shanghai: every member re-evaluated against every segment (time-driven "
-                  "facts) and the RFM quintile cutoffs recomputed, by a Scan fanned out through SQS."),),
+                  "facts) and the RFM quintile cutoffs recomputed, by a Scan fanned out through SQS."),
+          Job("segments_reconcile", "cron(0 18 * * ? *)", "chalicelib.segments.reconcile:nightly",
+              doc="Daily at 02:00 Asia/Shanghai: every member's facts recomputed from their source items and "
+                  "compared with what the stream kept; differences counted by fact and corrected, fanned out "
+                  "through SQS."),
+          Job("campaigns_start", "rate(1 minute)", "chalicelib.segments.campaigns:start_due",
+              doc="Every minute: the campaigns launched ahead of their starts_at whose time has come are fanned "
+                  "out (an index Query, no Scan)."),
+          Job("call_tasks_lapse", "rate(15 minutes)", "chalicelib.segments.call_tasks:lapse",
+              doc="Every 15 minutes: call-list claims past their expires_days go back to the pool."),),
     retry_handlers={"segment_scan": "chalicelib.segments.rebuild:handle",
+                    "facts_reconcile": "chalicelib.segments.reconcile:handle",
                     "campaign_page": "chalicelib.segments.campaigns:handle_page"},
     followups={"segment_scan": FollowUpHooks(exhausted="chalicelib.segments.rebuild:exhausted"),
+               "facts_reconcile": FollowUpHooks(exhausted="chalicelib.segments.reconcile:exhausted"),
                "campaign_page": FollowUpHooks(exhausted="chalicelib.segments.campaigns:exhausted")},
     customer_items=True,
     merge_keeps="the facts item follows the stream: the absorbed customer's profile record marks its facts gone "

@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core import clock
+from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from chalicelib.segments import campaigns, queue, rules
+from tests.support.clock import at
 from tests.support.segments_world import SegmentsWorld
 
 pytestmark = pytest.mark.integration
@@ -136,3 +139,67 @@ def test_a_bad_campaign_is_a_400_in_chinese_and_english_creating_nothing(world: 
     assert zh["error"]["message"] != en["error"]["message"]
     assert any(d["field"].startswith(field) for d in en["error"]["details"]), en
     assert not list(campaigns.CampaignItem.scan(campaigns.CampaignItem.sk == "CAMP"))  # nothing created
+
+
+def _reachable_on_wechat(cid: str) -> None:
+    """The member follows the official account (what the OA sign-in records): the ``wechat`` channel reaches them."""
+    CustomerItem(pk=f"CUST#{cid}", sk=PROFILE_SK).update(
+        actions=[CustomerItem.identities.set([f"wechat_oa#wx_oa_app#oa_{cid}"])])
+
+
+def test_no_grant_and_quiet_hours_are_counted_and_send_nothing(world: SegmentsWorld):
+    on_wechat = world.member()
+    unreachable = world.member()  # no WeChat identity, and the campaign has neither in_app nor sms
+    quiet_too_long = world.member()  # in quiet hours (it is 10:00) until 23:00, after the campaign ends
+    quiet_briefly = world.member()  # in quiet hours until 11:00: the message waits for them
+    for cid, _ in (on_wechat, quiet_too_long, quiet_briefly):
+        _reachable_on_wechat(cid)
+    for (_, token), end in ((quiet_too_long, "23:00"), (quiet_briefly, "11:00")):
+        world.call("PUT", "/v1/me/notification-settings", {"quiet_hours": {"start": "09:00", "end": end}},
+                   token=token)
+    sid = world.segment()
+    cp = world.campaign(sid, channels=["wechat"], ends_at="2026-11-23T20:00:00+08:00")
+    world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)
+    world.pump()
+    out = world.call("GET", f"/v1/admin/campaigns/{cp}")
+    assert (out["audience"], out["sent"]) == (4, 2)
+    assert out["suppressed"] == {"no_consent": 0, "capped": 0, "quiet_hours": 1, "no_grant": 1, "deleted": 0}
+    assert [len(world.campaign_notes(cid)) for cid, _ in (on_wechat, unreachable, quiet_too_long, quiet_briefly)] \
+        == [1, 0, 0, 1]
+    held = world.campaign_notes(quiet_briefly[0])[0]
+    pushed = [d["status"] for d in held.deliveries if d["channel"] != "in_app"]
+    assert pushed and set(pushed) == {"held"}  # the delivery holds its push until 11:00
+
+
+def test_a_campaign_launched_before_its_start_waits_for_it(world: SegmentsWorld):
+    members = [world.member() for _ in range(3)]
+    sid = world.segment()
+    cp = world.campaign(sid, starts_at="2026-11-23T14:00:00+08:00")  # it is 10:00
+    assert world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)["status"] == "scheduled"
+    assert world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)["status"] == "scheduled"
+    world.pump()
+    assert campaigns.start_due() == {"started": 0, "ended_unsent": 0}
+    world.pump()
+    out = world.call("GET", f"/v1/admin/campaigns/{cp}")
+    assert (out["status"], out["audience"]) == ("scheduled", 0)
+    assert all(world.campaign_notes(cid) == [] for cid, _ in members)
+
+    clock.set_now(at(2026, 11, 23, 14, 0, 30))
+    assert campaigns.start_due() == {"started": 1, "ended_unsent": 0}
+    assert campaigns.start_due() == {"started": 0, "ended_unsent": 0}  # off the index: started once
+    world.pump()
+    out = world.call("GET", f"/v1/admin/campaigns/{cp}")
+    assert (out["status"], out["audience"], out["sent"]) == ("done", 3, 3)
+    assert all(len(world.campaign_notes(cid)) == 1 for cid, _ in members)
+
+
+def test_a_scheduled_campaign_whose_window_passed_ends_unsent(world: SegmentsWorld):
+    world.member()
+    sid = world.segment()
+    cp = world.campaign(sid, starts_at="2026-11-23T14:00:00+08:00", ends_at="2026-11-23T15:00:00+08:00")
+    world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)
+    clock.set_now(at(2026, 11, 23, 16, 0))  # the job was not running between its start and its end
+    assert campaigns.start_due() == {"started": 0, "ended_unsent": 1}
+    world.pump()
+    out = world.call("GET", f"/v1/admin/campaigns/{cp}")
+    assert (out["status"], out["audience"]) == ("done", 0)

@@ -1,7 +1,8 @@
 """The segments and campaigns tests' world on DynamoDB Local: the points world's members and staff, the table's stream
 fed to ``app.notification_dispatcher`` (``tools.stream_poller``) and the fan-out queue to ``app.retry_worker``
-(``tools.sqs_poller``), pumped until both are quiet, as the local stack's pollers do; the clock frozen at 18:00 in
-Shanghai (outside quiet hours). ``make`` is the ``segments_world`` fixture of ``tests/integration/conftest.py``."""
+(``tools.sqs_poller``), pumped until both are quiet, as the local stack's pollers do; the clock frozen at 10:00 in
+Shanghai (outside the default quiet hours). ``make`` is the ``segments_world`` fixture of
+``tests/integration/conftest.py``."""
 
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ class SegmentsWorld:
 
 def make(api: Any, sqs_queues: Any, sqs_client: Any) -> Iterator[SegmentsWorld]:
     reset_app_caches()
-    with frozen_clock(at(2026, 11, 23, 10, 0)):  # 18:00 in Shanghai: outside quiet hours
+    with frozen_clock(at(2026, 11, 23, 10, 0)):  # 10:00 in Shanghai: outside the default quiet hours
         yield SegmentsWorld(api, sqs_client, sqs_queues)
     reset_app_caches()
 
