@@ -243,3 +243,42 @@ def test_the_nightly_pass_re_evaluates_every_segment_and_sets_the_rfm_cutoffs(wo
     nonzero = [s for s in spend if s]
     assert rules.coarse(nonzero[len(nonzero) // 5 - 1]) <= cut.monetary[0] <= nonzero[len(nonzero) // 5 + 1]
     assert segments.size(sid) == len(brute_force(members, rule))  # evaluated again with the new cutoffs: exact
+
+
+def test_the_nightly_reconciliation_corrects_facts_that_drifted_from_their_sources(world: SegmentsWorld):
+    from chalicelib.segments import reconcile
+
+    drifted, _ = world.points.member()
+    steady, _ = world.points.member()
+    for cid in (drifted, steady):
+        world.points.order(f"REC-{cid}", {"customer_id": cid}, 20_000)
+    world.pump()
+    sid = world.admin("POST", "/v1/admin/segments", {"name": "两百分", "rule": {
+        "all": [{"fact": "points_balance", "op": "gte", "value": 150}]}}, expect=201)["segment_id"]
+    world.pump()
+    assert segments.size(sid) == 2
+    truth = store.read_facts(drifted)
+    assert truth is not None and truth["points_balance"] == 200 and truth["last_order_on"]
+    # what lost stream records would leave: a balance, a tier and a bucket the sources no longer say, an order missed
+    store.client().update_item(
+        TableName=store.table(), Key=store.facts_key(drifted),
+        UpdateExpression="SET points_balance = :b, tier = :t, #x = :x ADD ver :one REMOVE last_order_on",
+        ExpressionAttributeNames={"#x": "bkt_2026-12-01"},
+        ExpressionAttributeValues={":b": {"N": "50"}, ":t": {"S": "gold"}, ":x": {"N": "7"}, ":one": {"N": "1"}})
+    world.pump()
+    assert segments.size(sid) == 1  # the drifted balance moved the member out
+
+    run = reconcile.nightly()
+    world.pump()
+    out = reconcile.summary(run["run_id"])
+    assert (out["checked"], out["fixed"], out["parts_done"]) == (2, 1, reconcile.TOTAL_PARTS)
+    assert out["facts"] == {"points_balance": 1, "tier": 1, "bkt_": 1, "last_order_on": 1}
+    fixed = store.read_facts(drifted)
+    assert fixed is not None
+    assert {k: fixed.get(k) for k in ("points_balance", "tier", "last_order_on")} == {
+        k: truth.get(k) for k in ("points_balance", "tier", "last_order_on")}
+    assert "bkt_2026-12-01" not in fixed
+    assert segments.size(sid) == 2  # the corrected facts moved the member back in
+    again = reconcile.nightly()
+    world.pump()
+    assert reconcile.summary(again["run_id"])["fixed"] == 0  # facts and sources agree now
