@@ -8,8 +8,12 @@ Key choices (the README's "Segments and campaigns" section says more, with the b
   segments (``segments.handle_facts_record``) within seconds.
 - An entry or exit is one transaction (membership item, the facts' ``segs`` entry conditioned on the facts version
   evaluated, a sharded counter): sizes are exact and a retried or concurrent evaluation changes nothing twice.
-- Passes over all members (a new or changed rule, the nightly pass for time-driven facts and RFM cutoffs) are
-  ``Scan`` parts (``Segment``/``TotalSegments``), one SQS message each, on the retry queue's workers.
+- Passes over all members (a new or changed rule, the nightly pass for time-driven facts and RFM cutoffs, the
+  nightly reconciliation of facts against their sources: ``reconcile``) are ``Scan`` parts
+  (``Segment``/``TotalSegments``) of the sparse keys-only ``facts`` index, one SQS message each, on the retry
+  queue's workers.
+- A call-list campaign makes call tasks for agents instead of messages (``call_tasks``); a campaign launched before
+  its ``starts_at`` waits, ``scheduled``, for the ``campaigns_start`` job.
 """
 
 from chalicelib.core.area import Area, FollowUpHooks, Job, StreamHandler
