@@ -2,7 +2,8 @@
 (``python -m bench --only segments``; ``BENCH_SEGMENT_MEMBERS`` sets N, default 5000).
 
 On DynamoDB Local, in one process: synthetic members (a facts item each, 70% with the marketing consent on their
-profile, and ``HISTORY`` ledger entries each, what a programme of some age holds beside the facts) written by
+profile, and ``BENCH_SEGMENT_HISTORY`` ledger entries each (default 6), what a programme of some age holds beside the
+facts) written by
 BatchWriteItem; then
 
 - the fact update of one stream record (an ``M#POINTS`` image through ``core.stream``: the table stream's consumer);
@@ -22,7 +23,7 @@ from typing import Any
 from bench.report import table
 from bench.stack import Backend, use_env
 
-HISTORY = 6  # ledger entries a member (the rebuild reads the facts index, never these)
+HISTORY = int(os.environ.get("BENCH_SEGMENT_HISTORY", "6"))  # ledger entries a member (the rebuild never reads them)
 
 
 def _members(n: int) -> list[str]:
