@@ -2,7 +2,9 @@
 (``python -m bench --only segments``; ``BENCH_SEGMENT_MEMBERS`` sets N, default 5000).
 
 On DynamoDB Local, in one process: synthetic members (a facts item each, 70% with the marketing consent on their
-profile) written by BatchWriteItem; then
+profile, and ``BENCH_SEGMENT_HISTORY`` ledger entries each (default 6), what a programme of some age holds beside the
+facts) written by
+BatchWriteItem; then
 
 - the fact update of one stream record (an ``M#POINTS`` image through ``core.stream``: the table stream's consumer);
 - a segment's size (the sum of its counters);
@@ -21,6 +23,8 @@ from typing import Any
 from bench.report import table
 from bench.stack import Backend, use_env
 
+HISTORY = int(os.environ.get("BENCH_SEGMENT_HISTORY", "6"))  # ledger entries a member (the rebuild never reads them)
+
 
 def _members(n: int) -> list[str]:
     from chalicelib.core import clock
@@ -32,13 +36,18 @@ def _members(n: int) -> list[str]:
         cid = f"c_bench{i:015x}"
         ids.append(cid)
         consent = rnd.random() < .7
-        facts = {"pk": f"CUST#{cid}", "sk": store.FACTS_SK, "customer_id": cid, "ver": 1, "segs": {},
+        facts = {"pk": f"CUST#{cid}", "sk": store.FACTS_SK, "customer_id": cid, "facts_id": cid, "ver": 1, "segs": {},
                  "tier": rnd.choice(["base", "silver", "gold"]), "points_balance": rnd.randint(0, 5000),
                  "enrolled_on": "2025-03-01", "last_order_on": f"2026-{rnd.randint(1, 11):02d}-15",
                  "consents": {"marketing": consent}}
         profile = {"pk": f"CUST#{cid}", "sk": "M#PROFILE", "customer_id": cid, "created_at": clock.iso(),
                    "consents": {"marketing": consent, "profiling": False}, "tier_code": facts["tier"]}
-        requests += [{"PutRequest": {"Item": {k: store.raw(v) for k, v in item.items()}}} for item in (facts, profile)]
+        ledger = [{"pk": f"CUST#{cid}", "sk": f"L#2026-0{1 + e % 9}-1{e % 10}T10:00:00.000+00:00#{e:04d}",
+                   "kind": "purchase", "delta": rnd.randint(10, 900), "balance_after": rnd.randint(0, 5000),
+                   "reference": f"BENCH-{i}-{e}", "reason": "门店消费积分", "created_at": clock.iso()}
+                  for e in range(HISTORY)]
+        requests += [{"PutRequest": {"Item": {k: store.raw(v) for k, v in item.items()}}}
+                     for item in (facts, profile, *ledger)]
     client = store.client()
     for start in range(0, len(requests), 25):
         chunk = requests[start:start + 25]
@@ -82,7 +91,7 @@ def measure(backend: Backend, members: int | None = None) -> dict[str, Any]:
             ids = _members(n)
             rows.append({"case": f"write {n} members (BatchWriteItem)", "members": n,
                          "seconds": time.perf_counter() - started, "calls": None})
-            counter = DynamoCounter(shared_connection().client, capacity=False).attach()
+            counter = DynamoCounter(shared_connection().client).attach()
             record = {"eventName": "MODIFY", "dynamodb": {
                 "Keys": {"pk": {"S": f"CUST#{ids[0]}"}, "sk": {"S": "M#POINTS"}},
                 "NewImage": {"pk": {"S": f"CUST#{ids[0]}"}, "sk": {"S": "M#POINTS"}, "points_balance": {"N": "4321"},
@@ -98,7 +107,9 @@ def measure(backend: Backend, members: int | None = None) -> dict[str, Any]:
                 messages = _drain(outbox)
             elapsed = time.perf_counter() - started
             size = segments.size(sid)
-            rows.append({"case": f"rebuild ({messages} scan messages; {size} entered)", "members": n,
+            reads = sum(c.read_units for c in tally.calls if c.operation in ("Scan", "BatchGetItem", "Query"))
+            rows.append({"case": f"rebuild ({messages} scan messages; {size} entered; {reads:.0f} read units "
+                                 f"reading the members)", "members": n,
                          "seconds": elapsed, "calls": tally.count, "ops": tally.by_operation})
             with counter.measure() as tally:
                 segments.size(sid)

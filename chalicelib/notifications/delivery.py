@@ -90,19 +90,29 @@ def _clock_time(value: str | None, default: time) -> time:
         return default
 
 
-def load_recipient(customer_id: str, template_id: str) -> rules.Recipient:
-    """One BatchGetItem: the profile, the settings (``M#NOTIFY``) and the template's grants."""
+def recipient_keys(customer_id: str, template_id: str) -> list[dict[str, Any]]:
+    """The items a recipient is read from: the profile, the settings (``M#NOTIFY``) and the template's grants."""
     pk = keys.customer_pk(customer_id)
-    wanted = [PROFILE_SK, STATE_SK, f"{GRANT_PREFIX}{template_id}"]
+    return [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (PROFILE_SK, STATE_SK, f"{GRANT_PREFIX}{template_id}")]
+
+
+def load_recipient(customer_id: str, template_id: str) -> rules.Recipient:
+    """One BatchGetItem of ``recipient_keys``."""
+    wanted = recipient_keys(customer_id, template_id)
     table = settings().table_name
-    response = shared_connection().client.batch_get_item(
-        RequestItems={table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in wanted]}})
-    found = {raw["sk"]["S"]: raw for raw in response.get("Responses", {}).get(table, [])}
+    response = shared_connection().client.batch_get_item(RequestItems={table: {"Keys": wanted}})
     if response.get("UnprocessedKeys"):
         raise RuntimeError("batch read throttled; the record is retried")
+    return recipient_of(response.get("Responses", {}).get(table, []), template_id)
+
+
+def recipient_of(found_raw: list[dict[str, Any]], template_id: str) -> rules.Recipient:
+    """The recipient from the raw items of ``recipient_keys`` that exist (the campaigns read them with their own)."""
+    found = {raw["sk"]["S"]: raw for raw in found_raw}
+    grant_sk = f"{GRANT_PREFIX}{template_id}"
     profile = CustomerItem.from_raw_data(found[PROFILE_SK]) if PROFILE_SK in found else None
     state = NotifyStateItem.from_raw_data(found[STATE_SK]) if STATE_SK in found else None
-    grant = GrantItem.from_raw_data(found[wanted[2]]) if wanted[2] in found else None
+    grant = GrantItem.from_raw_data(found[grant_sk]) if grant_sk in found else None
     if profile is None:
         return rules.Recipient()
     identities = list(profile.identities or [])

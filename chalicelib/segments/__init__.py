@@ -8,8 +8,12 @@ Key choices (the README's "Segments and campaigns" section says more, with the b
   segments (``segments.handle_facts_record``) within seconds.
 - An entry or exit is one transaction (membership item, the facts' ``segs`` entry conditioned on the facts version
   evaluated, a sharded counter): sizes are exact and a retried or concurrent evaluation changes nothing twice.
-- Passes over all members (a new or changed rule, the nightly pass for time-driven facts and RFM cutoffs) are
-  ``Scan`` parts (``Segment``/``TotalSegments``), one SQS message each, on the retry queue's workers.
+- Passes over all members (a new or changed rule, the nightly pass for time-driven facts and RFM cutoffs, the
+  nightly reconciliation of facts against their sources: ``reconcile``) are ``Scan`` parts
+  (``Segment``/``TotalSegments``) of the sparse keys-only ``facts`` index, one SQS message each, on the retry
+  queue's workers.
+- A call-list campaign makes call tasks for agents instead of messages (``call_tasks``); a campaign launched before
+  its ``starts_at`` waits, ``scheduled``, for the ``campaigns_start`` job.
 """
 
 from chalicelib.core.area import Area, FollowUpHooks, Job, StreamHandler
@@ -18,7 +22,7 @@ from chalicelib.segments.notices import NOTICES
 
 AREA = Area(
     name="segments",
-    blueprints=("chalicelib.segments.api", "chalicelib.segments.campaign_api"),
+    blueprints=("chalicelib.segments.api", "chalicelib.segments.campaign_api", "chalicelib.segments.call_api"),
     errors=ERRORS,
     notices=NOTICES,
     stream_handlers=(
@@ -30,10 +34,21 @@ AREA = Area(
     ),
     jobs=(Job("segments_nightly", "cron(30 18 * * ? *)", "chalicelib.segments.rebuild:nightly",
               doc="Daily at 02:30 Asia/Shanghai: every member re-evaluated against every segment (time-driven "
-                  "facts) and the RFM quintile cutoffs recomputed, by a Scan fanned out through SQS."),),
+                  "facts) and the RFM quintile cutoffs recomputed, by a Scan fanned out through SQS."),
+          Job("segments_reconcile", "cron(0 18 * * ? *)", "chalicelib.segments.reconcile:nightly",
+              doc="Daily at 02:00 Asia/Shanghai: every member's facts recomputed from their source items and "
+                  "compared with what the stream kept; differences counted by fact and corrected, fanned out "
+                  "through SQS."),
+          Job("campaigns_start", "rate(1 minute)", "chalicelib.segments.campaigns:start_due",
+              doc="Every minute: the campaigns launched ahead of their starts_at whose time has come are fanned "
+                  "out (an index Query, no Scan)."),
+          Job("call_tasks_lapse", "rate(15 minutes)", "chalicelib.segments.call_tasks:lapse",
+              doc="Every 15 minutes: call-list claims past their expires_days go back to the pool."),),
     retry_handlers={"segment_scan": "chalicelib.segments.rebuild:handle",
+                    "facts_reconcile": "chalicelib.segments.reconcile:handle",
                     "campaign_page": "chalicelib.segments.campaigns:handle_page"},
     followups={"segment_scan": FollowUpHooks(exhausted="chalicelib.segments.rebuild:exhausted"),
+               "facts_reconcile": FollowUpHooks(exhausted="chalicelib.segments.reconcile:exhausted"),
                "campaign_page": FollowUpHooks(exhausted="chalicelib.segments.campaigns:exhausted")},
     customer_items=True,
     merge_keeps="the facts item follows the stream: the absorbed customer's profile record marks its facts gone "

@@ -20,6 +20,7 @@ CAMPAIGN = {"campaign_id": CID, "name": "沉睡会员唤醒", "segment_ids": ["s
             "audience": 1284, "holdout": 64, "sent": 1002,
             "suppressed": {"no_consent": 180, "capped": 38, "quiet_hours": 0, "no_grant": 0, "deleted": 0},
             "offers_granted": 1002, "conversions": {"treated": 51, "holdout": 1, "window_days": 14},
+            "call_list": None, "starts_at": "2026-12-02T10:00:00+08:00", "ends_at": "2026-12-16T10:00:00+08:00",
             "launched_at": "2026-12-02T02:00:00.000+00:00", "done_at": None}
 
 
@@ -45,7 +46,8 @@ def create_campaign(ctx: RequestContext) -> dict:
 @api.route("/v1/admin/campaigns/{campaign_id}/launch", "POST", auth="admin", status=202, response="CampaignOut",
            errors=(*STAFF_ERRORS, "not_found", "campaign_window_closed", "service_unavailable"),
            summary="Launch a campaign: its audience is fanned out through SQS a page a message; each member is "
-                   "reached once (holdout, suppressed or sent). Launching again answers the campaign's state",
+                   "reached once (holdout, suppressed or sent). Before its starts_at it is scheduled and fanned out "
+                   "then. Launching again answers the campaign's state",
            examples={"response": CAMPAIGN})
 def launch_campaign(ctx: RequestContext, campaign_id: str) -> dict:
     """202: the sends happen on the queue's workers; GET the campaign to follow them."""

@@ -69,8 +69,10 @@ class CampaignCreated(Out):
 class Suppressed(Out):
     no_consent: int
     capped: int
-    quiet_hours: int = Field(description="always 0: quiet hours hold a campaign message until they end")
-    no_grant: int
+    quiet_hours: int = Field(description="in their quiet hours, which end only after the campaign does (quiet hours "
+                                         "that end in time hold the message until then: it counts as sent)")
+    no_grant: int = Field(description="none of the campaign's channels reaches the member (no WeChat grant or "
+                                      "official-account identity, no phone, the channel off, and no in_app)")
     deleted: int
 
 
@@ -80,16 +82,28 @@ class Conversions(Out):
     window_days: int
 
 
+class CallListCounts(Out):
+    tasks: int = Field(description="members put on the call list (counted in sent)")
+    open: int = Field(description="tasks without an outcome yet")
+    reached: int
+    no_answer: int
+    declined: int
+
+
 class CampaignOut(Out):
     campaign_id: str
     name: str
     segment_ids: list[str]
-    status: Literal["draft", "running", "done"]
+    status: Literal["draft", "scheduled", "running", "done"] = Field(
+        description="scheduled: launched before its starts_at; the fan-out begins then")
     audience: int = Field(description="members reached so far: sent + suppressed + holdout")
     holdout: int
     sent: int
     suppressed: Suppressed
     offers_granted: int
     conversions: Conversions
+    call_list: CallListCounts | None = Field(default=None, description="a call-list campaign's tasks and outcomes")
+    starts_at: str | None = None
+    ends_at: str | None = None
     launched_at: str | None = None
     done_at: str | None = None

@@ -9,26 +9,40 @@ campaigns), the notification (the notifications area delivers it: channels, gran
 they end) and the offer (a voucher, or points through the points ledger, whose transaction this becomes).
 The holdout is a stable draw on the campaign and member (``rules.holdout``): the same at every retry and relaunch.
 Conversions (an order or a redemption within 14 days) come from the table's stream (``convert``).
+
+Before the send, the member's profile, notification settings and grants are read together (one BatchGetItem, what
+the notifications area's delivery reads): a member none of the campaign's channels can reach (no WeChat grant or
+official-account identity for ``wechat``, no phone for ``sms``, the channel switched off, and no ``in_app``) is
+suppressed ``no_grant``; one inside their quiet hours that end only after the campaign does is ``quiet_hours`` (one
+whose quiet hours end in time gets the message, held by the delivery until they end).
+
+A call-list campaign (``call_list``) puts each treated member on the agents' call list (``call_tasks``) instead of
+the message, under the same consent, caps, marker and offer. A campaign launched before its ``starts_at`` is
+``scheduled`` (gsi1 ``CAMPSTART``) and the ``campaigns_start`` job fans it out when the time comes.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any, cast
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from chalicelib.core import clock, notifications
 from chalicelib.core.calendar import SHANGHAI
+from chalicelib.core.config import settings
 from chalicelib.core.dynamo import keys, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
-from chalicelib.segments import queue, rules, segments, store
+from chalicelib.notifications import delivery
+from chalicelib.notifications import rules as notify_rules
+from chalicelib.segments import call_tasks, queue, rules, segments, store
 from chalicelib.segments.campaign_models import (
     CAMPAIGN_SK,
     CAP_PREFIX,
@@ -37,6 +51,7 @@ from chalicelib.segments.campaign_models import (
     MINE_PREFIX,
     OUTCOMES,
     REACHED_PREFIX,
+    START_DUE,
     CampaignItem,
     CapItem,
     CounterItem,
@@ -48,6 +63,9 @@ from chalicelib.segments.campaign_models import (
 KIND = "campaign_page"
 PAGE = 50  # members a message; a treated member's transaction holds at most 8 items (+ the points' own)
 WINDOW_DAYS = 14
+TEMPLATE = "campaign_message"
+# a campaign's channel -> the notifications area's push channels that carry it (``in_app`` reaches every member)
+PUSH_CHANNELS = {"wechat": (notify_rules.WECHAT_SUBSCRIBE, notify_rules.WECHAT_TEMPLATE), "sms": (notify_rules.SMS,)}
 
 
 def caps() -> tuple[int, int]:
@@ -79,21 +97,63 @@ def create(body: dict[str, Any]) -> dict[str, Any]:
     return {"campaign_id": campaign_id, "status": "draft"}
 
 
+def _first_pages(campaign: CampaignItem) -> None:
+    queue.send([{"kind": KIND, "campaign_id": campaign.campaign_id, "segment_id": sid, "page": 0, "cursor": None}
+                for sid in campaign.segment_ids])
+
+
 def launch(campaign_id: str) -> dict[str, Any]:
-    """draft -> running (conditioned), then the first page of each segment on the queue. Launching again answers
-    the campaign's state and sends nothing (the pages already queued reach each member once anyway)."""
+    """draft -> running (conditioned), then the first page of each segment on the queue; before ``starts_at``,
+    draft -> scheduled (the ``campaigns_start`` job runs it then). Launching again answers the campaign's state and
+    sends nothing (the pages already queued reach each member once anyway)."""
     campaign = _get(campaign_id)
     if campaign.status == "draft":
-        if clock.parse(campaign.ends_at) <= clock.now():
+        now = clock.now()
+        if clock.parse(campaign.ends_at) <= now:
             raise AppError("campaign_window_closed")
+        starts = clock.parse(campaign.starts_at)
+        scheduled = starts > now
+        actions: list[Action] = [CampaignItem.status.set("scheduled" if scheduled else "running"),
+                   CampaignItem.launched_at.set(clock.iso(now))]
+        if scheduled:
+            actions += [CampaignItem.gsi1pk.set(START_DUE),
+                        CampaignItem.gsi1sk.set(f"{clock.iso(starts.astimezone(UTC))}#{campaign_id}")]
         try:
-            campaign.update(actions=[CampaignItem.status.set("running"), CampaignItem.launched_at.set(clock.iso())],
-                            condition=CampaignItem.status == "draft")
+            campaign.update(actions=actions, condition=CampaignItem.status == "draft")
         except UpdateError:
-            return view(campaign_id)  # another launch won: its pages are on the queue
-        queue.send([{"kind": KIND, "campaign_id": campaign_id, "segment_id": sid, "page": 0, "cursor": None}
-                    for sid in campaign.segment_ids])
+            return view(campaign_id)  # another launch won: its pages are on the queue (or it is scheduled)
+        if not scheduled:
+            _first_pages(campaign)
     return view(campaign_id)
+
+
+def start_due(context: Any = None) -> dict[str, int]:
+    """``campaigns_start``: the scheduled campaigns whose ``starts_at`` has come are fanned out (gsi1 ``CAMPSTART``,
+    no Scan). The pages go first, then the status: a run that dies between them sends them again next minute,
+    which reaches nobody twice (the markers)."""
+    now = clock.now()
+    out = store.client().query(
+        TableName=store.table(), IndexName="gsi1", KeyConditionExpression="gsi1pk = :p AND gsi1sk <= :n",
+        ExpressionAttributeValues={":p": {"S": START_DUE}, ":n": {"S": f"{clock.iso(now.astimezone(UTC))}#~"}})
+    started = ended = 0
+    for raw in out.get("Items", []):
+        campaign = CampaignItem.from_raw_data(raw)
+        over = clock.parse(campaign.ends_at) <= now
+        if not over:
+            _first_pages(campaign)
+        actions: list[Action] = [CampaignItem.status.set("done" if over else "running"),
+                                 CampaignItem.gsi1pk.remove(), CampaignItem.gsi1sk.remove()]
+        if over:
+            actions.append(CampaignItem.done_at.set(clock.iso(now)))
+        try:
+            campaign.update(actions=actions, condition=CampaignItem.status == "scheduled")
+        except UpdateError:
+            continue  # another run started it
+        started += not over
+        ended += over
+    if started or ended:
+        logger.info("scheduled campaigns started", extra={"started": started, "ended_unsent": ended})
+    return {"started": started, "ended_unsent": ended}
 
 
 def _counters(campaign_id: str) -> dict[str, int]:
@@ -118,7 +178,8 @@ def view(campaign_id: str) -> dict[str, Any]:
             "offers_granted": n.get("offers_granted", 0),
             "conversions": {"treated": n.get("conv_treated", 0), "holdout": n.get("conv_holdout", 0),
                             "window_days": WINDOW_DAYS},
-            "launched_at": c.launched_at, "done_at": c.done_at}
+            "call_list": call_tasks.counts(n) if c.call_list else None,
+            "starts_at": c.starts_at, "ends_at": c.ends_at, "launched_at": c.launched_at, "done_at": c.done_at}
 
 
 # ------------------------------------------------------------------------------------------------ the fan-out
@@ -128,10 +189,12 @@ def _shard(customer_id: str) -> str:
     return f"{COUNT_PREFIX}{store.count_shard(customer_id)}"
 
 
-def _mark(tx: Tx, campaign_id: str, customer_id: str, outcome: str, at: str, offer: bool = False) -> None:
+def _mark(tx: Tx, campaign_id: str, customer_id: str, outcome: str, at: str, offer: bool = False,
+          call: bool = False) -> None:
     tx.put("marker", ReachedItem(pk=campaign_pk(campaign_id), sk=REACHED_PREFIX + customer_id,
                                  customer_id=customer_id, outcome=outcome, at=at), ReachedItem.pk.does_not_exist())
-    actions = [getattr(CounterItem, outcome).add(1)] + ([CounterItem.offers_granted.add(1)] if offer else [])
+    actions = [getattr(CounterItem, outcome).add(1)] + ([CounterItem.offers_granted.add(1)] if offer else []) + (
+        [CounterItem.call_tasks.add(1)] if call else [])
     tx.update("counter", CounterItem(pk=campaign_pk(campaign_id), sk=_shard(customer_id)), actions)
 
 
@@ -170,29 +233,32 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
     cid = campaign.campaign_id
     if rules.holdout(customer_id, cid, int(campaign.holdout_percent)):
         return _only_marker(cid, customer_id, "holdout", at, remember=now)
-    try:
-        profile = CustomerItem.get(keys.customer_pk(customer_id), PROFILE_SK, consistent_read=True)
-    except CustomerItem.DoesNotExist:
-        return _only_marker(cid, customer_id, "deleted", at)
-    if profile.merged_into:
+    profile, recipient = _member(customer_id)
+    if profile is None or profile.merged_into:
         return _only_marker(cid, customer_id, "deleted", at)
     if not (profile.consents and profile.consents.marketing):
         return _only_marker(cid, customer_id, "no_consent", at)
+    if not campaign.call_list:
+        unreachable = _unreachable(campaign, recipient, now)
+        if unreachable:
+            return _only_marker(cid, customer_id, unreachable, at)
     per_day, per_week = caps()
     local = now.astimezone(SHANGHAI)
     day, week = local.date().isoformat(), local.date() - timedelta(days=local.weekday())
     offer = campaign.offer or None
 
     def add(tx: Tx, _state: Any = None) -> None:
-        _mark(tx, cid, customer_id, "sent", at, offer=bool(offer))
+        _mark(tx, cid, customer_id, "sent", at, offer=bool(offer), call=bool(campaign.call_list))
         tx.check("consent", CustomerItem, keys.customer_pk(customer_id), PROFILE_SK,
                  cast(Condition, CustomerItem.consents.marketing == True))  # noqa: E712 (a DynamoDB condition)
         _cap_update(tx, "cap_day", customer_id, f"{CAP_PREFIX}D#{day}", per_day, now + timedelta(days=2))
         _cap_update(tx, "cap_week", customer_id, f"{CAP_PREFIX}W#{week.isoformat()}", per_week,
                     now + timedelta(days=9))
-        notifications.put_in(tx, customer_id, "campaign_message",
-                             {"title": campaign.message["title"], "body": campaign.message["body"],
-                              "campaign_id": cid})
+        if campaign.call_list:
+            call_tasks.put_in(tx, campaign, customer_id, profile.member_no, profile.tier_code, at)
+        else:
+            notifications.put_in(tx, customer_id, TEMPLATE, {"title": campaign.message["title"],
+                                                             "body": campaign.message["body"], "campaign_id": cid})
         _remember(tx, cid, customer_id, "treated", now)
         if offer and offer["kind"] == "voucher":
             from chalicelib.benefits import vouchers
@@ -224,6 +290,31 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
             if not exc.conflict or attempt == 4:
                 raise
     raise RuntimeError("unreachable")
+
+
+def _member(customer_id: str) -> tuple[CustomerItem | None, notify_rules.Recipient]:
+    """The profile and what the delivery knows of the member (settings, grants): one consistent BatchGetItem."""
+    table = settings().table_name
+    wanted = delivery.recipient_keys(customer_id, notifications.TEMPLATES[TEMPLATE].wechat_template)
+    out = store.client().batch_get_item(RequestItems={table: {"Keys": wanted, "ConsistentRead": True}})
+    if out.get("UnprocessedKeys"):
+        raise RuntimeError("member reads throttled; the page is retried")
+    found = out.get("Responses", {}).get(table, [])
+    profile = next((CustomerItem.from_raw_data(r) for r in found if r["sk"]["S"] == PROFILE_SK), None)
+    return profile, delivery.recipient_of(found, notifications.TEMPLATES[TEMPLATE].wechat_template)
+
+
+def _unreachable(campaign: CampaignItem, recipient: notify_rules.Recipient, now: Any) -> str | None:
+    """``no_grant`` when none of the campaign's channels reaches the member; ``quiet_hours`` when the member is in
+    their quiet hours and they end only after the campaign does; else None (the message goes, or waits for them)."""
+    wanted = {c for name in campaign.channels for c in PUSH_CHANNELS.get(name, ())}
+    if "in_app" not in campaign.channels and not wanted & set(notify_rules.channels_for(recipient)):
+        return "no_grant"
+    local = now.astimezone(SHANGHAI)
+    if notify_rules.in_quiet_hours(local, *recipient.quiet) and notify_rules.quiet_ends(
+            local, recipient.quiet[1]) >= clock.parse(campaign.ends_at):
+        return "quiet_hours"
+    return None
 
 
 def _audience_page(segment_id: str, cursor: str | None) -> tuple[list[str], str | None]:

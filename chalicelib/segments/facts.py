@@ -79,9 +79,10 @@ def update_of(event: str, keys_: dict[str, Any], image: dict[str, Any]
 
 def apply(customer_id: str, changes: dict[str, Any], newer: str | None = None) -> bool:
     """One UpdateItem of the facts item; False when a forward-only date was not newer (nothing written)."""
-    names: dict[str, str] = {"#ver": "ver", "#segs": "segs", "#cid": "customer_id"}
+    names: dict[str, str] = {"#ver": "ver", "#segs": "segs", "#cid": "customer_id", "#fid": store.FACTS_ID}
     values: dict[str, Any] = {":one": {"N": "1"}, ":empty": {"M": {}}, ":cid": {"S": customer_id}}
-    sets, removes = ["#segs = if_not_exists(#segs, :empty)", "#cid = :cid"], []
+    # facts_id puts the item on the sparse ``facts`` index (set once: an unchanged key writes no index entry)
+    sets, removes = ["#segs = if_not_exists(#segs, :empty)", "#cid = :cid", "#fid = if_not_exists(#fid, :cid)"], []
     for n, (attr, value) in enumerate(sorted(changes.items())):
         names[f"#a{n}"] = attr
         if value is None:

@@ -1,10 +1,11 @@
 """Whole-table passes over the members' facts, fanned out through SQS: never a Scan on a request path.
 
-``start(segment_ids)`` sends ``TOTAL_SEGMENTS`` messages of kind ``segment_scan``, one per part of the table
-(``Scan``'s ``Segment``/``TotalSegments``); each worker scans its part (``FilterExpression sk = FACTS``) for at most
-``PAGES_PER_MESSAGE`` pages, evaluates each member (``segments.evaluate``: exact, idempotent), then sends its own
-continuation (``start_key``) or, at the end of its part, records it as done on each definition (a number set:
-adding a part twice is adding it once). A definition is rebuilt when every part is done.
+``start(segment_ids)`` sends ``TOTAL_SEGMENTS`` messages of kind ``segment_scan``, one per part of the sparse
+``facts`` index (``Scan``'s ``Segment``/``TotalSegments``: the facts items' keys, then their items by BatchGetItem,
+``store.facts_page``); each worker reads its part for at most ``PAGES_PER_MESSAGE`` pages, evaluates each member
+(``segments.evaluate``: exact, idempotent), then sends its own continuation (``start_key``) or, at the end of its
+part, records it as done on each definition (a number set: adding a part twice is adding it once). A definition is
+rebuilt when every part is done.
 
 The nightly pass (``nightly``) is the same scan over every segment (time moves ``days_since_*``), and each part also
 records the distribution of recency, frequency and spend; the last part to finish turns them into the RFM
@@ -37,16 +38,6 @@ def start(segment_ids: list[str] | None, *, reason: str, run_id: str | None = No
     return TOTAL_SEGMENTS
 
 
-def _scan_page(part: int, total: int, start_key: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
-    kwargs: dict[str, Any] = {
-        "TableName": store.table(), "Segment": part, "TotalSegments": total, "Limit": PAGE,
-        "FilterExpression": "sk = :f", "ExpressionAttributeValues": {":f": {"S": store.FACTS_SK}}}
-    if start_key:
-        kwargs["ExclusiveStartKey"] = start_key
-    out = store.client().scan(**kwargs)
-    return [store.plain(i) for i in out.get("Items", [])], out.get("LastEvaluatedKey")
-
-
 def _part_done(only: dict[str, int] | None, part: int) -> None:
     targets = only if only is not None else {d["sk"]: int(d["version"]) for d in segments.definitions(fresh=True)}
     for sid, version in targets.items():
@@ -69,7 +60,7 @@ def handle(message: dict[str, Any]) -> None:
     wanted = None if only is None else list(only)
     stats: dict[str, Counter[int]] = {"recency": Counter(), "frequency": Counter(), "monetary": Counter()}
     for _ in range(PAGES_PER_MESSAGE):
-        items, start_key = _scan_page(part, total, start_key)
+        items, start_key = store.facts_page(part, total, start_key, PAGE)
         for facts in items:
             segments.evaluate(str(facts["customer_id"]), facts, only=wanted)
             if message.get("run_id") and not facts.get("gone"):

@@ -3,13 +3,16 @@
 | item | pk | sk |
 |---|---|---|
 | a member's facts (one; ``segs``: the segments they are in -> when they entered) | ``CUST#<id>`` | ``FACTS`` |
+| (its key on the sparse, keys-only index ``facts``: ``facts_id`` = the customer ID; only facts items carry it) | | |
 | a segment's definition (at most ``MAX_SEGMENTS``) | ``SEGDEF`` | ``<segment_id>`` |
 | a member of a segment | ``SEG#<segment_id>`` | ``C#<customer_id>`` |
 | a segment's size, in ``COUNT_SHARDS`` counters (each entry/exit ADDs to one) | ``SEG#<id>`` | ``CNT#<n>`` |
 | a nightly pass's distribution (per message) and parts done | ``SEGRUN#<run>`` | ``PART#...`` / ``RUN`` |
 | the programme-wide settings: RFM cutoffs, lifecycle thresholds | ``CONFIG#SEGMENTS`` | ``SETTINGS`` |
 
-The facts item is not under ``M#``: the member's hot read never needs it.
+The facts item is not under ``M#``: the member's hot read never needs it. Passes over every member read the ``facts``
+index (``facts_pages``): the facts items' keys and nothing else, however much history the table holds; keys only, so
+a facts update (many a day) never writes the index, only the item's creation does.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from chalicelib.core.dynamo.items import Item
 from chalicelib.segments import rules
 
 FACTS_SK = "FACTS"
+FACTS_INDEX, FACTS_ID = "facts", "facts_id"
 DEF_PK = "SEGDEF"
 SETTINGS_KEY = {"pk": {"S": "CONFIG#SEGMENTS"}, "sk": {"S": "SETTINGS"}}
 MEMBER_PREFIX = "C#"
@@ -106,6 +110,36 @@ def stored_of(item: dict[str, Any]) -> dict[str, Any]:
     out = dict(item)
     out["buckets"] = {k[len(BUCKET_ATTR):]: v for k, v in item.items() if k.startswith(BUCKET_ATTR)}
     return out
+
+
+def facts_page(part: int, total: int, start_key: dict[str, Any] | None, limit: int
+               ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of a parallel Scan (``Segment``/``TotalSegments``) of the sparse ``facts`` index, and the facts items
+    of its keys (BatchGetItem, 100 a call): ``(items, next start key)``."""
+    kwargs: dict[str, Any] = {"TableName": table(), "IndexName": FACTS_INDEX, "Segment": part,
+                              "TotalSegments": total, "Limit": limit}
+    if start_key:
+        kwargs["ExclusiveStartKey"] = start_key
+    out = client().scan(**kwargs)
+    keys_ = [{"pk": k["pk"], "sk": k["sk"]} for k in out.get("Items", [])]
+    return [plain(i) for i in batch_get(keys_)], out.get("LastEvaluatedKey")
+
+
+def batch_get(keys_: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Raw items of the keys (those that exist), 100 a BatchGetItem, unprocessed keys asked again."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys_), 100):
+        wanted: dict[str, Any] = {table(): {"Keys": keys_[start:start + 100]}}
+        for attempt in range(8):
+            out = client().batch_get_item(RequestItems=wanted)
+            found += out.get("Responses", {}).get(table(), [])
+            wanted = out.get("UnprocessedKeys") or {}
+            if not wanted:
+                break
+            time.sleep(min(2.0, 0.05 * 2 ** attempt))
+        else:
+            raise RuntimeError("facts reads stayed throttled; the message is retried")
+    return found
 
 
 def read_facts(customer_id: str) -> dict[str, Any] | None:

@@ -23,3 +23,11 @@ def wechat_sim() -> Iterator[Any]:
 def api(ddb_table: str, wechat_sim: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[ApiClient]:
     with in_process_api(monkeypatch, wechat_sim.base_url, str(tmp_path)) as client:
         yield client
+
+
+@pytest.fixture
+def segments_world(api: ApiClient, sqs_queues: Any, sqs_client: Any) -> Iterator[Any]:
+    """The segments and campaigns tests' world (``tests/support/segments_world.py``)."""
+    from tests.support import segments_world as world
+
+    yield from world.make(api, sqs_queues, sqs_client)

@@ -6,102 +6,26 @@ once when fan-out messages are delivered twice and when a worker dies mid-page; 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from chalicelib.core.config import settings
-from chalicelib.core.notifications import NotificationItem
+from chalicelib.core import clock
+from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from chalicelib.segments import campaigns, queue, rules
-from tests.support.aws import reset_app_caches
-from tests.support.clock import at, frozen_clock
-from tests.support.points_world import PointsWorld
-from tests.support.tables import dynamodb_client
-from tools import stream_poller
-from tools.sqs_poller import QueuePoller
+from tests.support.clock import at
+from tests.support.segments_world import SegmentsWorld
 
 pytestmark = pytest.mark.integration
 
-RULE = {"all": [{"fact": "orders_12m", "op": "gte", "value": 1}]}
-
-
-def _streams(endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name="ap-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-class World:
-    def __init__(self, api: Any, sqs: Any, queues: Any) -> None:
-        import app as application
-
-        self.app, self.api, self.sqs, self.queue_url = application, api, sqs, queues["RetryQueue"].url
-        self.points = PointsWorld.make(api)
-        endpoint = settings().dynamodb_endpoint
-        assert endpoint
-        self.poller = stream_poller.for_app(dynamodb_client(endpoint), _streams(endpoint), application.app,
-                                            settings().table_name)[0]
-        self.poller.retry_pause = 0
-        self.retry = QueuePoller(sqs, self.queue_url, application.retry_worker,
-                                 function_name="member-portal-local-retry_worker", wait_seconds=0)
-
-    def pump(self, rounds: int = 8) -> None:
-        for _ in range(rounds):
-            busy = 0
-            while self.poller.poll_once():
-                busy += 1
-            while self.retry.poll_once():
-                busy += 1
-            if not busy:
-                return
-
-    def call(self, method: str, path: str, body: Any = None, expect: int = 200, token: str | None = None) -> Any:
-        status, out, _ = self.api.call(method, path, body, token=token or self.points.admin,
-                                       headers={"accept-language": "en"})
-        assert status == expect, out
-        return out
-
-    def member(self, marketing: bool, order: bool = True) -> tuple[str, str]:
-        cid, token = self.points.member()
-        self.call("PATCH", "/v1/me", {"consents": {"marketing": marketing}}, token=token)
-        if order:
-            self.points.order(f"CMP-{cid}", {"customer_id": cid}, 20_000)
-        return cid, token
-
-    def segment(self) -> str:
-        sid = self.call("POST", "/v1/admin/segments", {"name": "下过单", "rule": RULE}, expect=201)["segment_id"]
-        self.pump()
-        return str(sid)
-
-    def campaign(self, sid: str, holdout: int = 0, offer: dict[str, Any] | None = None) -> str:
-        body = {"name": "回归礼", "segment_id": sid, "message": {"title": "好久不见", "body": "送您一张回归礼券"},
-                "holdout_percent": holdout, "starts_at": "2026-11-23T09:00:00+08:00",
-                "ends_at": "2026-12-07T09:00:00+08:00"}
-        if offer:
-            body["offer"] = offer
-        return str(self.call("POST", "/v1/admin/campaigns", body, expect=201)["campaign_id"])
-
-    def campaign_notes(self, cid: str) -> list[NotificationItem]:
-        return [n for n in NotificationItem.query(f"CUST#{cid}", NotificationItem.sk.startswith("N#"))
-                if n.kind == "campaign_message"]
-
-    def vouchers(self, token: str) -> list[dict[str, Any]]:
-        status, out, _ = self.api.call("GET", "/v1/me/vouchers", token=token)
-        assert status == 200, out
-        return [v for v in out["items"] if v.get("benefit_id") == "welcome_back" or v.get("name") == "回归礼券"]
-
 
 @pytest.fixture
-def world(api: Any, sqs_queues: Any, sqs_client: Any) -> Iterator[World]:
-    reset_app_caches()
-    with frozen_clock(at(2026, 11, 23, 10, 0)):  # 18:00 in Shanghai: outside quiet hours
-        yield World(api, sqs_client, sqs_queues)
-    reset_app_caches()
+def world(segments_world: SegmentsWorld) -> SegmentsWorld:
+    """The shared set-up (``tests/integration/conftest.py``), by its short name here."""
+    return segments_world
 
 
-def test_a_campaign_reaches_consenting_members_once_and_accounts_for_everyone(world: World):
+def test_a_campaign_reaches_consenting_members_once_and_accounts_for_everyone(world: SegmentsWorld):
     yes = [world.member(marketing=True) for _ in range(3)]
     no = [world.member(marketing=False) for _ in range(2)]
     withdrawn = world.member(marketing=True)
@@ -131,7 +55,7 @@ def test_a_campaign_reaches_consenting_members_once_and_accounts_for_everyone(wo
     assert all(len(world.campaign_notes(cid)) == 1 for cid, _ in yes)
 
 
-def test_the_day_cap_holds_across_campaigns(world: World):
+def test_the_day_cap_holds_across_campaigns(world: SegmentsWorld):
     members = [world.member(marketing=True) for _ in range(2)]
     sid = world.segment()
     first, second = world.campaign(sid), world.campaign(sid)
@@ -144,7 +68,7 @@ def test_the_day_cap_holds_across_campaigns(world: World):
     assert all(len(world.campaign_notes(cid)) == 1 for cid, _ in members)
 
 
-def test_the_holdout_receives_nothing_and_conversions_are_counted_for_both_groups(world: World):
+def test_the_holdout_receives_nothing_and_conversions_are_counted_for_both_groups(world: SegmentsWorld):
     members = [world.member(marketing=True) for _ in range(40)]
     sid = world.segment()
     cp = world.campaign(sid, holdout=30, offer={"kind": "points", "points": 50})
@@ -166,7 +90,7 @@ def test_the_holdout_receives_nothing_and_conversions_are_counted_for_both_group
     assert conv == {"treated": 1, "holdout": 1, "window_days": 14}  # a member converts once
 
 
-def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_once(world: World,
+def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_once(world: SegmentsWorld,
                                                                                    monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(campaigns, "PAGE", 4)
     members = [world.member(marketing=True) for _ in range(10)]
@@ -203,7 +127,7 @@ def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_onc
     ({"ends_at": "2026-11-01T09:00:00+08:00"}, "ends_at"),
     ({"offer": {"kind": "points"}}, "offer"),
 ])
-def test_a_bad_campaign_is_a_400_in_chinese_and_english_creating_nothing(world: World, change: dict[str, Any],
+def test_a_bad_campaign_is_a_400_in_chinese_and_english_creating_nothing(world: SegmentsWorld, change: dict[str, Any],
                                                                          field: str):
     sid = world.segment()
     body = {"name": "回归礼", "segment_id": sid, "message": {"title": "好久不见", "body": "送您一张回归礼券"},
@@ -215,3 +139,67 @@ def test_a_bad_campaign_is_a_400_in_chinese_and_english_creating_nothing(world: 
     assert zh["error"]["message"] != en["error"]["message"]
     assert any(d["field"].startswith(field) for d in en["error"]["details"]), en
     assert not list(campaigns.CampaignItem.scan(campaigns.CampaignItem.sk == "CAMP"))  # nothing created
+
+
+def _reachable_on_wechat(cid: str) -> None:
+    """The member follows the official account (what the OA sign-in records): the ``wechat`` channel reaches them."""
+    CustomerItem(pk=f"CUST#{cid}", sk=PROFILE_SK).update(
+        actions=[CustomerItem.identities.set([f"wechat_oa#wx_oa_app#oa_{cid}"])])
+
+
+def test_no_grant_and_quiet_hours_are_counted_and_send_nothing(world: SegmentsWorld):
+    on_wechat = world.member()
+    unreachable = world.member()  # no WeChat identity, and the campaign has neither in_app nor sms
+    quiet_too_long = world.member()  # in quiet hours (it is 10:00) until 23:00, after the campaign ends
+    quiet_briefly = world.member()  # in quiet hours until 11:00: the message waits for them
+    for cid, _ in (on_wechat, quiet_too_long, quiet_briefly):
+        _reachable_on_wechat(cid)
+    for (_, token), end in ((quiet_too_long, "23:00"), (quiet_briefly, "11:00")):
+        world.call("PUT", "/v1/me/notification-settings", {"quiet_hours": {"start": "09:00", "end": end}},
+                   token=token)
+    sid = world.segment()
+    cp = world.campaign(sid, channels=["wechat"], ends_at="2026-11-23T20:00:00+08:00")
+    world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)
+    world.pump()
+    out = world.call("GET", f"/v1/admin/campaigns/{cp}")
+    assert (out["audience"], out["sent"]) == (4, 2)
+    assert out["suppressed"] == {"no_consent": 0, "capped": 0, "quiet_hours": 1, "no_grant": 1, "deleted": 0}
+    assert [len(world.campaign_notes(cid)) for cid, _ in (on_wechat, unreachable, quiet_too_long, quiet_briefly)] \
+        == [1, 0, 0, 1]
+    held = world.campaign_notes(quiet_briefly[0])[0]
+    pushed = [d["status"] for d in held.deliveries if d["channel"] != "in_app"]
+    assert pushed and set(pushed) == {"held"}  # the delivery holds its push until 11:00
+
+
+def test_a_campaign_launched_before_its_start_waits_for_it(world: SegmentsWorld):
+    members = [world.member() for _ in range(3)]
+    sid = world.segment()
+    cp = world.campaign(sid, starts_at="2026-11-23T14:00:00+08:00")  # it is 10:00
+    assert world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)["status"] == "scheduled"
+    assert world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)["status"] == "scheduled"
+    world.pump()
+    assert campaigns.start_due() == {"started": 0, "ended_unsent": 0}
+    world.pump()
+    out = world.call("GET", f"/v1/admin/campaigns/{cp}")
+    assert (out["status"], out["audience"]) == ("scheduled", 0)
+    assert all(world.campaign_notes(cid) == [] for cid, _ in members)
+
+    clock.set_now(at(2026, 11, 23, 14, 0, 30))
+    assert campaigns.start_due() == {"started": 1, "ended_unsent": 0}
+    assert campaigns.start_due() == {"started": 0, "ended_unsent": 0}  # off the index: started once
+    world.pump()
+    out = world.call("GET", f"/v1/admin/campaigns/{cp}")
+    assert (out["status"], out["audience"], out["sent"]) == ("done", 3, 3)
+    assert all(len(world.campaign_notes(cid)) == 1 for cid, _ in members)
+
+
+def test_a_scheduled_campaign_whose_window_passed_ends_unsent(world: SegmentsWorld):
+    world.member()
+    sid = world.segment()
+    cp = world.campaign(sid, starts_at="2026-11-23T14:00:00+08:00", ends_at="2026-11-23T15:00:00+08:00")
+    world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)
+    clock.set_now(at(2026, 11, 23, 16, 0))  # the job was not running between its start and its end
+    assert campaigns.start_due() == {"started": 0, "ended_unsent": 1}
+    world.pump()
+    out = world.call("GET", f"/v1/admin/campaigns/{cp}")
+    assert (out["status"], out["audience"]) == ("done", 0)

@@ -77,7 +77,7 @@ def test_application_table_keys_indexes_and_protection():
         {"AttributeName": "sk", "KeyType": "RANGE"},
     ]
     assert {d["AttributeName"]: d["AttributeType"] for d in props["AttributeDefinitions"]} == {
-        name: "S" for name in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
+        name: "S" for name in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "facts_id")
     }
     indexes = {i["IndexName"]: i for i in props["GlobalSecondaryIndexes"]}
     for n in (1, 2):
@@ -86,6 +86,9 @@ def test_application_table_keys_indexes_and_protection():
             {"AttributeName": f"gsi{n}sk", "KeyType": "RANGE"},
         ]
         assert indexes[f"gsi{n}"]["Projection"] == {"ProjectionType": "ALL"}
+    # sparse: only the members' FACTS items carry facts_id; keys only, so a facts update never writes the index
+    assert indexes["facts"]["KeySchema"] == [{"AttributeName": "facts_id", "KeyType": "HASH"}]
+    assert indexes["facts"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
     assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}

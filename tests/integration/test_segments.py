@@ -15,70 +15,24 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.config import settings
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from chalicelib.segments import rules, segments, store
 from tests.support.aws import reset_app_caches
-from tests.support.clock import at, frozen_clock
-from tests.support.points_world import PointsWorld
-from tests.support.tables import dynamodb_client
-from tools import stream_poller
-from tools.sqs_poller import QueuePoller
+from tests.support.segments_world import SegmentsWorld, batch_write, facts_item
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def world(segments_world: SegmentsWorld) -> SegmentsWorld:
+    """The shared set-up (``tests/integration/conftest.py``), by its short name here."""
+    return segments_world
 
 DORMANT_RICH = {"all": [{"fact": "points_balance", "op": "gte", "value": 500},
                         {"fact": "tier", "op": "eq", "value": "base"}]}
 
 
-def _streams(endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name="ap-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-class World:
-    def __init__(self, api: Any, sqs: Any, queues: Any) -> None:
-        import app as application
-
-        self.api, self.sqs = api, sqs
-        self.points = PointsWorld.make(api)
-        endpoint = settings().dynamodb_endpoint
-        assert endpoint
-        self.poller = stream_poller.for_app(dynamodb_client(endpoint), _streams(endpoint), application.app,
-                                            settings().table_name)[0]
-        self.poller.retry_pause = 0
-        self.retry = QueuePoller(sqs, queues["RetryQueue"].url, application.retry_worker,
-                                 function_name="member-portal-local-retry_worker", wait_seconds=0)
-
-    def pump(self, rounds: int = 6) -> None:
-        """The stream and the fan-out queue, until both are quiet (what the local stack's pollers do)."""
-        for _ in range(rounds):
-            busy = 0
-            while self.poller.poll_once():
-                busy += 1
-            while self.retry.poll_once():
-                busy += 1
-            if not busy:
-                return
-
-    def admin(self, method: str, path: str, body: Any = None, expect: int = 200, token: str | None = None) -> Any:
-        status, out, _ = self.api.call(method, path, body, token=token or self.points.admin,
-                                       headers={"accept-language": "en"})
-        assert status == expect, out
-        return out
-
-
-@pytest.fixture
-def world(api: Any, sqs_queues: Any, sqs_client: Any) -> Iterator[World]:
-    reset_app_caches()
-    with frozen_clock(at(2026, 11, 23, 10, 0)):
-        yield World(api, sqs_client, sqs_queues)
-    reset_app_caches()
-
-
-def test_facts_follow_the_members_writes_through_the_stream(world: World):
+def test_facts_follow_the_members_writes_through_the_stream(world: SegmentsWorld):
     cid, _token = world.points.member()
     world.points.order("SEG-1", {"customer_id": cid}, 88_800)
     world.pump()
@@ -94,7 +48,7 @@ def test_facts_follow_the_members_writes_through_the_stream(world: World):
     assert (again["points_balance"], again["orders_12m"], again["spend_12m_fen"]) == (1000, 2, 100_000)
 
 
-def test_a_segment_fills_by_its_rebuild_then_follows_writes_and_explains_why(world: World):
+def test_a_segment_fills_by_its_rebuild_then_follows_writes_and_explains_why(world: SegmentsWorld):
     rich, _ = world.points.member()
     poor, _ = world.points.member()
     world.points.order("SEG-R", {"customer_id": rich}, 60_000)
@@ -133,7 +87,7 @@ def test_a_segment_fills_by_its_rebuild_then_follows_writes_and_explains_why(wor
     assert store.read_facts(rich)["segs"] == {}
 
 
-def test_a_tag_rule_matches_only_members_with_the_profiling_consent(world: World):
+def test_a_tag_rule_matches_only_members_with_the_profiling_consent(world: SegmentsWorld):
     consenting, _ = world.points.member()
     silent, _ = world.points.member()
     for cid, profiling in ((consenting, True), (silent, False)):
@@ -156,7 +110,7 @@ def test_a_tag_rule_matches_only_members_with_the_profiling_consent(world: World
     {"all": [{"fact": "points_balance", "op": "gte", "value": "many"}]},
     {"all": [{"all": [{"all": [{"all": [{"all": [{"fact": "tier", "op": "eq", "value": "x"}]}]}]}]}]},
 ])
-def test_a_bad_rule_is_a_400_naming_its_path_and_creates_nothing(world: World, rule: dict[str, Any]):
+def test_a_bad_rule_is_a_400_naming_its_path_and_creates_nothing(world: SegmentsWorld, rule: dict[str, Any]):
     status, out, _ = world.api.call("POST", "/v1/admin/segments", {"name": "x", "rule": rule},
                                     token=world.points.admin, headers={"accept-language": "en"})
     assert status == 400 and out["error"]["code"] == "validation_error"
@@ -175,27 +129,17 @@ def synthetic_facts(n: int, seed: int = 7) -> list[dict[str, Any]]:
     for i in range(n):
         cid = f"c_{seed:04d}{i:016x}"
         month = f"2026-{rnd.randint(1, 11):02d}"
-        out.append({"pk": f"CUST#{cid}", "sk": store.FACTS_SK, "customer_id": cid, "ver": 1, "segs": {},
-                    "member_no": f"{i:010d}", "tier": rnd.choice(["base", "silver", "gold"]),
-                    "points_balance": rnd.randint(0, 5000),
-                    "enrolled_on": f"202{rnd.randint(3, 6)}-0{rnd.randint(1, 9)}-01",
-                    "last_order_on": f"2026-{rnd.randint(1, 11):02d}-1{rnd.randint(0, 9)}"
-                    if rnd.random() < .8 else None,
-                    "tier_stats": {month: {"s": rnd.randint(0, 300_000), "o": rnd.randint(0, 6)}},
-                    "consents": {"marketing": rnd.random() < .7, "profiling": rnd.random() < .5}})
+        out.append(facts_item(cid, member_no=f"{i:010d}", tier=rnd.choice(["base", "silver", "gold"]),
+                              points_balance=rnd.randint(0, 5000),
+                              enrolled_on=f"202{rnd.randint(3, 6)}-0{rnd.randint(1, 9)}-01",
+                              last_order_on=f"2026-{rnd.randint(1, 11):02d}-1{rnd.randint(0, 9)}"
+                              if rnd.random() < .8 else None,
+                              tier_stats={month: {"s": rnd.randint(0, 300_000), "o": rnd.randint(0, 6)}},
+                              consents={"marketing": rnd.random() < .7, "profiling": rnd.random() < .5}))
     return [{k: v for k, v in item.items() if v is not None} for item in out]
 
 
-def batch_write(items: list[dict[str, Any]]) -> None:
-    client = store.client()
-    for start in range(0, len(items), 25):
-        requests = [{"PutRequest": {"Item": {k: store.raw(v) for k, v in i.items()}}} for i in items[start:start + 25]]
-        while requests:
-            out = client.batch_write_item(RequestItems={store.table(): requests})
-            requests = out.get("UnprocessedItems", {}).get(store.table(), [])
-
-
-def test_the_rule_builder_offers_exactly_what_a_rule_may_name(world: World):
+def test_the_rule_builder_offers_exactly_what_a_rule_may_name(world: SegmentsWorld):
     """Every fact and operator the catalogue lists is accepted in a rule; agents are refused the catalogue."""
     catalogue = world.admin("GET", "/v1/admin/segment-facts")
     assert {f["fact"] for f in catalogue["facts"]} == set(rules.FACTS)
@@ -294,7 +238,7 @@ def test_a_rebuild_over_20000_members_by_two_worker_processes_is_exact(shared_qu
         assert segments.view(segments.get(sid))["rebuilding"] is False
 
 
-def test_the_nightly_pass_re_evaluates_every_segment_and_sets_the_rfm_cutoffs(world: World):
+def test_the_nightly_pass_re_evaluates_every_segment_and_sets_the_rfm_cutoffs(world: SegmentsWorld):
     members = synthetic_facts(300, seed=11)
     batch_write(members)
     rule = {"all": [{"fact": "points_balance", "op": "gte", "value": 2500}]}
@@ -315,3 +259,42 @@ def test_the_nightly_pass_re_evaluates_every_segment_and_sets_the_rfm_cutoffs(wo
     nonzero = [s for s in spend if s]
     assert rules.coarse(nonzero[len(nonzero) // 5 - 1]) <= cut.monetary[0] <= nonzero[len(nonzero) // 5 + 1]
     assert segments.size(sid) == len(brute_force(members, rule))  # evaluated again with the new cutoffs: exact
+
+
+def test_the_nightly_reconciliation_corrects_facts_that_drifted_from_their_sources(world: SegmentsWorld):
+    from chalicelib.segments import reconcile
+
+    drifted, _ = world.points.member()
+    steady, _ = world.points.member()
+    for cid in (drifted, steady):
+        world.points.order(f"REC-{cid}", {"customer_id": cid}, 20_000)
+    world.pump()
+    sid = world.admin("POST", "/v1/admin/segments", {"name": "两百分", "rule": {
+        "all": [{"fact": "points_balance", "op": "gte", "value": 150}]}}, expect=201)["segment_id"]
+    world.pump()
+    assert segments.size(sid) == 2
+    truth = store.read_facts(drifted)
+    assert truth is not None and truth["points_balance"] == 200 and truth["last_order_on"]
+    # what lost stream records would leave: a balance, a tier and a bucket the sources no longer say, an order missed
+    store.client().update_item(
+        TableName=store.table(), Key=store.facts_key(drifted),
+        UpdateExpression="SET points_balance = :b, tier = :t, #x = :x ADD ver :one REMOVE last_order_on",
+        ExpressionAttributeNames={"#x": "bkt_2026-12-01"},
+        ExpressionAttributeValues={":b": {"N": "50"}, ":t": {"S": "gold"}, ":x": {"N": "7"}, ":one": {"N": "1"}})
+    world.pump()
+    assert segments.size(sid) == 1  # the drifted balance moved the member out
+
+    run = reconcile.nightly()
+    world.pump()
+    out = reconcile.summary(run["run_id"])
+    assert (out["checked"], out["fixed"], out["parts_done"]) == (2, 1, reconcile.TOTAL_PARTS)
+    assert out["facts"] == {"points_balance": 1, "tier": 1, "bkt_": 1, "last_order_on": 1}
+    fixed = store.read_facts(drifted)
+    assert fixed is not None
+    assert {k: fixed.get(k) for k in ("points_balance", "tier", "last_order_on")} == {
+        k: truth.get(k) for k in ("points_balance", "tier", "last_order_on")}
+    assert "bkt_2026-12-01" not in fixed
+    assert segments.size(sid) == 2  # the corrected facts moved the member back in
+    again = reconcile.nightly()
+    world.pump()
+    assert reconcile.summary(again["run_id"])["fixed"] == 0  # facts and sources agree now
