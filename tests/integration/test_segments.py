@@ -141,7 +141,7 @@ def synthetic_facts(n: int, seed: int = 7) -> list[dict[str, Any]]:
 
 def test_the_rule_builder_offers_exactly_what_a_rule_may_name(world: SegmentsWorld):
     """Every fact and operator the catalogue lists is accepted in a rule; agents are refused the catalogue."""
-    catalogue = world.admin("GET", "/v1/admin/segment-facts")
+    catalogue = world.call("GET", "/v1/admin/segment-facts")
     assert {f["fact"] for f in catalogue["facts"]} == set(rules.FACTS)
     lifecycle = next(f for f in catalogue["facts"] if f["fact"] == "lifecycle")
     assert lifecycle["ops"] == ["eq", "ne", "in"] and "dormant" in lifecycle["values"]
@@ -151,7 +151,7 @@ def test_the_rule_builder_offers_exactly_what_a_rule_may_name(world: SegmentsWor
             one = samples[fact["type"]]
             value = [one] if op == "in" else [one, one] if op == "between" else one
             assert rules.validate({"fact": fact["fact"], "op": op, "value": value}) == [], (fact, op)
-    refused = world.admin("GET", "/v1/admin/segment-facts", expect=403, token=world.points.agent)
+    refused = world.call("GET", "/v1/admin/segment-facts", expect=403, token=world.points.agent)
     assert refused["error"]["code"] == "forbidden"
 
 
