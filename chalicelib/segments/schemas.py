@@ -94,3 +94,11 @@ class SegmentFactOut(Out):
 class SegmentFactsOut(Out):
     facts: list[SegmentFactOut]
     max_depth: int
+
+
+class Member360Facts(Out):
+    """The segments area's keys in the agents' 360 view (no ``segments`` key before the member's first fact)."""
+
+    facts: dict[str, Any] | None = Field(description="the facts rules name, RFM scores and group, lifecycle stage; "
+                                                      "null before the member's first fact")
+    segments: list[MemberSegment] | None = Field(default=None, description="the segments the member is in")
