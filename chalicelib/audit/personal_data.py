@@ -8,7 +8,7 @@ REGISTRY = {
     # the body names the member by customer ID (a pseudonym once the identities are erased) and holds the staff's
     # reason, phones masked; exported to the member, kept at erasure
     "chalicelib.core.audit.records:AuditRecordItem": Kind(
-        finder="chalicelib.audit.trail:member_records", export="body", keep="body gsi2pk gsi2sk",
+        where=("gsi2:AUDITOF#",), export="body", keep="body gsi2pk gsi2sk",
         plain="seq prev hash gsi1pk gsi1sk", reason=ACCOUNTABILITY),
     "chalicelib.core.audit.records:AuditHeadItem": Kind(none="the last record's sequence number and hash of a chain"),
 }

@@ -37,7 +37,7 @@ REGISTRY = {
                            export="adjustment_id delta reason created_at", keep="delta balance_after reason",
                            reason=ACCOUNTING,
                            plain="adjustment_id created_at created_by customer_id gsi1pk gsi1sk request_hash"),
-    "ApprovalItem": Kind(where=(), finder="chalicelib.points.personal_data:approvals_of",
+    "ApprovalItem": Kind(where=("gsi2:APPROVALSOF#",),  # approvals.of_member
                          export="approval_id kind points reason status created_at decided_at",
                          keep="points amount_fen reason decision_reason", reason=ACCOUNTING,
                          plain="approval_id kind reference case_id customer_id maker maker_role status created_at "
@@ -69,10 +69,3 @@ def adjustments_of(customer_id: str) -> list[dict[str, Any]]:
 def claims_of(customer_id: str) -> list[dict[str, Any]]:
     return query_all(IndexName="gsi2", KeyConditionExpression="gsi2pk = :p",
                   ExpressionAttributeValues={":p": {"S": f"CUSTCLAIM#{customer_id}"}})
-
-
-def approvals_of(customer_id: str) -> list[dict[str, Any]]:
-    """Maker-checker requests about the member (gsi2 ``APPROVALSOF#<id>``)."""
-    from chalicelib.core.dynamo.paging import index_all
-
-    return index_all("gsi2", f"APPROVALSOF#{customer_id}")

@@ -95,6 +95,11 @@ def give_data_in_every_kind(cid: str, tag: str) -> int:
             shared_connection().client.put_item(TableName=settings().table_name, Item={
                 "pk": {"S": f"CUST#{cid}"}, "sk": {"S": f"H#C2BP#{tag}-req"}, "request_id": {"S": f"{tag}-req"},
                 "created_at": {"S": "2027"}})
+        elif finder == "call_tasks_of":
+            _put(model, f"CAMP#{tag}-camp", f"TASK#{cid}", tag, cid)
+            shared_connection().client.put_item(TableName=settings().table_name, Item={
+                "pk": {"S": f"CUST#{cid}"}, "sk": {"S": f"H#CAMP#2027#{tag}-camp"}, "campaign_id": {"S": f"{tag}-camp"},
+                "group": {"S": "treated"}, "at": {"S": "2027"}})
         elif kind.finder:
             raise AssertionError(f"the test does not know how to give the member a {name} ({kind.finder})")
     return kinds
