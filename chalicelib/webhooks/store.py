@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import threading
 import time
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.core.retry import fanout
 from chalicelib.identity.access_token import signing_secret
 from chalicelib.webhooks.models import DELIVERY_PREFIX, DELIVERY_SK, ENDPOINT_PREFIX, ENDPOINTS_PK
 
@@ -121,39 +121,14 @@ def reset_cache() -> None:
 
 # --- the queue ----------------------------------------------------------------------------------------------------
 
-_queue_lock = threading.Lock()
-_queue: tuple[tuple[Any, ...], Any, str] | None = None
-
-
-def _sqs() -> tuple[Any, str]:
-    global _queue
-    cfg = settings()
-    key = (cfg.sqs_endpoint, cfg.region, cfg.retry_queue_name)
-    with _queue_lock:
-        if _queue is None or _queue[0] != key:
-            import boto3
-
-            sqs = boto3.client("sqs", region_name=cfg.region, endpoint_url=cfg.sqs_endpoint)
-            _queue = (key, sqs, sqs.get_queue_url(QueueName=cfg.retry_queue_name)["QueueUrl"])
-        return _queue[1], _queue[2]
-
-
 def enqueue(delivery_ids: list[str], delay_seconds: int = 0) -> None:
     """One message per delivery (ten a call); raises if any was not accepted (the caller's record is retried)."""
     if not delivery_ids:
         return
-    sqs, url = _sqs()
-    delay = max(0, min(MAX_DELAY_SECONDS, int(delay_seconds)))
-    for start in range(0, len(delivery_ids), 10):
-        chunk = delivery_ids[start:start + 10]
-        out = sqs.send_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(n), "DelaySeconds": delay,
-             "MessageBody": json.dumps({"kind": KIND, "delivery_id": d})} for n, d in enumerate(chunk)])
-        if out.get("Failed"):
-            raise RuntimeError(f"{len(out['Failed'])} webhook delivery messages not accepted")
+    fanout.send([{"kind": KIND, "delivery_id": d} for d in delivery_ids],
+                delay_seconds=max(0, min(MAX_DELAY_SECONDS, int(delay_seconds))))
 
 
 def reset() -> None:
-    global _queue
-    _queue = None
+    fanout.reset()
     reset_cache()

@@ -28,13 +28,15 @@ def _queue() -> tuple[Any, str]:
         return _client[1], _client[2]
 
 
-def send(messages: list[dict[str, Any]]) -> None:
-    """Send the messages, ten a call (SQS's batch); raises if any was not accepted."""
+def send(messages: list[dict[str, Any]], delay_seconds: int = 0) -> None:
+    """Send the messages, ten a call (SQS's batch), each held ``delay_seconds`` (0-900) before it is seen; raises if
+    any was not accepted."""
     sqs, url = _queue()
+    delay = {"DelaySeconds": delay_seconds} if delay_seconds else {}
     for start in range(0, len(messages), 10):
         chunk = messages[start:start + 10]
         out = sqs.send_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(n), "MessageBody": json.dumps(m, ensure_ascii=False)} for n, m in enumerate(chunk)])
+            {"Id": str(n), "MessageBody": json.dumps(m, ensure_ascii=False), **delay} for n, m in enumerate(chunk)])
         if out.get("Failed"):
             raise RuntimeError(f"{len(out['Failed'])} fan-out messages not accepted")
 
