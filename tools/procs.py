@@ -162,3 +162,13 @@ def wait_until(
             raise RuntimeError(f"{what}: process exited with code {proc.returncode} before it was ready")
         time.sleep(interval)
     raise TimeoutError(f"{what}: not ready after {timeout:.0f} s")
+
+
+def serve_until_interrupted(server: Any) -> None:
+    """Serve a simulator's ``HTTPServer`` until Ctrl-C (or a stop signal), then close its socket."""
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

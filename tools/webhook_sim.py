@@ -26,6 +26,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tools import procs
+
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8104
 
 
@@ -160,12 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     server = SimServer((args.host, args.port))
     print(f"webhook receiver on {server.base_url} (deliveries: {server.base_url}/__sim/deliveries)", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    procs.serve_until_interrupted(server)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tools import procs
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8102
 #: The mini-program and official-account credentials the simulator accepts by default. The appids are
@@ -681,12 +683,7 @@ def main(argv: list[str] | None = None) -> None:
         f"WeChat simulator on {server.base_url} (mini-program {args.mp_app_id}, official account {args.oa_app_id})",
         flush=True,
     )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    procs.serve_until_interrupted(server)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 
+from tools import procs
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8103
 MCH_ID = "1900000109"
@@ -593,12 +595,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"WeChat Pay simulator on {server.base_url}; the app's environment (export it):", flush=True)
     for name, value in server.app_env(args.app + NOTIFY_PATH).items():
         print(f"{name}={json.dumps(value)}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    procs.serve_until_interrupted(server)
 
 
 if __name__ == "__main__":
