@@ -19,8 +19,9 @@ export function approvalsView(root, arg, ctx) {
   const directory = staffDirectory(ctx);
 
   async function decide(item, verb) {
+    // Checked by `validate` (not the browser's bubble), so the dialog's own alert says what is missing.
     const reason = h("textarea", { name: "reason", id: "decision-reason", rows: "3", maxlength: "200",
-      required: true });
+      "aria-required": "true" });
     const amount = item.amount_fen === null || item.amount_fen === undefined ? "" : ` · ${yuan(item.amount_fen)}`;
     const data = await ask({
       title: t(verb === "approve" ? "approve_change" : "reject_change"),
