@@ -2,7 +2,7 @@
 stack: an admin's points adjustment over the approval threshold waits on the Approvals page; its maker trying to
 approve it gets the API's refusal in the dialog, a second admin approves it with a reason and the member's balance
 moves; the Audit page filtered by that member shows the adjustment and the approval; the day's hash chains verify.
-Agents see neither page (supervisors see the approvals only). No page logs a console error (the page fixture checks).
+Agents see neither page, supervisors the approvals only, auditors the audit trail only (and land on it). No page logs a console error (the page fixture checks).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from chalicelib.core.errors import CATALOGUE
 from tests.browser.stack_cases import balance_of, member_with_points, ok, staff_token
-from tests.browser.test_console import expect, sign_in
+from tests.browser.test_console import expect, no_sideways_scroll, sign_in
 from tests.support.http import call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("console-browser")]
@@ -116,7 +116,7 @@ def test_a_second_admin_approves_an_adjustment_its_maker_cannot_and_the_audit_tr
     expect(verdict).to_contain_text("完整：")
 
 
-def test_agents_see_neither_page_and_supervisors_see_the_approvals_only(base, open_console):
+def test_agents_see_neither_page_supervisors_the_approvals_only_auditors_the_audit_only(base, open_console):
     agent = open_console("agent, accountability pages").page
     sign_in(agent, "agent")
     expect(agent.locator("#bar nav a:visible")).to_have_text(["工单队列", "补录积分"])
@@ -134,3 +134,16 @@ def test_agents_see_neither_page_and_supervisors_see_the_approvals_only(base, op
     expect(supervisor.locator("main h1")).to_have_text("审批")
     supervisor.goto(f"{base}/console/#/audit")
     expect(supervisor.locator("#not-allowed")).to_be_visible()
+
+    _, username, password = new_staff(base, "auditor")
+    auditor = open_console("auditor at 200 % zoom", zoom=2).page
+    sign_in_as(auditor, username, password)
+    expect(auditor.locator("main h1")).to_have_text("审计")  # no queue to land on: the audit trail
+    expect(auditor.locator("#bar nav a:visible")).to_have_text(["审计"])
+    auditor.locator("#audit-by").select_option("day")
+    auditor.locator("#audit-form").get_by_role("button", name="查询", exact=True).click()
+    expect(auditor.locator("#audit-table tbody tr").first).to_be_visible()  # today's staff actions (the accounts)
+    auditor.wait_for_load_state("networkidle")
+    assert no_sideways_scroll(auditor)
+    auditor.goto(f"{base}/console/#/approvals")
+    expect(auditor.locator("#not-allowed")).to_be_visible()
