@@ -2,7 +2,8 @@
 stack: an admin's points adjustment over the approval threshold waits on the Approvals page; its maker trying to
 approve it gets the API's refusal in the dialog, a second admin approves it with a reason and the member's balance
 moves; the Audit page filtered by that member shows the adjustment and the approval; the day's hash chains verify.
-Agents see neither page, supervisors the approvals only, auditors the audit trail only (and land on it). No page logs a console error (the page fixture checks).
+Agents see neither page, supervisors the approvals only, auditors the audit trail only (and land on it). No page
+logs a console error (the page fixture checks).
 """
 
 from __future__ import annotations
