@@ -50,6 +50,9 @@ FILES: dict[str, str] = {
     "dashboard.js": JS,
     "month_end.js": JS,
     "staff.js": JS,
+    "staff_names.js": JS,
+    "approvals.js": JS,
+    "audit.js": JS,
     # Apache ECharts, vendored (vendor/manifest.json: version, origin, sha256; vendor/echarts.LICENSE)
     "echarts.esm.min.js": JS,
 }

@@ -78,7 +78,12 @@ function route() {
   bar.hidden = false;
   document.getElementById("who").textContent = me.username || me.staff_id || "";
   const [, page, arg] = hash.split("/");
-  for (const link of document.querySelectorAll("[data-role]")) link.hidden = link.dataset.role !== me.role;
+  // Auditors read the trail and nothing else: no queue to land on.
+  if (me.role === "auditor" && !OPERATOR_PAGES.includes(page)) { window.location.hash = "#/audit"; return; }
+  // data-role: the roles (space-separated) a navigation entry is shown to.
+  for (const link of document.querySelectorAll("[data-role]")) {
+    link.hidden = !link.dataset.role.split(" ").includes(me.role);
+  }
   if (me.role === "admin") {  // operators: the same console, named for what they do in it
     document.querySelector(".brand").textContent = t("title_ops");
     document.title = t("title_ops");

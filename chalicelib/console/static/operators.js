@@ -1,5 +1,8 @@
-// The operators' pages (role admin): one entry per navigation item. Any other role sees a refusal here, and the
-// API refuses their calls anyway (every route behind these pages is `auth="admin"`).
+// The operators' pages: one entry per navigation item, each with the roles that may open it (admins all of them;
+// supervisors the approvals, auditors the audit trail: the roles the API admits to those routes). Any other role
+// sees a refusal here, and the API refuses their calls anyway.
+import { approvalsView } from "./approvals.js";
+import { auditView } from "./audit.js";
 import { campaignsView } from "./campaigns.js";
 import { dashboardView } from "./dashboard.js";
 import { h, mount } from "./dom.js";
@@ -16,14 +19,26 @@ const VIEWS = {
   campaigns: campaignsView,
   "month-end": monthEndView,
   staff: staffView,
+  approvals: approvalsView,
+  audit: auditView,
+};
+
+// Pages not listed here are the admins' only.
+const ROLES = {
+  approvals: ["supervisor", "admin"],
+  audit: ["auditor", "admin"],
 };
 
 export const OPERATOR_PAGES = Object.keys(VIEWS);
 
+export function mayOpen(page, role) {
+  return (ROLES[page] || ["admin"]).includes(role);
+}
+
 // `args`: the hash's parts after the page's name (#/segments/<id> → [id]), still URI-encoded.
 export function operatorView(root, page, args, ctx) {
   const me = ctx.me();
-  if (!me || me.role !== "admin") {
+  if (!me || !mayOpen(page, me.role)) {
     mount(root, h("p", { class: "error", role: "alert", id: "not-allowed" }, t("not_allowed")));
     return null;
   }
