@@ -217,7 +217,7 @@ def test_an_agent_cannot_open_the_operator_pages_and_the_api_refuses_them(base, 
     expect(page.locator("#bar nav a:visible")).to_have_text(["工单队列", "补录积分"])
     for where in ("#/programme/benefits", "#/segments", "#/campaigns", "#/dashboard", "#/month-end", "#/staff"):
         page.goto(f"{base}/console/{where}")
-        expect(page.locator("#not-allowed")).to_have_text("该页面仅限运营人员（管理员）访问")
+        expect(page.locator("#not-allowed")).to_have_text("您的角色无权访问该页面")
     agent = staff_token(base, "agent")
     for path in ("/v1/admin/benefits", "/v1/admin/segments", "/v1/admin/segment-facts", "/v1/admin/staff"):
         status, body = call(base, "GET", path, token=agent)

@@ -9,7 +9,7 @@ export const OPS_LABELS = {
   nav_staff: ["员工", "Staff"],
   nav_audit: ["审计", "Audit"],
   nav_approvals: ["审批", "Approvals"],
-  not_allowed: ["该页面仅限运营人员（管理员）访问", "This page is for operators (admins) only"],
+  not_allowed: ["您的角色无权访问该页面", "Your role may not open this page"],
   save: ["保存", "Save"],
   create: ["创建", "Create"],
   saved: ["已保存", "Saved"],
