@@ -44,6 +44,11 @@ EXAMPLE = {
     "product_requests": {"supports": []},
     "audit_trail": [],
     "surveys": [],
+    "privacy": {"consents": {"marketing": False, "profiling": False, "partner_sharing": False},
+                "policy": {"version": "2026-11", "accepted_version": "2026-11", "needs_acceptance": False},
+                "deletion": {"requested_at": None, "effective_at": None, "erased_at": None,
+                             "channel": None, "recorded_by": None}},
+    "facts": None,
 }
 
 

@@ -17,8 +17,8 @@ api = Api(__name__, "dev", schemas="chalicelib.membership.schemas")
 
 @api.route("/v1/dev/payments/{order_id}", "PUT", auth="public", local_only=True, body="DevPaymentIn",
            response="DevPaymentOut",
-           errors=("validation_error", "malformed_json", "route_not_found", "not_found", "payments_not_configured",
-                   "upstream_unavailable", "payment_mismatch", "service_unavailable"),
+           errors=("validation_error", "malformed_json", "route_not_found", "not_found", "invalid_token",
+                   "payments_not_configured", "upstream_unavailable", "payment_mismatch", "service_unavailable"),
            summary="Settle a Plus order at the simulated WeChat Pay (local stage only): paid makes it send its signed "
                    "notification to the notify route a moment later (202; the order is paid when it lands); failed "
                    "fails the payment (the order is failed at once)", status=202,

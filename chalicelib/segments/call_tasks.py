@@ -103,7 +103,10 @@ def listing(staff_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     start = None
     if cursor:
         after = paging.decode_cursor(cursor, "")
-        campaign_id, customer_id = _parse(after.rpartition("#")[2])
+        match = _ID.match(after.rpartition("#")[2])
+        if not match:  # a cursor this list never gave: 400, as every list answers a bad cursor
+            raise AppError("validation_error", details=[{"field": "cursor", "issue": "is not a cursor of this list"}])
+        campaign_id, customer_id = match.group(1), match.group(2)
         start = {"pk": {"S": campaign_pk(campaign_id)}, "sk": {"S": TASK_PREFIX + customer_id},
                  "gsi2pk": {"S": CALL_POOL}, "gsi2sk": {"S": after}}
     now = clock.now()
