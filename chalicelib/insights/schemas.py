@@ -72,6 +72,19 @@ class BenefitUsageOut(Out):
     rate: float | None
 
 
+class HealthCsatOut(Out):
+    answers: int = Field(description="service surveys answered on the CSAT scale (1-5) in the month")
+    satisfied: int = Field(description="answers of 4 or 5")
+    rate: float | None = Field(description="satisfied / answers (null when none)")
+
+
+class HealthNpsOut(Out):
+    answers: int = Field(description="service surveys answered on the NPS scale (0-10) in the month")
+    promoters: int = Field(description="answers of 9 or 10")
+    detractors: int = Field(description="answers of 0 to 6")
+    score: float | None = Field(description="% promoters - % detractors, -100..100 (null when none)")
+
+
 class HealthMonthOut(Out):
     month: str
     members: int = Field(description="members enrolled by the month's end (the current month: as of last night)")
@@ -100,6 +113,8 @@ class HealthMonthOut(Out):
     event_registrations: int
     event_check_ins: int
     event_attendance_rate: float | None = Field(description="check-ins / registrations")
+    csat: HealthCsatOut
+    nps: HealthNpsOut
 
 
 class HealthOut(Out):
