@@ -17,7 +17,8 @@ AREA = Area(
     errors=ERRORS,
     stream_handlers=(
         StreamHandler("chalicelib.insights.counting:handle_raw",
-                      sk_prefixes=("L#", "M#PROFILE", "V#", "RDM#", "M#PLUS", "H#PLUSORDER#", "H#APPT#", "REG#"),
+                      sk_prefixes=("L#", "M#PROFILE", "V#", "RDM#", "M#PLUS", "H#PLUSORDER#", "H#APPT#", "REG#",
+                                   "H#SURVEY#"),
                       events=("INSERT", "MODIFY")),
     ),
     jobs=(Job("insights_nightly", "cron(0 17 * * ? *)", "chalicelib.insights.nightly:nightly",

@@ -55,6 +55,18 @@ def request_close(ctx: RequestContext) -> Reply:
     return Reply(close, 202 if started else 200)
 
 
+@api.route("/v1/admin/closes", "GET", auth="admin", query="CloseListQuery", response="CloseListOut",
+           errors=(*ADMIN_ERRORS, "validation_error", "closes_range_too_large"),
+           summary="The closes of the months [from, to] (at most 60) that exist: month, status, outstanding points, "
+                   "deferred revenue, points expired, completed_at (one BatchGetItem)",
+           examples={"response": {"from": "2026-06", "to": "2026-11", "items": [
+               {"month": "2026-11", "status": "done", "outstanding_points": 1_250_000,
+                "deferred_revenue_fen": 1_062_500, "expired": 15_000,
+                "completed_at": "2026-12-01T09:00:41.000+08:00"}]}})
+def list_closes(ctx: RequestContext) -> dict:
+    return closes.listed(ctx.query.from_, ctx.query.to)
+
+
 @api.route("/v1/admin/closes/{month}", "GET", auth="admin", response="CloseOut", media_types=("application/json", CSV),
            errors=(*ADMIN_ERRORS, "validation_error", "close_not_found"),
            summary="A month's close (status while running; the immutable snapshot once done); "

@@ -118,6 +118,24 @@ def view(close: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_LISTED_MONTHS = 60  # within one BatchGetItem's 100 keys
+LISTED = ("month", "status", "outstanding_points", "deferred_revenue_fen", "expired", "completed_at")
+
+
+def listed(first: str, last: str) -> dict[str, Any]:
+    """``GET /v1/admin/closes?from=&to=``: the closes that exist among the months ``[first, last]``, oldest first, in
+    short (a month never closed is absent). Each month is its own partition, so this is one ``BatchGetItem`` of the
+    months' keys (its unprocessed keys once more at most), not a Query."""
+    months = rules.months_between(first, last)
+    if not months:
+        raise AppError("validation_error", [{"field": "to", "issue": "must not be before from"}])
+    if len(months) > MAX_LISTED_MONTHS:
+        raise AppError("closes_range_too_large", [{"field": "to", "issue": f"at most {MAX_LISTED_MONTHS} months"}])
+    found = [view(store.plain(item)) for item in store.batch_get([_key(m) for m in months])]
+    items = [{name: close.get(name) for name in LISTED} for close in sorted(found, key=lambda c: c["month"])]
+    return {"from": first, "to": last, "items": items}
+
+
 def get(month: str) -> dict[str, Any]:
     close = _read(month)
     if close is None:

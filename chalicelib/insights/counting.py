@@ -88,12 +88,19 @@ def transact(writes: list[dict[str, Any]]) -> list[str] | None:
         raise
 
 
+def _counted(ident: str) -> dict[str, Any]:
+    """A condition that ``ident`` was counted (its marker exists)."""
+    return {"ConditionCheck": {"TableName": store.table(), "Key": store.marker_key(ident),
+                               "ConditionExpression": "attribute_exists(pk)"}}
+
+
 def count(fact: Fact, tier: str | None = None) -> bool:
-    """Count one fact once; False when its marker says it was counted already."""
+    """Count one fact once; False when its marker says it was counted already (or what it takes back never was)."""
     writes = counter_writes(fact, tier)
     if not writes:
         return False
-    return transact([_marker(fact.ident), *writes]) is None
+    required = [_counted(fact.requires)] if fact.requires else []
+    return transact([_marker(fact.ident), *required, *writes]) is None
 
 
 def count_plus_paid(paid: PlusPaid) -> str | None:

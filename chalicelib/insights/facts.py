@@ -14,6 +14,10 @@ same state later (an attended appointment whose survey is answered). ``counting.
   (``counting``; with ``plus_trial_converted`` when a member's first paid order follows a trial) / ``plus_refunded``.
 - ``H#APPT#`` INSERT / ``checked_in`` / ``no_show``: ``appt_booked`` (active) / ``appt_attended`` / ``appt_no_show``.
 - ``REG#`` (an event registration) INSERT / ``checked_in``: ``event_registered`` (active) / ``event_checked_in``.
+- ``H#SURVEY#`` (a service survey) ``answered``: ``csat_answers`` / ``csat_satisfied`` (4-5) or ``nps_answers`` /
+  ``nps_promoters`` (9-10) / ``nps_detractors`` (0-6), in the answer's month, once per survey ID (a merge moves the
+  survey to another partition: still one answer); ``withdrawn`` after an answer (its service voided): the same
+  counters taken back, only if the answer was counted (``requires``).
 
 "Active" (a member who earned, spent, checked in, booked, registered or redeemed) is counted once per member per
 day and once per member per month (``scope``), by tier. Lapsed Plus memberships have no record (time passes): the
@@ -37,6 +41,7 @@ class Fact(NamedTuple):
     scope: str = "both"  # "day" | "month" | "both": which items the counters go to
     tiered: tuple[str, ...] = ()  # counters that also count under the member's tier (``<name>_t_<tier>``)
     customer_id: str | None = None
+    requires: str | None = None  # a fact whose marker must exist (what this one takes back)
 
 
 class PlusPaid(NamedTuple):
@@ -60,6 +65,28 @@ def active(customer_id: str, day: str) -> list[Fact]:
     month = day[:7]
     return [Fact(f"active|{day}|{customer_id}", day, {"active": 1}, "day", ("active",), customer_id),
             Fact(f"active|{month}|{customer_id}", day, {"active": 1}, "month", ("active",), customer_id)]
+
+
+def survey_counts(scale: str | None, score: int) -> dict[str, int]:
+    """What one survey answer adds (the surveys area's scales: CSAT 1-5, NPS 0-10)."""
+    if scale == "csat":
+        return {"csat_answers": 1, "csat_satisfied": int(score >= 4)}
+    if scale == "nps":
+        return {"nps_answers": 1, "nps_promoters": int(score >= 9), "nps_detractors": int(score <= 6)}
+    return {}
+
+
+def _survey(image: dict[str, Any], cid: str) -> list[Fact | PlusPaid]:
+    status, answered_at, survey_id = _s(image, "status"), _s(image, "answered_at"), _s(image, "survey_id")
+    if "score" not in image or not answered_at or not survey_id or status not in ("answered", "withdrawn"):
+        return []
+    adds = survey_counts(_s(image, "scale"), _n(image, "score"))
+    answered = f"survey|{survey_id}|answered"
+    on = rules.day_of(answered_at)
+    if status == "answered":
+        return [Fact(answered, on, adds, "month", customer_id=cid)]
+    return [Fact(f"survey|{survey_id}|withdrawn", on, {k: -v for k, v in adds.items()}, "month", customer_id=cid,
+                 requires=answered)]
 
 
 def of_record(event: str, keys: dict[str, Any], image: dict[str, Any], fallback_day: str) -> list[Fact | PlusPaid]:
@@ -132,6 +159,8 @@ def of_record(event: str, keys: dict[str, Any], image: dict[str, Any], fallback_
             on = day("created_at")
             return [Fact(ident, on, {"appt_booked": 1}, customer_id=cid), *active(cid, on)]
         return []
+    if sk.startswith("H#SURVEY#"):
+        return _survey(image, cid)
     if sk.startswith("REG#") and pk.startswith("EV#"):
         status = _s(image, "status")
         if status == "checked_in":

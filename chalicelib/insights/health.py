@@ -13,6 +13,13 @@ Rates (to 4 places; None when the base is 0):
   rate``: trials converted to a paid membership / (converted + trials lapsed);
 - ``appointment_no_show_rate``: no-shows / (attended + no-shows); ``event_attendance_rate``: check-ins /
   registrations.
+- ``csat``: service surveys answered on the CSAT scale (1-5) in the month, ``rate`` = satisfied (4-5) / answers;
+  ``nps``: answers on the NPS scale (0-10), ``score`` = % promoters (9-10) - % detractors (0-6), to 2 places.
+  Counted from the surveys' stream records into the same month items (no third call); a survey withdrawn after
+  its answer (its service voided) leaves them, as it leaves the surveys' own summary.
+
+Campaign uplift is not here: the campaigns' conversions are counted per campaign over its life (``CAMP#<id>``),
+not per month, so a month's uplift would take a read per campaign.
 """
 
 from __future__ import annotations
@@ -68,8 +75,21 @@ def month_view(month: str, c: dict[str, int]) -> dict[str, Any]:
         appointment_no_show_rate=rules.rate(out["appointments_no_show"],
                                             out["appointments_attended"] + out["appointments_no_show"]),
         event_attendance_rate=rules.rate(out["event_check_ins"], out["event_registrations"]),
+        csat=surveys_csat(c), nps=surveys_nps(c),
     )
     return out
+
+
+def surveys_csat(c: dict[str, int]) -> dict[str, Any]:
+    answers, satisfied = int(c.get("csat_answers", 0)), int(c.get("csat_satisfied", 0))
+    return {"answers": answers, "satisfied": satisfied, "rate": rules.rate(satisfied, answers)}
+
+
+def surveys_nps(c: dict[str, int]) -> dict[str, Any]:
+    answers = int(c.get("nps_answers", 0))
+    promoters, detractors = int(c.get("nps_promoters", 0)), int(c.get("nps_detractors", 0))
+    score = round(100 * (promoters - detractors) / answers, 2) if answers else None
+    return {"answers": answers, "promoters": promoters, "detractors": detractors, "score": score}
 
 
 def health(first: str, last: str) -> dict[str, Any]:

@@ -48,6 +48,27 @@ class CloseOut(Out):
     reconciled: ReconciledOut | None = None
 
 
+class CloseListQuery(Query):
+    from_: Month = Field(alias="from", description="first Shanghai month, YYYY-MM")
+    to: Month = Field(description="last Shanghai month, YYYY-MM (at most 60 months)")
+
+
+class CloseListItemOut(Out):
+    month: str
+    status: Literal["running", "done"]
+    outstanding_points: int | None = Field(description="null while the close is running")
+    deferred_revenue_fen: int | None = Field(description="null while the close is running")
+    expired: int | None = Field(description="points expired in the month; null while the close is running")
+    completed_at: str | None
+
+
+class CloseListOut(Out):
+    from_: str = Field(alias="from")
+    to: str
+    items: list[CloseListItemOut] = Field(description="the months closed (or closing) in the range, oldest first; "
+                                                      "a month never closed is absent")
+
+
 class AccountingIn(Body):
     point_value_fen: float = Field(gt=0, le=100_000, description="what one point is worth, in fen")
     expected_redemption_rate: float = Field(ge=0, le=1, description="share of points expected to be redeemed")
@@ -70,6 +91,19 @@ class BenefitUsageOut(Out):
     claimed: int
     used: int
     rate: float | None
+
+
+class HealthCsatOut(Out):
+    answers: int = Field(description="service surveys answered on the CSAT scale (1-5) in the month")
+    satisfied: int = Field(description="answers of 4 or 5")
+    rate: float | None = Field(description="satisfied / answers (null when none)")
+
+
+class HealthNpsOut(Out):
+    answers: int = Field(description="service surveys answered on the NPS scale (0-10) in the month")
+    promoters: int = Field(description="answers of 9 or 10")
+    detractors: int = Field(description="answers of 0 to 6")
+    score: float | None = Field(description="% promoters - % detractors, -100..100 (null when none)")
 
 
 class HealthMonthOut(Out):
@@ -100,6 +134,8 @@ class HealthMonthOut(Out):
     event_registrations: int
     event_check_ins: int
     event_attendance_rate: float | None = Field(description="check-ins / registrations")
+    csat: HealthCsatOut
+    nps: HealthNpsOut
 
 
 class HealthOut(Out):

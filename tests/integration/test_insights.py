@@ -18,12 +18,13 @@ from chalicelib.core import clock
 from chalicelib.core.calendar import SHANGHAI
 from chalicelib.core.config import settings
 from chalicelib.core.retry import fanout
-from chalicelib.insights import nightly, store
+from chalicelib.insights import counting, nightly, store
 from chalicelib.membership import plans
 from tests.support.aws import reset_app_caches
 from tests.support.clock import at
 from tests.support.contract import assert_envelope
 from tests.support.membership_world import MembershipWorld
+from tests.support.owned.surveys import issue_survey
 from tests.support.points_world import DynamoCalls, PointsWorld
 from tests.support.sign_in import staff_login
 from tests.support.tables import dynamodb_client
@@ -345,6 +346,7 @@ def test_operators_only_and_bad_input_is_refused_in_both_languages(world: World)
     for token in (world.m.agent, member_token):
         for method, path, body in (("POST", "/v1/admin/closes", {"month": MONTH}),
                                    ("GET", f"/v1/admin/closes/{MONTH}", None),
+                                   ("GET", f"/v1/admin/closes?from=2026-01&to={MONTH}", None),
                                    ("GET", "/v1/admin/health?from=2027-01&to=2027-01", None),
                                    ("GET", "/v1/admin/health.csv?from=2027-01&to=2027-01", None),
                                    ("GET", "/v1/admin/points/accounting", None),
@@ -357,6 +359,10 @@ def test_operators_only_and_bad_input_is_refused_in_both_languages(world: World)
            ("GET", "/v1/admin/closes/2027-1", None, "validation_error"),
            ("GET", "/v1/admin/closes/2026-10", None, "close_not_found"),
            ("GET", "/v1/admin/closes/2027-1.csv", None, "validation_error"),
+           ("GET", "/v1/admin/closes?from=2027-02&to=2027-01", None, "validation_error"),
+           ("GET", "/v1/admin/closes?from=2021-12&to=2027-01", None, "closes_range_too_large"),
+           ("GET", "/v1/admin/closes?from=2027-1&to=2027-01", None, "validation_error"),
+           ("GET", "/v1/admin/closes?to=2027-01", None, "validation_error"),
            ("GET", "/v1/admin/health?from=2027-02&to=2027-01", None, "validation_error"),
            ("GET", "/v1/admin/health?from=2026-01&to=2027-01", None, "health_range_too_large"),
            ("GET", "/v1/admin/health.csv?from=2027-01", None, "validation_error"),
@@ -372,3 +378,101 @@ def test_operators_only_and_bad_input_is_refused_in_both_languages(world: World)
     got, _ = world.admin("GET", "/v1/admin/points/accounting")
     assert (got["point_value_fen"], got["expected_redemption_rate"]) == (1.0, 1.0)  # nothing changed
     world.admin("GET", f"/v1/admin/closes/{MONTH}", expect=404)  # no close was started
+
+
+def _answer(w: World, customer_id: str, kind: str, score: int) -> str:
+    """A service survey issued to the member now (as its completed service would) and answered at once."""
+    survey_id = issue_survey(customer_id, kind, {"event": "ev_insights"} if kind == "event" else None)
+    status, out, _ = w.api.call("POST", f"/v1/me/surveys/{survey_id}/answers", {"score": score},
+                                token=w.token(customer_id), headers={"idempotency-key": uuid.uuid4().hex})
+    assert status == 201, out
+    return survey_id
+
+
+def _brute_surveys(items: list[dict[str, Any]], month: str) -> dict[str, dict[str, Any]]:
+    """CSAT and NPS of a Shanghai month counted here from the answered surveys themselves."""
+    answered = [i for i in items if str(i["sk"]).startswith("H#SURVEY#") and i["status"] == "answered"
+                and datetime.fromisoformat(i["answered_at"]).astimezone(SHANGHAI).strftime("%Y-%m") == month]
+    csat = [int(i["score"]) for i in answered if i["scale"] == "csat"]
+    nps = [int(i["score"]) for i in answered if i["scale"] == "nps"]
+    satisfied = sum(1 for s in csat if s >= 4)
+    promoters, detractors = sum(1 for s in nps if s >= 9), sum(1 for s in nps if s <= 6)
+    return {"csat": {"answers": len(csat), "satisfied": satisfied,
+                     "rate": round(satisfied / len(csat), 4) if csat else None},
+            "nps": {"answers": len(nps), "promoters": promoters, "detractors": detractors,
+                    "score": round(100 * (promoters - detractors) / len(nps), 2) if nps else None}}
+
+
+def test_csat_and_nps_in_health_equal_a_brute_force_count_over_the_survey_answers(world: World):
+    people = [world.m.member()[0] for _ in range(6)]
+    world.at(2026, 12, 31, 23, 30)  # Shanghai: December's last half hour
+    _answer(world, people[0], "appointment", 1)
+    _answer(world, people[1], "event", 10)
+    world.at(2027, 1, 1, 0, 30)  # and January's first
+    for who, kind, score in ((0, "appointment", 5), (1, "appointment", 4), (2, "appointment", 3),
+                             (3, "case", 2), (2, "event", 9), (3, "event", 10), (4, "event", 6), (5, "event", 8),
+                             (5, "event", 0)):
+        _answer(world, people[who], kind, score)
+    issue_survey(people[4], "appointment")  # issued, never answered: counts nothing
+    world.pump()
+
+    health, _ = world.admin("GET", f"/v1/admin/health?from=2026-11&to={MONTH}")
+    nov, dec, jan = health["months"]
+    items = world.scan()
+    for month in (nov, dec, jan):
+        assert {k: month[k] for k in ("csat", "nps")} == _brute_surveys(items, month["month"]), month["month"]
+    # the script's own numbers, and a month without answers
+    assert jan["csat"] == {"answers": 4, "satisfied": 2, "rate": 0.5}
+    assert jan["nps"] == {"answers": 5, "promoters": 2, "detractors": 2, "score": 0.0}
+    assert (dec["csat"]["answers"], dec["csat"]["rate"], dec["nps"]["score"]) == (1, 0.0, 100.0)
+    assert nov["csat"] == {"answers": 0, "satisfied": 0, "rate": None} and nov["nps"]["score"] is None
+
+    # a redelivered stream counts no answer twice, and the read is still at most two calls
+    world.poller = world.new_poller()
+    world.pump()
+    with DynamoCalls().counting() as calls:
+        again, _ = world.admin("GET", f"/v1/admin/health?from=2026-11&to={MONTH}")
+    assert again == health
+    assert calls.total <= 2 and set(calls.ops) == {"BatchGetItem"}, calls.ops
+
+    # a survey withdrawn after its answer (its service voided) leaves the figures; one never counted takes nothing
+    [first] = [i for i in items if str(i["sk"]).startswith("H#SURVEY#") and i.get("score") == 5]
+    record = {"eventName": "MODIFY", "dynamodb": {"Keys": {"pk": store.raw(first["pk"]), "sk": store.raw(first["sk"])},
+                                                   "NewImage": {k: store.raw(v) for k, v in
+                                                                {**first, "status": "withdrawn"}.items()}}}
+    counting.handle_raw(record)
+    counting.handle_raw(record)  # delivered twice
+    never = dict(record, dynamodb={**record["dynamodb"], "NewImage": {
+        **record["dynamodb"]["NewImage"], "survey_id": store.raw("svy_never_counted")}})
+    counting.handle_raw(never)
+    after = world.admin("GET", f"/v1/admin/health?from={MONTH}&to={MONTH}")[0]["months"][0]
+    assert after["csat"] == {"answers": 3, "satisfied": 1, "rate": 0.3333}
+
+    # the CSV carries them, Chinese and English headers
+    status, text, _ = world.api.call("GET", f"/v1/admin/health.csv?from=2026-11&to={MONTH}", token=world.m.admin)
+    assert status == 200
+    table = list(csv.DictReader(io.StringIO(text[1:])))
+    assert [r["净推荐值 NPS nps_score"] for r in table] == ["", "100.0", "0.0"]
+    assert [r["满意率 CSAT csat_rate"] for r in table] == ["", "0.0", "0.3333"]
+
+
+def test_the_closes_list_answers_the_months_closed_in_one_call(world: World):
+    world.at(2027, 2, 1, 9, 0)
+    assert world.admin("GET", f"/v1/admin/closes?from=2026-06&to={MONTH}")[0] == {
+        "from": "2026-06", "to": MONTH, "items": []}
+    world.admin("POST", "/v1/admin/closes", {"month": "2026-12"}, expect=202)
+    world.pump()
+    world.admin("POST", "/v1/admin/closes", {"month": "2026-09"}, expect=202)  # not pumped: still running
+    with DynamoCalls().counting() as calls:
+        listed, _ = world.admin("GET", f"/v1/admin/closes?from=2026-06&to={MONTH}")
+    assert calls.total <= 2 and set(calls.ops) == {"BatchGetItem"}, calls.ops
+    done, _ = world.admin("GET", "/v1/admin/closes/2026-12")
+    running, _ = world.admin("GET", "/v1/admin/closes/2026-09")
+    assert done["status"] == "done" and running["status"] == "running"
+    fields = ("month", "status", "outstanding_points", "deferred_revenue_fen", "expired", "completed_at")
+    assert listed == {"from": "2026-06", "to": MONTH, "items": [
+        {**{k: running.get(k) for k in fields}, "outstanding_points": None, "deferred_revenue_fen": None,
+         "expired": None}, {k: done[k] for k in fields}]}
+    assert world.admin("GET", "/v1/admin/closes?from=2026-10&to=2026-11")[0]["items"] == []  # never closed
+    assert [c["month"] for c in world.admin("GET", "/v1/admin/closes?from=2022-02&to=2027-01")[0]["items"]] == [
+        "2026-09", "2026-12"]  # 60 months

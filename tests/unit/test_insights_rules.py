@@ -118,3 +118,36 @@ def test_health_rates_and_the_csv_a_spreadsheet_opens():
     header, row, end = text[1:].split("\r\n")
     assert end == "" and header.endswith("权益使用率 benefit_usage_rate_base,权益使用率 benefit_usage_rate_gold")
     assert row.startswith("2026-12,40,10,0.25,") and row.endswith(",0.0,0.3333") and ",," in row  # None: empty
+
+
+def test_a_survey_answer_counts_once_by_its_id_and_a_withdrawal_takes_it_back():
+    keys, image = _record("H#SURVEY#svy_1", survey_id="svy_1", scale="nps", status="answered",
+                          answered_at="2026-11-30T16:30:00.000+00:00")
+    image["score"] = {"N": "9"}
+    (answered,) = facts.of_record("MODIFY", keys, image, "x")
+    assert answered.ident == "survey|svy_1|answered" and answered.day == "2026-12-01" and answered.scope == "month"
+    assert answered.adds == {"nps_answers": 1, "nps_promoters": 1, "nps_detractors": 0}
+    moved, _ = _record("H#SURVEY#svy_1", pk="CUST#c2")  # a merge moves it: the same answer, the same marker
+    assert facts.of_record("INSERT", moved, image, "x") == [answered._replace(customer_id="c2")]
+    (withdrawn,) = facts.of_record("MODIFY", keys, {**image, "status": _s("withdrawn")}, "x")
+    assert withdrawn.requires == answered.ident and withdrawn.day == answered.day
+    assert withdrawn.adds == {"nps_answers": -1, "nps_promoters": -1, "nps_detractors": 0}
+    keys, image = _record("H#SURVEY#svy_2", survey_id="svy_2", scale="csat", status="open")
+    assert facts.of_record("INSERT", keys, image, "x") == []  # issued, not answered
+    assert facts.survey_counts("csat", 4) == {"csat_answers": 1, "csat_satisfied": 1}
+    assert facts.survey_counts("csat", 3) == {"csat_answers": 1, "csat_satisfied": 0}
+    assert facts.survey_counts("nps", 6)["nps_detractors"] == 1 and facts.survey_counts("nps", 7) == {
+        "nps_answers": 1, "nps_promoters": 0, "nps_detractors": 0}
+
+
+def test_health_csat_and_nps_from_the_month_counters():
+    month = health.month_view("2026-12", {"csat_answers": 4, "csat_satisfied": 3, "nps_answers": 3,
+                                          "nps_promoters": 2, "nps_detractors": 1})
+    assert month["csat"] == {"answers": 4, "satisfied": 3, "rate": 0.75}
+    assert month["nps"] == {"answers": 3, "promoters": 2, "detractors": 1, "score": 33.33}
+    none = health.month_view("2026-12", {})
+    assert none["csat"] == {"answers": 0, "satisfied": 0, "rate": None}
+    assert none["nps"] == {"answers": 0, "promoters": 0, "detractors": 0, "score": None}
+    header, row, _ = csv_out.health_csv({"months": [month]})[1:].split("\r\n")
+    assert "满意率 CSAT csat_rate" in header and "净推荐值 NPS nps_score" in header
+    assert ",4,3,0.75,3,2,1,33.33" in row

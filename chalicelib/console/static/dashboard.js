@@ -1,7 +1,8 @@
 // The programme's health: rates by month (lines), points issued and redeemed, the points liability of the closed
 // months and the latest close's 12-month expiry forecast (bars), benefit usage by tier, the Plus renewal funnel, and
-// CSAT/NPS by month. A month never closed answers 404 (close_not_found): it is a gap in the liability chart.
-import { ApiError, call } from "./api.js";
+// CSAT/NPS by month. The closes come in one list (GET /v1/admin/closes?from=&to=): a month never closed is absent
+// from it and is a gap in the liability chart; the latest done close is then read whole for its expiry forecast.
+import { call } from "./api.js";
 import { draw, seriesOption } from "./charts.js";
 import { h, mount } from "./dom.js";
 import { num, pct, shanghaiDay, shanghaiMonth, yuan } from "./format.js";
@@ -13,13 +14,6 @@ const MONTHS = 6;
 const RATES = ["active_member_rate", "checkin_rate", "redemption_rate", "plus_renewal_rate", "event_attendance_rate"];
 
 function rateLabel(key) { return t(`rate_${key}`); }
-
-async function closeOf(month) {
-  try { return await call("GET", `/v1/admin/closes/${month}`); } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return null;
-    throw err;
-  }
-}
 
 function kpi(label, value, id) {
   return h("div", { class: "kpi" }, h("span", { class: "muted small" }, label), h("strong", { id }, value));
@@ -49,15 +43,18 @@ export function dashboardView(root, _arg, ctx) {
     const first = shanghaiMonth(-(MONTHS - 1));
     const last = shanghaiMonth(0);
     const months = Array.from({ length: MONTHS }, (_, i) => shanghaiMonth(i - MONTHS + 1));
-    const [health, closes, summary] = await Promise.all([
+    const past = months.slice(0, -1);
+    const [health, listed, summary] = await Promise.all([
       call("GET", `/v1/admin/health?from=${first}&to=${last}`),
-      Promise.all(months.slice(0, -1).map(closeOf)),
+      call("GET", `/v1/admin/closes?from=${past[0]}&to=${past[past.length - 1]}`),
       call("GET", `/v1/admin/surveys/summary?from=${first}-01&to=${shanghaiDay()}&by=month`),
     ]);
     const rows = health.months;
     const now = rows[rows.length - 1] || {};
+    const byMonth = new Map(listed.items.map((c) => [c.month, c]));
+    const closes = past.map((m) => byMonth.get(m) || null);
     const done = closes.filter((c) => c && c.status === "done");
-    const latest = done[done.length - 1];
+    const latest = done.length ? await call("GET", `/v1/admin/closes/${done[done.length - 1].month}`) : null;
     kpis.replaceChildren(
       kpi(t("members"), num(now.members), "kpi-members"),
       kpi(rateLabel("active_member_rate"), pct(now.active_member_rate), "kpi-active"),
@@ -70,7 +67,7 @@ export function dashboardView(root, _arg, ctx) {
       { type: "line", format: (v) => pct(v) }), t("health_rates"));
     await show(points, seriesOption(labels, [{ name: t("issued"), data: rows.map((m) => m.points_issued) },
       { name: t("redeemed"), data: rows.map((m) => m.points_redeemed) }]), t("issued"));
-    await show(liability, seriesOption(months.slice(0, -1), [
+    await show(liability, seriesOption(past, [
       { name: t("outstanding_points"), data: closes.map((c) => (c && c.status === "done" ? c.outstanding_points : null)) },
       { name: t("expired"), data: closes.map((c) => (c && c.status === "done" ? c.expired : null)) }]), t("liability"));
     const forecast = latest ? latest.expiring_by_month : [];
