@@ -20,6 +20,7 @@ something, and only their attempt counters (see ``attempt_counters``).
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ pytestmark = pytest.mark.integration
 ROUTES = contract.routes()
 API_KEY = "bad-inputs-integration-key-" + uuid.uuid4().hex
 MAX_BODY = 64 * 1024
+ADMIN_LOGIN = {"username": "bad-inputs-admin", "password": "bad-inputs-pass"}
 
 
 @dataclass
@@ -50,6 +52,19 @@ class World:
     member: dict
     admin: dict
     partner_key: str = ""
+    fresh_at: float = field(default_factory=time.monotonic)
+
+    def renew_if_old(self, older_than: float = 600.0) -> None:
+        """Access tokens live 15 minutes and this module runs longer: like any client, refresh the member's (and sign
+        the admin in again) before they expire."""
+        if time.monotonic() - self.fresh_at < older_than:
+            return
+        status, body, _ = self.api.call("POST", "/v1/auth/refresh", {"refresh_token": self.member["refresh_token"]})
+        assert status == 200, body
+        self.member = {**self.member, **body}
+        status, admin, _ = self.api.call("POST", "/v1/staff/login", ADMIN_LOGIN)
+        assert status == 200, admin
+        self.admin, self.fresh_at = admin, time.monotonic()
 
     def caller(self, who: str) -> dict[str, str]:
         if who == "member":
@@ -79,9 +94,7 @@ def world(ddb_endpoint: str, wechat_sim: Any, tmp_path_factory: pytest.TempPathF
 
     with contract.shared_api(ddb_endpoint, wechat_sim.base_url, str(tmp_path_factory.mktemp("bad"))) as shared:
         create_staff("bad-inputs-admin", "bad-inputs-pass", "admin", rounds=4)
-        status, admin, _ = shared.api.call(
-            "POST", "/v1/staff/login", {"username": "bad-inputs-admin", "password": "bad-inputs-pass"}
-        )
+        status, admin, _ = shared.api.call("POST", "/v1/staff/login", ADMIN_LOGIN)
         assert status == 200, admin
         create_api_key("bad-inputs", API_KEY)
         partner = registry.register("bad-inputs partner", ["accrual", "redemption"], 5, Decimal(1), {})
@@ -93,6 +106,12 @@ def world(ddb_endpoint: str, wechat_sim: Any, tmp_path_factory: pytest.TempPathF
 def _real_clock() -> Iterator[None]:
     with frozen_clock():  # the cases move the clock: it runs again after each
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tokens(request: pytest.FixtureRequest, _real_clock: None) -> None:
+    if "world" in request.fixturenames:
+        request.getfixturevalue("world").renew_if_old()
 
 
 def _unique(prefix: str) -> str:
