@@ -32,7 +32,9 @@ def _assert_tables_match_template(client: Any, tables: dict[str, str]) -> None:
     member = _describe(client, tables["MemberTable"])
     assert {k["AttributeName"]: k["KeyType"] for k in member["KeySchema"]} == {"pk": "HASH", "sk": "RANGE"}
     indexes = {i["IndexName"]: i for i in member["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {"gsi1", "gsi2"}
+    assert set(indexes) == {"gsi1", "gsi2", "facts"}
+    assert [k["AttributeName"] for k in indexes["facts"]["KeySchema"]] == ["facts_id"]  # the segments' sparse index
+    assert indexes["facts"]["Projection"]["ProjectionType"] == "KEYS_ONLY"
     assert {k["AttributeName"] for k in indexes["gsi2"]["KeySchema"]} == {"gsi2pk", "gsi2sk"}
     assert indexes["gsi1"]["Projection"]["ProjectionType"] == "ALL"
     ttl = client.describe_time_to_live(TableName=tables["MemberTable"])["TimeToLiveDescription"]
