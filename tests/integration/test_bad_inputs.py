@@ -81,7 +81,7 @@ class World:
             return {"x-api-key": self.partner_key}
         if spec.auth == "member":
             return self.caller("member")
-        if spec.auth in ("staff", "agent", "admin"):
+        if spec.auth in ("staff", "agent", "supervisor", "auditor", "admin"):  # an admin is admitted to each
             return self.caller("admin")
         return {}
 
