@@ -69,6 +69,8 @@ def _index_sk_keys(index: str, partition: str, sk: str) -> dict[str, Any]:
 def page(actor: str | None, member: str | None, day: str | None, start: str | None, end: str | None, limit: int,
          cursor: str | None) -> dict[str, Any]:
     """Newest first; exactly one Query."""
+    if cursor:  # a cursor no list gave is 400 at the cursor, as every list answers, whatever else is missing
+        paging.decode_cursor(cursor, "")
     given = [name for name, value in (("actor", actor), ("member", member), ("day", day)) if value]
     if len(given) != 1:
         raise AppError("audit_filter_required")
