@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
@@ -17,7 +17,7 @@ api = Api(__name__, "agent")
 
 STAFF_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "customer_id": "c_8f14e45fceea167a5a36",
     "profile": {"customer_id": "c_8f14e45fceea167a5a36", "member_no": "1234567897", "name": "李雷",
                 "phone_masked": "138****5678", "channels": ["app", "miniprogram"],
