@@ -57,7 +57,7 @@ from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute
 from chalicelib.core import clock
 from chalicelib.core.dynamo import member_layout
 from chalicelib.core.dynamo.items import Item
-from chalicelib.core.dynamo.tx import Tx
+from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.results import Outcome, Result
 
@@ -241,6 +241,18 @@ def finalise_in(tx: Tx, req: Request, outcome: Outcome, body: Any, *, label: str
 def replay_response(stored: Stored) -> Result:
     """The first response again, as a replay (the HTTP layer marks it ``Idempotent-Replayed: true``)."""
     return Result(stored.body, OUTCOME_OF.get(stored.status, "ok"), replayed=True)
+
+
+def commit_or_replay(tx: Tx, req: Request) -> Result | None:
+    """Commit ``tx`` (holding ``req``'s record): None when it committed; the winner's answer when another request
+    with the same key committed first; any other cancellation is raised for the caller to read."""
+    try:
+        tx.commit()
+    except TxCancelled as exc:
+        if LABEL in exc.failed:
+            return replay_after_race(req)
+        raise
+    return None
 
 
 def replay_after_race(req: Request) -> Result:

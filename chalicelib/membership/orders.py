@@ -97,12 +97,9 @@ def create(customer_id: str, plan_id: str, idempotency_key: str | None, channel:
     tx = Tx()
     tx.put("order", order, OrderItem.pk.does_not_exist())
     idempotency.record_in(tx, req, "created", body)
-    try:
-        tx.commit()
-    except TxCancelled as exc:
-        if idempotency.LABEL in exc.failed:
-            return idempotency.replay_after_race(req)
-        raise
+    replayed = idempotency.commit_or_replay(tx, req)
+    if replayed is not None:
+        return replayed
     logger.info("plus order created", extra={"customer_id": cid, "order_id": order_id, "plan_id": plan.plan_id})
     return results.created(body)
 

@@ -56,13 +56,7 @@ def compensate(customer_id: str, points: int, reason: str, case_id: str | None, 
 
 
 def _commit(tx: Tx, req: idempotency.Request, body: dict[str, Any]) -> Result:
-    try:
-        tx.commit()
-    except TxCancelled as exc:
-        if idempotency.LABEL in exc.failed:
-            return idempotency.replay_after_race(req)
-        raise
-    return results.created(body)
+    return idempotency.commit_or_replay(tx, req) or results.created(body)
 
 
 def _credit(customer_id: str, points: int, reason: str, staff_id: str, compensation_id: str,
