@@ -58,10 +58,10 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
-from chalicelib.identity import directory
-from chalicelib.identity.models import CustomerItem
-from chalicelib.points import accounts, bookkeeping
-from chalicelib.points.bookkeeping import MemberItems
+from chalicelib.identity import public as identity
+from chalicelib.identity.public import CustomerItem
+from chalicelib.points import public as points
+from chalicelib.points.public import MemberItems
 
 BOOK_SCOPE = "POST /v1/appointments"
 HOTLINE_SCOPE = "POST /v1/agent/members/{customer_id}/appointments"
@@ -261,7 +261,7 @@ def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime
     if stored is not None:
         return idempotency.replay_response(stored)
     for _attempt in retry.attempts(MAX_ATTEMPTS):
-        items = bookkeeping.load_member(customer_id, consistent=True)
+        items = points.load_member(customer_id, consistent=True)
         if items.deletion_pending:
             raise AppError("deletion_pending")
         cid = items.customer_id
@@ -270,7 +270,7 @@ def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime
             return idempotency.replay_response(stored)
         now = clock.now()
         slot = _slot_of(store, service, slot_start, now)
-        tier = accounts.held_tier(items, business_day(now)).code
+        tier = points.held_tier(items, business_day(now)).code
         if not service.admits(tier):
             raise AppError("tier_not_eligible")
         state = _state(items)
@@ -340,7 +340,7 @@ def _get(customer_id: str, appointment_id: str) -> AppointmentItem:
             return AppointmentItem.get(keys.customer_pk(customer_id), sk, consistent_read=True)
         except AppointmentItem.DoesNotExist:
             pass
-    live = directory.load_customer(customer_id)
+    live = identity.load_customer(customer_id)
     if live is None or live.customer_id == customer_id:
         raise AppError("not_found")
     return _get(live.customer_id, appointment_id)
@@ -399,7 +399,7 @@ def reschedule(customer_id: str, appointment_id: str, slot_start: datetime) -> d
     ``slot_full`` leaves the old booking as it was. The same checks as booking (window, overlap with the member's
     other appointments, the slot grid), and the cancel cut-off of the old slot."""
     for _attempt in retry.attempts(MAX_ATTEMPTS):
-        items = bookkeeping.load_member(customer_id, consistent=True)
+        items = points.load_member(customer_id, consistent=True)
         current = next((a for a in _appointments(items) if a.appointment_id == appointment_id), None)
         if current is None:
             current = _get(items.customer_id, appointment_id)
@@ -415,7 +415,7 @@ def reschedule(customer_id: str, appointment_id: str, slot_start: datetime) -> d
         if not rules.cancellable(store, _time(current.slot_start), now):
             raise AppError("too_late_to_cancel", details=[
                 {"field": "appointment_id", "issue": f"move up to {store.cancel_cutoff_minutes} minutes before"}])
-        tier = accounts.held_tier(items, business_day(now)).code
+        tier = points.held_tier(items, business_day(now)).code
         _window_overrides(store, service, tier, slot, now, None)
         clash = rules.first_overlap(slot, _held(items, except_id=appointment_id))
         if clash is not None:
@@ -563,9 +563,9 @@ def slots(customer_id: str, store_id: str, service_id: str, day: date) -> dict[s
     may book: not past, not full (for them: the reserved share until its release), within their tier's window, a
     service their tier may use, self-service not suspended."""
     store, service = catalogue.service(store_id, service_id)
-    items = bookkeeping.load_member(customer_id)
+    items = points.load_member(customer_id)
     now = clock.now()
-    tier = accounts.held_tier(items, business_day(now)).code
+    tier = points.held_tier(items, business_day(now)).code
     priority = tier in store.priority_tiers
     days = rules.booking_days(store, service, tier)
     allowed = service.admits(tier) and not _suspended(_state(items), now)

@@ -159,9 +159,9 @@ def _invalid(field_name: str, issue: str) -> AppError:
 def _check_tiers(field_name: str, codes: Any) -> None:
     if not codes:
         return
-    from chalicelib.points import programme
+    from chalicelib.points import public as points
 
-    known = {t.code for t in programme.current().tiers}
+    known = {t.code for t in points.current().tiers}
     unknown = sorted(set(codes) - known)
     if unknown:
         raise _invalid(field_name, f"unknown tiers: {unknown}")

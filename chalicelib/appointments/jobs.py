@@ -22,7 +22,7 @@ from chalicelib.core.dynamo import keys, paging, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.points import bookkeeping
+from chalicelib.points import public as points
 
 MAX_ATTEMPTS = 5
 
@@ -137,7 +137,7 @@ def run_daily(on: date | None = None) -> dict[str, Any]:
 def lift_suspension(customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
     """``POST /v1/agent/members/{id}/booking-suspension/lift``: self-service booking open again, recorded with who
     and why; the no-show count starts again."""
-    items = bookkeeping.load_member(customer_id, consistent=True)
+    items = points.load_member(customer_id, consistent=True)
     cid = items.customer_id
     for _attempt in retry.attempts(MAX_ATTEMPTS):
         state = state_of(cid)

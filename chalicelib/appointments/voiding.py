@@ -20,8 +20,8 @@ from chalicelib.core.dynamo import retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.points import accounts
-from chalicelib.points.bookkeeping import PointsState
+from chalicelib.points import public as points
+from chalicelib.points.public import PointsState
 
 MAX_ATTEMPTS = 8
 
@@ -60,6 +60,6 @@ def _once(item: AppointmentItem, staff_id: str, reason: str) -> dict[str, Any]:
         state_put(tx, item.pk, state, **fields)
         services.voided_in(tx, parts)
 
-    accounts.take_back(item.customer_id, reversals, actor=staff_id, reason=reason, extra=extra)
+    points.take_back(item.customer_id, reversals, actor=staff_id, reason=reason, extra=extra)
     return {"appointment_id": item.appointment_id, "status": "no_show", "no_show_at": at, "marked_by": staff_id,
             "reason": reason, "points_reversed": sum(r.points for r in reversals)}

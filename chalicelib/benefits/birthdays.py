@@ -75,10 +75,9 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
     from chalicelib.core.dynamo import retry
     from chalicelib.core.dynamo.tx import Tx, TxCancelled
     from chalicelib.core.observability import logger
-    from chalicelib.identity.models import PROFILE_SK, CustomerItem
-    from chalicelib.points import accounts
-    from chalicelib.points.bookkeeping import MemberItems
-    from chalicelib.points.models import POINTS_SK, PointsStateItem
+    from chalicelib.identity.public import PROFILE_SK, CustomerItem
+    from chalicelib.points import public as points
+    from chalicelib.points.public import POINTS_SK, MemberItems, PointsStateItem
 
     profile = CustomerItem.from_raw_data(raw_profile)
     birthday = profile.birthday
@@ -89,7 +88,7 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
         points_state: PointsStateItem | None = PointsStateItem.get(profile.pk, POINTS_SK)
     except PointsStateItem.DoesNotExist:
         points_state = None
-    tier = accounts.held_tier(MemberItems(cid, profile, points_state, None), on)  # as the zone shows it today
+    tier = points.held_tier(MemberItems(cid, profile, points_state, None), on)  # as the zone shows it today
     key = CustomerItem(pk=profile.pk, sk=PROFILE_SK)
     move_on: list[Action] = [CustomerItem.gsi2sk.set(served_key(cid, on.year))]
     still_this_member = CustomerItem.merged_into.does_not_exist() & (CustomerItem.birthday == birthday)

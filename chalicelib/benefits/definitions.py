@@ -26,7 +26,7 @@ from chalicelib.core.dynamo import retry
 from chalicelib.core.dynamo.table_cache import TableCache
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.points import programme
+from chalicelib.points import public as points
 
 CACHE_SECONDS = 5.0  # table_cache.MAX_STALENESS_SECONDS: the bound the README states
 MAX_GIFT_VOUCHERS = 20  # vouchers of one grant (pack or birthday): they share one transaction with other items
@@ -152,7 +152,7 @@ def _invalid(field: str, issue: str) -> AppError:
 
 
 def _validate(benefit: Benefit, others: Iterable[Benefit]) -> None:
-    known = [t.code for t in programme.current().tiers]
+    known = [t.code for t in points.current().tiers]
     unknown = [c for c in benefit.tiers if c not in known]
     if unknown:
         raise _invalid("tiers", f"unknown tier codes {unknown}; known: {known}")

@@ -41,8 +41,8 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.overlay import overlay
 from chalicelib.core.results import Result
-from chalicelib.identity.models import CustomerItem
-from chalicelib.points import accounts, bookkeeping, programme, tiers
+from chalicelib.identity.public import CustomerItem
+from chalicelib.points import public as points
 
 CLAIM_SCOPE = "POST /v1/benefits/{benefit_id}/claims"
 
@@ -64,7 +64,7 @@ class MemberBenefitState:
     birthdays: dict[int, dict[str, int]]  # year -> benefit id -> vouchers issued
 
     @classmethod
-    def from_items(cls, items: bookkeeping.MemberItems) -> MemberBenefitState:
+    def from_items(cls, items: points.MemberItems) -> MemberBenefitState:
         counters: dict[str, tuple[str, int]] = {}
         old: dict[str, int] = {}
         gift: dict[str, int] = {}
@@ -109,18 +109,18 @@ class MemberBenefitState:
         return used, (window.ends_at.isoformat() if window.ends_at else None)
 
 
-def _unlock_tier(benefit: Benefit, held: tiers.TierDefinition,
-                 catalogue: tuple[tiers.TierDefinition, ...]) -> tiers.TierDefinition | None:
+def _unlock_tier(benefit: Benefit, held: points.TierDefinition,
+                 catalogue: tuple[points.TierDefinition, ...]) -> points.TierDefinition | None:
     higher = [t for t in catalogue if t.rank > held.rank and t.code in benefit.tiers]
     return min(higher, key=lambda t: t.rank) if higher else None
 
 
 def zone(customer_id: str) -> dict[str, Any]:
     """``GET /v1/benefits``: one Query (definitions and tiers come from in-process caches)."""
-    items = bookkeeping.load_member(customer_id, consistent=True)
+    items = points.load_member(customer_id, consistent=True)
     now = clock.now()
-    held = accounts.held_tier(items, business_day(now))
-    catalogue = programme.current().tiers
+    held = points.held_tier(items, business_day(now))
+    catalogue = points.current().tiers
     state = MemberBenefitState.from_items(items)
     mine: list[tuple[int, dict[str, Any]]] = []
     locked: list[tuple[int, dict[str, Any]]] = []
@@ -209,7 +209,7 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
     stored = idempotency.get(req)  # one GetItem: a replay is answered here
     if stored is not None:
         return idempotency.replay_response(stored)
-    items = bookkeeping.load_member(customer_id, consistent=True)
+    items = points.load_member(customer_id, consistent=True)
     cid = items.customer_id
     req, stored = idempotency.owner_moved(req, keys.customer_pk(cid), items.others)
     if stored is not None:
@@ -220,13 +220,13 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
     if not benefit.active or benefit.trigger != "claim":
         raise AppError("benefit_not_available")
     now = clock.now()
-    if accounts.held_tier(items, business_day(now)).code not in benefit.tiers:
+    if points.held_tier(items, business_day(now)).code not in benefit.tiers:
         raise AppError("tier_not_eligible")
     if benefit.plus_only and not overlay().holds(items.others, now):
         raise AppError("plus_required")
     for attempt in retry.attempts(MAX_CLAIM_ATTEMPTS):
         if attempt:
-            items = bookkeeping.load_member(cid, consistent=True)
+            items = points.load_member(cid, consistent=True)
         period_key = period_window(benefit.period, now).key
         used, held = MemberBenefitState.from_items(items).counted(benefit.benefit_id, cid, period_key)
         try:

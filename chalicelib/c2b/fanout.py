@@ -13,8 +13,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from chalicelib.benefits import vouchers
-from chalicelib.benefits.models import GiftMarkerItem
+from chalicelib.benefits import public as benefits
+from chalicelib.benefits.public import GiftMarkerItem
 from chalicelib.c2b.models import (
     FANOUT_INDEX_PK,
     GIFT_PREFIX,
@@ -50,10 +50,10 @@ def _told_in(tx: Tx, task: FanoutItem, support: SupportItem, n: int, at: Any) ->
     data = dict(task.data or {})
     if task.voucher:
         grant = task.voucher
-        voucher = vouchers.new_voucher(cid, benefit_id=f"c2b:{task.request_id}", name=grant["name"],
+        voucher = benefits.new_voucher(cid, benefit_id=f"c2b:{task.request_id}", name=grant["name"],
                                        kind=grant["kind"], valid_days=int(grant["valid_days"]), source="c2b_launch",
                                        at=at)
-        vouchers.put_in(tx, voucher, f"voucher:{n}")
+        benefits.put_in(tx, voucher, f"voucher:{n}")
         tx.put(f"gift:{n}", GiftMarkerItem(pk=keys.customer_pk(cid), sk=f"{GIFT_PREFIX}{task.request_id}",
                                            issued={f"c2b:{task.request_id}": 1}, vouchers=[voucher.voucher_id],
                                            created_at=clock.iso(at)),

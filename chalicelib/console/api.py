@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
-from chalicelib.followups.api import SUMMARY
+from chalicelib.followups.public import SUMMARY
 
 if TYPE_CHECKING:
     from chalicelib.console import member_360

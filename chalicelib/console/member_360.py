@@ -29,7 +29,7 @@ from typing import Any
 
 from chalicelib.core import area, clock
 from chalicelib.core.area import Section360
-from chalicelib.points import bookkeeping
+from chalicelib.points import public as points
 
 _pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="member360")  # every section at once
 
@@ -39,8 +39,8 @@ def sections() -> list[Section360]:
     return [area.resolve(a.member_360) for a in area.installed() if a.member_360]
 
 
-def _read_all(customer_id: str, parts: list[Section360]) -> tuple[bookkeeping.MemberItems, list[Any]]:
-    member = _pool.submit(bookkeeping.query_member, customer_id, True)
+def _read_all(customer_id: str, parts: list[Section360]) -> tuple[points.MemberItems, list[Any]]:
+    member = _pool.submit(points.query_member, customer_id, True)
     reads = [_pool.submit(part.read, customer_id) if part.read else None for part in parts]
     return member.result(), [job.result() if job else None for job in reads]
 
@@ -49,10 +49,10 @@ def view(customer_id: str) -> dict[str, Any]:
     """``GET /v1/agent/members/{customer_id}`` (follows a merged customer to the survivor: one more round)."""
     parts = sections()
 
-    def read(cid: str) -> tuple[bookkeeping.MemberItems, list[Any]]:
+    def read(cid: str) -> tuple[points.MemberItems, list[Any]]:
         return _read_all(cid, parts)
 
-    member, reads = bookkeeping.follow_member(customer_id, read, lambda found: found[0])
+    member, reads = points.follow_member(customer_id, read, lambda found: found[0])
     now = clock.now()
     out: dict[str, Any] = {}
     for part, raw in zip(parts, reads, strict=True):

@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import create_model
 
 from chalicelib.core.http.models import Out
-from chalicelib.followups.schemas import CaseSummary
-from chalicelib.points.schemas import LedgerEntryOut, PointsOut
+from chalicelib.followups.public import CaseSummary
+from chalicelib.points.public import LedgerEntryOut, PointsOut
 
 
 class Member360Tier(Out):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from datetime import UTC, date, datetime, timedelta
 
+from chalicelib.core.calendar import business_day
+
 _fixed: datetime | None = None
 _offset = timedelta(0)
 
@@ -36,6 +38,16 @@ def run_from(value: datetime | None) -> None:
 
 def iso(value: datetime | None = None) -> str:
     return (value or now()).isoformat(timespec="milliseconds")
+
+
+def now_iso() -> str:
+    """Now as items store an instant: UTC, ISO 8601 with milliseconds."""
+    return iso(now().astimezone(UTC))
+
+
+def today() -> date:
+    """The current business day (Asia/Shanghai)."""
+    return business_day(now())
 
 
 def parse(value: str) -> datetime:

@@ -34,9 +34,9 @@ from chalicelib.events.models import (
 )
 from chalicelib.events.registration import notice_data
 from chalicelib.events.store import time_of, utc_key
-from chalicelib.identity import directory
-from chalicelib.identity.models import CustomerItem
-from chalicelib.points import accounts, bookkeeping, programme
+from chalicelib.identity import public as identity
+from chalicelib.identity.public import CustomerItem
+from chalicelib.points import public as points
 
 MAX_INVITES = 25  # one transaction: an invitation and its notification each
 LIST_LOOKBACK = rules.MAX_DURATION  # an event still running started at most this long ago
@@ -58,7 +58,7 @@ def _bad(field: str, issue: str) -> AppError:
 def _known_tiers(codes: list[str] | None, field: str) -> list[str] | None:
     if not codes:
         return None
-    known = {t.code for t in programme.catalogue()}
+    known = {t.code for t in points.catalogue()}
     unknown = sorted(set(codes) - known)
     if unknown:
         raise _bad(field, f"unknown tiers: {', '.join(unknown)}")
@@ -76,7 +76,7 @@ def new_event(fields: dict[str, Any], created_by: str, status: str, host: str | 
     order = fields.get("waitlist_order") or "first_come"
     priority = _known_tiers(fields.get("priority_tiers"), "priority_tiers")
     if order == "tiers_first" and not priority:
-        priority = [t.code for t in programme.catalogue() if t.rank >= _rank(host_min_tier())]
+        priority = [t.code for t in points.catalogue() if t.rank >= _rank(host_min_tier())]
     event_id = event_id or new_event_id()
     code = rules.new_code()
     salt = secrets.token_hex(8)
@@ -100,7 +100,7 @@ def new_event(fields: dict[str, Any], created_by: str, status: str, host: str | 
 
 
 def _rank(code: str) -> int:
-    return next((t.rank for t in programme.catalogue() if t.code == code), 10**6)
+    return next((t.rank for t in points.catalogue() if t.code == code), 10**6)
 
 
 def create(fields: dict[str, Any], staff_id: str) -> dict[str, Any]:
@@ -113,8 +113,8 @@ def create(fields: dict[str, Any], staff_id: str) -> dict[str, Any]:
 def propose(customer_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     """``POST /v1/events``: a member whose held tier allows it proposes an invite-only event; it waits for an
     operator (``pending_approval``: seen by its host only)."""
-    items = bookkeeping.load_member(customer_id, consistent=True)
-    tier = accounts.held_tier(items)
+    items = points.load_member(customer_id, consistent=True)
+    tier = points.held_tier(items)
     if not rules.may_host(tier.rank, _rank(host_min_tier())):
         raise AppError("tier_not_eligible")
     fields = {**fields, "invite_only": True}
@@ -161,7 +161,7 @@ def review(event_id: str, staff_id: str, approve: bool, reason: str | None) -> d
 def host_event(customer_id: str, event_id: str) -> EventItem:
     """The member's own hosted event; anyone else's is 404."""
     event = event_of(event_id)
-    if event.host_customer_id != directory.resolve_customer_id(customer_id):
+    if event.host_customer_id != identity.resolve_customer_id(customer_id):
         raise AppError("not_found")
     return event
 
@@ -185,8 +185,8 @@ def invite(customer_id: str, event_id: str, member_nos: list[str]) -> dict[str, 
     wanted = sorted(set(member_nos))
     if len(wanted) > MAX_INVITES:
         raise _bad("member_nos", f"at most {MAX_INVITES} at a time")
-    found = directory.lookup_many([directory.member_no_key(n) for n in wanted])
-    by_no = {n: found[directory.member_no_key(n)] for n in wanted if directory.member_no_key(n) in found}
+    found = identity.lookup_many([identity.member_no_key(n) for n in wanted])
+    by_no = {n: found[identity.member_no_key(n)] for n in wanted if identity.member_no_key(n) in found}
     unknown = [n for n in wanted if n not in by_no]
     at = clock.iso()
     tx = Tx()
@@ -373,7 +373,7 @@ def event_page(customer_id: str, event_id: str) -> dict[str, Any]:
     store.checked_id(event_id)
     page = store.page_read(event_id, customer_id)
     if page.profile is not None and page.profile.merged_into:
-        return event_page(directory.resolve_customer_id(page.profile.merged_into), event_id)
+        return event_page(identity.resolve_customer_id(page.profile.merged_into), event_id)
     if not visible_on_page(page, customer_id):
         raise AppError("not_found")
     assert page.event is not None
@@ -450,7 +450,7 @@ def list_for(customer_id: str, limit: int, cursor: str | None = None) -> dict[st
     profile, a Query of their registrations and invitations (``gsi2``), one Query of the listing index (``gsi1``
     ``EVLIST``, by start, after the cursor; at most ``LIST_READ`` items) and one BatchGetItem of the shown events'
     counters: four calls, no Scan. The audience is filtered on the items read (see ``_page_cut`` for the cursor)."""
-    profile = directory.load_customer(customer_id)
+    profile = identity.load_customer(customer_id)
     if profile is None:
         raise AppError("not_found")
     after = _cursor_key(cursor, EVENT_KEY) if cursor else None
@@ -517,7 +517,7 @@ def my_registrations(customer_id: str, limit: int, cursor: str | None = None) ->
     """``GET /v1/me/registrations``: newest event first (a Query of ``gsi2``). Waiting registrations are read again
     in their events (one strongly consistent BatchGetItem for all of them: the index may lag a promotion), and a
     place still waiting is counted in its event's partition (one counting Query each)."""
-    cid = directory.resolve_customer_id(customer_id)
+    cid = identity.resolve_customer_id(customer_id)
     raw, _read, next_cursor = _mine_page(cid, "REG", limit, cursor)
     regs = [RegistrationItem.from_raw_data(r) for r in raw]
     fresh = _fresh([r for r in regs if r.status == "waitlisted"])
@@ -551,7 +551,7 @@ def _position(reg: RegistrationItem) -> int | None:
 def my_invitations(customer_id: str, limit: int, cursor: str | None = None) -> dict[str, Any]:
     """``GET /v1/me/invitations``: newest event first (a Query of ``gsi2``); the times are the event's (a change
     rewrites its invitations, ``_refresh_invitations``)."""
-    cid = directory.resolve_customer_id(customer_id)
+    cid = identity.resolve_customer_id(customer_id)
     raw, read, next_cursor = _mine_page(cid, "INV", limit, cursor)
     regs = {r["event_id"]["S"]: r["status"]["S"] for r in read if r.get("kind", {}).get("S") == "REG"}
     out = []
@@ -571,7 +571,7 @@ def registrations_of(event_id: str, host_customer_id: str | None = None) -> dict
     snap = store.snapshot(event_id)
     if snap.event is None:
         raise AppError("not_found")
-    if host_customer_id is not None and snap.event.host_customer_id != directory.resolve_customer_id(
+    if host_customer_id is not None and snap.event.host_customer_id != identity.resolve_customer_id(
             host_customer_id):
         raise AppError("not_found")
     positions = rules.positions(snap.waiting_keys())

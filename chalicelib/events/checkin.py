@@ -23,9 +23,9 @@ from chalicelib.core.observability import logger
 from chalicelib.events import catalogue, registration, rules, store
 from chalicelib.events.models import EventItem, RegistrationItem
 from chalicelib.events.store import time_of
-from chalicelib.identity import directory
-from chalicelib.identity.models import PROFILE_SK, CustomerItem
-from chalicelib.points import accounts, bookkeeping
+from chalicelib.identity import public as identity
+from chalicelib.identity.public import PROFILE_SK, CustomerItem
+from chalicelib.points import public as points_area
 
 
 def check_in(customer_id: str, event_id: str, code: str, channel: str | None = None) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def check_in(customer_id: str, event_id: str, code: str, channel: str | None = N
     store.checked_id(event_id)
     page = store.page_read(event_id, customer_id)
     if page.profile is not None and page.profile.merged_into:
-        return check_in(directory.resolve_customer_id(page.profile.merged_into), event_id, code, channel)
+        return check_in(identity.resolve_customer_id(page.profile.merged_into), event_id, code, channel)
     if not catalogue.visible_on_page(page, customer_id):
         raise AppError("not_found")
     event = page.event
@@ -48,10 +48,10 @@ def check_in(customer_id: str, event_id: str, code: str, channel: str | None = N
 def check_in_by_host(host_id: str, event_id: str, member_no: str) -> dict[str, Any]:
     """The host checks a registered member in (by member number), in the same window, once."""
     event = catalogue.host_event(host_id, event_id)
-    cid = directory.lookup(directory.member_no_key(member_no))
+    cid = identity.lookup(identity.member_no_key(member_no))
     if cid is None:
         raise AppError("not_registered")
-    cid = directory.resolve_customer_id(cid)
+    cid = identity.resolve_customer_id(cid)
     _window(event)
     try:
         reg = RegistrationItem.get(event.pk, f"REG#{cid}", consistent_read=True)
@@ -100,7 +100,7 @@ def _award(event: EventItem, reg: RegistrationItem | None, customer_id: str, by:
 
     try:
         if points > 0:
-            accounts.earn(reg.customer_id, points, kind="event", reference=f"event:{event.event_id}",
+            points_area.earn(reg.customer_id, points, kind="event", reference=f"event:{event.event_id}",
                           channel=channel, actor=by if by != "member" else None, extra=mark, profile=with_tags)
         else:
             _without_points(reg.customer_id, mark, with_tags)
@@ -116,7 +116,7 @@ def _award(event: EventItem, reg: RegistrationItem | None, customer_id: str, by:
 def _without_points(customer_id: str, mark: Any, with_tags: Any) -> None:
     """No points to award: the registration and the tags in one transaction of their own (again on a race)."""
     for _attempt in range(5):
-        items = bookkeeping.load_member(customer_id, consistent=True)
+        items = points_area.load_member(customer_id, consistent=True)
         assert items.profile is not None
         tx = Tx()
         mark(tx)

@@ -11,7 +11,7 @@ from chalicelib.core.area import Section360
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.events import catalogue, registration, store
 from chalicelib.events.models import INV_PREFIX, REG_PREFIX, InvitationItem, RegistrationItem, WaitEntryItem
-from chalicelib.identity.models import CustomerItem
+from chalicelib.identity.public import CustomerItem
 
 RECENT_360 = 20
 ACTIVE = ("registered", "waitlisted", "checked_in")

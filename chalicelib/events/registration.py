@@ -53,8 +53,8 @@ from chalicelib.events.models import (
     event_pk,
 )
 from chalicelib.events.store import Snapshot, time_of, utc_key
-from chalicelib.identity import directory
-from chalicelib.identity.models import PROFILE_SK, CustomerItem
+from chalicelib.identity import public as identity
+from chalicelib.identity.public import PROFILE_SK, CustomerItem
 
 SCOPE = "POST /v1/events/{event_id}/registrations"
 MAX_ATTEMPTS = 24  # joins of one waitlist are serialised on its version: a burst retries (jittered backoff)
@@ -113,7 +113,7 @@ def _group_condition(event: EventItem, group: str) -> Condition | None:
 
 
 def _profile(customer_id: str) -> CustomerItem:
-    found = directory.load_customer(customer_id, follow_merges=False)
+    found = identity.load_customer(customer_id, follow_merges=False)
     if found is None:
         raise AppError("not_found")
     return found
@@ -219,7 +219,7 @@ def register(customer_id: str, event_id: str, idempotency_key: str | None) -> Re
             if "member" in exc.failed:
                 profile = _profile(cid)
                 if profile.merged_into:
-                    cid = directory.resolve_customer_id(profile.merged_into)
+                    cid = identity.resolve_customer_id(profile.merged_into)
                     continue
                 if not invited:
                     _refuse_outsider(snap, event, cid, profile)
@@ -294,7 +294,7 @@ def cancel(customer_id: str, event_id: str) -> dict[str, Any]:
         if mine is None:
             profile = _profile(cid)
             if profile.merged_into:
-                cid = directory.resolve_customer_id(profile.merged_into)
+                cid = identity.resolve_customer_id(profile.merged_into)
                 continue
             _refuse_outsider(snap, event, cid, profile)
             raise AppError("not_registered")

@@ -24,9 +24,9 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.events import store
 from chalicelib.events.models import REG_PREFIX, RegistrationItem, event_pk
-from chalicelib.identity import directory
-from chalicelib.points import accounts
-from chalicelib.points.bookkeeping import PointsState
+from chalicelib.identity import public as identity
+from chalicelib.points import public as points
+from chalicelib.points.public import PointsState
 
 MAX_ATTEMPTS = 8
 REVERSAL_KIND = "event_reversal"
@@ -38,7 +38,7 @@ def _registration(event_id: str, customer_id: str) -> RegistrationItem:
     try:
         return RegistrationItem.get(event_pk(event_id), f"{REG_PREFIX}{customer_id}", consistent_read=True)
     except RegistrationItem.DoesNotExist:
-        live = directory.resolve_customer_id(customer_id)
+        live = identity.resolve_customer_id(customer_id)
         if live == customer_id:
             raise AppError("not_found") from None
         return _registration(event_id, live)
@@ -82,7 +82,7 @@ def _once(reg: RegistrationItem, staff_id: str, reason: str) -> dict[str, Any]:
             RegistrationItem.updated_at.set(at)], RegistrationItem.status == "checked_in")
         services.voided_in(tx, parts)
 
-    accounts.take_back(reg.customer_id, reversals, actor=staff_id, reason=reason, extra=extra)
+    points.take_back(reg.customer_id, reversals, actor=staff_id, reason=reason, extra=extra)
     return {"event_id": reg.event_id, "customer_id": reg.customer_id, "registration_id": reg.registration_id,
             "status": "check_in_revoked", "revoked_at": at, "revoked_by": staff_id, "reason": reason,
             "points_reversed": sum(r.points for r in reversals)}

@@ -26,7 +26,7 @@ from chalicelib.events.models import (
     WaitlistItem,
     event_pk,
 )
-from chalicelib.identity.models import PROFILE_SK, CustomerItem
+from chalicelib.identity.public import PROFILE_SK, CustomerItem
 
 EVENT_ID = re.compile(r"^ev_[0-9a-f]{8,40}$")
 

@@ -27,11 +27,9 @@ from chalicelib.core.redaction import mask_phone
 from chalicelib.core.retry import dispatch
 from chalicelib.core.retry.transactions import TXN_PREFIX, TransactionItem
 from chalicelib.followups.models import CASE_PREFIX, QUEUE_PREFIX, FollowUpCaseItem
-from chalicelib.identity.models import PROFILE_SK, CustomerItem
-from chalicelib.points import accounts
-from chalicelib.points.bookkeeping import MemberItems
-from chalicelib.points.models import POINTS_SK, PointsStateItem
-from chalicelib.points.tiers import TierDefinition
+from chalicelib.identity.public import PROFILE_SK, CustomerItem
+from chalicelib.points import public as points_area
+from chalicelib.points.public import POINTS_SK, MemberItems, PointsStateItem, TierDefinition
 
 RESPOND_WITHIN = timedelta(minutes=15)
 
@@ -109,7 +107,7 @@ class Loaded:
         """The tier the member holds today (``points.accounts.held_tier``), None for an unknown member."""
         if self.profile is None:
             return None
-        return accounts.held_tier(MemberItems(self.profile.customer_id, self.profile, self.points, None))
+        return points_area.held_tier(MemberItems(self.profile.customer_id, self.profile, self.points, None))
 
 
 def _load(customer_id: str, transaction_id: str, *, consistent: bool = True) -> Loaded:

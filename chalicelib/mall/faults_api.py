@@ -10,10 +10,10 @@ from chalicelib.core.lazy import lazy_module
 
 if TYPE_CHECKING:
     from chalicelib.core import faults
-    from chalicelib.notifications import dev as notification_sims
+    from chalicelib.notifications import public as notifications
 else:  # loaded when a view first runs (core/lazy.py)
     faults = lazy_module("chalicelib.core.faults")
-    notification_sims = lazy_module("chalicelib.notifications.dev")
+    notifications = lazy_module("chalicelib.notifications.public")
 
 
 api = Api(__name__, "dev")
@@ -39,7 +39,7 @@ def _view(saved: dict[str, Any]) -> dict[str, Any]:
 def put_faults(ctx: RequestContext) -> dict:
     body = ctx.body
     if body.wechat_failure_rate is not None:
-        notification_sims.set_wechat_failure_rate(body.wechat_failure_rate)
+        notifications.set_wechat_failure_rate(body.wechat_failure_rate)
     saved = faults.set_faults(fulfillment_failure_rate=body.fulfillment_failure_rate,
                                    wechat_failure_rate=body.wechat_failure_rate, sms_down=body.sms_down)
     return _view(saved)

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.core import clock
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.errors import AppError
-from chalicelib.followups import actions
-from chalicelib.followups.models import FollowUpCaseItem
+from chalicelib.followups import public as followups
+from chalicelib.followups.public import FollowUpCaseItem
 from chalicelib.mall import redemptions, rewards
 from chalicelib.mall.models import REDEMPTION_PREFIX, STOCK_SK, RedemptionItem, StockShardItem
-from chalicelib.points import accounts, bookkeeping
-from chalicelib.points.bookkeeping import Plan, PointsState
+from chalicelib.points import public as points
+from chalicelib.points.public import Plan, PointsState
 
 KIND = redemptions.RETRY_KIND
 SETTLED_AS = {"completed_manually": "completed", "cancelled": "cancelled", "refunded": "refunded"}
@@ -72,7 +73,7 @@ def return_stock_in(tx: Tx, reward_id: str, shards: dict[str, Any] | None, quant
     return taken
 
 
-def refund(res: actions.Resolution) -> dict[str, Any]:
+def refund(res: followups.Resolution) -> dict[str, Any]:
     """The compensating transaction (see the module docstring); returns what came back."""
     case = res.case
     redemption = load_redemption(case)
@@ -81,11 +82,11 @@ def refund(res: actions.Resolution) -> dict[str, Any]:
     if redemption.status != "pending_fulfillment":
         raise AppError("case_transaction_settled")
     spent = int(redemption.points_spent)
-    on = bookkeeping.today()
+    on = clock.today()
     reference = f"refund:{redemption.redemption_id}"
 
     def plan(state: PointsState) -> Plan:
-        change = state.account.earn(spent, accounts.expiry_for(on), kind="compensation", reference=reference, today=on)
+        change = state.account.earn(spent, points.expiry_for(on), kind="compensation", reference=reference, today=on)
 
         def add(tx: Tx) -> None:
             tx.update(
@@ -99,7 +100,7 @@ def refund(res: actions.Resolution) -> dict[str, Any]:
         fields = {"actor": res.staff_id, "reason": f"follow-up {case.case_id}: refunded"}
         return Plan(change, entry_fields=fields, add=add, result=change.account.balance)
 
-    outcome = bookkeeping.execute(case.customer_id, plan)
+    outcome = points.execute(case.customer_id, plan)
     taken = {int(k): int(v) for k, v in (redemption.shards or {}).items()}
     rewards.note_taken(redemption.reward_id, {k: -u for k, u in taken.items()})  # the stock hint goes back up
     return {

@@ -45,9 +45,8 @@ from chalicelib.mall import fulfillment, rewards
 from chalicelib.mall.fulfillment import FulfilmentOrder, PartnerUnavailable
 from chalicelib.mall.models import REDEMPTION_PREFIX, RLIMIT_PREFIX, RedeemCountItem, RedemptionItem
 from chalicelib.mall.rewards import Reward
-from chalicelib.points import accounts, bookkeeping
-from chalicelib.points.bookkeeping import MemberItems, Plan, PointsState
-from chalicelib.points.rules import InsufficientPoints
+from chalicelib.points import public as points
+from chalicelib.points.public import InsufficientPoints, MemberItems, Plan, PointsState
 
 ROUTE = "POST /v1/redemptions"
 
@@ -89,7 +88,7 @@ def _check_rules(reward: Reward, items: MemberItems, quantity: int, count: int) 
     if not reward.open_at(clock.now()):
         raise AppError("reward_not_available")
     assert items.profile is not None
-    if not reward.eligible(accounts.held_tier(items).code):
+    if not reward.eligible(points.held_tier(items).code):
         raise AppError("tier_not_eligible")
     if reward.plus_only and not overlay().holds(items.others, clock.now()):
         raise AppError("plus_required")  # from the M# items the one Query already read: no extra call
@@ -196,7 +195,7 @@ class _Redemption:
         """One attempt: the result, or None to try again (after the caller's backoff)."""
         if self.items is None:
             try:
-                self.items = bookkeeping.load_member(self.customer_id, consistent=True)
+                self.items = points.load_member(self.customer_id, consistent=True)
             except TRANSIENT as exc:
                 if not retry.is_transient(exc):
                     raise
@@ -215,7 +214,7 @@ class _Redemption:
         cost = self.reward.points_cost * self.quantity
         try:
             change = state.account.spend(cost, kind="redemption", reference=self.redemption_id,
-                                         today=bookkeeping.today())
+                                         today=clock.today())
         except InsufficientPoints as exc:
             raise AppError(
                 "insufficient_points", details=[{"field": "quantity", "issue": f"balance is {exc.balance}"}]
@@ -232,7 +231,7 @@ class _Redemption:
                            "quantity": self.quantity, "partner": self.reward.partner})
         plan = Plan(change, entry_fields={"channel": self.channel} if self.channel else {},
                     add=lambda tx: self._add_items(tx, taken, count, redemption, req, txn))
-        tx, _entries = bookkeeping.build_tx(state, plan)
+        tx, _entries = points.build_tx(state, plan)
         try:
             tx.commit()
         except TRANSIENT as exc:
@@ -252,7 +251,7 @@ class _Redemption:
         return _fulfil_now(self.reward, redemption, txn, req)
 
     def _redemption_item(self, owner: str, cost: int, balance_after: int, taken: dict[int, int]) -> RedemptionItem:
-        at = bookkeeping.now_iso()
+        at = clock.now_iso()
         return RedemptionItem(
             pk=keys.customer_pk(owner), sk=f"{REDEMPTION_PREFIX}{self.redemption_id}",
             redemption_id=self.redemption_id, customer_id=owner, reward_id=self.reward.reward_id,

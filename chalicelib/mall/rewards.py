@@ -31,7 +31,7 @@ from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.mall.models import REWARD_SK, REWARDS_INDEX_PK, STOCK_SK, RewardItem, StockShardItem
-from chalicelib.points import bookkeeping
+from chalicelib.points import public as points
 
 DEF_CACHE_SECONDS = 5.0  # table_cache.MAX_STALENESS_SECONDS: the bound the README states
 STOCK_CACHE_SECONDS = 2.0
@@ -277,12 +277,11 @@ def create_reward(
     reward_id: str | None = None,
 ) -> str:
     """Write the definition and its stock shards in one transaction; returns the reward ID."""
-    from chalicelib.points import programme
 
     if fulfillment not in FULFILLMENTS:
         raise AppError("validation_error", details=[{"field": "fulfillment", "issue": "must be in_house or partner"}])
     if tiers:
-        known = {t.code for t in programme.current().tiers}
+        known = {t.code for t in points.current().tiers}
         unknown = sorted(set(tiers) - known)
         if unknown:
             raise AppError("validation_error", details=[{"field": "tiers", "issue": f"unknown tiers: {unknown}"}])
@@ -290,7 +289,7 @@ def create_reward(
         raise AppError("validation_error", details=[{"field": "ends_at", "issue": "must be after starts_at"}])
     shards = stock_shards or default_shards(stock)
     reward_id = reward_id or new_reward_id()
-    at = bookkeeping.now_iso()
+    at = clock.now_iso()
     item = RewardItem(
         pk=reward_pk(reward_id), sk=REWARD_SK, reward_id=reward_id, name=name, description=description,
         points_cost=points_cost, stock_total=stock, shards=shards, per_member_limit=per_member_limit,

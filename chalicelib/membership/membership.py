@@ -19,7 +19,7 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
-from chalicelib.identity.models import CustomerItem
+from chalicelib.identity.public import CustomerItem
 from chalicelib.membership import records, rules
 from chalicelib.membership.models import MEMBERSHIP_SK, TRIAL_MARKER_PREFIX, MarkerItem, MembershipItem
 from chalicelib.membership.rules import MembershipRefused

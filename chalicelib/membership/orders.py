@@ -248,10 +248,10 @@ def refund(customer_id: str, staff_id: str, reason: str, role: str = "agent",
             raise AppError(why)
         refund_id = f"rf{order.order_id}"
         if decide is None:
-            from chalicelib.points import approvals
+            from chalicelib.points import public as points
 
-            if approvals.money_needs_approval(int(order.amount_fen)):
-                return approvals.ask("refund", items.customer_id, 0, reason, staff_id, role, refund_id,
+            if points.money_needs_approval(int(order.amount_fen)):
+                return points.ask("refund", items.customer_id, 0, reason, staff_id, role, refund_id,
                                      amount_fen=int(order.amount_fen))
         try:
             outcome = payments.provider().refund(order.order_id, refund_id, int(order.amount_fen),

@@ -20,9 +20,8 @@ from chalicelib.core.dynamo import keys, member_layout
 from chalicelib.core.dynamo.batch import batch_get
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx
-from chalicelib.identity import directory
-from chalicelib.identity.member import refuse_closed
-from chalicelib.identity.models import PROFILE_SK, CustomerItem
+from chalicelib.identity import public as identity
+from chalicelib.identity.public import PROFILE_SK, CustomerItem, refuse_closed
 from chalicelib.membership.models import (
     EXPIRY_INDEX,
     MEMBERSHIP_SK,
@@ -110,7 +109,7 @@ def add_raw(out: PlusItems, raws: list[dict[str, Any]]) -> PlusItems:
 
 def load(customer_id: str, consistent: bool = False) -> PlusItems:
     """The live member's Plus items (one Query; a merged alias adds one hop); 404 ``not_found`` if unknown."""
-    return directory.follow_merged(customer_id, lambda cid: query_member(cid, consistent),
+    return identity.follow_merged(customer_id, lambda cid: query_member(cid, consistent),
                                    lambda found: found.profile.merged_into if found.profile else None,
                                    lambda found: found.profile is not None)
 
@@ -128,7 +127,7 @@ def load_for_order(customer_id: str, order_id: str) -> PlusItems:
         out.orders += [OrderItem.from_raw_data(raw) for key, raw in found.items() if key[1].startswith(ORDER_PREFIX)]
         return out
 
-    return directory.follow_merged(customer_id, read,
+    return identity.follow_merged(customer_id, read,
                                    lambda found: found.profile.merged_into if found.profile else None,
                                    lambda found: found.profile is not None)
 

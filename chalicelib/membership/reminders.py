@@ -16,13 +16,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.benefits import vouchers
+from chalicelib.benefits import public as benefits
 from chalicelib.core import clock, notifications
 from chalicelib.core.calendar import business_day
 from chalicelib.core.dynamo import paging
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.observability import logger
-from chalicelib.followups import cases
+from chalicelib.followups import public as followups
 from chalicelib.membership import records, rules
 from chalicelib.membership.models import EXPIRY_INDEX, REMINDER_PREFIX, MarkerItem, MembershipItem
 
@@ -61,13 +61,13 @@ def remind(customer_id: str, days: int, now: datetime) -> str:
     statement = records.savings_view(held, items, now)
     expiry = records.iso(held.expires_at) or ""
     since = datetime.fromisoformat(statement["since"]) if statement["since"] else now
-    services = cases.resolved_count(cid, since, now)
+    services = followups.resolved_count(cid, since, now)
     tx = Tx()
     tx.put("marker", MarkerItem(pk=f"{REMINDER_PREFIX}{cid}#{expiry}#{days}", sk="REMINDER", customer_id=cid,
                                 at=clock.iso(now)), MarkerItem.pk.does_not_exist())
-    voucher = vouchers.new_voucher(cid, benefit_id="plus_renewal", name="Plus 续费专享券", kind="plus_renewal",
+    voucher = benefits.new_voucher(cid, benefit_id="plus_renewal", name="Plus 续费专享券", kind="plus_renewal",
                                    valid_days=RENEWAL_VOUCHER_DAYS, source="plus_renewal", at=now)
-    vouchers.put_in(tx, voucher)
+    benefits.put_in(tx, voucher)
     notifications.put_in(tx, cid, "plus_renewal_reminder", _data(held, statement, days, voucher.voucher_id, services))
     try:
         tx.commit()

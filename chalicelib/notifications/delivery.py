@@ -37,7 +37,7 @@ from chalicelib.core.notifications import TEMPLATES, NotificationItem
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.retry.outbox import retry_port
 from chalicelib.core.retry.transactions import Transaction
-from chalicelib.identity.models import PROFILE_SK, CustomerItem
+from chalicelib.identity.public import PROFILE_SK, CustomerItem
 from chalicelib.notifications import channels, rules
 from chalicelib.notifications.models import (
     GRANT_PREFIX,

@@ -17,9 +17,8 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.results import Result, created, ok
 from chalicelib.partners import recognition, settlement
 from chalicelib.partners.models import EARN_PREFIX, EARNINGS_INDEX_PREFIX, EarningItem, PartnerItem, partner_pk
-from chalicelib.points import accounts, bookkeeping, programme
-from chalicelib.points.bookkeeping import Plan, PointsState
-from chalicelib.points.models import PointsStateItem
+from chalicelib.points import public as points_area
+from chalicelib.points.public import Plan, PointsState, PointsStateItem
 
 KIND = "partner"
 SCOPE = "POST /v1/partners/earnings"
@@ -66,7 +65,7 @@ def earn(partner: PartnerItem, token: str, order_no: str, amount_fen: int, key: 
         return ok(earning_view(first))
     customer_id = recognition.member_of_token(partner, token)
     points = points_for(amount_fen, partner.earn_rate_per_yuan)
-    month = settlement.month_of(bookkeeping.today())
+    month = settlement.month_of(clock.today())
     item = EarningItem(pk=partner_pk(partner.partner_id), sk=f"{EARN_PREFIX}{order_no}", partner_id=partner.partner_id,
                        order_no=order_no, customer_id=customer_id, amount_fen=amount_fen, points=points, month=month,
                        created_at=clock.iso(), gsi2pk=f"{EARNINGS_INDEX_PREFIX}{customer_id}",
@@ -79,7 +78,7 @@ def earn(partner: PartnerItem, token: str, order_no: str, amount_fen: int, key: 
         idempotency.record_in(tx, req, "created", body)
 
     try:
-        accounts.earn(customer_id, points, kind=KIND, reference=reference(partner.partner_id, "earn", order_no),
+        points_area.earn(customer_id, points, kind=KIND, reference=reference(partner.partner_id, "earn", order_no),
                       reason=partner.name, extra=extra)
     except TxCancelled as exc:
         if idempotency.LABEL in exc.failed:
@@ -102,7 +101,7 @@ def refund(partner: PartnerItem, order_no: str) -> Result:
     if earning.refunded_at:
         return ok(earning_view(earning))
     points = int(earning.points)
-    on = bookkeeping.today()
+    on = clock.today()
     at = clock.iso()
     month = settlement.month_of(on)
 
@@ -115,13 +114,13 @@ def refund(partner: PartnerItem, order_no: str) -> Result:
     def plan(state: PointsState) -> Plan:
         change = state.account.reverse(points, kind=KIND, reference=reference(partner.partner_id, "refund", order_no),
                                        today=on)
-        stats = bookkeeping.stats_with(state.tier_stats, earning.month, points=-points, on=on)
+        stats = points_area.stats_with(state.tier_stats, earning.month, points=-points, on=on)
         result = Plan(change, [PointsStateItem.tier_stats.set(stats)], add=add, entry_fields={"reason": partner.name})
-        bookkeeping.add_tier_update(result, state, programme.current(), on, stats)
+        points_area.add_tier_update(result, state, points_area.current(), on, stats)
         return result
 
     try:
-        bookkeeping.execute(earning.customer_id, plan)
+        points_area.execute(earning.customer_id, plan)
     except TxCancelled as exc:
         if "earning" in exc.failed:
             again = _earning(partner.partner_id, order_no)

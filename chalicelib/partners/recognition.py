@@ -13,11 +13,11 @@ from typing import Any
 from chalicelib.core import clock, rate_limits
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.identity import directory
+from chalicelib.identity import public as identity
 from chalicelib.partners import tokens
 from chalicelib.partners.models import PartnerItem
-from chalicelib.points import accounts, bookkeeping
-from chalicelib.privacy.consents import partner_sharing_given
+from chalicelib.points import public as points
+from chalicelib.privacy.public import partner_sharing_given
 
 RECOGNITIONS_PER_PARTNER_MINUTE = rate_limits.Limit("partner-recognition", 120, 60)
 NOT_A_MEMBER: dict[str, Any] = {"member": False}
@@ -30,10 +30,10 @@ def _count(partner_id: str) -> None:
         raise AppError("rate_limited", retry_after=limit.window - clock.epoch() % limit.window)
 
 
-def recognised(partner: PartnerItem, customer_id: str | None) -> bookkeeping.MemberItems | None:
+def recognised(partner: PartnerItem, customer_id: str | None) -> points.MemberItems | None:
     """The member's items when ``customer_id`` names a live member who lets partners recognise them, else None."""
     try:
-        items = bookkeeping.load_member(customer_id or NOBODY)
+        items = points.load_member(customer_id or NOBODY)
     except AppError as err:
         if err.code == "not_found":
             return None
@@ -44,11 +44,11 @@ def recognised(partner: PartnerItem, customer_id: str | None) -> bookkeeping.Mem
 def recognise(partner: PartnerItem, phone: str) -> dict[str, Any]:
     """``POST /v1/partners/recognitions``: ``{member: true, token, tier, benefits}`` or ``{member: false}``."""
     _count(partner.partner_id)
-    items = recognised(partner, directory.lookup(directory.phone_key(phone)))
+    items = recognised(partner, identity.lookup(identity.phone_key(phone)))
     logger.info("partner recognition", extra={"partner_id": partner.partner_id, "recognised": items is not None})
     if items is None:
         return dict(NOT_A_MEMBER)
-    tier = accounts.held_tier(items).code
+    tier = points.held_tier(items).code
     return {"member": True, "token": tokens.issue(partner.partner_id, items.customer_id), "tier": tier,
             "benefits": list(partner.benefits_by_tier.get(tier, []))}
 

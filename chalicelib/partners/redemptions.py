@@ -26,7 +26,7 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result, accepted, ok
 from chalicelib.core.sms import sms_sender
-from chalicelib.identity import otp
+from chalicelib.identity import public as identity
 from chalicelib.partners import hooks, recognition, settlement
 from chalicelib.partners.earnings import KIND, reference, require_role
 from chalicelib.partners.models import (
@@ -39,7 +39,7 @@ from chalicelib.partners.models import (
     partner_pk,
     redemption_pk,
 )
-from chalicelib.points import accounts, bookkeeping
+from chalicelib.points import public as points_area
 
 TTL_SECONDS = 300
 MAX_CODE_TRIES = 5
@@ -104,7 +104,7 @@ def create(partner: PartnerItem, token: str, points: int, order_no: str) -> Resu
         pk=redemption_pk(redemption_id), sk=REDEMPTION_SK, redemption_id=redemption_id,
         partner_id=partner.partner_id, partner_name=partner.name, customer_id=customer_id, order_no=order_no,
         points=points, status=AWAITING, created_at=clock.iso(), expires_at=now + TTL_SECONDS,
-        code_hash=otp.code_hash(_code_subject(redemption_id), code), otp_attempts=0,
+        code_hash=identity.code_hash(_code_subject(redemption_id), code), otp_attempts=0,
         gsi1pk=f"{MEMBER_INDEX_PREFIX}{customer_id}", gsi1sk=f"{clock.iso()}#{redemption_id}",
     )
     tx = Tx()
@@ -126,7 +126,7 @@ def create(partner: PartnerItem, token: str, points: int, order_no: str) -> Resu
 def _send_code(customer_id: str, code: str) -> None:
     """The member's SMS code (the confirmation's other way); a failed send leaves the in-app confirmation."""
     try:
-        profile = bookkeeping.load_member(customer_id).profile
+        profile = points_area.load_member(customer_id).profile
         if profile is not None and profile.phone:
             sms_sender().send_code(profile.phone, code)
     except Exception:  # the message is a convenience: the app confirmation still works
@@ -163,7 +163,7 @@ def _spend(item: PartnerRedemptionItem, by: str, code_condition: Condition | Non
     if status_of(item) != AWAITING:
         raise _closed(item)
     at = clock.iso()
-    month = settlement.month_of(bookkeeping.today())
+    month = settlement.month_of(clock.today())
     points = int(item.points)
 
     def extra(tx: Tx, _state: Any) -> None:
@@ -173,7 +173,7 @@ def _spend(item: PartnerRedemptionItem, by: str, code_condition: Condition | Non
         settlement.count_in(tx, item.partner_id, month, spent=points)
 
     try:
-        accounts.spend(item.customer_id, points, kind=KIND,
+        points_area.spend(item.customer_id, points, kind=KIND,
                        reference=reference(item.partner_id, "spend", item.redemption_id), reason=item.partner_name,
                        extra=extra)
     except TxCancelled as exc:
@@ -211,7 +211,7 @@ def confirm_by_code(partner: PartnerItem, redemption_id: str, code: str) -> dict
         raise _closed(item)
     if int(item.otp_attempts or 0) >= MAX_CODE_TRIES:
         raise AppError("partner_otp_invalid", details=[{"field": "code", "issue": "tried too often"}])
-    right = (PartnerRedemptionItem.code_hash == otp.code_hash(_code_subject(redemption_id), code)) & (
+    right = (PartnerRedemptionItem.code_hash == identity.code_hash(_code_subject(redemption_id), code)) & (
         PartnerRedemptionItem.otp_attempts < MAX_CODE_TRIES)
     try:
         return _spend(item, "otp", right)

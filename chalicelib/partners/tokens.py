@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from chalicelib.core import clock
 from chalicelib.core.errors import AppError
-from chalicelib.identity.access_token import signing_secret
+from chalicelib.identity.public import signing_secret
 
 TTL_SECONDS = 600
 PREFIX = "prt_"

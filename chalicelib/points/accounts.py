@@ -24,7 +24,7 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
-from chalicelib.identity.models import CustomerItem
+from chalicelib.identity.public import CustomerItem
 from chalicelib.points import approvals, bookkeeping, programme, tiers
 from chalicelib.points.bookkeeping import MemberItems, Outcome, Plan, PointsState
 from chalicelib.points.checkin import AlreadyCheckedIn, next_checkin

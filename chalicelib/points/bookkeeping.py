@@ -31,8 +31,8 @@ from chalicelib.core.dynamo import paging, retry
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.observability import logger
-from chalicelib.identity import directory, member
-from chalicelib.identity.models import PROFILE_SK, CustomerItem
+from chalicelib.identity import public as identity
+from chalicelib.identity.public import PROFILE_SK, CustomerItem
 from chalicelib.points import tiers
 from chalicelib.points.models import (
     BUCKET_PREFIX,
@@ -92,7 +92,7 @@ class MemberItems:
         return personal_data.deletion_pending(self.others)
 
     @classmethod
-    def parse(cls, read: member.MemberRead) -> MemberItems:
+    def parse(cls, read: identity.MemberRead) -> MemberItems:
         state: PointsStateItem | None = None
         buckets: list[BucketItem] = []
         others: list[dict[str, Any]] = []
@@ -111,7 +111,7 @@ class MemberItems:
 
 def query_member(customer_id: str, consistent: bool = False) -> MemberItems:
     """The bounded member read (``identity.member.query``: one Query), parsed."""
-    return MemberItems.parse(member.query(customer_id, consistent))
+    return MemberItems.parse(identity.query(customer_id, consistent))
 
 
 T = TypeVar("T")
@@ -120,14 +120,14 @@ T = TypeVar("T")
 def follow_member(customer_id: str, read: Callable[[str], T], member_of: Callable[[T], MemberItems]) -> T:
     """``read`` the customer, then the survivor while what was read is a merged alias (the profile or the points
     state says so); 404 ``not_found`` for an unknown customer."""
-    return directory.follow_merged(customer_id, read, lambda found: member_of(found).merged_into,
+    return identity.follow_merged(customer_id, read, lambda found: member_of(found).merged_into,
                                    lambda found: member_of(found).profile is not None)
 
 
 def load_member(customer_id: str, consistent: bool = False) -> MemberItems:
     """The live member's items (``identity.member.load``: the bounded read, following merge aliases), parsed; 404
     ``not_found`` for an unknown customer."""
-    return MemberItems.parse(member.load(customer_id, consistent))
+    return MemberItems.parse(identity.load(customer_id, consistent))
 
 
 def _parse_day(value: str | None) -> date | None:

@@ -21,7 +21,7 @@ from chalicelib.core.dynamo import keys, paging, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.identity import directory
+from chalicelib.identity import public as identity
 from chalicelib.points import bookkeeping, programme
 from chalicelib.points.accounts import expiry_for
 from chalicelib.points.bookkeeping import Plan, PointsState
@@ -109,7 +109,7 @@ def file_claim(
             if "lock" in exc.failed:
                 raise AppError("claim_already_filed") from None
             if "points" in exc.failed:
-                survivor = directory.resolve_customer_id(customer_id)
+                survivor = identity.resolve_customer_id(customer_id)
                 if survivor != customer_id:  # a merged account's token: file for the survivor
                     customer_id = survivor
                     continue

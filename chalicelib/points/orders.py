@@ -33,7 +33,7 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.overlay import overlay
-from chalicelib.identity import directory
+from chalicelib.identity import public as identity
 from chalicelib.points import bookkeeping, programme
 from chalicelib.points.accounts import expiry_for
 from chalicelib.points.bookkeeping import Plan, PointsState
@@ -65,14 +65,14 @@ def customer_for_phone(phone: str) -> tuple[str, bool]:
     if cached is not None and cached[0] > now:
         return cached[1], False
     enrolled = False
-    customer_id = directory.lookup(directory.phone_key(phone))
+    customer_id = identity.lookup(identity.phone_key(phone))
     if customer_id is None:
-        store_identity = directory.Identity("store", STORE_IDENTITY_APP, phone)
+        store_identity = identity.Identity("store", STORE_IDENTITY_APP, phone)
         try:
-            customer_id = directory.create_customer(store_identity, phone=phone, channel="store").customer_id
+            customer_id = identity.create_customer(store_identity, phone=phone, channel="store").customer_id
             enrolled = True
         except TxCancelled:  # enrolled by a concurrent order (or a sign-in) a moment ago
-            customer_id = directory.lookup(directory.phone_key(phone)) or directory.lookup(store_identity.key)
+            customer_id = identity.lookup(identity.phone_key(phone)) or identity.lookup(store_identity.key)
             if customer_id is None:
                 raise AppError("service_unavailable") from None
     with _phone_lock:

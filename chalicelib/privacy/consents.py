@@ -19,10 +19,10 @@ from chalicelib.core.dynamo.member_layout import newest_page
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.personal_data import deletion_pending
 from chalicelib.core.results import Result, created
-from chalicelib.identity import member
+from chalicelib.identity import public as identity
 from chalicelib.privacy import policy
 from chalicelib.privacy.models import RECEIPT_PREFIX, STATE_SK, ConsentReceiptItem, PrivacyStateItem
-from chalicelib.profile import members
+from chalicelib.profile import public as profile_area
 
 PROFILE_PURPOSES = ("marketing", "profiling")
 PURPOSES = (*PROFILE_PURPOSES, "partner_sharing", "privacy_policy")
@@ -54,10 +54,10 @@ def give(customer_id: str, purpose: str, granted: bool, policy_version: str, cha
     """``POST /v1/me/consents``: one consent given or withdrawn against the policy version in force."""
     policy.check_version(policy_version)
     if purpose in PROFILE_PURPOSES:  # the profile's rule applies (withdrawing profiling erases the extended profile)
-        _view, receipts = members.apply_profile_change(customer_id, {"consents": {purpose: granted}},
+        _view, receipts = profile_area.apply_profile_change(customer_id, {"consents": {purpose: granted}},
                                                        channel=channel, policy_version=policy_version)
         return created(receipt_view(receipts[0]))
-    read = member.load(customer_id)
+    read = identity.load(customer_id)
     state = PrivacyStateItem(pk=customer_pk(read.customer_id), sk=STATE_SK)
     if purpose == "partner_sharing":
         action = PrivacyStateItem.partner_sharing.set(granted)
@@ -92,7 +92,7 @@ def policy_state(state: PrivacyStateItem | None) -> dict[str, Any]:
 
 def listing(customer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """``GET /v1/me/consents``: the current consents, the policy state and the receipts, newest first."""
-    read = member.load(customer_id)
+    read = identity.load(customer_id)
     assert read.profile is not None  # member.load answers only live profiles
     state = state_of(read.items)
     page, next_cursor = newest_page(read.customer_id, RECEIPT_PREFIX, limit, cursor)

@@ -24,10 +24,10 @@ from chalicelib.core.dynamo.member_layout import newest
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.personal_data import DELETION_FIELD
-from chalicelib.identity import member
-from chalicelib.membership import records
-from chalicelib.membership.models import MEMBERSHIP_SK, MembershipItem
-from chalicelib.points import accounts, bookkeeping
+from chalicelib.identity import public as identity
+from chalicelib.membership import public as membership
+from chalicelib.membership.public import MEMBERSHIP_SK, MembershipItem
+from chalicelib.points import public as points
 from chalicelib.privacy import bundle
 from chalicelib.privacy.consents import state_of
 from chalicelib.privacy.models import STATE_SK, PrivacyStateItem
@@ -65,10 +65,10 @@ def _open(customer_id: str, others: list[dict[str, Any]]) -> tuple[dict[str, int
 
 def preview(customer_id: str) -> dict[str, Any]:
     """``GET /v1/me/deletion/preview``: what the member gives up, what is open and what stops the deletion."""
-    items = bookkeeping.load_member(customer_id)
-    summary = accounts.points_summary(items)
+    items = points.load_member(customer_id)
+    summary = points.points_summary(items)
     raw = next((r for r in items.others if r["sk"]["S"] == MEMBERSHIP_SK), None)
-    held = records.membership(MembershipItem.from_raw_data(raw) if raw else None)
+    held = membership.membership(MembershipItem.from_raw_data(raw) if raw else None)
     now = clock.now()
     active = held.status(now) in ("active", "trial")
     days_left = max(0, (held.expires_at - now).days) if active and held.expires_at else 0
@@ -132,7 +132,7 @@ def request(customer_id: str, reason: str | None, channel: str | None,
     """``POST /v1/me/deletion`` (and an agent's ``POST /v1/agent/members/{id}/deletion``, ``hotline``): 202
     ``cooling_off`` (again: the same request, whoever recorded it first); 409 ``deletion_blocked``. The same
     cooling-off, the same erasure."""
-    read = member.load(customer_id, consistent=True)
+    read = identity.load(customer_id, consistent=True)
     state = state_of(read.items)
     if state is not None and state.deletion_effective_at:
         return view(state)
@@ -166,12 +166,12 @@ def request(customer_id: str, reason: str | None, channel: str | None,
 
 
 def status(customer_id: str) -> dict[str, Any]:
-    return view(state_of(member.load(customer_id, consistent=True).items))
+    return view(state_of(identity.load(customer_id, consistent=True).items))
 
 
 def cancel(customer_id: str) -> None:
     """``DELETE /v1/me/deletion``: only while cooling off (409 ``deletion_not_cancellable`` after, 404 without one)."""
-    read = member.load(customer_id, consistent=True)
+    read = identity.load(customer_id, consistent=True)
     state = state_of(read.items)
     if state is None or not state.deletion_effective_at:
         raise AppError("not_found")

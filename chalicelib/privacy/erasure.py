@@ -32,8 +32,8 @@ from chalicelib.core.observability import logger
 from chalicelib.core.retry import outbox
 from chalicelib.core.retry.transactions import Transaction
 from chalicelib.core.sms import sms_sender
-from chalicelib.identity import directory, otp
-from chalicelib.identity.models import PROFILE_SK, CustomerItem
+from chalicelib.identity import public as identity
+from chalicelib.identity.public import PROFILE_SK, CustomerItem
 from chalicelib.privacy import bundle, deletion
 from chalicelib.privacy.models import STATE_SK, PrivacyStateItem
 
@@ -74,11 +74,11 @@ def _free_keys(profile: CustomerItem, requested_at: str) -> None:
     gateway's record (the local stage's simulated outbox). Short TTLs, but they name the phone."""
     if profile.phone:
         since = int(clock.parse(requested_at).timestamp())
-        batch_delete(otp.keys_of(profile.phone, since))
+        batch_delete(identity.keys_of(profile.phone, since))
         sms_sender().forget(profile.phone)
     keys = [f"IDENT#{label}" for label in profile.identities or ()]
-    keys += [directory.phone_key(profile.phone)] if profile.phone else []
-    keys += [directory.union_key(profile.unionid)] if profile.unionid else []
+    keys += [identity.phone_key(profile.phone)] if profile.phone else []
+    keys += [identity.union_key(profile.unionid)] if profile.unionid else []
     for pk in keys:
         _client().delete_item(TableName=settings().table_name, Key={"pk": {"S": pk}, "sk": {"S": "KEY"}},
                               ConditionExpression="attribute_not_exists(pk) OR customer_id = :c",
@@ -119,24 +119,24 @@ def _end_open(customer_id: str) -> int:
     """Bookings, registrations and pledges ended through their own use cases first (seats freed, the waitlist moved,
     demand recounted); what their rules refuse (an appointment past its cut-off) stays as it is. Idempotent: each use
     case answers an ended one the same again."""
-    from chalicelib.appointments import booking
-    from chalicelib.c2b import supports
-    from chalicelib.events import registration
+    from chalicelib.appointments import public as appointments
+    from chalicelib.c2b import public as c2b
+    from chalicelib.events import public as events
 
     ended = 0
     held = bundle.located(customer_id, "M#APPTSTATE")
     for appointment_id in sorted(held[0].get("held", {}).get("M", {}) if held else {}):
         with suppress(AppError):
-            booking.cancel(customer_id, appointment_id)
+            appointments.cancel(customer_id, appointment_id)
             ended += 1
     for raw in bundle.located(customer_id, deletion.REGISTRATIONS_AT):
         if raw.get("status", {}).get("S") in deletion.OPEN_REGISTRATIONS:
             with suppress(AppError):
-                registration.cancel(customer_id, raw["event_id"]["S"])
+                events.cancel(customer_id, raw["event_id"]["S"])
                 ended += 1
     for raw in bundle.located(customer_id, "H#C2BS#"):
         with suppress(AppError):
-            supports.withdraw(customer_id, raw["request_id"]["S"])
+            c2b.withdraw(customer_id, raw["request_id"]["S"])
             ended += 1
     return ended
 

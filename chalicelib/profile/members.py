@@ -16,22 +16,22 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from chalicelib.benefits import birthdays
+from chalicelib.benefits import public as benefits
 from chalicelib.core import area, clock
 from chalicelib.core.area import Section360
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.redaction import mask_phone
-from chalicelib.identity import directory
-from chalicelib.identity.models import PROFILE_SK, CustomerItem
-from chalicelib.points import accounts, bookkeeping, programme, tiers
+from chalicelib.identity import public as identity
+from chalicelib.identity.public import PROFILE_SK, CustomerItem
+from chalicelib.points import public as points
 
 EXTENDED_FIELDS = ("birthday", "gender", "preferences")
 
 
-def tier_catalogue() -> tuple[tiers.TierDefinition, ...]:
+def tier_catalogue() -> tuple[points.TierDefinition, ...]:
     """Admin-configured tiers (cached in-process about a minute; ``tiers.DEFAULT_TIERS`` until configured)."""
-    return programme.catalogue()
+    return points.catalogue()
 
 
 def profile_view(customer: CustomerItem) -> dict[str, Any]:
@@ -51,12 +51,12 @@ def profile_view(customer: CustomerItem) -> dict[str, Any]:
 
 def me(customer_id: str) -> dict[str, Any]:
     """One Query: the profile, the points state and the buckets share the ``M#`` prefix (merges add a hop)."""
-    items = bookkeeping.load_member(customer_id)
+    items = points.load_member(customer_id)
     if items.profile is None:  # load_member returns only live profiles; kept for type narrowing
         raise AppError("not_found")
-    on = bookkeeping.today()
-    tier = accounts.tier_view(items, on)
-    summary = accounts.points_summary(items, on)
+    on = clock.today()
+    tier = points.tier_view(items, on)
+    summary = points.points_summary(items, on)
     view = profile_view(items.profile)
     view.update(
         {
@@ -80,7 +80,7 @@ def apply_profile_change(customer_id: str, changes: dict[str, Any], *, channel: 
                          policy_version: str | None = None) -> tuple[dict[str, Any], list[Any]]:
     """The profile after ``changes``, and the consent receipts written in the same transaction (by the areas that
     keep them: ``Area.consent_receipts``; ``policy_version`` is the privacy policy shown, None for the one in force)."""
-    customer = directory.load_customer(customer_id)
+    customer = identity.load_customer(customer_id)
     if customer is None:
         raise AppError("not_found")
     consents = changes.get("consents") or {}
@@ -107,7 +107,7 @@ def apply_profile_change(customer_id: str, changes: dict[str, Any], *, channel: 
     if birthday and not customer.birthday:
         sets["birthday"] = birthday
         # the birthday benefits job finds members of a birthday month through gsi2 (never a Scan)
-        sets["gsi2pk"], sets["gsi2sk"] = birthdays.index_keys(customer.customer_id, birthday)
+        sets["gsi2pk"], sets["gsi2sk"] = benefits.index_keys(customer.customer_id, birthday)
     if consents.get("profiling") is False:  # withdrawal erases what the consent allowed (tags included)
         removes.update((*EXTENDED_FIELDS, "tags"))
     if "birthday" in removes:

@@ -39,9 +39,8 @@ from chalicelib.core.dynamo import keys, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger, metrics
-from chalicelib.identity.models import PROFILE_SK, CustomerItem
-from chalicelib.notifications import delivery
-from chalicelib.notifications import rules as notify_rules
+from chalicelib.identity.public import PROFILE_SK, CustomerItem
+from chalicelib.notifications import public as push
 from chalicelib.segments import call_tasks, queue, rules, segments, store
 from chalicelib.segments.campaign_models import (
     CAMPAIGN_SK,
@@ -65,7 +64,7 @@ PAGE = 50  # members a message; a treated member's transaction holds at most 8 i
 WINDOW_DAYS = 14
 TEMPLATE = "campaign_message"
 # a campaign's channel -> the notifications area's push channels that carry it (``in_app`` reaches every member)
-PUSH_CHANNELS = {"wechat": (notify_rules.WECHAT_SUBSCRIBE, notify_rules.WECHAT_TEMPLATE), "sms": (notify_rules.SMS,)}
+PUSH_CHANNELS = {"wechat": (push.WECHAT_SUBSCRIBE, push.WECHAT_TEMPLATE), "sms": (push.SMS,)}
 
 
 def caps() -> tuple[int, int]:
@@ -261,18 +260,18 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
                                                              "body": campaign.message["body"], "campaign_id": cid})
         _remember(tx, cid, customer_id, "treated", now)
         if offer and offer["kind"] == "voucher":
-            from chalicelib.benefits import vouchers
+            from chalicelib.benefits import public as benefits
 
-            vouchers.put_in(tx, vouchers.new_voucher(
+            benefits.put_in(tx, benefits.new_voucher(
                 customer_id, benefit_id=str(offer["benefit_id"]), name=str(offer.get("name") or campaign.name),
                 kind="gift", valid_days=int(offer.get("valid_days") or 30), source=f"campaign:{cid}", at=now))
 
     for attempt in retry.attempts(5):
         try:
             if offer and offer["kind"] == "points":
-                from chalicelib.points import accounts
+                from chalicelib.points import public as points
 
-                accounts.earn(customer_id, int(offer["points"]), kind="campaign", reference=f"campaign:{cid}",
+                points.earn(customer_id, int(offer["points"]), kind="campaign", reference=f"campaign:{cid}",
                               reason=campaign.name, extra=add)
             else:
                 tx = Tx()
@@ -292,26 +291,26 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
     raise RuntimeError("unreachable")
 
 
-def _member(customer_id: str) -> tuple[CustomerItem | None, notify_rules.Recipient]:
+def _member(customer_id: str) -> tuple[CustomerItem | None, push.Recipient]:
     """The profile and what the delivery knows of the member (settings, grants): one consistent BatchGetItem."""
     table = settings().table_name
-    wanted = delivery.recipient_keys(customer_id, notifications.TEMPLATES[TEMPLATE].wechat_template)
+    wanted = push.recipient_keys(customer_id, notifications.TEMPLATES[TEMPLATE].wechat_template)
     out = store.client().batch_get_item(RequestItems={table: {"Keys": wanted, "ConsistentRead": True}})
     if out.get("UnprocessedKeys"):
         raise RuntimeError("member reads throttled; the page is retried")
     found = out.get("Responses", {}).get(table, [])
     profile = next((CustomerItem.from_raw_data(r) for r in found if r["sk"]["S"] == PROFILE_SK), None)
-    return profile, delivery.recipient_of(found, notifications.TEMPLATES[TEMPLATE].wechat_template)
+    return profile, push.recipient_of(found, notifications.TEMPLATES[TEMPLATE].wechat_template)
 
 
-def _unreachable(campaign: CampaignItem, recipient: notify_rules.Recipient, now: Any) -> str | None:
+def _unreachable(campaign: CampaignItem, recipient: push.Recipient, now: Any) -> str | None:
     """``no_grant`` when none of the campaign's channels reaches the member; ``quiet_hours`` when the member is in
     their quiet hours and they end only after the campaign does; else None (the message goes, or waits for them)."""
     wanted = {c for name in campaign.channels for c in PUSH_CHANNELS.get(name, ())}
-    if "in_app" not in campaign.channels and not wanted & set(notify_rules.channels_for(recipient)):
+    if "in_app" not in campaign.channels and not wanted & set(push.channels_for(recipient)):
         return "no_grant"
     local = now.astimezone(SHANGHAI)
-    if notify_rules.in_quiet_hours(local, *recipient.quiet) and notify_rules.quiet_ends(
+    if push.in_quiet_hours(local, *recipient.quiet) and push.quiet_ends(
             local, recipient.quiet[1]) >= clock.parse(campaign.ends_at):
         return "quiet_hours"
     return None

@@ -21,8 +21,8 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
-from chalicelib.points import accounts, bookkeeping, programme
-from chalicelib.points.bookkeeping import Plan, PointsState
+from chalicelib.points import public as points_area
+from chalicelib.points.public import Plan, PointsState
 from chalicelib.surveys import aggregates, callbacks, points_settings, rules
 from chalicelib.surveys.models import SURVEY_PREFIX, SurveyItem
 
@@ -119,7 +119,7 @@ def answer(customer_id: str, survey_id: str, score: int, solved_first_contact: b
             *([SurveyItem.callback_case_id.set(callbacks.case_id_of(customer_id, survey_id))] if callback else []),
         ], SurveyItem.status == "open")
         if callback:
-            tier = bookkeeping.tier_decision(state, programme.current(), business_day(now)).tier
+            tier = points_area.tier_decision(state, points_area.current(), business_day(now)).tier
             body["callback_case_id"] = callbacks.case_in(tx, survey, score, comment, day, (tier.code, tier.rank),
                                                          state.profile.member_no, now)
         aggregates.add_in(tx, dict(survey.groups), day,
@@ -128,9 +128,9 @@ def answer(customer_id: str, survey_id: str, score: int, solved_first_contact: b
 
     try:
         if points > 0:
-            accounts.earn(customer_id, points, kind="survey", reference=f"survey:{survey_id}", extra=extra)
+            points_area.earn(customer_id, points, kind="survey", reference=f"survey:{survey_id}", extra=extra)
         else:
-            bookkeeping.execute(customer_id, lambda state: Plan(add=lambda tx: extra(tx, state)))
+            points_area.execute(customer_id, lambda state: Plan(add=lambda tx: extra(tx, state)))
     except TxCancelled as exc:
         if idempotency.LABEL in exc.failed:
             return idempotency.replay_after_race(req)

@@ -15,8 +15,15 @@ from typing import Any
 
 from chalicelib.core import clock
 from chalicelib.core.dynamo.tx import Tx
-from chalicelib.followups.cases import CLOSE_WITHIN, RESPOND_WITHIN, case_id_for, case_key, queue_sort_key
-from chalicelib.followups.models import QUEUE_PREFIX, FollowUpCaseItem
+from chalicelib.followups.public import (
+    CLOSE_WITHIN,
+    QUEUE_PREFIX,
+    RESPOND_WITHIN,
+    FollowUpCaseItem,
+    case_id_for,
+    case_key,
+    queue_sort_key,
+)
 from chalicelib.surveys import aggregates
 from chalicelib.surveys.issuing import CALLBACK_KIND
 from chalicelib.surveys.models import SurveyItem

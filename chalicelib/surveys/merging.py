@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from chalicelib.core.dynamo import keys, paging
 from chalicelib.core.dynamo.tx import Tx
-from chalicelib.identity.models import CustomerItem
+from chalicelib.identity.public import CustomerItem
 from chalicelib.surveys import issuing
 from chalicelib.surveys.models import SURVEY_PREFIX, ServiceMarkerItem, SurveyItem
 

@@ -19,7 +19,7 @@ from chalicelib.core import services
 from chalicelib.core.calendar import business_day
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx
-from chalicelib.identity import directory
+from chalicelib.identity import public as identity
 from chalicelib.surveys import aggregates, issuing, rules
 from chalicelib.surveys.models import SURVEY_PREFIX, ServiceMarkerItem, SurveyItem
 
@@ -38,7 +38,7 @@ def _marker(customer_id: str, kind: str, service_id: str) -> ServiceMarkerItem |
 def _survey_of(voiding: services.Voiding) -> SurveyItem | None:
     marker = _marker(voiding.customer_id, voiding.kind, voiding.service_id)
     if marker is None:
-        live = directory.resolve_customer_id(voiding.customer_id)
+        live = identity.resolve_customer_id(voiding.customer_id)
         if live == voiding.customer_id:
             return None
         marker = _marker(live, voiding.kind, voiding.service_id)

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from chalicelib.core import clock
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.observability import metrics
-from chalicelib.identity.models import PROFILE_SK
+from chalicelib.identity.public import PROFILE_SK
 from chalicelib.webhooks import events, store
 from chalicelib.webhooks.models import DELIVERY_PREFIX, DELIVERY_SK, EVENT_PREFIX, LINE_PREFIX, STATE_SK
 

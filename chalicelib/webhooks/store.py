@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.retry import fanout
-from chalicelib.identity.access_token import signing_secret
+from chalicelib.identity.public import signing_secret
 from chalicelib.webhooks.models import DELIVERY_PREFIX, DELIVERY_SK, ENDPOINT_PREFIX, ENDPOINTS_PK
 
 KIND = "webhook_delivery"

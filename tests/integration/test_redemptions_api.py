@@ -208,12 +208,13 @@ def test_a_change_that_won_the_race_with_the_same_ledger_key_makes_the_redemptio
         mall: MallWorld, monkeypatch):
     """Two plans from one read, in the same millisecond, write the same ledger key ``L#<at>#<seq>``: the loser's
     transaction fails on the points state and on the entry. That is a lost race (plan again), never a 500."""
+    from chalicelib.core import clock
     from chalicelib.core.dynamo import tx as txmod
-    from chalicelib.points import accounts, bookkeeping
+    from chalicelib.points import accounts
 
     cid, token = mall.member(points_held=1_000)
     reward_id = mall.reward(points_cost=100, stock=5)
-    monkeypatch.setattr(bookkeeping, "now_iso", lambda: "2026-12-01T10:00:00.000+00:00")  # one millisecond
+    monkeypatch.setattr(clock, "_fixed", clock.now())  # time stands still: both plans stamp the same millisecond
     original = txmod.Tx.commit
     raced: list[bool] = []
 

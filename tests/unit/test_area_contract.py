@@ -144,6 +144,46 @@ def test_the_areas_depend_on_each_other_without_a_circle():
     assert not circles, f"areas that use each other: {circles[0]}"
 
 
+def _imports_from_other_areas(path: Path, area: str) -> list[tuple[int, str]]:
+    """``(line, what)`` of every import in ``path`` that reaches into another area, functions' own imports included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names if _area_of(alias.name) not in (None, area)]
+        elif isinstance(node, ast.ImportFrom) and node.module and _area_of(node.module) not in (None, area):
+            if node.module.count(".") == 1:  # ``from chalicelib.points import public as points``
+                found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+            else:
+                found.append((node.lineno, node.module))
+        elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "lazy_module" and node.args
+              and isinstance(node.args[0], ast.Constant) and _area_of(str(node.args[0].value)) not in (None, area)):
+            found.append((node.lineno, str(node.args[0].value)))  # ``lazy_module("chalicelib.points.public")``
+    return found
+
+
+def test_an_area_uses_another_only_through_its_front_door():
+    """What another area may use is in its ``public.py`` (or its manifest ``AREA``): a reach into any other module
+    of another area is refused here, so that an area's inside can change without breaking its neighbours."""
+    wrong = []
+    for path in _sources(LIB):
+        area = _area_of("chalicelib." + ".".join(path.relative_to(LIB).with_suffix("").parts))
+        if area is None:
+            continue
+        for line, module in _imports_from_other_areas(path, area):
+            if module.split(".")[2:] not in (["public"], ["AREA"]):
+                wrong.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not wrong, "imports past another area's front door (use chalicelib.<area>.public):\n" + "\n".join(wrong)
+
+
+def test_a_front_door_opens_onto_its_own_area_only():
+    """A ``public.py`` names its own area's things: it imports nothing of another area (no door behind a door)."""
+    doors = sorted(LIB.glob("*/public.py"))
+    assert doors, "no area has a front door"
+    wrong = {str(p.relative_to(ROOT)): sorted(m for m in _imports(p) if _area_of(m) not in (None, p.parent.name))
+             for p in doors}
+    assert not any(wrong.values()), wrong
+
+
 def test_core_imports_no_area():
     wrong = {str(p.relative_to(ROOT)): sorted(m for m in _imports(p) if _area_of(m))
              for p in _sources(LIB / "core")}

@@ -13,6 +13,7 @@ from chalicelib.benefits import definitions, entitlements, vouchers
 from chalicelib.benefits.models import VoucherItem
 from chalicelib.core.errors import AppError
 from chalicelib.points import programme, tiers
+from chalicelib.points import public as points_door
 from chalicelib.points.bookkeeping import MemberItems
 from tests.support.clock import at
 
@@ -125,7 +126,9 @@ def test_used_quota_in_the_bounded_layout_comes_from_the_one_counter_that_holds_
 
 @pytest.fixture
 def default_tiers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The programme's default settings, as the points area reads them and as its front door hands them out."""
     monkeypatch.setattr(programme, "current", lambda: programme.PointsConfig())
+    monkeypatch.setattr(points_door, "current", lambda: programme.PointsConfig())
 
 
 @pytest.mark.parametrize("overrides, field", [

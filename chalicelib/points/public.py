@@ -1,0 +1,92 @@
+"""Points' front door: the held tier, the points of a member read, earning and spending, expiry, the tier catalogue.
+
+Other areas import these names from here (or the manifest ``AREA``) and nothing else of this area: a test
+checks it. Each name is the area's own; the line under it says what it is for."""
+
+from __future__ import annotations
+
+from chalicelib.points import accounts, approvals, bookkeeping, models, programme, rules, schemas, tiers
+
+earn = accounts.earn
+"""Credit points to a member in a transaction of its own (the caller may add items to it)."""
+
+expiry_for = accounts.expiry_for
+"""When points earned on a day expire."""
+
+held_tier = accounts.held_tier
+"""The tier a member holds today, as ``GET /v1/me`` shows it."""
+
+points_summary = accounts.points_summary
+"""A member's balance, debt and what expires next, from a member read."""
+
+spend = accounts.spend
+"""Debit points, soonest-expiring first; 409 ``insufficient_points`` when the balance is short."""
+
+take_back = accounts.take_back
+"""Reverse what a voided service earned, as a refund does."""
+
+tier_view = accounts.tier_view
+"""The held tier and the progress to the next, from a member read."""
+
+ask = approvals.ask
+"""Ask for a second staff member's approval (maker-checker): 202, nothing moved yet."""
+
+money_needs_approval = approvals.money_needs_approval
+"""Whether a money amount needs a second staff member's approval."""
+
+add_tier_update = bookkeeping.add_tier_update
+"""Add to a plan what the tier decision of a day changes."""
+
+build_tx = bookkeeping.build_tx
+"""The transaction of a points plan (ledger entries, buckets, state, the caller's items)."""
+
+execute = bookkeeping.execute
+"""Read the member, plan, commit one transaction; again from a fresh read on a race."""
+
+follow_member = bookkeeping.follow_member
+"""Read a customer's points items, then the survivor while what was read is a merged alias."""
+
+load_member = bookkeeping.load_member
+"""The member read, parsed for points (state and live buckets); 404 for an unknown customer."""
+
+MemberItems = bookkeeping.MemberItems
+"""Points' parse of the member read: the points state and live buckets."""
+
+Plan = bookkeeping.Plan
+"""What one points change writes: ledger entries, bucket moves, and the caller's extra items."""
+
+PointsState = bookkeeping.PointsState
+"""A member's points and tier state as read."""
+
+query_member = bookkeeping.query_member
+"""The member read of one customer id (one Query), parsed for points."""
+
+stats_with = bookkeeping.stats_with
+"""Tier statistics plus one change in a month."""
+
+tier_decision = bookkeeping.tier_decision
+"""The tier a state holds on a day (upgrade at once, downgrade on the evaluation date)."""
+
+POINTS_SK = models.POINTS_SK
+"""The sort key of the points state item."""
+
+PointsStateItem = models.PointsStateItem
+"""A member's balance, debt, ledger sequence, check-in and tier state (``M#POINTS``)."""
+
+catalogue = programme.catalogue
+"""The tier catalogue in force."""
+
+current = programme.current
+"""The points programme's settings in force (cached briefly)."""
+
+InsufficientPoints = rules.InsufficientPoints
+"""Raised by a plan when the balance is short."""
+
+LedgerEntryOut = schemas.LedgerEntryOut
+"""The response model of a ledger entry."""
+
+PointsOut = schemas.PointsOut
+"""The response model of a member's points."""
+
+TierDefinition = tiers.TierDefinition
+"""One tier of the catalogue."""
