@@ -18,7 +18,6 @@ gc.disable()
 
 import importlib
 import json
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from chalice import Chalice
 
 from chalicelib.areas import AREAS
 from chalicelib.core.area import Job, resolve
+from chalicelib.core.config import live, settings
 from chalicelib.core.errors import wants_english
 from chalicelib.core.http import health, routing
 from chalicelib.core.lazy import lazy_module
@@ -117,7 +117,7 @@ _retry_processor = BatchProcessor(event_type=EventType.SQS)
 _followup_processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@app.on_sqs_message(queue=os.environ.get("RETRY_QUEUE_NAME", "member-portal-retry"), batch_size=10)
+@app.on_sqs_message(queue=settings().retry_queue_name, batch_size=10)
 def retry_worker(event):  # type: ignore[no-untyped-def]
     """Redo transactions that failed transiently; failures back off and go back to SQS (at last, to follow-up)."""
     with flushing_metrics(), traced("retry_worker", area="followups"):
@@ -127,7 +127,7 @@ def retry_worker(event):  # type: ignore[no-untyped-def]
         )
 
 
-@app.on_sqs_message(queue=os.environ.get("FOLLOWUP_QUEUE_NAME", "member-portal-followup"), batch_size=10)
+@app.on_sqs_message(queue=settings().followup_queue_name, batch_size=10)
 def followup_worker(event):  # type: ignore[no-untyped-def]
     """Turn transactions that ran out of retries into cases on the agents' follow-up queue."""
     with flushing_metrics(), traced("followup_worker", area="followups"):
@@ -141,8 +141,7 @@ def followup_worker(event):  # type: ignore[no-untyped-def]
 # MemberTable's StreamArn (and adds the areas' record filters and ReportBatchItemFailures); the local stack polls
 # DynamoDB Local's stream itself (tools/stream_poller.py). The function keeps its first name (its alarms and IAM
 # role are named after it); every area's ``stream_handlers`` are served by it.
-MEMBER_TABLE_STREAM_ARN = os.environ.get(
-    "MEMBER_TABLE_STREAM_ARN", "arn:aws:dynamodb:ap-east-1:123456789012:table/member-portal/stream/placeholder")
+MEMBER_TABLE_STREAM_ARN = live("MEMBER_TABLE_STREAM_ARN")
 
 
 @app.on_dynamodb_record(stream_arn=MEMBER_TABLE_STREAM_ARN, batch_size=25, starting_position="LATEST",

@@ -6,7 +6,6 @@ Shanghai wall-clock time): never compare two of them as text; ``parse`` them and
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.core.calendar import business_day
@@ -71,10 +70,10 @@ def as_of() -> datetime:
     Shanghai day at the same wall-clock time, to see or replay a day's reminders (``run_job --as-of`` moves the whole
     clock instead, for every job)."""
     from chalicelib.core.calendar import SHANGHAI
-    from chalicelib.core.config import settings
+    from chalicelib.core.config import live, settings
 
     current = now()
-    day = os.environ.get(AS_OF_VARIABLE) if settings().is_local else None
+    day = live(AS_OF_VARIABLE) if settings().is_local else None
     if not day:
         return current
     local = current.astimezone(SHANGHAI)

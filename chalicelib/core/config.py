@@ -1,7 +1,9 @@
-"""Settings, read lazily from the environment.
+"""Settings, read lazily from the environment: the one module that reads it (a test checks).
 
 Nothing here runs at import time: ``settings()`` reads the environment on first use and caches it,
-and tests call ``reset_settings()`` after changing the environment.
+and tests call ``reset_settings()`` after changing the environment. The few settings a running process may see
+change (tests, ``run_job``, the local stack's fault switches) are read at each use with ``live()``: each is declared
+in ``LIVE`` with its default, so that every setting the code reads is named in this file.
 """
 
 from __future__ import annotations
@@ -105,3 +107,48 @@ def settings() -> Settings:
 
 def reset_settings() -> None:
     settings.cache_clear()
+
+
+# Read at each use (``live``): name -> default (an empty value in the environment means the default too).
+LIVE: dict[str, str] = {
+    # identity: the refresh-token replay grace (seconds; empty: ``sessions.REFRESH_REPLAY_GRACE_SECONDS``)
+    "REFRESH_REPLAY_GRACE_SECONDS": "",
+    # the member-partition migration job: count only, write nothing; the API reads both layouts meanwhile
+    "MEMBER_PARTITION_DRY_RUN": "",
+    "MEMBER_PARTITION_MIGRATING": "",
+    # WeChat Pay v3 (membership/wechatpay.py): the merchant's keys and the platform's; the last three optional
+    "WECHATPAY_API_BASE": "", "WECHATPAY_MCH_ID": "", "WECHATPAY_APP_ID": "", "WECHATPAY_MCH_SERIAL": "",
+    "WECHATPAY_MCH_PRIVATE_KEY": "", "WECHATPAY_PLATFORM_SERIAL": "", "WECHATPAY_PLATFORM_PUBLIC_KEY": "",
+    "WECHATPAY_API_V3_KEY": "", "WECHATPAY_NOTIFY_URL": "",
+    "WECHATPAY_OA_APP_ID": "", "WECHATPAY_OPEN_APP_ID": "", "WECHATPAY_PLATFORM_KEYS": "",
+    # Plus: points earned x this multiplier; what a point is worth to a member (fen), for the savings shown
+    "PLUS_POINTS_MULTIPLIER": "1.5",
+    "PLUS_POINT_VALUE_FEN": "1",
+    # C2B: the default support threshold of a request; proposals a member may make a day
+    "C2B_DEFAULT_THRESHOLD": "100",
+    "C2B_PROPOSALS_PER_DAY": "5",
+    # privacy: the cooling-off days before a requested deletion runs
+    "DELETION_COOLING_OFF_DAYS": "7",
+    # the retry queue's redelivery backoff (seconds; empty: by stage), the follow-up dead-letter queue
+    "RETRY_BACKOFF_BASE_SECONDS": "",
+    "RETRY_BACKOFF_MAX_SECONDS": "",
+    "FOLLOWUP_DLQ_NAME": "member-portal-followup-dlq",
+    # local stage: the day the reminder jobs take as today (``YYYY-MM-DD``)
+    "REMINDERS_ON": "",
+    # set by Lambda's runtime; tracing is on in a Lambda unless switched off
+    "AWS_LAMBDA_FUNCTION_NAME": "",
+    "POWERTOOLS_TRACE_DISABLED": "",
+    # the table's stream, for the stream handler's declaration (infra/resources.json fills in the real one)
+    "MEMBER_TABLE_STREAM_ARN": "arn:aws:dynamodb:ap-east-1:123456789012:table/member-portal/stream/placeholder",
+}
+
+
+def live(name: str) -> str:
+    """A setting of ``LIVE``, read now; a name not declared there is a bug (KeyError)."""
+    default = LIVE[name]
+    return os.environ.get(name) or default
+
+
+def live_flag(name: str) -> bool:
+    """A switch of ``LIVE``: on unless empty, ``0`` or ``false``."""
+    return live(name).lower() not in ("", "0", "false")

@@ -17,7 +17,6 @@ route, area, channel, never anything about the person.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -27,6 +26,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import EphemeralMetrics
 
+from chalicelib.core.config import live
 from chalicelib.core.redaction import redact
 
 SERVICE = "member-portal"
@@ -84,8 +84,8 @@ def flushing_metrics() -> Iterator[None]:
 
 
 def tracing_enabled() -> bool:
-    disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() in ("1", "true")
-    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and not disabled
+    disabled = live("POWERTOOLS_TRACE_DISABLED").lower() in ("1", "true")
+    return bool(live("AWS_LAMBDA_FUNCTION_NAME")) and not disabled
 
 
 # What the app calls out through: AWS (botocore) and WeChat, WeChat Pay and partners (urllib3, over http.client).

@@ -30,7 +30,6 @@ failed, 6 attempts in all). Local stage: base 2 s, 3 receives: 2 + 4 s, then the
 from __future__ import annotations
 
 import json
-import os
 import random
 import threading
 import time
@@ -38,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.core.config import settings
+from chalicelib.core.config import live, settings
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.retry import dispatch, outbox
 from chalicelib.followups import intake
@@ -54,8 +53,8 @@ OUTBOX_GRACE_SECONDS = 60.0
 
 
 def backoff_settings() -> tuple[float, float]:
-    base = os.environ.get("RETRY_BACKOFF_BASE_SECONDS")
-    cap = os.environ.get("RETRY_BACKOFF_MAX_SECONDS")
+    base = live("RETRY_BACKOFF_BASE_SECONDS")
+    cap = live("RETRY_BACKOFF_MAX_SECONDS")
     default_base = LOCAL_BASE_SECONDS if settings().is_local else DEFAULT_BASE_SECONDS
     return (float(base) if base else default_base), (float(cap) if cap else DEFAULT_MAX_SECONDS)
 
@@ -216,7 +215,7 @@ class _Record:
 
 
 def dead_letter_queue_name() -> str:
-    return os.environ.get("FOLLOWUP_DLQ_NAME", "member-portal-followup-dlq")
+    return live("FOLLOWUP_DLQ_NAME")
 
 
 def sweep_dead_letters(max_batches: int = 10) -> dict[str, int]:

@@ -18,7 +18,6 @@ nothing to move. ``MEMBER_PARTITION_DRY_RUN=1`` (or ``dry_run=True``) only count
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +26,7 @@ from botocore.exceptions import ClientError
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 
 from chalicelib.core import area, clock
-from chalicelib.core.config import settings
+from chalicelib.core.config import live_flag, settings
 from chalicelib.core.dynamo import member_layout
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.items import Item
@@ -203,6 +202,6 @@ def migrate(*, dry_run: bool = False, max_items: int | None = None,
 
 def run(context: Any = None) -> dict[str, Any]:
     """The job's handler (scheduled, one-off Lambda or ``python -m tools.run_job migrate_member_partition``)."""
-    dry = os.environ.get("MEMBER_PARTITION_DRY_RUN", "") not in ("", "0", "false")
+    dry = live_flag("MEMBER_PARTITION_DRY_RUN")
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return migrate(dry_run=dry, remaining_ms=remaining)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.core import clock
-from chalicelib.core.config import settings
+from chalicelib.core.config import live, settings
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
@@ -62,7 +61,7 @@ MAX_REPLAY_HOPS = 5  # successors followed for one replay; more rotations within
 
 def replay_grace_seconds() -> float:
     """The grace window; ``REFRESH_REPLAY_GRACE_SECONDS`` in the environment overrides the constant."""
-    raw = os.environ.get("REFRESH_REPLAY_GRACE_SECONDS")
+    raw = live("REFRESH_REPLAY_GRACE_SECONDS")
     return float(raw) if raw else float(REFRESH_REPLAY_GRACE_SECONDS)
 
 

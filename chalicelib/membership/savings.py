@@ -8,13 +8,13 @@ paid. ``GET /v1/me/membership`` sums the current membership year's lines by kind
 
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from chalicelib.core import clock
+from chalicelib.core.config import live
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.membership import records
@@ -34,11 +34,11 @@ POINTS_KIND = "points_multiplier"
 
 
 def points_multiplier() -> Decimal:
-    return Decimal(os.environ.get("PLUS_POINTS_MULTIPLIER") or "1.5")
+    return Decimal(live("PLUS_POINTS_MULTIPLIER"))
 
 
 def point_value_fen() -> Decimal:
-    return Decimal(os.environ.get("PLUS_POINT_VALUE_FEN") or "1")
+    return Decimal(live("PLUS_POINT_VALUE_FEN"))
 
 
 def holds_plus(member_items: list[dict[str, Any]], at: datetime) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from chalicelib.core.config import live
 from chalicelib.core.errors import AppError
 
 MAX_SKEW_SECONDS = 300  # a notification whose timestamp is further from now than this is refused (replays)
@@ -123,10 +123,10 @@ def _parse(values: tuple[str, ...], optional: tuple[str, ...]) -> Keys:
 
 def keys() -> Keys:
     """The stage's WeChat Pay configuration; 503 ``payments_not_configured`` when it is missing or unusable."""
-    values = tuple(os.environ.get(name, "") for name in ENV.values())
+    values = tuple(live(name) for name in ENV.values())
     if not all(values):
         raise AppError("payments_not_configured")
-    optional = tuple(os.environ.get(name, "") for name in OPTIONAL_ENV.values())
+    optional = tuple(live(name) for name in OPTIONAL_ENV.values())
     try:
         return _parse(values, optional)
     except ValueError:

@@ -9,7 +9,6 @@ agents list requests and the erasure job finds the due ones without a Scan.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any, NamedTuple
 
@@ -17,7 +16,7 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock
 from chalicelib.core.calendar import add_working_days, business_day
-from chalicelib.core.config import settings
+from chalicelib.core.config import live, settings
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.dynamo.member_layout import newest
@@ -41,7 +40,7 @@ REGISTRATIONS_AT = "gsi2:EVM#~#REG"  # the member's registrations: the events ar
 
 
 def cooling_off_days() -> int:
-    return int(os.environ.get("DELETION_COOLING_OFF_DAYS", "7"))
+    return int(live("DELETION_COOLING_OFF_DAYS"))
 
 
 def _open(customer_id: str, others: list[dict[str, Any]]) -> tuple[dict[str, int], list[dict[str, str]]]:

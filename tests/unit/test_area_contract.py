@@ -184,6 +184,14 @@ def test_a_front_door_opens_onto_its_own_area_only():
     assert not any(wrong.values()), wrong
 
 
+def test_settings_are_read_in_the_config_module_only():
+    """One place names every setting the code reads (``core/config.py``): no module reads the environment itself."""
+    reads = re.compile(r"\bos\.(environ|getenv)\b|\bfrom os import (environ|getenv)\b")
+    wrong = [f"{p.relative_to(ROOT)}:{n}" for p in [*_sources(LIB), ROOT / "app.py"] if p != LIB / "core" / "config.py"
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if reads.search(line)]
+    assert not wrong, f"settings read outside chalicelib/core/config.py: {wrong}"
+
+
 def test_core_imports_no_area():
     wrong = {str(p.relative_to(ROOT)): sorted(m for m in _imports(p) if _area_of(m))
              for p in _sources(LIB / "core")}

@@ -61,3 +61,40 @@ def test_giving_up_is_a_503_that_says_when_to_come_back():
     with pytest.raises(AppError) as err:
         retry.give_up("unit test", customer_id="c_1")
     assert (err.value.code, err.value.status, err.value.retry_after) == ("service_unavailable", 503, 1)
+
+
+def test_until_committed_reads_again_after_a_lost_race_and_returns_what_the_winning_attempt_returns(monkeypatch):
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
+    tried: list[int] = []
+
+    def attempt(n: int) -> str:
+        tried.append(n)
+        if n == 0:
+            raise retry.Again
+        if n == 1:
+            raise TxCancelled(set(), conflict=True)
+        return "committed"
+
+    assert retry.until_committed(attempt, limit=5, what="test") == "committed"
+    assert tried == [0, 1, 2]
+
+
+def test_until_committed_lets_a_refusal_out_at_once_and_gives_up_with_a_503_after_the_limit(monkeypatch):
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
+    tried: list[int] = []
+
+    def refused(n: int) -> None:
+        tried.append(n)
+        raise TxCancelled({"balance"})
+
+    with pytest.raises(TxCancelled):
+        retry.until_committed(refused, limit=5, what="test")
+    assert tried == [0]
+
+    def always_losing(n: int) -> None:
+        tried.append(n)
+        raise retry.Again
+
+    with pytest.raises(AppError) as raised:
+        retry.until_committed(always_losing, limit=3, what="test")
+    assert raised.value.code == "service_unavailable" and tried == [0, 0, 1, 2]

@@ -12,10 +12,9 @@ replace a moved item delete its old key too. Once the job reports done, the sett
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from chalicelib.core.config import settings
+from chalicelib.core.config import live_flag, settings
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.dynamo.paging import decode_cursor, encode_cursor
@@ -37,7 +36,7 @@ def old_key(sk: str) -> str:
 
 def migrating() -> bool:
     """True while old-layout items may remain (``MEMBER_PARTITION_MIGRATING``, set until the migration is done)."""
-    return os.environ.get("MEMBER_PARTITION_MIGRATING", "") not in ("", "0", "false")
+    return live_flag("MEMBER_PARTITION_MIGRATING")
 
 
 def current_sk(raw: dict[str, Any]) -> str:

@@ -1,18 +1,21 @@
 """Retry on conflict: the one loop, the one backoff, and the one rule for what is worth trying again.
 
 Every write conditioned on what was read (a version, a counter, a balance) may lose a race; the answer is to read
-again and decide again, a few times, with a short jittered pause so that racing requests spread out::
+again and decide again, a few times, with a short jittered pause so that racing requests spread out. One attempt
+reads, plans and commits one transaction; ``until_committed`` runs it again from a fresh read when it lost::
 
-    for attempt in retry.attempts(MAX_ATTEMPTS):
+    def attempt(n: int) -> Result:
         state = read()
         try:
-            commit(plan(state))
+            plan(state).commit()
         except TxCancelled as exc:
-            if exc.conflict:
-                continue          # paused before the next attempt
-            raise
+            if "version" in exc.failed:
+                raise retry.Again from None   # another change won: read again, decide again
+            raise                              # (a TransactionConflict is tried again without saying so)
         return ...
-    retry.give_up("what gave up", customer_id=...)   # 503 service_unavailable, Retry-After: 1
+
+    return retry.until_committed(attempt, limit=MAX_ATTEMPTS, what="what gave up", customer_id=...)
+    # out of attempts: 503 service_unavailable, Retry-After: 1 (nothing was half-done)
 
 ``is_transient`` says whether an error is worth the same treatment (throttling, a transaction conflict, a dropped
 connection or a timeout) rather than a refusal to report.
@@ -22,8 +25,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn, TypeVar
 
 from chalicelib.core.dynamo.tx import TxCancelled
 from chalicelib.core.errors import AppError
@@ -37,6 +40,13 @@ THROTTLING_CODES = frozenset({
     "ServiceUnavailable", "TransactionInProgressException", "ThrottlingError",
 })
 TRANSIENT_CODES = THROTTLING_CODES | {"TransactionConflict"}
+
+
+T = TypeVar("T")
+
+
+class Again(Exception):
+    """Raised by an attempt of ``until_committed`` that lost a race: read again and decide again."""
 
 
 def backoff(attempt: int) -> None:
@@ -56,6 +66,23 @@ def give_up(what: str, **log_keys: Any) -> NoReturn:
     """Out of attempts: 503 ``service_unavailable`` with ``Retry-After: 1`` (nothing was half-done)."""
     logger.warning(f"{what} gave up after retries", extra=log_keys)
     raise AppError("service_unavailable", retry_after=1)
+
+
+def until_committed(attempt: Callable[[int], T], *, limit: int, what: str, **log_keys: Any) -> T:
+    """Run ``attempt(n)`` (read, plan, commit one transaction) until it returns: again, from its own fresh read and
+    after the core's backoff, when it raises ``Again`` or its transaction met a ``TransactionConflict``; out of
+    ``limit`` attempts, ``give_up(what, **log_keys)``. ``n`` counts from 0 (an attempt after the first may need a
+    consistent read)."""
+    for n in attempts(limit):
+        try:
+            return attempt(n)
+        except Again:
+            continue
+        except TxCancelled as exc:
+            if exc.conflict:
+                continue
+            raise
+    give_up(what, **log_keys)
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
