@@ -206,7 +206,7 @@ def list_for_admin() -> list[Benefit]:
 def update(benefit_id: str, changes: dict[str, Any], staff_id: str) -> Benefit:
     """Change some fields (``quota`` as a whole); the write is conditioned on the version read, and made again from
     a fresh read if another operator saved in between (the changes are absolute values)."""
-    for _attempt in retry.attempts(5):
+    def once(_attempt: int) -> Benefit:
         current = get_for_admin(benefit_id)
         fields: dict[str, Any] = {k: v for k, v in changes.items() if k in ("name", "description", "kind", "trigger",
                                                                                "voucher_valid_days", "status",
@@ -222,13 +222,13 @@ def update(benefit_id: str, changes: dict[str, Any], staff_id: str) -> Benefit:
             changed.to_item().save(condition=BenefitItem.ver == current.ver, add_version_condition=False)
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
-                continue
+                raise retry.Again from None
             raise
         logger.info("benefit changed", extra={"staff_id": staff_id, "benefit_id": benefit_id,
                                               "fields": sorted(fields)})
         reset_cache()
         return changed
-    retry.give_up("benefit change", benefit_id=benefit_id)
+    return retry.until_committed(once, limit=5, what="benefit change", benefit_id=benefit_id)
 
 
 def set_status(benefit_id: str, status: str, staff_id: str) -> Benefit:

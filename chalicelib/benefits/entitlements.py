@@ -224,7 +224,8 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
         raise AppError("tier_not_eligible")
     if benefit.plus_only and not overlay().holds(items.others, now):
         raise AppError("plus_required")
-    for attempt in retry.attempts(MAX_CLAIM_ATTEMPTS):
+    def once(attempt: int) -> Result:
+        nonlocal items
         if attempt:
             items = points.load_member(cid, consistent=True)
         period_key = period_window(benefit.period, now).key
@@ -242,12 +243,13 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
             if "quota" in exc.failed and held == status.period_key:
                 raise AppError("quota_exhausted") from None
             if "quota" in exc.failed or exc.conflict:  # another claim began the period first: read again, decide
-                continue
+                raise retry.Again from None
             raise
         logger.info("benefit claimed", extra={"customer_id": cid, "benefit_id": benefit_id,
                                               "voucher_id": body["voucher_id"], "period_key": status.period_key})
         return results.created(body)
-    retry.give_up("benefit claim", customer_id=cid, benefit_id=benefit_id)
+    return retry.until_committed(once, limit=MAX_CLAIM_ATTEMPTS, what="benefit claim", customer_id=cid,
+                                 benefit_id=benefit_id)
 
 
 def grant_items(

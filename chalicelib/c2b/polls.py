@@ -39,7 +39,7 @@ def create(staff_id: str, request_id: str, question: str, options: list[str], su
            ) -> dict[str, Any]:
     """``POST /v1/admin/product-requests/{id}/polls``: the poll's definition on the request item (conditioned on the
     number of polls read, so two racing creations cannot take the same number) and its zeroed shards."""
-    for _ in retry.attempts(8):
+    def once(_: int) -> dict[str, Any]:
         request = _request(request_id)
         count = int(request.poll_count or 0)
         existing: list[dict[str, Any]] = list(request.polls or [])
@@ -62,17 +62,17 @@ def create(staff_id: str, request_id: str, question: str, options: list[str], su
         try:
             tx.commit()
         except TxCancelled as exc:
-            if exc.conflict or "request" in exc.failed:
-                continue
+            if "request" in exc.failed:
+                raise retry.Again from None
             raise
         return {"poll_id": poll_id, "question": question, "supporters_only": supporters_only,
                 "options": choices}
-    retry.give_up("poll creation", request_id=request_id)
+    return retry.until_committed(once, limit=8, what="poll creation", request_id=request_id)
 
 
 def close(staff_id: str, request_id: str, poll_id: str) -> dict[str, Any]:
     """``POST /v1/admin/product-requests/{id}/polls/{poll_id}/close``: no vote moves after this."""
-    for _ in retry.attempts(8):
+    def once(_: int) -> dict[str, Any]:
         request = _request(request_id)
         polls: list[dict[str, Any]] = [dict(p) for p in request.polls or []]
         poll = next((p for p in polls if p["poll_id"] == poll_id), None)
@@ -89,11 +89,11 @@ def close(staff_id: str, request_id: str, poll_id: str) -> dict[str, Any]:
         try:
             tx.commit()
         except TxCancelled as exc:
-            if exc.conflict or "request" in exc.failed:
-                continue
+            if "request" in exc.failed:
+                raise retry.Again from None
             raise
         return {"poll_id": poll_id, "closed": True}
-    retry.give_up("poll closing", request_id=request_id)
+    return retry.until_committed(once, limit=8, what="poll closing", request_id=request_id)
 
 
 def _option_attr(option_id: str) -> Any:
@@ -102,7 +102,7 @@ def _option_attr(option_id: str) -> Any:
 
 def vote(customer_id: str, request_id: str, poll_id: str, option_id: str) -> Result:
     """``POST .../polls/{poll_id}/votes``: 201 with my vote; voting again moves it (200)."""
-    for _ in retry.attempts(MAX_ATTEMPTS):
+    def once(_: int) -> Result:
         state = store.read(request_id, customer_id, polls=True)
         request = visible(state)
         poll = next((p for p in request.polls or [] if p["poll_id"] == poll_id), None)
@@ -147,19 +147,17 @@ def vote(customer_id: str, request_id: str, poll_id: str, option_id: str) -> Res
         try:
             tx.commit()
         except TxCancelled as exc:
-            if exc.conflict or exc.failed & {"vote", "poll_shard", "supporter"}:
-                continue  # my other tap, the poll closing, my support withdrawn: read again and decide again
-            raise
-        except Exception as exc:
-            if retry.is_transient(exc):  # throttled or timed out: read again (a commit shows there)
-                continue
+            if exc.failed & {"vote", "poll_shard", "supporter"}:
+                # my other tap, the poll closing, my support withdrawn: read again and decide again
+                raise retry.Again from None
             raise
         counts[option_id] += 1
         if old is not None:
             counts[old.option_id] -= 1
         body = _body(poll, counts, option_id)
         return results.created(body) if old is None else results.ok(body)
-    retry.give_up("poll vote", customer_id=customer_id, request_id=request_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="poll vote", transient=True, customer_id=customer_id,
+                                 request_id=request_id)
 
 
 def _body(poll: dict[str, Any], counts: dict[str, int], mine: str) -> dict[str, Any]:

@@ -149,7 +149,7 @@ def move(staff_id: str, request_id: str, status: str, note: str, voucher: dict[s
          ) -> dict[str, Any]:
     """``POST /v1/admin/product-requests/{id}/status``: the move, its note, the shards' phase, the listings, the
     proposer told at once and every supporter by the fan-out (with a voucher on ``launched``), in one transaction."""
-    for _ in retry.attempts(MAX_ATTEMPTS):
+    def once(_: int) -> dict[str, Any]:
         state = store.read(request_id)
         request = state.request
         if request is None:
@@ -184,18 +184,18 @@ def move(staff_id: str, request_id: str, status: str, note: str, voucher: dict[s
         try:
             tx.commit()
         except TxCancelled as exc:
-            if exc.conflict or "request" in exc.failed:
-                continue
+            if "request" in exc.failed:
+                raise retry.Again from None
             raise
         return {"request_id": request_id, "status": status, "note": note, "updated_at": at}
-    retry.give_up("product request status", request_id=request_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="product request status", request_id=request_id)
 
 
 def set_threshold(staff_id: str, request_id: str, threshold: int) -> dict[str, Any]:
     """``PATCH /v1/admin/product-requests/{id}``: a new threshold. While the request is open the headroom is shared
     out again under the same conditions as a support's slow path; a threshold at or below the demand is reached in
     this very transaction."""
-    for _ in retry.attempts(MAX_ATTEMPTS):
+    def once(_: int) -> dict[str, Any]:
         state = store.read(request_id)
         request = state.request
         if request is None:
@@ -220,12 +220,12 @@ def set_threshold(staff_id: str, request_id: str, threshold: int) -> dict[str, A
         try:
             tx.commit()
         except TxCancelled as exc:
-            if exc.conflict or exc.failed & ({"request"} | {f"shard:{n}" for n in range(rules.SHARDS)}):
-                continue
+            if exc.failed & ({"request"} | {f"shard:{n}" for n in range(rules.SHARDS)}):
+                raise retry.Again from None
             raise
         return {"request_id": request_id, "threshold": threshold,
                 "status": "threshold_reached" if reached else request.status, "demand_quantity": state.demand}
-    retry.give_up("product request threshold", request_id=request_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="product request threshold", request_id=request_id)
 
 
 def _reached_by_threshold(state: store.State, request: RequestItem, at: str, threshold: int) -> Tx:

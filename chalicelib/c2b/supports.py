@@ -122,7 +122,7 @@ def _mirror(customer_id: str, request: RequestItem, quantity: int, created_at: s
 def support(customer_id: str, request_id: str, quantity: int | None) -> Result:
     """``POST .../supports``: 201 with my new support; a repeat is 200 with the same support (its quantity updated
     when given)."""
-    for _ in retry.attempts(MAX_ATTEMPTS):
+    def once(_: int) -> Result:
         state = store.read(request_id, customer_id)
         request = visible(state)
         phase = state.phase()
@@ -163,25 +163,23 @@ def support(customer_id: str, request_id: str, quantity: int | None) -> Result:
         try:
             tx.commit()
         except TxCancelled as exc:
-            if exc.conflict or exc.failed & ({"support", "request"} | SHARD_LABELS):
-                continue  # a racing support (mine or another's on my shard) or the threshold: read again
-            raise
-        except Exception as exc:
-            if retry.is_transient(exc):  # throttled or timed out: read again (a commit shows there)
-                continue
+            if exc.failed & ({"support", "request"} | SHARD_LABELS):
+                # a racing support (mine or another's on my shard) or the threshold: read again
+                raise retry.Again from None
             raise
         status = "threshold_reached" if reached else request.status
         if reached:
             logger.info("threshold reached", extra={"request_id": request_id, "customer_id": customer_id})
         body = _body(state, dc, dq, new_qty, status)
         return results.created(body) if old is None else results.ok(body)
-    retry.give_up("product request support", customer_id=customer_id, request_id=request_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="product request support", transient=True,
+                                 customer_id=customer_id, request_id=request_id)
 
 
 def withdraw(customer_id: str, request_id: str) -> dict[str, Any]:
     """``POST .../supports/withdraw``: my support is gone and its units with it (nothing to withdraw: the same
     answer, so a repeated tap is harmless)."""
-    for _ in retry.attempts(MAX_ATTEMPTS):
+    def once(_: int) -> dict[str, Any]:
         state = store.read(request_id, customer_id)
         request = visible(state)
         phase = state.phase()
@@ -204,12 +202,9 @@ def withdraw(customer_id: str, request_id: str) -> dict[str, Any]:
         try:
             tx.commit()
         except TxCancelled as exc:
-            if exc.conflict or exc.failed & ({"support"} | SHARD_LABELS):
-                continue
-            raise
-        except Exception as exc:
-            if retry.is_transient(exc):  # throttled or timed out: read again (a commit shows there)
-                continue
+            if exc.failed & ({"support"} | SHARD_LABELS):
+                raise retry.Again from None
             raise
         return _body(state, -1, -q, None, request.status)
-    retry.give_up("product request withdrawal", customer_id=customer_id, request_id=request_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="product request withdrawal", transient=True,
+                                 customer_id=customer_id, request_id=request_id)

@@ -44,7 +44,7 @@ def _markers(customer: CustomerItem | None) -> list[str]:
 def start_trial(customer_id: str) -> Result:
     """201 with the membership; 409 ``trial_already_used`` (also when another account of the person used it),
     409 ``already_member``."""
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> Result:
         items = records.load(customer_id, consistent=True)
         now = clock.now()
         try:
@@ -68,10 +68,10 @@ def start_trial(customer_id: str) -> Result:
                 raise AppError("trial_already_used") from None
             if exc.failed - {records.LABEL}:
                 raise
-            continue
+            raise retry.Again from None
         logger.info("plus trial started", extra={"customer_id": cid})
         return results.created(_view_of(held, now))
-    retry.give_up("plus trial", customer_id=customer_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="plus trial", customer_id=customer_id)
 
 
 def _view_of(held: rules.Membership, now: datetime) -> dict[str, Any]:

@@ -114,7 +114,7 @@ def _plan_of(order: OrderItem) -> Plan:
 def settle(customer_id: str, payment: Payment) -> str:
     """Apply what the provider says of an order, once: ``paid`` (activated now or before), ``closed``/``failed``, or
     ``pending``. 422 ``payment_mismatch`` for an order we do not have or an amount that differs (nothing changes)."""
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> str:
         items = records.load_for_order(customer_id, payment.order_id)
         order = items.order(payment.order_id)
         if order is None:
@@ -147,10 +147,11 @@ def settle(customer_id: str, payment: Payment) -> str:
         except TxCancelled as exc:
             if exc.failed - {"order", records.LABEL}:
                 raise
-            continue  # another delivery won (the next read finds it paid) or the membership changed: decide again
+            # another delivery won (the next read finds it paid) or the membership changed: decide again
+            raise retry.Again from None
         logger.info("plus order paid", extra={"customer_id": items.customer_id, "order_id": order.order_id})
         return "paid"
-    retry.give_up("plus settle", customer_id=customer_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="plus settle", customer_id=customer_id)
 
 
 def _finish_unpaid(order: OrderItem, status: str) -> str:
@@ -228,7 +229,7 @@ def refund(customer_id: str, staff_id: str, reason: str, role: str = "agent",
     ``benefit_already_used``; a repeat after it succeeded answers the same refund. Over ``APPROVAL_THRESHOLD_FEN`` the
     refund waits for a supervisor (``points/approvals.py``: 202, nothing refunded); approved, it runs here with
     ``decide`` adding the approval's conditional update to the refund's own transaction."""
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> dict[str, Any] | Result:
         items = records.load(customer_id, consistent=True)
         recent = {o.order_id: o for o in (*items.orders, *records.recent_orders(items.customer_id, REFUND_LOOKBACK,
                                                                                consistent=True))}
@@ -280,7 +281,7 @@ def refund(customer_id: str, staff_id: str, reason: str, role: str = "agent",
         except TxCancelled as exc:
             if exc.failed - {"order", records.LABEL}:
                 raise
-            continue
+            raise retry.Again from None
         refunds.hand_over(follow_up)
         logger.info("plus order refunded", extra={"customer_id": items.customer_id, "order_id": order.order_id,
                                                   "staff_id": staff_id, "reason_chars": len(reason),
@@ -288,7 +289,7 @@ def refund(customer_id: str, staff_id: str, reason: str, role: str = "agent",
         order.status, order.refund_id, order.refunded_at = "refunded", provider_ref, at
         order.refund_status = outcome.status
         return _refund_view(order)
-    retry.give_up("plus refund", customer_id=customer_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="plus refund", customer_id=customer_id)
 
 
 def execute_approved_refund(approval: Any, decide: Callable[[Tx], object]) -> dict[str, Any]:

@@ -68,9 +68,11 @@ def give_up(what: str, **log_keys: Any) -> NoReturn:
     raise AppError("service_unavailable", retry_after=1)
 
 
-def until_committed(attempt: Callable[[int], T], *, limit: int, what: str, **log_keys: Any) -> T:
+def until_committed(attempt: Callable[[int], T], *, limit: int, what: str, transient: bool = False,
+                    **log_keys: Any) -> T:
     """Run ``attempt(n)`` (read, plan, commit one transaction) until it returns: again, from its own fresh read and
-    after the core's backoff, when it raises ``Again`` or its transaction met a ``TransactionConflict``; out of
+    after the core's backoff, when it raises ``Again`` or its transaction met a ``TransactionConflict`` (and, with
+    ``transient``, any ``is_transient`` error: for attempts whose fresh read shows a commit that did land); out of
     ``limit`` attempts, ``give_up(what, **log_keys)``. ``n`` counts from 0 (an attempt after the first may need a
     consistent read)."""
     for n in attempts(limit):
@@ -80,6 +82,10 @@ def until_committed(attempt: Callable[[int], T], *, limit: int, what: str, **log
             continue
         except TxCancelled as exc:
             if exc.conflict:
+                continue
+            raise
+        except Exception as exc:
+            if transient and is_transient(exc):
                 continue
             raise
     give_up(what, **log_keys)
