@@ -59,6 +59,9 @@ class Settings(NamedTuple):
     webhook_timeout_seconds: float = 5.0
     webhook_allow_http_localhost: bool = False
     webhook_max_endpoints: int = 20
+    # Campaigns (segments/campaign_reach.py): a member's marketing sends at most per Shanghai day and per week
+    campaign_cap_per_day: int = 1  # CAMPAIGN_CAP_PER_DAY
+    campaign_cap_per_week: int = 3  # CAMPAIGN_CAP_PER_WEEK
 
     @property
     def is_local(self) -> bool:
@@ -102,6 +105,8 @@ def settings() -> Settings:
         webhook_allow_http_localhost=(_env("WEBHOOK_ALLOW_HTTP_LOCALHOST") or str(stage == "local")).lower()
         in ("1", "true", "yes", "on"),
         webhook_max_endpoints=max(1, _env_int("WEBHOOK_MAX_ENDPOINTS", 20)),
+        campaign_cap_per_day=_env_int("CAMPAIGN_CAP_PER_DAY", 1),
+        campaign_cap_per_week=_env_int("CAMPAIGN_CAP_PER_WEEK", 3),
     )
 
 

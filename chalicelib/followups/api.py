@@ -1,4 +1,5 @@
-"""The agents' follow-up queue: cases of transactions that ran out of retries (``cases.py``, ``actions.py``)."""
+"""The agents' follow-up queue: cases of transactions that ran out of retries (``cases.py``, ``actions.py``,
+``case_resolution.py``, ``agent_retry.py``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.followups.examples import CASE_ID, SUMMARY
 
 if TYPE_CHECKING:
-    from chalicelib.followups import actions, bulk, cases
+    from chalicelib.followups import actions, agent_retry, bulk, case_resolution, cases
 else:  # loaded when a view first runs (core/lazy.py)
     actions = lazy_module("chalicelib.followups.actions")
+    agent_retry = lazy_module("chalicelib.followups.agent_retry")
     bulk = lazy_module("chalicelib.followups.bulk")
+    case_resolution = lazy_module("chalicelib.followups.case_resolution")
     cases = lazy_module("chalicelib.followups.cases")
 
 
@@ -106,7 +109,7 @@ def note_follow_up(ctx: RequestContext, case_id: str) -> dict:
                    "resolves as completed_by_retry",
            examples={"response": {**CASE, "retry": {"ok": False, "error": "simulated partner failure (rate 1)"}}})
 def retry_follow_up(ctx: RequestContext, case_id: str) -> dict:
-    return actions.retry_now(case_id, _staff(ctx))
+    return agent_retry.retry_now(case_id, _staff(ctx))
 
 
 @api.route("/v1/agent/follow-ups/{case_id}/resolve", "POST", auth="agent", body="ResolveIn",
@@ -122,7 +125,7 @@ def retry_follow_up(ctx: RequestContext, case_id: str) -> dict:
                                   "compensation": {"points_returned": 1500, "balance_after": 1820,
                                                    "stock_returned": 1}}})
 def resolve_follow_up(ctx: RequestContext, case_id: str) -> dict:
-    return actions.resolve(case_id, _staff(ctx), ctx.body.resolution, ctx.body.note)
+    return case_resolution.resolve(case_id, _staff(ctx), ctx.body.resolution, ctx.body.note)
 
 
 @api.route("/v1/agent/follow-ups/bulk-resolve", "POST", auth="agent", body="BulkResolveIn",

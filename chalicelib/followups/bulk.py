@@ -2,7 +2,7 @@
 
 Each case goes through the single routes' own use cases, one after the other: ``actions.claim`` (a no-op for a case
 the agent holds already; another agent's claim or a resolved case refuses it with the single route's code) then
-``actions.resolve`` (the same conditional transaction, the same refund hook). One case refused does not stop the
+``case_resolution.resolve`` (the same conditional transaction, the same refund hook). One case refused does not stop the
 others; each answers for itself with the code and message the single route would have given. A case this call
 claimed and then could not resolve is released again, so a partial failure leaves nobody's name on a case they
 never looked at. Neither builds a case page (``render=False``): a case costs the claim's read and write plus the
@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.core.errors import CATALOGUE, AppError
 from chalicelib.core.observability import logger
-from chalicelib.followups import actions
+from chalicelib.followups import actions, case_resolution
 
 
 def _error(code: str, english: bool) -> dict[str, str]:
@@ -34,7 +34,7 @@ def _one(case_id: str, staff_id: str, resolution: str, note: str | None, english
     claimed_here = False
     try:
         claimed_here = actions.claim(case_id, staff_id, render=False)["claimed_now"]
-        view = actions.resolve(case_id, staff_id, resolution, note, render=False)
+        view = case_resolution.resolve(case_id, staff_id, resolution, note, render=False)
     except AppError as err:
         if claimed_here:
             _release_quietly(case_id, staff_id)

@@ -5,9 +5,9 @@ checks it. Each name is the area's own; the line under it says what it is for.""
 
 from __future__ import annotations
 
-from chalicelib.followups import actions, cases, examples, models, schemas
+from chalicelib.followups import case_resolution, cases, examples, models, schemas
 
-Resolution = actions.Resolution
+Resolution = case_resolution.Resolution
 """What resolving a case writes besides the kind's own items, handed to the kind's compensator."""
 
 case_id_for = cases.case_id_for

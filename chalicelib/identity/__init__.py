@@ -15,7 +15,7 @@ AREA = Area(
               doc="Moves the growing kinds an earlier version kept under the member's M# prefix to their H# keys "
                   "(resumable, idempotent; MEMBER_PARTITION_DRY_RUN=1 counts only); once done, one GetItem a run."),),
     customer_items=True,
-    merge_keeps="the merge itself (directory.merge) moves identities, unionid, channels and missing profile fields",
+    merge_keeps="the merge itself (merges.merge) moves identities, unionid, channels and missing profile fields",
     member_360_none="the profile area's section shows the customer's identity fields",
     personal_data="chalicelib.identity.personal_data:REGISTRY",
 )

@@ -1,6 +1,6 @@
 """The route layer's token check: an access token of a merged-away customer names the survivor, on every route.
 
-A merge absorbs the customer that binds a phone another customer verified (``directory.bind_verified_phone``, the
+A merge absorbs the customer that binds a phone another customer verified (``merges.bind_verified_phone``, the
 only merge), so only a customer with no verified phone can be absorbed. Tokens issued for such a customer carry
 ``mrg`` (``Principal.mergeable``); for them, and only them, the customer's profile is read (one consistent GetItem of
 ``merged_into``) and a merge is followed to the survivor, here, once per request, before any route runs: every member

@@ -24,7 +24,7 @@ from chalicelib.core.http.principal import Principal
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.redaction import mask_phone
 from chalicelib.core.sms import SmsSender
-from chalicelib.identity import directory, otp, sessions
+from chalicelib.identity import customer_resolution, directory, merges, otp, sessions
 from chalicelib.identity.directory import Identity
 from chalicelib.identity.models import OaStateItem
 
@@ -43,7 +43,7 @@ class OfficialAccountPort(Protocol):
     def oauth_access_token(self, code: str) -> Any: ...
 
 
-def _signed_in(resolved: directory.Resolved, pending: sessions.PendingTokens, **extra: Any) -> dict[str, Any]:
+def _signed_in(resolved: customer_resolution.Resolved, pending: sessions.PendingTokens, **extra: Any) -> dict[str, Any]:
     metrics.add_metric(name="SignIn", unit="Count", value=1)
     if resolved.new_member:
         metrics.add_metric(name="MemberEnrolled", unit="Count", value=1)
@@ -59,7 +59,7 @@ def _sign_in_with_tokens(
     channel: str | None = None,
     before_commit: Any = None,
     need_profile: bool = False,
-) -> tuple[directory.Resolved, sessions.PendingTokens]:
+) -> tuple[customer_resolution.Resolved, sessions.PendingTokens]:
     """Resolve the customer and store a refresh token, in as few writes as the path allows.
 
     ``before_commit(tx, customer_id, new_member)`` adds the caller's own items (the OTP consumption,
@@ -73,7 +73,7 @@ def _sign_in_with_tokens(
         if before_commit:
             before_commit(tx, customer_id, new_member)
 
-    resolved = directory.sign_in(
+    resolved = customer_resolution.find_or_create(
         ident, unionid=unionid, phone=phone, channel=channel, extra=extra, need_profile=need_profile
     )
     if not resolved.extra_written and before_commit is None:  # returning, only the token to write
@@ -126,7 +126,7 @@ def miniprogram_bind_phone(customer_id: str, code: str, client: MiniProgramPort)
     customer = directory.load_customer(customer_id)
     if customer is None:
         raise AppError("not_found")
-    live, merged = directory.bind_verified_phone(customer, phone)
+    live, merged = merges.bind_verified_phone(customer, phone)
     body: dict[str, Any] = {"customer_id": live.customer_id, "phone_masked": mask_phone(phone), "merged": merged}
     if merged:
         # The caller's tokens name the absorbed customer: hand over a pair for the survivor.

@@ -30,7 +30,8 @@ AREA = Area(
                       sk_prefixes=("M#PROFILE", "M#POINTS", "M#BUCKET#", "M#PLUS", "ORDER", "H#APPT#")),
         StreamHandler("chalicelib.segments.segments:handle_facts_record", sk_prefixes=("FACTS",),
                       events=("INSERT", "MODIFY")),
-        StreamHandler("chalicelib.segments.campaigns:convert", sk_prefixes=("ORDER", "RDM#"), events=("INSERT",)),
+        StreamHandler("chalicelib.segments.campaign_conversions:convert", sk_prefixes=("ORDER", "RDM#"),
+                      events=("INSERT",)),
     ),
     jobs=(Job("segments_nightly", "cron(30 18 * * ? *)", "chalicelib.segments.rebuild:nightly",
               doc="Daily at 02:30 Asia/Shanghai: every member re-evaluated against every segment (time-driven "
@@ -46,10 +47,10 @@ AREA = Area(
               doc="Every 15 minutes: call-list claims past their expires_days go back to the pool."),),
     retry_handlers={"segment_scan": "chalicelib.segments.rebuild:handle",
                     "facts_reconcile": "chalicelib.segments.reconcile:handle",
-                    "campaign_page": "chalicelib.segments.campaigns:handle_page"},
+                    "campaign_page": "chalicelib.segments.campaign_pages:handle_page"},
     followups={"segment_scan": FollowUpHooks(exhausted="chalicelib.segments.rebuild:exhausted"),
                "facts_reconcile": FollowUpHooks(exhausted="chalicelib.segments.reconcile:exhausted"),
-               "campaign_page": FollowUpHooks(exhausted="chalicelib.segments.campaigns:exhausted")},
+               "campaign_page": FollowUpHooks(exhausted="chalicelib.segments.campaign_pages:exhausted")},
     customer_items=True,
     merge_keeps="the facts item follows the stream: the absorbed customer's profile record marks its facts gone "
                 "(it leaves every segment) and the survivor's items update its own; campaign markers, caps and the "

@@ -1,7 +1,7 @@
 """The reactivation call list: a call-list campaign's treated members become tasks agents call, instead of messages.
 
-A task is put in the member's reach transaction (``campaigns.reach``: the marker, consent and caps, the offer), so a
-member is on a campaign's list once however often the fan-out is delivered. Agents see their claimed tasks and the
+A task is put in the member's reach transaction (``campaign_reach.reach``: the marker, consent and caps, the offer), so
+a member is on a campaign's list once however often the fan-out is delivered. Agents see their claimed tasks and the
 pool (``gsi2``, no Scan), claim one (one agent at a time: conditioned on the task's revision; at most the campaign's
 ``max_per_agent`` held at once: a counter moved in the same transaction) and record the outcome (reached, no answer,
 declined: counted into the campaign's results in the same transaction). A claim lapses after the campaign's

@@ -36,6 +36,7 @@ HOLDER_PREFIX = "AGENT#"
 START_DUE = "CAMPSTART"
 CALL_POOL, CALL_HELD, CALL_LAPSE = "CALLTASK#pool", "CALLTASK#held#", "CALLLAPSE"
 CALL_OUTCOMES = ("reached", "no_answer", "declined")
+WINDOW_DAYS = 14  # the conversion window: a member's campaign record (``H#CAMP#``) is read, and kept, this long
 
 
 def campaign_pk(campaign_id: str) -> str:

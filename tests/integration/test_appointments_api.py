@@ -14,7 +14,7 @@ import pytest
 from chalicelib.appointments import catalogue
 from chalicelib.core import capacity, clock
 from chalicelib.core.errors import CATALOGUE
-from chalicelib.identity import directory, sessions
+from chalicelib.identity import directory, merges, sessions
 from tests.support.clock import at
 from tests.support.contract import assert_envelope
 from tests.support.points_world import API_KEY, DynamoCalls, PointsWorld
@@ -588,7 +588,7 @@ def test_a_merged_customers_appointments_follow_the_survivor(world):
     world.call("POST", f"/v1/appointments/{gone['appointment_id']}/cancel", token)
     survivor_id = directory.create_customer(directory.Identity("wechat_mp", "wx", f"o-{absorbed_id}")).customer_id
     survivor_token = sessions.issue(sessions.member_principal(survivor_id))["access_token"]
-    directory.merge(directory.load_customer(absorbed_id), directory.load_customer(survivor_id), reason="test")
+    merges.merge(directory.load_customer(absorbed_id), directory.load_customer(survivor_id), reason="test")
     mine = world.call("GET", "/v1/me/appointments", survivor_token)[1]["items"]
     assert [a["appointment_id"] for a in mine] == [booked["appointment_id"]]
     # The absorbed customer's old token still reaches the appointment where it moved (tokens keep working).

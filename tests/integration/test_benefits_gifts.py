@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.benefits import birthdays, definitions, vouchers
 from chalicelib.core import clock
-from chalicelib.identity import directory
+from chalicelib.identity import directory, merges
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from tests.support.benefits_world import BenefitsWorld
 from tests.support.clock import at, frozen_clock
@@ -217,7 +217,7 @@ def test_a_merge_moves_the_birthday_index_with_the_birthday(world):
     survivor_id = directory.create_customer(directory.Identity("wechat_mp", "wx", f"o-{absorbed_id}")).customer_id
     absorbed = directory.load_customer(absorbed_id)
     survivor = directory.load_customer(survivor_id)
-    directory.merge(absorbed, survivor, reason="test")
+    merges.merge(absorbed, survivor, reason="test")
     moved = CustomerItem.get(f"CUST#{survivor_id}", PROFILE_SK, consistent_read=True)
     assert moved.birthday == "1990-03-15" and moved.gsi2pk.startswith("BDAY#03#")
     assert CustomerItem.get(f"CUST#{absorbed_id}", PROFILE_SK, consistent_read=True).gsi2pk is None

@@ -245,7 +245,7 @@ def test_dynamodb_calls_per_endpoint(world: World):
 
 
 def test_a_merged_members_supports_and_votes_follow_the_survivor_without_counting_twice(world: World):
-    from chalicelib.identity import directory, sessions
+    from chalicelib.identity import directory, merges, sessions
 
     _, proposer = world.member()
     one, both = world.propose(proposer), world.propose(proposer)
@@ -258,7 +258,7 @@ def test_a_merged_members_supports_and_votes_follow_the_survivor_without_countin
     survivor_id = directory.create_customer(directory.Identity("wechat_mp", "wx", f"o-{absorbed_id}")).customer_id
     survivor = sessions.issue(sessions.member_principal(survivor_id))["access_token"]
     world.call("POST", f"/v1/product-requests/{both}/supports", survivor, {"quantity": 5}, expect=201)
-    directory.merge(directory.load_customer(absorbed_id), directory.load_customer(survivor_id), reason="test")
+    merges.merge(directory.load_customer(absorbed_id), directory.load_customer(survivor_id), reason="test")
     page_one = world.call("GET", f"/v1/product-requests/{one}", survivor)
     assert (page_one["support_count"], page_one["demand_quantity"], page_one["my_support"]["quantity"]) == (1, 3, 3)
     assert page_one["polls"][0]["my_vote"] == "o2" and [o["votes"] for o in page_one["polls"][0]["options"]] == [0, 1]

@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
-from chalicelib.segments import campaigns, queue, rules
+from chalicelib.segments import campaign_pages, campaign_reach, campaigns, queue, rules
 from tests.support.clock import at
 from tests.support.segments_world import SegmentsWorld
 
@@ -92,11 +92,11 @@ def test_the_holdout_receives_nothing_and_conversions_are_counted_for_both_group
 
 def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_once(world: SegmentsWorld,
                                                                                    monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(campaigns, "PAGE", 4)
+    monkeypatch.setattr(campaign_pages, "PAGE", 4)
     members = [world.member(marketing=True) for _ in range(10)]
     sid = world.segment()
     cp = world.campaign(sid, offer={"kind": "voucher", "benefit_id": "welcome_back", "name": "回归礼券"})
-    real_reach, calls = campaigns.reach, {"n": 0}
+    real_reach, calls = campaign_reach.reach, {"n": 0}
 
     def dying_reach(campaign: Any, customer_id: str) -> str:  # the worker dies after its 6th member
         calls["n"] += 1
@@ -104,7 +104,7 @@ def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_onc
             raise RuntimeError("worker died")
         return real_reach(campaign, customer_id)
 
-    monkeypatch.setattr(campaigns, "reach", dying_reach)
+    monkeypatch.setattr(campaign_reach, "reach", dying_reach)
     world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)
     # every page message delivered twice, as SQS may
     first_page = {"kind": "campaign_page", "campaign_id": cp, "segment_id": sid, "page": 0, "cursor": None}

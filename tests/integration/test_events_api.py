@@ -15,7 +15,7 @@ from chalicelib.core import clock
 from chalicelib.core.errors import CATALOGUE
 from chalicelib.events import jobs, store
 from chalicelib.events.models import EVENT_SK, EventItem, event_pk
-from chalicelib.identity import directory, sessions
+from chalicelib.identity import directory, merges, sessions
 from tests.support.clock import at
 from tests.support.contract import assert_envelope
 from tests.support.partition import items_of
@@ -403,7 +403,7 @@ def test_a_merged_customers_registrations_follow_the_survivor_never_twice(world)
     world.register(absorbed, both)
     world.register(survivor, both)
     world.register(absorbed, only_absorbed)
-    directory.merge(directory.load_customer(absorbed_id), directory.load_customer(survivor_id), reason="test")
+    merges.merge(directory.load_customer(absorbed_id), directory.load_customer(survivor_id), reason="test")
     mine = world.call("GET", "/v1/me/registrations", survivor)[1]["items"]
     assert sorted(r["event_id"] for r in mine) == sorted([both, only_absorbed])
     snap = store.snapshot(both)

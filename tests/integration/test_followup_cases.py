@@ -13,7 +13,7 @@ import pytest
 from chalicelib.core import faults
 from chalicelib.core.area import FollowUpHooks
 from chalicelib.core.retry import dispatch, outbox
-from chalicelib.followups import actions
+from chalicelib.followups import actions, case_resolution
 from tests.support.followup_world import FollowUpWorld, check_invariants, run_followup_worker
 from tests.support.partition import items_of
 from tests.support.threads import run_at_once
@@ -268,7 +268,7 @@ def test_simultaneous_refunds_return_the_points_once(world: FollowUpWorld):
     staff_id = world.staff_ids["alice"]
     def refund() -> str:
         try:
-            actions.resolve(case_id, staff_id, "refunded", None)
+            case_resolution.resolve(case_id, staff_id, "refunded", None)
             return "ok"
         except AppError as err:
             return err.code

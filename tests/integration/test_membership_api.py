@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from chalicelib.core import clock
-from chalicelib.identity import directory
+from chalicelib.identity import directory, merges
 from chalicelib.membership import orders, plans, reminders
 from tests.support.clock import at
 from tests.support.contract import TableSnapshot, assert_envelope, changed_keys, is_rate_counter
@@ -94,7 +94,7 @@ def test_trial_counts_as_used_across_merged_accounts(world: MembershipWorld) -> 
     absorbed = directory.load_customer(used_cid)
     survivor = directory.load_customer(other_cid)
     assert absorbed is not None and survivor is not None
-    directory.merge(absorbed, survivor, "test")
+    merges.merge(absorbed, survivor, "test")
     status, body, headers = world.call("POST", "/v1/membership/trial", token=other_token)
     assert_envelope(status, body, headers, "trial_already_used")
     # the survivor keeps the later expiry: the absorbed account's trial
