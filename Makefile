@@ -56,7 +56,7 @@ chromium:
 	    --no-install-recommends chromium fonts-wqy-microhei; }
 
 run: deps
-	$(PY) -m tools.local_stack $(ARGS)
+	$(PY) -m tools.stack.runner $(ARGS)
 
 test: deps
 	$(VENV)/bin/ruff check .
@@ -76,7 +76,7 @@ lint: deps
 	$(PY) -m json.tool .chalice/policy.json >/dev/null
 
 package: deps
-	$(PY) -m tools.package --stage $(STAGE) --out build/package
+	$(PY) -m tools.deploy.package --stage $(STAGE) --out build/package
 
 sdk: deps
 	$(PY) -m tools.contract sdk --out build/sdk

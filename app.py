@@ -139,8 +139,8 @@ def followup_worker(event):  # type: ignore[no-untyped-def]
 
 # The table's stream ARN is only known once deployed: infra/resources.json replaces this placeholder with
 # MemberTable's StreamArn (and adds the areas' record filters and ReportBatchItemFailures); the local stack polls
-# DynamoDB Local's stream itself (tools/stream_poller.py). The function keeps its first name (its alarms and IAM
-# role are named after it); every area's ``stream_handlers`` are served by it.
+# DynamoDB Local's stream itself (tools/lambda_emulation/stream_poller.py). The function keeps its first name (its
+# alarms and IAM role are named after it); every area's ``stream_handlers`` are served by it.
 MEMBER_TABLE_STREAM_ARN = live("MEMBER_TABLE_STREAM_ARN")
 
 

@@ -185,11 +185,11 @@ HISTORY_SCENARIOS: list[Scenario] = [
 
 @contextlib.contextmanager
 def _stack(log_dir: Path) -> Iterator[dict[str, Any]]:
-    """``tools.local_stack`` on free ports; its endpoints (API, DynamoDB Local, table names)."""
+    """``tools.stack.runner`` on free ports; its endpoints (API, DynamoDB Local, table names)."""
     from tools import procs
 
     ready = log_dir / "ready.json"
-    cmd = [sys.executable, "-m", "tools.local_stack", "--port", "0", "--dynamodb-port", "0", "--sqs-port", "0",
+    cmd = [sys.executable, "-m", "tools.stack.runner", "--port", "0", "--dynamodb-port", "0", "--sqs-port", "0",
            "--wechat-port", "0", "--ready-file", str(ready), "--log-dir", str(log_dir), "--no-seed"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCAL_", "BENCH_"))}
     with open(log_dir / "local-stack.out", "ab") as out:

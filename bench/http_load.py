@@ -3,7 +3,7 @@
 Where the API comes from, first match wins:
 
 1. ``BENCH_BASE_URL`` (e.g. a ``make run`` already running): used as is;
-2. ``tools/local_stack.py``: started on free ports (``--port 0 ...``, ``--ready-file``), stopped afterwards;
+2. ``tools/stack/runner.py``: started on free ports (``--port 0 ...``, ``--ready-file``), stopped afterwards;
 3. otherwise DynamoDB Local + the WeChat simulator (``bench.stack``) and ``python -m bench.serve`` in a child
    process.
 
@@ -215,7 +215,7 @@ def _local_stack(log_dir: Path) -> Iterator[str]:
 
     ready = log_dir / "ready.json"
     cmd = [
-        sys.executable, "-m", "tools.local_stack",
+        sys.executable, "-m", "tools.stack.runner",
         "--port", "0", "--dynamodb-port", "0", "--sqs-port", "0", "--wechat-port", "0",
         "--ready-file", str(ready), "--log-dir", str(log_dir), "--no-seed",
     ]  # fmt: skip
@@ -262,9 +262,9 @@ def api_under_test() -> Iterator[tuple[str, str]]:
         yield given.rstrip("/"), "BENCH_BASE_URL"
         return
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
-        if (REPO_ROOT / "tools" / "local_stack.py").exists():
+        if (REPO_ROOT / "tools" / "stack" / "runner.py").exists():
             with _local_stack(Path(tmp)) as base:
-                yield base, "tools.local_stack (started on free ports)"
+                yield base, "tools.stack.runner (started on free ports)"
         else:
             with _own_server(Path(tmp)) as base:
                 yield base, "bench.serve (chalice local dev server)"

@@ -1,6 +1,6 @@
 """The local stack under a burst (issue 9): ``python -m bench --only local-stack [--workers N]``.
 
-Against ``tools.local_stack`` started here on free ports with ``--workers N`` (or ``BENCH_BASE_URL``), with plain
+Against ``tools.stack.runner`` started here on free ports with ``--workers N`` (or ``BENCH_BASE_URL``), with plain
 ``http.client`` clients (no socket options, no resend on reset):
 
 - 100 clients at once, each a new connection per request, 400 ``GET /v1/health`` in all: statuses, p50/p99;
@@ -43,7 +43,7 @@ def stack(workers: int) -> Iterator[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="bench-local-stack-") as tmp:
         ready = Path(tmp) / "ready.json"
         cmd = [
-            sys.executable, "-m", "tools.local_stack", "--workers", str(workers),
+            sys.executable, "-m", "tools.stack.runner", "--workers", str(workers),
             "--port", "0", "--dynamodb-port", "0", "--sqs-port", "0", "--wechat-port", "0",
             "--ready-file", str(ready), "--log-dir", tmp, "--no-seed", "--no-pollers",
         ]  # fmt: skip
@@ -54,7 +54,7 @@ def stack(workers: int) -> Iterator[tuple[str, str]]:
             proc = procs.spawn(cmd, cwd=str(REPO_ROOT), env=env, stdout=out)
             try:
                 procs.wait_until(ready.exists, timeout=180, proc=proc, what="local stack")
-                yield str(json.loads(ready.read_text(encoding="utf-8"))["api"]), "tools.local_stack (free ports)"
+                yield str(json.loads(ready.read_text(encoding="utf-8"))["api"]), "tools.stack.runner (free ports)"
             finally:
                 procs.stop(proc, timeout=15)
 

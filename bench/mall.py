@@ -129,7 +129,7 @@ def _seeded_local_stack(log_dir: Path) -> Iterator[str]:
 
     ready = log_dir / "ready.json"
     cmd = [
-        sys.executable, "-m", "tools.local_stack",
+        sys.executable, "-m", "tools.stack.runner",
         "--port", "0", "--dynamodb-port", "0", "--sqs-port", "0", "--wechat-port", "0",
         "--ready-file", str(ready), "--log-dir", str(log_dir),
     ]  # fmt: skip
@@ -151,7 +151,7 @@ def stack_under_test() -> Iterator[tuple[str, str]]:
         yield given.rstrip("/"), "BENCH_BASE_URL"
         return
     with tempfile.TemporaryDirectory(prefix="bench-flash-") as tmp, _seeded_local_stack(Path(tmp)) as base:
-        yield base, "tools.local_stack (started on free ports, seeded)"
+        yield base, "tools.stack.runner (started on free ports, seeded)"
 
 
 def _prepare_buyers(base: str, count: int, points_each: int) -> list[str]:

@@ -1,10 +1,10 @@
 """Plus membership (issue 14): DynamoDB calls of the member's membership routes and of WeChat Pay's notification
 (``MEMBERSHIP_SCENARIOS``, ``python -m bench --only membership``).
 
-The WeChat Pay simulator (``tools/wechatpay_sim.py``) runs in this process for the orders. chalice's test client
-overlays the ``dev`` stage's variables on every request, and there the WeChat Pay keys are Secrets Manager references:
-so the bench hands the app the simulator's keys directly (``wechatpay.keys``). Notifications are signed over the
-exact bytes the bench client sends.
+The WeChat Pay simulator (``tools/simulators/wechatpay_sim.py``) runs in this process for the orders. chalice's test
+client overlays the ``dev`` stage's variables on every request, and there the WeChat Pay keys are Secrets Manager
+references: so the bench hands the app the simulator's keys directly (``wechatpay.keys``). Notifications are signed over
+the exact bytes the bench client sends.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ NOTIFY = "/v1/integrations/payments/wechat/notify"
 
 @cache
 def _sim() -> Any:
-    from tools import wechatpay_sim
+    from tools.simulators import wechatpay_sim
 
     server, _thread = wechatpay_sim.start(port=0)
     return server
@@ -75,7 +75,7 @@ def _replay_setup(s: Session) -> dict[str, Any]:
 
 
 def _ordered_setup(s: Session) -> dict[str, Any]:
-    from tools import wechatpay_sim
+    from tools.simulators import wechatpay_sim
 
     st = _member(s)
     order_id = s.ok(_order(s, st), 201)["order_id"]

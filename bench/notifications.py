@@ -3,7 +3,7 @@
 
 Members (half app members with a verified phone: SMS; half mini-program members holding a grant: a subscription
 message to the WeChat simulator) get one notification each, written the way every area writes one (``put_in`` in
-a transaction). DynamoDB Local's stream records are read once (``tools.stream_poller``) and the app's
+a transaction). DynamoDB Local's stream records are read once (``tools.lambda_emulation.stream_poller``) and the app's
 ``notification_dispatcher`` handler is timed on Lambda-shaped batches of 25 (its ``batch_size``), counting every
 DynamoDB call; then the same batches are fed again (a replayed batch) to show what a replay costs.
 """
@@ -56,7 +56,7 @@ def _members(count: int, wechat_base_url: str) -> list[tuple[str, str]]:
 def _records(backend: Backend) -> list[dict[str, Any]]:
     import boto3
 
-    from tools import stream_poller
+    from tools.lambda_emulation import stream_poller
 
     kwargs = {"endpoint_url": backend.dynamodb_endpoint, "region_name": "ap-east-1",
               "aws_access_key_id": "local", "aws_secret_access_key": "local"}
@@ -85,7 +85,7 @@ def measure(backend: Backend, members: int = 100, batch: int = 25) -> dict[str, 
         from chalicelib.core.calendar import SHANGHAI
         from chalicelib.core.dynamo.connection import shared_connection
         from chalicelib.core.dynamo.tx import Tx
-        from tools.sqs_poller import LambdaContext
+        from tools.lambda_emulation.context import LambdaContext
 
         clock.set_now(clock.now().astimezone(SHANGHAI).replace(hour=12))  # daytime: nothing held by quiet hours
         try:

@@ -16,8 +16,8 @@ Time from failure to case
     Default schedule (AWS: 5 receives on the retry queue, backoff base 20 s, cap 300 s): computed from
     ``retry_pipeline.schedule`` -- the queue's own visibility timeout (180 s) would have made it 5 x 180 s.
     Local schedule (3 receives, base 2 s): measured. Messages go through moto's queues with the template's local
-    redrive settings, polled by ``tools.sqs_poller`` the way the local stack does, the partner failing every call;
-    the figure is the case's ``opened_at`` minus the transaction's ``created_at``.
+    redrive settings, polled by ``tools.lambda_emulation.sqs_poller`` the way the local stack does, the partner failing
+    every call; the figure is the case's ``opened_at`` minus the transaction's ``created_at``.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ def _pending_redemptions(count: int) -> list[dict[str, Any]]:
 def _run_batches(messages: list[dict[str, Any]], batch: int) -> tuple[float, int]:
     """Feed ``messages`` to ``app.retry_worker`` in batches of ``batch``; returns (seconds, failed records)."""
     import app as application
-    from tools.sqs_poller import LambdaContext, sqs_event
+    from tools.lambda_emulation.context import LambdaContext
+    from tools.lambda_emulation.sqs_poller import sqs_event
 
     failed = 0
     started = time.perf_counter()
@@ -145,8 +146,8 @@ def local_time_to_case(failures: int = 5, timeout: float = 60.0) -> dict[str, An
     from chalicelib.followups import retry_pipeline
     from chalicelib.followups.models import FollowUpCaseItem
     from chalicelib.mall import fulfillment
-    from tools import provision
-    from tools.sqs_poller import PollerGroup
+    from tools.lambda_emulation.sqs_poller import PollerGroup
+    from tools.stack import provision
 
     with mock_aws():
         import boto3

@@ -1,8 +1,8 @@
 """What the bench runs against: DynamoDB Local with the template's tables, the WeChat simulator, the env.
 
-``local_backend()`` starts DynamoDB Local (``tools.dynamodb_local``; or reuses ``BENCH_DYNAMODB_ENDPOINT``),
-creates the tables of ``infra/resources.json`` under a fresh suffix (``tools.provision``) and starts the
-WeChat simulator (``tools.wechat_sim``). ``app_env()`` is the local stage's environment from
+``local_backend()`` starts DynamoDB Local (``tools.stack.dynamodb_local``; or reuses ``BENCH_DYNAMODB_ENDPOINT``),
+creates the tables of ``infra/resources.json`` under a fresh suffix (``tools.stack.provision``) and starts the
+WeChat simulator (``tools.simulators.wechat_sim``). ``app_env()`` is the local stage's environment from
 ``.chalice/config.json`` pointed at them; ``use_env()`` applies it to this process and forgets every
 cached setting, connection and client so the app picks it up.
 """
@@ -90,7 +90,8 @@ def dynamodb_client(endpoint: str) -> Any:
 @contextmanager
 def local_backend(dynamodb_endpoint: str | None = None) -> Iterator[Backend]:
     """DynamoDB Local (started here unless an endpoint is given) with fresh tables, and the WeChat simulator."""
-    from tools import dynamodb_local, provision, wechat_sim
+    from tools.simulators import wechat_sim
+    from tools.stack import dynamodb_local, provision
 
     endpoint = dynamodb_endpoint or os.environ.get("BENCH_DYNAMODB_ENDPOINT") or None
     ddb = None

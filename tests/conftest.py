@@ -12,7 +12,7 @@
   RETRY_QUEUE_NAME/FOLLOWUP_QUEUE_NAME and removes SQS_ENDPOINT. Yields ``{logical id: QueueInfo}`` with
   ``.name``, ``.url``, ``.arn``; works alongside ``ddb_table`` (moto lets calls to DynamoDB Local through).
 - ``sqs_client``: a boto3 SQS client inside ``aws_mock``.
-- ``local_stack`` (session): the whole stack (``tools/local_stack.py``) on free ports; yields its base URL, a
+- ``local_stack`` (session): the whole stack (``tools/stack/runner.py``) on free ports; yields its base URL, a
   ``str`` that also carries ``.wechat_url``, ``.dynamodb_endpoint``, ``.sqs_endpoint``. ``TEST_LOCAL_STACK_URL``
   uses a running stack instead.
 
@@ -48,7 +48,7 @@ def ddb_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external
         return
-    from tools import dynamodb_local
+    from tools.stack import dynamodb_local
 
     try:
         server = dynamodb_local.start(log_path=tmp_path_factory.mktemp("dynamodb-local") / "dynamodb-local.log")
@@ -94,7 +94,7 @@ def sqs_client(aws_mock: None) -> Any:
 @pytest.fixture
 def sqs_queues(sqs_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     from chalicelib.core.config import reset_settings
-    from tools import provision
+    from tools.stack import provision
 
     queues = provision.create_queues(sqs_client, local=True)
     monkeypatch.setenv("RETRY_QUEUE_NAME", queues["RetryQueue"].name)

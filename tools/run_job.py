@@ -1,101 +1,10 @@
-"""Run one of the app's scheduled jobs (``@app.schedule``) now, against the running local stack.
+"""``python -m tools.run_job``: run one of the app's scheduled jobs now, against the local stack.
 
-``python -m tools.run_job --list`` lists them; ``python -m tools.run_job NAME`` calls the handler with a
-CloudWatch "Scheduled Event" and a Lambda-like context, in this process, with the local stage's environment
-(same flags as ``tools.local_stack``: pass ``--port``/``--dynamodb-port``/... if the stack runs on others).
-``NAME`` is the handler's function name in app.py. ``--as-of 2027-01-15`` (a Shanghai day: the same wall-clock time
-on that day) or ``--as-of 2027-01-15T08:01:00+08:00`` (an instant) runs the jobs as of then: the app's clock starts
-there and runs on, so a reminder due that day is sent, a message held until then is released.
-"""
+Only a command entry point, kept for the command the docs give: the code (to import) is ``tools.stack.run_job``."""
 
-from __future__ import annotations
-
-import argparse
 import sys
-import uuid
-from datetime import UTC, date, datetime
-from typing import Any
 
-from tools import local_stack
-from tools.sqs_poller import LambdaContext
-
-
-def scheduled_event(rule: str, region: str = local_stack.REGION, at: datetime | None = None) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": region,
-        "resources": [f"arn:aws:events:{region}:123456789012:rule/{rule}"],
-        "detail": {},
-    }
-
-
-def scheduled_jobs(chalice_app: Any) -> dict[str, Any]:
-    """Function name -> the schedule's event source config."""
-    return {
-        source.name: source
-        for source in getattr(chalice_app, "event_sources", [])
-        if type(source).__name__ == "ScheduledEventConfig"
-    }
-
-
-def as_of(text: str, real_now: datetime | None = None) -> datetime:
-    """``--as-of``: a day (``YYYY-MM-DD``, in Asia/Shanghai, at the current Shanghai wall-clock time) or an instant
-    with an offset; ``argparse.ArgumentTypeError`` otherwise."""
-    from chalicelib.core.calendar import SHANGHAI
-
-    real_now = (real_now or datetime.now(UTC)).astimezone(SHANGHAI)
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), real_now.timetz()).astimezone(UTC)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a day or an instant: {text!r}") from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"an instant needs its UTC offset: {text!r}")
-    return moment.astimezone(UTC)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.run_job", description=__doc__.split("\n")[0])
-    parser.add_argument("names", nargs="*", metavar="NAME", help="scheduled handler(s) to run")
-    parser.add_argument("--list", action="store_true", help="list the scheduled jobs")
-    parser.add_argument("--as-of", type=as_of, metavar="DAY|INSTANT",
-                        help="run as of a Shanghai day (YYYY-MM-DD) or an ISO instant with its offset")
-    args = local_stack.parse_args(argv, parser)
-    local_stack.apply_env(local_stack.local_env(args))
-    sys.path.insert(0, str(local_stack.REPO_ROOT))
-    import app as app_module
-    from chalicelib.core import clock
-
-    if args.as_of is not None:
-        clock.run_from(args.as_of)
-    jobs = scheduled_jobs(app_module.app)
-    listing, names = args.list, args.names
-    if listing or not names:
-        print("scheduled jobs:" if jobs else "no scheduled jobs in app.py yet")
-        for name, source in jobs.items():
-            expression = source.schedule_expression
-            expression = expression if isinstance(expression, str) else expression.to_string()
-            print(f"  {name}  ({expression})")
-        return 0 if listing or not names else 2
-    status = 0
-    for name in names:
-        if name not in jobs:
-            print(f"no scheduled job {name!r}; known: {', '.join(jobs) or 'none'}", file=sys.stderr)
-            status = 2
-            continue
-        handler_module, _, attribute = jobs[name].handler_string.rpartition(".")
-        handler = getattr(sys.modules.get(handler_module) or __import__(handler_module), attribute)
-        context = LambdaContext(function_name=f"member-portal-local-{name}", timeout_seconds=300)
-        result = handler(scheduled_event(f"member-portal-local-{name}", at=clock.now()), context)
-        print(f"{name}: done" + (f" -> {result!r}" if result is not None else ""))
-    return status
-
+from tools.stack.run_job import main
 
 if __name__ == "__main__":
     sys.exit(main())

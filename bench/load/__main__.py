@@ -51,7 +51,7 @@ def _stack(host: str | None, log_dir: Path) -> Iterator[tuple[str, str]]:
     from tools import procs
 
     ready = log_dir / "ready.json"
-    cmd = [sys.executable, "-m", "tools.local_stack", "--port", "0", "--dynamodb-port", "0", "--sqs-port", "0",
+    cmd = [sys.executable, "-m", "tools.stack.runner", "--port", "0", "--dynamodb-port", "0", "--sqs-port", "0",
            "--wechat-port", "0", "--wechatpay-port", "0", "--ready-file", str(ready), "--log-dir", str(log_dir)]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCAL_", "BENCH_"))}
     env["POWERTOOLS_LOG_LEVEL"] = "ERROR"

@@ -3,7 +3,7 @@
 Most are counted where the business event commits (``SignIn`` in sign-in, ``CasesOpened`` in the follow-up intake,
 points in ``points.bookkeeping``). What a member creates through one route (a redemption, a booking, a
 registration, a Plus order) is counted by the route layer when the route answers its creating status: not a replay
-(``Idempotent-Replayed``), not a 202 accepted for retry, not an error. ``tools/operations.py`` builds the
+(``Idempotent-Replayed``), not a 202 accepted for retry, not an error. ``tools/deploy/operations.py`` builds the
 business dashboard from ``BUSINESS``, so a metric listed here is charted and a metric charted is listed here.
 
 Alarmed metrics that must stay at zero or under a rate (``StockOversold``, ``CasesPastSla``,

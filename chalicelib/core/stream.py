@@ -1,11 +1,11 @@
 """The table stream's one consumer: each record goes to every area's ``StreamHandler`` that wants it.
 
 ``handle_batch(event_dict, context)`` is what ``app.py``'s ``@app.on_dynamodb_record`` handler calls (deployed) and
-what ``tools/stream_poller.py`` feeds (locally). Powertools' batch processor runs ``handle_record`` on each record
-and answers ``{"batchItemFailures": [...]}``, so Lambda (``ReportBatchItemFailures``) retries from the first failed
-record only; a failed record is offered again to every handler it matches, which is why handlers are idempotent.
-A handler's code is imported with the first record it wants (``Area`` references), so a batch of notifications never
-loads the segments' code.
+what ``tools/lambda_emulation/stream_poller.py`` feeds (locally). Powertools' batch processor runs ``handle_record``
+on each record and answers ``{"batchItemFailures": [...]}``, so Lambda (``ReportBatchItemFailures``) retries from the
+first failed record only; a failed record is offered again to every handler it matches, which is why handlers are
+idempotent. A handler's code is imported with the first record it wants (``Area`` references), so a batch of
+notifications never loads the segments' code.
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ queues = _Queues()
 def back_off(record: Any) -> int | None:
     """Delay the failed record's next delivery; returns the delay set (None when not set: best effort)."""
     receipt = getattr(record, "receipt_handle", None)
-    if not receipt or receipt.startswith("local-"):  # events built in tests (tools.sqs_poller.sqs_record)
+    if not receipt or receipt.startswith("local-"):  # events built in tests (tools/lambda_emulation's sqs_record)
         return None
     count = _receive_count(record) or 1
     try:

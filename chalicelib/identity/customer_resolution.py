@@ -106,7 +106,7 @@ def find_or_create(
     in one call; a returning identity needs nothing more (its key always names the live customer:
     merges repoint it) unless ``need_profile``.
     """
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> Resolved:
         keys = [identity.key, *([union_key(unionid)] if unionid else []), *([phone_key(phone)] if phone else [])]
         found = lookup_many(keys)
         customer_id = found.get(identity.key)
@@ -132,5 +132,5 @@ def find_or_create(
                 raise  # the caller's own condition failed (a wrong code, a spent state)
             # Another request bound one of these keys a moment ago: look again.
             logger.info("sign-in raced, resolving again", extra={"failed": sorted(exc.failed)})
-            continue
-    retry.give_up("sign-in resolution")
+            raise retry.Again from None
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="sign-in resolution")

@@ -150,7 +150,7 @@ def create_customer(
     Raises ``TxCancelled`` with labels ``identity``/``unionid``/``phone`` when another request took
     one of those keys first; the caller resolves again.
     """
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> CustomerItem:
         customer_id = _new_customer_id()
         number = member_no.generate()
         now = clock.iso()
@@ -183,8 +183,8 @@ def create_customer(
             tx.commit()
         except TxCancelled as exc:
             if exc.failed & {"member_no", "customer"} and not exc.failed - {"member_no", "customer"}:
-                continue  # a random collision: draw again
+                raise retry.Again from None  # a random collision: draw again
             raise
         logger.info("customer created", extra={"new_customer_id": customer_id, "channel": identity.channel})
         return customer
-    retry.give_up("customer creation")
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="customer creation")

@@ -1,7 +1,7 @@
 """The payment-provider port and its WeChat Pay v3 adapter.
 
 The use cases speak to ``PaymentProvider`` only. ``WeChatPayV3`` calls WeChat Pay's API at ``WECHATPAY_API_BASE``:
-``https://api.mch.weixin.qq.com`` on deployed stages, the simulator (``tools/wechatpay_sim.py``) on the local stack,
+``https://api.mch.weixin.qq.com`` on deployed stages, the simulator (``tools/simulators/``) on the local stack,
 with the same requests either way (signed with the merchant key). Tests may install another provider
 (``use_provider``).
 """

@@ -5,7 +5,7 @@ JSAPI and APP signatures, and the checks of what WeChat Pay signs, a notificatio
 timestamp and the ``resource`` decrypted with AEAD_AES_256_GCM under the API v3 key).
 
 Keys come from environment variables: deployed stages resolve them from the stage's secret in Secrets Manager
-(``.chalice/config.json``); the local stack generates test keys when it starts (``tools/wechatpay_sim.py``). Nothing
+(``.chalice/config.json``); the local stack generates test keys when it starts (``tools/simulators/``). Nothing
 here logs a key, a signature or a decrypted resource.
 """
 

@@ -1,7 +1,8 @@
 """The webhooks area's access to the table and the queue: raw items, sealed secrets, the endpoints cache, messages.
 
 Delivery messages go on the retry queue (kind ``webhook_delivery``), which the ``retry_worker`` drains (Lambda's SQS
-event source deployed, ``tools/sqs_poller.py`` locally); a message waits out its backoff as SQS ``DelaySeconds``.
+event source deployed, ``tools/lambda_emulation/sqs_poller.py`` locally); a message waits out its backoff as
+SQS ``DelaySeconds``.
 """
 
 from __future__ import annotations

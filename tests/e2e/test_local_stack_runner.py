@@ -1,4 +1,4 @@
-"""The local stack runner (``tools/local_stack.py``) as a whole, over HTTP: it serves the API with its seeded staff,
+"""The local stack runner (``tools/stack/runner.py``) as a whole, over HTTP: it serves the API with its seeded staff,
 answers unknown routes like the deployed gateway, moves a message that keeps failing on to follow-up, and stops
 every process it started."""
 

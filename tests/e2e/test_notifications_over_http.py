@@ -143,7 +143,7 @@ def test_a_points_expiry_reminder_reaches_both_members(local_stack):
     on = date.fromisoformat(expiring.pop()) - timedelta(days=30)
     for _ in range(2):  # a second run reminds nobody again
         result = subprocess.run(
-            [sys.executable, "-m", "tools.run_job", "notifications_reminders", "--env", f"REMINDERS_ON={on}",
+            [sys.executable, "-m", "tools.stack.run_job", "notifications_reminders", "--env", f"REMINDERS_ON={on}",
              "--dynamodb-endpoint", local_stack.dynamodb_endpoint, "--sqs-endpoint", local_stack.sqs_endpoint],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr[-2000:]

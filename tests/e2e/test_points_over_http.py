@@ -1,5 +1,5 @@
 """Points on the running local stack over HTTP: the seeded integration key and agent, orders, check-in, the
-ledger, a back-fill claim approved by the agent, and the expiry job triggered on demand (``tools.run_job``)."""
+ledger, a back-fill claim approved by the agent, and the expiry job triggered on demand (``tools.stack.run_job``)."""
 
 from __future__ import annotations
 

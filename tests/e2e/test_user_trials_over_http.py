@@ -37,7 +37,7 @@ def run_job(stack: Any, job: str, *args: str) -> str:
     """``python -m tools.run_job`` against the stack, in a process whose own zone is UTC (as Lambda's is)."""
     env = {**os.environ, "TZ": "UTC"}
     result = subprocess.run(
-        [sys.executable, "-m", "tools.run_job", job, *args, "--dynamodb-endpoint", stack.dynamodb_endpoint,
+        [sys.executable, "-m", "tools.stack.run_job", job, *args, "--dynamodb-endpoint", stack.dynamodb_endpoint,
          "--sqs-endpoint", stack.sqs_endpoint], cwd=REPO_ROOT, capture_output=True, text=True, timeout=180, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"{job}: done" in result.stdout, result.stdout

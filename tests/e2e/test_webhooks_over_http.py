@@ -1,6 +1,7 @@
-"""Webhooks on the running local stack over HTTP: an operator registers the local receiver (``tools/webhook_sim.py``,
-started by the stack), a member enrols through an order and checks in, and the receiver gets the member's events in
-sequence order, each verified with the secret, with no phone in them; the receiver down, then up again."""
+"""Webhooks on the running local stack over HTTP: an operator registers the local receiver
+(``tools/simulators/webhook_sim.py``, started by the stack), a member enrols through an order and checks in, and the
+receiver gets the member's events in sequence order, each verified with the secret, with no phone in them; the receiver
+down, then up again."""
 
 from __future__ import annotations
 

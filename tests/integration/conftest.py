@@ -12,7 +12,7 @@ from tests.support.api import ApiClient, in_process_api
 
 @pytest.fixture(scope="session")
 def wechat_sim() -> Iterator[Any]:
-    from tools.wechat_sim import start
+    from tools.simulators.wechat_sim import start
 
     server, _thread = start(port=0)
     yield server

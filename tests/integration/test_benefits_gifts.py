@@ -15,7 +15,7 @@ from tests.support.benefits_world import BenefitsWorld
 from tests.support.clock import at, frozen_clock
 from tests.support.phones import new_phone
 from tests.support.points_world import DynamoCalls
-from tools.run_job import scheduled_event
+from tools.stack.run_job import scheduled_event
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tools import package, provision
+from tools.deploy import package
+from tools.stack import provision
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = provision.load_template()

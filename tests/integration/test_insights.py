@@ -1,7 +1,8 @@
 """Programme health and the points liability on DynamoDB Local: a scripted month of activity (earns, spends, expiries,
 refunds, adjustments, check-ins, vouchers, Plus starts, renewals, trial conversions, lapses and a refund) counted from
-real stream records (``tools.stream_poller`` feeding ``app.notification_dispatcher``), the month closed by a pass
-fanned out through SQS (``app.retry_worker``), and both compared with a brute-force recomputation from the table."""
+real stream records (``tools.lambda_emulation.stream_poller`` feeding ``app.notification_dispatcher``), the month closed
+by a pass fanned out through SQS (``app.retry_worker``), and both compared with a brute-force recomputation from the
+table."""
 
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ from tests.support.owned.surveys import issue_survey
 from tests.support.points_world import DynamoCalls, PointsWorld
 from tests.support.sign_in import staff_login
 from tests.support.tables import dynamodb_client
-from tools import stream_poller, wechatpay_sim
-from tools.run_job import scheduled_event
-from tools.sqs_poller import QueuePoller
+from tools.lambda_emulation import stream_poller
+from tools.lambda_emulation.sqs_poller import QueuePoller
+from tools.simulators import wechatpay_sim
+from tools.stack.run_job import scheduled_event
 
 pytestmark = pytest.mark.integration
 

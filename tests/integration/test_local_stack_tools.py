@@ -18,8 +18,9 @@ import pytest
 from tests.support.local_stack import REPO_ROOT
 from tests.support.sqs import LambdaContext, failed_message_ids, sqs_event, wait_for_messages
 from tests.support.tables import dynamodb_client
-from tools import procs, provision
-from tools.sqs_poller import QueuePoller
+from tools import procs
+from tools.lambda_emulation.sqs_poller import QueuePoller
+from tools.stack import provision
 
 pytestmark = pytest.mark.integration
 
@@ -197,7 +198,7 @@ def drain_peek(sqs: Any, url: str) -> bool:
 def test_gateway_errors_map_to_the_template_response_types():
     from chalice.local import ForbiddenError, InvalidAuthorizerError, NotAuthorizedError
 
-    from tools.local_stack import gateway_response_type, gateway_responses
+    from tools.lambda_emulation.api_gateway import gateway_response_type, gateway_responses
 
     missing = ForbiddenError({"x-amzn-ErrorType": "UnauthorizedException"}, b"{}")
     assert gateway_response_type(missing) == "MISSING_AUTHENTICATION_TOKEN"
@@ -213,7 +214,7 @@ def test_local_stack_refuses_busy_ports(tmp_path):
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "tools.local_stack", "--port", str(port), "--dynamodb-port", "0", "--sqs-port", "0",
+            [sys.executable, "-m", "tools.stack.runner", "--port", str(port), "--dynamodb-port", "0", "--sqs-port", "0",
              "--wechat-port", "0", "--log-dir", str(tmp_path)],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
         )
@@ -223,7 +224,7 @@ def test_local_stack_refuses_busy_ports(tmp_path):
 
 def test_run_job_lists_scheduled_jobs():
     result = subprocess.run(
-        [sys.executable, "-m", "tools.run_job", "--list"],
+        [sys.executable, "-m", "tools.stack.run_job", "--list"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
     )
     assert result.returncode == 0, result.stderr

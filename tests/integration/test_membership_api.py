@@ -23,7 +23,7 @@ from tests.support.clock import at
 from tests.support.contract import TableSnapshot, assert_envelope, changed_keys, is_rate_counter
 from tests.support.membership_world import NOTIFY, MembershipWorld
 from tests.support.points_world import PointsWorld
-from tools import wechatpay_sim
+from tools.simulators import wechatpay_sim
 
 pytestmark = pytest.mark.integration
 

@@ -23,7 +23,7 @@ from chalicelib.membership import records
 from tests.support.http import Http, serve_app_processes
 from tests.support.phones import new_phone
 from tests.support.threads import run_all
-from tools import wechatpay_sim
+from tools.simulators import wechatpay_sim
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from tests.support.clock import at
 from tests.support.contract import assert_envelope
 from tests.support.followup_world import run_followup_worker
 from tests.support.membership_world import NOTIFY, MembershipWorld
-from tools import wechatpay_sim
+from tools.simulators import wechatpay_sim
 
 pytestmark = pytest.mark.integration
 

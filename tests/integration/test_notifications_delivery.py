@@ -1,6 +1,6 @@
 """Notifications delivered from real DynamoDB Local stream records: the table's stream read the way Lambda's event
-source reads it (``tools.stream_poller``), fed to ``app.notification_dispatcher``; WeChat is the simulator, SMS the
-local outbox, the retry queue moto's."""
+source reads it (``tools.lambda_emulation.stream_poller``), fed to ``app.notification_dispatcher``; WeChat is the
+simulator, SMS the local outbox, the retry queue moto's."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from chalicelib.core.retry import outbox
 from chalicelib.followups import retry_pipeline
 from tests.support.sign_in import app_login
 from tests.support.tables import dynamodb_client
-from tools import stream_poller
-from tools.sqs_poller import QueuePoller
+from tools.lambda_emulation import stream_poller
+from tools.lambda_emulation.sqs_poller import QueuePoller
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from chalicelib.notifications.models import GRANT_PREFIX, DeliveryItem, GrantIte
 from tests.integration.test_notifications_delivery import World
 from tests.integration.test_notifications_delivery import world as world
 from tests.support.sqs import drain
-from tools.sqs_poller import QueuePoller
+from tools.lambda_emulation.sqs_poller import QueuePoller
 
 pytestmark = pytest.mark.integration
 

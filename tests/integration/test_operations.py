@@ -1,7 +1,7 @@
 """Operations in the packaged template (``make package``: chalice package, ``infra/resources.json``, then
-``infra/operations.json`` through ``tools/operations.py``): every alarm the on-call needs exists, reaches the alarm
-topic and has its runbook section; every function is traced, and in prod deployed through an alias and a canary that
-rolls back on its alarms; the cost guards are in place; cfn-lint with the serverless rules passes."""
+``infra/operations.json`` through ``tools/deploy/operations.py``): every alarm the on-call needs exists, reaches the
+alarm topic and has its runbook section; every function is traced, and in prod deployed through an alias and a canary
+that rolls back on its alarms; the cost guards are in place; cfn-lint with the serverless rules passes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core.kpis import BUSINESS
-from tools import operations, package
+from tools.deploy import operations, package
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNBOOK = (REPO_ROOT / "docs" / "runbook.md").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from chalicelib.core import clock
 from chalicelib.points import jobs
 from tests.support.clock import at, frozen_clock
 from tests.support.points_world import DynamoCalls, PointsWorld, assert_consistent
-from tools.run_job import scheduled_event
+from tools.stack.run_job import scheduled_event
 
 
 def _job():

@@ -3,10 +3,10 @@
 Members redeem a partner-fulfilled reward through the in-process API while the simulated partner fails half its
 calls and a third of the sends to SQS fail (those transactions wait in the outbox). Every retry message is then
 sent twice (duplicate deliveries), and the SQS workers are pumped the way Lambda's event source mapping does it
-(``tools.sqs_poller.QueuePoller`` over moto's queues, with their redrive policies) while the partner keeps failing,
-a fifth of the workers' DynamoDB calls are throttled, and one worker dies in the middle of a batch. The sweeper
-sends what the outbox holds; follow-up messages are delivered twice too. Afterwards every accepted transaction is
-accounted for: completed, or needs_follow_up with exactly one open case; none lost, none applied twice, every
+(``tools.lambda_emulation.sqs_poller.QueuePoller`` over moto's queues, with their redrive policies) while the partner
+keeps failing, a fifth of the workers' DynamoDB calls are throttled, and one worker dies in the middle of a batch. The
+sweeper sends what the outbox holds; follow-up messages are delivered twice too. Afterwards every accepted transaction
+is accounted for: completed, or needs_follow_up with exactly one open case; none lost, none applied twice, every
 balance equal to its ledger, every reward's stock equal to what was not redeemed. Agents then resolve every case
 (refund or manual completion) and the same account holds, with the refunded points and stock back.
 """
@@ -35,7 +35,7 @@ from tests.support.clock import frozen_clock
 from tests.support.followup_world import FollowUpWorld, check_invariants
 from tests.support.partition import items_of
 from tests.support.sqs import drain
-from tools.sqs_poller import QueuePoller
+from tools.lambda_emulation.sqs_poller import QueuePoller
 
 pytestmark = pytest.mark.integration
 

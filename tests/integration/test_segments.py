@@ -1,7 +1,8 @@
-"""Segments on DynamoDB Local: member facts kept current from real stream records (``tools.stream_poller`` feeding
-``app.notification_dispatcher``, the table stream's one consumer), segments defined over the API, filled by a pass
-fanned out through SQS (``app.retry_worker``), moved by the stream within a pump, explained by ``why``; and a
-rebuild over 20,000 members drained by two worker processes at once: exact counts, nothing twice."""
+"""Segments on DynamoDB Local: member facts kept current from real stream records
+(``tools.lambda_emulation.stream_poller`` feeding ``app.notification_dispatcher``, the table stream's one consumer),
+segments defined over the API, filled by a pass fanned out through SQS (``app.retry_worker``), moved by the stream
+within a pump, explained by ``why``; and a rebuild over 20,000 members drained by two worker processes at once: exact
+counts, nothing twice."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from chalicelib.core import clock
 from chalicelib.identity import directory
 from tests.support.clock import at, frozen_clock
 from tests.support.points_world import PointsWorld
-from tools.run_job import scheduled_event
+from tools.stack.run_job import scheduled_event
 
 
 def _job():

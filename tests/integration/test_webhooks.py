@@ -1,6 +1,6 @@
-"""Webhooks on DynamoDB Local: events from real stream records (``tools.stream_poller`` feeding
+"""Webhooks on DynamoDB Local: events from real stream records (``tools.lambda_emulation.stream_poller`` feeding
 ``app.notification_dispatcher``), deliveries through the retry queue (``app.retry_worker``, moto's SQS) to the local
-receiver (``tools.webhook_sim``), which verifies each signature with its own code."""
+receiver (``tools.simulators.webhook_sim``), which verifies each signature with its own code."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from tests.support.aws import reset_app_caches
 from tests.support.phones import new_phone
 from tests.support.points_world import PointsWorld
 from tests.support.tables import dynamodb_client
-from tools import stream_poller, webhook_sim
-from tools.sqs_poller import QueuePoller
+from tools.lambda_emulation import stream_poller
+from tools.lambda_emulation.sqs_poller import QueuePoller
+from tools.simulators import webhook_sim
 
 pytestmark = pytest.mark.integration
 

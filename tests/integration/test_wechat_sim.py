@@ -19,8 +19,8 @@ from chalicelib.core.config import reset_settings, settings
 from chalicelib.core.dynamo import items
 from chalicelib.core.wechat import PHONE_NUMBER_PATH, STABLE_TOKEN_PATH, WeChatClient
 from chalicelib.core.wechat_token_cache import DynamoTokenCache, WechatTokenItem
-from tools import wechat_sim
-from tools.wechat_sim import DEFAULT_MP_APP_ID, DEFAULT_MP_SECRET
+from tools.simulators import wechat_sim
+from tools.simulators.wechat_sim import DEFAULT_MP_APP_ID, DEFAULT_MP_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = "wechat-token-test"
@@ -120,7 +120,7 @@ def test_simulator_runs_alone_from_the_command_line():
     env = {k: v for k, v in os.environ.items() if not k.startswith("WECHAT_")}
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tools.wechat_sim", "--port", str(port)],
+        [sys.executable, "-m", "tools.simulators.wechat_sim", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

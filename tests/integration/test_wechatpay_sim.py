@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.utils import build_authorization
 
-from tools import wechatpay_sim
+from tools.simulators import wechatpay_sim
 
 pytestmark = pytest.mark.integration
 
@@ -112,7 +112,7 @@ def _raw(sim: Any, method: str, path: str, body: str, key: rsa.RSAPrivateKey | N
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if key is not None:
         nonce, ts = secrets.token_hex(8), str(int(time.time()) + skew)
-        from tools.wechatpay_sim import rsa_sign
+        from tools.simulators.wechatpay_sim import rsa_sign
 
         signature = rsa_sign(key, f"{method}\n{path}\n{ts}\n{nonce}\n{body}\n".encode())
         headers["Authorization"] = (f'WECHATPAY2-SHA256-RSA2048 mchid="{wechatpay_sim.MCH_ID}",nonce_str="{nonce}",'

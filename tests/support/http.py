@@ -1,9 +1,9 @@
 """Real HTTP for tests: a plain JSON client over urllib, and two ways to serve the app on a free port.
 
 - ``serve_app_processes(workers=2)``: the app the way the local stack and Lambda serve it -- gunicorn with
-  ``workers`` sync worker processes, one request at a time each (``tools/lambda_wsgi.py``), on the current test
-  environment's tables and endpoints (``os.environ`` is passed through). Concurrency tests use it, so nothing
-  one process keeps (a lock, a cache, the Powertools metrics) can make a race pass. Each process has its own
+  ``workers`` sync worker processes, one request at a time each (``tools/lambda_emulation/api_gateway.py``), on the
+  current test environment's tables and endpoints (``os.environ`` is passed through). Concurrency tests use it, so
+  nothing one process keeps (a lock, a cache, the Powertools metrics) can make a race pass. Each process has its own
   caches and clock: a test that freezes ``clock`` or swaps a port in the test process does not reach them.
 - ``serve_app()``: chalice's threaded dev server in the test process (one thread per request). Only for tests
   that need the server to share the test process's state (an injected port); threads share the app's globals.
@@ -95,7 +95,7 @@ def serve_app_processes(workers: int = 2, timeout: float = 60, attempts: int = 3
     have set the tables and endpoints by then). A port taken between choosing and binding it is retried.
     """
     from tools import procs
-    from tools.lambda_wsgi import gunicorn_command
+    from tools.lambda_emulation.api_gateway import gunicorn_command
 
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")

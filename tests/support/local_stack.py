@@ -1,4 +1,4 @@
-"""Run the local stack (``tools/local_stack.py``) as a subprocess on free ports, for e2e tests."""
+"""Run the local stack (``tools/stack/runner.py``) as a subprocess on free ports, for e2e tests."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def _start_once(workdir: Path, *, timeout: float, extra_args: list[str] | None) 
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / "local-stack.log"
     ready_file = workdir / "ready.json"
-    cmd = [sys.executable, "-m", "tools.local_stack", "--host", host, "--log-dir", str(workdir)]
+    cmd = [sys.executable, "-m", "tools.stack.runner", "--host", host, "--log-dir", str(workdir)]
     for name, port in ports.items():
         cmd += [f"--{name}", str(port)]
     cmd += ["--ready-file", str(ready_file), *(extra_args or [])]
@@ -142,7 +142,7 @@ def ready_info(stack: RunningStack) -> dict[str, Any]:
     return dict(json.loads((stack.workdir / "ready.json").read_text(encoding="utf-8")))
 
 
-# What the local stack seeds (``tools/seed.py``): the integration key's header and the staff's passwords.
+# What the local stack seeds (``tools/stack/seed.py``): the integration key's header and the staff's passwords.
 LOCAL_KEY = {"X-Api-Key": "local-integration-key"}
 SEEDED_STAFF = {"agent": "agent-local-pass", "admin": "admin-local-pass"}
 
@@ -150,7 +150,7 @@ SEEDED_STAFF = {"agent": "agent-local-pass", "admin": "admin-local-pass"}
 def run_job(url: LocalStackUrl, job: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``python -m tools.run_job <job>`` against the stack's DynamoDB and SQS; asserts it ran to the end."""
     result = subprocess.run(
-        [sys.executable, "-m", "tools.run_job", job,
+        [sys.executable, "-m", "tools.stack.run_job", job,
          "--dynamodb-endpoint", url.dynamodb_endpoint, "--sqs-endpoint", url.sqs_endpoint],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
     )

@@ -1,5 +1,5 @@
 """Plus membership tests' world: members, the WeChat Pay simulator's keys in the app's environment, orders and the
-provider's notifications (built and signed as WeChat Pay does, by ``tools/wechatpay_sim.py``)."""
+provider's notifications (built and signed as WeChat Pay does, by ``tools/simulators/wechatpay_sim.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.core import clock
 from tests.support.points_world import PointsWorld
-from tools import wechatpay_sim
+from tools.simulators import wechatpay_sim
 
 NOTIFY = wechatpay_sim.NOTIFY_PATH
 

@@ -25,7 +25,7 @@ def main() -> None:
 
     import app
     from chalicelib.core.config import settings
-    from tools.sqs_poller import QueuePoller
+    from tools.lambda_emulation.sqs_poller import QueuePoller
 
     sqs = boto3.client("sqs", endpoint_url=settings().sqs_endpoint, region_name=settings().region)
     calls = {"n": 0}

@@ -1,8 +1,8 @@
 """The segments and campaigns tests' world on DynamoDB Local: the points world's members and staff, the table's stream
-fed to ``app.notification_dispatcher`` (``tools.stream_poller``) and the fan-out queue to ``app.retry_worker``
-(``tools.sqs_poller``), pumped until both are quiet, as the local stack's pollers do; the clock frozen at 10:00 in
-Shanghai (outside the default quiet hours). ``make`` is the ``segments_world`` fixture of
-``tests/integration/conftest.py``."""
+fed to ``app.notification_dispatcher`` (``tools.lambda_emulation.stream_poller``) and the fan-out queue to
+``app.retry_worker`` (``tools.lambda_emulation.sqs_poller``), pumped until both are quiet, as the local stack's pollers
+do; the clock frozen at 10:00 in Shanghai (outside the default quiet hours). ``make`` is the ``segments_world`` fixture
+of ``tests/integration/conftest.py``."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from tests.support.aws import reset_app_caches
 from tests.support.clock import at, frozen_clock
 from tests.support.points_world import PointsWorld
 from tests.support.tables import dynamodb_client
-from tools import stream_poller
-from tools.sqs_poller import QueuePoller
+from tools.lambda_emulation import stream_poller
+from tools.lambda_emulation.sqs_poller import QueuePoller
 
 ORDERED = {"all": [{"fact": "orders_12m", "op": "gte", "value": 1}]}
 

@@ -6,7 +6,8 @@ import json
 import time
 from typing import Any
 
-from tools.sqs_poller import LambdaContext, failed_message_ids, queue_arn, sqs_event, sqs_record
+from tools.lambda_emulation.context import LambdaContext
+from tools.lambda_emulation.sqs_poller import failed_message_ids, queue_arn, sqs_event, sqs_record
 
 __all__ = [
     "LambdaContext",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.aws import REGION, reset_app_caches, use_dummy_aws
-from tools import provision
+from tools.stack import provision
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """API Gateway's 29 s integration timeout is answered in our envelope: 504 ``gateway_timeout`` (not DEFAULT_5XX's
-``internal_error``), both in the template deployed to AWS and in the local stack's gateway (tools/lambda_wsgi.py)."""
+``internal_error``), both in the template deployed to AWS and in the local stack's gateway
+(tools/lambda_emulation/api_gateway.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from chalice import Chalice
 
 from chalicelib.core.errors import CATALOGUE
 from tests.unit.test_lambda_wsgi import wsgi_call
-from tools.lambda_wsgi import LambdaProxyApp
+from tools.lambda_emulation.api_gateway import LambdaProxyApp
 
 RESOURCES = json.loads((Path(__file__).resolve().parents[2] / "infra" / "resources.json").read_text("utf-8"))
 

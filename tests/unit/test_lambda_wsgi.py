@@ -1,4 +1,5 @@
-"""The local stack's WSGI -> API Gateway proxy adapter (tools/lambda_wsgi.py) and its schedules (tools/schedules.py).
+"""The local stack's WSGI -> API Gateway proxy adapter (tools/lambda_emulation/api_gateway.py) and its schedules
+(tools/lambda_emulation/schedules.py).
 
 Called in-process through WSGI: no server, no DynamoDB (only routes that need neither).
 """
@@ -17,8 +18,14 @@ from typing import Any
 import pytest
 from chalice import Chalice, Response
 
-from tools.lambda_wsgi import ACCESS_LOG_FORMAT, AccessLogger, LambdaProxyApp, gunicorn_command, mask_phones
-from tools.schedules import Cron, Job, Rate, Scheduler, parse_expression
+from tools.lambda_emulation.api_gateway import (
+    ACCESS_LOG_FORMAT,
+    AccessLogger,
+    LambdaProxyApp,
+    gunicorn_command,
+    mask_phones,
+)
+from tools.lambda_emulation.schedules import Cron, Job, Rate, Scheduler, parse_expression
 
 
 def wsgi_call(
@@ -201,11 +208,11 @@ def test_the_access_log_escapes_control_bytes_from_the_request() -> None:
 def test_a_request_line_too_long_is_answered_414_uri_too_long_in_the_envelope(monkeypatch) -> None:
     from gunicorn import util
 
-    from tools import lambda_wsgi
+    from tools.lambda_emulation import api_gateway
 
     written: list[bytes] = []
     monkeypatch.setattr(util, "write_nonblock", lambda sock, data: written.append(data))
-    lambda_wsgi._gunicorn_error(None, 414, "Request-URI Too Long", "line too long")
+    api_gateway._gunicorn_error(None, 414, "Request-URI Too Long", "line too long")
     head, _, body = written[0].partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 414 ") and b"Content-Type: application/json" in head
     assert json.loads(body)["error"]["code"] == "uri_too_long"
@@ -215,8 +222,8 @@ def test_the_gunicorn_command_serves_like_lambda() -> None:
     cmd = gunicorn_command(host="127.0.0.1", port=9999, workers=3)
     flags = dict(itertools.pairwise(cmd))
     assert flags["--workers"] == "3" and flags["--backlog"] == "2048"
-    assert flags["--worker-class"] == "tools.lambda_wsgi.Worker"  # sync: one request at a time per process
-    assert "--preload" not in cmd and cmd[-1] == "tools.lambda_wsgi:application"
+    assert flags["--worker-class"] == "tools.lambda_emulation.api_gateway.Worker"  # sync: one request at a time each
+    assert "--preload" not in cmd and cmd[-1] == "tools.lambda_emulation.api_gateway:application"
     assert "%(q)s" not in flags["--access-logformat"]
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.core.errors import AppError
 from chalicelib.membership import checkout, wechatpay
-from tools import wechatpay_sim
+from tools.simulators import wechatpay_sim
 
 KEYS = wechatpay_sim.SimKeys()
 ENV = KEYS.app_env("http://127.0.0.1:9", "http://127.0.0.1:9/notify")

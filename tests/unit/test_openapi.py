@@ -297,8 +297,8 @@ def test_a_route_without_a_body_answers_415_to_another_content_type_and_says_so(
 
 
 def test_every_operation_documents_the_414_of_a_url_too_long(document):
-    """A request line over the server's limit is answered 414 ``uri_too_long`` (``tools/lambda_wsgi.py``) before
-    any route runs; it was answered and not documented."""
+    """A request line over the server's limit is answered 414 ``uri_too_long``
+    (``tools/lambda_emulation/api_gateway.py``) before any route runs; it was answered and not documented."""
     for path, operations in document["paths"].items():
         for method, op in operations.items():
             assert "`uri_too_long`" in op["responses"]["414"]["description"], (method, path)

@@ -1,11 +1,11 @@
-"""``tools/redrive.py``, the runbook's replay of a dead-letter queue (moto's SQS)."""
+"""``tools/deploy/redrive.py``, the runbook's replay of a dead-letter queue (moto's SQS)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from tools import redrive
+from tools.deploy import redrive
 
 
 def _visible(sqs_client: Any, url: str) -> int:

@@ -12,7 +12,7 @@ import pytest
 from chalicelib.core import clock
 from chalicelib.core.config import reset_settings
 from tests.support.clock import at
-from tools.run_job import as_of
+from tools.stack.run_job import as_of
 
 
 def test_a_day_is_that_shanghai_day_at_the_current_shanghai_time() -> None:

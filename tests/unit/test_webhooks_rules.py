@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from chalicelib.core.config import reset_settings
 from chalicelib.webhooks import events, signing
 from chalicelib.webhooks.producer import body_of
-from tools import webhook_sim
+from tools.simulators import webhook_sim
 
 CID = "c_0123456789abcdef0123"
 PK = f"CUST#{CID}"

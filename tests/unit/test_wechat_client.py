@@ -27,8 +27,8 @@ from chalicelib.core.wechat import (
     OAuthIdentity,
     WeChatClient,
 )
-from tools import wechat_sim
-from tools.wechat_sim import (
+from tools.simulators import wechat_sim
+from tools.simulators.wechat_sim import (
     DEFAULT_MP_APP_ID,
     DEFAULT_MP_SECRET,
     DEFAULT_OA_APP_ID,

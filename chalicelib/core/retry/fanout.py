@@ -1,6 +1,6 @@
 """Fan-out messages on the retry queue, the queue the ``retry_worker`` drains by kind (as Lambda's event source does
-deployed and ``tools/sqs_poller.py`` locally): whole-programme passes (the segments' rebuilds and campaigns, the
-insights' ledger passes). A message's handler is idempotent, so a
+deployed, ``tools/lambda_emulation/sqs_poller.py`` locally): whole-programme passes (the segments' rebuilds and
+campaigns, the insights' ledger passes). A message's handler is idempotent, so a
 message delivered twice, or redelivered after its worker died, changes nothing twice."""
 
 from __future__ import annotations

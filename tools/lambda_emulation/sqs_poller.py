@@ -23,40 +23,14 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from tools.lambda_emulation.context import LambdaContext
 
 log = logging.getLogger("local_stack.sqs")
 
 Handler = Callable[[dict[str, Any], Any], Any]
-
-
-@dataclass
-class LambdaContext:
-    """Enough of Lambda's context object for chalice, Powertools (idempotency, logger) and our handlers."""
-
-    function_name: str
-    timeout_seconds: float = 30.0
-    memory_limit_in_mb: int = 512
-    function_version: str = "$LATEST"
-    region: str = "ap-east-1"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    _started: float = field(default_factory=time.monotonic)
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{self.region}:123456789012:function:{self.function_name}"
-
-    @property
-    def log_group_name(self) -> str:
-        return f"/aws/lambda/{self.function_name}"
-
-    @property
-    def log_stream_name(self) -> str:
-        return f"local/{self.aws_request_id}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
 
 
 def queue_arn(name: str, region: str = "ap-east-1", account: str = "123456789012") -> str:

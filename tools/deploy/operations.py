@@ -2,8 +2,8 @@
 
 chalice's ``--merge-template`` takes one file and a plain deep merge; what operations need depends on the functions
 the app declares (a job added to an area's manifest is a new function, and gets its alarms, log group, alias and
-dead-letter wiring here without anyone editing the template). So ``tools/package.py`` calls ``apply`` on the merged
-template:
+dead-letter wiring here without anyone editing the template). So ``tools/deploy/package.py`` calls ``apply`` on the
+merged template:
 
 - the static resources of ``infra/operations.json`` (the alarm topic and its KMS key, the table, queue and business
   alarms, the jobs' and the stream's dead-letter queues), its parameters with the stage's defaults, and conditions;
@@ -14,7 +14,7 @@ template:
   alarm; queue workers a reserved concurrency matched by their event source's maximum concurrency;
 - the cost guards: ``OnDemandThroughput`` on each table and index, API stage throttling, from parameters;
 - the API invoking the API handler's alias (not ``$LATEST``), so its canary carries real traffic;
-- the two dashboards (``tools/dashboards.py``).
+- the two dashboards (``tools/deploy/dashboards.py``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tools import dashboards
+from tools.deploy import dashboards
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = REPO_ROOT / "infra" / "operations.json"
 ALIAS = "live"
 API_FUNCTION = "APIHandler"

@@ -12,7 +12,7 @@ Control (JSON):
 - ``POST /__sim/down`` ``{"seconds": 30}`` (down for that long) or ``{"down": true|false}`` (until told);
 - ``GET /__sim/deliveries`` -> ``{"items": [...], "refused": n}``, oldest first; ``POST /__sim/reset``.
 
-``python -m tools.webhook_sim --port 8104`` runs it alone; ``make run`` starts it (``--webhook-port``).
+``python -m tools.simulators.webhook_sim --port 8104`` runs it alone; ``make run`` starts it (``--webhook-port``).
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def start(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> tuple[SimServer
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tools.webhook_sim", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.simulators.webhook_sim", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """A local simulator of the four WeChat server APIs we call, speaking WeChat's own shapes and errcodes.
 
-Run alone: ``python -m tools.wechat_sim --port 8102``; in-process: ``server, thread = start(port=0)``.
+Run alone: ``python -m tools.simulators.wechat_sim --port 8102``; in-process: ``server, thread = start(port=0)``.
 
 Endpoints (as ``https://api.weixin.qq.com`` serves them; failures are HTTP 200 with ``errcode``/``errmsg``):
 
@@ -663,7 +663,7 @@ def start(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tools.wechat_sim", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.simulators.wechat_sim", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--mp-app-id", default=os.environ.get("WECHAT_MP_APP_ID") or DEFAULT_MP_APP_ID)

@@ -2,8 +2,9 @@
 takes orders (JSAPI, APP, H5, Native), answers queries, closes and refunds, and when told to settle an order or a
 refund it sends WeChat Pay's signed, encrypted notification to its ``notify_url``.
 
-Run alone: ``python -m tools.wechatpay_sim --port 8103`` (prints the app's WECHATPAY_* environment for its fresh
-keys); in-process: ``server, thread = start(port=0)`` then ``server.app_env(notify_url)``. The local stack does that.
+Run alone: ``python -m tools.simulators.wechatpay_sim --port 8103`` (prints the app's WECHATPAY_* environment for its
+fresh keys); in-process: ``server, thread = start(port=0)`` then ``server.app_env(notify_url)``. The local stack does
+that.
 
 What it checks, as WeChat Pay does (failures are 4xx ``{code, message}``):
 
@@ -586,7 +587,8 @@ def start(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tools.wechatpay_sim", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.simulators.wechatpay_sim",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--app", default=os.environ.get("APP_BASE_URL", "http://127.0.0.1:8000"))

@@ -1,7 +1,8 @@
 """The app served the way API Gateway (REST API, Lambda proxy integration) and Lambda serve it, for gunicorn.
 
-``python -m gunicorn --worker-class tools.lambda_wsgi.Worker --logger-class tools.lambda_wsgi.AccessLogger
-tools.lambda_wsgi:application`` (``tools/local_stack.py`` builds the full command line, see ``gunicorn_command``):
+``python -m gunicorn --worker-class tools.lambda_emulation.api_gateway.Worker --logger-class
+tools.lambda_emulation.api_gateway.AccessLogger tools.lambda_emulation.api_gateway:application`` (the local stack
+builds the full command line, see ``gunicorn_command``):
 a pool of pre-forked sync workers, each importing ``app`` once and serving one request at a time, as a Lambda
 container does, behind gunicorn's listener (backlog 2048, ``TCP_NODELAY``).
 
@@ -40,7 +41,6 @@ import os
 import re
 import signal
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -48,10 +48,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tools.lambda_emulation.context import ACCOUNT_ID, LambdaContext
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 GATEWAY_TIMEOUT_SECONDS = 29.0  # API Gateway's maximum integration timeout
 STAGE_NAME = "api"  # chalice's API Gateway stage
-ACCOUNT_ID = "123456789012"
 
 PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
@@ -159,32 +160,6 @@ def gateway_error(
         ("x-amzn-ErrorType", kind),
     ]
     return code, headers, raw
-
-
-# ------------------------------------------------------------------------------------------ the context
-
-
-class LambdaContext:
-    """What Lambda passes as ``context``: enough for chalice, Powertools and our handlers."""
-
-    def __init__(self, function_name: str, timeout_seconds: float, memory_limit_in_mb: int = 512) -> None:
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = memory_limit_in_mb
-        self.aws_request_id = str(uuid.uuid4())
-        self.invoked_function_arn = f"arn:aws:lambda:{_region()}:{ACCOUNT_ID}:function:{function_name}"
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = f"local/{os.getpid()}"
-        self.identity = None
-        self.client_context = None
-        self._deadline = time.monotonic() + timeout_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-def _region() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-east-1"
 
 
 class GatewayTimeout(BaseException):
@@ -434,7 +409,7 @@ class _deadline:
 
 
 def __getattr__(name: str) -> Any:
-    """``tools.lambda_wsgi:application``: the app, imported on first use, once per worker process."""
+    """``tools.lambda_emulation.api_gateway:application``: the app, imported on first use, once per worker process."""
     if name != "application":
         raise AttributeError(name)
     if str(REPO_ROOT) not in sys.path:
@@ -519,13 +494,13 @@ def gunicorn_command(
         sys.executable, "-m", "gunicorn",
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
-        "--worker-class", "tools.lambda_wsgi.Worker",
+        "--worker-class", "tools.lambda_emulation.api_gateway.Worker",
         "--backlog", "2048",
         # The master kills a worker silent this long; the 504 at ``timeout`` comes first (SIGALRM in the worker).
         "--timeout", str(int(timeout) + 10),
         "--graceful-timeout", "2",
         "--permit-unconventional-http-method",  # a made-up method reaches the app: 405 in the envelope
-        "--logger-class", "tools.lambda_wsgi.AccessLogger",
+        "--logger-class", "tools.lambda_emulation.api_gateway.AccessLogger",
         "--access-logformat", ACCESS_LOG_FORMAT,
         "--error-logfile", "-",
         "--no-control-socket",
@@ -533,4 +508,4 @@ def gunicorn_command(
     ]  # fmt: skip
     if access_log:
         cmd += ["--access-logfile", "-"]
-    return [*cmd, "tools.lambda_wsgi:application"]
+    return [*cmd, "tools.lambda_emulation.api_gateway:application"]

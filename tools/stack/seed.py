@@ -1,7 +1,7 @@
 """Seed the local stage: staff accounts, the integration key and every area's catalogue (its manifest's ``seeds``).
 
 Called by the local stack after it provisions the tables; also runnable alone against a running stack
-(``python -m tools.seed``, same flags and environment as ``tools.local_stack``). A seeder that fails is reported
+(``python -m tools.stack.seed``, same flags and environment as ``tools.local_stack``). A seeder that fails is reported
 with a warning and the others still run, so one area's bad seed never keeps the stack from starting.
 
 The credentials here are the local stage's published defaults (see the API outline), not secrets.
@@ -74,10 +74,13 @@ def seed(echo: Callable[[str], None] = print) -> SeedReport:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from tools import local_stack
+    import argparse
 
-    args = local_stack.parse_args(argv)
-    local_stack.apply_env(local_stack.local_env(args))
+    from tools.stack import environment
+
+    parser = argparse.ArgumentParser(prog="python -m tools.stack.seed", description=__doc__.split("\n")[0])
+    args = environment.parse_args(argv, parser)
+    environment.apply_env(environment.local_env(args))
     seed()
 
 

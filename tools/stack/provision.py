@@ -10,7 +10,7 @@ maps a logical id to an explicit name. Queues created with ``local=True`` take t
 resource's ``Metadata.Local`` (a short visibility timeout and receive count, so a failing message reaches
 its dead-letter queue within seconds); ``deadLetterTargetArn`` is resolved to the queue created here.
 
-CLI: ``python -m tools.provision --dynamodb-endpoint http://127.0.0.1:8100 --sqs-endpoint http://127.0.0.1:8101``.
+CLI: ``python -m tools.stack.provision --dynamodb-endpoint http://127.0.0.1:8100 --sqs-endpoint http://127.0.0.1:8101``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "infra" / "resources.json"
 
 # CloudFormation AWS::SQS::Queue properties that are SQS queue attributes of the same name.
@@ -312,7 +312,7 @@ def provision(
 def main(argv: list[str] | None = None) -> None:
     import boto3
 
-    parser = argparse.ArgumentParser(prog="python -m tools.provision", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.stack.provision", description=__doc__.split("\n")[0])
     parser.add_argument("--dynamodb-endpoint", help="e.g. http://127.0.0.1:8100 (omit to skip tables)")
     parser.add_argument("--sqs-endpoint", help="e.g. http://127.0.0.1:8101 (omit to skip queues)")
     parser.add_argument("--stage", default="local")
