@@ -57,6 +57,11 @@ class Settings(NamedTuple):
     webhook_timeout_seconds: float = 5.0
     webhook_allow_http_localhost: bool = False
     webhook_max_endpoints: int = 20
+    # Notifications (chalicelib/notifications): attempts per channel, the first and the retries (NOTIFY_MAX_ATTEMPTS;
+    # below the retry queue's receive count, so a delivery that keeps failing ends ``failed`` and never becomes an
+    # agent's case), and marketing messages a member gets a Shanghai day (NOTIFY_MARKETING_PER_DAY)
+    notify_max_attempts: int = 3
+    notify_marketing_per_day: int = 1
 
     @property
     def is_local(self) -> bool:
@@ -100,6 +105,8 @@ def settings() -> Settings:
         webhook_allow_http_localhost=(_env("WEBHOOK_ALLOW_HTTP_LOCALHOST") or str(stage == "local")).lower()
         in ("1", "true", "yes", "on"),
         webhook_max_endpoints=max(1, _env_int("WEBHOOK_MAX_ENDPOINTS", 20)),
+        notify_max_attempts=_env_int("NOTIFY_MAX_ATTEMPTS", 3),
+        notify_marketing_per_day=_env_int("NOTIFY_MARKETING_PER_DAY", 1),
     )
 
 

@@ -38,7 +38,6 @@ def _verifier(which: str) -> Callable[[str], Any]:
     return verify
 
 
-
 def authenticate(spec: RouteSpec, headers: dict[str, str]) -> Principal | None:
     if spec.auth == "public":
         return None
@@ -61,4 +60,3 @@ def authenticate(spec: RouteSpec, headers: dict[str, str]) -> Principal | None:
     if principal.role not in ROLES_FOR_AUTH[spec.auth]:
         raise AppError("forbidden")
     return principal
-

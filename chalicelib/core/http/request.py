@@ -40,7 +40,6 @@ def request_id_of(request: Any) -> str:
     return str(ctx.get("requestId") or uuid.uuid4())
 
 
-
 def _issue(err: Any) -> str:
     """Pydantic's message, except that a length checked after a validator (``Text``, ``MultilineText``) is about the
     characters of text, not "items" ("Value should have at least 10 items after validation")."""
@@ -88,7 +87,6 @@ def query_of(spec: RouteSpec, params: dict | None) -> Any:
         raise AppError("validation_error", details=validation_details(exc)) from None
 
 
-
 _SAFE_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)*$")
 
 
@@ -125,4 +123,3 @@ def idempotency_key_of(spec: RouteSpec, headers: dict[str, str]) -> str | None:
     if len(key) > 64:
         raise AppError("validation_error", details=[{"field": "Idempotency-Key", "issue": "must be 1-64 characters"}])
     return key
-

@@ -101,7 +101,6 @@ def retry_after_header(err: AppError) -> dict[str, str]:
     return {"Retry-After": str(seconds)} if seconds is not None else {}
 
 
-
 class Api:
     """A Chalice Blueprint whose routes are declared with ``route``."""
 
