@@ -179,6 +179,7 @@ def _existing(item: NotificationItem, sk: str) -> str:
 
 
 def claim_retry(customer_id: str, notification_id: str, channel: str) -> DeliveryItem | None:
+    """A ``retrying`` delivery back to ``sending`` for its next attempt; ``None`` when it is no longer retrying."""
     delivery = DeliveryItem(pk=keys.customer_pk(customer_id), sk=delivery_sk(notification_id, channel))
     condition: Condition = DeliveryItem.status == "retrying"
     try:
@@ -193,6 +194,7 @@ def claim_retry(customer_id: str, notification_id: str, channel: str) -> Deliver
 
 
 def spend_marketing_day(customer_pk: str, local_now: datetime) -> bool:
+    """One of the member's marketing messages of the Shanghai day; False when the day's are spent."""
     day = business_day(local_now).isoformat()
     per_day = settings().notify_marketing_per_day
     try:
@@ -212,6 +214,7 @@ def _condition_failed(exc: Exception) -> bool:
 
 
 def hold(item: NotificationItem, planned: tuple[str, ...], until: datetime) -> None:
+    """Hold the notification until quiet hours end (``jobs.py`` releases it); its channels ``held``."""
     release_at = clock.iso(until)
     at = clock.iso()
     tx = Tx()

@@ -39,6 +39,7 @@ def _verifier(which: str) -> Callable[[str], Any]:
 
 
 def authenticate(spec: RouteSpec, headers: dict[str, str]) -> Principal | None:
+    """The caller the route's auth level admits (``None`` for public and integration-key routes); 401 or 403."""
     if spec.auth == "public":
         return None
     if spec.auth == "api_key":
