@@ -125,11 +125,11 @@ def _me(s: Session, st: dict[str, Any]) -> Request:
 
 
 def _token_check(s: Session, st: dict[str, Any]) -> Any:
-    """The JWT check of a member route alone: ``routing._authenticate`` with the ``GET /v1/me`` spec."""
-    from chalicelib.core.http import routing
+    """The JWT check of a member route alone: ``auth.authenticate`` with the ``GET /v1/me`` spec."""
+    from chalicelib.core.http import auth, routing
 
     spec = next(r for r in routing.REGISTRY if r.path == "/v1/me" and r.method == "GET")
-    return routing._authenticate(spec, {"authorization": f"Bearer {st['access_token']}"})
+    return auth.authenticate(spec, {"authorization": f"Bearer {st['access_token']}"})
 
 
 def _otp_setup(s: Session) -> str:
@@ -323,7 +323,7 @@ SCENARIOS: list[Scenario] = [
         0,
         direct=_token_check,
         setup=Session.member,
-        note="routing._authenticate alone",
+        note="auth.authenticate alone",
     ),
     Scenario("PATCH /v1/me", None, _patch_me, setup=Session.member),
     Scenario("POST /v1/me/notifications/{id}/read (50 notifications)", 3, _read_notification, setup=_read_member,

@@ -62,6 +62,11 @@ class Settings(NamedTuple):
     # Campaigns (segments/campaign_reach.py): a member's marketing sends at most per Shanghai day and per week
     campaign_cap_per_day: int = 1  # CAMPAIGN_CAP_PER_DAY
     campaign_cap_per_week: int = 3  # CAMPAIGN_CAP_PER_WEEK
+    # Notifications (chalicelib/notifications): attempts per channel, the first and the retries (NOTIFY_MAX_ATTEMPTS;
+    # below the retry queue's receive count, so a delivery that keeps failing ends ``failed`` and never becomes an
+    # agent's case), and marketing messages a member gets a Shanghai day (NOTIFY_MARKETING_PER_DAY)
+    notify_max_attempts: int = 3
+    notify_marketing_per_day: int = 1
 
     @property
     def is_local(self) -> bool:
@@ -107,6 +112,8 @@ def settings() -> Settings:
         webhook_max_endpoints=max(1, _env_int("WEBHOOK_MAX_ENDPOINTS", 20)),
         campaign_cap_per_day=_env_int("CAMPAIGN_CAP_PER_DAY", 1),
         campaign_cap_per_week=_env_int("CAMPAIGN_CAP_PER_WEEK", 3),
+        notify_max_attempts=_env_int("NOTIFY_MAX_ATTEMPTS", 3),
+        notify_marketing_per_day=_env_int("NOTIFY_MARKETING_PER_DAY", 1),
     )
 
 

@@ -48,7 +48,7 @@ CORE_ERRORS: dict[str, ErrorSpec] = {
     "service_unavailable": ErrorSpec(503, "服务暂时不可用，请稍后重试", "The service is temporarily unavailable"),
     # Answered by API Gateway itself when the function passes its 29 s integration timeout (INTEGRATION_TIMEOUT).
     "gateway_timeout": ErrorSpec(504, "服务响应超时，请稍后重试", "The service took too long to answer; retry shortly"),
-    # WeChat client (chalicelib/core/wechat.py)
+    # WeChat client (chalicelib/core/wechat/)
     "wechat_risk_blocked": ErrorSpec(
         403,
         "微信判定当前账号存在安全风险，暂时无法登录",

@@ -10,7 +10,7 @@ from chalicelib.core.calendar import business_day
 from chalicelib.core.dynamo import paging
 from chalicelib.core.notifications import NotificationItem
 from chalicelib.core.observability import logger
-from chalicelib.notifications import delivery
+from chalicelib.notifications import claims, delivery
 from chalicelib.notifications.models import HoldItem
 
 
@@ -19,7 +19,7 @@ def release_held() -> dict[str, Any]:
     now = clock.now()
     released = failed = 0
     for day in (business_day(now) - timedelta(days=1), business_day(now)):
-        for raw in paging.index_all("gsi1", delivery.hold_partition(day)):
+        for raw in paging.index_all("gsi1", claims.hold_partition(day)):
             hold = HoldItem.from_raw_data(raw)
             if not clock.is_due(hold.release_at, now):  # +08:00 (the member's wall clock) against now: instants
                 continue

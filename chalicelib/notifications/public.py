@@ -5,12 +5,12 @@ checks it. Each name is the area's own; the line under it says what it is for.""
 
 from __future__ import annotations
 
-from chalicelib.notifications import delivery, dev, rules
+from chalicelib.notifications import dev, recipients, rules
 
-recipient_keys = delivery.recipient_keys
+recipient_keys = recipients.recipient_keys
 """The items a recipient is read from (profile, settings, the template's grants)."""
 
-recipient_of = delivery.recipient_of
+recipient_of = recipients.recipient_of
 """The recipient from the raw items of ``recipient_keys`` that exist."""
 
 set_wechat_failure_rate = dev.set_wechat_failure_rate

@@ -18,7 +18,7 @@ from moto import mock_aws
 from chalicelib.core.config import reset_settings, settings
 from chalicelib.core.dynamo import items
 from chalicelib.core.wechat import PHONE_NUMBER_PATH, STABLE_TOKEN_PATH, WeChatClient
-from chalicelib.core.wechat_token_cache import DynamoTokenCache, WechatTokenItem
+from chalicelib.core.wechat.token_cache import DynamoTokenCache, WechatTokenItem
 from tools.simulators import wechat_sim
 from tools.simulators.wechat_sim import DEFAULT_MP_APP_ID, DEFAULT_MP_SECRET
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core.errors import AppError
-from chalicelib.core.http import routing
+from chalicelib.core.http import request, routing
 from tests.support import contract
 from tests.support.contract import FieldPath, body_at, route_id
 
@@ -39,7 +39,7 @@ def issues_at(spec: routing.RouteSpec, body: Any, path: FieldPath) -> list[str]:
     import json
 
     with pytest.raises(AppError) as refused:
-        routing._parse_body(spec, json.dumps(body).encode())
+        request.body_of(spec, json.dumps(body).encode())
     field = ".".join(map(str, path))
     return [d["issue"] for d in refused.value.details if d["field"] == field]
 

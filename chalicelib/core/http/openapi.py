@@ -15,7 +15,7 @@ from pydantic.json_schema import models_json_schema
 
 from chalicelib.core.errors import CATALOGUE, error_body
 from chalicelib.core.http.models import ErrorEnvelope
-from chalicelib.core.http.routing import CHANNELS, REGISTRY, ROLES_FOR_AUTH, RouteSpec
+from chalicelib.core.http.route_spec import CHANNELS, REGISTRY, ROLES_FOR_AUTH, RouteSpec
 
 REF = "#/components/schemas/{model}"
 AUTH_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")

@@ -2,7 +2,7 @@
 
 One item per app: ``WXTOKEN#<app_id>`` / ``WXTOKEN`` (``WechatTokenItem``) with the token, its expiry
 (epoch seconds) and the table's TTL set to the same moment, so DynamoDB removes dead tokens itself.
-Implements ``chalicelib.core.wechat.TokenCache``.
+Implements ``chalicelib.core.wechat.tokens.TokenCache``.
 """
 
 from __future__ import annotations
