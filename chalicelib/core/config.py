@@ -57,6 +57,7 @@ class Settings(NamedTuple):
     webhook_timeout_seconds: float = 5.0
     webhook_allow_http_localhost: bool = False
     webhook_max_endpoints: int = 20
+    events_host_min_tier: str = "gold"  # EVENTS_HOST_MIN_TIER: the lowest held tier that may host events (and above)
 
     @property
     def is_local(self) -> bool:
@@ -100,6 +101,7 @@ def settings() -> Settings:
         webhook_allow_http_localhost=(_env("WEBHOOK_ALLOW_HTTP_LOCALHOST") or str(stage == "local")).lower()
         in ("1", "true", "yes", "on"),
         webhook_max_endpoints=max(1, _env_int("WEBHOOK_MAX_ENDPOINTS", 20)),
+        events_host_min_tier=_env("EVENTS_HOST_MIN_TIER", "gold"),
     )
 
 

@@ -38,6 +38,11 @@ def checked_id(event_id: str) -> str:
     return event_id
 
 
+def bad_field(field: str, issue: str) -> AppError:
+    """400 ``validation_error`` naming the field and what is wrong with it."""
+    return AppError("validation_error", details=[{"field": field, "issue": issue}])
+
+
 def time_of(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
