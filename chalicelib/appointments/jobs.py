@@ -14,8 +14,9 @@ from typing import Any
 from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.appointments import catalogue, rules
-from chalicelib.appointments.booking import notice_data, state_put
+from chalicelib.appointments.member_state import state_put
 from chalicelib.appointments.models import QUEUE_PREFIX, STATE_SK, AppointmentItem, BookingStateItem
+from chalicelib.appointments.reading import notice_data
 from chalicelib.core import clock, notifications
 from chalicelib.core.calendar import business_day
 from chalicelib.core.dynamo import keys, paging, retry

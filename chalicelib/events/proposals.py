@@ -12,10 +12,7 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.events import rules
 from chalicelib.events.editing import event_of, new_event, tier_rank
-from chalicelib.events.models import (
-    LISTED,
-    EventItem,
-)
+from chalicelib.events.models import LISTED, EventItem
 from chalicelib.events.registration import notice_data
 from chalicelib.points import public as points
 
