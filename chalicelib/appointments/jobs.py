@@ -21,7 +21,6 @@ from chalicelib.core import clock, notifications
 from chalicelib.core.calendar import business_day
 from chalicelib.core.dynamo import keys, paging, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
-from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.points import public as points
 
@@ -153,4 +152,4 @@ def lift_suspension(customer_id: str, staff_id: str, reason: str) -> dict[str, A
             continue
         logger.info("booking suspension lifted", extra={"customer_id": cid, "staff_id": staff_id, "reason": reason})
         return {"customer_id": cid, "suspended_until": None, "lifted_by": staff_id}
-    raise AppError("service_unavailable", retry_after=1)
+    retry.give_up("booking suspension lift", customer_id=cid)

@@ -16,7 +16,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.core import clock, notifications, services
-from chalicelib.core.dynamo import keys
+from chalicelib.core.dynamo import keys, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
@@ -115,7 +115,7 @@ def _award(event: EventItem, reg: RegistrationItem | None, customer_id: str, by:
 
 def _without_points(customer_id: str, mark: Any, with_tags: Any) -> None:
     """No points to award: the registration and the tags in one transaction of their own (again on a race)."""
-    for _attempt in range(5):
+    for _attempt in retry.attempts(5):
         items = points_area.load_member(customer_id, consistent=True)
         assert items.profile is not None
         tx = Tx()
@@ -132,4 +132,4 @@ def _without_points(customer_id: str, mark: Any, with_tags: Any) -> None:
                 raise
             continue
         return
-    raise AppError("service_unavailable", retry_after=1)
+    retry.give_up("event check-in", customer_id=customer_id)
