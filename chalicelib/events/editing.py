@@ -85,6 +85,7 @@ def new_event(fields: dict[str, Any], created_by: str, status: str, host: str | 
 
 
 def tier_rank(code: str) -> int:
+    """A tier code's rank in the points catalogue (an unknown code ranks above every tier: nobody reaches it)."""
     return next((t.rank for t in points.catalogue() if t.code == code), 10**6)
 
 
