@@ -18,10 +18,10 @@ from bench.endpoints import Request, Scenario, Session
 
 def _event(capacity: int = 40, starts_in: timedelta = timedelta(days=2), **extra: Any) -> dict[str, Any]:
     from chalicelib.core import clock
-    from chalicelib.events import catalogue
+    from chalicelib.events import editing
 
     starts = clock.now() + starts_in
-    return catalogue.create({"title": "bench", "venue": "bench road", "starts_at": starts,
+    return editing.create({"title": "bench", "venue": "bench road", "starts_at": starts,
                              "ends_at": starts + timedelta(hours=2), "capacity": capacity, **extra}, "bench")
 
 
@@ -118,12 +118,12 @@ def _waiting_setup(s: Session) -> dict[str, Any]:
 def _invited_setup(s: Session, invitations: int = 3) -> dict[str, Any]:
     """A member-hosted event and ``invitations`` invited members; the last one's token."""
     from chalicelib.core import clock
-    from chalicelib.events import catalogue
+    from chalicelib.events import editing
     from chalicelib.identity import directory
 
     host = s.member()["customer_id"]
     starts = clock.now() + timedelta(days=3)
-    event, _code = catalogue.new_event({"title": "bench", "venue": "bench road", "starts_at": starts,
+    event, _code = editing.new_event({"title": "bench", "venue": "bench road", "starts_at": starts,
                                         "ends_at": starts + timedelta(hours=2), "capacity": 8, "invite_only": True},
                                        f"member:{host}", "approved", host)
     guests = [s.member() for _ in range(invitations)]
@@ -132,7 +132,7 @@ def _invited_setup(s: Session, invitations: int = 3) -> dict[str, Any]:
         customer = directory.load_customer(guest["customer_id"])
         assert customer is not None and customer.member_no
         numbers.append(customer.member_no)
-    catalogue.invite(host, event.event_id, numbers)
+    editing.invite(host, event.event_id, numbers)
     return {"event_id": event.event_id, "token": guests[-1]["access_token"], "starts": starts}
 
 
@@ -145,10 +145,10 @@ def _change_setup(s: Session) -> dict[str, Any]:
 
 
 def _change(s: Session, st: dict[str, Any]) -> Any:
-    from chalicelib.events import catalogue
+    from chalicelib.events import editing
 
     st["starts"] += timedelta(hours=1)  # a new time each counted run
-    return catalogue.change(st["event_id"], {"starts_at": st["starts"], "ends_at": st["starts"] + timedelta(hours=2)},
+    return editing.change(st["event_id"], {"starts_at": st["starts"], "ends_at": st["starts"] + timedelta(hours=2)},
                             "bench")
 
 

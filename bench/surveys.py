@@ -114,7 +114,7 @@ def _survey_of(cid: str, kind: str, service_id: str) -> str:
 def _no_show_setup(s: Session) -> dict[str, Any]:
     """An appointment of tomorrow checked in (this process's clock on tomorrow 09:00 meanwhile), its survey answered."""
     from bench.appointments import _service, _tomorrow_at
-    from chalicelib.appointments import booking
+    from chalicelib.appointments import booking, till
     from chalicelib.core import clock
     from chalicelib.surveys import answers
 
@@ -124,7 +124,7 @@ def _no_show_setup(s: Session) -> dict[str, Any]:
     clock.set_now(opening)
     try:
         appointment_id = booking.book(cid, store_id, service_id, slot, secrets.token_hex(8)).body["appointment_id"]
-        booking.check_in(appointment_id)
+        till.check_in(appointment_id)
     finally:
         clock.set_now(None)
     answers.answer(cid, _survey_of(cid, "appointment", appointment_id), 5, None, None, secrets.token_hex(8))

@@ -10,7 +10,7 @@ AREA = Area(
     member_kinds={"M#APPTSTATE": "one booking state per member; its held slots are the booked appointments still "
                                  "ahead (within the booking window; ended ones are dropped on every write)"},
     moved_kinds={"M#APPT#": "H#APPT#"},
-    migrate_seed="chalicelib.appointments.booking:migrate_seed",
+    migrate_seed="chalicelib.appointments.hooks:migrate_seed",
     blueprints=("chalicelib.appointments.api", "chalicelib.appointments.admin_api",
                 "chalicelib.appointments.agent_api", "chalicelib.appointments.integrations_api"),
     errors=ERRORS,
@@ -19,9 +19,9 @@ AREA = Area(
               doc="Daily at 00:40 Asia/Shanghai (16:40 UTC): yesterday's appointments still booked are no-shows "
                   "(repeated no-shows suspend self-service booking); tomorrow's appointments get their reminder."),),
     customer_items=True,
-    merge="chalicelib.appointments.booking:merge",
+    merge="chalicelib.appointments.hooks:merge",
     seeds=("chalicelib.appointments.catalogue:seed_defaults",),
     owned_resources="tests.support.owned.appointments:OWNED",
-    member_360="chalicelib.appointments.booking:member_360",
+    member_360="chalicelib.appointments.hooks:member_360",
     personal_data="chalicelib.appointments.personal_data:REGISTRY",
 )

@@ -9,10 +9,12 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.core.results import Result
 
 if TYPE_CHECKING:
-    from chalicelib.appointments import booking, catalogue
+    from chalicelib.appointments import booking, catalogue, changing, reading
 else:  # loaded when a view first runs (core/lazy.py)
     booking = lazy_module("chalicelib.appointments.booking")
     catalogue = lazy_module("chalicelib.appointments.catalogue")
+    changing = lazy_module("chalicelib.appointments.changing")
+    reading = lazy_module("chalicelib.appointments.reading")
 
 api = Api(__name__, "appointments")
 
@@ -62,7 +64,7 @@ def list_store_services(ctx: RequestContext, store_id: str) -> dict:
                 "remaining": 1, "bookable": True}],
                "store_id": "st_sh_xujiahui", "service_id": "sv_skin_check", "date": "2026-12-08", "booking_days": 7}})
 def list_slots(ctx: RequestContext, store_id: str) -> dict:
-    return booking.slots(ctx.customer_id, store_id, ctx.query.service_id, ctx.query.date)
+    return reading.slots(ctx.customer_id, store_id, ctx.query.service_id, ctx.query.date)
 
 
 @api.route("/v1/appointments", "POST", auth="member", status=201, body="AppointmentIn", response="AppointmentOut",
@@ -86,7 +88,7 @@ def book_appointment(ctx: RequestContext) -> Result:
            examples={"response": {"appointment_id": "apt_19a7f0c3b2e4f1a2b3c4d", "status": "cancelled",
                                   "cancelled_at": "2026-12-01T02:20:00.000+00:00"}})
 def cancel_appointment(ctx: RequestContext, appointment_id: str) -> dict:
-    return booking.cancel(ctx.customer_id, appointment_id)
+    return changing.cancel(ctx.customer_id, appointment_id)
 
 
 @api.route("/v1/appointments/{appointment_id}/reschedule", "POST", auth="member", body="RescheduleIn",
@@ -99,18 +101,18 @@ def cancel_appointment(ctx: RequestContext, appointment_id: str) -> dict:
                      "response": {**APPOINTMENT_EXAMPLE, "slot_start": "2026-12-08T11:00:00+08:00",
                                   "slot_end": "2026-12-08T11:30:00+08:00"}})
 def reschedule_appointment(ctx: RequestContext, appointment_id: str) -> dict:
-    return booking.reschedule(ctx.customer_id, appointment_id, ctx.body.slot_start)
+    return changing.reschedule(ctx.customer_id, appointment_id, ctx.body.slot_start)
 
 
 @api.route("/v1/me/appointments", "GET", auth="member", query="AppointmentQuery", response="AppointmentPage",
            errors=(*MEMBER_ERRORS, "validation_error"), summary="My appointments, newest booking first",
            examples={"response": {"items": [APPOINTMENT_EXAMPLE], "next_cursor": None}})
 def list_my_appointments(ctx: RequestContext) -> dict:
-    return booking.my_appointments(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
+    return reading.my_appointments(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
 
 
 @api.route("/v1/me/appointments/{appointment_id}", "GET", auth="member", response="AppointmentOut",
            errors=(*MEMBER_ERRORS, "not_found"), summary="One of my appointments (another member's: 404)",
            examples={"response": APPOINTMENT_EXAMPLE})
 def get_my_appointment(ctx: RequestContext, appointment_id: str) -> dict:
-    return booking.get_mine(ctx.customer_id, appointment_id)
+    return reading.get_mine(ctx.customer_id, appointment_id)

@@ -8,9 +8,9 @@ from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from chalicelib.appointments import booking
+    from chalicelib.appointments import till
 else:  # loaded when a view first runs (core/lazy.py)
-    booking = lazy_module("chalicelib.appointments.booking")
+    till = lazy_module("chalicelib.appointments.till")
 
 api = Api(__name__, "integrations")
 
@@ -24,7 +24,7 @@ api = Api(__name__, "integrations")
                                   "checked_in_at": "2026-12-08T02:25:00.000+00:00", "priority": True,
                                   "slot_start": "2026-12-08T10:30:00+08:00"}})
 def check_in_appointment(ctx: RequestContext, appointment_id: str) -> dict:
-    return booking.check_in(appointment_id)
+    return till.check_in(appointment_id)
 
 
 @api.route("/v1/integrations/stores/{store_id}/queue", "GET", auth="api_key", query="QueueQuery",
@@ -37,4 +37,4 @@ def check_in_appointment(ctx: RequestContext, appointment_id: str) -> dict:
                 "slot_end": "2026-12-08T11:00:00+08:00", "status": "checked_in", "priority": True,
                 "channel": "hotline", "checked_in_at": "2026-12-08T02:25:00.000+00:00"}]}})
 def store_queue(ctx: RequestContext, store_id: str) -> dict:
-    return booking.queue(store_id, ctx.query.date)
+    return till.queue(store_id, ctx.query.date)

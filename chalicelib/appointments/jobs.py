@@ -14,13 +14,13 @@ from typing import Any
 from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.appointments import catalogue, rules
-from chalicelib.appointments.booking import notice_data, state_put
+from chalicelib.appointments.member_state import state_put
 from chalicelib.appointments.models import QUEUE_PREFIX, STATE_SK, AppointmentItem, BookingStateItem
+from chalicelib.appointments.reading import notice_data
 from chalicelib.core import clock, notifications
 from chalicelib.core.calendar import business_day
 from chalicelib.core.dynamo import keys, paging, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
-from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.points import public as points
 
@@ -152,4 +152,4 @@ def lift_suspension(customer_id: str, staff_id: str, reason: str) -> dict[str, A
             continue
         logger.info("booking suspension lifted", extra={"customer_id": cid, "staff_id": staff_id, "reason": reason})
         return {"customer_id": cid, "suspended_until": None, "lifted_by": staff_id}
-    raise AppError("service_unavailable", retry_after=1)
+    retry.give_up("booking suspension lift", customer_id=cid)

@@ -5,7 +5,7 @@ checks it. Each name is the area's own; the line under it says what it is for.""
 
 from __future__ import annotations
 
-from chalicelib.appointments import booking
+from chalicelib.appointments import changing
 
-cancel = booking.cancel
+cancel = changing.cancel
 """Cancel a member's appointment and free its seat in one transaction (as the member's own cancel does)."""

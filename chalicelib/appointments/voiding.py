@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.appointments import catalogue, jobs
-from chalicelib.appointments.booking import by_id, state_put
+from chalicelib.appointments.member_state import state_put
 from chalicelib.appointments.models import AppointmentItem
+from chalicelib.appointments.till import by_id
 from chalicelib.core import clock, services
 from chalicelib.core.dynamo import retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled

@@ -67,6 +67,7 @@ class Settings(NamedTuple):
     # agent's case), and marketing messages a member gets a Shanghai day (NOTIFY_MARKETING_PER_DAY)
     notify_max_attempts: int = 3
     notify_marketing_per_day: int = 1
+    events_host_min_tier: str = "gold"  # EVENTS_HOST_MIN_TIER: the lowest held tier that may host events (and above)
 
     @property
     def is_local(self) -> bool:
@@ -114,6 +115,7 @@ def settings() -> Settings:
         campaign_cap_per_week=_env_int("CAMPAIGN_CAP_PER_WEEK", 3),
         notify_max_attempts=_env_int("NOTIFY_MAX_ATTEMPTS", 3),
         notify_marketing_per_day=_env_int("NOTIFY_MARKETING_PER_DAY", 1),
+        events_host_min_tier=_env("EVENTS_HOST_MIN_TIER", "gold"),
     )
 
 

@@ -20,7 +20,7 @@ Key design choices (the README's "Community events" says the same for readers of
   member's profile in it too, with the profiling consent as its condition.
 * **Audience** (``rules``): tiers and/or profile tags, or invite-only; another circle's event is 404 (never
   listed); invitations (by the host, by member number) open an event to the invited.
-* **Member-hosted events** (``catalogue``): a held tier of ``EVENTS_HOST_MIN_TIER`` (default gold) or above;
+* **Member-hosted events** (``proposals``): a held tier of ``EVENTS_HOST_MIN_TIER`` (default gold) or above;
   ``pending_approval`` (seen by the host only) until an operator approves or rejects it with a reason.
 * **Notifications** in the transaction of every change of a member's status (registered, waitlisted, promoted,
   cancelled, the event cancelled, checked in, invited); the daily job reminds tomorrow's registered members once.

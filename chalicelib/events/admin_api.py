@@ -8,9 +8,11 @@ from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from chalicelib.events import catalogue
+    from chalicelib.events import editing, listing, proposals
 else:  # loaded when a view first runs (core/lazy.py)
-    catalogue = lazy_module("chalicelib.events.catalogue")
+    editing = lazy_module("chalicelib.events.editing")
+    listing = lazy_module("chalicelib.events.listing")
+    proposals = lazy_module("chalicelib.events.proposals")
 
 api = Api(__name__, "admin", schemas="chalicelib.events.schemas")
 
@@ -44,7 +46,7 @@ def _staff(ctx: RequestContext) -> str:
            examples={"request": CREATE_EXAMPLE,
                      "response": {"event_id": EVENT_ID, "check_in_code": "K7M3Q9TX", "status": "approved"}})
 def create_event(ctx: RequestContext) -> dict:
-    return catalogue.create(ctx.body.model_dump(exclude_none=True), _staff(ctx))
+    return editing.create(ctx.body.model_dump(exclude_none=True), _staff(ctx))
 
 
 @api.route("/v1/admin/events", "GET", auth="admin", query="AdminEventQuery", response="AdminEventList",
@@ -52,14 +54,14 @@ def create_event(ctx: RequestContext) -> dict:
            summary="Upcoming approved events, or member-hosted ones waiting for review (status=pending_approval)",
            examples={"response": {"items": [ADMIN_EVENT], "next_cursor": None}})
 def list_admin_events(ctx: RequestContext) -> dict:
-    return catalogue.admin_list(ctx.query.status, ctx.query.limit)
+    return listing.admin_list(ctx.query.status, ctx.query.limit)
 
 
 @api.route("/v1/admin/events/{event_id}", "GET", auth="admin", response="AdminEventOut",
            errors=(*ADMIN_ERRORS, "not_found"), summary="One event as operators see it",
            examples={"response": ADMIN_EVENT})
 def get_admin_event(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.admin_get(event_id)
+    return listing.admin_get(event_id)
 
 
 @api.route("/v1/admin/events/{event_id}", "PATCH", auth="admin", body="EventChangeIn", response="AdminEventChanged",
@@ -71,7 +73,7 @@ def get_admin_event(ctx: RequestContext, event_id: str) -> dict:
                      "response": {**ADMIN_EVENT, "venue": "静安嘉里中心 3 楼", "starts_at": "2026-12-12T18:30:00+08:00",
                                   "ends_at": "2026-12-12T21:30:00+08:00", "told": 8}})
 def change_event(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.change(event_id, ctx.body.model_dump(exclude_unset=True, exclude_none=True), _staff(ctx))
+    return editing.change(event_id, ctx.body.model_dump(exclude_unset=True, exclude_none=True), _staff(ctx))
 
 
 @api.route("/v1/admin/events/{event_id}/approve", "POST", auth="admin", body="ApproveIn", response="ReviewOut",
@@ -80,7 +82,7 @@ def change_event(ctx: RequestContext, event_id: str) -> dict:
            examples={"request": {"reason": "符合社群活动规范"},
                      "response": {"event_id": EVENT_ID, "status": "approved", "reason": "符合社群活动规范"}})
 def approve_event(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.review(event_id, _staff(ctx), True, ctx.body.reason)
+    return proposals.review(event_id, _staff(ctx), True, ctx.body.reason)
 
 
 @api.route("/v1/admin/events/{event_id}/reject", "POST", auth="admin", body="RejectIn", response="ReviewOut",
@@ -89,7 +91,7 @@ def approve_event(ctx: RequestContext, event_id: str) -> dict:
            examples={"request": {"reason": "活动内容涉及商业推广"},
                      "response": {"event_id": EVENT_ID, "status": "rejected", "reason": "活动内容涉及商业推广"}})
 def reject_event(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.review(event_id, _staff(ctx), False, ctx.body.reason)
+    return proposals.review(event_id, _staff(ctx), False, ctx.body.reason)
 
 
 @api.route("/v1/admin/events/{event_id}/registrations", "GET", auth="admin", response="AttendeeList",
@@ -99,7 +101,7 @@ def reject_event(ctx: RequestContext, event_id: str) -> dict:
                "registered": 0, "checked_in": 0, "waitlisted": 0, "seats_taken": 0, "capacity": 12},
                "next_cursor": None}})
 def list_admin_event_registrations(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.registrations_of(event_id)
+    return listing.registrations_of(event_id)
 
 
 @api.route("/v1/admin/events/{event_id}/check-in-code", "POST", auth="admin", response="CodeOut",
@@ -108,7 +110,7 @@ def list_admin_event_registrations(ctx: RequestContext, event_id: str) -> dict:
            examples={"response": {"event_id": EVENT_ID, "check_in_code": "K7M3Q9TX",
                                   "rotated_at": "2026-12-12T09:00:00.000+00:00"}})
 def rotate_check_in_code(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.rotate_code(catalogue.event_of(event_id), _staff(ctx))
+    return editing.rotate_code(editing.event_of(event_id), _staff(ctx))
 
 
 @api.route("/v1/admin/events/{event_id}/cancel", "POST", auth="admin", body="CancelEventIn",
@@ -117,4 +119,4 @@ def rotate_check_in_code(ctx: RequestContext, event_id: str) -> dict:
            examples={"request": {"reason": "天气原因"},
                      "response": {"event_id": EVENT_ID, "status": "cancelled", "told": 12}})
 def cancel_event(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.cancel_event(catalogue.event_of(event_id), "operator", ctx.body.reason)
+    return editing.cancel_event(editing.event_of(event_id), "operator", ctx.body.reason)

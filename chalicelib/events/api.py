@@ -10,10 +10,12 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.core.results import Result
 
 if TYPE_CHECKING:
-    from chalicelib.events import catalogue, checkin, registration
+    from chalicelib.events import checkin, editing, listing, proposals, registration
 else:  # loaded when a view first runs (core/lazy.py)
-    catalogue = lazy_module("chalicelib.events.catalogue")
     checkin = lazy_module("chalicelib.events.checkin")
+    editing = lazy_module("chalicelib.events.editing")
+    listing = lazy_module("chalicelib.events.listing")
+    proposals = lazy_module("chalicelib.events.proposals")
     registration = lazy_module("chalicelib.events.registration")
 
 api = Api(__name__, "events")
@@ -48,7 +50,7 @@ PROPOSAL_EXAMPLE = {"title": "亲子烘焙下午茶", "description": "带上孩�
                    "circles were skipped; follow `next_cursor` until it is null: no event is skipped or repeated",
            examples={"response": {"items": [EVENT_EXAMPLE], "next_cursor": None}})
 def list_events(ctx: RequestContext) -> dict:
-    return catalogue.list_for(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
+    return listing.list_for(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
 
 
 @api.route("/v1/events", "POST", auth="member", status=201, body="EventProposalIn", response="EventProposed",
@@ -58,7 +60,7 @@ def list_events(ctx: RequestContext) -> dict:
            examples={"request": PROPOSAL_EXAMPLE,
                      "response": {"event_id": EVENT_ID, "status": "pending_approval"}})
 def propose_event(ctx: RequestContext) -> dict:
-    return catalogue.propose(ctx.customer_id, ctx.body.model_dump())
+    return proposals.propose(ctx.customer_id, ctx.body.model_dump())
 
 
 @api.route("/v1/events/{event_id}", "GET", auth="member", response="EventOut",
@@ -67,7 +69,7 @@ def propose_event(ctx: RequestContext) -> dict:
            examples={"response": {**EVENT_EXAMPLE, "description": "新品试用与茶歇。", "invited": False,
                                   "hosted_by_me": False}})
 def get_event(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.event_page(ctx.customer_id, event_id)
+    return listing.event_page(ctx.customer_id, event_id)
 
 
 @api.route("/v1/events/{event_id}/registrations", "POST", auth="member", status=201,
@@ -112,7 +114,7 @@ def check_in_at_event(ctx: RequestContext, event_id: str) -> dict:
            examples={"request": {"member_nos": ["5203948172", "5203948173"]},
                      "response": {"event_id": EVENT_ID, "invited": ["5203948172"], "unknown": ["5203948173"]}})
 def invite_to_event(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.invite(ctx.customer_id, event_id, ctx.body.member_nos)
+    return editing.invite(ctx.customer_id, event_id, ctx.body.member_nos)
 
 
 @api.route("/v1/events/{event_id}/registrations", "GET", auth="member", response="AttendeeList",
@@ -123,7 +125,7 @@ def invite_to_event(ctx: RequestContext, event_id: str) -> dict:
                 "name": "李雷"}], "counts": {"registered": 1, "checked_in": 0, "waitlisted": 0, "seats_taken": 1,
                                            "capacity": 8}, "next_cursor": None}})
 def list_event_attendees(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.registrations_of(event_id, host_customer_id=ctx.customer_id)
+    return listing.registrations_of(event_id, host_customer_id=ctx.customer_id)
 
 
 @api.route("/v1/events/{event_id}/check-ins", "POST", auth="member", body="HostCheckInIn", response="CheckedInOut",
@@ -143,7 +145,7 @@ def host_check_in(ctx: RequestContext, event_id: str) -> dict:
            examples={"response": {"event_id": EVENT_ID, "check_in_code": "K7M3Q9TX",
                                   "rotated_at": "2026-12-19T05:00:00.000+00:00"}})
 def rotate_host_check_in_code(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.rotate_code(catalogue.host_event(ctx.customer_id, event_id), f"host:{ctx.customer_id}")
+    return editing.rotate_code(editing.host_event(ctx.customer_id, event_id), f"host:{ctx.customer_id}")
 
 
 @api.route("/v1/events/{event_id}/cancel", "POST", auth="member", body="CancelEventIn", response="EventCancelled",
@@ -152,7 +154,7 @@ def rotate_host_check_in_code(ctx: RequestContext, event_id: str) -> dict:
            examples={"request": {"reason": "场地临时不可用"},
                      "response": {"event_id": EVENT_ID, "status": "cancelled", "told": 6}})
 def host_cancel_event(ctx: RequestContext, event_id: str) -> dict:
-    return catalogue.cancel_event(catalogue.host_event(ctx.customer_id, event_id), "host", ctx.body.reason)
+    return editing.cancel_event(editing.host_event(ctx.customer_id, event_id), "host", ctx.body.reason)
 
 
 @api.route("/v1/me/registrations", "GET", auth="member", query="EventQuery", response="RegistrationPage",
@@ -161,7 +163,7 @@ def host_cancel_event(ctx: RequestContext, event_id: str) -> dict:
                    "again, exact). Paged like `GET /v1/events` (a page may be short; follow `next_cursor`)",
            examples={"response": {"items": [REGISTRATION_EXAMPLE], "next_cursor": None}})
 def list_my_registrations(ctx: RequestContext) -> dict:
-    return catalogue.my_registrations(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
+    return listing.my_registrations(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
 
 
 @api.route("/v1/me/invitations", "GET", auth="member", query="EventQuery", response="InvitationPage",
@@ -175,4 +177,4 @@ def list_my_registrations(ctx: RequestContext) -> dict:
                                              "invited_at": "2026-12-05T02:00:00.000+00:00", "my_status": None}],
                                   "next_cursor": None}})
 def list_my_invitations(ctx: RequestContext) -> dict:
-    return catalogue.my_invitations(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
+    return listing.my_invitations(ctx.customer_id, ctx.query.limit, ctx.query.cursor)

@@ -16,11 +16,11 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.core import clock, notifications, services
-from chalicelib.core.dynamo import keys
+from chalicelib.core.dynamo import keys, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.events import catalogue, registration, rules, store
+from chalicelib.events import editing, listing, registration, rules, store
 from chalicelib.events.models import EventItem, RegistrationItem
 from chalicelib.events.store import time_of
 from chalicelib.identity import public as identity
@@ -34,7 +34,7 @@ def check_in(customer_id: str, event_id: str, code: str, channel: str | None = N
     page = store.page_read(event_id, customer_id)
     if page.profile is not None and page.profile.merged_into:
         return check_in(identity.resolve_customer_id(page.profile.merged_into), event_id, code, channel)
-    if not catalogue.visible_on_page(page, customer_id):
+    if not listing.visible_on_page(page, customer_id):
         raise AppError("not_found")
     event = page.event
     assert event is not None
@@ -47,7 +47,7 @@ def check_in(customer_id: str, event_id: str, code: str, channel: str | None = N
 
 def check_in_by_host(host_id: str, event_id: str, member_no: str) -> dict[str, Any]:
     """The host checks a registered member in (by member number), in the same window, once."""
-    event = catalogue.host_event(host_id, event_id)
+    event = editing.host_event(host_id, event_id)
     cid = identity.lookup(identity.member_no_key(member_no))
     if cid is None:
         raise AppError("not_registered")
@@ -115,7 +115,7 @@ def _award(event: EventItem, reg: RegistrationItem | None, customer_id: str, by:
 
 def _without_points(customer_id: str, mark: Any, with_tags: Any) -> None:
     """No points to award: the registration and the tags in one transaction of their own (again on a race)."""
-    for _attempt in range(5):
+    for _attempt in retry.attempts(5):
         items = points_area.load_member(customer_id, consistent=True)
         assert items.profile is not None
         tx = Tx()
@@ -132,4 +132,4 @@ def _without_points(customer_id: str, mark: Any, with_tags: Any) -> None:
                 raise
             continue
         return
-    raise AppError("service_unavailable", retry_after=1)
+    retry.give_up("event check-in", customer_id=customer_id)

@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.core import clock
 from chalicelib.core.area import Section360
 from chalicelib.core.dynamo.tx import Tx
-from chalicelib.events import catalogue, registration, store
+from chalicelib.events import listing, registration, store
 from chalicelib.events.models import INV_PREFIX, REG_PREFIX, InvitationItem, RegistrationItem, WaitEntryItem
 from chalicelib.identity.public import CustomerItem
 
@@ -23,8 +23,8 @@ def merge(tx: Tx, absorbed: CustomerItem, survivor: CustomerItem) -> None:
     registered for the same event already, theirs stays and the absorbed one leaves the event the way a cancel
     does (its seat goes to the first waiting member), so the survivor is never registered twice for one event."""
     now = clock.now()
-    since = store.utc_key(now - catalogue.LIST_LOOKBACK)
-    raw = catalogue.mine_index(absorbed.customer_id, since, limit=40)
+    since = store.utc_key(now - listing.LIST_LOOKBACK)
+    raw = listing.mine_index(absorbed.customer_id, since, limit=40)
     sid = survivor.customer_id
     for n, r in enumerate(raw):
         event_id = r["event_id"]["S"]
@@ -81,7 +81,7 @@ def _render_360(raw: list[dict[str, Any]], _member: Any, now: Any) -> dict[str, 
 
 
 member_360 = Section360(
-    read=lambda customer_id: catalogue.mine_index(customer_id, newest_first=True, limit=RECENT_360),
+    read=lambda customer_id: listing.mine_index(customer_id, newest_first=True, limit=RECENT_360),
     render=_render_360,
     keys="chalicelib.events.schemas:Member360Events",
 )

@@ -9,7 +9,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.core import clock
 from chalicelib.core.calendar import SHANGHAI, business_day
-from chalicelib.events import catalogue
+from chalicelib.events import editing
 
 SEEDS = (
     ("ev_5eed00000001", {"title": "会员感恩茶话会", "description": "新品试用与茶歇，欢迎所有会员。",
@@ -27,7 +27,7 @@ def seed_defaults() -> None:
     for event_id, fields, days in SEEDS:
         starts = datetime.combine(today + timedelta(days=days), time(14, 0), SHANGHAI)
         try:
-            catalogue.new_event({**fields, "starts_at": starts, "ends_at": starts + timedelta(hours=3)},
+            editing.new_event({**fields, "starts_at": starts, "ends_at": starts + timedelta(hours=3)},
                                  "seed", "approved", None, event_id=event_id)
         except PutError:
             continue  # seeded before

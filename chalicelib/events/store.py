@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib.core import capacity
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys
+from chalicelib.core.dynamo import batch, keys
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.errors import AppError
 from chalicelib.events import rules
@@ -36,6 +36,11 @@ def checked_id(event_id: str) -> str:
     if not EVENT_ID.match(event_id):
         raise AppError("not_found")
     return event_id
+
+
+def bad_field(field: str, issue: str) -> AppError:
+    """400 ``validation_error`` naming the field and what is wrong with it."""
+    return AppError("validation_error", details=[{"field": field, "issue": issue}])
 
 
 def time_of(value: str) -> datetime:
@@ -142,16 +147,7 @@ def page_read(event_id: str, customer_id: str) -> Page:
     seat_sk = f"{capacity.PREFIX}EVENT"
     wanted = [(pk, EVENT_SK), (pk, seat_sk), (pk, WAITLIST_SK), (pk, f"{REG_PREFIX}{customer_id}"),
               (pk, f"{INV_PREFIX}{customer_id}"), (keys.customer_pk(customer_id), PROFILE_SK)]
-    table = settings().table_name
-    request: dict[str, Any] = {table: {"Keys": [{"pk": {"S": p}, "sk": {"S": s}} for p, s in wanted],
-                                       "ConsistentRead": True}}
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    client = shared_connection().client
-    while request:
-        reply = client.batch_get_item(RequestItems=request)
-        for raw in reply.get("Responses", {}).get(table, []):
-            found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
-        request = reply.get("UnprocessedKeys") or {}
+    found = batch.batch_get(wanted)  # unprocessed keys asked again with the core's pause and limit
     event_raw = found.get((pk, EVENT_SK))
     seat_raw = found.get((pk, seat_sk))
     wl_raw = found.get((pk, WAITLIST_SK))

@@ -99,3 +99,24 @@ def test_lifting_an_unknown_members_suspension_is_404(world):
     status, out, headers = world.api.call("POST", "/v1/agent/members/c_nobody/booking-suspension/lift",
                                           {"reason": "x" * 3}, token=world.agent)
     assert_error((status, out, headers), "not_found")
+
+
+def test_lifting_a_suspension_that_keeps_losing_its_race_is_503_and_changes_nothing(world, monkeypatch):
+    sh = world.store(no_show_limit=1)
+    skin = world.service(sh, cap=5)
+    cid, token = world.member()
+    world.book(token, sh, skin, at(2026, 12, 7, 10, 0))
+    clock.set_now(at(2026, 12, 8, 0, 40))
+    _index_settles()
+    assert jobs.mark_no_shows() == {"marked": 1}
+
+    class AlwaysRaced(jobs.Tx):
+        def commit(self) -> None:
+            raise jobs.TxCancelled({"member"}, conflict=True)  # another write of the booking state each time
+
+    monkeypatch.setattr(jobs, "Tx", AlwaysRaced)
+    status, out, headers = world.api.call("POST", f"/v1/agent/members/{cid}/booking-suspension/lift",
+                                          {"reason": "会员说明情况"}, token=world.agent)
+    assert (status, out["error"]["code"], headers.get("Retry-After")) == (503, "service_unavailable", "1"), out
+    monkeypatch.undo()
+    assert_error(world.book(token, sh, skin, at(2026, 12, 9, 10, 0), expect=None), "booking_suspended")

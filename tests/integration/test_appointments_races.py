@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.appointments import booking, catalogue
+from chalicelib.appointments import booking, catalogue, reading
 from chalicelib.core import capacity, clock
 from chalicelib.core.calendar import SHANGHAI, business_day
 from chalicelib.identity import directory, sessions
@@ -76,7 +76,7 @@ def taken(store_id: str, service_id: str, start: datetime) -> int:
 
 def booked_at(customers: list[str], start: datetime) -> int:
     """Booked appointments at ``start`` over these customers (each customer's own consistent Query)."""
-    return sum(1 for cid in customers for a in booking.my_appointments(cid, 100, None)["items"]
+    return sum(1 for cid in customers for a in reading.my_appointments(cid, 100, None)["items"]
                if a["status"] == "booked" and a["slot_start"] == start.isoformat())
 
 
@@ -134,7 +134,7 @@ def test_two_members_moving_into_one_last_seat_one_wins_the_other_keeps_their_bo
         assert sorted(s for s, _b, _h in results) == [200, 409], [r[:2] for r in results]
         loser = next(i for i, (s, _b, _h) in enumerate(results) if s == 409)
         assert results[loser][1]["error"]["code"] == "slot_full"
-        kept = booking.get_mine(cids[loser], booked[loser]["appointment_id"])
+        kept = reading.get_mine(cids[loser], booked[loser]["appointment_id"])
         assert kept["slot_start"] == olds[loser].isoformat() and kept["status"] == "booked"
         assert results[1 - loser][1]["slot_start"] == target.isoformat()
         assert taken(store_id, service_id, target) == booked_at(cids, target) == 1

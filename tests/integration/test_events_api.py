@@ -492,10 +492,10 @@ def pages(world: World, path: str, token: str, limit: int) -> list[list[dict[str
 
 @pytest.mark.parametrize("read", [None, 4], ids=["one-read", "short-reads"])
 def test_paging_the_events_lists_every_visible_event_once_with_another_circle_interleaved(world, monkeypatch, read):
-    from chalicelib.events import catalogue
+    from chalicelib.events import listing
 
     if read is not None:  # the Query reads 4 index items per page: pages come back short, none is skipped
-        monkeypatch.setattr(catalogue, "LIST_READ", read)
+        monkeypatch.setattr(listing, "LIST_READ", read)
     by_start, everyone = [], []
     for n in range(14):  # by start: everyone, gold, everyone, gold... then a run of three for gold only
         gold = n % 2 == 1 or n >= 11
@@ -534,10 +534,10 @@ def invite(world: World, host: str, event_id: str, guest_id: str) -> None:
 
 @pytest.mark.parametrize("read", [None, 2], ids=["one-read", "short-reads"])
 def test_paging_my_invitations_and_registrations_lists_each_once_with_my_status(world, monkeypatch, read):
-    from chalicelib.events import catalogue
+    from chalicelib.events import listing
 
     if read is not None:  # two index items a page: a page's read ends between a registration and its invitation
-        monkeypatch.setattr(catalogue, "LIST_READ", read)
+        monkeypatch.setattr(listing, "LIST_READ", read)
     host, (e1, e2, e3) = hosted_events(world, [START + timedelta(days=d) for d in range(3)])
     guest_id, guest = world.member()
     for event_id in (e1, e2, e3):

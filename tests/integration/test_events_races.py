@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core import clock
-from chalicelib.events import catalogue, registration, rules, store
+from chalicelib.events import editing, registration, rules, store
 from chalicelib.identity import directory, sessions
 from tests.support.http import Http, serve_app_processes
 from tests.support.partition import items_of
@@ -37,7 +37,7 @@ def http(ddb_table: str) -> Iterator[Http]:
 
 def event(cap: int, starts_in: timedelta = timedelta(days=2), points: int = 0) -> dict[str, Any]:
     starts = clock.now() + starts_in
-    return catalogue.create({"title": "抢位活动", "venue": "x", "starts_at": starts,
+    return editing.create({"title": "抢位活动", "venue": "x", "starts_at": starts,
                              "ends_at": starts + timedelta(hours=2), "capacity": cap, "check_in_points": points},
                             "test")
 

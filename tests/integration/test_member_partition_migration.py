@@ -135,7 +135,7 @@ def test_the_migration_moves_every_old_item_once_and_resumes_from_its_checkpoint
     monkeypatch.delenv("MEMBER_PARTITION_MIGRATING")
     assert _me_view(world, members[0][1]) == before
     # the booked appointment still ahead is held: an overlapping booking is refused as before the migration
-    from chalicelib.appointments.booking import _held
+    from chalicelib.appointments.member_state import held_slots as _held
     from chalicelib.points import bookkeeping
 
     held = _held(bookkeeping.load_member(members[0][0], consistent=True))

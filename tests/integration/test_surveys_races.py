@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.appointments import booking, catalogue
+from chalicelib.appointments import booking, catalogue, till
 from chalicelib.core import clock
 from chalicelib.core.calendar import SHANGHAI, business_day
 from tests.support.http import Http
@@ -59,7 +59,7 @@ def attended() -> tuple[str, Auth, str, str]:
     try:
         booked = booking.book(cid, store_id, service_id, datetime.combine(tomorrow, time(10, 0), SHANGHAI),
                               uuid.uuid4().hex).body
-        booking.check_in(booked["appointment_id"])
+        till.check_in(booked["appointment_id"])
     finally:
         clock.set_now(None)
     [survey] = [i["survey_id"]["S"] for i in items_of(cid, "H#SURVEY#")]

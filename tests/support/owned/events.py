@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.core import clock
-from chalicelib.events import catalogue
+from chalicelib.events import proposals
 from chalicelib.points import accounts
 
 
@@ -21,7 +21,7 @@ def hosted_event(api: Any, token: str) -> dict[str, str]:
         "title": "contract", "venue": "contract road 1", "starts_at": starts.isoformat(),
         "ends_at": (starts + timedelta(hours=2)).isoformat(), "capacity": 5}, token=token)
     assert status == 201, body
-    catalogue.review(body["event_id"], "contract", True, None)
+    proposals.review(body["event_id"], "contract", True, None)
     return {"event_id": body["event_id"]}
 
 
