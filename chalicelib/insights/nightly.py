@@ -43,7 +43,7 @@ def count_lapsed(day: str) -> int:
 
 
 def record_members(month: str) -> int:
-    total = store.counters_of(store.batch_get([store.total_key(n) for n in range(store.SHARDS)])).get("members", 0)
+    total = store.members_total()
     store.client().update_item(TableName=store.table(), Key=store.month_key(month, 0),
                                UpdateExpression="SET members_end = :m",
                                ExpressionAttributeValues={":m": {"N": str(total)}})
@@ -59,7 +59,7 @@ def run(day: str) -> dict[str, Any]:
     members = record_members(day[:7])
     start, end = rules.day_bounds(day)
     run_pk = f"{store.recon_pk(day)}#{clock.now().strftime('%Y%m%dT%H%M%S%f')}"
-    parts = ledger_pass.start(ledger_pass.Run(run_pk, start.isoformat(), end.isoformat(), FINISH))
+    parts = ledger_pass.start(ledger_pass.Run(run_pk, start.isoformat(), end.isoformat(), FINISH), members)
     campaigns = campaign_uplift.finalize(day)
     return {"day": day, "lapsed_counted": lapsed, "members": members, "reconcile_parts": parts,
             "campaigns_counted": campaigns}

@@ -7,7 +7,7 @@ results are final when ``measurement_ends`` has passed.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from chalicelib.core import clock
@@ -16,7 +16,7 @@ from chalicelib.segments.campaign_models import CAMPAIGN_SK
 
 
 def measurement_ends(image: dict[str, Any]) -> tuple[str, str] | None:
-    """``(campaign_id, instant)`` from a campaign item's stream image (raw): when its conversion windows have all
+    """``(campaign_id, instant in UTC)`` from a campaign item's stream image (raw): when its conversion windows have all
     closed; None for any other item or a campaign whose fan-out is not done."""
     def s(name: str) -> str:
         return str((image.get(name) or {}).get("S") or "")
@@ -24,7 +24,7 @@ def measurement_ends(image: dict[str, Any]) -> tuple[str, str] | None:
     if s("sk") != CAMPAIGN_SK or s("status") != "done" or not s("campaign_id"):
         return None
     last = max(clock.parse(s("ends_at")), clock.parse(s("done_at") or s("ends_at")))
-    return s("campaign_id"), clock.iso(last + timedelta(days=campaigns.WINDOW_DAYS))
+    return s("campaign_id"), clock.iso(last.astimezone(UTC) + timedelta(days=campaigns.WINDOW_DAYS))
 
 
 def results(campaign_id: str) -> dict[str, int]:
