@@ -53,6 +53,8 @@ def finalize_day(day: str) -> int:
     for item in store.query_all(due_pk(day), DUE_PREFIX):
         campaign_id = item["campaign_id"]["S"]
         result = segments.results(campaign_id)
+        if not result["treated"] and not result["holdout"]:
+            continue  # reached nobody (ended before it started, or every member suppressed): nothing measured
         adds = {"camp_campaigns": 1, **{name: int(result[key]) for key, name in COUNTERS.items()}}
         counted += counting.count(Fact(f"campaign_final|{campaign_id}", day, adds, scope="month"))
     return counted

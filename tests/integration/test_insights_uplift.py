@@ -49,6 +49,11 @@ def test_a_campaigns_uplift_is_its_treated_rate_minus_its_holdout_rate_in_the_mo
     assert len(held) >= 2 and len(treated) >= 3
     world.call("POST", f"/v1/admin/campaigns/{cp}/launch", expect=202)
     world.pump()
+    nobody = world.segment({"all": [{"fact": "orders_12m", "op": "gte", "value": 1000}]}, name="没人")
+    empty = world.campaign(nobody, holdout=40)  # reaches nobody: it measures nothing and is not counted
+    world.call("POST", f"/v1/admin/campaigns/{empty}/launch", expect=202)
+    world.pump()
+    assert world.call("GET", f"/v1/admin/campaigns/{empty}")["status"] == "done"
     for cid in treated[:3] + held[:1]:
         world.points.order(f"UPL-{cid}", {"customer_id": cid}, 9_900)
     world.pump()
@@ -70,7 +75,8 @@ def test_a_campaigns_uplift_is_its_treated_rate_minus_its_holdout_rate_in_the_mo
     assert calls.total <= 2 and set(calls.ops) == {"BatchGetItem"}, calls.ops
     assert nov["campaign_uplift"]["campaigns"] == 0
     assert dec["campaign_uplift"] == {
-        "campaigns": 1, "treated": own["sent"], "treated_conversions": 3, "treated_rate": round(treated_rate, 4),
+        "campaigns": 1,  # the empty one is not counted
+        "treated": own["sent"], "treated_conversions": 3, "treated_rate": round(treated_rate, 4),
         "holdout": own["holdout"], "holdout_conversions": 1, "holdout_rate": round(holdout_rate, 4),
         "uplift": round(treated_rate - holdout_rate, 4)}
 
