@@ -60,6 +60,9 @@ def _write(n: int) -> Counter[str]:
                 expected["buckets_sum"] += points
                 expected[f"exp_{expires_on[:7]}"] += points
         requests += [{"PutRequest": {"Item": item}} for item in items]
+    expected["items"] = len(requests)
+    # the programme's members enrolled, as the stream's counting keeps it: the close's part count follows it
+    requests.append({"PutRequest": {"Item": {**store.total_key(0), "members": {"N": str(n)}}}})
     import boto3
     from botocore.config import Config
 
@@ -76,7 +79,6 @@ def _write(n: int) -> Counter[str]:
 
     with ThreadPoolExecutor(WRITERS) as pool:  # DynamoDB Local serves calls at once: the set-up is not measured
         list(pool.map(put, (requests[s:s + 25] for s in range(0, len(requests), 25))))
-    expected["items"] = len(requests)
     return expected
 
 
@@ -106,7 +108,7 @@ def measure(backend: Backend, members: int | None = None) -> dict[str, Any]:
         from chalicelib.core.calendar import SHANGHAI
         from chalicelib.core.dynamo.connection import shared_connection
         from chalicelib.core.retry import fanout
-        from chalicelib.insights import closes
+        from chalicelib.insights import closes, health
 
         clock.set_now(clock.now().astimezone(SHANGHAI).replace(year=2026, month=12, day=1, hour=12))
         outbox: list[dict[str, Any]] = []
@@ -120,8 +122,11 @@ def measure(backend: Backend, members: int | None = None) -> dict[str, Any]:
             started = time.perf_counter()
             with counter.measure() as tally:
                 closes.request(MONTH, "bench")
+                parts = len(outbox)
                 messages = _drain(outbox)
             elapsed = time.perf_counter() - started
+            with counter.measure() as health_tally:  # a year of health rates: 12 months x 8 shards, one read
+                health.health("2026-01", "2026-12")
             counter.detach()
             close = closes.get(MONTH)
         finally:
@@ -133,7 +138,8 @@ def measure(backend: Backend, members: int | None = None) -> dict[str, Any]:
              **{f"exp_{e['month']}": e["points"] for e in close["expiring_by_month"] if e["points"]}}
     want = {k: expected[k] for k in found}
     return {"members": n, "items": expected["items"], "write_seconds": written, "close_seconds": elapsed,
-            "messages": messages, "calls": tally.count, "ops": tally.by_operation, "status": close["status"],
+            "parts": parts, "messages": messages, "calls": tally.count, "ops": tally.by_operation,
+            "health_calls": health_tally.count, "health_ops": health_tally.by_operation, "status": close["status"],
             "difference": close["reconciled"]["difference"], "matches": found == want, "found": found,
             "expected": want}
 
@@ -142,8 +148,10 @@ def render(results: dict[str, Any]) -> str:
     r = results
     rows = [[f"write {r['members']} members ({r['items']} items, BatchWriteItem)", f"{r['write_seconds']:.1f}", "-",
              "-"],
-            [f"close {MONTH} ({r['messages']} scan messages)", f"{r['close_seconds']:.1f}", str(r["calls"]),
-             ", ".join(f"{k} {v}" for k, v in sorted(r["ops"].items()))]]
+            [f"close {MONTH} ({r['parts']} parts, {r['messages']} scan messages)", f"{r['close_seconds']:.1f}",
+             str(r["calls"]), ", ".join(f"{k} {v}" for k, v in sorted(r["ops"].items()))],
+            ["health rates, 12 months (GET /v1/admin/health's reads)", "-", str(r["health_calls"]),
+             ", ".join(f"{k} {v}" for k, v in sorted(r["health_ops"].items()))]]
     verdict = ("reconciles: the figures equal the generated ledger and buckets to the point, difference "
                f"{r['difference']}" if r["matches"] and r["difference"] == 0 else
                f"DOES NOT RECONCILE: found {r['found']} expected {r['expected']}")
@@ -154,4 +162,5 @@ def render(results: dict[str, Any]) -> str:
 
 def summary(results: dict[str, Any]) -> list[str]:
     return [f"insights: close over {results['members']} members in {results['close_seconds']:.1f} s, "
-            f"{results['calls']} calls, {'reconciles' if results['matches'] else 'DOES NOT RECONCILE'}"]
+            f"{results['calls']} calls, {'reconciles' if results['matches'] else 'DOES NOT RECONCILE'}; "
+            f"health read {results['health_calls']} calls"]

@@ -20,6 +20,7 @@ AREA = Area(
                       sk_prefixes=("L#", "M#PROFILE", "V#", "RDM#", "M#PLUS", "H#PLUSORDER#", "H#APPT#", "REG#",
                                    "H#SURVEY#"),
                       events=("INSERT", "MODIFY")),
+        StreamHandler("chalicelib.insights.campaign_uplift:handle_raw", sk_prefixes=("CAMP",), events=("MODIFY",)),
     ),
     jobs=(Job("insights_nightly", "cron(0 17 * * ? *)", "chalicelib.insights.nightly:nightly",
               doc="Daily at 01:00 Asia/Shanghai: yesterday's Plus lapses counted, the members base copied onto the "

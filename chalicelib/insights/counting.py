@@ -41,7 +41,7 @@ def _marker(ident: str, *, expires: bool = True) -> dict[str, Any]:
     return {"Put": {"TableName": store.table(), "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
 
 
-def _adds(key: dict[str, Any], adds: dict[str, int]) -> dict[str, Any]:
+def add_update(key: dict[str, Any], adds: dict[str, int]) -> dict[str, Any]:
     names = {f"#c{n}": name for n, name in enumerate(sorted(adds))}
     values = {f":c{n}": {"N": str(adds[name])} for n, name in enumerate(sorted(adds))}
     return {"Update": {"TableName": store.table(), "Key": key,
@@ -60,11 +60,11 @@ def counter_writes(fact: Fact, tier: str | None) -> list[dict[str, Any]]:
     shard = store.shard_of(fact.ident)
     writes = []
     if fact.scope in ("day", "both"):
-        writes.append(_adds(store.day_key(fact.day, shard), adds))
+        writes.append(add_update(store.day_key(fact.day, shard), adds))
     if fact.scope in ("month", "both"):
-        writes.append(_adds(store.month_key(fact.day[:7], shard), adds))
+        writes.append(add_update(store.month_key(fact.day[:7], shard), adds))
     if "enrolled" in adds:  # the programme's running total of members (``nightly`` copies it onto the month)
-        writes.append(_adds(store.total_key(shard), {"members": adds["enrolled"]}))
+        writes.append(add_update(store.total_key(shard), {"members": adds["enrolled"]}))
     return writes
 
 
@@ -109,15 +109,16 @@ def count_plus_paid(paid: PlusPaid) -> str | None:
     shard = store.shard_of(paid.ident)
     started = {"plus_started": 1, **({"plus_trial_converted": 1} if _trial_used(paid.customer_id) else {})}
     first = [_marker(paid.ident), _marker(f"plus_first|{paid.customer_id}", expires=False),
-             _adds(store.day_key(paid.day, shard), started), _adds(store.month_key(paid.day[:7], shard), started)]
+             add_update(store.day_key(paid.day, shard), started),
+             add_update(store.month_key(paid.day[:7], shard), started)]
     reasons = transact(first)
     if reasons is None:
         return "started"
     if reasons[0] == "ConditionalCheckFailed":
         return None
     renewal = {"plus_renewed": 1}
-    again = [_marker(paid.ident), _adds(store.day_key(paid.day, shard), renewal),
-             _adds(store.month_key(paid.day[:7], shard), renewal)]
+    again = [_marker(paid.ident), add_update(store.day_key(paid.day, shard), renewal),
+             add_update(store.month_key(paid.day[:7], shard), renewal)]
     return "renewed" if transact(again) is None else None
 
 

@@ -54,19 +54,22 @@ HEALTH_COLUMNS = (
     ("plus_trial_conversion_rate", "试用转化率"), ("appointments_booked", "预约数"),
     ("appointments_attended", "到店数"), ("appointments_no_show", "爽约数"), ("appointment_no_show_rate", "爽约率"),
     ("event_registrations", "活动报名"), ("event_check_ins", "活动签到"), ("event_attendance_rate", "活动出席率"))
-SURVEY_COLUMNS = (
+GROUP_COLUMNS = (
     ("csat", "answers", "满意度答卷"), ("csat", "satisfied", "满意（4-5分）"), ("csat", "rate", "满意率 CSAT"),
     ("nps", "answers", "NPS答卷"), ("nps", "promoters", "推荐者"), ("nps", "detractors", "贬损者"),
-    ("nps", "score", "净推荐值 NPS"))
+    ("nps", "score", "净推荐值 NPS"), ("campaign_uplift", "campaigns", "营销活动数"),
+    ("campaign_uplift", "treated", "活动触达"), ("campaign_uplift", "treated_conversions", "触达转化"),
+    ("campaign_uplift", "holdout", "对照组"), ("campaign_uplift", "holdout_conversions", "对照组转化"),
+    ("campaign_uplift", "uplift", "活动增益"))
 
 
 def health_csv(health: dict[str, Any]) -> str:
     tiers = sorted({b["tier"] for m in health["months"] for b in m["benefit_usage_rate"]})
     rows: list[list[Any]] = [[f"{zh} {name}" for name, zh in HEALTH_COLUMNS]
-                             + [f"{zh} {group}_{name}" for group, name, zh in SURVEY_COLUMNS]
+                             + [f"{zh} {group}_{name}" for group, name, zh in GROUP_COLUMNS]
                              + [f"权益使用率 benefit_usage_rate_{t}" for t in tiers]]
     for month in health["months"]:
         usage = {b["tier"]: b["rate"] for b in month["benefit_usage_rate"]}
         rows.append([month[name] for name, _ in HEALTH_COLUMNS]
-                    + [month[group][name] for group, name, _ in SURVEY_COLUMNS] + [usage.get(t) for t in tiers])
+                    + [month[group][name] for group, name, _ in GROUP_COLUMNS] + [usage.get(t) for t in tiers])
     return render(rows)

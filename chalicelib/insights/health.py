@@ -18,8 +18,8 @@ Rates (to 4 places; None when the base is 0):
   Counted from the surveys' stream records into the same month items (no third call); a survey withdrawn after
   its answer (its service voided) leaves them, as it leaves the surveys' own summary.
 
-Campaign uplift is not here: the campaigns' conversions are counted per campaign over its life (``CAMP#<id>``),
-not per month, so a month's uplift would take a read per campaign.
+- ``campaign_uplift``: the campaigns whose measurement ended in the month (``campaign_uplift``: counted into the
+  month items when their results are final, so no read per campaign), pooled: treated conversion rate - holdout's.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core.errors import AppError
-from chalicelib.insights import rules, store
+from chalicelib.insights import campaign_uplift, rules, store
 
 MAX_MONTHS = 12
 
@@ -75,7 +75,7 @@ def month_view(month: str, c: dict[str, int]) -> dict[str, Any]:
         appointment_no_show_rate=rules.rate(out["appointments_no_show"],
                                             out["appointments_attended"] + out["appointments_no_show"]),
         event_attendance_rate=rules.rate(out["event_check_ins"], out["event_registrations"]),
-        csat=surveys_csat(c), nps=surveys_nps(c),
+        csat=surveys_csat(c), nps=surveys_nps(c), campaign_uplift=campaign_uplift.month_uplift(c),
     )
     return out
 

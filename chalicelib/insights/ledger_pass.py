@@ -1,14 +1,16 @@
 """A pass over every ledger entry and every live bucket of the programme, fanned out through SQS: never a Scan on a
 request path.
 
-``start(run)`` sends ``TOTAL_SEGMENTS`` messages of kind ``insights_pass``, one per part of the table (``Scan``'s
-``Segment``/``TotalSegments``); each worker scans its part for at most ``PAGES_PER_MESSAGE`` pages and puts its
-partial sums as one item named by where its scan started, with where the next message starts (``next``). It then
-sends its continuation, or at the end of its part adds the part to the run's set of parts done (a number set: adding
-a part twice is adding it once). The message that completes the set assembles the sums: for each part, the chain of
-partial items from the part's start, following ``next``. So a duplicated message rewrites its own partial item with
-the same sums, and even a duplicate whose scan ended elsewhere (rows written in between) leaves a side chain that no
-part's chain reaches: nothing is counted twice.
+``start(run)`` sends ``segments_for(members)`` messages of kind ``insights_pass``, one per part of the table
+(``Scan``'s ``Segment``/``TotalSegments``): one per ``MEMBERS_PER_SEGMENT`` members enrolled, at least
+``MIN_SEGMENTS`` and at most ``MAX_SEGMENTS``, so that a part's chain of messages (which run one after another) stays
+about as long as the programme grows while the parts run on as many retry workers at once. Each worker scans its
+part for at most ``PAGES_PER_MESSAGE`` pages and puts its partial sums as one item named by where its scan started,
+with where the next message starts (``next``). It then sends its continuation, or at the end of its part adds the
+part to the run's set of parts done (a number set: adding a part twice is adding it once). The message that
+completes the set assembles the sums: for each part, the chain of partial items from the part's start, following
+``next``. So a duplicated message rewrites its own partial item with the same sums, and even a duplicate whose scan
+ended elsewhere (rows written in between) leaves a side chain that no part's chain reaches: nothing is counted twice.
 
 The sums (``Sums``), over entries created in the run's window ``[start, end)`` and over everything:
 
@@ -30,7 +32,9 @@ from chalicelib.core.retry import fanout as queue
 from chalicelib.insights import rules, store
 
 KIND = "insights_pass"
-TOTAL_SEGMENTS = 8
+MIN_SEGMENTS = 8
+MEMBERS_PER_SEGMENT = 10_000
+MAX_SEGMENTS = 100  # the first messages are sent ten a call, from the close's request: 10 calls at most
 PAGE = 1000
 PAGES_PER_MESSAGE = 5
 START = "start"
@@ -45,10 +49,16 @@ class Run(NamedTuple):
     finish: str  # "module:function" (pk, sums) -> None
 
 
-def start(run: Run) -> int:
+def segments_for(members: int) -> int:
+    return max(MIN_SEGMENTS, min(MAX_SEGMENTS, -(-members // MEMBERS_PER_SEGMENT)))
+
+
+def start(run: Run, members: int | None = None) -> int:
+    """Send the pass's first messages (``members``: the programme's members enrolled, read when not given)."""
+    total = segments_for(store.members_total() if members is None else members)
     queue.send([{"kind": KIND, "pk": run.pk, "window": [run.window_start, run.window_end], "finish": run.finish,
-                 "part": n, "total": TOTAL_SEGMENTS, "start_key": None} for n in range(TOTAL_SEGMENTS)])
-    return TOTAL_SEGMENTS
+                 "part": n, "total": total, "start_key": None} for n in range(total)])
+    return total
 
 
 def _where(start_key: dict[str, Any] | None) -> str:

@@ -4,7 +4,9 @@
    ``plus_lapsed`` for paid ones, ``plus_trial_lapsed`` for trials), each once (``counting``);
 2. copies the programme's members enrolled so far onto the month (``members_end``: the active-member rate's base);
 3. starts a ledger pass over the day (``ledger_pass``) whose last part compares the ledger's day figures with the
-   day's counters kept from the stream, and records every difference (``INS#RECON#<day>`` / ``RESULT``).
+   day's counters kept from the stream, and records every difference (``INS#RECON#<day>`` / ``RESULT``);
+4. counts the campaigns whose measurement ended yesterday (or the days before, if a night was missed) into their
+   month (``campaign_uplift``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from chalicelib.core import clock
 from chalicelib.core.calendar import business_day
 from chalicelib.core.observability import logger, metrics
-from chalicelib.insights import counting, ledger_pass, rules, store
+from chalicelib.insights import campaign_uplift, counting, ledger_pass, rules, store
 from chalicelib.insights.facts import Fact
 
 FINISH = "chalicelib.insights.nightly:finish_reconcile"
@@ -41,7 +43,7 @@ def count_lapsed(day: str) -> int:
 
 
 def record_members(month: str) -> int:
-    total = store.counters_of(store.batch_get([store.total_key(n) for n in range(store.SHARDS)])).get("members", 0)
+    total = store.members_total()
     store.client().update_item(TableName=store.table(), Key=store.month_key(month, 0),
                                UpdateExpression="SET members_end = :m",
                                ExpressionAttributeValues={":m": {"N": str(total)}})
@@ -57,8 +59,10 @@ def run(day: str) -> dict[str, Any]:
     members = record_members(day[:7])
     start, end = rules.day_bounds(day)
     run_pk = f"{store.recon_pk(day)}#{clock.now().strftime('%Y%m%dT%H%M%S%f')}"
-    parts = ledger_pass.start(ledger_pass.Run(run_pk, start.isoformat(), end.isoformat(), FINISH))
-    return {"day": day, "lapsed_counted": lapsed, "members": members, "reconcile_parts": parts}
+    parts = ledger_pass.start(ledger_pass.Run(run_pk, start.isoformat(), end.isoformat(), FINISH), members)
+    campaigns = campaign_uplift.finalize(day)
+    return {"day": day, "lapsed_counted": lapsed, "members": members, "reconcile_parts": parts,
+            "campaigns_counted": campaigns}
 
 
 def nightly(context: Any = None) -> dict[str, Any]:

@@ -106,6 +106,18 @@ class HealthNpsOut(Out):
     score: float | None = Field(description="% promoters - % detractors, -100..100 (null when none)")
 
 
+class HealthCampaignUpliftOut(Out):
+    campaigns: int = Field(description="campaigns whose measurement (14 days after the last member reached) ended "
+                                       "in the month")
+    treated: int = Field(description="their members sent the campaign")
+    treated_conversions: int
+    treated_rate: float | None = Field(description="treated conversions / treated (null when none)")
+    holdout: int = Field(description="their members held out")
+    holdout_conversions: int
+    holdout_rate: float | None = Field(description="holdout conversions / holdout (null when none)")
+    uplift: float | None = Field(description="treated_rate - holdout_rate (null without both groups)")
+
+
 class HealthMonthOut(Out):
     month: str
     members: int = Field(description="members enrolled by the month's end (the current month: as of last night)")
@@ -136,6 +148,7 @@ class HealthMonthOut(Out):
     event_attendance_rate: float | None = Field(description="check-ins / registrations")
     csat: HealthCsatOut
     nps: HealthNpsOut
+    campaign_uplift: HealthCampaignUpliftOut
 
 
 class HealthOut(Out):

@@ -114,6 +114,11 @@ def counters_of(items: list[dict[str, Any]]) -> dict[str, int]:
     return total
 
 
+def members_total() -> int:
+    """The programme's members enrolled so far (``INS#T#<n>``, the shards summed): one ``BatchGetItem``."""
+    return counters_of(batch_get([total_key(n) for n in range(SHARDS)])).get("members", 0)
+
+
 def batch_get(keys_: list[dict[str, Any]], *, tries: int = 2) -> list[dict[str, Any]]:
     """One ``BatchGetItem`` (at most 100 keys); the unprocessed keys, if any, once more. Raw items."""
     request = {table(): {"Keys": keys_, "ConsistentRead": True}}

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from chalicelib.insights import closes, csv_out, facts, health, ledger_pass, rules
+from chalicelib.insights import campaign_uplift, closes, csv_out, facts, health, ledger_pass, rules
+from chalicelib.segments import campaign_results
 
 
 def _s(value: str) -> dict[str, str]:
@@ -151,3 +152,41 @@ def test_health_csat_and_nps_from_the_month_counters():
     header, row, _ = csv_out.health_csv({"months": [month]})[1:].split("\r\n")
     assert "满意率 CSAT csat_rate" in header and "净推荐值 NPS nps_score" in header
     assert ",4,3,0.75,3,2,1,33.33" in row
+
+
+def test_campaign_uplift_pools_the_months_campaigns_and_subtracts_exactly():
+    # two campaigns: 30 of 200 treated converted, 5 of 100 held out: 0.15 - 0.05
+    month = health.month_view("2026-12", {"camp_campaigns": 2, "camp_treated": 200, "camp_treated_conv": 30,
+                                          "camp_holdout": 100, "camp_holdout_conv": 5})
+    assert month["campaign_uplift"] == {"campaigns": 2, "treated": 200, "treated_conversions": 30,
+                                        "treated_rate": 0.15, "holdout": 100, "holdout_conversions": 5,
+                                        "holdout_rate": 0.05, "uplift": 0.1}
+    # 1/3 - 2/3 of rounded rates would be -0.3333 (0.3333 - 0.6667 = -0.3334): the exact difference is -0.3333
+    odd = campaign_uplift.month_uplift({"camp_treated": 3, "camp_treated_conv": 1, "camp_holdout": 3,
+                                        "camp_holdout_conv": 2})
+    assert (odd["treated_rate"], odd["holdout_rate"], odd["uplift"]) == (0.3333, 0.6667, -0.3333)
+    no_holdout = campaign_uplift.month_uplift({"camp_campaigns": 1, "camp_treated": 10, "camp_treated_conv": 2})
+    assert (no_holdout["treated_rate"], no_holdout["holdout_rate"], no_holdout["uplift"]) == (0.2, None, None)
+    header, row, _ = csv_out.health_csv({"months": [month]})[1:].split("\r\n")
+    assert header.split(",")[-1] == "活动增益 campaign_uplift_uplift" and row.endswith(",2,200,30,100,5,0.1")
+
+
+def test_a_campaigns_measurement_ends_window_days_after_its_last_member_was_reached():
+    image = {"sk": _s("CAMP"), "campaign_id": _s("cp_1"), "status": _s("done"),
+             "ends_at": _s("2026-12-07T09:00:00+08:00"), "done_at": _s("2026-11-23T02:00:00.000+00:00")}
+    assert campaign_results.measurement_ends(image) == ("cp_1", "2026-12-21T01:00:00.000+00:00")
+    late = {**image, "done_at": _s("2026-12-07T03:00:00.000+00:00")}  # fan-out finished after ends_at
+    assert campaign_results.measurement_ends(late) == ("cp_1", "2026-12-21T03:00:00.000+00:00")
+    assert rules.day_of("2026-12-21T01:00:00.000+00:00") == "2026-12-21"  # filed under the 21st in Shanghai
+    assert campaign_results.measurement_ends({**image, "status": _s("running")}) is None
+    assert campaign_results.measurement_ends({**image, "sk": _s("CNT#0")}) is None
+
+
+def test_the_pass_has_more_parts_as_the_programme_grows(monkeypatch):
+    sent: list[dict] = []
+    monkeypatch.setattr(ledger_pass.queue, "send", sent.extend)
+    run = ledger_pass.Run("INS#CLOSE#2026-11", "2026-10-31T16:00:00+00:00", "2026-11-30T16:00:00+00:00", "m:f")
+    assert [ledger_pass.segments_for(n) for n in (0, 80_000, 85_000, 100_000, 1_000_000, 10**9)] == [
+        8, 8, 9, 10, 100, 100]
+    assert ledger_pass.start(run, members=250_000) == 25
+    assert [m["part"] for m in sent] == list(range(25)) and {m["total"] for m in sent} == {25}
