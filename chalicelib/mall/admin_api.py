@@ -55,7 +55,7 @@ def get_reward_admin(ctx: RequestContext, reward_id: str) -> dict:
 
 @api.route("/v1/admin/rewards/{reward_id}", "PATCH", auth="admin", body="RewardEditIn", response="RewardAdminOut",
            errors=(*ADMIN_ERRORS, "validation_error", "malformed_json", "not_found", "stock_removal_exceeds_unsold",
-                   "reward_edit_conflict"),
+                   "reward_edit_conflict", "service_unavailable"),
            summary="Edit a reward: name, description, points cost, per-member limit, paused, and stock added or "
                    "removed (never more than is unsold; safe against redemptions at the same moment)",
            examples={"request": {"points_cost": 1200, "stock_change": 50, "paused": False, "ver": 2},
