@@ -44,7 +44,7 @@ def test_an_edit_changes_the_terms_and_stock_members_see(mall: MallWorld):
     listed = mall.get(f"/v1/rewards/{reward_id}")
     assert (listed["name"], listed["points_cost"], listed["stock_remaining"]) == ("新名字", 250, 16)
 
-    cid, token = mall.member(points_held=1_000)
+    _cid, token = mall.member(points_held=1_000)
     status, body, _ = mall.redeem(token, reward_id, quantity=2)  # the limit of 1 is gone; the new price is charged
     assert status == 201 and body["points_spent"] == 500, body
 
