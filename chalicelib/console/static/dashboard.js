@@ -1,8 +1,9 @@
 // The programme's health: rates by month (lines), active members and points issued / spent / expired per day (lines,
-// the last DAYS days from GET /v1/admin/health/daily), points issued and redeemed by month, the points liability of the closed
-// months and the latest close's 12-month expiry forecast (bars), benefit usage by tier, the Plus renewal funnel, and
-// CSAT/NPS by month. The closes come in one list (GET /v1/admin/closes?from=&to=): a month never closed is absent
-// from it and is a gap in the liability chart; the latest done close is then read whole for its expiry forecast.
+// the last DAYS days from GET /v1/admin/health/daily), points issued and redeemed by month, the points liability of
+// the closed months and the latest close's 12-month expiry forecast (bars), benefit usage by tier, the Plus renewal
+// funnel, and CSAT/NPS by month. The closes come in one list (GET /v1/admin/closes?from=&to=): a month never closed
+// is absent from it and is a gap in the liability chart; the latest done close is then read whole for its expiry
+// forecast.
 import { call } from "./api.js";
 import { draw, seriesOption } from "./charts.js";
 import { h, mount } from "./dom.js";
@@ -44,7 +45,8 @@ export function dashboardView(root, _arg, ctx) {
   const kpis = h("div", { class: "kpis", id: "kpis" }, h("p", { class: "muted" }, t("loading")));
   const error = h("p", { class: "error", role: "alert", hidden: true });
   mount(root, h("section", { class: "dashboard" }, h("h1", {}, t("nav_dashboard")), error, kpis,
-    h("div", { class: "charts" }, [rates, daily, points, liability, expiry, benefits, plus, surveys].map((c) => c.panel))));
+    h("div", { class: "charts" },
+      [rates, daily, points, liability, expiry, benefits, plus, surveys].map((c) => c.panel))));
 
   const show = async (target, option, label) => disposers.push(await draw(target.el, option, label));
 

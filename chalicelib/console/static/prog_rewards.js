@@ -25,7 +25,8 @@ function editForm(reward, ctx, saved) {
   const shards = h("p", { class: "muted small", id: "reward-shards" }, t("stock_by_shard", {
     left: num(reward.stock_remaining), total: num(reward.stock_total),
     shards: reward.stock_by_shard.map((n) => num(n)).join(" · ") }));
-  return apiForm({ id: "reward-edit-form", ctx, label: t("save"), keep: true, title: `${t("edit_reward")}: ${reward.reward_id}`,
+  return apiForm({ id: "reward-edit-form", ctx, label: t("save"), keep: true,
+    title: `${t("edit_reward")}: ${reward.reward_id}`,
     fields: [
       { name: "name", label: t("name"), required: true, maxlength: 100, value: reward.name },
       { name: "description", label: t("description"), type: "textarea", maxlength: 1000, value: reward.description },
