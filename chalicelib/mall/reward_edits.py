@@ -73,7 +73,9 @@ def _plan_stock(remaining: dict[int, int], change: int) -> dict[int, int]:
 
 
 def _before(item: RewardItem, fields: dict[str, Any]) -> dict[str, Any]:
-    return {name: (bool(item.paused) if name == "paused" else getattr(item, name)) for name in fields}
+    """What the edited fields held (numbers as whole numbers: pynamodb reads them as floats)."""
+    out = {name: (bool(item.paused) if name == "paused" else getattr(item, name)) for name in fields}
+    return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in out.items()}
 
 
 def edit(reward_id: str, fields: dict[str, Any], stock_change: int, staff_id: str,
