@@ -4,6 +4,7 @@ stock is never removed below what is unsold, bad input changes nothing, and the 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from chalicelib.core import clock
 from chalicelib.core.calendar import business_day
 from chalicelib.mall import reward_edits
-from tests.support.mall_world import MallWorld
+from tests.support.mall_world import MallWorld, new_key
 
 pytestmark = pytest.mark.integration
 
@@ -122,3 +123,28 @@ def test_removal_is_spread_over_the_shards_that_hold_stock():
     assert reward_edits.removal_plan({0: 5, 1: 5, 2: 0, 3: 1}, 7) == {0: 3, 1: 3, 3: 1}
     assert reward_edits.removal_plan({0: 5, 1: -1}, 5) == {0: 5}
     assert reward_edits.removal_plan({0: 2, 1: 2}, 5) is None
+
+
+def test_a_redemption_between_the_edits_read_and_its_write_is_never_oversold(mall: MallWorld, monkeypatch):
+    """The edit plans its removal from what it read; a member redeems before it writes: the shard's condition
+    refuses the stale plan, the edit plans again from a fresh read and finds too little unsold."""
+    from chalicelib.mall import redemptions
+
+    reward_id = mall.reward(stock=3, stock_shards=1)
+    cid, _token = mall.member(points_held=1_000)
+    plan, sold = reward_edits._plan_stock, []
+
+    def plan_then_someone_redeems(remaining: dict[int, int], change: int) -> dict[int, int]:
+        out = plan(remaining, change)
+        if not sold:  # a thread of its own: outside this request (and its audit scope), as another process would be
+            worker = threading.Thread(target=lambda: sold.append(redemptions.redeem(cid, reward_id, 1, new_key())))
+            worker.start()
+            worker.join()
+        return out
+
+    monkeypatch.setattr(reward_edits, "_plan_stock", plan_then_someone_redeems)
+    status, out = patch(mall, reward_id, {"stock_change": -3})
+    assert sold and sold[0].outcome == "created", sold
+    assert status == 409 and out["error"]["code"] == "stock_removal_exceeds_unsold", out
+    assert "only 2 unsold" in out["error"]["details"][0]["issue"]
+    assert admin_view(mall, reward_id)["stock_by_shard"] == [2]
