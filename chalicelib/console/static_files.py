@@ -53,6 +53,7 @@ FILES: dict[str, str] = {
     "staff_names.js": JS,
     "approvals.js": JS,
     "audit.js": JS,
+    "audit_labels.js": JS,
     # Apache ECharts, vendored (vendor/manifest.json: version, origin, sha256; vendor/echarts.LICENSE)
     "echarts.esm.min.js": JS,
 }

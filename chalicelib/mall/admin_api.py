@@ -8,9 +8,10 @@ from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from chalicelib.mall import rewards
+    from chalicelib.mall import reward_edits, rewards
 else:  # loaded when a view first runs (core/lazy.py)
     rewards = lazy_module("chalicelib.mall.rewards")
+    reward_edits = lazy_module("chalicelib.mall.reward_edits")
 
 
 api = Api(__name__, "admin")
@@ -36,3 +37,33 @@ def create_reward(ctx: RequestContext) -> dict:
         stock_shards=b.stock_shards, staff_id=ctx.principal.staff_id or ctx.principal.subject,
     )
     return {"reward_id": reward_id, "stock_shards": rewards.definition(reward_id).shards}
+
+
+ADMIN_VIEW_EXAMPLE = {"reward_id": "rwd_5f2c9a7e1b3d4c60", "name": "爱奇艺黄金会员月卡", "description": None,
+                      "points_cost": 1500, "per_member_limit": 2, "paused": False, "fulfillment": "partner",
+                      "stock_total": 150, "stock_remaining": 87, "stock_by_shard": [9, 9, 9, 9, 9, 9, 9, 8, 8, 8],
+                      "available": True, "ver": 3}
+
+
+@api.route("/v1/admin/rewards/{reward_id}", "GET", auth="admin", response="RewardAdminOut",
+           errors=(*ADMIN_ERRORS, "not_found"),
+           summary="A reward as an operator edits it: its definition, version and the stock left on each shard",
+           examples={"response": ADMIN_VIEW_EXAMPLE})
+def get_reward_admin(ctx: RequestContext, reward_id: str) -> dict:
+    return reward_edits.admin_view(reward_id)
+
+
+@api.route("/v1/admin/rewards/{reward_id}", "PATCH", auth="admin", body="RewardEditIn", response="RewardAdminOut",
+           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json", "not_found", "stock_removal_exceeds_unsold",
+                   "reward_edit_conflict", "service_unavailable"),
+           summary="Edit a reward: name, description, points cost, per-member limit, paused, and stock added or "
+                   "removed (never more than is unsold; safe against redemptions at the same moment)",
+           examples={"request": {"points_cost": 1200, "stock_change": 50, "paused": False, "ver": 2},
+                     "response": ADMIN_VIEW_EXAMPLE})
+def edit_reward(ctx: RequestContext, reward_id: str) -> dict:
+    """One transaction of the definition and every stock shard; a redemption that raced it is planned again."""
+    b = ctx.body
+    assert ctx.principal is not None
+    fields = {name: getattr(b, name) for name in reward_edits.EDITABLE if name in b.model_fields_set}
+    return reward_edits.edit(reward_id, fields, b.stock_change, ctx.principal.staff_id or ctx.principal.subject,
+                             expected_ver=b.ver)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, StrictBool, field_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from chalicelib.core.http.models import Body, MultilineText, Out, Text
 
@@ -38,3 +38,41 @@ class RewardIn(Body):
 class RewardCreated(Out):
     reward_id: str
     stock_shards: int
+
+
+class RewardEditIn(Body):
+    """Only the fields sent change; ``null`` clears ``description`` or ``per_member_limit``."""
+
+    name: Text | None = Field(default=None, min_length=1, max_length=100)
+    description: MultilineText | None = Field(default=None, max_length=1000)
+    points_cost: int | None = Field(default=None, gt=0, le=10_000_000)
+    per_member_limit: int | None = Field(default=None, ge=1, le=1000,
+                                         description="a limit set later counts the redemptions made from then on")
+    paused: StrictBool | None = Field(default=None, description="paused: listed, but not redeemable (409)")
+    stock_change: int = Field(default=0, ge=-10_000_000, le=10_000_000,
+                              description="units added (positive) or removed (negative, at most those unsold)")
+    ver: int | None = Field(default=None, ge=1, description="the version the operator saw: 409 if edited since")
+
+    @model_validator(mode="after")
+    def _something(self) -> RewardEditIn:
+        for name in ("name", "points_cost", "paused"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        if not (self.model_fields_set - {"ver", "stock_change"}) and not self.stock_change:
+            raise ValueError("nothing to change: send a field or a non-zero stock_change")
+        return self
+
+
+class RewardAdminOut(Out):
+    reward_id: str
+    name: str
+    description: str | None
+    points_cost: int
+    per_member_limit: int | None
+    paused: bool
+    fulfillment: Literal["in_house", "partner"]
+    stock_total: int = Field(description="units ever made available: created, plus added, less removed")
+    stock_remaining: int = Field(description="units unsold, summed over the shards")
+    stock_by_shard: list[int] = Field(description="units unsold on each stock shard, shard 0 first")
+    available: bool
+    ver: int = Field(description="the definition's version: send it back as `ver` to edit only what you saw")

@@ -67,8 +67,11 @@ class RewardItem(Item):
     starts_at = UnicodeAttribute(null=True)
     ends_at = UnicodeAttribute(null=True)
     ver = NumberAttribute(default=1)
+    paused = BooleanAttribute(null=True)  # an operator paused it: listed, not redeemable (``reward_edits``)
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
 

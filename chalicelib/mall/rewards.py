@@ -78,23 +78,23 @@ class Reward:
     ver: int
     created_at: str
     plus_only: bool = False
+    paused: bool = False  # set by an operator (``reward_edits``): not redeemable, still listed
 
     @classmethod
     def from_item(cls, item: RewardItem) -> Reward:
         return cls(
             reward_id=item.reward_id, name=item.name, description=item.description, points_cost=int(item.points_cost),
-            stock_total=int(item.stock_total), shards=int(item.shards),
+            stock_total=int(item.stock_total), shards=int(item.shards), paused=bool(item.paused),
             per_member_limit=int(item.per_member_limit) if item.per_member_limit is not None else None,
             tiers=tuple(item.tiers) if item.tiers else None, fulfillment=item.fulfillment, partner=item.partner,
             voucher_valid_days=int(item.voucher_valid_days or 30), starts_at=item.starts_at, ends_at=item.ends_at,
-            ver=int(item.ver or 1), created_at=item.created_at, plus_only=bool(item.plus_only),
-        )
+            ver=int(item.ver or 1), created_at=item.created_at, plus_only=bool(item.plus_only))
 
     def eligible(self, tier_code: str | None) -> bool:
         return self.tiers is None or (tier_code or "base") in self.tiers
 
     def open_at(self, when: datetime) -> bool:
-        if self.starts_at and when < datetime.fromisoformat(self.starts_at):
+        if self.paused or (self.starts_at and when < datetime.fromisoformat(self.starts_at)):
             return False
         return not (self.ends_at and when >= datetime.fromisoformat(self.ends_at))
 

@@ -100,6 +100,8 @@ def take(base: str, docs: Path) -> list[Path]:
         page.screenshot(path=str(shots[-1]))
         page.goto(f"{base}/console/#/dashboard")
         expect(page.locator("#chart-rates canvas")).to_have_count(1)
+        expect(page.locator("#chart-daily canvas")).to_have_count(1)
+        expect(page.locator("#chart-surveys canvas")).to_have_count(1, timeout=30_000)  # the last one drawn
         page.wait_for_timeout(800)
         shots.append(docs / "console-dashboard.png")
         page.screenshot(path=str(shots[-1]), full_page=True)

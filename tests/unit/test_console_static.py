@@ -142,3 +142,18 @@ def test_a_vendored_library_is_the_release_its_manifest_names_with_its_licence(l
     licence = (static_files.STATIC / entry["license_file"]).read_text(encoding="utf-8")
     assert "Apache License" in licence and "Version 2.0" in licence
     assert static_files.FILES[entry["file"]] == static_files.JS
+
+
+def test_every_audited_action_has_a_label_in_both_languages():
+    """The Audit page shows an action's label, not its code: every write a staff member can make (the route layer
+    audits each one under its operation name) is named in audit_labels.js, in Chinese and in English."""
+    import app  # noqa: F401  (registers every route)
+    from chalicelib.core.audit.scope import STAFF_ROLES
+    from chalicelib.core.http.routing import REGISTRY
+
+    text = (static_files.STATIC / "audit_labels.js").read_text(encoding="utf-8")
+    labels = {m[0]: (m[1], m[2]) for m in re.findall(r'^  (\w+): \["([^"]+)", "([^"]+)"\],$', text, re.M)}
+    audited = {spec.name for spec in REGISTRY if spec.method != "GET" and spec.auth in STAFF_ROLES}
+    assert "edit_reward" in audited and audited - set(labels) == set()
+    assert all(re.search(r"[\u4e00-\u9fff]", zh) and re.search(r"[A-Za-z]", en) for zh, en in labels.values())
+    assert len({en for _zh, en in labels.values()}) == len(labels)  # two actions never read the same

@@ -1,6 +1,8 @@
 // The staff audit trail (auditors and admins): by staff member, by member or by day, newest first and paged; who
-// did what, to whom, why and when; and a day's hash chains verified (ok, or the first break).
+// did what (labelled: audit_labels.js), to whom, why and when; and a day's hash chains verified (ok, or the first
+// break).
 import { call } from "./api.js";
+import { actionLabel } from "./audit_labels.js";
 import { h, mount, when } from "./dom.js";
 import { shanghaiDay } from "./format.js";
 import { describe } from "./forms.js";
@@ -22,7 +24,8 @@ function row(record, known) {
   return h("tr", { dataset: { action: record.action } },
     h("td", {}, when(record.at)),
     h("td", {}, staffLabel(known, record.actor), h("br"), h("span", { class: "muted" }, t(`role_${record.role}`))),
-    h("td", {}, h("code", {}, record.action), h("br"), h("span", { class: "muted" }, record.route)),
+    h("td", {}, h("span", { class: "action", title: record.action }, actionLabel(record.action)), h("br"),
+      h("span", { class: "muted" }, record.route)),
     h("td", {}, targetText(record.target)),
     h("td", {}, record.member || "—"),
     h("td", {}, record.reason || "—"),

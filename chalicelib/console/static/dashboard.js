@@ -1,7 +1,9 @@
-// The programme's health: rates by month (lines), points issued and redeemed, the points liability of the closed
-// months and the latest close's 12-month expiry forecast (bars), benefit usage by tier, the Plus renewal funnel, and
-// CSAT/NPS by month. The closes come in one list (GET /v1/admin/closes?from=&to=): a month never closed is absent
-// from it and is a gap in the liability chart; the latest done close is then read whole for its expiry forecast.
+// The programme's health: rates by month (lines), active members and points issued / spent / expired per day (lines,
+// the last DAYS days from GET /v1/admin/health/daily), points issued and redeemed by month, the points liability of
+// the closed months and the latest close's 12-month expiry forecast (bars), benefit usage by tier, the Plus renewal
+// funnel, and CSAT/NPS by month. The closes come in one list (GET /v1/admin/closes?from=&to=): a month never closed
+// is absent from it and is a gap in the liability chart; the latest done close is then read whole for its expiry
+// forecast.
 import { call } from "./api.js";
 import { draw, seriesOption } from "./charts.js";
 import { h, mount } from "./dom.js";
@@ -11,9 +13,16 @@ import { t } from "./i18n.js";
 import { card } from "./ops_common.js";
 
 const MONTHS = 6;
+const DAYS = 30;
 const RATES = ["active_member_rate", "checkin_rate", "redemption_rate", "plus_renewal_rate", "event_attendance_rate"];
 
 function rateLabel(key) { return t(`rate_${key}`); }
+
+// A day's figures as text: the chart's accessible label.
+function dayText(d) {
+  return `${d.day} ${t("active_members")} ${num(d.active_members)}, ${t("issued")} ${num(d.points_issued)}, `
+    + `${t("spent")} ${num(d.points_redeemed)}, ${t("expired")} ${num(d.points_expired)}`;
+}
 
 function kpi(label, value, id) {
   return h("div", { class: "kpi" }, h("span", { class: "muted small" }, label), h("strong", { id }, value));
@@ -26,6 +35,7 @@ export function dashboardView(root, _arg, ctx) {
     return { el, panel: card(title, el) };
   };
   const rates = chart("chart-rates", t("health_rates"));
+  const daily = chart("chart-daily", t("daily_series"));
   const points = chart("chart-points", `${t("issued")} / ${t("redeemed")}`);
   const liability = chart("chart-liability", t("liability"));
   const expiry = chart("chart-expiry", t("expiry_forecast"));
@@ -35,7 +45,8 @@ export function dashboardView(root, _arg, ctx) {
   const kpis = h("div", { class: "kpis", id: "kpis" }, h("p", { class: "muted" }, t("loading")));
   const error = h("p", { class: "error", role: "alert", hidden: true });
   mount(root, h("section", { class: "dashboard" }, h("h1", {}, t("nav_dashboard")), error, kpis,
-    h("div", { class: "charts" }, [rates, points, liability, expiry, benefits, plus, surveys].map((c) => c.panel))));
+    h("div", { class: "charts" },
+      [rates, daily, points, liability, expiry, benefits, plus, surveys].map((c) => c.panel))));
 
   const show = async (target, option, label) => disposers.push(await draw(target.el, option, label));
 
@@ -44,8 +55,9 @@ export function dashboardView(root, _arg, ctx) {
     const last = shanghaiMonth(0);
     const months = Array.from({ length: MONTHS }, (_, i) => shanghaiMonth(i - MONTHS + 1));
     const past = months.slice(0, -1);
-    const [health, listed, summary] = await Promise.all([
+    const [health, days, listed, summary] = await Promise.all([
       call("GET", `/v1/admin/health?from=${first}&to=${last}`),
+      call("GET", `/v1/admin/health/daily?from=${shanghaiDay(-(DAYS - 1))}&to=${shanghaiDay()}`),
       call("GET", `/v1/admin/closes?from=${past[0]}&to=${past[past.length - 1]}`),
       call("GET", `/v1/admin/surveys/summary?from=${first}-01&to=${shanghaiDay()}&by=month`),
     ]);
@@ -65,6 +77,17 @@ export function dashboardView(root, _arg, ctx) {
     const labels = rows.map((m) => m.month);
     await show(rates, seriesOption(labels, RATES.map((key) => ({ name: rateLabel(key), data: rows.map((m) => m[key]) })),
       { type: "line", format: (v) => pct(v) }), t("health_rates"));
+    const perDay = days.days;
+    await show(daily, {
+      ...seriesOption(perDay.map((d) => d.day.slice(5)), [
+        { name: t("issued"), data: perDay.map((d) => d.points_issued) },
+        { name: t("spent"), data: perDay.map((d) => d.points_redeemed) },
+        { name: t("expired"), data: perDay.map((d) => d.points_expired) },
+        { name: t("active_members"), data: perDay.map((d) => d.active_members), yAxisIndex: 1 }], { type: "line" }),
+      yAxis: [{ type: "value", name: t("points"), axisLabel: { formatter: (v) => num(v) } },
+        { type: "value", name: t("active_members"), minInterval: 1, axisLabel: { formatter: (v) => num(v) } }],
+      grid: { left: 64, right: 64, top: 56, bottom: 36 },
+    }, `${t("daily_series")}: ${perDay.map(dayText).join("; ")}`);
     await show(points, seriesOption(labels, [{ name: t("issued"), data: rows.map((m) => m.points_issued) },
       { name: t("redeemed"), data: rows.map((m) => m.points_redeemed) }]), t("issued"));
     await show(liability, seriesOption(past, [

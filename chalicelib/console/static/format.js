@@ -24,8 +24,8 @@ export function shanghaiMonth(offset = 0) {
   return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, "0")}`;
 }
 
-// Today in Shanghai, "YYYY-MM-DD".
-export function shanghaiDay() {
+// Today in Shanghai, "YYYY-MM-DD" (or `offset` days from today).
+export function shanghaiDay(offset = 0) {
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
-    day: "2-digit" }).format(new Date());
+    day: "2-digit" }).format(new Date(Date.now() + offset * 86400000));
 }
