@@ -138,7 +138,8 @@ def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime
     stored = idempotency.get(req)  # one GetItem: a replay is answered here
     if stored is not None:
         return idempotency.replay_response(stored)
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> Result:
+        nonlocal appointment_id, req, stored
         items = points.load_member(customer_id, consistent=True)
         if items.deletion_pending:
             raise AppError("deletion_pending")
@@ -194,10 +195,10 @@ def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime
                 raise
             if "appointment" in exc.failed:
                 appointment_id = new_appointment_id()
-            continue  # the member's state raced (or a conflict): read again, decide again
+            raise retry.Again from None  # the member's state raced (or a conflict): read again, decide again
         logger.info("appointment booked", extra={"customer_id": cid, "appointment_id": appointment_id,
                                                  "store_id": store_id, "service_id": service_id,
                                                  "slot_start": item.slot_start, "priority": priority,
                                                  "overrides": len(overrides)})
         return results.created(body)
-    retry.give_up("appointment booking", customer_id=customer_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="appointment booking", customer_id=customer_id)

@@ -47,7 +47,7 @@ def cancel(customer_id: str, appointment_id: str) -> dict[str, Any]:
 
     Cancelling a cancelled appointment answers the same again; 409 ``too_late_to_cancel`` past the cut-off,
     ``appointment_not_active`` once checked in."""
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> dict[str, Any]:
         item = appointment_of(customer_id, appointment_id)
         if item.status == "cancelled":
             return {"appointment_id": item.appointment_id, "status": "cancelled", "cancelled_at": item.cancelled_at}
@@ -69,17 +69,17 @@ def cancel(customer_id: str, appointment_id: str) -> dict[str, Any]:
         except TxCancelled as exc:
             if exc.failed - {"appointment"}:
                 raise
-            continue  # cancelled or checked in meanwhile: read again
+            raise retry.Again from None  # cancelled or checked in meanwhile: read again
         logger.info("appointment cancelled", extra={"customer_id": customer_id, "appointment_id": appointment_id})
         return {"appointment_id": appointment_id, "status": "cancelled", "cancelled_at": at}
-    retry.give_up("appointment cancel", customer_id=customer_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="appointment cancel", customer_id=customer_id)
 
 
 def reschedule(customer_id: str, appointment_id: str, slot_start: datetime) -> dict[str, Any]:
     """``POST /v1/appointments/{id}/reschedule``: the new seat taken and the old one freed in one transaction; 409
     ``slot_full`` leaves the old booking as it was. The same checks as booking (window, overlap with the member's
     other appointments, the slot grid), and the cancel cut-off of the old slot."""
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> dict[str, Any]:
         items = points.load_member(customer_id, consistent=True)
         current = next((a for a in old_layout_appointments(items) if a.appointment_id == appointment_id), None)
         if current is None:
@@ -132,8 +132,8 @@ def reschedule(customer_id: str, appointment_id: str, slot_start: datetime) -> d
                 raise AppError("slot_full") from None
             if exc.failed - {"member", "appointment"}:
                 raise
-            continue
+            raise retry.Again from None
         logger.info("appointment moved", extra={"customer_id": items.customer_id, "appointment_id": appointment_id,
                                                 "from": old_start, "to": moved.slot_start})
         return view(moved)
-    retry.give_up("appointment reschedule", customer_id=customer_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="appointment reschedule", customer_id=customer_id)

@@ -94,7 +94,7 @@ def no_show_fields(state: BookingStateItem | None, day: str, store: rules.Store,
 def mark_no_show(item: AppointmentItem, store: rules.Store, now: datetime) -> bool:
     """The appointment ``no_show`` and the member's no-shows counted (suspended at the store's limit), in one
     transaction; False if it was no longer booked."""
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> bool:
         state = state_of(item.customer_id)
         fields = no_show_fields(state, item.day, store, now)
         tx = Tx()
@@ -107,12 +107,12 @@ def mark_no_show(item: AppointmentItem, store: rules.Store, now: datetime) -> bo
         except TxCancelled as exc:
             if "appointment" in exc.failed:
                 return False
-            continue
+            raise retry.Again from None
         if "suspended_until" in fields:
             logger.info("self-service booking suspended", extra={"customer_id": item.customer_id,
                                                                  "until": fields["suspended_until"]})
         return True
-    retry.give_up("no-show", customer_id=item.customer_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="no-show", customer_id=item.customer_id)
 
 
 def mark_no_shows(on: date | None = None) -> dict[str, int]:
@@ -139,7 +139,7 @@ def lift_suspension(customer_id: str, staff_id: str, reason: str) -> dict[str, A
     and why; the no-show count starts again."""
     items = points.load_member(customer_id, consistent=True)
     cid = items.customer_id
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> dict[str, Any]:
         state = state_of(cid)
         if state is None or not state.suspended_until or datetime.fromisoformat(state.suspended_until) <= clock.now():
             return {"customer_id": cid, "suspended_until": None, "lifted_by": state.lifted_by if state else None}
@@ -149,7 +149,7 @@ def lift_suspension(customer_id: str, staff_id: str, reason: str) -> dict[str, A
         try:
             tx.commit()
         except TxCancelled:
-            continue
+            raise retry.Again from None
         logger.info("booking suspension lifted", extra={"customer_id": cid, "staff_id": staff_id, "reason": reason})
         return {"customer_id": cid, "suspended_until": None, "lifted_by": staff_id}
-    retry.give_up("booking suspension lift", customer_id=cid)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="booking suspension lift", customer_id=cid)

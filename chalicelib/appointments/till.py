@@ -42,7 +42,7 @@ def by_id(appointment_id: str) -> AppointmentItem:
 def check_in(appointment_id: str) -> dict[str, Any]:
     """``POST /v1/integrations/appointments/{id}/check-in`` (the till): on the appointment's store-local day only;
     checking in twice answers the first check-in."""
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> dict[str, Any]:
         item = by_id(appointment_id)
         if item.status == "checked_in":
             return _checked_in(item)
@@ -61,10 +61,10 @@ def check_in(appointment_id: str) -> dict[str, Any]:
         try:
             tx.commit()
         except TxCancelled:
-            continue
+            raise retry.Again from None
         item.status, item.checked_in_at = "checked_in", at
         return _checked_in(item)
-    retry.give_up("appointment check-in")
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="appointment check-in")
 
 
 def _attended(item: AppointmentItem, at: str) -> services.Completion:

@@ -29,17 +29,18 @@ MAX_ATTEMPTS = 8
 
 def mark_no_show(appointment_id: str, staff_id: str, reason: str) -> dict[str, Any]:
     """409 ``appointment_not_checked_in`` unless the appointment is checked in (a no-show already marked included)."""
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> dict[str, Any]:
         try:
             body = _once(by_id(appointment_id), staff_id, reason)
         except TxCancelled as exc:
             if exc.failed & {"appointment", "member"} or services.raced(exc.failed):
-                continue  # marked meanwhile (then 409 on the next read), the booking state or a part raced
+                # marked meanwhile (then 409 on the next read), the booking state or a part raced
+                raise retry.Again from None
             raise
         logger.info("appointment marked a no-show after check-in", extra={
             "appointment_id": appointment_id, "staff_id": staff_id, "points_reversed": body["points_reversed"]})
         return body
-    retry.give_up("appointment no-show", appointment_id=appointment_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="appointment no-show", appointment_id=appointment_id)
 
 
 def _once(item: AppointmentItem, staff_id: str, reason: str) -> dict[str, Any]:

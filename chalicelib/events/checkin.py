@@ -115,7 +115,7 @@ def _award(event: EventItem, reg: RegistrationItem | None, customer_id: str, by:
 
 def _without_points(customer_id: str, mark: Any, with_tags: Any) -> None:
     """No points to award: the registration and the tags in one transaction of their own (again on a race)."""
-    for _attempt in retry.attempts(5):
+    def once(_attempt: int) -> None:
         items = points_area.load_member(customer_id, consistent=True)
         assert items.profile is not None
         tx = Tx()
@@ -130,6 +130,6 @@ def _without_points(customer_id: str, mark: Any, with_tags: Any) -> None:
         except TxCancelled as exc:
             if "registration" in exc.failed or "profile" not in exc.failed:
                 raise
-            continue
+            raise retry.Again from None
         return
-    retry.give_up("event check-in", customer_id=customer_id)
+    return retry.until_committed(once, limit=5, what="event check-in", customer_id=customer_id)

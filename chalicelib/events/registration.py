@@ -151,7 +151,8 @@ def register(customer_id: str, event_id: str, idempotency_key: str | None) -> Re
     cid = customer_id
     group: str | None = None  # the priority group, once a refused check told it
     registration_id = new_registration_id()
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> Result:
+        nonlocal cid, group
         snap = store.snapshot(event_id)
         stored = idempotency.lookup(req, snap.raw)
         if stored is not None:
@@ -220,15 +221,15 @@ def register(customer_id: str, event_id: str, idempotency_key: str | None) -> Re
                 profile = _profile(cid)
                 if profile.merged_into:
                     cid = identity.resolve_customer_id(profile.merged_into)
-                    continue
+                    raise retry.Again from None
                 if not invited:
                     _refuse_outsider(snap, event, cid, profile)
                 group = rules.waitlist_group(event.waitlist_order, event.priority_tiers or (), profile.tier_code)
-            continue  # a seat, the waitlist or the member's registration raced: decide again
+            raise retry.Again from None  # a seat, the waitlist or the member's registration raced: decide again
         logger.info("event registration", extra={"customer_id": cid, "event_id": event_id, "status": reg.status,
                                                  "waitlist_position": position})
         return results.created(body)
-    retry.give_up("event registration", customer_id=customer_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="event registration", customer_id=customer_id)
 
 
 def _waitlist_update(tx: Tx, snap: Snapshot, *, next_ticket: int | None = None, waiting_delta: int = 0,
@@ -285,7 +286,8 @@ def cancel(customer_id: str, event_id: str) -> dict[str, Any]:
     """The member leaves (seat or waiting place); the first waiting member is registered at once and told."""
     store.checked_id(event_id)
     cid = customer_id
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> dict[str, Any]:
+        nonlocal cid
         snap = store.snapshot(event_id)
         event = snap.event
         if event is None:
@@ -295,7 +297,7 @@ def cancel(customer_id: str, event_id: str) -> dict[str, Any]:
             profile = _profile(cid)
             if profile.merged_into:
                 cid = identity.resolve_customer_id(profile.merged_into)
-                continue
+                raise retry.Again from None
             _refuse_outsider(snap, event, cid, profile)
             raise AppError("not_registered")
         if mine.status == "cancelled":
@@ -311,12 +313,12 @@ def cancel(customer_id: str, event_id: str) -> dict[str, Any]:
         try:
             tx.commit()
         except TxCancelled:
-            continue
+            raise retry.Again from None
         logger.info("event registration cancelled", extra={"customer_id": cid, "event_id": event_id,
                                                            "promoted": promoted})
         mine.status, mine.cancelled_at, mine.cancelled_by = "cancelled", clock.iso(now), "member"
         return registration_view(mine, None)
-    retry.give_up("event cancel", customer_id=customer_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="event cancel", customer_id=customer_id)
 
 
 def position_of(snap: Snapshot, reg: RegistrationItem) -> int | None:

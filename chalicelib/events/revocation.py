@@ -50,17 +50,17 @@ def revoke_check_in(event_id: str, customer_id: str, staff_id: str, reason: str)
     store.checked_id(event_id)
     if not _CUSTOMER_ID.match(customer_id):
         raise AppError("not_found")
-    for _attempt in retry.attempts(MAX_ATTEMPTS):
+    def once(_attempt: int) -> dict[str, Any]:
         try:
             body = _once(_registration(event_id, customer_id), staff_id, reason)
         except TxCancelled as exc:
             if "registration" in exc.failed or services.raced(exc.failed):
-                continue  # revoked meanwhile (then 409 on the next read), or a part raced
+                raise retry.Again from None  # revoked meanwhile (then 409 on the next read), or a part raced
             raise
         logger.info("event check-in revoked", extra={"event_id": event_id, "customer_id": body["customer_id"],
                                                      "staff_id": staff_id, "points_reversed": body["points_reversed"]})
         return body
-    retry.give_up("event check-in revocation", event_id=event_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="event check-in revocation", event_id=event_id)
 
 
 def _once(reg: RegistrationItem, staff_id: str, reason: str) -> dict[str, Any]:
