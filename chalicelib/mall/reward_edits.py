@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.core import clock
 from chalicelib.core.audit import scope as audit
 from chalicelib.core.dynamo import retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
@@ -26,7 +27,6 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.mall import rewards
 from chalicelib.mall.models import REWARD_SK, STOCK_SK, RewardItem, StockShardItem
-from chalicelib.points import bookkeeping
 
 MAX_ATTEMPTS = 10
 EDITABLE = ("name", "description", "points_cost", "per_member_limit", "paused")
@@ -104,7 +104,7 @@ def edit(reward_id: str, fields: dict[str, Any], stock_change: int, staff_id: st
 def _commit(item: RewardItem, ver: int, fields: dict[str, Any], stock_change: int, per_shard: dict[int, int],
             staff_id: str) -> None:
     reward_id = item.reward_id
-    actions: list[Any] = [RewardItem.ver.set(ver + 1), RewardItem.updated_at.set(bookkeeping.now_iso()),
+    actions: list[Any] = [RewardItem.ver.set(ver + 1), RewardItem.updated_at.set(clock.now_iso()),
                           RewardItem.updated_by.set(staff_id)]
     for name, value in fields.items():
         attr = getattr(RewardItem, name)
