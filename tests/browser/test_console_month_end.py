@@ -6,8 +6,12 @@ allowed on either page."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,6 +24,31 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.browser, pytest.mar
 
 def zh_int(value: int) -> str:
     return f"{value:,}"
+
+
+def zh_pct(rate: float | None, signed: bool = False) -> str:
+    """A rate as the console's format.js writes it (zh-CN percent, at most one decimal)."""
+    if rate is None:
+        return "—"
+    shown = Decimal(repr(rate * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    text = f"{abs(shown):f}".removesuffix(".0")
+    sign = "-" if shown < 0 else "+" if signed and shown > 0 else ""
+    return f"{sign}{text}%"
+
+
+def last_months(count: int) -> list[str]:
+    """The dashboard's months: the last ``count`` Shanghai months, oldest first."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    index = now.year * 12 + now.month - 1
+    return [f"{i // 12}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
+
+
+def uplift_text(m: dict[str, Any]) -> str:
+    u = m["campaign_uplift"]
+    return (f"{m['month']} Treated {zh_int(u['treated_conversions'])}/{zh_int(u['treated'])} "
+            f"({zh_pct(u['treated_rate'])}), "
+            f"Holdout {zh_int(u['holdout_conversions'])}/{zh_int(u['holdout'])} ({zh_pct(u['holdout_rate'])}), "
+            f"Uplift {zh_pct(u['uplift'], signed=True)}")
 
 
 def test_an_operator_closes_last_month_reads_it_downloads_its_csv_and_sees_the_dashboard(local_stack: Any,
@@ -51,9 +80,19 @@ def test_an_operator_closes_last_month_reads_it_downloads_its_csv_and_sees_the_d
     dashboard = open_console("operator, dashboard", locale="en-US")
     sign_in(dashboard.page, "admin")
     dashboard.page.locator("#bar").get_by_role("link", name="Dashboard").click()
-    for chart in ("rates", "points", "liability", "expiry", "benefits", "plus", "surveys"):
+    for chart in ("rates", "points", "liability", "expiry", "benefits", "plus", "surveys", "uplift"):
         expect(dashboard.page.locator(f"#chart-{chart} canvas")).to_have_count(1)
     health = ok(call(base, "GET", f"/v1/admin/health?from={month}&to={month}", token=admin))["months"][0]
     assert health["month"] == month
     expect(dashboard.page.locator("#chart-liability")).to_have_attribute("aria-label", "Points liability by month")
     expect(dashboard.page.locator("#kpi-outstanding")).to_have_text(zh_int(close["outstanding_points"]))
+    months = last_months(6)
+    shown = ok(call(base, "GET", f"/v1/admin/health?from={months[0]}&to={months[-1]}", token=admin))["months"]
+    assert [m["month"] for m in shown] == months
+    expect(dashboard.page.locator("#chart-uplift")).to_have_attribute(
+        "aria-label", "Campaign uplift: " + "; ".join(uplift_text(m) for m in shown))
+    expect(dashboard.page.locator("#chart-surveys")).to_have_attribute(
+        "aria-label", re.compile("^CSAT / NPS: " + re.escape(f"{months[0]} CSAT satisfied "
+                                                             f"{zh_int(shown[0]['csat']['satisfied'])}/"
+                                                             f"{zh_int(shown[0]['csat']['answers'])} "
+                                                             f"({zh_pct(shown[0]['csat']['rate'])})")))

@@ -1,13 +1,14 @@
 // The programme's health: rates by month (lines), active members and points issued / spent / expired per day (lines,
 // the last DAYS days from GET /v1/admin/health/daily), points issued and redeemed by month, the points liability of
 // the closed months and the latest close's 12-month expiry forecast (bars), benefit usage by tier, the Plus renewal
-// funnel, and CSAT/NPS by month. The closes come in one list (GET /v1/admin/closes?from=&to=): a month never closed
+// funnel, CSAT (satisfied rate) and NPS by month, and campaign uplift by month (treated against holdout conversion
+// rates of the campaigns whose measurement ended in the month), the last two from the health route. The closes come in one list (GET /v1/admin/closes?from=&to=): a month never closed
 // is absent from it and is a gap in the liability chart; the latest done close is then read whole for its expiry
 // forecast.
 import { call } from "./api.js";
 import { draw, seriesOption } from "./charts.js";
 import { h, mount } from "./dom.js";
-import { num, pct, shanghaiDay, shanghaiMonth, yuan } from "./format.js";
+import { num, pct, shanghaiDay, shanghaiMonth, signedPct, yuan } from "./format.js";
 import { describe } from "./forms.js";
 import { t } from "./i18n.js";
 import { card } from "./ops_common.js";
@@ -22,6 +23,20 @@ function rateLabel(key) { return t(`rate_${key}`); }
 function dayText(d) {
   return `${d.day} ${t("active_members")} ${num(d.active_members)}, ${t("issued")} ${num(d.points_issued)}, `
     + `${t("spent")} ${num(d.points_redeemed)}, ${t("expired")} ${num(d.points_expired)}`;
+}
+
+// A month's campaign uplift as text: the uplift chart's accessible label and tooltip.
+function upliftText(m) {
+  const u = m.campaign_uplift;
+  return `${m.month} ${t("treated")} ${num(u.treated_conversions)}/${num(u.treated)} (${pct(u.treated_rate)}), `
+    + `${t("holdout_group")} ${num(u.holdout_conversions)}/${num(u.holdout)} (${pct(u.holdout_rate)}), `
+    + `${t("uplift")} ${signedPct(u.uplift)}`;
+}
+
+// A month's CSAT and NPS as text: the survey chart's accessible label.
+function surveyText(m) {
+  return `${m.month} ${t("csat_satisfied")} ${num(m.csat.satisfied)}/${num(m.csat.answers)} (${pct(m.csat.rate)}), `
+    + `NPS ${m.nps.score === null ? "—" : num(m.nps.score)} (${num(m.nps.answers)})`;
 }
 
 function kpi(label, value, id) {
@@ -42,11 +57,12 @@ export function dashboardView(root, _arg, ctx) {
   const benefits = chart("chart-benefits", t("sec_benefits"));
   const plus = chart("chart-plus", t("sec_plus"));
   const surveys = chart("chart-surveys", "CSAT / NPS");
+  const uplift = chart("chart-uplift", t("campaign_uplift"));
   const kpis = h("div", { class: "kpis", id: "kpis" }, h("p", { class: "muted" }, t("loading")));
   const error = h("p", { class: "error", role: "alert", hidden: true });
   mount(root, h("section", { class: "dashboard" }, h("h1", {}, t("nav_dashboard")), error, kpis,
     h("div", { class: "charts" },
-      [rates, daily, points, liability, expiry, benefits, plus, surveys].map((c) => c.panel))));
+      [rates, daily, points, liability, expiry, benefits, plus, surveys, uplift].map((c) => c.panel))));
 
   const show = async (target, option, label) => disposers.push(await draw(target.el, option, label));
 
@@ -55,11 +71,10 @@ export function dashboardView(root, _arg, ctx) {
     const last = shanghaiMonth(0);
     const months = Array.from({ length: MONTHS }, (_, i) => shanghaiMonth(i - MONTHS + 1));
     const past = months.slice(0, -1);
-    const [health, days, listed, summary] = await Promise.all([
+    const [health, days, listed] = await Promise.all([
       call("GET", `/v1/admin/health?from=${first}&to=${last}`),
       call("GET", `/v1/admin/health/daily?from=${shanghaiDay(-(DAYS - 1))}&to=${shanghaiDay()}`),
       call("GET", `/v1/admin/closes?from=${past[0]}&to=${past[past.length - 1]}`),
-      call("GET", `/v1/admin/surveys/summary?from=${first}-01&to=${shanghaiDay()}&by=month`),
     ]);
     const rows = health.months;
     const now = rows[rows.length - 1] || {};
@@ -102,13 +117,21 @@ export function dashboardView(root, _arg, ctx) {
     await show(plus, seriesOption(labels, ["plus_started", "plus_renewed", "plus_lapsed", "plus_trials",
       "plus_trial_converted"].map((key) => ({ name: key.replace("plus_", ""), data: rows.map((m) => m[key]) }))),
     t("sec_plus"));
-    const groups = summary.items;
     await show(surveys, {
-      ...seriesOption(groups.map((g) => g.group), [{ name: "CSAT", data: groups.map((g) => g.csat.average) },
-        { name: "NPS", data: groups.map((g) => g.nps.score), type: "line", yAxisIndex: 1 }]),
-      yAxis: [{ type: "value", min: 0, max: 5 }, { type: "value", min: -100, max: 100 }],
+      ...seriesOption(labels, [{ name: t("csat_satisfied"), data: rows.map((m) => m.csat.rate) },
+        { name: "NPS", data: rows.map((m) => m.nps.score), type: "line", yAxisIndex: 1 }]),
+      yAxis: [{ type: "value", min: 0, max: 1, axisLabel: { formatter: (v) => pct(v) } },
+        { type: "value", min: -100, max: 100 }],
       grid: { left: 64, right: 56, top: 48, bottom: 36 },
-    }, "CSAT / NPS");
+    }, `CSAT / NPS: ${rows.map(surveyText).join("; ")}`);
+    await show(uplift, {
+      ...seriesOption(labels, [
+        { name: t("treated"), data: rows.map((m) => m.campaign_uplift.treated_rate) },
+        { name: t("holdout_group"), data: rows.map((m) => m.campaign_uplift.holdout_rate),
+          label: { show: true, position: "top", formatter: (p) => signedPct(rows[p.dataIndex].campaign_uplift.uplift) } },
+      ], { format: (v) => pct(v) }),
+      tooltip: { trigger: "axis", renderMode: "richText", formatter: (ps) => upliftText(rows[ps[0].dataIndex]) },
+    }, `${t("campaign_uplift")}: ${rows.map(upliftText).join("; ")}`);
   }
 
   load().catch((err) => {

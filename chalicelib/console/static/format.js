@@ -2,6 +2,8 @@
 const INTEGER = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 0 });
 const YUAN = new Intl.NumberFormat("zh-CN", { style: "currency", currency: "CNY" });
 const PERCENT = new Intl.NumberFormat("zh-CN", { style: "percent", maximumFractionDigits: 1 });
+const SIGNED_PERCENT = new Intl.NumberFormat("zh-CN", { style: "percent", maximumFractionDigits: 1,
+  signDisplay: "exceptZero" });
 
 export function num(value) {
   return value === undefined || value === null || Number.isNaN(Number(value)) ? "—" : INTEGER.format(Number(value));
@@ -13,6 +15,11 @@ export function yuan(fen) {
 
 export function pct(rate) {
   return rate === undefined || rate === null ? "—" : PERCENT.format(Number(rate));
+}
+
+// A difference of rates (a campaign's uplift) with its sign: "+2.5%", "-1%".
+export function signedPct(rate) {
+  return rate === undefined || rate === null ? "—" : SIGNED_PERCENT.format(Number(rate));
 }
 
 // The current month in Shanghai, "YYYY-MM" (month-end and the dashboard's default range).

@@ -180,6 +180,9 @@ export const OPS_LABELS = {
   deletions: ["注销申请", "Deletion requests"],
   // Dashboard and month-end
   health_rates: ["健康度（按月）", "Health rates by month"],
+  campaign_uplift: ["营销活动提升", "Campaign uplift"],
+  uplift: ["提升", "Uplift"],
+  csat_satisfied: ["CSAT 满意率", "CSAT satisfied"],
   daily_series: ["每日活跃会员与积分（近30天）", "Active members and points per day (last 30 days)"],
   active_members: ["活跃会员", "Active members"],
   spent: ["使用", "Spent"],
