@@ -41,10 +41,10 @@ def _reward(**fields: Any) -> str:
 
 
 def _member_with_points(s: Session, points_held: int = 1_000) -> dict[str, Any]:
-    from chalicelib.points import accounts
+    from chalicelib.points import earn_and_spend
 
     member = s.member()
-    accounts.earn(member["customer_id"], points_held, kind="adjustment", reference="bench")
+    earn_and_spend.earn(member["customer_id"], points_held, kind="adjustment", reference="bench")
     return member
 
 

@@ -61,7 +61,7 @@ def _pending_redemptions(count: int) -> list[dict[str, Any]]:
     from chalicelib.identity import directory
     from chalicelib.identity.models import PROFILE_SK, CustomerItem
     from chalicelib.mall import fulfillment, redemptions, rewards
-    from chalicelib.points import accounts
+    from chalicelib.points import earn_and_spend
 
     reward_id = rewards.create_reward(name="bench partner reward", points_cost=10, stock=100_000,
                                       fulfillment="partner", staff_id="bench")
@@ -74,7 +74,7 @@ def _pending_redemptions(count: int) -> list[dict[str, Any]]:
         for _ in range(max(1, count // 20)):
             phone = "139" + f"{uuid.uuid4().int % 10**8:08d}"
             cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
-            accounts.earn(cid, 1_000_000, kind="adjustment", reference="bench")
+            earn_and_spend.earn(cid, 1_000_000, kind="adjustment", reference="bench")
             CustomerItem(pk=f"CUST#{cid}", sk=PROFILE_SK).update(actions=[CustomerItem.tier_code.set("gold")])
             customers.append(cid)
         for i in range(count):
@@ -164,11 +164,11 @@ def local_time_to_case(failures: int = 5, timeout: float = 60.0) -> dict[str, An
         reward_id = rewards.create_reward(name="bench partner reward", points_cost=10, stock=1_000,
                                           fulfillment="partner", staff_id="bench")
         from chalicelib.identity import directory
-        from chalicelib.points import accounts
+        from chalicelib.points import earn_and_spend
 
         phone = "138" + f"{uuid.uuid4().int % 10**8:08d}"
         cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
-        accounts.earn(cid, 10_000, kind="adjustment", reference="bench")
+        earn_and_spend.earn(cid, 10_000, kind="adjustment", reference="bench")
         fulfillment.set_faults(fulfillment_failure_rate=1.0)
         group = PollerGroup.for_app(sqs, application.app, stage="local")
         for poller in group.pollers:
