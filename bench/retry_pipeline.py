@@ -60,7 +60,7 @@ def _pending_redemptions(count: int) -> list[dict[str, Any]]:
     from chalicelib.core.retry import outbox
     from chalicelib.identity import directory
     from chalicelib.identity.models import PROFILE_SK, CustomerItem
-    from chalicelib.mall import fulfillment, redemptions, rewards
+    from chalicelib.mall import fulfillment, redeeming, rewards
     from chalicelib.points import earn_and_spend
 
     reward_id = rewards.create_reward(name="bench partner reward", points_cost=10, stock=100_000,
@@ -78,7 +78,7 @@ def _pending_redemptions(count: int) -> list[dict[str, Any]]:
             CustomerItem(pk=f"CUST#{cid}", sk=PROFILE_SK).update(actions=[CustomerItem.tier_code.set("gold")])
             customers.append(cid)
         for i in range(count):
-            reply = redemptions.redeem(customers[i % len(customers)], reward_id, 1, uuid.uuid4().hex)
+            reply = redeeming.redeem(customers[i % len(customers)], reward_id, 1, uuid.uuid4().hex)
             assert reply.outcome == "accepted", reply
     finally:
         outbox.set_retry_port(previous)
@@ -159,7 +159,7 @@ def local_time_to_case(failures: int = 5, timeout: float = 60.0) -> dict[str, An
         previous = outbox.retry_port()
         outbox.set_retry_port(outbox.SqsOutboxRetryPort())
         # The redemptions' own requests send their retry messages to the (moto) retry queue.
-        from chalicelib.mall import redemptions, rewards
+        from chalicelib.mall import redeeming, rewards
 
         reward_id = rewards.create_reward(name="bench partner reward", points_cost=10, stock=1_000,
                                           fulfillment="partner", staff_id="bench")
@@ -177,7 +177,7 @@ def local_time_to_case(failures: int = 5, timeout: float = 60.0) -> dict[str, An
         try:
             transactions = []
             for _ in range(failures):
-                reply = redemptions.redeem(cid, reward_id, 1, uuid.uuid4().hex)
+                reply = redeeming.redeem(cid, reward_id, 1, uuid.uuid4().hex)
                 assert reply.outcome == "accepted", reply
                 transactions.append(reply.body["transaction_id"])
             deadline = time.monotonic() + timeout

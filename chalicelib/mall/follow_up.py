@@ -23,12 +23,12 @@ from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.errors import AppError
 from chalicelib.followups import public as followups
 from chalicelib.followups.public import FollowUpCaseItem
-from chalicelib.mall import redemptions, rewards
-from chalicelib.mall.models import REDEMPTION_PREFIX, STOCK_SK, RedemptionItem, StockShardItem
+from chalicelib.mall import redemption_views, rewards
+from chalicelib.mall.models import REDEMPTION_PREFIX, RETRY_KIND, STOCK_SK, RedemptionItem, StockShardItem
 from chalicelib.points import public as points
 from chalicelib.points.public import Plan, PointsState
 
-KIND = redemptions.RETRY_KIND
+KIND = RETRY_KIND
 SETTLED_AS = {"completed_manually": "completed", "cancelled": "cancelled", "refunded": "refunded"}
 
 
@@ -117,5 +117,5 @@ def describe(case: FollowUpCaseItem) -> dict[str, Any] | None:
     redemption = load_redemption(case)
     if redemption is None:
         return None
-    return {"type": "redemption", **redemptions.redemption_view(redemption)}
+    return {"type": "redemption", **redemption_views.redemption_view(redemption)}
 
