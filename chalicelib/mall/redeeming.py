@@ -43,7 +43,7 @@ from chalicelib.mall.partner_fulfilment import TRANSIENT, fulfil_now
 from chalicelib.mall.redemption_views import accepted_body, response_body
 from chalicelib.mall.rewards import Reward
 from chalicelib.points import public as points
-from chalicelib.points.public import InsufficientPoints, MemberItems, Plan, PointsState
+from chalicelib.points.public import MemberItems, PointsState
 
 ROUTE = "POST /v1/redemptions"
 
@@ -183,26 +183,20 @@ class _Redemption:
         count = _check_rules(self.reward, items, self.quantity, self._count(items))
         state = PointsState.from_items(items)
         cost = self.reward.points_cost * self.quantity
-        try:
-            change = state.account.spend(cost, kind="redemption", reference=self.redemption_id,
-                                         today=clock.today())
-        except InsufficientPoints as exc:
-            raise AppError(
-                "insufficient_points", details=[{"field": "quantity", "issue": f"balance is {exc.balance}"}]
-            ) from None
+        tx = Tx()  # the points change, then the mall's items: one transaction
+        spent = points.spend_in(tx, state, cost, kind="redemption", reference=self.redemption_id,
+                                channel=self.channel, field="quantity")
         taken = rewards.choose_shards(self.reward.shards, self.quantity, self.known)
         if taken is None:
             if self.fresh_stock or rewards.known_short(self.reward.reward_id, self.quantity):
                 raise AppError("out_of_stock")
             self._refresh_stock()
             return None
-        redemption = self._redemption_item(owner, cost, change.account.balance, taken)
+        redemption = self._redemption_item(owner, cost, spent.balance_after, taken)
         txn = Transaction(self.transaction_id, owner, RETRY_KIND, self.redemption_id,
                           {"redemption_id": self.redemption_id, "reward_id": self.reward.reward_id,
                            "quantity": self.quantity, "partner": self.reward.partner})
-        plan = Plan(change, entry_fields={"channel": self.channel} if self.channel else {},
-                    add=lambda tx: self._add_items(tx, taken, count, redemption, req, txn))
-        tx, _entries = points.build_tx(state, plan)
+        self._add_items(tx, taken, count, redemption, req, txn)
         try:
             tx.commit()
         except TRANSIENT as exc:
@@ -235,7 +229,7 @@ class _Redemption:
 
     def _add_items(self, tx: Tx, taken: dict[int, int], count: int, redemption: RedemptionItem,
                    req: idempotency.Request, txn: Transaction) -> None:
-        """The mall's items in the points change's transaction."""
+        """The mall's items, added to the transaction that holds the points change (``points.spend_in``)."""
         reward = self.reward
         rewards.take_in(tx, reward, taken)
         if reward.plus_only:  # a use of what only the overlay gives: its refund is refused from now on

@@ -73,17 +73,8 @@ def earn(
     expires_on = expiry_for(on)
 
     def plan(state: PointsState) -> Plan:
-        change = state.account.earn(points, expires_on, kind=kind, reference=reference, today=on)
-        stats = tier_standing.stats_with(state.tier_stats, tier_standing.month_key(on), points=points, on=on)
-        result = Plan(change, [PointsStateItem.tier_stats.set(stats)], entry_fields=_fields(channel, actor, reason))
-        planning.add_tier_update(result, state, programme.current(), on, stats)
-        if profile is not None:
-            wanted = profile(state.profile)
-            if wanted is not None:
-                actions, condition = wanted
-                result.profile_actions.extend(actions)
-                result.profile_condition = condition
-        return _with_extra(result, extra, state)
+        return _with_extra(_earn_plan(state, points, kind, reference, _fields(channel, actor, reason), profile, on,
+                                      expires_on), extra, state)
 
     return committing.execute(customer_id, plan)
 
@@ -103,15 +94,82 @@ def spend(
     on = reading.today()
 
     def plan(state: PointsState) -> Plan:
-        try:
-            change = state.account.spend(points, kind=kind, reference=reference, today=on)
-        except InsufficientPoints as exc:
-            raise AppError(
-                "insufficient_points", details=[{"field": "points", "issue": f"balance is {exc.balance}"}]
-            ) from None
-        return _with_extra(Plan(change, entry_fields=_fields(channel, actor, reason)), extra, state)
+        return _with_extra(_spend_plan(state, points, kind, reference, _fields(channel, actor, reason), on, "points"),
+                           extra, state)
 
     return committing.execute(customer_id, plan)
+
+
+def _earn_plan(state: PointsState, points: int, kind: str, reference: str | None, fields: dict[str, Any],
+               profile: ProfileUpdate | None, on: date, expires_on: date, count_for_tier: bool = True) -> Plan:
+    change = state.account.earn(points, expires_on, kind=kind, reference=reference, today=on)
+    if not count_for_tier:
+        return Plan(change, entry_fields=fields)
+    stats = tier_standing.stats_with(state.tier_stats, tier_standing.month_key(on), points=points, on=on)
+    result = Plan(change, [PointsStateItem.tier_stats.set(stats)], entry_fields=fields)
+    planning.add_tier_update(result, state, programme.current(), on, stats)
+    if profile is not None:
+        wanted = profile(state.profile)
+        if wanted is not None:
+            actions, condition = wanted
+            result.profile_actions.extend(actions)
+            result.profile_condition = condition
+    return result
+
+
+def _spend_plan(state: PointsState, points: int, kind: str, reference: str | None, fields: dict[str, Any], on: date,
+                field: str) -> Plan:
+    try:
+        change = state.account.spend(points, kind=kind, reference=reference, today=on)
+    except InsufficientPoints as exc:
+        raise AppError(
+            "insufficient_points", details=[{"field": field, "issue": f"balance is {exc.balance}"}]
+        ) from None
+    return Plan(change, entry_fields=fields)
+
+
+def earn_in(
+    tx: Tx,
+    state: PointsState,
+    points: int,
+    *,
+    kind: str,
+    reference: str | None,
+    channel: str | None = None,
+    actor: str | None = None,
+    reason: str | None = None,
+    profile: ProfileUpdate | None = None,
+    count_for_tier: bool = True,
+) -> Outcome:
+    """Add to the caller's ``tx`` the credit of ``points`` to the member read as ``state`` (ledger entry, bucket,
+    the points state conditioned on the version read; tier metrics and tier unless ``count_for_tier`` is False, as
+    for points given back). The caller commits, and plans again from a fresh read when the labels ``points`` or
+    ``profile`` fail (``committing.execute_with`` does both)."""
+    on = reading.today()
+    plan = _earn_plan(state, points, kind, reference, _fields(channel, actor, reason), profile, on, expiry_for(on),
+                      count_for_tier)
+    _tx, entries = planning.build_tx(state, plan, tx)
+    return Outcome(plan, state, entries)
+
+
+def spend_in(
+    tx: Tx,
+    state: PointsState,
+    points: int,
+    *,
+    kind: str = "redemption",
+    reference: str | None,
+    channel: str | None = None,
+    actor: str | None = None,
+    reason: str | None = None,
+    field: str = "points",
+) -> Outcome:
+    """Add to the caller's ``tx`` the debit of ``points``, soonest-expiring first, from the member read as ``state``;
+    409 ``insufficient_points`` (naming the request's ``field``) if the balance is short. Committing and planning
+    again: as ``earn_in``."""
+    plan = _spend_plan(state, points, kind, reference, _fields(channel, actor, reason), reading.today(), field)
+    _tx, entries = planning.build_tx(state, plan, tx)
+    return Outcome(plan, state, entries)
 
 
 def take_back(customer_id: str, reversals: tuple[services.Reversal, ...], *, actor: str | None = None,

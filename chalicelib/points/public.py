@@ -23,6 +23,9 @@ from chalicelib.points import (
 earn = earn_and_spend.earn
 """Credit points to a member in a transaction of its own (the caller may add items to it)."""
 
+earn_in = earn_and_spend.earn_in
+"""Add a credit of points to the caller's transaction, planned from the member state the caller read."""
+
 expiry_for = earn_and_spend.expiry_for
 """When points earned on a day expire."""
 
@@ -34,6 +37,9 @@ points_summary = member_views.points_summary
 
 spend = earn_and_spend.spend
 """Debit points, soonest-expiring first; 409 ``insufficient_points`` when the balance is short."""
+
+spend_in = earn_and_spend.spend_in
+"""Add a debit of points (soonest-expiring first) to the caller's transaction; 409 when the balance is short."""
 
 take_back = earn_and_spend.take_back
 """Reverse what a voided service earned, as a refund does."""
@@ -56,6 +62,9 @@ build_tx = planning.build_tx
 execute = committing.execute
 """Read the member, plan, commit one transaction; again from a fresh read on a race."""
 
+execute_with = committing.execute_with
+"""Read the member, let the caller add ``earn_in``/``spend_in`` and its items to one transaction, commit, retry."""
+
 follow_member = reading.follow_member
 """Read a customer's points items, then the survivor while what was read is a merged alias."""
 
@@ -64,6 +73,9 @@ load_member = reading.load_member
 
 MemberItems = reading.MemberItems
 """Points' parse of the member read: the points state and live buckets."""
+
+Outcome = planning.Outcome
+"""What a points change wrote: its plan, the state it was planned from, the ledger entries, the balance after."""
 
 Plan = planning.Plan
 """What one points change writes: ledger entries, bucket moves, and the caller's extra items."""
