@@ -100,8 +100,12 @@ def _award(event: EventItem, reg: RegistrationItem | None, customer_id: str, by:
 
     try:
         if points > 0:
-            points_area.earn(reg.customer_id, points, kind="event", reference=f"event:{event.event_id}",
-                          channel=channel, actor=by if by != "member" else None, extra=mark, profile=with_tags)
+            def step(tx: Tx, state: Any) -> None:
+                points_area.earn_in(tx, state, points, kind="event", reference=f"event:{event.event_id}",
+                                    channel=channel, actor=by if by != "member" else None, profile=with_tags)
+                mark(tx)
+
+            points_area.execute_with(reg.customer_id, step)
         else:
             _without_points(reg.customer_id, mark, with_tags)
     except TxCancelled as exc:

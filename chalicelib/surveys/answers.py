@@ -128,7 +128,11 @@ def answer(customer_id: str, survey_id: str, score: int, solved_first_contact: b
 
     try:
         if points > 0:
-            points_area.earn(customer_id, points, kind="survey", reference=f"survey:{survey_id}", extra=extra)
+            def step(tx: Tx, state: PointsState) -> None:
+                points_area.earn_in(tx, state, points, kind="survey", reference=f"survey:{survey_id}")
+                extra(tx, state)
+
+            points_area.execute_with(customer_id, step)
         else:
             points_area.execute(customer_id, lambda state: Plan(add=lambda tx: extra(tx, state)))
     except TxCancelled as exc:
