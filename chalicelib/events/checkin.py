@@ -1,5 +1,5 @@
 """Checking in at the venue: the code the venue shows (or the host), inside the window, once; then, and only then,
-the event's points (through the points area's ``accounts.earn``) and its tags on the member's profile.
+the event's points (through the points area's ``earn_in``) and its tags on the member's profile.
 
 Once, whatever races: the registration's change to ``checked_in`` is conditioned on ``status = registered`` and is
 written in the points transaction itself (``earn``'s ``extra``), so two check-ins at once award one ledger entry:

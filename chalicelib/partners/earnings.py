@@ -1,7 +1,7 @@
 """Earning at a partner: points by the partner's rate into the member's ledger (kind ``partner``), once per
 (partner, order_no), and a refund that reverses them once.
 
-Each change is the points area's own transaction (``accounts.earn`` / ``bookkeeping.execute``) carrying the earning
+Each change is the points area's own transaction (``earn_in`` in ``execute_with`` / ``execute``) carrying the earning
 item (conditioned on its absence, or on not being refunded yet), the partner's month counters and the
 Idempotency-Key record. The partner never sees the member's balance or ID.
 """

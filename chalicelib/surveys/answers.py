@@ -1,7 +1,7 @@
 """Members' surveys: the list, and answering one (Idempotency-Key) with its points, once.
 
 An answer is one read of the survey (and of the idempotency record: a replay stops there), then the member's points
-change (``bookkeeping.execute``: one consistent read, one transaction) carrying, besides the ledger entry of kind
+change (``execute_with``: one consistent read, one transaction) carrying, besides the ledger entry of kind
 ``survey``, the survey marked answered (conditioned on ``status = open``: two devices at once, one answer and one
 award; the other gets 409 ``survey_answered``; a survey withdrawn meanwhile, its service voided, 409
 ``survey_withdrawn``), the idempotency record, the aggregates' counters and, for a detractor,

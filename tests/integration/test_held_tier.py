@@ -1,4 +1,4 @@
-"""The tier a member holds today is one rule (``points.accounts.held_tier``), asked by every area that restricts by
+"""The tier a member holds today is one rule (``points.held_tier``), asked by every area that restricts by
 tier: a gold member whose downgrade falls due today is treated as the lower tier by the zone, the mall and the
 follow-up queue alike, before the nightly evaluation writes it to the profile."""
 
