@@ -37,7 +37,7 @@ def measure(backend: Backend) -> list[dict[str, Any]]:
         from chalicelib.core.dynamo.connection import shared_connection
         from chalicelib.core.phone import normalize_phone
         from chalicelib.identity import directory, staff, staff_accounts
-        from chalicelib.points import accounts
+        from chalicelib.points import adjustments
 
         phone = normalize_phone(f"135{int(time.time() * 1000) % 10**8:08d}")
         assert phone is not None
@@ -45,7 +45,7 @@ def measure(backend: Backend) -> list[dict[str, Any]]:
         target = staff.create_staff(f"bench-{uuid.uuid4().hex[:6]}", "bench-pass-1", "agent", rounds=4)
         counter = DynamoCounter(shared_connection().client).attach()
         actions: dict[str, Callable[[], Any]] = {
-            "points adjustment (a transaction)": lambda: accounts.adjust(cid, 5, "bench", "s_bench"),
+            "points adjustment (a transaction)": lambda: adjustments.adjust(cid, 5, "bench", "s_bench"),
             "staff PATCH (a single UpdateItem)": lambda: staff_accounts.change("s_bench", target, None, False),
         }
         rows = []

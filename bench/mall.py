@@ -41,10 +41,10 @@ def _reward(**fields: Any) -> str:
 
 
 def _member_with_points(s: Session, points_held: int = 1_000) -> dict[str, Any]:
-    from chalicelib.points import accounts
+    from chalicelib.points import earn_and_spend
 
     member = s.member()
-    accounts.earn(member["customer_id"], points_held, kind="adjustment", reference="bench")
+    earn_and_spend.earn(member["customer_id"], points_held, kind="adjustment", reference="bench")
     return member
 
 
@@ -82,14 +82,14 @@ def _flash_run(s: Session, st: dict[str, Any]) -> dict[str, int]:
     """40 buyers race for 10 units (4 shards) in-process: every DynamoDB call of the run, retries included."""
     from chalicelib.core.errors import AppError
     from chalicelib.core.http.routing import as_reply
-    from chalicelib.mall import redemptions
+    from chalicelib.mall import redeeming
 
     barrier = threading.Barrier(len(st["buyers"]))
 
     def buy(cid: str) -> int:
         barrier.wait(timeout=30)
         try:
-            return as_reply(redemptions.redeem(cid, st["reward_id"], 1, secrets.token_hex(8))).status or 0
+            return as_reply(redeeming.redeem(cid, st["reward_id"], 1, secrets.token_hex(8))).status or 0
         except AppError as err:
             return err.status
 

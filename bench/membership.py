@@ -131,11 +131,11 @@ def _created_plan(s: Session) -> dict[str, Any]:
 
 def _plus_only_setup(s: Session, plus: bool) -> dict[str, Any]:
     from chalicelib.mall import rewards
-    from chalicelib.points import accounts
+    from chalicelib.points import earn_and_spend
 
     st = _paid_setup(s) if plus else _member(s)
     member = s.ok(Request("GET", "/v1/me", token=st["token"]))
-    accounts.earn(member["customer_id"], 1_000, kind="adjustment", reference="bench")
+    earn_and_spend.earn(member["customer_id"], 1_000, kind="adjustment", reference="bench")
     st["reward_id"] = rewards.create_reward(name="bench Plus-only", points_cost=10, stock=10_000,
                                             fulfillment="in_house", staff_id="bench", plus_only=True)
     return st

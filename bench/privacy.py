@@ -15,12 +15,12 @@ def _member(history: bool) -> str:
     from bench.history import _history
     from chalicelib.core.phone import normalize_phone
     from chalicelib.identity import directory
-    from chalicelib.points import accounts
+    from chalicelib.points import earn_and_spend
 
     phone = normalize_phone(f"136{int(time.time() * 1000) % 10**8:08d}")
     assert phone is not None
     customer = directory.create_customer(directory.Identity("app", "app", phone), phone=phone, channel="app")
-    accounts.earn(customer.customer_id, 500, kind="adjustment", reference="bench:privacy")
+    earn_and_spend.earn(customer.customer_id, 500, kind="adjustment", reference="bench:privacy")
     if history:
         _history(customer.customer_id)
     return customer.customer_id

@@ -60,8 +60,8 @@ def _pending_redemptions(count: int) -> list[dict[str, Any]]:
     from chalicelib.core.retry import outbox
     from chalicelib.identity import directory
     from chalicelib.identity.models import PROFILE_SK, CustomerItem
-    from chalicelib.mall import fulfillment, redemptions, rewards
-    from chalicelib.points import accounts
+    from chalicelib.mall import fulfillment, redeeming, rewards
+    from chalicelib.points import earn_and_spend
 
     reward_id = rewards.create_reward(name="bench partner reward", points_cost=10, stock=100_000,
                                       fulfillment="partner", staff_id="bench")
@@ -74,11 +74,11 @@ def _pending_redemptions(count: int) -> list[dict[str, Any]]:
         for _ in range(max(1, count // 20)):
             phone = "139" + f"{uuid.uuid4().int % 10**8:08d}"
             cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
-            accounts.earn(cid, 1_000_000, kind="adjustment", reference="bench")
+            earn_and_spend.earn(cid, 1_000_000, kind="adjustment", reference="bench")
             CustomerItem(pk=f"CUST#{cid}", sk=PROFILE_SK).update(actions=[CustomerItem.tier_code.set("gold")])
             customers.append(cid)
         for i in range(count):
-            reply = redemptions.redeem(customers[i % len(customers)], reward_id, 1, uuid.uuid4().hex)
+            reply = redeeming.redeem(customers[i % len(customers)], reward_id, 1, uuid.uuid4().hex)
             assert reply.outcome == "accepted", reply
     finally:
         outbox.set_retry_port(previous)
@@ -160,16 +160,16 @@ def local_time_to_case(failures: int = 5, timeout: float = 60.0) -> dict[str, An
         previous = outbox.retry_port()
         outbox.set_retry_port(outbox.SqsOutboxRetryPort())
         # The redemptions' own requests send their retry messages to the (moto) retry queue.
-        from chalicelib.mall import redemptions, rewards
+        from chalicelib.mall import redeeming, rewards
 
         reward_id = rewards.create_reward(name="bench partner reward", points_cost=10, stock=1_000,
                                           fulfillment="partner", staff_id="bench")
         from chalicelib.identity import directory
-        from chalicelib.points import accounts
+        from chalicelib.points import earn_and_spend
 
         phone = "138" + f"{uuid.uuid4().int % 10**8:08d}"
         cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
-        accounts.earn(cid, 10_000, kind="adjustment", reference="bench")
+        earn_and_spend.earn(cid, 10_000, kind="adjustment", reference="bench")
         fulfillment.set_faults(fulfillment_failure_rate=1.0)
         group = PollerGroup.for_app(sqs, application.app, stage="local")
         for poller in group.pollers:
@@ -178,7 +178,7 @@ def local_time_to_case(failures: int = 5, timeout: float = 60.0) -> dict[str, An
         try:
             transactions = []
             for _ in range(failures):
-                reply = redemptions.redeem(cid, reward_id, 1, uuid.uuid4().hex)
+                reply = redeeming.redeem(cid, reward_id, 1, uuid.uuid4().hex)
                 assert reply.outcome == "accepted", reply
                 transactions.append(reply.body["transaction_id"])
             deadline = time.monotonic() + timeout

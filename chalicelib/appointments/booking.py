@@ -52,6 +52,17 @@ HOTLINE_SCOPE = "POST /v1/agent/members/{customer_id}/appointments"
 MAX_ATTEMPTS = 8
 
 
+def take_seat(tx: Tx, store: Store, service: Service, slot: SlotTime, *, priority: bool, now: datetime) -> bool:
+    """Take a seat of ``slot`` in ``tx`` (``core.capacity``: reserved seats for priority until they are released);
+    409 ``slot_full`` when none is left. True when the seat was counted as an open one."""
+    try:
+        return capacity.take_in(
+            tx, capacity.Slot(service.scope, slot.day, slot.key), capacity=service.capacity,
+            reserved=service.reserved_seats, priority=priority, released=rules.released(store, slot, now))
+    except capacity.NoSeat:
+        raise AppError("slot_full") from None
+
+
 def new_appointment_id() -> str:
     """``apt_`` + milliseconds (11 hex digits) + randomness: IDs sort by booking time."""
     ms = int(clock.now().timestamp() * 1000)
@@ -161,12 +172,7 @@ def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime
             raise AppError("already_booked", details=[{"field": "slot_start", "issue": f"overlaps {clash}"}])
         priority = agent is not None or tier in store.priority_tiers
         tx = Tx()
-        try:
-            counted_open = capacity.take_in(
-                tx, capacity.Slot(service.scope, slot.day, slot.key), capacity=service.capacity,
-                reserved=service.reserved_seats, priority=priority, released=rules.released(store, slot, now))
-        except capacity.NoSeat:
-            raise AppError("slot_full") from None
+        counted_open = take_seat(tx, store, service, slot, priority=priority, now=now)
         at = clock.iso(now)
         item = AppointmentItem(
             pk=keys.customer_pk(cid), sk=f"{APPOINTMENT_PREFIX}{appointment_id}", appointment_id=appointment_id,

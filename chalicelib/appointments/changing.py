@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from chalicelib.appointments import catalogue, rules
-from chalicelib.appointments.booking import MAX_ATTEMPTS, slot_of, window_overrides
+from chalicelib.appointments.booking import MAX_ATTEMPTS, slot_of, take_seat, window_overrides
 from chalicelib.appointments.member_state import (
     booking_state,
     held_slots,
@@ -103,12 +103,7 @@ def reschedule(customer_id: str, appointment_id: str, slot_start: datetime) -> d
             raise AppError("already_booked", details=[{"field": "slot_start", "issue": f"overlaps {clash}"}])
         priority = bool(current.priority) or tier in store.priority_tiers
         tx = Tx()
-        try:
-            counted_open = capacity.take_in(
-                tx, capacity.Slot(service.scope, slot.day, slot.key), capacity=service.capacity,
-                reserved=service.reserved_seats, priority=priority, released=rules.released(store, slot, now))
-        except capacity.NoSeat:
-            raise AppError("slot_full") from None
+        counted_open = take_seat(tx, store, service, slot, priority=priority, now=now)
         capacity.free_in(tx, slot_counter(current), counted_open=bool(current.counted_open))
         old_start = current.slot_start
         at = clock.iso(now)

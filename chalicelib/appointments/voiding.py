@@ -1,7 +1,7 @@
 """An agent marks a checked-in appointment a no-show (the till checked in the wrong booking, the member left before
 the service): ``POST /v1/agent/appointments/{id}/no-show`` ``{reason}``.
 
-One transaction, through the points area (``accounts.take_back``): the appointment ``no_show`` (conditioned on
+One transaction, through the points area (``points.take_back``): the appointment ``no_show`` (conditioned on
 ``status = checked_in``: two agents at once, one no-show), the member's no-shows counted as the daily job counts them
 (``jobs.no_show_fields``: self-service booking suspended at the store's limit), and every interested area's part of
 the voided service (``core.services.voided``: the surveys area withdraws the survey and takes its points back). A

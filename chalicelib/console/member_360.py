@@ -5,7 +5,7 @@ Everything lives in the member's partition ``CUST#<id>``, under sort-key prefixe
 ==============  ==================================================  ================================
 prefix          what                                                read
 ==============  ==================================================  ================================
-``M#``          profile, points state, buckets, Plus (``GET /v1/me``)  one Query (points' bookkeeping)
+``M#``          profile, points state, buckets, Plus (``GET /v1/me``)  one Query (points' reading)
 ``L#``          ledger entries (grows for ever)                     newest 10: Query, Limit      
 ``RDM#``        redemptions (IDs sort by time)                      newest 10: Query, Limit      
 ``V#``          benefit vouchers (IDs sort by time)                 newest 10: Query, Limit      

@@ -1,7 +1,7 @@
 """The business metrics, in one place: what the operators' dashboard charts and where each is counted.
 
 Most are counted where the business event commits (``SignIn`` in sign-in, ``CasesOpened`` in the follow-up intake,
-points in ``points.bookkeeping``). What a member creates through one route (a redemption, a booking, a
+points in ``points.planning``). What a member creates through one route (a redemption, a booking, a
 registration, a Plus order) is counted by the route layer when the route answers its creating status: not a replay
 (``Idempotent-Replayed``), not a 202 accepted for retry, not an error. ``tools/deploy/operations.py`` builds the
 business dashboard from ``BUSINESS``, so a metric listed here is charted and a metric charted is listed here.

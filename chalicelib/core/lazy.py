@@ -1,6 +1,6 @@
 """Modules loaded on first use, so that a cold start pays only for what the request it serves needs.
 
-``lazy_module("chalicelib.points.accounts")`` puts the module in ``sys.modules`` at once (so every later import of
+``lazy_module("chalicelib.points.member_views")`` puts the module in ``sys.modules`` at once (so every later import of
 it finds the same object) and runs its body on the first attribute access (``importlib.util.LazyLoader``). The
 routes use it for their use cases: importing the app registers every route without loading every area's code.
 """

@@ -16,7 +16,7 @@ Key design choices (the README's "Community events" says the same for readers of
   registration closes.
 * **Check-in** (``checkin``): the venue's code (rotatable, stored as a salted hash, compared in constant time,
   never logged), from an hour before the start to the end; the registration's change and the points go in one
-  transaction through ``points.accounts.earn`` (so racing check-ins award once), and the event's tags go on the
+  transaction through ``points.earn_in`` (so racing check-ins award once), and the event's tags go on the
   member's profile in it too, with the profiling consent as its condition.
 * **Audience** (``rules``): tiers and/or profile tags, or invite-only; another circle's event is 404 (never
   listed); invitations (by the host, by member number) open an event to the invited.

@@ -1,5 +1,5 @@
 """Checking in at the venue: the code the venue shows (or the host), inside the window, once; then, and only then,
-the event's points (through the points area's ``accounts.earn``) and its tags on the member's profile.
+the event's points (through the points area's ``earn_in``) and its tags on the member's profile.
 
 Once, whatever races: the registration's change to ``checked_in`` is conditioned on ``status = registered`` and is
 written in the points transaction itself (``earn``'s ``extra``), so two check-ins at once award one ledger entry:
@@ -100,8 +100,12 @@ def _award(event: EventItem, reg: RegistrationItem | None, customer_id: str, by:
 
     try:
         if points > 0:
-            points_area.earn(reg.customer_id, points, kind="event", reference=f"event:{event.event_id}",
-                          channel=channel, actor=by if by != "member" else None, extra=mark, profile=with_tags)
+            def step(tx: Tx, state: Any) -> None:
+                points_area.earn_in(tx, state, points, kind="event", reference=f"event:{event.event_id}",
+                                    channel=channel, actor=by if by != "member" else None, profile=with_tags)
+                mark(tx)
+
+            points_area.execute_with(reg.customer_id, step)
         else:
             _without_points(reg.customer_id, mark, with_tags)
     except TxCancelled as exc:

@@ -1,7 +1,7 @@
 """An agent revokes an event check-in (a check-in made for someone who was not there, a code passed on):
 ``POST /v1/agent/events/{event_id}/registrations/{customer_id}/check-in-revocations`` ``{reason}``.
 
-One transaction, through the points area (``accounts.take_back``): the registration ``check_in_revoked``
+One transaction, through the points area (``points.take_back``): the registration ``check_in_revoked``
 (conditioned on ``status = checked_in``: two agents at once, one revocation), the event's check-in points taken back
 (ledger kind ``event_reversal``, reference ``event:<id>``) and every interested area's part of the voided service
 (``core.services.voided``: the surveys area withdraws the survey, and takes its points back when it was answered).

@@ -104,7 +104,7 @@ class Loaded:
     points: PointsStateItem | None = None
 
     def held_tier(self) -> TierDefinition | None:
-        """The tier the member holds today (``points.accounts.held_tier``), None for an unknown member."""
+        """The tier the member holds today (``points.held_tier``), None for an unknown member."""
         if self.profile is None:
             return None
         return points_area.held_tier(MemberItems(self.profile.customer_id, self.profile, self.points, None))

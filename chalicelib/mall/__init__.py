@@ -9,7 +9,7 @@ AREA = Area(
     blueprints=("chalicelib.mall.rewards_api", "chalicelib.mall.admin_api", "chalicelib.mall.redemptions_api",
                 "chalicelib.mall.faults_api"),
     errors=ERRORS,
-    retry_handlers={"redemption_fulfillment": "chalicelib.mall.redemptions:retry_fulfilment"},
+    retry_handlers={"redemption_fulfillment": "chalicelib.mall.partner_fulfilment:retry_fulfilment"},
     followups={"redemption_fulfillment": FollowUpHooks(
         settle="chalicelib.mall.follow_up:settle_in",
         compensate="chalicelib.mall.follow_up:refund",
@@ -19,6 +19,6 @@ AREA = Area(
     merge_keeps="redemptions and their transactions are the absorbed customer's history, found by their own IDs",
     seeds=("chalicelib.mall.rewards:seed_defaults",),
     owned_resources="tests.support.owned.mall:OWNED",
-    member_360="chalicelib.mall.redemptions:member_360",
+    member_360="chalicelib.mall.redemption_views:member_360",
     personal_data="chalicelib.mall.personal_data:REGISTRY",
 )

@@ -17,18 +17,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core import clock
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.errors import AppError
 from chalicelib.followups import public as followups
 from chalicelib.followups.public import FollowUpCaseItem
-from chalicelib.mall import redemptions, rewards
-from chalicelib.mall.models import REDEMPTION_PREFIX, STOCK_SK, RedemptionItem, StockShardItem
+from chalicelib.mall import redemption_views, rewards
+from chalicelib.mall.models import REDEMPTION_PREFIX, RETRY_KIND, STOCK_SK, RedemptionItem, StockShardItem
 from chalicelib.points import public as points
-from chalicelib.points.public import Plan, PointsState
+from chalicelib.points.public import PointsState
 
-KIND = redemptions.RETRY_KIND
+KIND = RETRY_KIND
 SETTLED_AS = {"completed_manually": "completed", "cancelled": "cancelled", "refunded": "refunded"}
 
 
@@ -82,25 +81,21 @@ def refund(res: followups.Resolution) -> dict[str, Any]:
     if redemption.status != "pending_fulfillment":
         raise AppError("case_transaction_settled")
     spent = int(redemption.points_spent)
-    on = clock.today()
     reference = f"refund:{redemption.redemption_id}"
 
-    def plan(state: PointsState) -> Plan:
-        change = state.account.earn(spent, points.expiry_for(on), kind="compensation", reference=reference, today=on)
+    def step(tx: Tx, state: PointsState) -> points.Outcome:
+        given = points.earn_in(tx, state, spent, kind="compensation", reference=reference, actor=res.staff_id,
+                               reason=f"follow-up {case.case_id}: refunded", count_for_tier=False)
+        tx.update(
+            "redemption", RedemptionItem(pk=redemption.pk, sk=redemption.sk),
+            [RedemptionItem.status.set("refunded"), RedemptionItem.updated_at.set(res.at)],
+            RedemptionItem.status == "pending_fulfillment",
+        )
+        return_stock_in(tx, redemption.reward_id, redemption.shards, int(redemption.quantity))
+        res.close_in(tx)
+        return given
 
-        def add(tx: Tx) -> None:
-            tx.update(
-                "redemption", RedemptionItem(pk=redemption.pk, sk=redemption.sk),
-                [RedemptionItem.status.set("refunded"), RedemptionItem.updated_at.set(res.at)],
-                RedemptionItem.status == "pending_fulfillment",
-            )
-            return_stock_in(tx, redemption.reward_id, redemption.shards, int(redemption.quantity))
-            res.close_in(tx)
-
-        fields = {"actor": res.staff_id, "reason": f"follow-up {case.case_id}: refunded"}
-        return Plan(change, entry_fields=fields, add=add, result=change.account.balance)
-
-    outcome = points.execute(case.customer_id, plan)
+    outcome = points.execute_with(case.customer_id, step)
     taken = {int(k): int(v) for k, v in (redemption.shards or {}).items()}
     rewards.note_taken(redemption.reward_id, {k: -u for k, u in taken.items()})  # the stock hint goes back up
     return {
@@ -117,5 +112,5 @@ def describe(case: FollowUpCaseItem) -> dict[str, Any] | None:
     redemption = load_redemption(case)
     if redemption is None:
         return None
-    return {"type": "redemption", **redemptions.redemption_view(redemption)}
+    return {"type": "redemption", **redemption_views.redemption_view(redemption)}
 

@@ -24,13 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import (
-    BooleanAttribute,
-    JSONAttribute,
-    ListAttribute,
-    NumberAttribute,
-    UnicodeAttribute,
-)
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.core.dynamo.items import Item
 
@@ -127,3 +121,6 @@ class RedemptionVoucherItem(Item):
     status = UnicodeAttribute()  # available | used | expired
     expires_at = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+RETRY_KIND = "redemption_fulfillment"
+"""The retry kind of a partner redemption's transaction (the mall manifest's ``retry_handlers`` key)."""

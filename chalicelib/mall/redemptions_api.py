@@ -10,9 +10,10 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.core.results import Result
 
 if TYPE_CHECKING:
-    from chalicelib.mall import redemptions
+    from chalicelib.mall import redeeming, redemption_views
 else:  # loaded when a view first runs (core/lazy.py)
-    redemptions = lazy_module("chalicelib.mall.redemptions")
+    redeeming = lazy_module("chalicelib.mall.redeeming")
+    redemption_views = lazy_module("chalicelib.mall.redemption_views")
 
 
 api = Api(__name__, "mall")
@@ -47,7 +48,7 @@ REDEMPTION_EXAMPLE = {
            examples={"request": {"reward_id": "rwd_5f2c9a7e1b3d4c60", "quantity": 1},
                      "response": REDEMPTION_EXAMPLE})
 def create_redemption(ctx: RequestContext) -> Result:
-    return redemptions.redeem(ctx.customer_id, ctx.body.reward_id, ctx.body.quantity, ctx.idempotency_key,
+    return redeeming.redeem(ctx.customer_id, ctx.body.reward_id, ctx.body.quantity, ctx.idempotency_key,
                               ctx.channel)
 
 
@@ -56,14 +57,14 @@ def create_redemption(ctx: RequestContext) -> Result:
            errors=(*MEMBER_ERRORS, "validation_error"), summary="My redemptions, newest first",
            examples={"response": {"items": [REDEMPTION_EXAMPLE], "next_cursor": None}})
 def list_my_redemptions(ctx: RequestContext) -> dict:
-    return redemptions.my_redemptions(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
+    return redemption_views.my_redemptions(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
 
 
 @api.route("/v1/me/redemptions/{redemption_id}", "GET", auth="member", response="RedemptionOut",
            errors=(*MEMBER_ERRORS, "not_found"), summary="One of my redemptions (another member's: 404)",
            examples={"response": REDEMPTION_EXAMPLE})
 def get_my_redemption(ctx: RequestContext, redemption_id: str) -> dict:
-    return redemptions.my_redemption(ctx.customer_id, redemption_id)
+    return redemption_views.my_redemption(ctx.customer_id, redemption_id)
 
 
 @api.route("/v1/me/transactions/{transaction_id}", "GET", auth="member", response="TransactionOut",
@@ -77,4 +78,4 @@ def get_my_redemption(ctx: RequestContext, redemption_id: str) -> dict:
                                   "updated_at": "2026-11-11T00:00:01.400+00:00", "completed_at": None,
                                   "attempts": 1, "last_error": "partner unavailable", "queued": True}})
 def get_my_transaction(ctx: RequestContext, transaction_id: str) -> dict:
-    return redemptions.my_transaction(ctx.customer_id, transaction_id)
+    return redemption_views.my_transaction(ctx.customer_id, transaction_id)

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from chalicelib.core.http.models import Body, Out, PageQuery
 
-MAX_QUANTITY = 10  # chalicelib.mall.redemptions.MAX_QUANTITY
+MAX_QUANTITY = 10  # chalicelib.mall.redeeming.MAX_QUANTITY
 
 
 class RedemptionIn(Body):

@@ -1,7 +1,7 @@
 """Earning at a partner: points by the partner's rate into the member's ledger (kind ``partner``), once per
 (partner, order_no), and a refund that reverses them once.
 
-Each change is the points area's own transaction (``accounts.earn`` / ``bookkeeping.execute``) carrying the earning
+Each change is the points area's own transaction (``earn_in`` in ``execute_with`` / ``execute``) carrying the earning
 item (conditioned on its absence, or on not being refunded yet), the partner's month counters and the
 Idempotency-Key record. The partner never sees the member's balance or ID.
 """
@@ -72,14 +72,15 @@ def earn(partner: PartnerItem, token: str, order_no: str, amount_fen: int, key: 
                        gsi2sk=f"{clock.iso()}#{partner.partner_id}#{order_no}")
     body = earning_view(item)
 
-    def extra(tx: Tx, _state: PointsState) -> None:
+    def step(tx: Tx, state: PointsState) -> None:
+        points_area.earn_in(tx, state, points, kind=KIND, reference=reference(partner.partner_id, "earn", order_no),
+                            reason=partner.name)
         tx.put("earning", item, EarningItem.pk.does_not_exist())
         settlement.count_in(tx, partner.partner_id, month, issued=points)
         idempotency.record_in(tx, req, "created", body)
 
     try:
-        points_area.earn(customer_id, points, kind=KIND, reference=reference(partner.partner_id, "earn", order_no),
-                      reason=partner.name, extra=extra)
+        points_area.execute_with(customer_id, step)
     except TxCancelled as exc:
         if idempotency.LABEL in exc.failed:
             return idempotency.replay_after_race(req)

@@ -166,16 +166,16 @@ def _spend(item: PartnerRedemptionItem, by: str, code_condition: Condition | Non
     month = settlement.month_of(clock.today())
     points = int(item.points)
 
-    def extra(tx: Tx, _state: Any) -> None:
+    def step(tx: Tx, state: Any) -> None:
+        points_area.spend_in(tx, state, points, kind=KIND, reason=item.partner_name,
+                             reference=reference(item.partner_id, "spend", item.redemption_id))
         tx.update("redemption", PartnerRedemptionItem(pk=item.pk, sk=item.sk),
                   [PartnerRedemptionItem.status.set("confirmed"), PartnerRedemptionItem.decided_at.set(at),
                    PartnerRedemptionItem.confirmed_by.set(by)], _still_open(code_condition))
         settlement.count_in(tx, item.partner_id, month, spent=points)
 
     try:
-        points_area.spend(item.customer_id, points, kind=KIND,
-                       reference=reference(item.partner_id, "spend", item.redemption_id), reason=item.partner_name,
-                       extra=extra)
+        points_area.execute_with(item.customer_id, step)
     except TxCancelled as exc:
         if "redemption" in exc.failed:
             raise _refused(item.redemption_id) from None

@@ -14,10 +14,10 @@ AREA = Area(
     jobs=(Job("expire_points_job", "cron(10 16 * * ? *)", "chalicelib.points.jobs:run_daily",
               doc="Daily at 00:10 Asia/Shanghai (16:10 UTC): expire due points, apply due tier evaluations."),),
     customer_items=True,
-    merge="chalicelib.points.accounts:merge_contributor",
+    merge="chalicelib.points.merging:merge_contributor",
     seeds=("chalicelib.points.programme:seed_defaults",),
-    member_360="chalicelib.points.accounts:member_360",
+    member_360="chalicelib.points.member_views:member_360",
     personal_data="chalicelib.points.personal_data:REGISTRY",
-    approvals={"adjustment": "chalicelib.points.accounts:execute_approved",
+    approvals={"adjustment": "chalicelib.points.adjustments:execute_approved",
                "compensation": "chalicelib.points.compensations:execute_approved"},
 )

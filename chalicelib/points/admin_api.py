@@ -10,9 +10,10 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.core.results import Result
 
 if TYPE_CHECKING:
-    from chalicelib.points import accounts, programme
+    from chalicelib.points import adjustments, programme, tier_floors
 else:  # loaded when a view first runs (core/lazy.py)
-    accounts = lazy_module("chalicelib.points.accounts")
+    adjustments = lazy_module("chalicelib.points.adjustments")
+    tier_floors = lazy_module("chalicelib.points.tier_floors")
     programme = lazy_module("chalicelib.points.programme")
 
 
@@ -53,7 +54,7 @@ def put_tiers(ctx: RequestContext) -> dict:
            summary="Hold a member at a tier at least, until a date (tier_code null removes the floor)",
            examples={"request": {"tier_code": "gold", "until": "2027-06-30"}})
 def put_floor(ctx: RequestContext, customer_id: str) -> dict:
-    return accounts.set_tier_floor(customer_id, ctx.body.tier_code, ctx.body.until, _staff(ctx))
+    return tier_floors.set_tier_floor(customer_id, ctx.body.tier_code, ctx.body.until, _staff(ctx))
 
 
 @api.route("/v1/admin/promotions", "GET", auth="admin", response="PromotionList", errors=ADMIN_ERRORS,
@@ -122,11 +123,11 @@ def post_adjustment(ctx: RequestContext) -> Result:
     if key is not None and not 1 <= len(key) <= 64:
         raise AppError("validation_error", details=[{"field": "Idempotency-Key", "issue": "must be 1-64 characters"}])
     assert ctx.principal is not None
-    return accounts.adjust(body.customer_id, body.delta, body.reason, _staff(ctx), key, ctx.principal.role)
+    return adjustments.adjust(body.customer_id, body.delta, body.reason, _staff(ctx), key, ctx.principal.role)
 
 
 @api.route("/v1/admin/points/adjustments", "GET", auth="admin", query="Page",
            response="AdjustmentList",
            errors=(*ADMIN_ERRORS, "validation_error"), summary="Points adjustments, newest first (audit trail)")
 def list_adjustments(ctx: RequestContext) -> dict:
-    return accounts.list_adjustments(ctx.query.limit, ctx.query.cursor)
+    return adjustments.list_adjustments(ctx.query.limit, ctx.query.cursor)

@@ -8,9 +8,10 @@ from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from chalicelib.points import accounts, claims
+    from chalicelib.points import claims, earn_and_spend, member_views
 else:  # loaded when a view first runs (core/lazy.py)
-    accounts = lazy_module("chalicelib.points.accounts")
+    earn_and_spend = lazy_module("chalicelib.points.earn_and_spend")
+    member_views = lazy_module("chalicelib.points.member_views")
     claims = lazy_module("chalicelib.points.claims")
 
 
@@ -54,7 +55,7 @@ CLAIM_EXAMPLE = {
            summary="My points: balance, buckets by expiry day (soonest first) and what expires within 30 days",
            examples={"response": POINTS_EXAMPLE})
 def get_points(ctx: RequestContext) -> dict:
-    return accounts.balance_view(ctx.customer_id)
+    return member_views.balance_view(ctx.customer_id)
 
 
 @api.route("/v1/me/points/ledger", "GET", auth="member", query="Page", response="LedgerPage",
@@ -62,7 +63,7 @@ def get_points(ctx: RequestContext) -> dict:
            summary="My points ledger, newest first (every change of accounts, with the balance after it)",
            examples={"response": {"items": [ENTRY_EXAMPLE], "next_cursor": "eyJzayI6Ikwj...In0"}})
 def get_ledger(ctx: RequestContext) -> dict:
-    return accounts.ledger(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
+    return member_views.ledger(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
 
 
 @api.route("/v1/me/check-ins", "POST", auth="member", status=201, response="CheckInOut",
@@ -71,7 +72,7 @@ def get_ledger(ctx: RequestContext) -> dict:
            examples={"response": {"points_awarded": 15, "streak_days": 3, "checked_in_on": "2026-11-23",
                                   "balance_after": 1295}})
 def check_in(ctx: RequestContext) -> dict:
-    return accounts.check_in(ctx.customer_id, ctx.channel)
+    return earn_and_spend.check_in(ctx.customer_id, ctx.channel)
 
 
 @api.route("/v1/me/points/claims", "POST", auth="member", status=201, body="ClaimBody",

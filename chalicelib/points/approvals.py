@@ -82,9 +82,9 @@ def of_member(customer_id: str) -> str:
 def ask(kind: str, customer_id: str, points: int, reason: str, maker: str, maker_role: str, reference: str, *,
         case_id: str | None = None, req: idempotency.Request | None = None, amount_fen: int | None = None) -> Result:
     """Write the pending request (with the maker's Idempotency-Key record, if any): 202, nothing moved."""
-    from chalicelib.points import bookkeeping
+    from chalicelib.points import reading
 
-    if not bookkeeping.load_member(customer_id):
+    if not reading.load_member(customer_id):
         raise AppError("not_found")
     item = new_item(kind, customer_id, points, reason, maker, maker_role, reference, case_id, amount_fen)
     tx = Tx().put(LABEL, item, ApprovalItem.pk.does_not_exist())

@@ -22,11 +22,12 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.identity import public as identity
-from chalicelib.points import bookkeeping, programme
-from chalicelib.points.accounts import expiry_for
-from chalicelib.points.bookkeeping import Plan, PointsState
+from chalicelib.points import committing, planning, programme, reading, tier_standing
+from chalicelib.points.earn_and_spend import expiry_for
 from chalicelib.points.models import CLAIM_SK, ORDER_SK, POINTS_SK, ClaimItem, ClaimLockItem, OrderItem, PointsStateItem
 from chalicelib.points.orders import order_pk
+from chalicelib.points.planning import Plan
+from chalicelib.points.reading import PointsState
 from chalicelib.points.rules import earn_for_order
 
 STATUSES = ("pending", "approved", "rejected")
@@ -69,7 +70,7 @@ def file_claim(
     channel: str | None,
 ) -> dict[str, Any]:
     settings = programme.current().settings
-    on = bookkeeping.today()
+    on = reading.today()
     if purchased_on > on:
         raise AppError("validation_error", details=[{"field": "purchased_on", "issue": "must not be in the future"}])
     if purchased_on < on - timedelta(days=settings.claim_window_days):
@@ -79,7 +80,7 @@ def file_claim(
         )
     for _attempt in retry.attempts(3):
         claim_id = "clm_" + secrets.token_hex(8)
-        at = bookkeeping.now_iso()
+        at = reading.now_iso()
         claim = ClaimItem(
             pk=claim_pk(claim_id), sk=CLAIM_SK, claim_id=claim_id, customer_id=customer_id, order_no=order_no,
             store_id=store_id, amount_fen=amount_fen, purchased_on=purchased_on.isoformat(), note=note,
@@ -171,23 +172,24 @@ def approve(claim_id: str, staff_id: str, note: str | None = None) -> dict[str, 
     if claim.status != "pending":
         raise AppError("claim_not_pending")
     config = programme.current()
-    on = bookkeeping.today()
+    on = reading.today()
     expires_on = expiry_for(on)
     purchased_on = date.fromisoformat(claim.purchased_on)
 
     def plan(state: PointsState) -> Plan:
-        tier = bookkeeping.tier_decision(state, config, on).tier
+        tier = tier_standing.tier_decision(state, config, on).tier
         points = earn_for_order(int(claim.amount_fen), tier.multiplier, 1, config.settings.points_per_yuan)
         change = state.account.earn(points, expires_on, kind="claim", reference=claim.order_no, today=on)
-        stats = bookkeeping.stats_with(
-            state.tier_stats, bookkeeping.month_key(purchased_on), spend=int(claim.amount_fen), orders=1, points=points,
-            on=on,
+        stats = tier_standing.stats_with(
+            state.tier_stats, tier_standing.month_key(purchased_on), spend=int(claim.amount_fen), orders=1,
+            points=points, on=on,
         )
-        at = bookkeeping.now_iso()
+        at = reading.now_iso()
         order = OrderItem(
             pk=order_pk(claim.order_no), sk=ORDER_SK, order_no=claim.order_no, customer_id=state.customer_id,
             amount_fen=int(claim.amount_fen), points_awarded=points, refunded_fen=0, points_reversed=0,
-            stats_month=bookkeeping.month_key(purchased_on), store_id=claim.store_id, source="claim", claim_id=claim_id,
+            stats_month=tier_standing.month_key(purchased_on), store_id=claim.store_id, source="claim",
+            claim_id=claim_id,
             tier_code=tier.code, created_at=at, channel=claim.channel,
         )
 
@@ -205,11 +207,11 @@ def approve(claim_id: str, staff_id: str, note: str | None = None) -> dict[str, 
             entry_fields={"actor": staff_id, "reason": f"claim {claim_id}"},
             result=points,
         )
-        bookkeeping.add_tier_update(result, state, config, on, stats)
+        planning.add_tier_update(result, state, config, on, stats)
         return result
 
     try:
-        outcome = bookkeeping.execute(claim.customer_id, plan)
+        outcome = committing.execute(claim.customer_id, plan)
     except TxCancelled as exc:
         if "claim" in exc.failed:
             raise AppError("claim_not_pending") from None
@@ -219,14 +221,14 @@ def approve(claim_id: str, staff_id: str, note: str | None = None) -> dict[str, 
         raise
     logger.info("points claim approved", extra={"claim_id": claim_id, "staff_id": staff_id})
     claim.status, claim.points_awarded, claim.reason = "approved", outcome.plan.result, note
-    claim.decided_at = bookkeeping.now_iso()
+    claim.decided_at = reading.now_iso()
     return {**claim_view(claim), "balance_after": outcome.balance_after}
 
 
 def _close(claim: ClaimItem, staff_id: str, status: str, reason: str) -> None:
     tx = Tx()
     tx.update("claim", ClaimItem(pk=claim.pk, sk=CLAIM_SK),
-              _decide_actions(status, staff_id, bookkeeping.now_iso(), reason, None), ClaimItem.status == "pending")
+              _decide_actions(status, staff_id, reading.now_iso(), reason, None), ClaimItem.status == "pending")
     tx.delete("lock", ClaimLockItem(pk=lock_pk(claim.order_no), sk=LOCK_SK))
     tx.update("points", PointsStateItem(pk=keys.customer_pk(claim.customer_id), sk=POINTS_SK),
               [PointsStateItem.claims_open.add(-1)], PointsStateItem.claims_open > 0)
@@ -238,7 +240,7 @@ def _close(claim: ClaimItem, staff_id: str, status: str, reason: str) -> None:
         if "points" in exc.failed:  # the counter moved to a survivor by a merge: close without it
             tx = Tx()
             tx.update("claim", ClaimItem(pk=claim.pk, sk=CLAIM_SK),
-                      _decide_actions(status, staff_id, bookkeeping.now_iso(), reason, None),
+                      _decide_actions(status, staff_id, reading.now_iso(), reason, None),
                       ClaimItem.status == "pending")
             tx.delete("lock", ClaimLockItem(pk=lock_pk(claim.order_no), sk=LOCK_SK))
             tx.commit()
@@ -252,5 +254,5 @@ def reject(claim_id: str, staff_id: str, reason: str) -> dict[str, Any]:
         raise AppError("claim_not_pending")
     _close(claim, staff_id, "rejected", reason)
     logger.info("points claim rejected", extra={"claim_id": claim_id, "staff_id": staff_id})
-    claim.status, claim.reason, claim.decided_at = "rejected", reason, bookkeeping.now_iso()
+    claim.status, claim.reason, claim.decided_at = "rejected", reason, reading.now_iso()
     return claim_view(claim)

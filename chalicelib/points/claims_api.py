@@ -9,9 +9,9 @@ from chalicelib.core.lazy import lazy_module
 from chalicelib.points.api import CLAIM_EXAMPLE
 
 if TYPE_CHECKING:
-    from chalicelib.points import accounts, claims
+    from chalicelib.points import claims, member_views
 else:  # loaded when a view first runs (core/lazy.py)
-    accounts = lazy_module("chalicelib.points.accounts")
+    member_views = lazy_module("chalicelib.points.member_views")
     claims = lazy_module("chalicelib.points.claims")
 
 api = Api(__name__, "agent")
@@ -60,4 +60,4 @@ def reject(ctx: RequestContext, claim_id: str) -> dict:
            response="points.schemas.LedgerPage",
            errors=(*STAFF_ERRORS, "validation_error"), summary="A member's points ledger, newest first")
 def member_ledger(ctx: RequestContext, customer_id: str) -> dict:
-    return accounts.ledger(customer_id, ctx.query.limit, ctx.query.cursor)
+    return member_views.ledger(customer_id, ctx.query.limit, ctx.query.cursor)

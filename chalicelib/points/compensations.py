@@ -14,9 +14,10 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
-from chalicelib.points import approvals, bookkeeping
-from chalicelib.points.bookkeeping import Plan, PointsState
+from chalicelib.points import approvals, committing, reading
 from chalicelib.points.models import ApprovalItem
+from chalicelib.points.planning import Plan
+from chalicelib.points.reading import PointsState
 
 SCOPE = "POST /v1/agent/members/{customer_id}/compensations"
 KIND = "compensation"
@@ -36,7 +37,7 @@ def compensate(customer_id: str, points: int, reason: str, case_id: str | None, 
         item = approvals.new_item(KIND, customer_id, points, reason, staff_id, role, compensation_id, case_id)
         body = {"compensation_id": compensation_id, "status": "pending_approval", "points": points,
                 "approval_id": item.approval_id, "balance_after": None}
-        if not bookkeeping.load_member(customer_id):
+        if not reading.load_member(customer_id):
             raise AppError("not_found")
         tx = Tx().put(approvals.LABEL, item, ApprovalItem.pk.does_not_exist())
         idempotency.record_in(tx, req, "created", body)
@@ -61,17 +62,17 @@ def _commit(tx: Tx, req: idempotency.Request, body: dict[str, Any]) -> Result:
 
 def _credit(customer_id: str, points: int, reason: str, staff_id: str, compensation_id: str,
             add: Callable[[Tx, dict[str, Any]], object]) -> int:
-    on = bookkeeping.today()
+    on = reading.today()
 
     def plan(state: PointsState) -> Plan:
-        from chalicelib.points.accounts import expiry_for
+        from chalicelib.points.earn_and_spend import expiry_for
 
         change = state.account.earn(points, expiry_for(on), kind=KIND, reference=compensation_id, today=on)
         body = {"compensation_id": compensation_id, "status": "done", "points": points, "approval_id": None,
                 "balance_after": change.account.balance}
         return Plan(change, entry_fields={"actor": staff_id, "reason": reason}, add=lambda tx: add(tx, body))
 
-    outcome = bookkeeping.execute(customer_id, plan)
+    outcome = committing.execute(customer_id, plan)
     logger.info("member compensated", extra={"customer_id": customer_id, "points": points,
                                              "compensation_id": compensation_id})
     return outcome.balance_after

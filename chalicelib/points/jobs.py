@@ -20,9 +20,10 @@ from typing import Any
 from chalicelib.core.dynamo import paging
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.points import bookkeeping, programme
-from chalicelib.points.bookkeeping import Plan, PointsState
+from chalicelib.points import committing, planning, programme, reading
 from chalicelib.points.models import JobStateItem
+from chalicelib.points.planning import Plan
+from chalicelib.points.reading import PointsState
 
 EXPIRY_JOB = "points-expiry"
 TIER_JOB = "tier-evaluation"
@@ -56,7 +57,7 @@ def _days_to_cover(name: str, through: date, since: date | None) -> list[date]:
 
 def _record(name: str, through: date, result: dict[str, Any]) -> None:
     JobStateItem(
-        pk=f"JOB#{name}", sk="STATE", last_completed_day=through.isoformat(), last_run_at=bookkeeping.now_iso(),
+        pk=f"JOB#{name}", sk="STATE", last_completed_day=through.isoformat(), last_run_at=reading.now_iso(),
         last_result=result,
     ).save(add_version_condition=False)
 
@@ -68,12 +69,12 @@ def expire_customer(customer_id: str, on: date) -> int:
         change = state.account.expire(on)
         return Plan(change, write=bool(change.entries), result=-sum(e.delta for e in change.entries))
 
-    return int(bookkeeping.execute(customer_id, plan).plan.result)
+    return int(committing.execute(customer_id, plan).plan.result)
 
 
 def expire_due(on: date | None = None, since: date | None = None) -> dict[str, Any]:
     """Expire every bucket due before ``on`` (default: today in Shanghai)."""
-    on = on or bookkeeping.today()
+    on = on or reading.today()
     through = on - timedelta(days=1)
     days = _days_to_cover(EXPIRY_JOB, through, since)
     members = expired = failures = 0
@@ -102,15 +103,15 @@ def evaluate_customer(customer_id: str, on: date) -> bool:
 
     def plan(state: PointsState) -> Plan:
         result = Plan()
-        bookkeeping.add_tier_update(result, state, config, on)
+        planning.add_tier_update(result, state, config, on)
         result.write = bool(result.profile_actions or result.state_actions)
         return result
 
-    return bookkeeping.execute(customer_id, plan).plan.write
+    return committing.execute(customer_id, plan).plan.write
 
 
 def evaluate_tiers_due(on: date | None = None, since: date | None = None) -> dict[str, Any]:
-    on = on or bookkeeping.today()
+    on = on or reading.today()
     days = _days_to_cover(TIER_JOB, on, since)
     evaluated = failures = 0
     for day in days:

@@ -34,10 +34,11 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.overlay import overlay
 from chalicelib.identity import public as identity
-from chalicelib.points import bookkeeping, programme
-from chalicelib.points.accounts import expiry_for
-from chalicelib.points.bookkeeping import Plan, PointsState
+from chalicelib.points import committing, planning, programme, reading, tier_standing
+from chalicelib.points.earn_and_spend import expiry_for
 from chalicelib.points.models import ORDER_SK, OrderItem, PointsStateItem, RefundItem
+from chalicelib.points.planning import Plan
+from chalicelib.points.reading import PointsState
 from chalicelib.points.rules import earn_for_order, points_for_refund
 
 PHONE_CACHE_SECONDS = 300.0
@@ -111,13 +112,13 @@ def ingest_order(
         assert phone is not None
         customer_id, enrolled = customer_for_phone(phone)
     config = programme.current()
-    on = bookkeeping.today()
+    on = reading.today()
     expires_on = expiry_for(on)
-    stats_month = bookkeeping.month_key(business_day(paid_at))
+    stats_month = tier_standing.month_key(business_day(paid_at))
     paid_iso = clock.iso(paid_at.astimezone(UTC))
 
     def plan(state: PointsState) -> Plan:
-        tier = bookkeeping.tier_decision(state, config, on).tier
+        tier = tier_standing.tier_decision(state, config, on).tier
         promotion = config.promotion_for(paid_at, channel, tier.code)
         promo = promotion.multiplier if promotion else 1
         points = earn_for_order(amount_fen, tier.multiplier, promo, config.settings.points_per_yuan)
@@ -127,13 +128,14 @@ def ingest_order(
                                          overlay().points_multiplier(), config.settings.points_per_yuan)
             plus_extra, points = plus_points - points, plus_points
         change = state.account.earn(points, expires_on, kind="purchase", reference=order_no, today=on)
-        stats = bookkeeping.stats_with(state.tier_stats, stats_month, spend=amount_fen, orders=1, points=points, on=on)
+        stats = tier_standing.stats_with(state.tier_stats, stats_month, spend=amount_fen, orders=1, points=points,
+                                         on=on)
         order = OrderItem(
             pk=order_pk(order_no), sk=ORDER_SK, order_no=order_no, customer_id=state.customer_id,
             amount_fen=amount_fen, points_awarded=points, refunded_fen=0, points_reversed=0,
             stats_month=stats_month, paid_at=paid_iso, channel=channel, store_id=store_id, source="integration",
             tier_code=tier.code, promotion_id=promotion.promotion_id if promotion else None,
-            plus_extra_points=plus_extra or None, created_at=bookkeeping.now_iso(),
+            plus_extra_points=plus_extra or None, created_at=reading.now_iso(),
         )
 
         def add(tx: Tx) -> None:
@@ -148,12 +150,12 @@ def ingest_order(
             entry_fields={"channel": channel},
             result=(order, promotion),
         )
-        decision = bookkeeping.add_tier_update(result, state, config, on, stats)
+        decision = planning.add_tier_update(result, state, config, on, stats)
         result.result = (order, promotion, decision.tier.code)
         return result
 
     try:
-        outcome = bookkeeping.execute(customer_id, plan)
+        outcome = committing.execute(customer_id, plan)
     except TxCancelled as exc:
         if "order" not in exc.failed:
             raise
@@ -188,8 +190,8 @@ def refund_order(order_no: str, amount_fen: int, refund_no: str | None) -> tuple
 
     With a ``refund_no`` (or the request's Idempotency-Key) a repeated refund returns the first answer.
     """
-    on = bookkeeping.today()
-    for _attempt in retry.attempts(bookkeeping.MAX_ATTEMPTS):
+    on = reading.today()
+    for _attempt in retry.attempts(committing.MAX_ATTEMPTS):
         try:
             order = OrderItem.get(order_pk(order_no), ORDER_SK, consistent_read=True)
         except OrderItem.DoesNotExist:
@@ -227,7 +229,7 @@ def _refund_once(order: OrderItem, amount_fen: int, refund_no: str | None, on: d
             [
                 OrderItem.refunded_fen.set(refunded + amount_fen),
                 OrderItem.points_reversed.set(reversed_before + points),
-                OrderItem.updated_at.set(bookkeeping.now_iso()),
+                OrderItem.updated_at.set(reading.now_iso()),
             ],
             OrderItem.refunded_fen == refunded,
         )
@@ -241,20 +243,20 @@ def _refund_once(order: OrderItem, amount_fen: int, refund_no: str | None, on: d
             tx.put(
                 "refund",
                 RefundItem(pk=order.pk, sk=f"REFUND#{refund_no}", refund_no=refund_no, amount_fen=amount_fen,
-                           points_reversed=points, created_at=bookkeeping.now_iso()),
+                           points_reversed=points, created_at=reading.now_iso()),
                 RefundItem.pk.does_not_exist(),
             )
 
     def plan(state: PointsState) -> Plan:
         change = state.account.reverse(points, reference=order.order_no, today=on)
-        stats = bookkeeping.stats_with(
+        stats = tier_standing.stats_with(
             state.tier_stats, order.stats_month, spend=-amount_fen, orders=-1 if fully else 0, points=-points, on=on
         )
         result = Plan(change, [PointsStateItem.tier_stats.set(stats)], add=lambda tx: add(tx, state.others))
-        bookkeeping.add_tier_update(result, state, programme.current(), on, stats)
+        planning.add_tier_update(result, state, programme.current(), on, stats)
         return result
 
-    outcome = bookkeeping.execute(order.customer_id, plan)
+    outcome = committing.execute(order.customer_id, plan)
     change = outcome.plan.change
     logger.info("refund reversed points", extra={"order_no": order.order_no, "points": points})
     return {

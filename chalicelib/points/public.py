@@ -5,27 +5,46 @@ checks it. Each name is the area's own; the line under it says what it is for.""
 
 from __future__ import annotations
 
-from chalicelib.points import accounts, approvals, bookkeeping, models, programme, rules, schemas, tiers
+from chalicelib.points import (
+    approvals,
+    committing,
+    earn_and_spend,
+    member_views,
+    models,
+    planning,
+    programme,
+    reading,
+    rules,
+    schemas,
+    tier_standing,
+    tiers,
+)
 
-earn = accounts.earn
+earn = earn_and_spend.earn
 """Credit points to a member in a transaction of its own (the caller may add items to it)."""
 
-expiry_for = accounts.expiry_for
+earn_in = earn_and_spend.earn_in
+"""Add a credit of points to the caller's transaction, planned from the member state the caller read."""
+
+expiry_for = earn_and_spend.expiry_for
 """When points earned on a day expire."""
 
-held_tier = accounts.held_tier
+held_tier = member_views.held_tier
 """The tier a member holds today, as ``GET /v1/me`` shows it."""
 
-points_summary = accounts.points_summary
+points_summary = member_views.points_summary
 """A member's balance, debt and what expires next, from a member read."""
 
-spend = accounts.spend
+spend = earn_and_spend.spend
 """Debit points, soonest-expiring first; 409 ``insufficient_points`` when the balance is short."""
 
-take_back = accounts.take_back
+spend_in = earn_and_spend.spend_in
+"""Add a debit of points (soonest-expiring first) to the caller's transaction; 409 when the balance is short."""
+
+take_back = earn_and_spend.take_back
 """Reverse what a voided service earned, as a refund does."""
 
-tier_view = accounts.tier_view
+tier_view = member_views.tier_view
 """The held tier and the progress to the next, from a member read."""
 
 ask = approvals.ask
@@ -34,37 +53,43 @@ ask = approvals.ask
 money_needs_approval = approvals.money_needs_approval
 """Whether a money amount needs a second staff member's approval."""
 
-add_tier_update = bookkeeping.add_tier_update
+add_tier_update = planning.add_tier_update
 """Add to a plan what the tier decision of a day changes."""
 
-build_tx = bookkeeping.build_tx
+build_tx = planning.build_tx
 """The transaction of a points plan (ledger entries, buckets, state, the caller's items)."""
 
-execute = bookkeeping.execute
+execute = committing.execute
 """Read the member, plan, commit one transaction; again from a fresh read on a race."""
 
-follow_member = bookkeeping.follow_member
+execute_with = committing.execute_with
+"""Read the member, let the caller add ``earn_in``/``spend_in`` and its items to one transaction, commit, retry."""
+
+follow_member = reading.follow_member
 """Read a customer's points items, then the survivor while what was read is a merged alias."""
 
-load_member = bookkeeping.load_member
+load_member = reading.load_member
 """The member read, parsed for points (state and live buckets); 404 for an unknown customer."""
 
-MemberItems = bookkeeping.MemberItems
+MemberItems = reading.MemberItems
 """Points' parse of the member read: the points state and live buckets."""
 
-Plan = bookkeeping.Plan
+Outcome = planning.Outcome
+"""What a points change wrote: its plan, the state it was planned from, the ledger entries, the balance after."""
+
+Plan = planning.Plan
 """What one points change writes: ledger entries, bucket moves, and the caller's extra items."""
 
-PointsState = bookkeeping.PointsState
+PointsState = reading.PointsState
 """A member's points and tier state as read."""
 
-query_member = bookkeeping.query_member
+query_member = reading.query_member
 """The member read of one customer id (one Query), parsed for points."""
 
-stats_with = bookkeeping.stats_with
+stats_with = tier_standing.stats_with
 """Tier statistics plus one change in a month."""
 
-tier_decision = bookkeeping.tier_decision
+tier_decision = tier_standing.tier_decision
 """The tier a state holds on a day (upgrade at once, downgrade on the evaluation date)."""
 
 POINTS_SK = models.POINTS_SK

@@ -1,7 +1,7 @@
 """Members' surveys: the list, and answering one (Idempotency-Key) with its points, once.
 
 An answer is one read of the survey (and of the idempotency record: a replay stops there), then the member's points
-change (``bookkeeping.execute``: one consistent read, one transaction) carrying, besides the ledger entry of kind
+change (``execute_with``: one consistent read, one transaction) carrying, besides the ledger entry of kind
 ``survey``, the survey marked answered (conditioned on ``status = open``: two devices at once, one answer and one
 award; the other gets 409 ``survey_answered``; a survey withdrawn meanwhile, its service voided, 409
 ``survey_withdrawn``), the idempotency record, the aggregates' counters and, for a detractor,
@@ -128,7 +128,11 @@ def answer(customer_id: str, survey_id: str, score: int, solved_first_contact: b
 
     try:
         if points > 0:
-            points_area.earn(customer_id, points, kind="survey", reference=f"survey:{survey_id}", extra=extra)
+            def step(tx: Tx, state: PointsState) -> None:
+                points_area.earn_in(tx, state, points, kind="survey", reference=f"survey:{survey_id}")
+                extra(tx, state)
+
+            points_area.execute_with(customer_id, step)
         else:
             points_area.execute(customer_id, lambda state: Plan(add=lambda tx: extra(tx, state)))
     except TxCancelled as exc:

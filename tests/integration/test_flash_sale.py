@@ -16,7 +16,7 @@ from chalicelib.core import faults
 from chalicelib.identity import directory, sessions
 from chalicelib.mall import rewards
 from chalicelib.mall.models import STOCK_SK, StockShardItem
-from chalicelib.points import accounts
+from chalicelib.points import earn_and_spend
 from tests.support.aws import reset_app_caches
 from tests.support.clock import frozen_clock
 from tests.support.http import Http, serve_app_processes
@@ -71,7 +71,7 @@ def member(points_held: int) -> tuple[str, dict[str, str]]:
     phone = new_phone()
     cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
     if points_held:
-        accounts.earn(cid, points_held, kind="adjustment", reference="flash-seed")
+        earn_and_spend.earn(cid, points_held, kind="adjustment", reference="flash-seed")
     token = sessions.issue(sessions.member_principal(cid))["access_token"]
     return cid, {"authorization": f"Bearer {token}"}
 

@@ -1,4 +1,4 @@
-"""The tier a member holds today is one rule (``points.accounts.held_tier``), asked by every area that restricts by
+"""The tier a member holds today is one rule (``points.held_tier``), asked by every area that restricts by
 tier: a gold member whose downgrade falls due today is treated as the lower tier by the zone, the mall and the
 follow-up queue alike, before the nightly evaluation writes it to the profile."""
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core.dynamo import keys
-from chalicelib.points import bookkeeping
+from chalicelib.points import reading
 from chalicelib.points.models import POINTS_SK, PointsStateItem
 from tests.support.mall_world import MallWorld
 
@@ -25,7 +25,7 @@ def _downgrade_due_today(cid: str) -> None:
     """Stored tier gold, no spend in the last 12 months, evaluation today: the member holds the base tier now."""
     PointsStateItem(pk=keys.customer_pk(cid), sk=POINTS_SK).update(
         actions=[PointsStateItem.customer_id.set(cid),
-                 PointsStateItem.tier_evaluation_on.set(bookkeeping.today().isoformat())])
+                 PointsStateItem.tier_evaluation_on.set(reading.today().isoformat())])
 
 
 def test_a_downgrade_due_today_counts_in_the_mall_and_the_zone(mall: MallWorld):

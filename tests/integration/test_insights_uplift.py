@@ -16,7 +16,7 @@ from tests.support.clock import at
 from tests.support.points_world import DynamoCalls
 from tests.support.segments_world import SegmentsWorld
 from tests.support.sign_in import staff_login
-from tools.run_job import scheduled_event
+from tools.lambda_emulation.schedules import scheduled_event
 
 pytestmark = pytest.mark.integration
 

@@ -136,9 +136,9 @@ def test_the_migration_moves_every_old_item_once_and_resumes_from_its_checkpoint
     assert _me_view(world, members[0][1]) == before
     # the booked appointment still ahead is held: an overlapping booking is refused as before the migration
     from chalicelib.appointments.member_state import held_slots as _held
-    from chalicelib.points import bookkeeping
+    from chalicelib.points import reading
 
-    held = _held(bookkeeping.load_member(members[0][0], consistent=True))
+    held = _held(reading.load_member(members[0][0], consistent=True))
     assert [h[2] for h in held] == ["apt_old0"]
     # the current period's two claims were carried to the counter the bounded read holds: one claim is left
     _cid, token = members[0]

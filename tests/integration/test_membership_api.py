@@ -432,7 +432,7 @@ def _redeem(world: MembershipWorld, token: str, reward_id: str, english: bool = 
 
 
 def test_a_plus_only_reward_is_shown_as_such_and_redeemed_by_plus_members_only(world: MembershipWorld) -> None:
-    from chalicelib.points import accounts
+    from chalicelib.points import earn_and_spend
 
     reward_id = _plus_only_reward(world)
     listed = {r["reward_id"]: r for r in _public(world, "/v1/rewards?limit=100")["items"]}
@@ -441,7 +441,7 @@ def test_a_plus_only_reward_is_shown_as_such_and_redeemed_by_plus_members_only(w
     plain_cid, plain = world.member()
     plus_cid, plus = _plus(world)
     for cid in (plain_cid, plus_cid):
-        accounts.earn(cid, 500, kind="adjustment", reference=f"plus-only-{cid}")
+        earn_and_spend.earn(cid, 500, kind="adjustment", reference=f"plus-only-{cid}")
     before = world.snapshot.take()
     for english in (False, True):
         status, out, headers = _redeem(world, plain, reward_id, english)
@@ -455,12 +455,12 @@ def test_a_plus_only_reward_is_shown_as_such_and_redeemed_by_plus_members_only(w
 
 
 def test_a_plus_only_reward_is_refused_once_plus_has_expired(world: MembershipWorld) -> None:
-    from chalicelib.points import accounts
+    from chalicelib.points import earn_and_spend
 
     reward_id = _plus_only_reward(world)
     cid, token = world.member()
     assert world.call("POST", "/v1/membership/trial", token=token)[0] == 201
-    accounts.earn(cid, 500, kind="adjustment", reference="plus-only-trial")
+    earn_and_spend.earn(cid, 500, kind="adjustment", reference="plus-only-trial")
     clock.set_now(NOW + timedelta(days=8))  # the 7-day trial is over
     status, out, headers = _redeem(world, token, reward_id)
     assert_envelope(status, out, headers, "plus_required")
@@ -606,23 +606,23 @@ def test_a_claimed_plus_only_benefit_blocks_the_refund(world: MembershipWorld) -
 
 
 def test_a_redeemed_plus_only_reward_blocks_the_refund(world: MembershipWorld) -> None:
-    from chalicelib.points import accounts
+    from chalicelib.points import earn_and_spend
 
     reward_id = _plus_only_reward(world)
     cid, token = _plus(world)
-    accounts.earn(cid, 500, kind="adjustment", reference=f"plus-use-{cid}")  # an adjustment: no Plus multiplier
+    earn_and_spend.earn(cid, 500, kind="adjustment", reference=f"plus-use-{cid}")  # an adjustment: no Plus multiplier
     status, out, _ = _redeem(world, token, reward_id)
     assert status == 201, out
     _refund_refused_as_used(world, cid, token)
 
 
 def test_a_plus_only_use_during_the_trial_does_not_block_refunding_the_later_purchase(world: MembershipWorld) -> None:
-    from chalicelib.points import accounts
+    from chalicelib.points import earn_and_spend
 
     reward_id = _plus_only_reward(world)
     cid, token = world.member()
     assert world.call("POST", "/v1/membership/trial", token=token)[0] == 201
-    accounts.earn(cid, 500, kind="adjustment", reference=f"plus-trial-use-{cid}")
+    earn_and_spend.earn(cid, 500, kind="adjustment", reference=f"plus-trial-use-{cid}")
     assert _redeem(world, token, reward_id)[0] == 201
     clock.set_now(NOW + timedelta(days=8))  # the trial is over; the member buys Plus
     world.notify(world.order(token, "plus_month")["order_id"])

@@ -16,7 +16,7 @@ from chalicelib.core import clock
 from chalicelib.core.sms import OutboxSms
 from chalicelib.identity import directory, sessions
 from chalicelib.partners import registry, settlement
-from chalicelib.points import accounts
+from chalicelib.points import earn_and_spend, member_views
 from chalicelib.privacy import consents, policy
 from tests.support.http import Http, serve_app_processes
 from tests.support.partition import items_of
@@ -39,7 +39,7 @@ def consenting_member(points: int) -> tuple[str, str, dict[str, str]]:
     cid = directory.create_customer(directory.Identity("app", "app", phone), phone=phone).customer_id
     consents.give(cid, "partner_sharing", True, policy.current().version, "app")
     if points:
-        accounts.earn(cid, points, kind="purchase", reference=f"seed-{uuid.uuid4().hex[:8]}")
+        earn_and_spend.earn(cid, points, kind="purchase", reference=f"seed-{uuid.uuid4().hex[:8]}")
     token = sessions.issue(sessions.member_principal(cid))["access_token"]
     return cid, phone, {"authorization": f"Bearer {token}"}
 
@@ -83,7 +83,7 @@ def test_concurrent_confirmations_spend_once(http: Http):
         assert statuses == Counter({200: 1, 409: 5}), results
         assert {b["error"]["code"] for s, b, _h in results if s == 409} == {"partner_redemption_closed"}
         assert partner_entries(cid) == [("spend", -120)]
-        assert accounts.balance_view(cid)["balance"] == 380
+        assert member_views.balance_view(cid)["balance"] == 380
         status, polled, _ = partner_call(http, key, "GET", f"/v1/partners/redemptions/{rid}")
         assert (status, polled["status"]) == (200, "confirmed")
 

@@ -13,7 +13,7 @@ from chalicelib.core import clock
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.identity import directory, merges
-from chalicelib.points import accounts
+from chalicelib.points import earn_and_spend
 from tests.support.clock import at, frozen_clock
 from tests.support.points_world import DynamoCalls, PointsWorld, assert_consistent
 
@@ -142,7 +142,7 @@ def test_a_merge_moves_points_with_entries_on_both_ledgers(world):
     other = directory.create_customer(directory.Identity("wechat_mp", "wx-app", "openid-1"), channel="miniprogram")
     world.order("M-1", {"customer_id": survivor_id}, 10_000)
     world.order("M-2", {"customer_id": other.customer_id}, 25_000)
-    accounts.spend(other.customer_id, 50, reference="R-1")
+    earn_and_spend.spend(other.customer_id, 50, reference="R-1")
     merged, was_merged = merges.bind_verified_phone(other, phone)
     assert was_merged and merged.customer_id == survivor_id
     assert world.balance(survivor_token) == 100 + 200

@@ -17,7 +17,7 @@ from chalicelib.core import clock
 from chalicelib.core.calendar import SHANGHAI, business_day, points_expiry
 from chalicelib.core.errors import AppError
 from chalicelib.identity import directory
-from chalicelib.points import accounts, jobs, orders, programme
+from chalicelib.points import earn_and_spend, jobs, orders, programme
 from chalicelib.points.rules import InsufficientPoints, PointsAccount
 from tests.support.points_world import assert_consistent
 
@@ -46,7 +46,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(pts=st.integers(0, 500))
     def earn(self, pts: int) -> None:
-        accounts.earn(self.customer_id, pts, kind="event", reference="ev")
+        earn_and_spend.earn(self.customer_id, pts, kind="event", reference="ev")
         self.model = self.model.earn(pts, points_expiry(self.today), kind="event", today=self.today).account
 
     @rule(pts=st.integers(1, 800))
@@ -55,10 +55,10 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = self.model.spend(pts, today=self.today).account
         except InsufficientPoints:
             with pytest.raises(AppError) as caught:
-                accounts.spend(self.customer_id, pts, reference="r")
+                earn_and_spend.spend(self.customer_id, pts, reference="r")
             assert caught.value.code == "insufficient_points"
             return
-        accounts.spend(self.customer_id, pts, reference="r")
+        earn_and_spend.spend(self.customer_id, pts, reference="r")
         self.model = expected
 
     @rule(amount=st.integers(0, 60_000))

@@ -14,7 +14,7 @@ from chalicelib.core import clock
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.retry import outbox
-from chalicelib.points import accounts
+from chalicelib.points import earn_and_spend
 from chalicelib.privacy import erasure
 from tests.support.clock import frozen_clock
 from tests.support.phones import new_phone
@@ -77,8 +77,8 @@ def test_the_erased_member_leaves_no_identity_and_the_phone_signs_up_anew(world,
     assert status == 200 and bound["merged"] is True and bound["customer_id"] == cid, bound
     assert world.api.oa_login(f"mock:{oa_openid}:{unionid}")["customer_id"] == cid  # the unionid finds them
     other, other_token = world.member()
-    accounts.earn(cid, 300, kind="adjustment", reference="seed:erasure")
-    accounts.earn(other, 200, kind="adjustment", reference="seed:erasure-other")
+    earn_and_spend.earn(cid, 300, kind="adjustment", reference="seed:erasure")
+    earn_and_spend.earn(other, 200, kind="adjustment", reference="seed:erasure-other")
     status, body, _ = world.api.call("PATCH", "/v1/me", {"name": "王小明", "birthday": "1987-03-14",
                                                          "consents": {"profiling": True}}, token=token)
     assert status == 200, body

@@ -61,14 +61,14 @@ def test_points_go_soonest_expiring_first(mall: MallWorld):
     from datetime import timedelta
 
     from chalicelib.core import clock
-    from chalicelib.points import accounts
+    from chalicelib.points import earn_and_spend
 
     cid, token = mall.member()
     now = clock.now()
     clock.set_now(now - timedelta(days=200))
-    accounts.earn(cid, 300, kind="adjustment", reference="old")
+    earn_and_spend.earn(cid, 300, kind="adjustment", reference="old")
     clock.set_now(now)
-    accounts.earn(cid, 300, kind="adjustment", reference="new")
+    earn_and_spend.earn(cid, 300, kind="adjustment", reference="new")
     buckets = mall.get("/v1/me/points", token)["buckets"]
     assert len(buckets) == 2
     reward_id = mall.reward(points_cost=400, stock=1)
@@ -210,7 +210,7 @@ def test_a_change_that_won_the_race_with_the_same_ledger_key_makes_the_redemptio
     transaction fails on the points state and on the entry. That is a lost race (plan again), never a 500."""
     from chalicelib.core import clock
     from chalicelib.core.dynamo import tx as txmod
-    from chalicelib.points import accounts
+    from chalicelib.points import earn_and_spend
 
     cid, token = mall.member(points_held=1_000)
     reward_id = mall.reward(points_cost=100, stock=5)
@@ -221,7 +221,7 @@ def test_a_change_that_won_the_race_with_the_same_ledger_key_makes_the_redemptio
     def racing(self):
         if not raced:  # the member's other change commits first, from the same read and at the same instant
             raced.append(True)
-            accounts.earn(cid, 5, kind="adjustment", reference="race")
+            earn_and_spend.earn(cid, 5, kind="adjustment", reference="race")
         original(self)
 
     monkeypatch.setattr(txmod.Tx, "commit", racing)

@@ -30,7 +30,7 @@ from chalicelib.core.dynamo import paging
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.retry import dispatch, outbox
 from chalicelib.followups import retry_pipeline
-from chalicelib.mall import redemptions
+from chalicelib.mall.models import RETRY_KIND
 from tests.support.clock import frozen_clock
 from tests.support.followup_world import FollowUpWorld, check_invariants
 from tests.support.partition import items_of
@@ -163,7 +163,7 @@ def test_every_accepted_transaction_is_accounted_for_under_faults(world: FollowU
 
     # A worker dies after handling two records of a batch.
     handled = {"n": 0}
-    real_handler = dispatch.retry_handlers()[redemptions.RETRY_KIND]
+    real_handler = dispatch.retry_handlers()[RETRY_KIND]
 
     def dying_handler(message: dict[str, Any]) -> None:
         handled["n"] += 1
@@ -171,7 +171,7 @@ def test_every_accepted_transaction_is_accounted_for_under_faults(world: FollowU
             raise WorkerDied()
         real_handler(message)
 
-    monkeypatch.setitem(dispatch.retry_handlers(), redemptions.RETRY_KIND, dying_handler)
+    monkeypatch.setitem(dispatch.retry_handlers(), RETRY_KIND, dying_handler)
 
     world.faults(0.6)
     pump = Pump(world)

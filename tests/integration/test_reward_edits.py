@@ -128,7 +128,7 @@ def test_removal_is_spread_over_the_shards_that_hold_stock():
 def test_a_redemption_between_the_edits_read_and_its_write_is_never_oversold(mall: MallWorld, monkeypatch):
     """The edit plans its removal from what it read; a member redeems before it writes: the shard's condition
     refuses the stale plan, the edit plans again from a fresh read and finds too little unsold."""
-    from chalicelib.mall import redemptions
+    from chalicelib.mall import redeeming
 
     reward_id = mall.reward(stock=3, stock_shards=1)
     cid, _token = mall.member(points_held=1_000)
@@ -137,7 +137,7 @@ def test_a_redemption_between_the_edits_read_and_its_write_is_never_oversold(mal
     def plan_then_someone_redeems(remaining: dict[int, int], change: int) -> dict[int, int]:
         out = plan(remaining, change)
         if not sold:  # a thread of its own: outside this request (and its audit scope), as another process would be
-            worker = threading.Thread(target=lambda: sold.append(redemptions.redeem(cid, reward_id, 1, new_key())))
+            worker = threading.Thread(target=lambda: sold.append(redeeming.redeem(cid, reward_id, 1, new_key())))
             worker.start()
             worker.join()
         return out

@@ -15,7 +15,7 @@ from chalicelib.core.http.principal import Principal
 from chalicelib.identity import sessions, staff
 from chalicelib.mall import rewards
 from chalicelib.mall.models import STOCK_SK, StockShardItem
-from chalicelib.points import accounts
+from chalicelib.points import earn_and_spend
 from tests.support.aws import reset_app_caches
 from tests.support.http import Http
 from tests.support.mall_world import new_key
@@ -44,7 +44,7 @@ def admin() -> Auth:
 
 def buyer(points: int) -> Auth:
     cid, auth = member()
-    accounts.earn(cid, points, kind="adjustment", reference="edit-race-seed")
+    earn_and_spend.earn(cid, points, kind="adjustment", reference="edit-race-seed")
     return auth
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.identity import directory, sessions, staff
 from chalicelib.mall import rewards
-from chalicelib.points import accounts
+from chalicelib.points import earn_and_spend
 from tests.support.phones import new_phone
 from tests.support.sign_in import staff_login
 
@@ -39,7 +39,7 @@ class MallWorld:
         customer = directory.create_customer(directory.Identity("app", "app", phone), phone=phone, channel="app")
         cid = customer.customer_id
         if points_held:
-            accounts.earn(cid, points_held, kind="adjustment", reference=f"seed:{uuid.uuid4().hex[:8]}")
+            earn_and_spend.earn(cid, points_held, kind="adjustment", reference=f"seed:{uuid.uuid4().hex[:8]}")
         if tier:
             from chalicelib.identity.models import PROFILE_SK, CustomerItem
 

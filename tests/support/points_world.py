@@ -18,7 +18,7 @@ from typing import Any
 from chalicelib.core import clock
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.identity import api_keys, directory, sessions, staff
-from chalicelib.points import bookkeeping
+from chalicelib.points import reading
 from chalicelib.points.rules import PointsAccount
 from tests.support.partition import items_of
 from tests.support.phones import new_phone
@@ -33,8 +33,8 @@ def assert_consistent(customer_id: str, model: PointsAccount | None = None) -> N
 
     With ``model`` (the pure rules' account fed the same operations), the stored state equals the model's.
     """
-    items = bookkeeping.query_member(customer_id, consistent=True)
-    state = bookkeeping.PointsState.from_items(items)
+    items = reading.query_member(customer_id, consistent=True)
+    state = reading.PointsState.from_items(items)
     entries = sorted(items_of(customer_id, "L#"), key=lambda e: int(e["seq"]["N"]))
     assert [int(e["seq"]["N"]) for e in entries] == list(range(1, len(entries) + 1))
     running = debt = 0

@@ -14,7 +14,7 @@ from chalicelib.benefits.models import VoucherItem
 from chalicelib.core.errors import AppError
 from chalicelib.points import programme, tiers
 from chalicelib.points import public as points_door
-from chalicelib.points.bookkeeping import MemberItems
+from chalicelib.points.reading import MemberItems
 from tests.support.clock import at
 
 

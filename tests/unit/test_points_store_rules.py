@@ -12,23 +12,24 @@ from hypothesis import strategies as st
 
 from chalicelib.core.dynamo import paging
 from chalicelib.core.errors import AppError
-from chalicelib.points import bookkeeping
+from chalicelib.points import tier_standing
 from chalicelib.points.programme import PointsConfig, PointsSettings, Promotion
 
 
 def test_the_window_is_the_month_and_the_eleven_before_it_across_the_year_boundary():
-    months = bookkeeping.window_months(date(2027, 1, 15))
+    months = tier_standing.window_months(date(2027, 1, 15))
     assert months[0] == "2027-01" and months[1] == "2026-12" and months[-1] == "2026-02" and len(months) == 12
 
 
 def test_stats_count_within_the_window_and_never_go_negative():
     on = date(2027, 1, 15)
-    stats = bookkeeping.stats_with({}, "2026-02", spend=100, orders=1, points=1, on=on)
-    stats = bookkeeping.stats_with(stats, "2027-01", spend=50, orders=1, points=2, on=on)
-    stats = bookkeeping.stats_with(stats, "2025-01", spend=999, on=on)  # too old to count: dropped
-    assert bookkeeping.metric_values(stats, on) == {"spend_12m_fen": 150, "orders_12m": 2, "points_12m": 3}
-    assert bookkeeping.metric_values(stats, date(2027, 2, 1))["spend_12m_fen"] == 50  # February 2026 left the window
-    assert bookkeeping.stats_with(stats, "2027-01", spend=-80, orders=-5, on=on)["2027-01"] == {"s": 0, "o": 0, "p": 2}
+    stats = tier_standing.stats_with({}, "2026-02", spend=100, orders=1, points=1, on=on)
+    stats = tier_standing.stats_with(stats, "2027-01", spend=50, orders=1, points=2, on=on)
+    stats = tier_standing.stats_with(stats, "2025-01", spend=999, on=on)  # too old to count: dropped
+    assert tier_standing.metric_values(stats, on) == {"spend_12m_fen": 150, "orders_12m": 2, "points_12m": 3}
+    assert tier_standing.metric_values(stats, date(2027, 2, 1))["spend_12m_fen"] == 50  # February 2026 left the window
+    after = tier_standing.stats_with(stats, "2027-01", spend=-80, orders=-5, on=on)
+    assert after["2027-01"] == {"s": 0, "o": 0, "p": 2}
 
 
 @given(st.text(max_size=40))
@@ -57,13 +58,13 @@ def _state(tier_code="base", stats=None, evaluation_on=None, floor=None, floor_u
 def test_tier_decisions_upgrade_at_once_and_downgrade_on_the_evaluation_date():
     config = PointsConfig()
     rich = {"2026-11": {"s": 900_000, "o": 1, "p": 0}}
-    up = bookkeeping.tier_decision(_state(stats=rich), config, date(2026, 11, 23))
+    up = tier_standing.tier_decision(_state(stats=rich), config, date(2026, 11, 23))
     assert (up.tier.code, up.reason, up.next_evaluation) == ("gold", "upgrade", date(2027, 11, 23))
-    held = bookkeeping.tier_decision(_state("gold", rich, date(2027, 11, 23)), config, date(2027, 11, 22))
+    held = tier_standing.tier_decision(_state("gold", rich, date(2027, 11, 23)), config, date(2027, 11, 22))
     assert held.tier.code == "gold"
-    down = bookkeeping.tier_decision(_state("gold", rich, date(2027, 11, 23)), config, date(2027, 11, 23))
+    down = tier_standing.tier_decision(_state("gold", rich, date(2027, 11, 23)), config, date(2027, 11, 23))
     assert (down.tier.code, down.reason) == ("base", "downgrade")
-    unknown = bookkeeping.tier_decision(_state("retired-code"), config, date(2026, 11, 23))
+    unknown = tier_standing.tier_decision(_state("retired-code"), config, date(2026, 11, 23))
     assert unknown.tier.code == "base"
 
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from chalicelib.core import clock
 from chalicelib.events import proposals
-from chalicelib.points import accounts
+from chalicelib.points import tier_floors
 
 
 def hosted_event(api: Any, token: str) -> dict[str, str]:
     status, me, _ = api.call("GET", "/v1/me", token=token)
     assert status == 200, me
-    accounts.set_tier_floor(me["customer_id"], "gold", None, "contract")
+    tier_floors.set_tier_floor(me["customer_id"], "gold", None, "contract")
     starts = clock.now() + timedelta(days=3)
     status, body, _ = api.call("POST", "/v1/events", {
         "title": "contract", "venue": "contract road 1", "starts_at": starts.isoformat(),

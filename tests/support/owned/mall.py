@@ -13,7 +13,7 @@ from chalicelib.core import faults
 from chalicelib.core.retry import outbox, transactions
 from chalicelib.identity import access_token
 from chalicelib.mall import rewards
-from chalicelib.points import accounts
+from chalicelib.points import earn_and_spend
 
 
 class _NoSend(outbox.SqsOutboxRetryPort):
@@ -26,7 +26,7 @@ class _NoSend(outbox.SqsOutboxRetryPort):
 def _redeemed(api: Any, token: str, fulfillment_kind: str) -> dict[str, Any]:
     cid = access_token.verify_access_token(token).customer_id
     assert cid is not None
-    accounts.earn(cid, 100, kind="adjustment", reference=f"contract:{uuid.uuid4().hex[:8]}")
+    earn_and_spend.earn(cid, 100, kind="adjustment", reference=f"contract:{uuid.uuid4().hex[:8]}")
     reward_id = rewards.create_reward(name="contract", points_cost=10, stock=5, fulfillment=fulfillment_kind,
                                       staff_id="contract")
     status, body, _ = api.call("POST", "/v1/redemptions", {"reward_id": reward_id, "quantity": 1}, token=token,

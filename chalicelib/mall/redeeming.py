@@ -15,10 +15,11 @@ from a fresh Query when the member's items raced, from a fresh read of the shard
 from the winner's record when another request with the same key won.
 
 Partner rewards are committed first (points and stock are secured before anything is asked of the partner), then
-the partner is called with the redemption ID as its idempotency key. Success: a third write completes the
-redemption and the idempotency record (201). Failure: the redemption stays ``pending_fulfillment``, the points stay
-debited once, the retry port sends the transaction to the retry queue, and the answer is 202
-``{"transaction_id", "status": "retrying"}``. The retry handler (``retry_fulfilment``) redoes only the partner call.
+the partner is called (``partner_fulfilment``) with the redemption ID as its idempotency key. Success: a third
+write completes the redemption and the idempotency record (201). Failure: the redemption stays
+``pending_fulfillment``, the points stay debited once, the retry port sends the transaction to the retry queue, and
+the answer is 202 ``{"transaction_id", "status": "retrying"}``. The retry handler (``retry_fulfilment``) redoes only
+the partner call.
 """
 
 from __future__ import annotations
@@ -26,33 +27,27 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
-from pynamodb.expressions.update import Action
-
 from chalicelib.core import clock, idempotency, results
-from chalicelib.core.area import Section360
-from chalicelib.core.dynamo import keys, member_layout, paging, retry
+from chalicelib.core.dynamo import keys, member_layout, retry
 from chalicelib.core.dynamo.batch import batch_get
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.overlay import overlay
 from chalicelib.core.results import Result
-from chalicelib.core.retry import outbox, transactions
-from chalicelib.core.retry.transactions import OUTBOX_INDEX_PK, TXN_PREFIX, Transaction, TransactionItem
+from chalicelib.core.retry import outbox
+from chalicelib.core.retry.transactions import Transaction
 from chalicelib.mall import fulfillment, rewards
-from chalicelib.mall.fulfillment import FulfilmentOrder, PartnerUnavailable
-from chalicelib.mall.models import REDEMPTION_PREFIX, RLIMIT_PREFIX, RedeemCountItem, RedemptionItem
+from chalicelib.mall.models import REDEMPTION_PREFIX, RETRY_KIND, RLIMIT_PREFIX, RedeemCountItem, RedemptionItem
+from chalicelib.mall.partner_fulfilment import TRANSIENT, fulfil_now
+from chalicelib.mall.redemption_views import accepted_body, response_body
 from chalicelib.mall.rewards import Reward
 from chalicelib.points import public as points
-from chalicelib.points.public import InsufficientPoints, MemberItems, Plan, PointsState
+from chalicelib.points.public import MemberItems, PointsState
 
 ROUTE = "POST /v1/redemptions"
 
 
-TRANSIENT = (BotoCoreError, ClientError, PynamoDBException)  # what ``retry.is_transient`` may judge worth again
-RETRY_KIND = "redemption_fulfillment"
 MAX_ATTEMPTS = 25
 MAX_QUANTITY = 10
 
@@ -98,30 +93,6 @@ def _check_rules(reward: Reward, items: MemberItems, quantity: int, count: int) 
             details=[{"field": "quantity", "issue": f"limit {reward.per_member_limit}, already redeemed {count}"}],
         )
     return count
-
-
-def _response_body(item: RedemptionItem) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "redemption_id": item.redemption_id,
-        "status": item.status,
-        "points_spent": int(item.points_spent),
-        "balance_after": int(item.balance_after),
-        "reward_id": item.reward_id,
-        "quantity": int(item.quantity),
-        "fulfillment": item.fulfillment,
-        "created_at": item.created_at,
-    }
-    if item.vouchers:
-        body["vouchers"] = [{"code": c, "expires_at": item.voucher_expires_at} for c in item.vouchers]
-    if item.partner_codes:
-        body["partner_codes"] = list(item.partner_codes)
-    if item.transaction_id:
-        body["transaction_id"] = item.transaction_id
-    return body
-
-
-def _accepted_body(redemption_id: str, transaction_id: str) -> dict[str, Any]:
-    return {"transaction_id": transaction_id, "status": "retrying", "redemption_id": redemption_id}
 
 
 # --- redeeming ------------------------------------------------------------------------------------------------------
@@ -212,26 +183,20 @@ class _Redemption:
         count = _check_rules(self.reward, items, self.quantity, self._count(items))
         state = PointsState.from_items(items)
         cost = self.reward.points_cost * self.quantity
-        try:
-            change = state.account.spend(cost, kind="redemption", reference=self.redemption_id,
-                                         today=clock.today())
-        except InsufficientPoints as exc:
-            raise AppError(
-                "insufficient_points", details=[{"field": "quantity", "issue": f"balance is {exc.balance}"}]
-            ) from None
+        tx = Tx()  # the points change, then the mall's items: one transaction
+        spent = points.spend_in(tx, state, cost, kind="redemption", reference=self.redemption_id,
+                                channel=self.channel, field="quantity")
         taken = rewards.choose_shards(self.reward.shards, self.quantity, self.known)
         if taken is None:
             if self.fresh_stock or rewards.known_short(self.reward.reward_id, self.quantity):
                 raise AppError("out_of_stock")
             self._refresh_stock()
             return None
-        redemption = self._redemption_item(owner, cost, change.account.balance, taken)
+        redemption = self._redemption_item(owner, cost, spent.balance_after, taken)
         txn = Transaction(self.transaction_id, owner, RETRY_KIND, self.redemption_id,
                           {"redemption_id": self.redemption_id, "reward_id": self.reward.reward_id,
                            "quantity": self.quantity, "partner": self.reward.partner})
-        plan = Plan(change, entry_fields={"channel": self.channel} if self.channel else {},
-                    add=lambda tx: self._add_items(tx, taken, count, redemption, req, txn))
-        tx, _entries = points.build_tx(state, plan)
+        self._add_items(tx, taken, count, redemption, req, txn)
         try:
             tx.commit()
         except TRANSIENT as exc:
@@ -247,8 +212,8 @@ class _Redemption:
                                        "quantity": self.quantity, "redemption_id": self.redemption_id,
                                        "points": cost})
         if not self.partner:
-            return results.created(_response_body(redemption))
-        return _fulfil_now(self.reward, redemption, txn, req)
+            return results.created(response_body(redemption))
+        return fulfil_now(self.reward, redemption, txn, req)
 
     def _redemption_item(self, owner: str, cost: int, balance_after: int, taken: dict[int, int]) -> RedemptionItem:
         at = clock.now_iso()
@@ -264,7 +229,7 @@ class _Redemption:
 
     def _add_items(self, tx: Tx, taken: dict[int, int], count: int, redemption: RedemptionItem,
                    req: idempotency.Request, txn: Transaction) -> None:
-        """The mall's items in the points change's transaction."""
+        """The mall's items, added to the transaction that holds the points change (``points.spend_in``)."""
         reward = self.reward
         rewards.take_in(tx, reward, taken)
         if reward.plus_only:  # a use of what only the overlay gives: its refund is refused from now on
@@ -277,7 +242,7 @@ class _Redemption:
             member_layout.retire_old(tx, "rlimit", RedeemCountItem, counter.pk, counter.sk)
         if self.partner:
             outbox.retry_port().record_in(tx, txn)
-            idempotency.record_in(tx, req, "accepted", _accepted_body(self.redemption_id, self.transaction_id),
+            idempotency.record_in(tx, req, "accepted", accepted_body(self.redemption_id, self.transaction_id),
                                   provisional=True)
         else:
             redemption.vouchers = self.codes
@@ -285,7 +250,7 @@ class _Redemption:
                 tx, customer_id=redemption.customer_id, redemption_id=self.redemption_id,
                 reward_id=reward.reward_id, codes=self.codes, valid_days=reward.voucher_valid_days,
             )
-            idempotency.record_in(tx, req, "created", _response_body(redemption))
+            idempotency.record_in(tx, req, "created", response_body(redemption))
         tx.put("redemption", redemption, RedemptionItem.pk.does_not_exist())
 
     def _after_cancelled(self, exc: TxCancelled, req: idempotency.Request, taken: dict[int, int]) -> Result | None:
@@ -321,211 +286,3 @@ def _refresh_stock(reward: Reward) -> tuple[dict[int, int], Reward]:
     if any(ver != reward.ver for _r, ver in shards.values()):
         reward = rewards.definition(reward.reward_id, fresh=True)
     return {k: r for k, (r, _v) in shards.items()}, reward
-
-
-def _order(reward_id: str, reward_name: str, redemption: RedemptionItem) -> FulfilmentOrder:
-    return FulfilmentOrder(order_ref=redemption.redemption_id, reward_id=reward_id, reward_name=reward_name,
-                           quantity=int(redemption.quantity), customer_id=redemption.customer_id)
-
-
-def _fulfil_now(reward: Reward, redemption: RedemptionItem, txn: Transaction, req: idempotency.Request) -> Result:
-    """The partner call right after the commit: 201 when it works, 202 and a retry message when it does not."""
-    try:
-        result = fulfillment.provider(reward.partner).fulfil(_order(reward.reward_id, reward.name, redemption))
-    except Exception as exc:  # a partner down, timing out or misconfigured: all retried, none lost
-        error = str(exc) if isinstance(exc, PartnerUnavailable) else f"{type(exc).__name__}: {exc}"
-        logger.warning("partner fulfilment failed; handed to the retry pipeline",
-                       extra={"transaction_id": txn.transaction_id, "error": error})
-        sent = outbox.retry_port().enqueue(txn, clear_outbox=False)
-        record_attempt(txn, ok=False, error=error, where="request", sent=sent)
-        return results.accepted(_accepted_body(redemption.redemption_id, txn.transaction_id))
-    try:
-        body = complete(txn, result, where="request", req=req, redemption=redemption)
-    except TRANSIENT:  # the partner delivered but recording it failed: the retry pipeline records it (idempotent)
-        logger.warning("recording the fulfilment failed; handed to the retry pipeline",
-                       extra={"transaction_id": txn.transaction_id}, exc_info=True)
-        sent = outbox.retry_port().enqueue(txn, clear_outbox=False)
-        record_attempt(txn, ok=False, error="fulfilled, but not recorded", where="request", sent=sent)
-        return results.accepted(_accepted_body(redemption.redemption_id, txn.transaction_id))
-    if body is None:  # completed meanwhile by the retry pipeline: answer from the stored record
-        return idempotency.replay_after_race(req)
-    return results.created(body)
-
-
-def _attempt(ok: bool, error: str | None, where: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"at": clock.iso(), "ok": ok, "where": where}
-    if error:
-        entry["error"] = error[:500]
-    return entry
-
-
-def record_attempt(txn: Transaction, *, ok: bool, error: str | None, where: str, sent: bool = False) -> None:
-    """Append an attempt to the transaction (one UpdateItem); ``sent`` also takes it off the outbox index."""
-    pk, sk = transactions.transaction_key(txn.customer_id, txn.transaction_id)
-    actions: list[Action] = [
-        TransactionItem.attempts.set((TransactionItem.attempts | []).append([_attempt(ok, error, where)])),
-        TransactionItem.attempt_count.add(1),
-        TransactionItem.updated_at.set(clock.iso()),
-    ]
-    if error:
-        actions.append(TransactionItem.last_error.set(error[:500]))
-    if sent:
-        actions += [TransactionItem.gsi1pk.remove(), TransactionItem.gsi1sk.remove()]
-    try:
-        TransactionItem(pk=pk, sk=sk).update(actions=actions, condition=TransactionItem.pk.exists(),
-                                             add_version_condition=False)
-    except Exception:
-        logger.warning("attempt not recorded", extra={"transaction_id": txn.transaction_id}, exc_info=True)
-
-
-def complete(
-    txn: Transaction,
-    result: fulfillment.FulfilmentResult,
-    *,
-    where: str,
-    req: idempotency.Request | None = None,
-    redemption: RedemptionItem | None = None,
-) -> dict[str, Any] | None:
-    """Mark the redemption completed with the partner's codes, and the transaction completed (off the outbox), in
-    one transaction. From the request (``req`` and the ``redemption`` as written) the final response replaces the
-    provisional idempotency record, and is returned. None if the redemption was no longer pending."""
-    redemption_id = txn.payload["redemption_id"]
-    pk = keys.customer_pk(txn.customer_id)
-    at = clock.iso()
-    tx = Tx()
-    tx.update(
-        "redemption", RedemptionItem(pk=pk, sk=f"{REDEMPTION_PREFIX}{redemption_id}"),
-        [RedemptionItem.status.set("completed"), RedemptionItem.partner_ref.set(result.partner_ref),
-         RedemptionItem.partner_codes.set(result.codes), RedemptionItem.updated_at.set(at)],
-        RedemptionItem.status == "pending_fulfillment",
-    )
-    tpk, tsk = transactions.transaction_key(txn.customer_id, txn.transaction_id)
-    tx.update(
-        "txn", TransactionItem(pk=tpk, sk=tsk),
-        [TransactionItem.status.set("completed"), TransactionItem.completed_at.set(at),
-         TransactionItem.updated_at.set(at),
-         TransactionItem.attempts.set((TransactionItem.attempts | []).append([_attempt(True, None, where)])),
-         TransactionItem.attempt_count.add(1), TransactionItem.gsi1pk.remove(), TransactionItem.gsi1sk.remove()],
-        TransactionItem.status == "retrying",
-    )
-    body: dict[str, Any] | None = None
-    if req is not None and redemption is not None:
-        redemption.status, redemption.partner_codes, redemption.updated_at = "completed", result.codes, at
-        body = _response_body(redemption)
-        idempotency.finalise_in(tx, req, "created", body)
-    try:
-        tx.commit()
-    except TxCancelled:
-        logger.info("redemption was no longer pending", extra={"transaction_id": txn.transaction_id})
-        return None
-    logger.info("redemption fulfilled", extra={"transaction_id": txn.transaction_id, "where": where})
-    return body if body is not None else {}
-
-
-# --- the retry handler --------------------------------------------------------------------------------------------
-
-
-def retry_fulfilment(message: dict[str, Any]) -> None:
-    """The mall's retry handler for ``RETRY_KIND`` (in its manifest): redo the partner call of a pending redemption,
-    idempotently.
-
-    A transaction that is no longer ``retrying`` (completed, refunded, in an agent's hands) is left alone, so a
-    duplicate delivery changes nothing; a failing partner raises, and SQS delivers the message again (after the
-    last attempt the redrive policy moves it to the follow-up queue).
-    """
-    customer_id, transaction_id = message["customer_id"], message["transaction_id"]
-    pk, sk = transactions.transaction_key(customer_id, transaction_id)
-    try:
-        item = TransactionItem.get(pk, sk, consistent_read=True)
-    except TransactionItem.DoesNotExist:
-        logger.warning("retry message for an unknown transaction", extra={"transaction_id": transaction_id})
-        return
-    if item.status != "retrying":
-        logger.info("transaction no longer retrying", extra={"transaction_id": transaction_id, "status": item.status})
-        return
-    txn = transactions.transaction_of(item)
-    redemption = RedemptionItem.get(keys.customer_pk(customer_id),
-                                    f"{REDEMPTION_PREFIX}{txn.payload['redemption_id']}", consistent_read=True)
-    try:
-        result = fulfillment.provider(txn.payload.get("partner")).fulfil(
-            _order(redemption.reward_id, redemption.reward_name, redemption)
-        )
-    except Exception as exc:
-        error = str(exc) if isinstance(exc, PartnerUnavailable) else f"{type(exc).__name__}: {exc}"
-        record_attempt(txn, ok=False, error=error, where="retry_worker")
-        raise
-    complete(txn, result, where="retry_worker")
-
-
-
-# --- reading ------------------------------------------------------------------------------------------------------
-
-
-def redemption_view(item: RedemptionItem) -> dict[str, Any]:
-    out = _response_body(item)
-    out.update({"reward_name": item.reward_name, "updated_at": item.updated_at, "channel": item.channel})
-    return out
-
-
-def my_redemption(customer_id: str, redemption_id: str) -> dict[str, Any]:
-    """One GetItem in the caller's partition: another member's redemption is simply not there (404)."""
-    try:
-        item = RedemptionItem.get(keys.customer_pk(customer_id), f"{REDEMPTION_PREFIX}{redemption_id}",
-                                  consistent_read=True)
-    except RedemptionItem.DoesNotExist:
-        raise AppError("not_found") from None
-    return redemption_view(item)
-
-
-def my_redemptions(customer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    """Newest first: one Query on the ``RDM#`` prefix with ``Limit``."""
-    raw, next_cursor = paging.newest_page(customer_id, REDEMPTION_PREFIX, limit, cursor, consistent=True)
-    return {"items": [redemption_view(RedemptionItem.from_raw_data(r)) for r in raw], "next_cursor": next_cursor}
-
-
-def transaction_view(item: TransactionItem) -> dict[str, Any]:
-    attempts = list(item.attempts or [])
-    out: dict[str, Any] = {
-        "transaction_id": item.transaction_id,
-        "kind": item.kind,
-        "status": item.status,
-        "reference": item.reference,
-        "created_at": item.created_at,
-        "updated_at": item.updated_at,
-        "completed_at": item.completed_at,
-        "attempts": len(attempts),
-        "last_error": item.last_error,
-        "queued": item.gsi1pk != OUTBOX_INDEX_PK,
-    }
-    if item.kind == RETRY_KIND:
-        out["redemption_id"] = (item.payload or {}).get("redemption_id")
-    return out
-
-
-def my_transaction(customer_id: str, transaction_id: str) -> dict[str, Any]:
-    """``GET /v1/me/transactions/{id}``: one GetItem in the caller's partition (another member's: 404)."""
-    try:
-        item = TransactionItem.get(keys.customer_pk(customer_id), f"{TXN_PREFIX}{transaction_id}",
-                                   consistent_read=True)
-    except TransactionItem.DoesNotExist:
-        raise AppError("not_found") from None
-    return transaction_view(item)
-
-
-RECENT_360 = 10
-
-
-def _redemption_360(item: RedemptionItem) -> dict[str, Any]:
-    return {
-        "redemption_id": item.redemption_id, "reward_id": item.reward_id, "reward_name": item.reward_name,
-        "quantity": int(item.quantity), "points_spent": int(item.points_spent), "status": item.status,
-        "fulfillment": item.fulfillment, "transaction_id": item.transaction_id, "vouchers": list(item.vouchers or []),
-        "created_at": item.created_at, "updated_at": item.updated_at,
-    }
-
-
-member_360 = Section360(
-    read=lambda customer_id: paging.newest(customer_id, REDEMPTION_PREFIX, RECENT_360),
-    render=lambda raw, _member, _now: {
-        "redemptions": [_redemption_360(RedemptionItem.from_raw_data(r)) for r in raw]},
-)
