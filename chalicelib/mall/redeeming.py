@@ -112,11 +112,13 @@ def redeem(
     stored = attempt.first_read()  # one BatchGetItem: a replay is answered here
     if stored is not None:
         return idempotency.replay_response(stored)
-    for _ in retry.attempts(MAX_ATTEMPTS):
+    def once(_: int) -> Result:
         result = attempt.once()
-        if result is not None:
-            return result
-    retry.give_up("redemption", customer_id=customer_id, reward_id=reward_id)
+        if result is None:  # a read failed for a moment, a race was lost or the stock was stale: try again
+            raise retry.Again
+        return result
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="redemption", customer_id=customer_id,
+                                 reward_id=reward_id)
 
 
 class _Redemption:

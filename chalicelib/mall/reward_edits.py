@@ -81,7 +81,7 @@ def _before(item: RewardItem, fields: dict[str, Any]) -> dict[str, Any]:
 def edit(reward_id: str, fields: dict[str, Any], stock_change: int, staff_id: str,
          expected_ver: int | None = None) -> dict[str, Any]:
     """Apply the edit (``fields``: any of ``EDITABLE``, ``None`` clears an optional one); returns the admin view."""
-    for _ in retry.attempts(MAX_ATTEMPTS):
+    def once(_: int) -> dict[str, Any]:
         item, remaining = _read(reward_id)
         ver = int(item.ver or 1)
         if expected_ver is not None and expected_ver != ver:
@@ -94,11 +94,12 @@ def edit(reward_id: str, fields: dict[str, Any], stock_change: int, staff_id: st
         try:
             _commit(item, ver, fields, stock_change, per_shard, staff_id)
         except TxCancelled:
-            continue  # a redemption took stock, or another edit came first: plan again from a fresh read
+            # a redemption took stock, or another edit came first: plan again from a fresh read
+            raise retry.Again from None
         logger.info("reward edited", extra={"reward_id": reward_id, "fields": sorted(fields), "ver": ver + 1,
                                             "stock_change": stock_change, "staff_id": staff_id})
         return admin_view(reward_id)
-    retry.give_up("reward edit", reward_id=reward_id)
+    return retry.until_committed(once, limit=MAX_ATTEMPTS, what="reward edit", reward_id=reward_id)
 
 
 def _commit(item: RewardItem, ver: int, fields: dict[str, Any], stock_change: int, per_shard: dict[int, int],

@@ -78,7 +78,8 @@ def file_claim(
             "validation_error",
             details=[{"field": "purchased_on", "issue": f"must be within the last {settings.claim_window_days} days"}],
         )
-    for _attempt in retry.attempts(3):
+    def once(_attempt: int) -> dict[str, Any]:
+        nonlocal customer_id
         claim_id = "clm_" + secrets.token_hex(8)
         at = reading.now_iso()
         claim = ClaimItem(
@@ -113,14 +114,14 @@ def file_claim(
                 survivor = identity.resolve_customer_id(customer_id)
                 if survivor != customer_id:  # a merged account's token: file for the survivor
                     customer_id = survivor
-                    continue
+                    raise retry.Again from None
                 raise AppError("too_many_open_claims") from None
             if exc.conflict:
-                continue
+                raise retry.Again from None
             raise
         logger.info("points claim filed", extra={"claim_id": claim_id, "customer_id": customer_id})
         return claim_view(claim)
-    retry.give_up("points claim", customer_id=customer_id)
+    return retry.until_committed(once, limit=3, what="points claim", customer_id=customer_id)
 
 
 def _page(index: str, partition: str, limit: int, cursor: str | None, ascending: bool) -> dict[str, Any]:

@@ -28,7 +28,7 @@ def execute(customer_id: str, planner: Callable[[PointsState], Plan], max_attemp
     A failing condition of the caller's own items (labels other than ``points``/``profile``) is raised to the
     caller as ``TxCancelled``; running out of attempts is 503 ``service_unavailable``.
     """
-    for attempt in retry.attempts(max_attempts):
+    def once(attempt: int) -> Outcome:
         items = load_member(customer_id, consistent=True)
         state = PointsState.from_items(items)
         plan = planner(state)
@@ -38,28 +38,28 @@ def execute(customer_id: str, planner: Callable[[PointsState], Plan], max_attemp
         try:
             tx.commit()
         except TxCancelled as exc:
-            if exc.conflict or exc.failed & RETRY_LABELS:
+            if exc.failed & RETRY_LABELS:
                 logger.debug("points change raced, planning again", extra={"attempt": attempt})
-                continue
+                raise retry.Again from None
             raise
         return Outcome(plan, state, entries)
-    retry.give_up("points change", customer_id=customer_id)
+    return retry.until_committed(once, limit=max_attempts, what="points change", customer_id=customer_id)
 
 
 def execute_with(customer_id: str, step: Callable[[Tx, PointsState], T], max_attempts: int = MAX_ATTEMPTS) -> T:
     """Read the member (consistently), let ``step`` add a points change (``earn_in``/``spend_in``) and the caller's
     own items to one transaction, commit; again from a fresh read on a race, as ``execute``. Returns what ``step``
     returned on the attempt that committed."""
-    for attempt in retry.attempts(max_attempts):
+    def once(attempt: int) -> T:
         state = PointsState.from_items(load_member(customer_id, consistent=True))
         tx = Tx()
         result = step(tx, state)
         try:
             tx.commit()
         except TxCancelled as exc:
-            if exc.conflict or exc.failed & RETRY_LABELS:
+            if exc.failed & RETRY_LABELS:
                 logger.debug("points change raced, planning again", extra={"attempt": attempt})
-                continue
+                raise retry.Again from None
             raise
         return result
-    retry.give_up("points change", customer_id=customer_id)
+    return retry.until_committed(once, limit=max_attempts, what="points change", customer_id=customer_id)

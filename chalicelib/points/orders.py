@@ -191,7 +191,7 @@ def refund_order(order_no: str, amount_fen: int, refund_no: str | None) -> tuple
     With a ``refund_no`` (or the request's Idempotency-Key) a repeated refund returns the first answer.
     """
     on = reading.today()
-    for _attempt in retry.attempts(committing.MAX_ATTEMPTS):
+    def once(_attempt: int) -> tuple[dict[str, Any], bool]:
         try:
             order = OrderItem.get(order_pk(order_no), ORDER_SK, consistent_read=True)
         except OrderItem.DoesNotExist:
@@ -204,9 +204,9 @@ def refund_order(order_no: str, amount_fen: int, refund_no: str | None) -> tuple
             return _refund_once(order, amount_fen, refund_no, on), False
         except TxCancelled as exc:
             if exc.failed & {"order", "refund"}:  # another refund of this order committed meanwhile
-                continue
+                raise retry.Again from None
             raise
-    retry.give_up("refund", order_no=order_no)
+    return retry.until_committed(once, limit=committing.MAX_ATTEMPTS, what="refund", order_no=order_no)
 
 
 def _refund_once(order: OrderItem, amount_fen: int, refund_no: str | None, on: date) -> dict[str, Any]:
