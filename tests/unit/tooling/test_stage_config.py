@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-CONFIG = Path(__file__).resolve().parents[2] / ".chalice" / "config.json"
+CONFIG = Path(__file__).resolve().parents[3] / ".chalice" / "config.json"
 
 
 def test_deployed_stages_require_staff_mfa():

@@ -12,8 +12,8 @@ from chalicelib.core import clock, notifications, sms
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.identity import api_keys
 from chalicelib.notifications import jobs, reminders
-from tests.integration.test_notifications_delivery import World
-from tests.integration.test_notifications_delivery import world as world
+from tests.integration.notifications.test_notifications_delivery import World
+from tests.integration.notifications.test_notifications_delivery import world as world
 from tests.support.clock import at, frozen_clock
 
 pytestmark = pytest.mark.integration

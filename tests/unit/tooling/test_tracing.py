@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.stack import local_stage_env
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 PROBE = r"""
 import json

@@ -15,8 +15,8 @@ from botocore.exceptions import ClientError
 from chalicelib.core import sms
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.notifications.models import GRANT_PREFIX, DeliveryItem, GrantItem
-from tests.integration.test_notifications_delivery import World
-from tests.integration.test_notifications_delivery import world as world
+from tests.integration.notifications.test_notifications_delivery import World
+from tests.integration.notifications.test_notifications_delivery import world as world
 from tests.support.sqs import drain
 from tools.sqs_poller import QueuePoller
 

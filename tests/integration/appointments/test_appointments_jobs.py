@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.appointments import catalogue, jobs
 from chalicelib.core import clock
-from tests.integration.test_appointments_api import World, assert_error
+from tests.integration.appointments.test_appointments_api import World, assert_error
 from tests.support.clock import at
 
 pytestmark = pytest.mark.integration

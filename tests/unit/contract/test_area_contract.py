@@ -21,7 +21,7 @@ from chalicelib.core.errors import CATALOGUE
 from chalicelib.core.notifications import TEMPLATES
 from tests.support import contract
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 LIB = ROOT / "chalicelib"
 AREA_IDS = [pytest.param(area, id=area.name) for area in AREAS]
 

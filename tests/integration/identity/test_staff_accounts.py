@@ -126,7 +126,7 @@ def test_a_password_reset_ends_the_accounts_sessions(api, admin):
 
 
 def test_an_admin_removes_an_accounts_authenticator_not_their_own(api, admin):
-    from tests.integration.test_staff_totp import enrol
+    from tests.integration.identity.test_staff_totp import enrol
 
     token = admin["access_token"]
     staff_id = api.call("POST", "/v1/admin/staff", {"username": "lost-phone", "password": "lost-phone-pass",

@@ -12,7 +12,7 @@ import pytest
 from chalicelib.areas import AREAS
 from chalicelib.core.dynamo import member_layout
 
-LIB = Path(__file__).resolve().parents[2] / "chalicelib"
+LIB = Path(__file__).resolve().parents[3] / "chalicelib"
 M_KEY = re.compile(r"""["']M#([A-Z][A-Z0-9_]*#?)""")
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tools import package, provision
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = provision.load_template()
 CONFIG = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
 POLICY = json.loads((REPO_ROOT / ".chalice" / "policy.json").read_text(encoding="utf-8"))

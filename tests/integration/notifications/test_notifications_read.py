@@ -11,8 +11,8 @@ import pytest
 from chalicelib.core import clock, notifications
 from chalicelib.core.dynamo import keys
 from chalicelib.core.dynamo.tx import Tx
-from tests.integration.test_notifications_delivery import World
-from tests.integration.test_notifications_delivery import world as world
+from tests.integration.notifications.test_notifications_delivery import World
+from tests.integration.notifications.test_notifications_delivery import world as world
 
 pytestmark = pytest.mark.integration
 

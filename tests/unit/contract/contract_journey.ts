@@ -1,5 +1,5 @@
 // A member's journey as the mini-program team writes it, typed only by what openapi-typescript generates from the
-// OpenAPI document (./api.d.ts, written next to this file by tests/unit/test_contract_clients.py). `tsc --strict`
+// OpenAPI document (./api.d.ts, written next to this file by tests/unit/contract/test_contract_clients.py). `tsc --strict`
 // over it must pass: a field the contract leaves untyped or undeclared shows up here as a type error.
 import type { components, paths } from "./api";
 

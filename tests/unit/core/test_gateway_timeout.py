@@ -11,10 +11,10 @@ import pytest
 from chalice import Chalice
 
 from chalicelib.core.errors import CATALOGUE
-from tests.unit.test_lambda_wsgi import wsgi_call
+from tests.unit.tooling.test_lambda_wsgi import wsgi_call
 from tools.lambda_wsgi import LambdaProxyApp
 
-RESOURCES = json.loads((Path(__file__).resolve().parents[2] / "infra" / "resources.json").read_text("utf-8"))
+RESOURCES = json.loads((Path(__file__).resolve().parents[3] / "infra" / "resources.json").read_text("utf-8"))
 
 
 def test_the_template_has_an_integration_timeout_response_in_the_envelope() -> None:

@@ -22,7 +22,7 @@ from chalicelib.core.wechat_token_cache import DynamoTokenCache, WechatTokenItem
 from tools import wechat_sim
 from tools.wechat_sim import DEFAULT_MP_APP_ID, DEFAULT_MP_SECRET
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TABLE = "wechat-token-test"
 
 

@@ -14,7 +14,7 @@ import app  # noqa: F401  (installs the areas)
 from chalicelib.core import stream
 from chalicelib.core.area import StreamHandler, installed
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _record(event: str, sk: str, seq: str = "1", pk: str = "CUST#c_1") -> dict[str, Any]:
