@@ -5,23 +5,21 @@ month and year boundaries on the Shanghai calendar, and the DynamoDB calls each 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from chalicelib.benefits import definitions
 from chalicelib.core import clock
 from tests.support.benefits_world import BenefitsWorld
-from tests.support.clock import at, frozen_clock
+from tests.support.clock import at
 from tests.support.points_world import DynamoCalls
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def world(api) -> Iterator[BenefitsWorld]:
-    with frozen_clock(at(2026, 11, 23, 10, 0)):  # a Monday
-        yield BenefitsWorld.make(api)
+def world(benefits_world: BenefitsWorld) -> BenefitsWorld:
+    return benefits_world
 
 
 # --- operators ------------------------------------------------------------------------------------------------

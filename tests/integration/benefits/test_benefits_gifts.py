@@ -3,7 +3,7 @@ and birthday benefits (the scheduled job, reaching members through the ``BDAY#<M
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ from chalicelib.core import clock
 from chalicelib.identity import directory
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
 from tests.support.benefits_world import BenefitsWorld
-from tests.support.clock import at, frozen_clock
+from tests.support.clock import at
 from tests.support.phones import new_phone
 from tests.support.points_world import DynamoCalls
 from tools.run_job import scheduled_event
@@ -31,9 +31,13 @@ def run_birthday_job() -> dict:
 
 
 @pytest.fixture
-def world(api) -> Iterator[BenefitsWorld]:
-    with frozen_clock(at(2026, 3, 1, 0, 20)):
-        yield BenefitsWorld.make(api)
+def world_time() -> datetime:
+    return at(2026, 3, 1, 0, 20)
+
+
+@pytest.fixture
+def world(benefits_world: BenefitsWorld) -> BenefitsWorld:
+    return benefits_world
 
 
 # --- opening gift pack ----------------------------------------------------------------------------------------

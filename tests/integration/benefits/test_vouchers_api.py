@@ -3,13 +3,11 @@ pages), using one (Idempotency-Key, exactly once), redeeming one at checkout (X-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from chalicelib.core import clock
 from tests.support.benefits_world import BenefitsWorld
-from tests.support.clock import at, frozen_clock
+from tests.support.clock import at
 from tests.support.points_world import API_KEY
 
 pytestmark = pytest.mark.integration
@@ -18,9 +16,8 @@ KEY = {"x-api-key": API_KEY}
 
 
 @pytest.fixture
-def world(api) -> Iterator[BenefitsWorld]:
-    with frozen_clock(at(2026, 11, 23, 10, 0)):
-        yield BenefitsWorld.make(api)
+def world(benefits_world: BenefitsWorld) -> BenefitsWorld:
+    return benefits_world
 
 
 def _voucher(world: BenefitsWorld, token: str, valid_days: int = 3) -> str:

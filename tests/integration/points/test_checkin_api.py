@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from chalicelib.core import clock
-from tests.support.clock import at, frozen_clock
+from tests.support.clock import at
 from tests.support.points_world import PointsWorld, assert_consistent
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def world(api):
-    with frozen_clock(at(2026, 12, 27, 9, 0)):
-        yield PointsWorld.make(api)
+def world_time() -> datetime:
+    return at(2026, 12, 27, 9, 0)
+
+
+@pytest.fixture
+def world(points_world: PointsWorld) -> PointsWorld:
+    return points_world
 
 
 def check_in(world, token, expect=201):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core import clock
-from tests.support.clock import at, frozen_clock
+from tests.support.clock import at
 from tests.support.points_world import PointsWorld, assert_consistent
 
 pytestmark = pytest.mark.integration
@@ -16,9 +16,8 @@ CLAIM = {"order_no": "SO-77", "store_id": "sh-01", "amount_fen": 25_900, "purcha
 
 
 @pytest.fixture
-def world(api):
-    with frozen_clock(at(2026, 11, 23, 10, 0)):
-        yield PointsWorld.make(api)
+def world(points_world: PointsWorld) -> PointsWorld:
+    return points_world
 
 
 def file(world, token, body, expect=201):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.clock import at, frozen_clock
+from tests.support.clock import at
 from tests.support.phones import new_phone
 from tests.support.points_world import API_KEY, PointsWorld, assert_consistent
 
@@ -13,9 +13,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def world(api):
-    with frozen_clock(at(2026, 11, 23, 10, 0)):
-        yield PointsWorld.make(api)
+def world(points_world: PointsWorld) -> PointsWorld:
+    return points_world
 
 
 def test_a_repeated_order_no_awards_nothing_more(world):

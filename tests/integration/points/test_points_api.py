@@ -14,16 +14,15 @@ from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.identity import directory
 from chalicelib.points import accounts
-from tests.support.clock import at, frozen_clock
+from tests.support.clock import at
 from tests.support.points_world import DynamoCalls, PointsWorld, assert_consistent
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def world(api):
-    with frozen_clock(at(2026, 11, 23, 10, 0)):
-        yield PointsWorld.make(api)
+def world(points_world: PointsWorld) -> PointsWorld:
+    return points_world
 
 
 def test_points_view_shows_buckets_soonest_first_and_what_expires_within_30_days(world):

@@ -3,11 +3,13 @@ nothing twice; across month ends and the year boundary."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from chalicelib.core import clock
 from chalicelib.points import jobs
-from tests.support.clock import at, frozen_clock
+from tests.support.clock import at
 from tests.support.points_world import DynamoCalls, PointsWorld, assert_consistent
 from tools.run_job import scheduled_event
 
@@ -21,9 +23,13 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def world(api):
-    with frozen_clock(at(2025, 12, 5, 10, 0)):
-        yield PointsWorld.make(api)
+def world_time() -> datetime:
+    return at(2025, 12, 5, 10, 0)
+
+
+@pytest.fixture
+def world(points_world: PointsWorld) -> PointsWorld:
+    return points_world
 
 
 def run_job() -> dict:

@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.identity import directory
-from tests.support.clock import at, frozen_clock
+from tests.support.clock import at
 from tests.support.points_world import PointsWorld
 from tools.run_job import scheduled_event
 
@@ -20,9 +20,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def world(api):
-    with frozen_clock(at(2026, 11, 23, 10, 0)):
-        yield PointsWorld.make(api)
+def world(points_world: PointsWorld) -> PointsWorld:
+    return points_world
 
 
 def admin(world, method, path, body=None, expect=200):
