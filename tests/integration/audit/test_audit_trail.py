@@ -24,7 +24,7 @@ def _login(api, username: str, role: str) -> dict:
 
 @pytest.fixture
 def people(api) -> dict:
-    return {role: _login(api, f"audit-{role}", role) for role in ("admin", "agent", "auditor", "supervisor")}
+    return {role: _login(api, f"audit-{role}", role) for role in staff.STAFF_ROLES}
 
 
 def _trail(api, token: str, **query: str) -> list[dict]:

@@ -36,7 +36,8 @@ from tests.support.contract import (
     route_id,
 )
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): every route x every caller: thousands of requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROUTES = contract.routes()
 API_KEY = "matrix-integration-key-" + uuid.uuid4().hex
@@ -74,7 +75,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(ddb_endpoint: str, wechat_sim: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from chalicelib.identity.api_keys import create_api_key
-    from chalicelib.identity.staff import create_staff
+    from chalicelib.identity.staff import STAFF_ROLES, create_staff
 
     def register_partner() -> str:
         from chalicelib.partners import registry
@@ -85,7 +86,7 @@ def world(ddb_endpoint: str, wechat_sim: Any, tmp_path_factory: pytest.TempPathF
     with contract.shared_api(ddb_endpoint, wechat_sim.base_url, str(tmp_path_factory.mktemp("matrix"))) as shared:
         api = shared.api
         staff = {}
-        for role in ("agent", "supervisor", "auditor", "admin"):
+        for role in STAFF_ROLES:
             password = f"matrix-{role}-pass"
             create_staff(f"matrix-{role}", password, role, rounds=4)
             status, body, _ = api.call("POST", "/v1/staff/login", {"username": f"matrix-{role}", "password": password})
