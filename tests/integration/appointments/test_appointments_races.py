@@ -24,7 +24,8 @@ from tests.support.http import Http, serve_app_processes
 from tests.support.phones import new_phone
 from tests.support.threads import run_all
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): real processes and concurrent requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 EVERY_DAY = [{"weekday": d, "opens": "10:00", "closes": "20:00"} for d in range(1, 8)]
 

@@ -19,7 +19,8 @@ from tests.support.http import Http, serve_app_processes
 from tests.support.phones import new_phone
 from tests.support.threads import call_it, run_at_once
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): real processes and concurrent requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WORKERS = 32
 API_KEY = "benefits-concurrency-key-0123456789"

@@ -19,7 +19,8 @@ from tests.support.http import Http
 from tests.support.races import app_processes, member
 from tests.support.threads import call_it, run_at_once
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): real processes and concurrent requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PROPOSAL = {"title": "联名保温杯", "description": "希望推出 500ml 的联名保温杯，带茶隔。", "category": "周边"}
 

@@ -37,7 +37,8 @@ from tests.support import contract
 from tests.support.clock import frozen_clock
 from tests.support.contract import assert_envelope, detail_fields, fill_path, route_id
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): every route x every kind of bad input: thousands of requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROUTES = contract.routes()
 API_KEY = "bad-inputs-integration-key-" + uuid.uuid4().hex

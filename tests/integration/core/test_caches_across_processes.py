@@ -27,7 +27,8 @@ from chalicelib.mall import rewards
 from tests.support.http import serve_app_processes
 from tests.support.phones import new_phone
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): real processes and concurrent requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 BOUND = 5.0  # seconds: the bound the README states
 ADMIN = Principal(subject="cache-admin", role="admin", staff_id="stf_cache_admin")

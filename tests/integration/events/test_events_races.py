@@ -25,7 +25,8 @@ from tests.support.partition import items_of
 from tests.support.phones import new_phone
 from tests.support.threads import run_all
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): real processes and concurrent requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -139,6 +139,7 @@ def test_bulk_resolve_refuses_bad_input(world: FollowUpWorld, body: dict[str, An
     assert world.case(case_id, agent)["status"] == "open" and world.balance(token) == 700
 
 
+@pytest.mark.slow  # real processes
 def test_two_agents_bulk_refunding_the_same_cases_at_once_refund_each_once(world: FollowUpWorld):
     reward_id = world.partner_reward(points_cost=200, stock=10)
     members = [world.member(points_held=1_000) for _ in range(4)]

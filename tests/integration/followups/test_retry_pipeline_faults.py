@@ -37,7 +37,8 @@ from tests.support.partition import items_of
 from tests.support.sqs import drain
 from tools.sqs_poller import QueuePoller
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): faults injected across the whole pipeline, many rounds.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 class WorkerDied(BaseException):

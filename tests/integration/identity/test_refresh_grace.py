@@ -22,7 +22,8 @@ from chalicelib.identity import directory, sessions, sign_in
 from tests.support.http import Http, serve_app_processes
 from tests.support.phones import new_phone
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): real processes and concurrent requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _member_tokens() -> dict[str, Any]:

@@ -130,6 +130,7 @@ def test_never_takes_over_an_account_with_an_identity_of_the_same_channel(api):
     assert me(api, owner["access_token"])["channels"] == ["miniprogram"]
 
 
+@pytest.mark.slow  # real processes
 def test_simultaneous_first_sign_ins_of_one_person_make_one_customer(api):
     """Against two worker processes (the ``api`` fixture only sets the environment they inherit), plain clients
     released at once by a barrier: nothing one process holds can make the race pass."""

@@ -26,7 +26,8 @@ from tests.support.points_world import assert_consistent
 from tests.support.sqs import drain
 from tests.support.threads import call_it, run_at_once
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): real processes and concurrent requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture

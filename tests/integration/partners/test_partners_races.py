@@ -24,7 +24,8 @@ from tests.support.partners_world import ledger_partner_sums
 from tests.support.phones import new_phone
 from tests.support.threads import run_at_once
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): real processes and concurrent requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture

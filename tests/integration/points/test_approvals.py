@@ -85,6 +85,7 @@ def test_a_large_compensation_waits_then_a_supervisor_approves_it_once_and_the_m
     assert agent_id != supervisor_id
 
 
+@pytest.mark.slow  # real processes
 def test_a_large_adjustment_waits_for_approval_and_a_rejection_moves_nothing(api):
     _, admin = _staff("admin")
     _, supervisor = _staff("supervisor")

@@ -18,7 +18,8 @@ from tests.support.phones import new_phone
 from tests.support.points_world import API_KEY, assert_consistent
 from tests.support.threads import call_it, run_at_once
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): real processes and concurrent requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WORKERS = 24
 

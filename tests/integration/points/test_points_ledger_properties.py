@@ -21,7 +21,8 @@ from chalicelib.points import accounts, jobs, orders, programme
 from chalicelib.points.rules import InsufficientPoints, PointsAccount
 from tests.support.points_world import assert_consistent
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): property tests: many generated histories.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 START = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
 

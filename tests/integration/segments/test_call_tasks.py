@@ -102,6 +102,7 @@ def test_a_bad_outcome_is_a_400_in_both_languages_and_changes_nothing(world: Seg
     world.call("POST", "/v1/agent/call-tasks/ct.nothing/claim", token=agent, expect=404)
 
 
+@pytest.mark.slow  # real processes
 def test_a_lapsed_claim_goes_back_to_the_pool(world: SegmentsWorld):
     for _ in range(3):
         world.member()

@@ -24,7 +24,8 @@ from tests.support.partition import items_of
 from tests.support.races import Auth, agent, app_processes, member
 from tests.support.threads import run_all, run_at_once
 
-pytestmark = pytest.mark.integration
+# Slow (left out of `make test-fast`): real processes and concurrent requests.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture

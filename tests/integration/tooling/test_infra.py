@@ -192,6 +192,7 @@ def packaged(package_dir: Path) -> dict[str, Any]:
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # chalice package and cfn-lint
 @pytest.mark.xdist_group("chalice-package")
 def test_the_bundle_carries_bytecode_that_python_loads_without_its_source(package_dir: Path, tmp_path: Path):
     """Lambda's code directory is read-only: without bytecode in the zip, every cold start compiles from source."""
@@ -214,6 +215,7 @@ def test_the_bundle_carries_bytecode_that_python_loads_without_its_source(packag
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # chalice package and cfn-lint
 @pytest.mark.xdist_group("chalice-package")
 def test_packaged_template_has_partial_batch_responses_and_queue_dependencies(packaged):
     resources = packaged["Resources"]
@@ -233,6 +235,7 @@ def test_packaged_template_has_partial_batch_responses_and_queue_dependencies(pa
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # chalice package and cfn-lint
 @pytest.mark.xdist_group("chalice-package")
 def test_packaged_notification_dispatcher_reads_the_table_stream_filtered_with_partial_failures(packaged):
     resources = packaged["Resources"]
@@ -248,6 +251,7 @@ def test_packaged_notification_dispatcher_reads_the_table_stream_filtered_with_p
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # chalice package and cfn-lint
 @pytest.mark.xdist_group("chalice-package")
 def test_packaged_template_keeps_redrive_retention_pitr_and_sse(packaged):
     resources = packaged["Resources"]
@@ -263,6 +267,7 @@ def test_packaged_template_keeps_redrive_retention_pitr_and_sse(packaged):
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # chalice package and cfn-lint
 @pytest.mark.xdist_group("chalice-package")
 def test_packaged_roles_are_least_privilege_and_functions_get_their_environment(packaged):
     resources = packaged["Resources"]
@@ -318,6 +323,7 @@ def test_the_network_interface_policy_grants_only_what_lambda_needs_in_a_vpc():
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # chalice package and cfn-lint
 @pytest.mark.xdist_group("chalice-package")
 def test_packaged_functions_that_call_wechat_are_the_ones_behind_the_egress(packaged):
     resources = packaged["Resources"]

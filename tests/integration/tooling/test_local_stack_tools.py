@@ -207,6 +207,7 @@ def test_gateway_errors_map_to_the_template_response_types():
     assert {"MISSING_AUTHENTICATION_TOKEN", "ACCESS_DENIED", "UNAUTHORIZED", "DEFAULT_5XX"} <= set(gateway_responses())
 
 
+@pytest.mark.slow  # real processes
 def test_local_stack_refuses_busy_ports(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -221,6 +222,7 @@ def test_local_stack_refuses_busy_ports(tmp_path):
     assert f"API port {port}" in result.stderr
 
 
+@pytest.mark.slow  # real processes
 def test_run_job_lists_scheduled_jobs():
     result = subprocess.run(
         [sys.executable, "-m", "tools.run_job", "--list"],

@@ -28,7 +28,8 @@ STACK_ALARMS = {
 PER_FUNCTION = ("ErrorsAlarm", "ThrottlesAlarm", "LatencyAlarm")
 QUEUE_WORKERS = ("RetryWorker", "FollowupWorker")
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("chalice-package")]
+# Slow (left out of `make test-fast`): chalice package and cfn-lint.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.xdist_group("chalice-package")]
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])

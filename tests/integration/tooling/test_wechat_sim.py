@@ -115,6 +115,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # real processes
 def test_simulator_runs_alone_from_the_command_line():
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WECHAT_")}

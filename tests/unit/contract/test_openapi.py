@@ -250,6 +250,7 @@ def test_every_ref_resolves_inside_components_schemas(document):
     assert "$defs" not in json.dumps(document), "a nested $defs was left in place of components"
 
 
+@pytest.mark.slow  # a validator per component schema
 def test_every_component_schema_is_a_valid_json_schema(document):
     jsonschema = pytest.importorskip("jsonschema")
     for name, schema in document["components"]["schemas"].items():
@@ -259,6 +260,7 @@ def test_every_component_schema_is_a_valid_json_schema(document):
             pytest.fail(f"components.schemas.{name}: {err.message}")
 
 
+@pytest.mark.slow  # the validator walks the whole document: minutes on a shared machine
 @DUPLICATE_OPERATION_ID
 def test_the_document_passes_an_openapi_validator_if_one_is_installed(document):
     """Not a dependency of the project: runs where ``openapi-spec-validator`` happens to be installed."""

@@ -380,7 +380,7 @@ class PointsMachine(RuleBasedStateMachine):
 
 
 PointsMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
-TestPointsLedger = PointsMachine.TestCase
+TestPointsLedger = pytest.mark.slow(PointsMachine.TestCase)  # 150 histories of 40 steps
 
 
 def test_inconsistencies_reports_a_drifted_balance():

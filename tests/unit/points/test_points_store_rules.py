@@ -31,6 +31,7 @@ def test_stats_count_within_the_window_and_never_go_negative():
     assert bookkeeping.stats_with(stats, "2027-01", spend=-80, orders=-5, on=on)["2027-01"] == {"s": 0, "o": 0, "p": 2}
 
 
+@pytest.mark.slow  # many generated cursors, each decoded and checked
 @given(st.text(max_size=40))
 def test_any_cursor_is_either_a_ledger_key_or_a_validation_error(raw):
     for cursor in (raw, base64.urlsafe_b64encode(raw.encode()).decode()):

@@ -137,6 +137,7 @@ tiers_st = st.sampled_from(DEFAULT_TIERS)
     floor_offset=st.one_of(st.none(), st.integers(min_value=-400, max_value=400)),
 )
 @settings(max_examples=300)
+@pytest.mark.slow  # 300 generated cases
 def test_evaluation_rules_hold_for_any_input(current, qualified, today, eval_offset, floor, floor_offset):
     evaluation_date = today + timedelta(days=eval_offset)
     floor_until = None if floor_offset is None else today + timedelta(days=floor_offset)

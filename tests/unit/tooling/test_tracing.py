@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.stack import local_stage_env
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -50,6 +52,7 @@ def _subsegments(sent: list[dict]) -> list[dict]:
     return [e for e in found if e.get("name", "").startswith("## ")]
 
 
+@pytest.mark.slow  # a Python subprocess per test
 def test_a_sampled_request_in_lambda_is_served_and_annotated_with_route_area_and_channel_only():
     result = _run_probe({
         "POWERTOOLS_TRACE_DISABLED": "false", "AWS_LAMBDA_FUNCTION_NAME": "member-portal-dev-APIHandler",
@@ -69,6 +72,7 @@ def test_a_sampled_request_in_lambda_is_served_and_annotated_with_route_area_and
         assert "13912345678" not in json.dumps(tags)
 
 
+@pytest.mark.slow  # a Python subprocess per test
 def test_the_local_stage_sends_no_trace():
     result = _run_probe({"AWS_LAMBDA_FUNCTION_NAME": "member-portal-dev-APIHandler",
                          "LAMBDA_TASK_ROOT": str(REPO_ROOT),
