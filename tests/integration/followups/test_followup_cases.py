@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core import faults
 from chalicelib.core.area import FollowUpHooks
-from chalicelib.core.retry import dispatch, outbox
+from chalicelib.core.retry import dispatch
 from chalicelib.followups import actions
 from tests.support.followup_world import FollowUpWorld, check_invariants, run_followup_worker
 from tests.support.partition import items_of
@@ -22,14 +21,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def world(api: Any, sqs_queues: dict[str, Any], sqs_client: Any) -> Any:
-    faults.reset_cache()
-    previous = outbox.retry_port()
-    world = FollowUpWorld.make(api)
-    world.sqs, world.queues = sqs_client, sqs_queues
-    yield world
-    outbox.set_retry_port(previous)
-    faults.reset_cache()
+def world(followup_world: FollowUpWorld) -> FollowUpWorld:
+    return followup_world
 
 
 def outcome_notices(world: FollowUpWorld, token: str) -> list[str]:

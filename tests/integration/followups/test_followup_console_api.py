@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core import faults
 from chalicelib.core.area import FollowUpHooks
 from chalicelib.core.errors import CATALOGUE
-from chalicelib.core.retry import dispatch, outbox
+from chalicelib.core.retry import dispatch
 from tests.support.followup_world import FollowUpWorld, check_invariants, run_followup_worker
 from tests.support.http import serve_app_processes
 from tests.support.threads import run_at_once
@@ -24,14 +23,8 @@ BULK = "/v1/agent/follow-ups/bulk-resolve"
 
 
 @pytest.fixture
-def world(api: Any, sqs_queues: dict[str, Any], sqs_client: Any) -> Any:
-    faults.reset_cache()
-    previous = outbox.retry_port()
-    world = FollowUpWorld.make(api)
-    world.sqs, world.queues = sqs_client, sqs_queues
-    yield world
-    outbox.set_retry_port(previous)
-    faults.reset_cache()
+def world(followup_world: FollowUpWorld) -> FollowUpWorld:
+    return followup_world
 
 
 def bulk(world: FollowUpWorld, token: str, body: Any, english: bool = False) -> tuple[int, Any]:

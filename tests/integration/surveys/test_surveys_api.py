@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,15 +20,14 @@ from tests.support.contract import assert_envelope, detail_fields
 from tests.support.owned.surveys import issue_survey
 from tests.support.partition import items_of
 from tests.support.points_world import DynamoCalls
-from tests.support.survey_world import MONDAY, World, survey_world
+from tests.support.survey_world import MONDAY, World
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def world(api: Any, sqs_queues: dict[str, Any], sqs_client: Any) -> Iterator[World]:
-    with survey_world(api, sqs_client, sqs_queues) as world:
-        yield world
+def world(surveys_world: World) -> World:
+    return surveys_world
 
 
 def test_an_attended_appointment_issues_one_survey_answered_once_for_points(world: World):

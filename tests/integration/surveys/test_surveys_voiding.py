@@ -8,7 +8,6 @@ debt, the balance never goes below zero), and it leaves the supervisors' counter
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from tests.support.contract import assert_envelope, detail_fields
 from tests.support.owned.surveys import issue_survey
 from tests.support.partition import items_of
-from tests.support.survey_world import World, survey_world
+from tests.support.survey_world import World
 
 pytestmark = pytest.mark.integration
 
@@ -24,9 +23,8 @@ REASON = "门店误签到，会员当天未到店"
 
 
 @pytest.fixture
-def world(api: Any, sqs_queues: dict[str, Any], sqs_client: Any) -> Iterator[World]:
-    with survey_world(api, sqs_client, sqs_queues) as world:
-        yield world
+def world(surveys_world: World) -> World:
+    return surveys_world
 
 
 def no_show(world: World, agent: str, appointment_id: str, body: Any = None, expect: int | None = 200,
