@@ -105,6 +105,7 @@ def _me_view(world: BenefitsWorld, token: str) -> tuple[Any, Any]:
     return [(a["appointment_id"], a["status"]) for a in appointments["items"]], membership["savings"]
 
 
+@pytest.mark.slow  # hundreds of requests: the slowest of the quick loop
 def test_the_migration_moves_every_old_item_once_and_resumes_from_its_checkpoint(world, monkeypatch):
     members, bid, seeded = _seed_old_layout(world)
     assert _count(OLD) == seeded and _count(("H#",)) == 0

@@ -137,6 +137,7 @@ def test_fifty_wrong_passwords_for_one_account_lock_it_before_bcrypt_runs_again(
     assert attempt(api, "target", "again-again")[2]["Retry-After"] == "30"
 
 
+@pytest.mark.slow  # hundreds of requests: the slowest of the quick loop
 def test_two_hundred_failures_from_one_address_lock_it_for_long_but_not_the_account(api, from_ip, bcrypt_runs):
     from chalicelib.core import clock
 

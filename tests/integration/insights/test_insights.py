@@ -233,6 +233,7 @@ def _script_a_month(w: World) -> dict[str, str]:
     return people
 
 
+@pytest.mark.slow  # hundreds of requests: the slowest of the quick loop
 def test_a_scripted_month_closes_to_the_ledger_and_buckets_twice_and_health_counts_it(world: World):
     people = _script_a_month(world)
     world.admin("PUT", "/v1/admin/points/accounting", {"point_value_fen": 0.5, "expected_redemption_rate": 0.8})

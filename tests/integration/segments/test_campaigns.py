@@ -68,6 +68,7 @@ def test_the_day_cap_holds_across_campaigns(world: SegmentsWorld):
     assert all(len(world.campaign_notes(cid)) == 1 for cid, _ in members)
 
 
+@pytest.mark.slow  # hundreds of requests: the slowest of the quick loop
 def test_the_holdout_receives_nothing_and_conversions_are_counted_for_both_groups(world: SegmentsWorld):
     members = [world.member(marketing=True) for _ in range(40)]
     sid = world.segment()
@@ -90,6 +91,7 @@ def test_the_holdout_receives_nothing_and_conversions_are_counted_for_both_group
     assert conv == {"treated": 1, "holdout": 1, "window_days": 14}  # a member converts once
 
 
+@pytest.mark.slow  # hundreds of requests: the slowest of the quick loop
 def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_once(world: SegmentsWorld,
                                                                                    monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(campaigns, "PAGE", 4)
