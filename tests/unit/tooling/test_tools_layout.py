@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TOOLS = ROOT / "tools"
 # The documented commands kept at the top of tools/ (``python -m tools.local_stack`` ...): entry points only, their
 # code lives in the packages, so nothing imports them.

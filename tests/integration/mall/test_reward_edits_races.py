@@ -22,7 +22,7 @@ from tests.support.mall_world import new_key
 from tests.support.races import Auth, app_processes, member
 from tests.support.threads import run_all
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # real processes racing
 
 
 @pytest.fixture
