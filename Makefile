@@ -1,6 +1,7 @@
 # Member portal backend: everything a developer or CI needs, installed by the project's own files.
 #   make run      the local stack on http://127.0.0.1:8000 (ARGS="--port 9000" to change ports)
 #   make test     ruff, mypy, then every test in parallel (PYTEST_ARGS="-k something" to narrow)
+#   make test-fast   the quick loop: every test not marked slow or e2e (PYTEST_ARGS="tests/unit/points" to narrow)
 #   make package  chalice package + infra/resources.json merge + operations + cfn-lint (STAGE=dev|prod)
 #   make sdk      TypeScript types and a Python client generated from the OpenAPI document, in build/sdk/
 #   make contract-snapshot   accept the current API contract as docs/openapi.snapshot.json (a breaking change on purpose)
@@ -63,7 +64,9 @@ test: deps
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-# Everything but the slow and the end-to-end tests.
+# Everything but the slow and the end-to-end tests. Slow: the sweeps over every route (authorization matrix, bad
+# inputs), real processes and concurrent requests (races), chalice package, subprocesses, property tests with many
+# examples. `make test` runs them all.
 test-fast: deps
 	$(PY) -m pytest -n $(WORKERS) --dist loadgroup -m "not slow and not e2e" $(PYTEST_ARGS)
 

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 import chalicelib.areas  # noqa: F401  # the composition, as app.py runs it: every area's manifest installed
 from tests.support.aws import REGION, force_dummy_aws_environ, use_dummy_aws
@@ -33,6 +34,11 @@ from tests.support.local_stack import LocalStackUrl, external_stack, start_local
 from tests.support.tables import fresh_tables
 
 force_dummy_aws_environ()  # at import: before any test module creates a client
+
+# Hypothesis's per-example deadline is a timed assertion: on a shared, loaded machine it fails examples whose
+# behaviour is right ("Unreliable test timings"). Speed is measured in bench/, never asserted in tests.
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -12,7 +12,7 @@ Each area declares ``Area.personal_data``: its models' class names -> ``Kind``. 
   the ``H#`` prefixes among them), or ``finder``, a reference ``(customer_id) -> list[raw item]`` for kinds kept in
   other partitions.
 
-``tests/unit/test_personal_data_registry.py`` fails on a model attribute the registry does not classify.
+``tests/unit/contract/test_personal_data_registry.py`` fails on a model attribute the registry does not classify.
 """
 
 from __future__ import annotations
