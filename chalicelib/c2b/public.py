@@ -5,7 +5,19 @@ checks it. Each name is the area's own; the line under it says what it is for.""
 
 from __future__ import annotations
 
-from chalicelib.c2b import supports
+from typing import TYPE_CHECKING
 
-withdraw = supports.withdraw
-"""Withdraw a member's support of a C2B request, with its units."""
+from chalicelib.core.lazy import front_door
+
+if TYPE_CHECKING:
+    from chalicelib.c2b.supports import (
+        withdraw as withdraw,
+    )
+
+# name -> (its home module in this area, what it is for)
+NAMES = {
+    "withdraw": ("supports", "Withdraw a member's support of a C2B request, with its units."),
+}
+
+if not TYPE_CHECKING:  # a name is imported from its home on first use: a door costs nothing until then
+    __getattr__ = front_door(__name__, NAMES)

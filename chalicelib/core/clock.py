@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from chalicelib.core.calendar import business_day
-
 _fixed: datetime | None = None
 _offset = timedelta(0)
 
@@ -46,6 +44,8 @@ def now_iso() -> str:
 
 def today() -> date:
     """The current business day (Asia/Shanghai)."""
+    from chalicelib.core.calendar import business_day  # the zone database is read on first use, not at start
+
     return business_day(now())
 
 

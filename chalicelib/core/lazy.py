@@ -3,13 +3,17 @@
 ``lazy_module("chalicelib.points.member_views")`` puts the module in ``sys.modules`` at once (so every later import of
 it finds the same object) and runs its body on the first attribute access (``importlib.util.LazyLoader``). The
 routes use it for their use cases: importing the app registers every route without loading every area's code.
+``front_door`` does the same for the names of an area's ``public.py``.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
+from collections.abc import Callable, Mapping
 from types import ModuleType
+from typing import Any
 
 
 def lazy_module(name: str) -> ModuleType:
@@ -24,3 +28,21 @@ def lazy_module(name: str) -> ModuleType:
     sys.modules[name] = module
     loader.exec_module(module)
     return module
+
+
+def front_door(door: str, names: Mapping[str, tuple[str, str]]) -> Callable[[str], Any]:
+    """The module ``__getattr__`` of an area's front door (``chalicelib.<area>.public``): a name other areas use is
+    imported from its home module (``names[name] = (home, what it is for)``) when first asked for, then kept on the
+    door. Importing a door costs nothing until then, so a route module that needs one name at start (an example,
+    a schema) does not load the area's use cases with it."""
+    area = door.rsplit(".", 1)[0]
+
+    def __getattr__(name: str) -> Any:
+        entry = names.get(name)
+        if entry is None:
+            raise AttributeError(f"module {door!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{area}.{entry[0]}"), name)
+        setattr(sys.modules[door], name, value)
+        return value
+
+    return __getattr__

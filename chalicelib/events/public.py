@@ -5,7 +5,20 @@ checks it. Each name is the area's own; the line under it says what it is for.""
 
 from __future__ import annotations
 
-from chalicelib.events import registration
+from typing import TYPE_CHECKING
 
-cancel = registration.cancel
-"""Cancel a member's registration (seat or waiting place); the first waiting member takes the seat."""
+from chalicelib.core.lazy import front_door
+
+if TYPE_CHECKING:
+    from chalicelib.events.registration import (
+        cancel as cancel,
+    )
+
+# name -> (its home module in this area, what it is for)
+NAMES = {
+    "cancel": ("registration",
+        "Cancel a member's registration (seat or waiting place); the first waiting member takes the seat."),
+}
+
+if not TYPE_CHECKING:  # a name is imported from its home on first use: a door costs nothing until then
+    __getattr__ = front_door(__name__, NAMES)

@@ -5,13 +5,27 @@ checks it. Each name is the area's own; the line under it says what it is for.""
 
 from __future__ import annotations
 
-from chalicelib.membership import models, records
+from typing import TYPE_CHECKING
 
-MEMBERSHIP_SK = models.MEMBERSHIP_SK
-"""The sort key of a member's Plus membership item."""
+from chalicelib.core.lazy import front_door
 
-MembershipItem = models.MembershipItem
-"""A member's Plus membership (``CUST#<id>`` / ``MEMBERSHIP_SK``)."""
+if TYPE_CHECKING:
+    from chalicelib.membership.models import (
+        MEMBERSHIP_SK as MEMBERSHIP_SK,
+    )
+    from chalicelib.membership.models import (
+        MembershipItem as MembershipItem,
+    )
+    from chalicelib.membership.records import (
+        membership as membership,
+    )
 
-membership = records.membership
-"""A member's Plus membership as the member sees it."""
+# name -> (its home module in this area, what it is for)
+NAMES = {
+    "MEMBERSHIP_SK": ("models", "The sort key of a member's Plus membership item."),
+    "MembershipItem": ("models", "A member's Plus membership (``CUST#<id>`` / ``MEMBERSHIP_SK``)."),
+    "membership": ("records", "A member's Plus membership as the member sees it."),
+}
+
+if not TYPE_CHECKING:  # a name is imported from its home on first use: a door costs nothing until then
+    __getattr__ = front_door(__name__, NAMES)

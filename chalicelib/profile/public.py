@@ -5,7 +5,20 @@ checks it. Each name is the area's own; the line under it says what it is for.""
 
 from __future__ import annotations
 
-from chalicelib.profile import members
+from typing import TYPE_CHECKING
 
-apply_profile_change = members.apply_profile_change
-"""The profile after a change, with the consent receipts written in the same transaction."""
+from chalicelib.core.lazy import front_door
+
+if TYPE_CHECKING:
+    from chalicelib.profile.members import (
+        apply_profile_change as apply_profile_change,
+    )
+
+# name -> (its home module in this area, what it is for)
+NAMES = {
+    "apply_profile_change": ("members",
+        "The profile after a change, with the consent receipts written in the same transaction."),
+}
+
+if not TYPE_CHECKING:  # a name is imported from its home on first use: a door costs nothing until then
+    __getattr__ = front_door(__name__, NAMES)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,6 +195,43 @@ def test_settings_are_read_in_the_config_module_only():
     assert not wrong, f"settings read outside chalicelib/core/config.py: {wrong}"
 
 
+def _door_names(door: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """``(name -> home module of its TYPE_CHECKING import, NAMES)`` of a front door, read from its source."""
+    tree = ast.parse(door.read_text(encoding="utf-8"))
+    typed: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for imp in node.body:
+                assert isinstance(imp, ast.ImportFrom) and imp.module, ast.unparse(imp)
+                typed.update({alias.name: imp.module.rsplit(".", 1)[1] for alias in imp.names})
+    module = importlib.import_module(f"chalicelib.{door.parent.name}.public")
+    return typed, module.NAMES
+
+
+@pytest.mark.parametrize("door", sorted(LIB.glob("*/public.py")), ids=lambda p: p.parent.name)
+def test_a_front_door_names_each_name_once_with_its_home_and_what_it_is_for(door: Path):
+    """What mypy checks (the ``TYPE_CHECKING`` imports) is what the door hands out at run time (``NAMES``), each
+    name from the module it lives in, with a line saying what it is for."""
+    typed, names = _door_names(door)
+    assert typed == {name: home for name, (home, _) in names.items()}
+    for name, (home, why) in names.items():
+        assert why.strip() and len(why) <= 120, f"{name}: say in one line what it is for"
+        assert hasattr(importlib.import_module(f"chalicelib.{door.parent.name}.{home}"), name), f"{home} has no {name}"
+
+
+def test_importing_a_front_door_loads_nothing_behind_it():
+    """A door is free until a name is used: the app's cold start does not pay for an area's use cases because a
+    route module asked a door for one example or schema."""
+    doors = sorted(f"chalicelib.{p.parent.name}.public" for p in LIB.glob("*/public.py"))
+    probe = (f"import sys\nfor d in {doors!r}: __import__(d.rsplit('.', 1)[0])\n"  # the areas' manifests first
+             "before = set(sys.modules)\n"
+             f"for d in {doors!r}: __import__(d)\n"
+             "print(sorted(m for m in set(sys.modules) - before if m.startswith('chalicelib.')\n"
+             "             and not m.startswith('chalicelib.core.') and not m.endswith('.public')))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
 def test_core_imports_no_area():
     wrong = {str(p.relative_to(ROOT)): sorted(m for m in _imports(p) if _area_of(m))
              for p in _sources(LIB / "core")}
@@ -222,8 +261,11 @@ def test_use_cases_return_results_not_http_replies():
 
 def test_the_lazily_loaded_modules_of_a_route_module_are_the_ones_it_type_checks():
     """``if TYPE_CHECKING: from X import m`` / ``else: m = lazy_module("X.m")``: mypy checks the first branch only,
-    so the second must name exactly the same modules (a drift would be a NameError on the first request)."""
+    so the second must name exactly the same modules (a drift would be a NameError on the first request). (A front
+    door's ``TYPE_CHECKING`` names are checked against its ``NAMES`` by the test of the doors.)"""
     for path in _sources(LIB):
+        if path.name == "public.py":
+            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in tree.body:
             if not (isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
