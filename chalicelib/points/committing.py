@@ -22,6 +22,17 @@ MAX_ATTEMPTS = 12
 RETRY_LABELS = frozenset({"points", "profile"})
 
 
+def _commit(tx: Tx, attempt: int) -> None:
+    """Commit; a lost race on the points state or the profile is ``retry.Again`` (plan again from a fresh read)."""
+    try:
+        tx.commit()
+    except TxCancelled as exc:
+        if exc.failed & RETRY_LABELS:
+            logger.debug("points change raced, planning again", extra={"attempt": attempt})
+            raise retry.Again from None
+        raise
+
+
 def execute(customer_id: str, planner: Callable[[PointsState], Plan], max_attempts: int = MAX_ATTEMPTS) -> Outcome:
     """Read the member (consistently), plan, and commit in one transaction; again from a fresh read on a race.
 
@@ -35,13 +46,7 @@ def execute(customer_id: str, planner: Callable[[PointsState], Plan], max_attemp
         if not plan.write:
             return Outcome(plan, state, [])
         tx, entries = build_tx(state, plan)
-        try:
-            tx.commit()
-        except TxCancelled as exc:
-            if exc.failed & RETRY_LABELS:
-                logger.debug("points change raced, planning again", extra={"attempt": attempt})
-                raise retry.Again from None
-            raise
+        _commit(tx, attempt)
         return Outcome(plan, state, entries)
     return retry.until_committed(once, limit=max_attempts, what="points change", customer_id=customer_id)
 
@@ -54,12 +59,6 @@ def execute_with(customer_id: str, step: Callable[[Tx, PointsState], T], max_att
         state = PointsState.from_items(load_member(customer_id, consistent=True))
         tx = Tx()
         result = step(tx, state)
-        try:
-            tx.commit()
-        except TxCancelled as exc:
-            if exc.failed & RETRY_LABELS:
-                logger.debug("points change raced, planning again", extra={"attempt": attempt})
-                raise retry.Again from None
-            raise
+        _commit(tx, attempt)
         return result
     return retry.until_committed(once, limit=max_attempts, what="points change", customer_id=customer_id)
