@@ -64,7 +64,7 @@ def propose_event(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/events/{event_id}", "GET", auth="member", response="EventOut",
-           errors=(*MEMBER_ERRORS, "not_found"),
+           errors=(*MEMBER_ERRORS, "not_found", "service_unavailable"),
            summary="One event with its description (one DynamoDB call); an event for another circle is 404",
            examples={"response": {**EVENT_EXAMPLE, "description": "新品试用与茶歇。", "invited": False,
                                   "hosted_by_me": False}})
