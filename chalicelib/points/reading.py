@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from chalicelib.core import clock, personal_data
-from chalicelib.core.calendar import business_day
 from chalicelib.core.dynamo import paging
 from chalicelib.core.observability import logger
 from chalicelib.identity import public as identity
@@ -28,14 +27,11 @@ from chalicelib.points.models import (
 )
 from chalicelib.points.rules import PointsAccount
 
+today = clock.today
+"""The current business day (Asia/Shanghai): the core clock's."""
 
-def today() -> date:
-    """The current business day (Asia/Shanghai)."""
-    return business_day(clock.now())
-
-
-def now_iso() -> str:
-    return clock.iso(clock.now().astimezone(UTC))
+now_iso = clock.now_iso
+"""Now as items store it: the core clock's."""
 
 
 @dataclass

@@ -25,8 +25,7 @@ def _new_secret() -> str:
     return "whsec_" + random_secrets.token_hex(32)
 
 
-def _now() -> str:
-    return clock.iso(clock.now().astimezone(UTC))
+_now = clock.now_iso
 
 
 def view(item: dict[str, Any]) -> dict[str, Any]:
