@@ -46,30 +46,22 @@ def _default_token_cache() -> TokenCache:
 
 
 
+def _client(app_id: str, secret: str) -> WeChatClient:
+    s = settings()
+    return WeChatClient(base_url=s.wechat_api_base, app_id=app_id, secret=secret, token_cache=_default_token_cache(),
+                        timeout=s.wechat_http_timeout)
+
+
 @lru_cache(maxsize=1)
 def mini_program_client() -> WeChatClient:
     """The mini-program's client (``WECHAT_MP_APP_ID``/``WECHAT_MP_SECRET``), one per process."""
-    s = settings()
-    return WeChatClient(
-        base_url=s.wechat_api_base,
-        app_id=s.wechat_mp_app_id,
-        secret=s.wechat_mp_secret,
-        token_cache=_default_token_cache(),
-        timeout=s.wechat_http_timeout,
-    )
+    return _client(settings().wechat_mp_app_id, settings().wechat_mp_secret)
 
 
 @lru_cache(maxsize=1)
 def official_account_client() -> WeChatClient:
     """The official account's client (``WECHAT_OA_APP_ID``/``WECHAT_OA_SECRET``), one per process."""
-    s = settings()
-    return WeChatClient(
-        base_url=s.wechat_api_base,
-        app_id=s.wechat_oa_app_id,
-        secret=s.wechat_oa_secret,
-        token_cache=_default_token_cache(),
-        timeout=s.wechat_http_timeout,
-    )
+    return _client(settings().wechat_oa_app_id, settings().wechat_oa_secret)
 
 
 def reset_clients() -> None:
