@@ -193,8 +193,8 @@ def _book(customer_id: str, store_id: str, service_id: str, slot_start: datetime
         try:
             tx.commit()
         except TxCancelled as exc:
-            if idempotency.LABEL in exc.failed:
-                return idempotency.replay_after_race(req)
+            if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
+                return replayed
             if capacity.LABEL in exc.failed:
                 raise AppError("slot_full") from None
             if exc.failed - {"member", "appointment"}:

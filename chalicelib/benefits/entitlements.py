@@ -238,8 +238,8 @@ def claim(customer_id: str, benefit_id: str, idempotency_key: str | None, channe
         try:
             tx.commit()
         except TxCancelled as exc:
-            if idempotency.LABEL in exc.failed:
-                return idempotency.replay_after_race(req)
+            if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
+                return replayed
             if "quota" in exc.failed and held == status.period_key:
                 raise AppError("quota_exhausted") from None
             if "quota" in exc.failed or exc.conflict:  # another claim began the period first: read again, decide

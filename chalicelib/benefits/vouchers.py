@@ -215,8 +215,8 @@ def use_mine(customer_id: str, voucher_id: str, order_no: str | None, idempotenc
     try:
         tx.commit()
     except TxCancelled as exc:
-        if idempotency.LABEL in exc.failed:
-            return idempotency.replay_after_race(req)
+        if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
+            return replayed
         if "voucher" in exc.failed:
             _why_not(customer_id, voucher_id, None)
         raise AppError("service_unavailable", retry_after=1) from None

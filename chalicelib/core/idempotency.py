@@ -34,9 +34,9 @@ Usage (any POST route)::
     try:
         tx.commit()
     except TxCancelled as exc:
-        if idempotency.LABEL in exc.failed:
-            return idempotency.replay_after_race(req)
-        raise
+        if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
+            return replayed
+        raise                                # one of your own conditions failed
     return results.created(body)
 
 Records keep the first answer's HTTP status (``STORED_STATUS``), as they always have: the stored format does not
@@ -249,10 +249,26 @@ def commit_or_replay(tx: Tx, req: Request) -> Result | None:
     try:
         tx.commit()
     except TxCancelled as exc:
-        if LABEL in exc.failed:
-            return replay_after_race(req)
+        if (replayed := replay_if_recorded(req, exc)) is not None:
+            return replayed
         raise
     return None
+
+
+def replay_if_recorded(req: Request | None, exc: TxCancelled) -> Result | None:
+    """After a cancelled commit that held ``req``'s record: the first answer if a request with the same key committed
+    first, else None (the caller reads ``exc`` for its own conditions).
+
+    A twin that committed first shows as the record's failed condition, or, when the two transactions overlapped, as
+    a conflict on the record beside a failed condition of another item (the survey already answered, the export
+    already running): so the record is read whenever its own condition was not the one that failed.
+    """
+    if req is None:
+        return None
+    if LABEL in exc.failed:
+        return replay_after_race(req)
+    stored = get(req)
+    return None if stored is None else replay_response(stored)
 
 
 def replay_after_race(req: Request) -> Result:

@@ -213,8 +213,8 @@ def register(customer_id: str, event_id: str, idempotency_key: str | None) -> Re
         try:
             tx.commit()
         except TxCancelled as exc:
-            if idempotency.LABEL in exc.failed:
-                return idempotency.replay_after_race(req)
+            if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
+                return replayed
             if "key_claim" in exc.failed:
                 return idempotency.replay_after_race(claim)  # 422 if the key was used for another event
             if "member" in exc.failed:

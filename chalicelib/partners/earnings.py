@@ -82,8 +82,8 @@ def earn(partner: PartnerItem, token: str, order_no: str, amount_fen: int, key: 
     try:
         points_area.execute_with(customer_id, step)
     except TxCancelled as exc:
-        if idempotency.LABEL in exc.failed:
-            return idempotency.replay_after_race(req)
+        if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
+            return replayed
         if "earning" in exc.failed:  # the same order_no under another key, a moment ago
             won = _earning(partner.partner_id, order_no)
             if won is not None:

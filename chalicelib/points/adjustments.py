@@ -101,8 +101,8 @@ def _apply_adjustment(customer_id: str, delta: int, reason: str, staff_id: str, 
     try:
         outcome = committing.execute(customer_id, plan)
     except TxCancelled as exc:
-        if req is not None and idempotency.LABEL in exc.failed:
-            return idempotency.replay_after_race(req)
+        if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
+            return replayed
         raise
     logger.info(
         "points adjusted",

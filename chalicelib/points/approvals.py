@@ -93,8 +93,8 @@ def ask(kind: str, customer_id: str, points: int, reason: str, maker: str, maker
     try:
         tx.commit()
     except TxCancelled as exc:
-        if req is not None and idempotency.LABEL in exc.failed:
-            return idempotency.replay_after_race(req)
+        if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
+            return replayed
         raise
     logger.info("staff change waits for approval", extra={"approval_id": item.approval_id, "kind": kind})
     return results.accepted(pending_view(item))

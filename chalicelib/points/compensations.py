@@ -49,8 +49,8 @@ def compensate(customer_id: str, points: int, reason: str, case_id: str | None, 
     try:
         balance = _credit(customer_id, points, reason, staff_id, compensation_id, record)
     except TxCancelled as exc:
-        if idempotency.LABEL in exc.failed:
-            return idempotency.replay_after_race(req)
+        if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
+            return replayed
         raise
     return results.created({"compensation_id": compensation_id, "status": "done", "points": points,
                             "approval_id": None, "balance_after": balance})

@@ -73,8 +73,8 @@ def request(customer_id: str, idempotency_key: str | None) -> Result:
     try:
         tx.commit()
     except TxCancelled as exc:
-        if idempotency.LABEL in exc.failed:
-            return idempotency.replay_after_race(req)
+        if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
+            return replayed
         if "state" in exc.failed:
             raise AppError("export_in_progress") from None
         raise

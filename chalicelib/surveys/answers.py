@@ -136,8 +136,8 @@ def answer(customer_id: str, survey_id: str, score: int, solved_first_contact: b
         else:
             points_area.execute(customer_id, lambda state: Plan(add=lambda tx: extra(tx, state)))
     except TxCancelled as exc:
-        if idempotency.LABEL in exc.failed:
-            return idempotency.replay_after_race(req)
+        if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
+            return replayed
         if "survey" in exc.failed:  # answered from another device, or withdrawn (its service voided) meanwhile
             withdrawn = _get(customer_id, survey_id).status == "withdrawn"
             raise AppError("survey_withdrawn" if withdrawn else "survey_answered") from None
