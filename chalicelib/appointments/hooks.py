@@ -83,5 +83,5 @@ def _render_360(raw: list[dict[str, Any]], _member: Any, now: datetime) -> dict[
 member_360 = Section360(
     read=lambda customer_id: member_layout.newest(customer_id, APPOINTMENT_PREFIX, RECENT_360),
     render=_render_360,
-    keys="chalicelib.appointments.schemas:Member360Appointments",
+    keys="chalicelib.appointments.http.member_schemas:Member360Appointments",
 )

@@ -5,7 +5,7 @@ from chalicelib.core.area import Area, Job
 
 AREA = Area(
     name="audit",
-    blueprints=("chalicelib.audit.api",),
+    routes=("admin",),
     errors=ERRORS,
     jobs=(Job("audit_verify", "cron(40 16 * * ? *)", "chalicelib.audit.jobs:verify_yesterday",
               doc="Daily at 00:40 Asia/Shanghai: recompute the hash chains of the day before and log any break."),),

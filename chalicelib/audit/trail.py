@@ -163,4 +163,4 @@ def _render_360(found: list[dict[str, Any]], _member: Any, _now: Any) -> dict[st
     return {"audit_trail": [view(raw) for raw in found]}
 
 
-member_360 = Section360(render=_render_360, read=_read_360, keys="chalicelib.audit.schemas:Audit360")
+member_360 = Section360(render=_render_360, read=_read_360, keys="chalicelib.audit.http.admin_schemas:Audit360")

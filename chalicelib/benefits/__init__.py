@@ -10,7 +10,7 @@ AREA = Area(
                   "M#BDAYNOW": "one: this year's birthday grant (every year's is H#BDAY#<yyyy>)"},
     moved_kinds={"M#QUOTA#": "H#QUOTA#", "M#BDAY#": "H#BDAY#"},
     migrate_seed="chalicelib.benefits.entitlements:migrate_seed",
-    blueprints=("chalicelib.benefits.api", "chalicelib.benefits.admin_api"),
+    routes=("member", "admin", "integrations"),
     errors=ERRORS,
     jobs=(Job("birthday_benefits_job", "cron(20 * * * ? *)", "chalicelib.benefits.birthdays:run", with_context=True,
               doc="Hourly at :20: birthday benefits for members whose birthday month it is (Shanghai), once a "

@@ -37,7 +37,7 @@ from chalicelib.core.area import Area, Job
 AREA = Area(
     name="c2b",
     moved_kinds={"M#C2BS#": "H#C2BS#", "M#C2BV#": "H#C2BV#", "M#C2BGIFT#": "H#C2BGIFT#"},
-    blueprints=("chalicelib.c2b.api", "chalicelib.c2b.admin_api"),
+    routes=("member", "admin"),
     errors=ERRORS,
     notices=NOTICES,
     jobs=(Job("c2b_fanout_job", "rate(1 minute)", "chalicelib.c2b.fanout:run", with_context=True,

@@ -104,5 +104,5 @@ def _render_360(raw: list[dict[str, Any]], _member: Any, _now: datetime) -> dict
 
 
 member_360 = Section360(read=lambda customer_id: member_layout.newest(customer_id, MY_SUPPORT_PREFIX, RECENT_360),
-                        render=_render_360, keys="chalicelib.c2b.schemas:Member360ProductRequests")
+                        render=_render_360, keys="chalicelib.c2b.http.member_schemas:Member360ProductRequests")
 

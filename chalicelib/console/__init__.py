@@ -5,6 +5,6 @@ from chalicelib.core.area import Area
 
 AREA = Area(
     name="console",
-    blueprints=("chalicelib.console.api", "chalicelib.console.static_api"),
+    routes=("staff", "static"),
     member_360_none="the console shows the other areas' sections; it keeps nothing of its own",
 )

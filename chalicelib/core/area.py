@@ -99,7 +99,7 @@ class Area(NamedTuple):
     """One area's manifest. Only ``name`` is required; an empty field means the area has none of that."""
 
     name: str
-    blueprints: tuple[str, ...] = ()  # modules whose ``api`` (a ``core.http.routing.Api``) serves routes
+    routes: tuple[str, ...] = ()  # audiences served: ``http/<audience>.py``, each with its ``api`` (``routing.Api``)
     errors: Mapping[str, ErrorSpec] = NONE
     notices: Mapping[str, NoticeSpec] = NONE  # notification templates (core.notifications)
     jobs: tuple[Job, ...] = ()
@@ -139,6 +139,11 @@ class Area(NamedTuple):
     # Maker-checker (points/approvals.py): approval kind -> (ApprovalItem, decide(tx)) -> dict: runs an approved change
     # with the approval's conditional update in the change's own transaction
     approvals: Mapping[str, Ref] = NONE
+
+    @property
+    def blueprints(self) -> tuple[str, ...]:
+        """The modules of ``routes``: ``chalicelib.<area>.http.<audience>``."""
+        return tuple(f"chalicelib.{self.name}.http.{audience}" for audience in self.routes)
 
 
 _installed: tuple[Area, ...] | None = None

@@ -36,7 +36,7 @@ from chalicelib.events.notices import NOTICES
 
 AREA = Area(
     name="events",
-    blueprints=("chalicelib.events.api", "chalicelib.events.admin_api", "chalicelib.events.agent_api"),
+    routes=("member", "admin", "agent"),
     errors=ERRORS,
     notices=NOTICES,
     jobs=(Job("events_daily_job", "cron(0 2 * * ? *)", "chalicelib.events.jobs:run_daily",

@@ -83,5 +83,5 @@ def _render_360(raw: list[dict[str, Any]], _member: Any, now: Any) -> dict[str, 
 member_360 = Section360(
     read=lambda customer_id: listing.mine_index(customer_id, newest_first=True, limit=RECENT_360),
     render=_render_360,
-    keys="chalicelib.events.schemas:Member360Events",
+    keys="chalicelib.events.http.schemas:Member360Events",
 )

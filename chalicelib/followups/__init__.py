@@ -5,7 +5,7 @@ from chalicelib.followups.errors import ERRORS
 
 AREA = Area(
     name="followups",
-    blueprints=("chalicelib.followups.api",),
+    routes=("agent",),
     errors=ERRORS,
     jobs=(Job("outbox_sweeper", "rate(1 minute)", "chalicelib.followups.retry_pipeline:scheduled_sweep",
               doc="Every minute: send the retry messages whose send failed (the transaction waits in the outbox "

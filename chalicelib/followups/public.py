@@ -34,14 +34,14 @@ if TYPE_CHECKING:
     from chalicelib.followups.examples import (
         SUMMARY as SUMMARY,
     )
+    from chalicelib.followups.http.agent_schemas import (
+        CaseSummary as CaseSummary,
+    )
     from chalicelib.followups.models import (
         QUEUE_PREFIX as QUEUE_PREFIX,
     )
     from chalicelib.followups.models import (
         FollowUpCaseItem as FollowUpCaseItem,
-    )
-    from chalicelib.followups.schemas import (
-        CaseSummary as CaseSummary,
     )
 
 # name -> (its home module in this area, what it is for)
@@ -58,7 +58,7 @@ NAMES = {
     "FollowUpCaseItem": ("models",
         "A transaction that ran out of retries, in front of a person (``CUST#<id>`` / ``CASE#<txn>``)."),
     "QUEUE_PREFIX": ("models", "The prefix of the open-case queue's index key."),
-    "CaseSummary": ("schemas", "The response model of a case in a list."),
+    "CaseSummary": ("http.agent_schemas", "The response model of a case in a list."),
 }
 
 if not TYPE_CHECKING:  # a name is imported from its home on first use: a door costs nothing until then

@@ -7,8 +7,7 @@ from chalicelib.identity.errors import ERRORS
 AREA = Area(
     name="identity",
     member_kinds={"M#PROFILE": "one profile per customer"},
-    blueprints=("chalicelib.identity.auth_api", "chalicelib.identity.staff_api", "chalicelib.identity.staff_admin_api",
-                "chalicelib.identity.dev_api"),
+    routes=("member", "staff", "admin", "dev"),
     errors=ERRORS,
     jobs=(Job("migrate_member_partition", "rate(1 hour)", "chalicelib.identity.partition_migration:run",
               with_context=True,

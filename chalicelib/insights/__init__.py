@@ -13,7 +13,7 @@ from chalicelib.insights.errors import ERRORS
 
 AREA = Area(
     name="insights",
-    blueprints=("chalicelib.insights.api", "chalicelib.insights.daily_api"),
+    routes=("admin",),
     errors=ERRORS,
     stream_handlers=(
         StreamHandler("chalicelib.insights.counting:handle_raw",

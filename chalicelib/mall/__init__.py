@@ -6,8 +6,7 @@ from chalicelib.mall.errors import ERRORS
 AREA = Area(
     name="mall",
     moved_kinds={"M#RLIM#": "H#RLIM#"},
-    blueprints=("chalicelib.mall.rewards_api", "chalicelib.mall.admin_api", "chalicelib.mall.redemptions_api",
-                "chalicelib.mall.faults_api"),
+    routes=("member", "admin", "dev"),
     errors=ERRORS,
     retry_handlers={"redemption_fulfillment": "chalicelib.mall.partner_fulfilment:retry_fulfilment"},
     followups={"redemption_fulfillment": FollowUpHooks(

@@ -121,4 +121,4 @@ def _render_360(recent: list[Any], member: Any, now: Any) -> dict[str, Any]:
 
 RECENT_360 = 10
 member_360 = Section360(read=lambda customer_id: records.recent_orders(customer_id, RECENT_360),
-                        render=_render_360, keys="chalicelib.membership.schemas:Member360Plus")
+                        render=_render_360, keys="chalicelib.membership.http.schemas:Member360Plus")

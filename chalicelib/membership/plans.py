@@ -1,7 +1,7 @@
 """Plus plans as operators configure them (``CONFIG#PLUS`` / ``PLAN#<id>``), read with one Query and cached in-process
 for a minute; ``rules.DEFAULT_PLANS`` until any is configured. The local stack seeds the defaults.
 
-Operators create and change plans (``admin_api.py``). A write resets this process's cache at once; another process
+Operators create and change plans (``http/admin.py``). A write resets this process's cache at once; another process
 sees it when its cache expires (``CACHE_SECONDS``). The first write while nothing is stored stores the defaults in
 the same transaction, so creating one plan never withdraws the monthly and yearly ones members were offered.
 A plan's period never changes (memberships bought are extended by it); a withdrawn plan (``active`` false) is

@@ -9,7 +9,7 @@ from chalicelib.notifications.notices import NOTICES
 AREA = Area(
     name="notifications",
     member_kinds={"M#NOTIFY": "one notification state per member"},
-    blueprints=("chalicelib.notifications.api",),
+    routes=("member", "dev"),
     notices=NOTICES,
     stream_handlers=(StreamHandler("chalicelib.notifications.stream:handle_raw", sk_prefixes=("N#",),
                                    events=("INSERT",)),),

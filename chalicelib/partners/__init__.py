@@ -16,7 +16,7 @@ from chalicelib.partners.errors import ERRORS
 
 AREA = Area(
     name="partners",
-    blueprints=("chalicelib.partners.admin_api", "chalicelib.partners.api", "chalicelib.partners.member_api"),
+    routes=("admin", "integrations", "member"),
     errors=ERRORS,
     seeds=("chalicelib.partners.seeds:seed_demo_partner",),
     owned_resources="tests.support.owned.partners:OWNED",

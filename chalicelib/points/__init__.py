@@ -8,8 +8,7 @@ AREA = Area(
     member_kinds={"M#POINTS": "one points state per member",
                   "M#BUCKET#": "one per expiry day still ahead: bounded by the points' validity (expired ones are "
                                "deleted by the daily job)"},
-    blueprints=("chalicelib.points.api", "chalicelib.points.admin_api", "chalicelib.points.orders_api",
-                "chalicelib.points.claims_api", "chalicelib.points.approvals_api"),
+    routes=("member", "admin", "integrations", "agent"),
     errors=ERRORS,
     jobs=(Job("expire_points_job", "cron(10 16 * * ? *)", "chalicelib.points.jobs:run_daily",
               doc="Daily at 00:10 Asia/Shanghai (16:10 UTC): expire due points, apply due tier evaluations."),),

@@ -40,6 +40,12 @@ if TYPE_CHECKING:
     from chalicelib.points.earn_and_spend import (
         take_back as take_back,
     )
+    from chalicelib.points.http.member_schemas import (
+        LedgerEntryOut as LedgerEntryOut,
+    )
+    from chalicelib.points.http.member_schemas import (
+        PointsOut as PointsOut,
+    )
     from chalicelib.points.member_views import (
         held_tier as held_tier,
     )
@@ -91,12 +97,6 @@ if TYPE_CHECKING:
     from chalicelib.points.rules import (
         InsufficientPoints as InsufficientPoints,
     )
-    from chalicelib.points.schemas import (
-        LedgerEntryOut as LedgerEntryOut,
-    )
-    from chalicelib.points.schemas import (
-        PointsOut as PointsOut,
-    )
     from chalicelib.points.tier_standing import (
         stats_with as stats_with,
     )
@@ -145,8 +145,8 @@ NAMES = {
     "PointsState": ("reading", "A member's points and tier state as read."),
     "query_member": ("reading", "The member read of one customer id (one Query), parsed for points."),
     "InsufficientPoints": ("rules", "Raised by a plan when the balance is short."),
-    "LedgerEntryOut": ("schemas", "The response model of a ledger entry."),
-    "PointsOut": ("schemas", "The response model of a member's points."),
+    "LedgerEntryOut": ("http.member_schemas", "The response model of a ledger entry."),
+    "PointsOut": ("http.member_schemas", "The response model of a member's points."),
     "stats_with": ("tier_standing", "Tier statistics plus one change in a month."),
     "tier_decision": ("tier_standing",
         "The tier a state holds on a day (upgrade at once, downgrade on the evaluation date)."),

@@ -6,7 +6,7 @@ from chalicelib.privacy.errors import ERRORS
 AREA = Area(
     name="privacy",
     member_kinds={"M#PRIVACY": "one privacy state per member (partner sharing, the accepted policy version)"},
-    blueprints=("chalicelib.privacy.api", "chalicelib.privacy.agent_api"),
+    routes=("member", "agent", "admin"),
     errors=ERRORS,
     jobs=(Job("privacy_erase_due", "rate(1 hour)", "chalicelib.privacy.erasure:erase_due",
               doc="Hourly: one erasure message per member whose deletion cooling-off has ended (gsi1 DELETION, no "

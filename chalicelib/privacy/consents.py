@@ -127,4 +127,4 @@ def _render_360(_read: Any, member_items: Any, _now: Any) -> dict[str, Any]:
                                      "recorded_by": state.deletion_recorded_by if state else None}}}
 
 
-member_360 = Section360(render=_render_360, keys="chalicelib.privacy.schemas:Member360Privacy")
+member_360 = Section360(render=_render_360, keys="chalicelib.privacy.http.schemas:Member360Privacy")

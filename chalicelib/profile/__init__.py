@@ -5,7 +5,7 @@ from chalicelib.profile.errors import ERRORS
 
 AREA = Area(
     name="profile",
-    blueprints=("chalicelib.profile.api", "chalicelib.profile.notifications_api"),
+    routes=("member",),
     errors=ERRORS,
     customer_items=True,
     merge_keeps="notifications are what the absorbed customer was told; they stay under its ID as history",

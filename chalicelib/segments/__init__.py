@@ -22,7 +22,7 @@ from chalicelib.segments.notices import NOTICES
 
 AREA = Area(
     name="segments",
-    blueprints=("chalicelib.segments.api", "chalicelib.segments.campaign_api", "chalicelib.segments.call_api"),
+    routes=("admin", "agent"),
     errors=ERRORS,
     notices=NOTICES,
     stream_handlers=(

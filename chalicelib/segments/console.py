@@ -15,4 +15,5 @@ def _render(stored: dict[str, Any] | None, member: Any, now: Any) -> dict[str, A
     return {"facts": view["facts"], "segments": view["segments"]}
 
 
-member_360 = Section360(read=store.read_facts, render=_render, keys="chalicelib.segments.schemas:Member360Facts")
+member_360 = Section360(read=store.read_facts, render=_render,
+                        keys="chalicelib.segments.http.admin_schemas:Member360Facts")

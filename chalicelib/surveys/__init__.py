@@ -18,7 +18,7 @@ from chalicelib.surveys.notices import NOTICES
 
 AREA = Area(
     name="surveys",
-    blueprints=("chalicelib.surveys.api", "chalicelib.surveys.admin_api"),
+    routes=("member", "admin"),
     errors=ERRORS,
     notices=NOTICES,
     followups={"callback": FollowUpHooks(settle="chalicelib.surveys.callbacks:settle",

@@ -31,4 +31,4 @@ def _render(raw: list[dict[str, Any]], _member: Any, now: datetime) -> dict[str,
     return {"surveys": out}
 
 
-member_360 = Section360(read=_read, render=_render, keys="chalicelib.surveys.schemas:Member360Surveys")
+member_360 = Section360(read=_read, render=_render, keys="chalicelib.surveys.http.schemas:Member360Surveys")

@@ -19,7 +19,7 @@ from chalicelib.webhooks.events import SOURCE_PREFIXES
 
 AREA = Area(
     name="webhooks",
-    blueprints=("chalicelib.webhooks.api",),
+    routes=("admin",),
     errors=ERRORS,
     stream_handlers=(StreamHandler("chalicelib.webhooks.producer:handle_raw", sk_prefixes=SOURCE_PREFIXES,
                                    events=("INSERT", "MODIFY")),),

@@ -49,13 +49,13 @@ def _resolve_named(ref: str) -> type[BaseModel]:
 
 
 def default_schemas(import_name: str) -> str:
-    """``chalicelib.points.api`` -> ``chalicelib.points.schemas``; ``...auth_api`` -> ``...auth_schemas``."""
-    package, _, module = import_name.rpartition(".")
-    return f"{package}.{module[: -len('api')]}schemas" if module.endswith("api") else f"{package}.schemas"
+    """An audience's route module names its models in the module beside it: ``chalicelib.points.http.member`` ->
+    ``chalicelib.points.http.member_schemas`` (an area whose audiences share models says ``schemas=``)."""
+    return f"{import_name}_schemas"
 
 
 def area_of(module: str) -> str:
-    """``chalicelib.points.admin_api`` -> ``points``; the core's own (``chalicelib.core.http.health``) -> ``core``."""
+    """``chalicelib.points.http.admin`` -> ``points``; the core's own (``chalicelib.core.http.health``) -> ``core``."""
     parts = module.split(".")
     return parts[1] if len(parts) > 2 and parts[0] == "chalicelib" else parts[0]
 

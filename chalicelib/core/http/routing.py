@@ -6,7 +6,7 @@ A request then runs through ``_dispatch`` here: who calls (``auth.py``), what it
 (sent with the route's status) or a ``Reply``, or the error envelope.
 
 Request and response models live in each area's schemas modules and routes name them as strings
-(``body="identity.auth_schemas.AppLogin"``): they are built when a route first needs them, not at cold start.
+(``body="identity.http.member_schemas.AppLogin"``): they are built when a route first needs them, not at cold start.
 
 The names the areas use (``Api``, ``RequestContext``, ``Reply``) and the tests' (``REGISTRY``, ``RouteSpec``,
 ``ROLES_FOR_AUTH``, ``configure_auth``...) are importable from here.

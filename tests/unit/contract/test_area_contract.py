@@ -203,7 +203,8 @@ def _door_names(door: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
             for imp in node.body:
                 assert isinstance(imp, ast.ImportFrom) and imp.module, ast.unparse(imp)
-                typed.update({alias.name: imp.module.rsplit(".", 1)[1] for alias in imp.names})
+                home = imp.module.removeprefix(f"chalicelib.{door.parent.name}.")
+                typed.update({alias.name: home for alias in imp.names})
     module = importlib.import_module(f"chalicelib.{door.parent.name}.public")
     return typed, module.NAMES
 
@@ -252,9 +253,9 @@ def test_the_web_framework_is_imported_only_by_the_http_layer():
 
 
 def test_use_cases_return_results_not_http_replies():
-    """Only the routes (``*api.py``) and the HTTP layer know statuses and headers."""
+    """Only the routes (an area's ``http/``) and the core's HTTP layer know statuses and headers."""
     wrong = [str(p.relative_to(ROOT)) for p in _sources(LIB)
-             if not (p.name.endswith("api.py") or "core/http" in str(p))
+             if p.parent.name != "http"
              and "chalicelib.core.http.routing.Reply" in _imports(p)]
     assert not wrong, f"use cases importing Reply: {wrong}"
 
@@ -277,3 +278,50 @@ def test_the_lazily_loaded_modules_of_a_route_module_are_the_ones_it_type_checks
                       if isinstance(call, ast.Assign) and isinstance(call.value, ast.Call)
                       and getattr(call.value.func, "id", "") == "lazy_module"}
             assert checked == loaded, f"{path.relative_to(ROOT)}: type-checked {checked}, loaded {loaded}"
+
+
+# The floor plan's HTTP layer: an area's routes live in ``http/<audience>.py`` (models beside them in
+# ``<audience>_schemas.py``, or ``schemas.py`` where audiences share them), and a route's path says its audience.
+AUDIENCE_PATHS = {
+    "admin": ("/v1/admin/",),
+    "agent": ("/v1/agent/",),
+    "integrations": ("/v1/integrations/", "/v1/partners/"),
+    "dev": ("/v1/dev/",),
+    "staff": ("/v1/staff/", "/v1/agent/"),  # every staff role: signing in, the console's shell
+    "static": ("/console",),
+}
+ROUTE = re.compile(r'^@api\.route\(\s*"([^"]+)"', re.M)
+
+
+def _audience_of(path: str, module: str) -> bool:
+    if module == "member":
+        return not any(path.startswith(p) for prefixes in AUDIENCE_PATHS.values() for p in prefixes)
+    return path.startswith(AUDIENCE_PATHS[module])
+
+
+def test_routes_live_in_their_audiences_module():
+    misplaced, outside = [], []
+    for source in _sources(LIB):
+        rel = source.relative_to(LIB)
+        paths = ROUTE.findall(source.read_text(encoding="utf-8"))
+        if not paths or rel.parts[0] == "core":
+            continue
+        if len(rel.parts) != 3 or rel.parts[1] != "http" or rel.stem not in ("member", *AUDIENCE_PATHS):
+            outside.append(str(rel))
+            continue
+        misplaced += [f"{rel}: {p}" for p in paths if not _audience_of(p, rel.stem)]
+    assert not outside, f"routes outside http/<audience>.py: {outside}"
+    assert not misplaced, f"routes in another audience's module: {misplaced}"
+
+
+def test_an_areas_http_folder_holds_audiences_and_their_models():
+    allowed = {"__init__", "schemas", *(a for aud in ("member", *AUDIENCE_PATHS) for a in (aud, f"{aud}_schemas"))}
+    strays = [str(p.relative_to(LIB)) for p in LIB.glob("*/http/*.py")
+              if p.parts[-3] != "core" and p.stem not in allowed]
+    assert not strays, f"the http folder holds audiences and their models only: {strays}"
+
+
+@pytest.mark.parametrize("area", AREA_IDS)
+def test_a_manifest_names_the_audiences_its_http_folder_serves(area: Area):
+    served = {p.stem for p in (LIB / area.name / "http").glob("*.py") if ROUTE.search(p.read_text(encoding="utf-8"))}
+    assert set(area.routes) == served, f"{area.name}: routes={area.routes}, http/ serves {sorted(served)}"

@@ -33,7 +33,7 @@ DUPLICATE_OPERATION_ID = pytest.mark.xfail(
     condition={"/v1/me/points/claims", "/v1/agent/points-claims"} <= _LIST_CLAIMS_PATHS,
     strict=True,
     reason="operationId is the view function's bare name (chalicelib/core/http/openapi.py:70, set at routing.py:206); "
-    "chalicelib/points/api.py:161 and chalicelib/points/claims_api.py:50 both define list_claims",
+    "chalicelib/points/http/member.py:161 and chalicelib/points/http/agent.py:50 both define list_claims",
 )
 
 

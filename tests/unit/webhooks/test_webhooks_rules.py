@@ -117,7 +117,7 @@ def test_the_signature_verifies_with_either_secret_and_not_with_another_or_an_ol
     ("prod", "", "ftp://crm.example.com/hooks", False),
 ])
 def test_receiver_urls_are_https_but_on_a_stage_that_allows_local_http(monkeypatch, stage, allow, url, ok):
-    from chalicelib.webhooks.schemas import WebhookIn
+    from chalicelib.webhooks.http.admin_schemas import WebhookIn
 
     monkeypatch.setenv("STAGE", stage)
     monkeypatch.setenv("WEBHOOK_ALLOW_HTTP_LOCALHOST", allow)
