@@ -29,11 +29,12 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 import chalicelib.areas  # noqa: F401  # the composition, as app.py runs it: every area's manifest installed
-from tests.support.aws import REGION, force_dummy_aws_environ, use_dummy_aws
+from tests.support.aws import REGION, force_dummy_aws_environ, share_botocore_loader, use_dummy_aws
 from tests.support.local_stack import LocalStackUrl, external_stack, start_local_stack
 from tests.support.tables import fresh_tables
 
 force_dummy_aws_environ()  # at import: before any test module creates a client
+share_botocore_loader()
 
 # Hypothesis's per-example deadline is a timed assertion: on a shared, loaded machine it fails examples whose
 # behaviour is right ("Unreliable test timings"). Speed is measured in bench/, never asserted in tests.
