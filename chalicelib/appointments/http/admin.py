@@ -14,8 +14,7 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "admin")
 
-ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
-WRITE_ERRORS = (*ADMIN_ERRORS, "validation_error", "malformed_json")
+WRITE_ERRORS = ("validation_error", "malformed_json")
 
 
 def _staff(ctx: RequestContext) -> str:

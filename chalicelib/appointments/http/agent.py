@@ -18,12 +18,11 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "agent")
 
-AGENT_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
 @api.route("/v1/agent/members/{customer_id}/appointments", "POST", auth="agent", status=201,
            body="HotlineAppointmentIn", response="appointments.http.member_schemas.AppointmentOut", idempotent=True,
-           errors=(*AGENT_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
+           errors=("validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "slot_full", "already_booked", "outside_booking_window",
                    "tier_not_eligible", "deletion_pending", "service_unavailable"),
            summary="Book for a member from the hotline: channel hotline, priority (skips the queue at the store); "
@@ -45,7 +44,7 @@ def book_for_member(ctx: RequestContext, customer_id: str) -> Result:
 
 @api.route("/v1/agent/members/{customer_id}/booking-suspension/lift", "POST", auth="agent",
            body="SuspensionLiftIn", response="SuspensionOut",
-           errors=(*AGENT_ERRORS, "validation_error", "malformed_json", "not_found", "service_unavailable"),
+           errors=("validation_error", "malformed_json", "not_found", "service_unavailable"),
            summary="Lift a member's suspension of self-service booking (after repeated no-shows), recorded with who "
                    "and why; the no-show count starts again",
            examples={"request": {"reason": "会员说明情况，特殊处理"},
@@ -57,7 +56,7 @@ def lift_booking_suspension(ctx: RequestContext, customer_id: str) -> dict:
 
 @api.route("/v1/agent/appointments/{appointment_id}/no-show", "POST", auth="agent", body="NoShowIn",
            response="NoShowOut",
-           errors=(*AGENT_ERRORS, "validation_error", "malformed_json", "not_found", "appointment_not_checked_in",
+           errors=("validation_error", "malformed_json", "not_found", "appointment_not_checked_in",
                    "service_unavailable"),
            summary="Mark a checked-in appointment a no-show, with a reason: counted as a no-show, and its survey "
                    "withdrawn (answered: its points taken back through the ledger), in one transaction",

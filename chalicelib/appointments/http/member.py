@@ -18,7 +18,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "appointments")
 
-MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 HOURS_EXAMPLE = [{"weekday": d, "opens": "10:00", "closes": "20:00"} for d in range(1, 8)]
 STORE_EXAMPLE = {
@@ -54,7 +53,7 @@ def list_store_services(ctx: RequestContext, store_id: str) -> dict:
 
 
 @api.route("/v1/stores/{store_id}/slots", "GET", auth="member", query="SlotQuery", response="SlotList",
-           errors=(*MEMBER_ERRORS, "validation_error", "not_found"),
+           errors=("validation_error", "not_found"),
            summary="A service's slots on a store-local day, with the seats left and whether I may book each "
                    "(bookable: not past, not full for me, within my tier's booking window)",
            examples={"response": {"items": [
@@ -69,7 +68,7 @@ def list_slots(ctx: RequestContext, store_id: str) -> dict:
 
 @api.route("/v1/appointments", "POST", auth="member", status=201, body="AppointmentIn", response="AppointmentOut",
            idempotent=True,
-           errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
+           errors=("validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "slot_full", "already_booked", "outside_booking_window",
                    "booking_suspended", "tier_not_eligible", "deletion_pending", "service_unavailable"),
            summary="Book a slot: the seat, my appointment, the idempotency record and my notification in one "
@@ -82,7 +81,7 @@ def book_appointment(ctx: RequestContext) -> Result:
 
 
 @api.route("/v1/appointments/{appointment_id}/cancel", "POST", auth="member", response="CancelledOut",
-           errors=(*MEMBER_ERRORS, "not_found", "too_late_to_cancel", "appointment_not_active",
+           errors=("not_found", "too_late_to_cancel", "appointment_not_active",
                    "service_unavailable"),
            summary="Cancel my appointment: its seat is free at once (409 too_late_to_cancel past the store's cut-off)",
            examples={"response": {"appointment_id": "apt_19a7f0c3b2e4f1a2b3c4d", "status": "cancelled",
@@ -93,7 +92,7 @@ def cancel_appointment(ctx: RequestContext, appointment_id: str) -> dict:
 
 @api.route("/v1/appointments/{appointment_id}/reschedule", "POST", auth="member", body="RescheduleIn",
            response="AppointmentOut",
-           errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "not_found", "slot_full", "already_booked",
+           errors=("validation_error", "malformed_json", "not_found", "slot_full", "already_booked",
                    "outside_booking_window", "too_late_to_cancel", "appointment_not_active", "service_unavailable"),
            summary="Move my appointment to another slot of its service: the new seat taken and the old freed in one "
                    "transaction (409 slot_full leaves the old booking as it was)",
@@ -105,14 +104,14 @@ def reschedule_appointment(ctx: RequestContext, appointment_id: str) -> dict:
 
 
 @api.route("/v1/me/appointments", "GET", auth="member", query="AppointmentQuery", response="AppointmentPage",
-           errors=(*MEMBER_ERRORS, "validation_error"), summary="My appointments, newest booking first",
+           errors=("validation_error",), summary="My appointments, newest booking first",
            examples={"response": {"items": [APPOINTMENT_EXAMPLE], "next_cursor": None}})
 def list_my_appointments(ctx: RequestContext) -> dict:
     return reading.my_appointments(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
 
 
 @api.route("/v1/me/appointments/{appointment_id}", "GET", auth="member", response="AppointmentOut",
-           errors=(*MEMBER_ERRORS, "not_found"), summary="One of my appointments (another member's: 404)",
+           errors=("not_found",), summary="One of my appointments (another member's: 404)",
            examples={"response": APPOINTMENT_EXAMPLE})
 def get_my_appointment(ctx: RequestContext, appointment_id: str) -> dict:
     return reading.get_mine(ctx.customer_id, appointment_id)

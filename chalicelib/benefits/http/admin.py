@@ -15,7 +15,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "admin")
 
-ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
 def _staff(ctx: RequestContext) -> str:
@@ -29,11 +28,11 @@ CONFIG_EXAMPLE = {
     "voucher_valid_days": 30, "status": "active", "ver": 1, "created_at": "2026-11-23T03:15:00.000+00:00",
     "created_by": "s_admin", "updated_at": "2026-11-23T03:15:00.000+00:00", "updated_by": "s_admin",
 }
-BENEFIT_WRITE_ERRORS = (*ADMIN_ERRORS, "validation_error", "malformed_json")
+BENEFIT_WRITE_ERRORS = ("validation_error", "malformed_json")
 
 
 @api.route("/v1/admin/benefits", "GET", auth="admin", response="BenefitConfigList",
-           errors=ADMIN_ERRORS,
+           errors=(),
            summary="Every benefit (active and disabled), in creation order",
            examples={"response": {"items": [CONFIG_EXAMPLE], "next_cursor": None}})
 def list_benefit_configs(ctx: RequestContext) -> dict:
@@ -55,7 +54,7 @@ def create_benefit(ctx: RequestContext) -> dict:
 
 @api.route("/v1/admin/benefits/{benefit_id}", "GET", auth="admin",
            response="BenefitConfigOut",
-           errors=(*ADMIN_ERRORS, "not_found"), summary="One benefit's configuration",
+           errors=("not_found",), summary="One benefit's configuration",
            examples={"response": CONFIG_EXAMPLE})
 def get_benefit_config(ctx: RequestContext, benefit_id: str) -> dict:
     return definitions.get_for_admin(benefit_id).as_dict()
@@ -75,7 +74,7 @@ def update_benefit(ctx: RequestContext, benefit_id: str) -> dict:
 
 @api.route("/v1/admin/benefits/{benefit_id}/disable", "POST", auth="admin",
            response="BenefitConfigOut",
-           errors=(*ADMIN_ERRORS, "not_found", "service_unavailable"),
+           errors=("not_found", "service_unavailable"),
            summary="Disable a benefit: no longer shown or claimable (vouchers already issued stay valid)",
            examples={"response": {**CONFIG_EXAMPLE, "status": "disabled", "ver": 2}})
 def disable_benefit(ctx: RequestContext, benefit_id: str) -> dict:
@@ -84,7 +83,7 @@ def disable_benefit(ctx: RequestContext, benefit_id: str) -> dict:
 
 @api.route("/v1/admin/benefits/{benefit_id}/enable", "POST", auth="admin",
            response="BenefitConfigOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "not_found", "service_unavailable"),
+           errors=("validation_error", "not_found", "service_unavailable"),
            summary="Enable a disabled benefit again",
            examples={"response": {**CONFIG_EXAMPLE, "ver": 3}})
 def enable_benefit(ctx: RequestContext, benefit_id: str) -> dict:

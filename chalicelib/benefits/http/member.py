@@ -17,7 +17,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "benefits")
 
-MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 IDEMPOTENCY_ERRORS = ("idempotency_key_required", "idempotency_key_reused", "validation_error")
 
 
@@ -52,7 +51,7 @@ VOUCHER_EXAMPLE = {
 # --- member routes -------------------------------------------------------------------------------------------------
 
 
-@api.route("/v1/benefits", "GET", auth="member", response="BenefitsZoneOut", errors=(*MEMBER_ERRORS, "not_found"),
+@api.route("/v1/benefits", "GET", auth="member", response="BenefitsZoneOut", errors=("not_found",),
            summary="The benefits zone: what my tier gets with the quota left this period, and (locked) what the "
                    "next tiers would bring",
            examples={"response": {"tier": {"code": "silver", "name": "银卡会员", "badge": "badge-silver"},
@@ -63,7 +62,7 @@ def list_benefits(ctx: RequestContext) -> dict:
 
 @api.route("/v1/benefits/{benefit_id}/claims", "POST", auth="member", status=201, idempotent=True,
            response="BenefitClaimOut",
-           errors=(*MEMBER_ERRORS, *IDEMPOTENCY_ERRORS, "not_found", "tier_not_eligible", "plus_required",
+           errors=(*IDEMPOTENCY_ERRORS, "not_found", "tier_not_eligible", "plus_required",
                    "quota_exhausted", "benefit_not_available", "service_unavailable"),
            summary="Claim a benefit: issues a voucher and counts the quota in one transaction (Idempotency-Key)",
            examples={"response": CLAIM_EXAMPLE})
@@ -73,7 +72,7 @@ def claim_benefit(ctx: RequestContext, benefit_id: str) -> Result:
 
 @api.route("/v1/me/vouchers", "GET", auth="member", query="VoucherQuery",
            response="VoucherPage",
-           errors=(*MEMBER_ERRORS, "validation_error"),
+           errors=("validation_error",),
            summary="My vouchers, newest first (status available | used | expired; expired is computed from the "
                    "clock); ?status= filters",
            examples={"response": {"items": [VOUCHER_EXAMPLE], "next_cursor": None}})
@@ -84,7 +83,7 @@ def list_my_vouchers(ctx: RequestContext) -> dict:
 @api.route("/v1/me/vouchers/{voucher_id}/use", "POST", auth="member", idempotent=True,
            body="VoucherUseBody",
            response="VoucherUseOut",
-           errors=(*MEMBER_ERRORS, *IDEMPOTENCY_ERRORS, "malformed_json", "not_found", "voucher_already_used",
+           errors=(*IDEMPOTENCY_ERRORS, "malformed_json", "not_found", "voucher_already_used",
                    "voucher_expired", "service_unavailable"),
            summary="Use one of my vouchers (e.g. shown at the till or applied online): marked used exactly once",
            examples={"request": {"order_no": "SO20261123001"},

@@ -16,8 +16,7 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "admin")
 
-ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
-WRITE_ERRORS = (*ADMIN_ERRORS, "validation_error", "malformed_json")
+WRITE_ERRORS = ("validation_error", "malformed_json")
 RID = "pr_3f9a1c2b7d6e4f10"
 
 
@@ -27,7 +26,7 @@ def _staff(ctx: RequestContext) -> str:
 
 
 @api.route("/v1/admin/product-requests/{request_id}", "GET", auth="admin", response="AdminProductRequestOut",
-           errors=(*ADMIN_ERRORS, "not_found", "service_unavailable"),
+           errors=("not_found", "service_unavailable"),
            summary="A product request as operators see it (hidden ones too)",
            examples={"response": {"request_id": RID, "customer_id": "c_01", "status": "open", "support_count": 128,
                                   "demand_quantity": 342, "threshold": 500}})
@@ -77,7 +76,7 @@ def create_product_request_poll(ctx: RequestContext, request_id: str) -> dict:
 
 
 @api.route("/v1/admin/product-requests/{request_id}/polls/{poll_id}/close", "POST", auth="admin",
-           response="PollClosed", errors=(*ADMIN_ERRORS, "not_found", "service_unavailable"),
+           response="PollClosed", errors=("not_found", "service_unavailable"),
            summary="Close a poll: votes no longer move", examples={"response": {"poll_id": "pl1", "closed": True}})
 def close_product_request_poll(ctx: RequestContext, request_id: str, poll_id: str) -> dict:
     return polls.close(_staff(ctx), request_id, poll_id)

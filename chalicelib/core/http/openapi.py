@@ -124,9 +124,7 @@ def _parameters(spec: RouteSpec, schemas: Schemas) -> list[dict[str, Any]]:
 
 def error_codes(spec: RouteSpec) -> list[str]:
     """The route's own codes and every code the route layer can answer for it, from the spec alone."""
-    codes = list(spec.errors)
-    if spec.auth in ROLES_FOR_AUTH:
-        codes += AUTH_ERRORS
+    codes = [*AUTH_ERRORS, *spec.errors] if spec.auth in ROLES_FOR_AUTH else list(spec.errors)
     if spec.auth in ("api_key", "partner"):
         codes.append("invalid_api_key")
     if spec.body is not None:

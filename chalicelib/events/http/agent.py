@@ -14,12 +14,11 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "agent", schemas="chalicelib.events.http.schemas")
 
-AGENT_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
 @api.route("/v1/agent/events/{event_id}/registrations/{customer_id}/check-in-revocations", "POST", auth="agent",
            status=201, body="CheckInRevocationIn", response="CheckInRevocationOut",
-           errors=(*AGENT_ERRORS, "validation_error", "malformed_json", "not_found", "not_checked_in",
+           errors=("validation_error", "malformed_json", "not_found", "not_checked_in",
                    "service_unavailable"),
            summary="Revoke a member's check-in at an event, with a reason: the check-in's points and its survey's "
                    "taken back through the ledger and the survey withdrawn, in one transaction",

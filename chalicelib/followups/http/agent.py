@@ -21,7 +21,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "agent")
 
-STAFF_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 HOLDER_ERRORS = ("case_not_claimed", "case_claimed_by_other", "case_already_resolved")
 
 CASE = {
@@ -58,7 +57,7 @@ def _staff(ctx: RequestContext) -> str:
 
 
 @api.route("/v1/agent/follow-ups", "GET", auth="agent", query="CaseQueue",
-           response="CasePage", errors=(*STAFF_ERRORS, "validation_error", "not_found"),
+           response="CasePage", errors=("validation_error", "not_found"),
            summary="The follow-up queue by status: highest tier first, then oldest (one index Query)",
            examples={"response": {"items": [SUMMARY], "next_cursor": None}})
 def list_follow_ups(ctx: RequestContext) -> dict:
@@ -66,7 +65,7 @@ def list_follow_ups(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/agent/follow-ups/{case_id}", "GET", auth="agent", response="CaseOut",
-           errors=(*STAFF_ERRORS, "not_found"),
+           errors=("not_found",),
            summary="A case: the failed transaction, every attempt with its error, the member's contact (the full "
                    "phone only for the agent who claimed it)",
            examples={"response": CASE})
@@ -75,7 +74,7 @@ def get_follow_up(ctx: RequestContext, case_id: str) -> dict:
 
 
 @api.route("/v1/agent/follow-ups/{case_id}/claim", "POST", auth="agent", response="CaseOut",
-           errors=(*STAFF_ERRORS, "not_found", "case_claimed_by_other", "case_already_resolved",
+           errors=("not_found", "case_claimed_by_other", "case_already_resolved",
                    "service_unavailable"),
            summary="Claim a case (one agent at a time; claiming your own case again changes nothing)",
            examples={"response": CASE})
@@ -85,7 +84,7 @@ def claim_follow_up(ctx: RequestContext, case_id: str) -> dict:
 
 @api.route("/v1/agent/follow-ups/{case_id}/release", "POST", auth="agent", body="ReleaseIn",
            response="CaseOut",
-           errors=(*STAFF_ERRORS, "validation_error", "malformed_json", "not_found", *HOLDER_ERRORS,
+           errors=("validation_error", "malformed_json", "not_found", *HOLDER_ERRORS,
                    "service_unavailable"),
            summary="Give a claimed case back to the queue (the claimant only)",
            examples={"request": {"note": "交班"}, "response": {**CASE, "status": "open", "claimed_by": None}})
@@ -95,7 +94,7 @@ def release_follow_up(ctx: RequestContext, case_id: str) -> dict:
 
 @api.route("/v1/agent/follow-ups/{case_id}/notes", "POST", auth="agent", body="NoteIn",
            response="CaseOut",
-           errors=(*STAFF_ERRORS, "validation_error", "malformed_json", "not_found", "service_unavailable"),
+           errors=("validation_error", "malformed_json", "not_found", "service_unavailable"),
            summary="Add a note to a case (any agent)",
            examples={"request": {"text": "已电话联系会员"}, "response": CASE})
 def note_follow_up(ctx: RequestContext, case_id: str) -> dict:
@@ -103,7 +102,7 @@ def note_follow_up(ctx: RequestContext, case_id: str) -> dict:
 
 
 @api.route("/v1/agent/follow-ups/{case_id}/retry", "POST", auth="agent", response="CaseOut",
-           errors=(*STAFF_ERRORS, "not_found", *HOLDER_ERRORS, "case_not_retryable", "case_transaction_settled",
+           errors=("not_found", *HOLDER_ERRORS, "case_not_retryable", "case_transaction_settled",
                    "service_unavailable"),
            summary="Retry now (the claimant): the transaction's redo runs once, idempotently; on success the case "
                    "resolves as completed_by_retry",
@@ -114,7 +113,7 @@ def retry_follow_up(ctx: RequestContext, case_id: str) -> dict:
 
 @api.route("/v1/agent/follow-ups/{case_id}/resolve", "POST", auth="agent", body="ResolveIn",
            response="CaseOut",
-           errors=(*STAFF_ERRORS, "validation_error", "malformed_json", "not_found", *HOLDER_ERRORS,
+           errors=("validation_error", "malformed_json", "not_found", *HOLDER_ERRORS,
                    "case_not_refundable", "case_transaction_settled", "service_unavailable"),
            summary="Resolve a case (the claimant): completed_manually, refunded (a compensating transaction returns "
                    "the points and the stock, exactly once) or cancelled",
@@ -129,7 +128,7 @@ def resolve_follow_up(ctx: RequestContext, case_id: str) -> dict:
 
 
 @api.route("/v1/agent/follow-ups/bulk-resolve", "POST", auth="agent", body="BulkResolveIn",
-           response="BulkResolveOut", errors=(*STAFF_ERRORS, "validation_error", "malformed_json"),
+           response="BulkResolveOut", errors=("validation_error", "malformed_json"),
            summary="Resolve up to 50 cases with one resolution and note (cases of one outage): each is claimed if "
                    "open and resolved exactly as by its own claim and resolve routes; the answer reports every case "
                    "(a refused case keeps the single route's code and message and is left as it was)",

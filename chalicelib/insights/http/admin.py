@@ -21,7 +21,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "admin")
 
-ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 CSV = "text/csv; charset=utf-8"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CLOSE_EXAMPLE = {
@@ -46,7 +45,7 @@ def _month(text: str) -> str:
 
 @api.route("/v1/admin/closes", "POST", auth="admin", body="CloseIn", response="CloseOut", status=202,
            other_statuses={200: "The month was closed (or is closing) already: its close as it is"},
-           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json", "close_month_not_over"),
+           errors=("validation_error", "malformed_json", "close_month_not_over"),
            summary="Close a Shanghai month: the points liability snapshot, built by a pass over the ledger and "
                    "buckets fanned out through SQS (once per month)",
            examples={"request": {"month": "2026-11"}})
@@ -57,7 +56,7 @@ def request_close(ctx: RequestContext) -> Reply:
 
 
 @api.route("/v1/admin/closes", "GET", auth="admin", query="CloseListQuery", response="CloseListOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "closes_range_too_large"),
+           errors=("validation_error", "closes_range_too_large"),
            summary="The closes of the months [from, to] (at most 60) that exist: month, status, outstanding points, "
                    "deferred revenue, points expired, completed_at (one BatchGetItem)",
            examples={"response": {"from": "2026-06", "to": "2026-11", "items": [
@@ -69,7 +68,7 @@ def list_closes(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/closes/{month}", "GET", auth="admin", response="CloseOut", media_types=("application/json", CSV),
-           errors=(*ADMIN_ERRORS, "validation_error", "close_not_found"),
+           errors=("validation_error", "close_not_found"),
            summary="A month's close (status while running; the immutable snapshot once done); "
                    "`/v1/admin/closes/{month}.csv` answers it as CSV (UTF-8 with BOM)",
            examples={"response": CLOSE_EXAMPLE})
@@ -82,7 +81,7 @@ def get_close(ctx: RequestContext, month: str) -> Any:
     return closes.get(_month(month))
 
 
-@api.route("/v1/admin/points/accounting", "GET", auth="admin", response="AccountingOut", errors=ADMIN_ERRORS,
+@api.route("/v1/admin/points/accounting", "GET", auth="admin", response="AccountingOut", errors=(),
            summary="The points' accounting settings: point value (fen) and expected redemption rate",
            examples={"response": {"point_value_fen": 1.0, "expected_redemption_rate": 0.85,
                                   "updated_at": "2026-11-30T10:00:00.000+08:00", "updated_by": "st_finance"}})
@@ -91,7 +90,7 @@ def get_accounting(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/points/accounting", "PUT", auth="admin", body="AccountingIn", response="AccountingOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json"),
+           errors=("validation_error", "malformed_json"),
            summary="Set the point value (fen) and expected redemption rate; copied into each close when asked for",
            examples={"request": {"point_value_fen": 1.0, "expected_redemption_rate": 0.85}})
 def put_accounting(ctx: RequestContext) -> dict:
@@ -100,7 +99,7 @@ def put_accounting(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/health", "GET", auth="admin", query="HealthQuery", response="HealthOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "health_range_too_large"),
+           errors=("validation_error", "health_range_too_large"),
            summary="Programme health per Shanghai month [from, to] (at most 12): active-member, check-in, redemption, "
                    "benefit usage per tier, Plus renewal and trial conversion, no-show and event attendance rates")
 def get_health(ctx: RequestContext) -> dict:
@@ -109,7 +108,7 @@ def get_health(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/health.csv", "GET", auth="admin", query="HealthQuery", media_types=(CSV,),
-           errors=(*ADMIN_ERRORS, "validation_error", "health_range_too_large"),
+           errors=("validation_error", "health_range_too_large"),
            summary="Programme health per month as CSV (UTF-8 with BOM, for spreadsheets)")
 def get_health_csv(ctx: RequestContext) -> Reply:
     q = ctx.query
@@ -117,11 +116,10 @@ def get_health_csv(ctx: RequestContext) -> Reply:
                  csv_out.headers(f"programme-health-{q.from_}-{q.to}.csv"), raw=True)
 
 
-ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
 @api.route("/v1/admin/health/daily", "GET", auth="admin", query="DailyHealthQuery", response="DailyHealthOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "daily_range_too_large"),
+           errors=("validation_error", "daily_range_too_large"),
            summary="Programme figures per Shanghai day [from, to] (at most 92): active members, enrolments, points "
                    "issued, redeemed and expired, redemptions",
            examples={"response": {"from": "2026-11-01", "to": "2026-11-01", "days": [

@@ -16,12 +16,11 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "admin")
 
-ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
 @api.route("/v1/admin/rewards", "POST", auth="admin", status=201, body="RewardIn",
            response="RewardCreated",
-           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json", "not_found"),
+           errors=("validation_error", "malformed_json", "not_found"),
            summary="Create a reward (no tiers: every tier); its stock is split over shards for flash sales",
            examples={"request": {"name": "爱奇艺黄金会员月卡", "points_cost": 1500, "stock": 100, "per_member_limit": 2,
                                  "fulfillment": "partner", "starts_at": "2026-11-11T00:00:00+08:00"},
@@ -46,7 +45,7 @@ ADMIN_VIEW_EXAMPLE = {"reward_id": "rwd_5f2c9a7e1b3d4c60", "name": "爱奇艺黄
 
 
 @api.route("/v1/admin/rewards/{reward_id}", "GET", auth="admin", response="RewardAdminOut",
-           errors=(*ADMIN_ERRORS, "not_found"),
+           errors=("not_found",),
            summary="A reward as an operator edits it: its definition, version and the stock left on each shard",
            examples={"response": ADMIN_VIEW_EXAMPLE})
 def get_reward_admin(ctx: RequestContext, reward_id: str) -> dict:
@@ -54,7 +53,7 @@ def get_reward_admin(ctx: RequestContext, reward_id: str) -> dict:
 
 
 @api.route("/v1/admin/rewards/{reward_id}", "PATCH", auth="admin", body="RewardEditIn", response="RewardAdminOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json", "not_found", "stock_removal_exceeds_unsold",
+           errors=("validation_error", "malformed_json", "not_found", "stock_removal_exceeds_unsold",
                    "reward_edit_conflict", "service_unavailable"),
            summary="Edit a reward: name, description, points cost, per-member limit, paused, and stock added or "
                    "removed (never more than is unsold; safe against redemptions at the same moment)",

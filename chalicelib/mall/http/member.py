@@ -18,7 +18,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "mall")
 
-MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
 REDEMPTION_EXAMPLE = {
@@ -37,7 +36,7 @@ REDEMPTION_EXAMPLE = {
 @api.route("/v1/redemptions", "POST", auth="member", status=201, body="RedemptionIn",
            response="RedemptionOut", other_responses={202: "RedemptionAcceptedOut"},
            idempotent=True,
-           errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
+           errors=("validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "deletion_pending",
                    "insufficient_points", "out_of_stock", "tier_not_eligible",
                    "plus_required", "redemption_limit_reached", "reward_not_available", "service_unavailable"),
@@ -54,21 +53,21 @@ def create_redemption(ctx: RequestContext) -> Result:
 
 @api.route("/v1/me/redemptions", "GET", auth="member", query="RedemptionQuery",
            response="RedemptionPage",
-           errors=(*MEMBER_ERRORS, "validation_error"), summary="My redemptions, newest first",
+           errors=("validation_error",), summary="My redemptions, newest first",
            examples={"response": {"items": [REDEMPTION_EXAMPLE], "next_cursor": None}})
 def list_my_redemptions(ctx: RequestContext) -> dict:
     return redemption_views.my_redemptions(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
 
 
 @api.route("/v1/me/redemptions/{redemption_id}", "GET", auth="member", response="RedemptionOut",
-           errors=(*MEMBER_ERRORS, "not_found"), summary="One of my redemptions (another member's: 404)",
+           errors=("not_found",), summary="One of my redemptions (another member's: 404)",
            examples={"response": REDEMPTION_EXAMPLE})
 def get_my_redemption(ctx: RequestContext, redemption_id: str) -> dict:
     return redemption_views.my_redemption(ctx.customer_id, redemption_id)
 
 
 @api.route("/v1/me/transactions/{transaction_id}", "GET", auth="member", response="TransactionOut",
-           errors=(*MEMBER_ERRORS, "not_found"),
+           errors=("not_found",),
            summary="The outcome of a request answered 202 accepted-for-retry: completed, retrying, "
                    "needs_follow_up, failed or refunded",
            examples={"response": {"transaction_id": "txn_19a7f0c3b2e4f1a2b3c4d", "kind": "redemption_fulfillment",

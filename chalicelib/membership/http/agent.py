@@ -20,7 +20,7 @@ api = Api(__name__, "membership", schemas="chalicelib.membership.http.schemas")
            response="PlusRefundOut",
            other_statuses={202: "over APPROVAL_THRESHOLD_FEN: waiting for a supervisor's approval, nothing refunded"},
            other_responses={202: "points.http.agent_schemas.ApprovalPending"},
-           errors=("unauthorized", "invalid_token", "token_expired", "forbidden", "validation_error",
+           errors=("validation_error",
                    "malformed_json", "not_found", "membership_not_active", "refund_window_passed",
                    "benefit_already_used", "payments_not_configured", "upstream_unavailable",
                    "service_unavailable"),

@@ -18,7 +18,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "membership", schemas="chalicelib.membership.http.schemas")
 
-MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 PLANS_EXAMPLE = {"items": [{"plan_id": "plus_month", "name": "Plus 月卡", "price_fen": 1500, "period": "month"},
                            {"plan_id": "plus_year", "name": "Plus 年卡", "price_fen": 9900, "period": "year"}]}
 MEMBERSHIP_EXAMPLE = {
@@ -42,7 +41,7 @@ def list_membership_plans(ctx: RequestContext) -> dict:
     return plans.list_plans()
 
 
-@api.route("/v1/me/membership", "GET", auth="member", response="MembershipOut", errors=(*MEMBER_ERRORS, "not_found"),
+@api.route("/v1/me/membership", "GET", auth="member", response="MembershipOut", errors=("not_found",),
            summary="My Plus membership: status (none, trial, active, expired), expiry (Asia/Shanghai) and what it "
                    "saved me this membership year, netted of refunds", examples={"response": MEMBERSHIP_EXAMPLE})
 def get_my_membership(ctx: RequestContext) -> dict:
@@ -50,7 +49,7 @@ def get_my_membership(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/membership/trial", "POST", auth="member", status=201, response="MembershipOut",
-           errors=(*MEMBER_ERRORS, "not_found", "trial_already_used", "already_member", "service_unavailable"),
+           errors=("not_found", "trial_already_used", "already_member", "service_unavailable"),
            summary="Start my 7-day Plus trial: once per person, across merged accounts and channels "
                    "(409 trial_already_used)",
            examples={"response": {**MEMBERSHIP_EXAMPLE, "status": "trial", "plan_id": None,
@@ -62,7 +61,7 @@ def start_membership_trial(ctx: RequestContext) -> Result:
 
 @api.route("/v1/membership/orders", "POST", auth="member", status=201, body="PlusOrderIn", response="PlusOrderOut",
            idempotent=True,
-           errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
+           errors=("validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "plan_not_found", "plan_not_on_sale", "deletion_pending",
                    "wechat_sign_in_required", "payment_channel_unsupported", "payment_refused",
                    "payments_not_configured", "upstream_unavailable", "service_unavailable"),

@@ -15,12 +15,11 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "notifications")
 
-MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 SETTINGS_EXAMPLE = {"channels": {"sms": True, "wechat": True, "in_app": True},
                     "quiet_hours": {"start": "22:00", "end": "08:00"}}
 
 
-@api.route("/v1/me/notification-settings", "GET", auth="member", response="SettingsOut", errors=MEMBER_ERRORS,
+@api.route("/v1/me/notification-settings", "GET", auth="member", response="SettingsOut", errors=(),
            summary="My notification channels and quiet hours (Asia/Shanghai; default 22:00-08:00)",
            examples={"response": SETTINGS_EXAMPLE})
 def get_notification_settings(ctx: RequestContext) -> dict:
@@ -28,7 +27,7 @@ def get_notification_settings(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/me/notification-settings", "PUT", auth="member", body="SettingsIn", response="SettingsOut",
-           errors=(*MEMBER_ERRORS, "validation_error", "malformed_json"),
+           errors=("validation_error", "malformed_json"),
            summary="Switch channels off or on and set my quiet hours (only urgent service messages go in them)",
            examples={"request": {"channels": {"sms": False}, "quiet_hours": {"start": "23:00", "end": "07:30"}},
                      "response": {"channels": {"sms": False, "wechat": True, "in_app": True},
@@ -38,7 +37,7 @@ def put_notification_settings(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/me/wechat-subscriptions", "POST", auth="member", status=201, body="SubscriptionsIn",
-           response="SubscriptionsOut", errors=(*MEMBER_ERRORS, "validation_error", "malformed_json"),
+           response="SubscriptionsOut", errors=("validation_error", "malformed_json"),
            summary="The mini-program templates I accepted in wx.requestSubscribeMessage: each acceptance allows one "
                    "message of that template",
            examples={"request": {"accepted": ["tmpl_member_notice"]},
@@ -48,7 +47,7 @@ def accept_wechat_subscriptions(ctx: RequestContext) -> Result:
 
 
 @api.route("/v1/me/notifications/{notification_id}/read", "POST", auth="member", response="ReadOut",
-           errors=(*MEMBER_ERRORS, "not_found"), summary="Mark one of my notifications read (again: no change)",
+           errors=("not_found",), summary="Mark one of my notifications read (again: no change)",
            examples={"response": {"notification_id": "ntf_3f9a0c1d2e4b5a69", "read": True, "unread": 2}})
 def read_notification(ctx: RequestContext, notification_id: str) -> dict:
     return preferences.mark_read(ctx.customer_id, notification_id)

@@ -14,11 +14,10 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "member", schemas="chalicelib.partners.http.schemas")
 
-MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
 @api.route("/v1/me/partner-redemptions", "GET", auth="member", query="MyPartnerRedemptionQuery",
-           response="MyPartnerRedemptionList", errors=(*MEMBER_ERRORS, "validation_error"),
+           response="MyPartnerRedemptionList", errors=("validation_error",),
            summary="Partners' requests to spend my points, newest first (awaiting ones expire after 5 minutes)")
 def my_partner_redemptions(ctx: RequestContext) -> dict:
     return redemptions.member_listing(ctx.customer_id, ctx.query.limit, ctx.query.cursor)
@@ -26,7 +25,7 @@ def my_partner_redemptions(ctx: RequestContext) -> dict:
 
 @api.route("/v1/me/partner-redemptions/{redemption_id}/confirm", "POST", auth="member",
            response="MyPartnerRedemptionOut",
-           errors=(*MEMBER_ERRORS, "not_found", "partner_redemption_closed", "insufficient_points",
+           errors=("not_found", "partner_redemption_closed", "insufficient_points",
                    "service_unavailable"),
            summary="Confirm a partner's request: the points are spent, once")
 def confirm_partner_redemption(ctx: RequestContext, redemption_id: str) -> dict:
@@ -35,7 +34,7 @@ def confirm_partner_redemption(ctx: RequestContext, redemption_id: str) -> dict:
 
 @api.route("/v1/me/partner-redemptions/{redemption_id}/decline", "POST", auth="member",
            response="MyPartnerRedemptionOut",
-           errors=(*MEMBER_ERRORS, "not_found", "partner_redemption_closed"),
+           errors=("not_found", "partner_redemption_closed"),
            summary="Decline a partner's request: nothing is spent")
 def decline_partner_redemption(ctx: RequestContext, redemption_id: str) -> dict:
     return redemptions.decline(ctx.customer_id, redemption_id)

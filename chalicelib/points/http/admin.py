@@ -19,7 +19,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "admin")
 
-ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
 def _staff(ctx: RequestContext) -> str:
@@ -31,7 +30,7 @@ TIER_EXAMPLE = {"code": "silver", "name": "银卡会员", "badge": "badge-silver
                 "threshold": 200000, "multiplier": "1.2"}
 
 
-@api.route("/v1/admin/tiers", "GET", auth="admin", response="TierList", errors=ADMIN_ERRORS,
+@api.route("/v1/admin/tiers", "GET", auth="admin", response="TierList", errors=(),
            summary="The tier catalogue (code, name, badge, qualifying metric and threshold, points multiplier)",
            examples={"response": {"items": [TIER_EXAMPLE], "next_cursor": None}})
 def get_tiers(ctx: RequestContext) -> dict:
@@ -39,7 +38,7 @@ def get_tiers(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/tiers", "PUT", auth="admin", body="TiersIn", response="TierList",
-           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json"),
+           errors=("validation_error", "malformed_json"),
            summary="Replace the tier catalogue (the lowest tier must have threshold 0); live within a minute",
            examples={"request": {"tiers": [{**TIER_EXAMPLE, "code": "base", "rank": 0, "threshold": 0,
                                             "multiplier": "1"}, TIER_EXAMPLE]}})
@@ -50,14 +49,14 @@ def put_tiers(ctx: RequestContext) -> dict:
 
 @api.route("/v1/admin/members/{customer_id}/tier-floor", "PUT", auth="admin", body="FloorIn",
            response="MemberFloorOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "not_found", "service_unavailable"),
+           errors=("validation_error", "not_found", "service_unavailable"),
            summary="Hold a member at a tier at least, until a date (tier_code null removes the floor)",
            examples={"request": {"tier_code": "gold", "until": "2027-06-30"}})
 def put_floor(ctx: RequestContext, customer_id: str) -> dict:
     return tier_floors.set_tier_floor(customer_id, ctx.body.tier_code, ctx.body.until, _staff(ctx))
 
 
-@api.route("/v1/admin/promotions", "GET", auth="admin", response="PromotionList", errors=ADMIN_ERRORS,
+@api.route("/v1/admin/promotions", "GET", auth="admin", response="PromotionList", errors=(),
            summary="Points promotions (multipliers for orders paid in a time window)")
 def list_promotions(ctx: RequestContext) -> dict:
     return {"items": [p.as_dict() for p in programme.list_promotions()], "next_cursor": None}
@@ -65,7 +64,7 @@ def list_promotions(ctx: RequestContext) -> dict:
 
 @api.route("/v1/admin/promotions", "POST", auth="admin", status=201, body="PromotionIn",
            response="PromotionOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json"),
+           errors=("validation_error", "malformed_json"),
            summary="Create a points promotion, e.g. double points for a weekend (the best active one applies)",
            examples={"request": {"name": "双11 双倍积分", "multiplier": "2", "starts_at": "2026-11-11T00:00:00+08:00",
                                  "ends_at": "2026-11-12T00:00:00+08:00", "channels": [], "tiers": []}})
@@ -78,20 +77,20 @@ def create_promotion(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/promotions/{promotion_id}", "DELETE", auth="admin", status=204,
-           errors=(*ADMIN_ERRORS, "not_found"), summary="End and remove a promotion")
+           errors=("not_found",), summary="End and remove a promotion")
 def delete_promotion(ctx: RequestContext, promotion_id: str) -> Reply:
     programme.delete_promotion(promotion_id, _staff(ctx))
     return Reply(None, 204)
 
 
-@api.route("/v1/admin/points/settings", "GET", auth="admin", errors=ADMIN_ERRORS, response="SettingsOut",
+@api.route("/v1/admin/points/settings", "GET", auth="admin", errors=(), response="SettingsOut",
            summary="Points settings: expiry horizon, points per yuan, check-in schedule, claim limits")
 def get_settings(ctx: RequestContext) -> dict:
     return programme.current().settings.as_dict()
 
 
 @api.route("/v1/admin/points/settings", "PUT", auth="admin", body="SettingsIn", response="SettingsOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json"),
+           errors=("validation_error", "malformed_json"),
            summary="Change points settings (fields not sent keep their value)",
            examples={"request": {"expiry_horizon_months": 12, "checkin": {"base_points": 5,
                                                                           "streak_bonuses": {"3": 10, "7": 30},
@@ -103,7 +102,7 @@ def put_settings(ctx: RequestContext) -> dict:
 
 @api.route("/v1/admin/points/adjustments", "POST", auth="admin", status=201, body="AdjustmentIn",
            response="AdjustmentOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json", "not_found", "insufficient_points",
+           errors=("validation_error", "malformed_json", "not_found", "insufficient_points",
                    "idempotency_key_reused", "service_unavailable"),
            optional_idempotency_key=True,
            other_statuses={202: "over APPROVAL_THRESHOLD_POINTS: waiting for a supervisor's approval, nothing moved"},
@@ -128,6 +127,6 @@ def post_adjustment(ctx: RequestContext) -> Result:
 
 @api.route("/v1/admin/points/adjustments", "GET", auth="admin", query="Page",
            response="AdjustmentList",
-           errors=(*ADMIN_ERRORS, "validation_error"), summary="Points adjustments, newest first (audit trail)")
+           errors=("validation_error",), summary="Points adjustments, newest first (audit trail)")
 def list_adjustments(ctx: RequestContext) -> dict:
     return adjustments.list_adjustments(ctx.query.limit, ctx.query.cursor)

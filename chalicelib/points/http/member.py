@@ -17,7 +17,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "points")
 
-MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
 POINTS_EXAMPLE = {
@@ -51,7 +50,7 @@ CLAIM_EXAMPLE = {
 }
 
 
-@api.route("/v1/me/points", "GET", auth="member", response="PointsOut", errors=(*MEMBER_ERRORS, "not_found"),
+@api.route("/v1/me/points", "GET", auth="member", response="PointsOut", errors=("not_found",),
            summary="My points: balance, buckets by expiry day (soonest first) and what expires within 30 days",
            examples={"response": POINTS_EXAMPLE})
 def get_points(ctx: RequestContext) -> dict:
@@ -59,7 +58,7 @@ def get_points(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/me/points/ledger", "GET", auth="member", query="Page", response="LedgerPage",
-           errors=(*MEMBER_ERRORS, "validation_error"),
+           errors=("validation_error",),
            summary="My points ledger, newest first (every change of accounts, with the balance after it)",
            examples={"response": {"items": [ENTRY_EXAMPLE], "next_cursor": "eyJzayI6Ikwj...In0"}})
 def get_ledger(ctx: RequestContext) -> dict:
@@ -67,7 +66,7 @@ def get_ledger(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/me/check-ins", "POST", auth="member", status=201, response="CheckInOut",
-           errors=(*MEMBER_ERRORS, "already_checked_in", "service_unavailable"),
+           errors=("already_checked_in", "service_unavailable"),
            summary="Daily check-in (once per day in Asia/Shanghai), with a streak bonus",
            examples={"response": {"points_awarded": 15, "streak_days": 3, "checked_in_on": "2026-11-23",
                                   "balance_after": 1295}})
@@ -77,7 +76,7 @@ def check_in(ctx: RequestContext) -> dict:
 
 @api.route("/v1/me/points/claims", "POST", auth="member", status=201, body="ClaimBody",
            response="ClaimOut",
-           errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "order_already_credited",
+           errors=("validation_error", "malformed_json", "order_already_credited",
                    "claim_already_filed", "too_many_open_claims", "not_found", "service_unavailable"),
            summary="Claim the points of a purchase that was not credited (an agent reviews it)",
            examples={"request": {"order_no": "SO20261120017", "store_id": "sh-xujiahui", "amount_fen": 25900,
@@ -92,7 +91,7 @@ def file_claim(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/me/points/claims", "GET", auth="member", query="Page", response="ClaimPage",
-           errors=(*MEMBER_ERRORS, "validation_error"), summary="My back-fill claims, newest first",
+           errors=("validation_error",), summary="My back-fill claims, newest first",
            examples={"response": {"items": [CLAIM_EXAMPLE], "next_cursor": None}})
 def list_claims(ctx: RequestContext) -> dict:
     return claims.my_claims(ctx.customer_id, ctx.query.limit, ctx.query.cursor)

@@ -17,7 +17,7 @@ api = Api(__name__, "privacy", schemas="chalicelib.privacy.http.schemas")
 
 
 @api.route("/v1/admin/privacy/policy", "PUT", auth="admin", body="PolicyIn", response="PolicyOut",
-           errors=("unauthorized", "invalid_token", "token_expired", "forbidden", "validation_error",
+           errors=("validation_error",
                    "malformed_json"),
            summary="Publish a new privacy-policy version (never one published before): members who accepted an "
                    "earlier one are asked to accept it (GET /v1/me privacy_policy.needs_acceptance)",

@@ -17,7 +17,7 @@ api = Api(__name__, "agent")
 
 
 @api.route("/v1/agent/privacy/deletions", "GET", auth="agent", response="privacy.http.schemas.DeletionList",
-           errors=("unauthorized", "invalid_token", "token_expired", "forbidden"),
+           errors=(),
            summary="Account deletion requests not yet erased, soonest first: when each takes effect, the deadline "
                    "(15 working days from the request) and whether it is overdue (then a follow-up case is open)",
            examples={"response": {"items": [{"customer_id": "c_8f14e45fceea167a5a36", "status": "cooling_off",
@@ -30,7 +30,7 @@ def list_deletion_requests(ctx: RequestContext) -> dict:
 
 @api.route("/v1/agent/members/{customer_id}/deletion", "POST", auth="agent", status=202,
            body="privacy.http.schemas.HotlineDeletionIn", response="privacy.http.schemas.DeletionOut",
-           errors=("unauthorized", "invalid_token", "token_expired", "forbidden", "validation_error", "malformed_json",
+           errors=("validation_error", "malformed_json",
                    "not_found", "deletion_blocked"),
            summary="Record a member's request, made on the hotline, to close their account, once the caller is "
                    "verified as the member (how, in verification): the same cooling-off and erasure as the member's "

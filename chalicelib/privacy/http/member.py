@@ -18,7 +18,7 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "privacy", schemas="chalicelib.privacy.http.schemas")
 
-MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden", "not_found")
+MEMBER_ERRORS = ("not_found",)  # and the authentication errors every member route has
 POLICY_EXAMPLE = {"version": "2027-01", "published_at": "2027-01-05T10:00:00.000+00:00",
                   "url": "https://m.example.com/privacy/2027-01"}
 RECEIPT_EXAMPLE = {"receipt_id": "cr_3f9a0c1d2e4b5a69", "purpose": "marketing", "granted": True,

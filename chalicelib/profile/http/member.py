@@ -37,7 +37,7 @@ ME_EXAMPLE = {
 
 
 @api.route("/v1/me", "GET", auth="member", response="Me", summary="My membership: profile, tier, points",
-           errors=("unauthorized", "invalid_token", "token_expired", "forbidden", "not_found"),
+           errors=("not_found",),
            examples={"response": ME_EXAMPLE})
 def get_me(ctx: RequestContext) -> dict:
     return members.me(ctx.customer_id)
@@ -55,11 +55,10 @@ def patch_me(ctx: RequestContext) -> dict:
     return members.update_profile(ctx.customer_id, ctx.body.model_dump(exclude_unset=True), channel=ctx.channel)
 
 
-MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 
 
 @api.route("/v1/me/notifications", "GET", auth="member", query="notifications.http.member_schemas.NotificationQuery",
-           response="notifications.http.member_schemas.NotificationPage", errors=(*MEMBER_ERRORS, "validation_error"),
+           response="notifications.http.member_schemas.NotificationPage", errors=("validation_error",),
            summary="My notifications, newest first (e.g. a request handed to an agent, points returned), each "
                    "with every delivery attempt (channel, status, at, error)",
            examples={"response": {"items": [{

@@ -18,8 +18,7 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "segments")
 
-STAFF_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
-WRITE_ERRORS = (*STAFF_ERRORS, "validation_error", "malformed_json")
+WRITE_ERRORS = ("validation_error", "malformed_json")
 SID = "sg_3f9a1c2b7d6e4f10"
 RULE = {"all": [{"fact": "lifecycle", "op": "eq", "value": "dormant"},
                 {"fact": "points_balance", "op": "gte", "value": 2000}]}
@@ -39,7 +38,7 @@ def create_segment(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/segment-facts", "GET", auth="admin", response="SegmentFactsOut",
-           errors=STAFF_ERRORS,
+           errors=(),
            summary="The facts a segment rule may name, each with its type, the operators that apply to it and, where "
                    "the facts take a fixed set of values, those values (what the console's rule builder offers)",
            examples={"response": {"facts": [{"fact": "lifecycle", "type": "text", "ops": ["eq", "ne", "in"],
@@ -51,7 +50,7 @@ def segment_facts(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/segments", "GET", auth="admin", query="SegmentPageQuery", response="SegmentPage",
-           errors=(*STAFF_ERRORS, "validation_error", "service_unavailable"),
+           errors=("validation_error", "service_unavailable"),
            summary="The segments, by id, a page at a time, each with its exact size",
            examples={"response": {"items": [SEGMENT], "next_cursor": None}})
 def list_segments(ctx: RequestContext) -> dict:
@@ -60,7 +59,7 @@ def list_segments(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/segments/{segment_id}", "GET", auth="admin", response="SegmentOut",
-           errors=(*STAFF_ERRORS, "not_found", "service_unavailable"),
+           errors=("not_found", "service_unavailable"),
            summary="A segment: its rule and exact size", examples={"response": SEGMENT})
 def get_segment(ctx: RequestContext, segment_id: str) -> dict:
     """The size is the sum of the segment's counters, each moved in the transaction of an entry or exit."""
@@ -79,7 +78,7 @@ def patch_segment(ctx: RequestContext, segment_id: str) -> dict:
 
 
 @api.route("/v1/admin/segments/{segment_id}", "DELETE", auth="admin", status=204,
-           errors=(*STAFF_ERRORS, "not_found", "segment_changed", "service_unavailable"),
+           errors=("not_found", "segment_changed", "service_unavailable"),
            summary="Delete a segment: hidden at once; its members leave it by a pass fanned out through SQS")
 def delete_segment(ctx: RequestContext, segment_id: str) -> None:
     """Members leave one transaction each (membership, facts, counter), so nothing is left counted."""
@@ -87,7 +86,7 @@ def delete_segment(ctx: RequestContext, segment_id: str) -> None:
 
 
 @api.route("/v1/admin/segments/{segment_id}/members", "GET", auth="admin", query="SegmentPageQuery",
-           response="SegmentMemberPage", errors=(*STAFF_ERRORS, "validation_error", "not_found",
+           response="SegmentMemberPage", errors=("validation_error", "not_found",
                                                  "service_unavailable"),
            summary="Who is in a segment, a page at a time (by customer ID)",
            examples={"response": {"items": [{"customer_id": "c_0123456789abcdef0123", "member_no": "1234567897",
@@ -99,7 +98,7 @@ def list_segment_members(ctx: RequestContext, segment_id: str) -> dict:
 
 
 @api.route("/v1/admin/segments/{segment_id}/members/{customer_id}/why", "GET", auth="admin", response="WhyOut",
-           errors=(*STAFF_ERRORS, "not_found", "service_unavailable"),
+           errors=("not_found", "service_unavailable"),
            summary="Why a member is (or is not) in a segment: the facts the rule reads and each condition, with the "
                    "member's actual value and whether it is met",
            examples={"response": {"in_segment": True, "matches_now": True,
@@ -124,7 +123,7 @@ CAMPAIGN = {"campaign_id": CID, "name": "沉睡会员唤醒", "segment_ids": ["s
 
 
 @api.route("/v1/admin/campaigns", "POST", auth="admin", status=201, body="CampaignIn", response="CampaignCreated",
-           errors=(*STAFF_ERRORS, "validation_error", "malformed_json", "service_unavailable"),
+           errors=("validation_error", "malformed_json", "service_unavailable"),
            summary="Draft a campaign to one or more segments: the operator's message, channels, an optional offer "
                    "(a voucher or points), the holdout share (default 5%) and its window",
            examples={"request": {"name": "沉睡会员唤醒", "segment_id": "sg_3f9a1c2b7d6e4f10",
@@ -143,7 +142,7 @@ def create_campaign(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/campaigns/{campaign_id}/launch", "POST", auth="admin", status=202, response="CampaignOut",
-           errors=(*STAFF_ERRORS, "not_found", "campaign_window_closed", "service_unavailable"),
+           errors=("not_found", "campaign_window_closed", "service_unavailable"),
            summary="Launch a campaign: its audience is fanned out through SQS a page a message; each member is "
                    "reached once (holdout, suppressed or sent). Before its starts_at it is scheduled and fanned out "
                    "then. Launching again answers the campaign's state",
@@ -154,7 +153,7 @@ def launch_campaign(ctx: RequestContext, campaign_id: str) -> dict:
 
 
 @api.route("/v1/admin/campaigns/{campaign_id}", "GET", auth="admin", response="CampaignOut",
-           errors=(*STAFF_ERRORS, "not_found", "service_unavailable"),
+           errors=("not_found", "service_unavailable"),
            summary="A campaign's state and exact counts: audience, holdout, sent, suppressed by reason, offers "
                    "granted, conversions (an order or redemption within 14 days) of the treated and the holdout",
            examples={"response": CAMPAIGN})

@@ -16,7 +16,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "segments")
 
-STAFF_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 TASK = {"task_id": "ct.cp_3f9a1c2b7d6e4f10.c_0123456789abcdef0123", "campaign_id": "cp_3f9a1c2b7d6e4f10",
         "campaign_name": "沉睡高价值会员回访", "customer_id": "c_0123456789abcdef0123", "member_no": "1234567897",
         "tier": "gold", "status": "claimed", "created_at": "2026-12-02T02:00:00.000+00:00", "claimed_by": "stf_agent",
@@ -30,7 +29,7 @@ def _staff(ctx: RequestContext) -> str:
 
 
 @api.route("/v1/agent/call-tasks", "GET", auth="agent", query="CallTaskQuery", response="CallTaskList",
-           errors=(*STAFF_ERRORS, "validation_error", "service_unavailable"),
+           errors=("validation_error", "service_unavailable"),
            summary="The reactivation call list: the tasks I hold, and a page of the pool (oldest first)",
            examples={"response": {"mine": [TASK], "pool": [], "next_cursor": None}})
 def list_call_tasks(ctx: RequestContext) -> dict:
@@ -39,7 +38,7 @@ def list_call_tasks(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/agent/call-tasks/{task_id}/claim", "POST", auth="agent", response="CallTaskOut",
-           errors=(*STAFF_ERRORS, "not_found", "call_task_claimed_by_other", "call_task_done", "call_task_limit",
+           errors=("not_found", "call_task_claimed_by_other", "call_task_done", "call_task_limit",
                    "service_unavailable"),
            summary="Claim a call task (one agent at a time, at most the campaign's max_per_agent held; the claim "
                    "lapses after its expires_days). Claiming your own again changes nothing",
@@ -51,7 +50,7 @@ def claim_call_task(ctx: RequestContext, task_id: str) -> dict:
 
 @api.route("/v1/agent/call-tasks/{task_id}/outcome", "POST", auth="agent", body="CallOutcomeIn",
            response="CallTaskOut",
-           errors=(*STAFF_ERRORS, "validation_error", "malformed_json", "not_found", "call_task_not_claimed",
+           errors=("validation_error", "malformed_json", "not_found", "call_task_not_claimed",
                    "call_task_done", "service_unavailable"),
            summary="Record a claimed call's outcome (reached, no_answer, declined): counted in the campaign's results",
            examples={"request": {"outcome": "reached", "note": "会员表示下周到店"},
@@ -64,7 +63,7 @@ def record_call_outcome(ctx: RequestContext, task_id: str) -> dict:
 
 @api.route("/v1/agent/members/{customer_id}/facts", "GET", auth="agent",
            response="segments.http.admin_schemas.MemberFactsOut",
-           errors=(*STAFF_ERRORS, "not_found", "service_unavailable"),
+           errors=("not_found", "service_unavailable"),
            summary="A member's facts as segment rules name them (RFM scores and group, lifecycle stage) and the "
                    "segments they are in",
            examples={"response": {"customer_id": "c_0123456789abcdef0123",

@@ -15,7 +15,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "admin", schemas="chalicelib.surveys.http.schemas")
 
-ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 GROUP_EXAMPLE = {
     "group": "st_sh_xujiahui", "issued": 40, "responses": 25, "response_rate": 0.625,
     "csat": {"responses": 25, "average": 4.32, "satisfied_rate": 0.84},
@@ -25,7 +24,7 @@ GROUP_EXAMPLE = {
 
 
 @api.route("/v1/admin/surveys/summary", "GET", auth="admin", query="SurveySummaryQuery", response="SurveySummaryOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "summary_range_too_large"),
+           errors=("validation_error", "summary_range_too_large"),
            summary="Survey figures per store, agent, event or month over Shanghai days [from, to]: responses, "
                    "response rate, CSAT average and % satisfied, NPS, first-contact resolution, callbacks in SLA",
            examples={"response": {"by": "store", "from": "2026-12-01", "to": "2026-12-31", "items": [GROUP_EXAMPLE]}})
@@ -35,7 +34,7 @@ def survey_summary(ctx: RequestContext) -> dict:
     return aggregates.summary(q.by, q.from_, q.to)
 
 
-@api.route("/v1/admin/surveys/settings", "GET", auth="admin", response="SurveySettingsOut", errors=ADMIN_ERRORS,
+@api.route("/v1/admin/surveys/settings", "GET", auth="admin", response="SurveySettingsOut", errors=(),
            summary="The points a survey answer earns, per kind (SURVEY_POINTS)",
            examples={"response": {"points": {"case": 20, "appointment": 20, "event": 30}}})
 def get_survey_settings(ctx: RequestContext) -> dict:
@@ -44,7 +43,7 @@ def get_survey_settings(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/surveys/settings", "PUT", auth="admin", body="SurveySettingsIn", response="SurveySettingsOut",
-           errors=(*ADMIN_ERRORS, "validation_error", "malformed_json"),
+           errors=("validation_error", "malformed_json"),
            summary="Set the points a survey answer earns, per kind (kinds not given keep theirs)",
            examples={"request": {"points": {"event": 50}},
                      "response": {"points": {"case": 20, "appointment": 20, "event": 50}}})

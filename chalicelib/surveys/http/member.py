@@ -15,7 +15,6 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "surveys", schemas="chalicelib.surveys.http.schemas")
 
-MEMBER_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
 SURVEY_ID = "svy_0mimf7k2w_3f9a1c2b4d5e"
 SURVEY_EXAMPLE = {
     "survey_id": SURVEY_ID, "kind": "appointment",
@@ -28,7 +27,7 @@ SURVEY_EXAMPLE = {
 
 
 @api.route("/v1/me/surveys", "GET", auth="member", query="SurveyListQuery", response="SurveyList",
-           errors=(*MEMBER_ERRORS, "validation_error"),
+           errors=("validation_error",),
            summary="My service surveys, newest first: open, answered and expired (one per service received: a "
                    "follow-up case resolved, an appointment attended, an event checked in)",
            examples={"response": {"items": [SURVEY_EXAMPLE], "next_cursor": None}})
@@ -39,7 +38,7 @@ def list_my_surveys(ctx: RequestContext) -> dict:
 
 @api.route("/v1/me/surveys/{survey_id}/answers", "POST", auth="member", status=201, body="SurveyAnswerIn",
            response="SurveyAnswerOut", idempotent=True,
-           errors=(*MEMBER_ERRORS, "validation_error", "malformed_json", "idempotency_key_required",
+           errors=("validation_error", "malformed_json", "idempotency_key_required",
                    "idempotency_key_reused", "not_found", "survey_answered", "survey_withdrawn", "survey_expired",
                    "service_unavailable"),
            summary="Answer a survey: the answer, its points (ledger kind survey), the supervisors' counters and, for "

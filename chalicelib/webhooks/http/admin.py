@@ -15,8 +15,7 @@ else:  # loaded when a view first runs (core/lazy.py)
 
 api = Api(__name__, "webhooks")
 
-ADMIN_ERRORS = ("unauthorized", "invalid_token", "token_expired", "forbidden")
-WRITE_ERRORS = (*ADMIN_ERRORS, "validation_error", "malformed_json")
+WRITE_ERRORS = ("validation_error", "malformed_json")
 WID = "wh_3f9a1c2b7d6e4f10"
 WEBHOOK = {"webhook_id": WID, "url": "https://crm.example.com/hooks/member-portal",
            "events": ["points.changed", "tier.changed"], "description": "CRM",
@@ -44,7 +43,7 @@ def create_webhook(ctx: RequestContext) -> dict:
     return endpoints.create(body.url, list(body.events), body.description, ctx.principal.staff_id)
 
 
-@api.route("/v1/admin/webhooks", "GET", auth="admin", response="WebhookList", errors=ADMIN_ERRORS,
+@api.route("/v1/admin/webhooks", "GET", auth="admin", response="WebhookList", errors=(),
            summary="The registered endpoints (never their secrets)", examples={"response": {"items": [WEBHOOK]}})
 def list_webhooks(ctx: RequestContext) -> dict:
     """At most ``WEBHOOK_MAX_ENDPOINTS`` (20): one Query."""
@@ -52,7 +51,7 @@ def list_webhooks(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/webhooks/{webhook_id}", "GET", auth="admin", response="WebhookOut",
-           errors=(*ADMIN_ERRORS, "not_found"), summary="One endpoint (never its secret)",
+           errors=("not_found",), summary="One endpoint (never its secret)",
            examples={"response": WEBHOOK})
 def get_webhook(ctx: RequestContext, webhook_id: str) -> dict:
     """``previous_secret_valid_until`` is set while a rotated secret still signs."""
@@ -60,7 +59,7 @@ def get_webhook(ctx: RequestContext, webhook_id: str) -> dict:
 
 
 @api.route("/v1/admin/webhooks/{webhook_id}", "DELETE", auth="admin", status=204,
-           errors=(*ADMIN_ERRORS, "not_found"),
+           errors=("not_found",),
            summary="Delete an endpoint: no new event is queued for it (within 5 s); its pending deliveries end dead")
 def delete_webhook(ctx: RequestContext, webhook_id: str) -> None:
     """Its deliveries stay in the table as they were (no longer listed here)."""
@@ -68,7 +67,7 @@ def delete_webhook(ctx: RequestContext, webhook_id: str) -> None:
 
 
 @api.route("/v1/admin/webhooks/{webhook_id}/secret-rotations", "POST", auth="admin", status=201,
-           response="WebhookSecretOut", errors=(*ADMIN_ERRORS, "not_found", "service_unavailable"),
+           response="WebhookSecretOut", errors=("not_found", "service_unavailable"),
            summary="A new signing secret, shown once; the previous one keeps signing (a second v1) for the overlap "
                    "(WEBHOOK_SECRET_OVERLAP_SECONDS, 24 h)",
            examples={"response": {**WEBHOOK, "secret_rotated_at": "2026-12-07T02:00:00.000+00:00",
@@ -79,7 +78,7 @@ def rotate_webhook_secret(ctx: RequestContext, webhook_id: str) -> dict:
 
 
 @api.route("/v1/admin/webhooks/{webhook_id}/deliveries", "GET", auth="admin", query="WebhookDeliveryQuery",
-           response="WebhookDeliveryPage", errors=(*ADMIN_ERRORS, "validation_error", "not_found"),
+           response="WebhookDeliveryPage", errors=("validation_error", "not_found"),
            summary="An endpoint's deliveries, newest first, a page at a time; `status=dead` is the dead-letter list",
            examples={"response": {"items": [DELIVERY], "next_cursor": None}})
 def list_webhook_deliveries(ctx: RequestContext, webhook_id: str) -> dict:
@@ -90,7 +89,7 @@ def list_webhook_deliveries(ctx: RequestContext, webhook_id: str) -> dict:
 
 @api.route("/v1/admin/webhooks/{webhook_id}/deliveries/{delivery_id}/replay", "POST", auth="admin", status=202,
            response="WebhookDeliveryOut",
-           errors=(*ADMIN_ERRORS, "not_found", "delivery_in_progress", "service_unavailable"),
+           errors=("not_found", "delivery_in_progress", "service_unavailable"),
            summary="Deliver a dead (or delivered) event again: same event ID, same body, attempts start over",
            examples={"response": {**DELIVERY, "status": "pending", "attempts": 0, "last_status_code": 503,
                                   "replays": 1}})
