@@ -109,7 +109,7 @@ def _support_items(rid: str) -> list[dict[str, Any]]:
 def hot_in_process(backend: Any, *, members: int = 300, threads: int = 32, threshold: int = 500) -> dict[str, Any]:
     """``members`` distinct members support one request at once from ``threads`` threads (quantity 1-3)."""
     from bench.stack import use_env
-    from chalicelib.c2b import store, supports
+    from chalicelib.c2b import reading, supports
     from chalicelib.core.dynamo.connection import shared_connection
 
     with use_env(backend.app_env()):
@@ -146,7 +146,7 @@ def hot_in_process(backend: Any, *, members: int = 300, threads: int = 32, thres
         finally:
             events.unregister("before-call.dynamodb", count)
         elapsed = time.perf_counter() - started
-        state = store.read(rid)
+        state = reading.read(rid)
         created = statuses.get("created", 0) + statuses.get("ok", 0)
         stored = _support_items(rid)
         return {

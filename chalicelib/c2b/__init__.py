@@ -44,8 +44,8 @@ AREA = Area(
               doc="Tells every supporter of a threshold reached, a status change or a launch (with its voucher), "
                   "page by page, each exactly once."),),
     customer_items=True,
-    merge="chalicelib.c2b.members:merge",
+    merge="chalicelib.c2b.hooks:merge",
     seeds=("chalicelib.c2b.seeds:seed_defaults",),
-    member_360="chalicelib.c2b.members:member_360",
+    member_360="chalicelib.c2b.hooks:member_360",
     personal_data="chalicelib.c2b.personal_data:REGISTRY",
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.c2b import rules, store
+from chalicelib.c2b import reading, rules
 from chalicelib.c2b.models import (
     MY_VOTE_PREFIX,
     MyVoteItem,
@@ -29,7 +29,7 @@ MAX_ATTEMPTS = 25
 
 
 def _request(request_id: str) -> RequestItem:
-    request = store.read(request_id).request
+    request = reading.read(request_id).request
     if request is None:
         raise AppError("not_found")
     return request
@@ -45,7 +45,7 @@ def create(staff_id: str, request_id: str, question: str, options: list[str], su
         existing: list[dict[str, Any]] = list(request.polls or [])
         if count >= rules.MAX_POLLS:
             raise AppError("too_many_polls")
-        poll_id = store.POLL_IDS[count]
+        poll_id = reading.POLL_IDS[count]
         choices = [{"option_id": f"o{i}", "label": label} for i, label in enumerate(options, 1)]
         poll = {"poll_id": poll_id, "question": question, "supporters_only": supporters_only, "closed": False,
                 "options": choices, "created_by": staff_id}
@@ -55,7 +55,7 @@ def create(staff_id: str, request_id: str, question: str, options: list[str], su
                    RequestItem.updated_at.set(clock.iso())],
                   RequestItem.poll_count == count)
         for n in range(rules.POLL_SHARDS):
-            shard = store.poll_shard_key(request_id, poll_id, n)
+            shard = reading.poll_shard_key(request_id, poll_id, n)
             for option in choices:
                 setattr(shard, option["option_id"], 0)
             tx.put(f"poll_shard:{n}", shard)
@@ -84,7 +84,7 @@ def close(staff_id: str, request_id: str, poll_id: str) -> dict[str, Any]:
                   [RequestItem.polls.set(polls), RequestItem.updated_at.set(clock.iso())],
                   RequestItem.updated_at == request.updated_at)
         for n in range(rules.POLL_SHARDS):
-            tx.update(f"poll_shard:{n}", store.poll_shard_key(request_id, poll_id, n),
+            tx.update(f"poll_shard:{n}", reading.poll_shard_key(request_id, poll_id, n),
                       [PollShardItem.closed.set(True)])
         try:
             tx.commit()
@@ -103,7 +103,7 @@ def _option_attr(option_id: str) -> Any:
 def vote(customer_id: str, request_id: str, poll_id: str, option_id: str) -> Result:
     """``POST .../polls/{poll_id}/votes``: 201 with my vote; voting again moves it (200)."""
     def once(_: int) -> Result:
-        state = store.read(request_id, customer_id, polls=True)
+        state = reading.read(request_id, customer_id, polls=True)
         request = visible(state)
         poll = next((p for p in request.polls or [] if p["poll_id"] == poll_id), None)
         if poll is None:
@@ -135,7 +135,7 @@ def vote(customer_id: str, request_id: str, poll_id: str, option_id: str) -> Res
         actions = [_option_attr(option_id).add(1)]
         if old is not None:
             actions.append(_option_attr(old.option_id).add(-1))
-        tx.update("poll_shard", store.poll_shard_key(request_id, poll_id, n), actions,
+        tx.update("poll_shard", reading.poll_shard_key(request_id, poll_id, n), actions,
                   PollShardItem.pk.exists() & PollShardItem.closed.does_not_exist())
         if poll.get("supporters_only"):
             tx.check("supporter", SupportItem, request_pk(request_id), support_sk(customer_id),

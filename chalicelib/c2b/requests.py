@@ -7,7 +7,7 @@ import re
 import secrets
 from typing import Any
 
-from chalicelib.c2b import config, lifecycle, rules, store
+from chalicelib.c2b import config, lifecycle, reading, rules
 from chalicelib.c2b.models import (
     LISTING_ALL_SK,
     LISTING_STATUS_SK,
@@ -61,7 +61,7 @@ def propose(customer_id: str, values: dict[str, Any]) -> Result:
     tx.put("proposal", MyProposalItem(pk=customer_pk(customer_id), sk=f"{MY_PROPOSAL_PREFIX}{request.request_id}",
                                       request_id=request.request_id, created_at=at))
     for n, head in enumerate(rules.share(threshold)):
-        shard = store.shard_key(request.request_id, n)
+        shard = reading.shard_key(request.request_id, n)
         shard.cnt, shard.qty, shard.head, shard.ver, shard.phase = 0, 0, head, 0, rules.OPEN
         tx.put(f"shard:{n}", shard)
     for item in lifecycle.listing_items(request):
@@ -77,7 +77,7 @@ def propose(customer_id: str, values: dict[str, Any]) -> Result:
                             "created_at": at})
 
 
-def _poll_view(state: store.State, poll: dict[str, Any]) -> dict[str, Any]:
+def _poll_view(state: reading.State, poll: dict[str, Any]) -> dict[str, Any]:
     vote = state.votes.get(poll["poll_id"])
     return {"poll_id": poll["poll_id"], "question": poll["question"],
             "supporters_only": bool(poll.get("supporters_only")), "closed": bool(poll.get("closed")),
@@ -86,7 +86,7 @@ def _poll_view(state: store.State, poll: dict[str, Any]) -> dict[str, Any]:
             "my_vote": vote.option_id if vote else None}
 
 
-def view(state: store.State) -> dict[str, Any]:
+def view(state: reading.State) -> dict[str, Any]:
     request = state.request
     assert request is not None
     return {
@@ -104,7 +104,7 @@ def view(state: store.State) -> dict[str, Any]:
 
 def page(customer_id: str, request_id: str) -> dict[str, Any]:
     """``GET /v1/product-requests/{id}``: one BatchGetItem (request, shards, polls, my support and votes)."""
-    state = store.read(request_id, customer_id, polls=True)
+    state = reading.read(request_id, customer_id, polls=True)
     visible(state)
     return view(state)
 
@@ -150,11 +150,11 @@ def move(staff_id: str, request_id: str, status: str, note: str, voucher: dict[s
     """``POST /v1/admin/product-requests/{id}/status``: the move, its note, the shards' phase, the listings, the
     proposer told at once and every supporter by the fan-out (with a voucher on ``launched``), in one transaction."""
     def once(_: int) -> dict[str, Any]:
-        state = store.read(request_id)
+        state = reading.read(request_id)
         request = state.request
         if request is None:
             raise AppError("not_found")
-        proposer = store.read(request_id, request.customer_id).support  # a supporter: told by the fan-out
+        proposer = reading.read(request_id, request.customer_id).support  # a supporter: told by the fan-out
         if not rules.may_move(request.status, status):
             raise AppError("status_move_not_allowed", details=[{"field": "status", "issue":
                            f"cannot move from {request.status} to {status}"}])
@@ -167,7 +167,7 @@ def move(staff_id: str, request_id: str, status: str, note: str, voucher: dict[s
         phase = rules.phase_of(status)
         if phase != state.phase():
             for n in range(rules.SHARDS):
-                tx.update(f"shard:{n}", store.shard_key(request_id, n),
+                tx.update(f"shard:{n}", reading.shard_key(request_id, n),
                           [ShardItem.phase.set(phase), ShardItem.ver.add(1)])
         lifecycle.into_listings(tx, request, status=status)
         data = lifecycle.status_data(request, status, note)
@@ -196,7 +196,7 @@ def set_threshold(staff_id: str, request_id: str, threshold: int) -> dict[str, A
     out again under the same conditions as a support's slow path; a threshold at or below the demand is reached in
     this very transaction."""
     def once(_: int) -> dict[str, Any]:
-        state = store.read(request_id)
+        state = reading.read(request_id)
         request = state.request
         if request is None:
             raise AppError("not_found")
@@ -213,7 +213,7 @@ def set_threshold(staff_id: str, request_id: str, threshold: int) -> dict[str, A
             if is_open:
                 for n, (raw, head) in enumerate(zip(state.shards, rules.share(threshold - state.demand),
                                                     strict=True)):
-                    tx.update(f"shard:{n}", store.shard_key(request_id, n),
+                    tx.update(f"shard:{n}", reading.shard_key(request_id, n),
                               [ShardItem.head.set(head), ShardItem.ver.add(1)],
                               (ShardItem.ver == number(raw, "ver")) & (ShardItem.phase == rules.OPEN))
             lifecycle.into_listings(tx, request, threshold=threshold)
@@ -228,11 +228,11 @@ def set_threshold(staff_id: str, request_id: str, threshold: int) -> dict[str, A
     return retry.until_committed(once, limit=MAX_ATTEMPTS, what="product request threshold", request_id=request_id)
 
 
-def _reached_by_threshold(state: store.State, request: RequestItem, at: str, threshold: int) -> Tx:
+def _reached_by_threshold(state: reading.State, request: RequestItem, at: str, threshold: int) -> Tx:
     """The threshold lowered to the demand: the same crossing as a support's, written with the new threshold."""
     fresh = Tx()
     for n, raw in enumerate(state.shards):
-        fresh.update(f"shard:{n}", store.shard_key(request.request_id, n),
+        fresh.update(f"shard:{n}", reading.shard_key(request.request_id, n),
                      [ShardItem.head.set(0), ShardItem.ver.add(1), ShardItem.phase.set(rules.REACHED)],
                      (ShardItem.ver == number(raw, "ver")) & (ShardItem.phase == rules.OPEN))
     fresh.update("request", RequestItem(pk=request.pk, sk=request.sk),
@@ -248,7 +248,7 @@ def _reached_by_threshold(state: store.State, request: RequestItem, at: str, thr
 
 
 def admin_view(request_id: str) -> dict[str, Any]:
-    state = store.read(request_id, polls=True)
+    state = reading.read(request_id, polls=True)
     if state.request is None:
         raise AppError("not_found")
     return {**view(state), "customer_id": state.request.customer_id}

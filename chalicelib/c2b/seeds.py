@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.c2b import lifecycle, rules, store
+from chalicelib.c2b import lifecycle, reading, rules
 from chalicelib.c2b.models import PollShardItem, RequestItem, request_pk
 from chalicelib.core import clock
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
@@ -28,9 +28,9 @@ def seed_defaults() -> None:
     at = clock.iso()
     for seed in SEEDS:
         rid = seed["request_id"]
-        if store.read(rid).request is not None:
+        if reading.read(rid).request is not None:
             continue
-        polls = [{"poll_id": store.POLL_IDS[i], "question": q, "supporters_only": only, "closed": False,
+        polls = [{"poll_id": reading.POLL_IDS[i], "question": q, "supporters_only": only, "closed": False,
                   "options": [{"option_id": f"o{j}", "label": label} for j, label in enumerate(options, 1)]}
                  for i, (q, options, only) in enumerate(seed["polls"])]
         request = RequestItem(pk=request_pk(rid), sk="A#REQ", request_id=rid, customer_id="seed", title=seed["title"],
@@ -41,14 +41,14 @@ def seed_defaults() -> None:
         tx = Tx()
         tx.put("request", request, RequestItem.pk.does_not_exist())
         for n, head in enumerate(rules.share(seed["threshold"])):
-            shard = store.shard_key(rid, n)
+            shard = reading.shard_key(rid, n)
             shard.cnt, shard.qty, shard.head, shard.ver, shard.phase = 0, 0, head, 0, rules.OPEN
             tx.put(f"shard:{n}", shard)
         for item in lifecycle.listing_items(request):
             tx.put(f"listing:{item.sk}", item)
         for poll in polls:
             for n in range(rules.POLL_SHARDS):
-                shard_p: PollShardItem = store.poll_shard_key(rid, poll["poll_id"], n)
+                shard_p: PollShardItem = reading.poll_shard_key(rid, poll["poll_id"], n)
                 for option in poll["options"]:
                     setattr(shard_p, option["option_id"], 0)
                 tx.put(f"poll:{poll['poll_id']}:{n}", shard_p)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.c2b import lifecycle, rules, store
+from chalicelib.c2b import lifecycle, reading, rules
 from chalicelib.c2b.models import (
     MY_SUPPORT_PREFIX,
     MySupportItem,
@@ -39,21 +39,21 @@ MAX_ATTEMPTS = 25  # a hot request's supports on one shard race; each attempt re
 SHARD_LABELS = {f"shard:{n}" for n in range(rules.SHARDS)}
 
 
-def visible(state: store.State) -> RequestItem:
+def visible(state: reading.State) -> RequestItem:
     """The request, or 404 (a hidden request is gone for members)."""
     if state.request is None or state.request.status == "hidden":
         raise AppError("not_found")
     return state.request
 
 
-def _body(state: store.State, dc: int, dq: int, quantity: int | None, status: str) -> dict[str, Any]:
+def _body(state: reading.State, dc: int, dq: int, quantity: int | None, status: str) -> dict[str, Any]:
     return {"request_id": state.request.request_id if state.request else None,
             "support_count": state.support_count + dc, "demand_quantity": state.demand + dq,
             "threshold": int(state.request.threshold) if state.request else None, "status": status,
             "my_support": None if quantity is None else {"quantity": quantity}}
 
 
-def _listed(state: store.State, n: int, dc: int, dq: int) -> tuple[int, int] | None:
+def _listed(state: reading.State, n: int, dc: int, dq: int) -> tuple[int, int] | None:
     """The listings' counts after this change when shard ``n``'s listed value moves (else None: no write)."""
     own = state.shard(n)
     cnt, qty = number(own, "cnt"), number(own, "qty")
@@ -71,10 +71,10 @@ def _fast(tx: Tx, request_id: str, n: int, phase: str, dc: int, dq: int) -> None
         actions.append(ShardItem.head.add(-dq))
         if dq > 0:
             condition = condition & (ShardItem.head > dq)
-    tx.update(f"shard:{n}", store.shard_key(request_id, n), actions, condition)
+    tx.update(f"shard:{n}", reading.shard_key(request_id, n), actions, condition)
 
 
-def _borrow(tx: Tx, state: store.State, request_id: str, n: int, dc: int, dq: int) -> bool:
+def _borrow(tx: Tx, state: reading.State, request_id: str, n: int, dc: int, dq: int) -> bool:
     """My shard's head is too small: move half of the richest other shard's head to mine, in this transaction,
     conditioned on those two shards alone (the donor keeps head >= 0, mine ends >= 1). The sum of heads is unchanged,
     so the invariant holds. False (nothing added) when the headroom left is too small to lend: the slow path."""
@@ -83,15 +83,15 @@ def _borrow(tx: Tx, state: store.State, request_id: str, n: int, dc: int, dq: in
     lent = heads[donor] // 2
     if sum(heads) < rules.SHARDS * rules.MAX_QUANTITY or not rules.fits_fast(heads[n] + lent, dq):
         return False
-    tx.update(f"shard:{donor}", store.shard_key(request_id, donor), [ShardItem.head.add(-lent), ShardItem.ver.add(1)],
+    tx.update(f"shard:{donor}", reading.shard_key(request_id, donor), [ShardItem.head.add(-lent), ShardItem.ver.add(1)],
               (ShardItem.phase == rules.OPEN) & (ShardItem.head >= lent))
-    tx.update(f"shard:{n}", store.shard_key(request_id, n),
+    tx.update(f"shard:{n}", reading.shard_key(request_id, n),
               [ShardItem.cnt.add(dc), ShardItem.qty.add(dq), ShardItem.head.add(lent - dq), ShardItem.ver.add(1)],
               (ShardItem.phase == rules.OPEN) & (ShardItem.head > dq - lent))
     return True
 
 
-def _slow(tx: Tx, state: store.State, n: int, dc: int, dq: int, at: str, counts: tuple[int, int] | None) -> bool:
+def _slow(tx: Tx, state: reading.State, n: int, dc: int, dq: int, at: str, counts: tuple[int, int] | None) -> bool:
     """Every shard conditioned on its ``ver``: the exact total. True when this support reaches the threshold."""
     request = state.request
     assert request is not None
@@ -104,7 +104,7 @@ def _slow(tx: Tx, state: store.State, n: int, dc: int, dq: int, at: str, counts:
             actions += [ShardItem.cnt.add(dc), ShardItem.qty.add(dq)]
         if reached:
             actions.append(ShardItem.phase.set(rules.REACHED))
-        tx.update(f"shard:{i}", store.shard_key(request.request_id, i), actions,
+        tx.update(f"shard:{i}", reading.shard_key(request.request_id, i), actions,
                   (ShardItem.ver == number(raw, "ver")) & (ShardItem.phase == rules.OPEN))
     if reached:
         lifecycle.cross_in(tx, request, at, counts)
@@ -123,7 +123,7 @@ def support(customer_id: str, request_id: str, quantity: int | None) -> Result:
     """``POST .../supports``: 201 with my new support; a repeat is 200 with the same support (its quantity updated
     when given)."""
     def once(_: int) -> Result:
-        state = store.read(request_id, customer_id)
+        state = reading.read(request_id, customer_id)
         request = visible(state)
         phase = state.phase()
         if phase == rules.CLOSED:
@@ -180,7 +180,7 @@ def withdraw(customer_id: str, request_id: str) -> dict[str, Any]:
     """``POST .../supports/withdraw``: my support is gone and its units with it (nothing to withdraw: the same
     answer, so a repeated tap is harmless)."""
     def once(_: int) -> dict[str, Any]:
-        state = store.read(request_id, customer_id)
+        state = reading.read(request_id, customer_id)
         request = visible(state)
         phase = state.phase()
         if phase == rules.CLOSED:

@@ -4,7 +4,7 @@ Each area package declares ``AREA = Area(...)`` in its ``__init__.py`` and ``cha
 composition root (``app.py``), the local seeder, the contract tests and the agents' 360 view iterate that list;
 nothing is registered by the side effect of importing an area's module.
 
-Code is named by reference (``"chalicelib.points.merging:merge_contributor"``) and imported on first use, so a
+Code is named by reference (``"chalicelib.points.hooks:merge_contributor"``) and imported on first use, so a
 manifest costs nothing at cold start and a queue worker loads only what its messages need.
 
 The manifest's records, like the core's other records built at import (settings, route and error specs, the request

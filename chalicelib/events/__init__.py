@@ -43,9 +43,9 @@ AREA = Area(
               doc="Daily at 10:00 Asia/Shanghai (02:00 UTC): everyone registered for tomorrow's events is reminded "
                   "once."),),
     customer_items=True,
-    merge="chalicelib.events.members:merge",
+    merge="chalicelib.events.hooks:merge",
     seeds=("chalicelib.events.seeds:seed_defaults",),
     owned_resources="tests.support.owned.events:OWNED",
-    member_360="chalicelib.events.members:member_360",
+    member_360="chalicelib.events.hooks:member_360",
     personal_data="chalicelib.events.personal_data:REGISTRY",
 )

@@ -20,9 +20,9 @@ from chalicelib.core.dynamo import keys, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.events import editing, listing, registration, rules, store
+from chalicelib.events import editing, listing, reading, registration, rules
 from chalicelib.events.models import EventItem, RegistrationItem
-from chalicelib.events.store import time_of
+from chalicelib.events.reading import time_of
 from chalicelib.identity import public as identity
 from chalicelib.identity.public import PROFILE_SK, CustomerItem
 from chalicelib.points import public as points_area
@@ -30,8 +30,8 @@ from chalicelib.points import public as points_area
 
 def check_in(customer_id: str, event_id: str, code: str, channel: str | None = None) -> dict[str, Any]:
     """``POST /v1/events/{id}/check-in`` ``{check_in_code}`` by the member: 200 ``{points_awarded}``."""
-    store.checked_id(event_id)
-    page = store.page_read(event_id, customer_id)
+    reading.checked_id(event_id)
+    page = reading.page_read(event_id, customer_id)
     if page.profile is not None and page.profile.merged_into:
         return check_in(identity.resolve_customer_id(page.profile.merged_into), event_id, code, channel)
     if not listing.visible_on_page(page, customer_id):

@@ -14,7 +14,7 @@ from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.events import registration, rules, store
+from chalicelib.events import reading, registration, rules
 from chalicelib.events.listing import admin_get
 from chalicelib.events.models import (
     EVENT_SK,
@@ -28,8 +28,8 @@ from chalicelib.events.models import (
     WaitlistItem,
     event_pk,
 )
+from chalicelib.events.reading import time_of, utc_key
 from chalicelib.events.registration import notice_data
-from chalicelib.events.store import time_of, utc_key
 from chalicelib.identity import public as identity
 from chalicelib.points import public as points
 
@@ -46,7 +46,7 @@ def _known_tiers(codes: list[str] | None, field: str) -> list[str] | None:
     known = {t.code for t in points.catalogue()}
     unknown = sorted(set(codes) - known)
     if unknown:
-        raise store.bad_field(field, f"unknown tiers: {', '.join(unknown)}")
+        raise reading.bad_field(field, f"unknown tiers: {', '.join(unknown)}")
     return sorted(set(codes))
 
 
@@ -57,7 +57,7 @@ def new_event(fields: dict[str, Any], created_by: str, status: str, host: str | 
     closes = fields.get("registration_closes_at")
     issue = rules.schedule_issue(starts, ends, closes, now)
     if issue is not None:
-        raise store.bad_field(*issue)
+        raise reading.bad_field(*issue)
     order = fields.get("waitlist_order") or "first_come"
     priority = _known_tiers(fields.get("priority_tiers"), "priority_tiers")
     if order == "tiers_first" and not priority:
@@ -97,7 +97,7 @@ def create(fields: dict[str, Any], staff_id: str) -> dict[str, Any]:
 
 
 def event_of(event_id: str) -> EventItem:
-    store.checked_id(event_id)
+    reading.checked_id(event_id)
     try:
         return EventItem.get(event_pk(event_id), EVENT_SK, consistent_read=True)
     except EventItem.DoesNotExist:
@@ -130,7 +130,7 @@ def invite(customer_id: str, event_id: str, member_nos: list[str]) -> dict[str, 
         raise AppError("event_not_open")
     wanted = sorted(set(member_nos))
     if len(wanted) > MAX_INVITES:
-        raise store.bad_field("member_nos", f"at most {MAX_INVITES} at a time")
+        raise reading.bad_field("member_nos", f"at most {MAX_INVITES} at a time")
     found = identity.lookup_many([identity.member_no_key(n) for n in wanted])
     by_no = {n: found[identity.member_no_key(n)] for n in wanted if identity.member_no_key(n) in found}
     unknown = [n for n in wanted if n not in by_no]
@@ -174,7 +174,7 @@ def cancel_event(event: EventItem, by: str, reason: str) -> dict[str, Any]:
 def _tell_cancelled(event_id: str, by: str) -> int:
     """One transaction per member, planned on one snapshot kept up to date (read again only after a race)."""
     told = 0
-    snap = store.snapshot(event_id)
+    snap = reading.snapshot(event_id)
     active = ("registered", "waitlisted")
     for cid in [c for c, r in snap.registrations.items() if r.status in active]:
         for _attempt in retry.attempts(registration.MAX_ATTEMPTS):
@@ -188,7 +188,7 @@ def _tell_cancelled(event_id: str, by: str) -> int:
             try:
                 tx.commit()
             except TxCancelled:
-                snap = store.snapshot(event_id)  # a member left meanwhile: plan on what is there now
+                snap = reading.snapshot(event_id)  # a member left meanwhile: plan on what is there now
                 continue
             _left(snap, current)
             told += 1
@@ -196,7 +196,7 @@ def _tell_cancelled(event_id: str, by: str) -> int:
     return told
 
 
-def _left(snap: store.Snapshot, reg: RegistrationItem) -> None:
+def _left(snap: reading.Snapshot, reg: RegistrationItem) -> None:
     """What ``plan_leave`` (without promotion) committed, applied to the snapshot it was planned on."""
     if snap.waitlist is None:
         snap.waitlist = WaitlistItem(pk=snap.pk, sk=WAITLIST_SK, ver=0, waiting=0, next_ticket=0)
@@ -220,7 +220,7 @@ def change(event_id: str, changes: dict[str, Any], staff_id: str) -> dict[str, A
         starts if old_closes == time_of(event.starts_at) else old_closes)  # a close at the start moves with it
     issue = rules.schedule_issue(starts, ends, closes, clock.now())
     if issue is not None and (issue[0] != "starts_at" or "starts_at" in changes):
-        raise store.bad_field(*issue)
+        raise reading.bad_field(*issue)
     texts = {n: changes[n] for n in ("title", "description", "venue")
              if changes.get(n) is not None and changes[n] != getattr(event, n)}
     if not texts and (starts.isoformat(), ends.isoformat(), closes.isoformat()) == (
@@ -246,7 +246,7 @@ def change(event_id: str, changes: dict[str, Any], staff_id: str) -> dict[str, A
 
 
 def _tell_changed(event_id: str) -> int:
-    snap = store.snapshot(event_id)
+    snap = reading.snapshot(event_id)
     event = snap.event
     assert event is not None
     _refresh_invitations(snap, event)
@@ -272,7 +272,7 @@ def _tell_changed(event_id: str) -> int:
     return told
 
 
-def _refresh_invitations(snap: store.Snapshot, event: EventItem) -> int:
+def _refresh_invitations(snap: reading.Snapshot, event: EventItem) -> int:
     """Invitations carry the event's title and times (and sort by its start in ``gsi2``): after a change, one
     UpdateItem per invitation still showing the old ones, on the snapshot the change already read. An invitation
     moved meanwhile (a merge) is not brought back (``attribute_exists``). Cheaper than reading every listed

@@ -15,7 +15,7 @@ from chalicelib.core import clock, notifications
 from chalicelib.core.calendar import business_day, start_of_day
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.observability import logger
-from chalicelib.events import listing, store
+from chalicelib.events import listing, reading
 from chalicelib.events.models import RegistrationItem
 from chalicelib.events.registration import notice_data
 
@@ -26,7 +26,7 @@ def send_reminders(on: date | None = None) -> dict[str, int]:
     start = start_of_day(day)
     sent = skipped = 0
     for event in listing.upcoming_between(start, start + timedelta(days=1)):
-        snap = store.snapshot(event.event_id)
+        snap = reading.snapshot(event.event_id)
         for reg in snap.registrations.values():
             if reg.status != "registered" or reg.reminded_at:
                 continue

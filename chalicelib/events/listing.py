@@ -12,7 +12,7 @@ from chalicelib.core.config import settings
 from chalicelib.core.dynamo import keys, paging
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.errors import AppError
-from chalicelib.events import registration, rules, store
+from chalicelib.events import reading, registration, rules
 from chalicelib.events.models import (
     LISTED,
     MINE_PREFIX,
@@ -23,34 +23,34 @@ from chalicelib.events.models import (
     RegistrationItem,
     WaitlistItem,
 )
-from chalicelib.events.store import time_of, utc_key
+from chalicelib.events.reading import time_of, utc_key
 from chalicelib.identity import public as identity
 from chalicelib.identity.public import CustomerItem
 
 LIST_LOOKBACK = rules.MAX_DURATION  # an event still running started at most this long ago
 
 
-def visible_on_page(page: store.Page, customer_id: str) -> bool:
+def visible_on_page(page: reading.Page, customer_id: str) -> bool:
     event = page.event
     if event is None or page.profile is None:
         return False
     host = event.host_customer_id == customer_id
     if event.status in ("pending_approval", "rejected"):
         return host
-    return rules.visible(store.audience(event), page.profile.tier_code, store.member_tags(page.profile),
+    return rules.visible(reading.audience(event), page.profile.tier_code, reading.member_tags(page.profile),
                          invited=page.invited, registered=page.registration is not None, host=host)
 
 
 def event_page(customer_id: str, event_id: str) -> dict[str, Any]:
     """``GET /v1/events/{id}``: one BatchGetItem (a merged-away customer's token adds the survivor's)."""
-    store.checked_id(event_id)
-    page = store.page_read(event_id, customer_id)
+    reading.checked_id(event_id)
+    page = reading.page_read(event_id, customer_id)
     if page.profile is not None and page.profile.merged_into:
         return event_page(identity.resolve_customer_id(page.profile.merged_into), event_id)
     if not visible_on_page(page, customer_id):
         raise AppError("not_found")
     assert page.event is not None
-    out = store.event_view(page.event, page.seats, page.waiting, page.registration, detail=True)
+    out = reading.event_view(page.event, page.seats, page.waiting, page.registration, detail=True)
     out["invited"] = page.invited
     out["hosted_by_me"] = page.event.host_customer_id == customer_id
     return out
@@ -103,7 +103,7 @@ def _cursor_key(cursor: str, shape: re.Pattern[str]) -> str:
     """The index sort key a cursor names (``core.dynamo.paging``'s codec); another shape is 400 validation_error."""
     key = paging.decode_cursor(cursor, "")
     if not shape.match(key):
-        raise store.bad_field("cursor", "is not a valid cursor")
+        raise reading.bad_field("cursor", "is not a valid cursor")
     return key
 
 
@@ -151,14 +151,14 @@ def list_for(customer_id: str, limit: int, cursor: str | None = None) -> dict[st
         event = EventItem.from_raw_data(raw)
         if time_of(event.ends_at) <= now or event.status != "approved":
             continue
-        if rules.visible(store.audience(event), profile.tier_code, store.member_tags(profile),
+        if rules.visible(reading.audience(event), profile.tier_code, reading.member_tags(profile),
                          invited=event.event_id in invited, registered=event.event_id in regs,
                          host=event.host_customer_id == cid):
             shown_raw.append(raw)
     shown_raw, next_cursor = _page_cut(read, shown_raw, limit, bool(page.get("LastEvaluatedKey")), "gsi1sk")
     shown = [EventItem.from_raw_data(r) for r in shown_raw]
     counts = _counters(shown)
-    return {"items": [store.event_view(e, *counts[e.event_id], regs.get(e.event_id)) for e in shown],
+    return {"items": [reading.event_view(e, *counts[e.event_id], regs.get(e.event_id)) for e in shown],
             "next_cursor": next_cursor}
 
 
@@ -240,8 +240,8 @@ def my_invitations(customer_id: str, limit: int, cursor: str | None = None) -> d
 def registrations_of(event_id: str, host_customer_id: str | None = None) -> dict[str, Any]:
     """Who registered, in order (registered first, then the waitlist by position), with their member numbers:
     the event's Query and one BatchGetItem of the profiles. For a host, only their own event (else 404)."""
-    store.checked_id(event_id)
-    snap = store.snapshot(event_id)
+    reading.checked_id(event_id)
+    snap = reading.snapshot(event_id)
     if snap.event is None:
         raise AppError("not_found")
     if host_customer_id is not None and snap.event.host_customer_id != identity.resolve_customer_id(
@@ -284,14 +284,14 @@ def admin_list(status: str, limit: int) -> dict[str, Any]:
         TableName=settings().table_name, IndexName="gsi1", KeyConditionExpression="gsi1pk = :p AND gsi1sk >= :s",
         ExpressionAttributeValues={":p": {"S": partition}, ":s": {"S": since}}, Limit=limit,
     ).get("Items", [])
-    return {"items": [store.admin_view(EventItem.from_raw_data(r)) for r in raw], "next_cursor": None}
+    return {"items": [reading.admin_view(EventItem.from_raw_data(r)) for r in raw], "next_cursor": None}
 
 
 def admin_get(event_id: str) -> dict[str, Any]:
-    snap = store.snapshot(store.checked_id(event_id))
+    snap = reading.snapshot(reading.checked_id(event_id))
     if snap.event is None:
         raise AppError("not_found")
-    return store.admin_view(snap.event, snap.seats, len(snap.waiting))
+    return reading.admin_view(snap.event, snap.seats, len(snap.waiting))
 
 
 def upcoming_between(start: datetime, end: datetime) -> list[EventItem]:

@@ -1,7 +1,7 @@
 """Registering for an event, leaving it, and the waitlist moving by itself.
 
 Registering (``POST /v1/events/{id}/registrations``, Idempotency-Key): one Query and one TransactWriteItems
-    1. one strongly consistent Query of the event's partition (``store.snapshot``): the event, its seat counter, the
+    1. one strongly consistent Query of the event's partition (``reading.snapshot``): the event, its seat counter, the
        waitlist state and places, the member's registration and invitation, and this key's idempotency record (kept
        in the event's partition, scoped by the member, so the same Query finds it: a replay is answered here);
     2. one TransactWriteItems. A free seat: the seat taken in the ledger (``core.capacity``: ``taken < capacity``).
@@ -42,7 +42,7 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
-from chalicelib.events import rules, store
+from chalicelib.events import reading, rules
 from chalicelib.events.models import (
     MINE_PREFIX,
     REG_PREFIX,
@@ -52,7 +52,7 @@ from chalicelib.events.models import (
     WaitlistItem,
     event_pk,
 )
-from chalicelib.events.store import Snapshot, time_of, utc_key
+from chalicelib.events.reading import Snapshot, time_of, utc_key
 from chalicelib.identity import public as identity
 from chalicelib.identity.public import PROFILE_SK, CustomerItem
 
@@ -123,7 +123,7 @@ def _refuse_outsider(snap: Snapshot, event: EventItem, customer_id: str, profile
     """404 to a member outside the event's circle (unless they registered before: then 403)."""
     host = event.host_customer_id == customer_id
     invited = customer_id in snap.invited
-    if store.audience(event).includes(profile.tier_code, store.member_tags(profile)) or invited or host:
+    if reading.audience(event).includes(profile.tier_code, reading.member_tags(profile)) or invited or host:
         return
     if customer_id in snap.registrations:
         raise AppError("tier_not_eligible")
@@ -142,7 +142,7 @@ def _visible_or_404(snap: Snapshot, event: EventItem, customer_id: str) -> Custo
 def register(customer_id: str, event_id: str, idempotency_key: str | None) -> Result:
     """201 ``{registration_id, status, waitlist_position}``; a repeat of the key replays it. 409
     ``already_registered`` / ``registration_closed``, 403 ``invitation_required`` / ``tier_not_eligible``."""
-    store.checked_id(event_id)
+    reading.checked_id(event_id)
     req = idempotency.request(event_pk(event_id), f"{SCOPE} by {customer_id}", idempotency_key,
                               {"event_id": event_id})
     # The same key's claim in the member's own partition (written, never read on the way in): the key reused for
@@ -153,7 +153,7 @@ def register(customer_id: str, event_id: str, idempotency_key: str | None) -> Re
     registration_id = new_registration_id()
     def once(_attempt: int) -> Result:
         nonlocal cid, group
-        snap = store.snapshot(event_id)
+        snap = reading.snapshot(event_id)
         stored = idempotency.lookup(req, snap.raw)
         if stored is not None:
             return idempotency.replay_response(stored)
@@ -166,7 +166,7 @@ def register(customer_id: str, event_id: str, idempotency_key: str | None) -> Re
         if mine is not None and mine.status != "cancelled":
             _visible_or_404(snap, event, cid)
             raise AppError("already_registered")
-        if not store.open_now(event, now):
+        if not reading.open_now(event, now):
             _visible_or_404(snap, event, cid)
             raise AppError("registration_closed")
         if event.invite_only and not invited:
@@ -181,7 +181,7 @@ def register(customer_id: str, event_id: str, idempotency_key: str | None) -> Re
             pk=snap.pk, sk=f"{REG_PREFIX}{cid}", registration_id=registration_id, event_id=event_id,
             customer_id=cid, title=event.title, starts_at=event.starts_at, ends_at=event.ends_at, created_at=at,
             updated_at=at, gsi2pk=gsi2pk, gsi2sk=gsi2sk, told_ver=int(event.ver or 1))
-        slot = store.seat_slot(event)
+        slot = reading.seat_slot(event)
         cap = int(event.capacity)
         position: int | None = None
         if snap.seats.taken < cap:
@@ -260,7 +260,7 @@ def plan_leave(tx: Tx, snap: Snapshot, reg: RegistrationItem, now: datetime, by:
         tx.delete(f"wait{tag}", WaitEntryItem(pk=snap.pk, sk=reg.wait_sk), WaitEntryItem.pk.exists())
         _waitlist_update(tx, snap, waiting_delta=-1, label=f"waitlist{tag}")
     elif reg.status == "registered":
-        first = snap.first_waiting() if promote and store.open_now(event, now) else None
+        first = snap.first_waiting() if promote and reading.open_now(event, now) else None
         if first is not None:
             promoted = first.customer_id
             nxt = snap.registrations[first.customer_id]
@@ -273,7 +273,7 @@ def plan_leave(tx: Tx, snap: Snapshot, reg: RegistrationItem, now: datetime, by:
             notifications.put_in(tx, promoted, "event_promoted", notice_data(event, status="registered"),
                                  label=f"notification_promoted{tag}")
         else:
-            capacity.free_in(tx, store.seat_slot(event), counted_open=bool(reg.counted_open), label=f"seat{tag}")
+            capacity.free_in(tx, reading.seat_slot(event), counted_open=bool(reg.counted_open), label=f"seat{tag}")
             _waitlist_update(tx, snap, label=f"waitlist{tag}")
     tx.update(f"registration{tag}", RegistrationItem(pk=snap.pk, sk=reg.sk), [
         RegistrationItem.status.set("cancelled"), RegistrationItem.cancelled_at.set(at),
@@ -284,11 +284,11 @@ def plan_leave(tx: Tx, snap: Snapshot, reg: RegistrationItem, now: datetime, by:
 
 def cancel(customer_id: str, event_id: str) -> dict[str, Any]:
     """The member leaves (seat or waiting place); the first waiting member is registered at once and told."""
-    store.checked_id(event_id)
+    reading.checked_id(event_id)
     cid = customer_id
     def once(_attempt: int) -> dict[str, Any]:
         nonlocal cid
-        snap = store.snapshot(event_id)
+        snap = reading.snapshot(event_id)
         event = snap.event
         if event is None:
             raise AppError("not_found")

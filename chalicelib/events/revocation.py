@@ -22,7 +22,7 @@ from chalicelib.core.dynamo import retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.events import store
+from chalicelib.events import reading
 from chalicelib.events.models import REG_PREFIX, RegistrationItem, event_pk
 from chalicelib.identity import public as identity
 from chalicelib.points import public as points
@@ -47,7 +47,7 @@ def _registration(event_id: str, customer_id: str) -> RegistrationItem:
 def revoke_check_in(event_id: str, customer_id: str, staff_id: str, reason: str) -> dict[str, Any]:
     """201 ``{event_id, customer_id, status: check_in_revoked, ...}``; 404 for an unknown event or registration,
     409 ``not_checked_in`` unless the member is checked in (a revoked check-in included)."""
-    store.checked_id(event_id)
+    reading.checked_id(event_id)
     if not _CUSTOMER_ID.match(customer_id):
         raise AppError("not_found")
     def once(_attempt: int) -> dict[str, Any]:

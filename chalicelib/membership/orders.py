@@ -35,7 +35,7 @@ from chalicelib.core.results import Result
 from chalicelib.membership import checkout, payments, plans, records, refunds, rules, wechatpay
 from chalicelib.membership.models import ORDER_PREFIX, PENDING_INDEX, OrderItem
 from chalicelib.membership.payments import Payment, PaymentOrder, PaymentRefused, ProviderUnavailable
-from chalicelib.membership.rules import MembershipRefused, Plan
+from chalicelib.membership.rules import MembershipRefused, PlusPlan
 
 ORDER_SCOPE = "POST /v1/membership/orders"
 PAY_WITHIN = timedelta(minutes=15)
@@ -107,8 +107,8 @@ def create(customer_id: str, plan_id: str, idempotency_key: str | None, channel:
 # --- settling -------------------------------------------------------------------------------------------------------
 
 
-def _plan_of(order: OrderItem) -> Plan:
-    return Plan(order.plan_id, order.plan_name, int(order.amount_fen), order.period)  # type: ignore[arg-type]
+def _plan_of(order: OrderItem) -> PlusPlan:
+    return PlusPlan(order.plan_id, order.plan_name, int(order.amount_fen), order.period)  # type: ignore[arg-type]
 
 
 def settle(customer_id: str, payment: Payment) -> str:

@@ -19,10 +19,10 @@ from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.membership.models import CONFIG_PK, PLAN_PREFIX, PlanItem
-from chalicelib.membership.rules import DEFAULT_PLANS, Period, Plan
+from chalicelib.membership.rules import DEFAULT_PLANS, Period, PlusPlan
 
 CACHE_SECONDS = 60.0
-_cache: tuple[float, tuple[Plan, ...]] | None = None
+_cache: tuple[float, tuple[PlusPlan, ...]] | None = None
 
 
 def reset_cache() -> None:
@@ -30,7 +30,7 @@ def reset_cache() -> None:
     _cache = None
 
 
-def catalogue() -> tuple[Plan, ...]:
+def catalogue() -> tuple[PlusPlan, ...]:
     global _cache
     if _cache is not None and time.monotonic() - _cache[0] < CACHE_SECONDS:
         return _cache[1]
@@ -39,12 +39,12 @@ def catalogue() -> tuple[Plan, ...]:
     return plans
 
 
-def _stored(consistent: bool = False) -> tuple[Plan, ...]:
-    return tuple(Plan(i.plan_id, i.name, int(i.price_fen), i.period, bool(i.active))  # type: ignore[arg-type]
+def _stored(consistent: bool = False) -> tuple[PlusPlan, ...]:
+    return tuple(PlusPlan(i.plan_id, i.name, int(i.price_fen), i.period, bool(i.active))  # type: ignore[arg-type]
                  for i in PlanItem.query(CONFIG_PK, PlanItem.sk.startswith(PLAN_PREFIX), consistent_read=consistent))
 
 
-def plan(plan_id: str) -> Plan:
+def plan(plan_id: str) -> PlusPlan:
     """An offered plan: 404 ``plan_not_found`` for an unknown one, 409 ``plan_not_on_sale`` for a withdrawn one."""
     found = find(plan_id)
     if found is None:
@@ -54,12 +54,12 @@ def plan(plan_id: str) -> Plan:
     return found
 
 
-def find(plan_id: str | None) -> Plan | None:
+def find(plan_id: str | None) -> PlusPlan | None:
     """A plan by ID, withdrawn ones included (for showing what a member bought)."""
     return next((p for p in catalogue() if p.plan_id == plan_id), None)
 
 
-def view(p: Plan) -> dict[str, Any]:
+def view(p: PlusPlan) -> dict[str, Any]:
     return {"plan_id": p.plan_id, "name": p.name, "price_fen": p.price_fen, "period": p.period}
 
 
@@ -68,17 +68,17 @@ def list_plans() -> dict[str, Any]:
     return {"items": [view(p) for p in catalogue() if p.active]}
 
 
-def _item(p: Plan, at: str) -> PlanItem:
+def _item(p: PlusPlan, at: str) -> PlanItem:
     return PlanItem(pk=CONFIG_PK, sk=f"{PLAN_PREFIX}{p.plan_id}", plan_id=p.plan_id, name=p.name,
                     price_fen=p.price_fen, period=p.period, active=p.active, updated_at=at)
 
 
-def save(p: Plan) -> None:
+def save(p: PlusPlan) -> None:
     _item(p, clock.iso()).save()
     reset_cache()
 
 
-def admin_view(p: Plan) -> dict[str, Any]:
+def admin_view(p: PlusPlan) -> dict[str, Any]:
     return {**view(p), "active": p.active}
 
 
@@ -90,7 +90,7 @@ def list_for_admin() -> dict[str, Any]:
 WRITE_ATTEMPTS = 3
 
 
-def _write(plan_id: str, change: Callable[[Plan | None], Plan]) -> Plan:
+def _write(plan_id: str, change: Callable[[PlusPlan | None], PlusPlan]) -> PlusPlan:
     """Store ``change(current)`` (``current`` None for a new plan), plus the defaults when nothing is stored yet.
 
     The plan is written on condition that it is (or, new, is not) there as read; defaults on condition of their
@@ -119,10 +119,10 @@ def _write(plan_id: str, change: Callable[[Plan | None], Plan]) -> Plan:
 
 def create(plan_id: str, name: str, price_fen: int, period: Period, active: bool = True) -> dict[str, Any]:
     """``POST /v1/admin/membership/plans``: 409 ``plan_exists`` for an ID already used (a default's included)."""
-    def new(current: Plan | None) -> Plan:
+    def new(current: PlusPlan | None) -> PlusPlan:
         if current is not None:
             raise AppError("plan_exists")
-        return Plan(plan_id, name, price_fen, period, active)
+        return PlusPlan(plan_id, name, price_fen, period, active)
 
     created = _write(plan_id, new)
     logger.info("plus plan created", extra={"plan_id": plan_id, "price_fen": price_fen, "period": period})
@@ -131,7 +131,7 @@ def create(plan_id: str, name: str, price_fen: int, period: Period, active: bool
 
 def update(plan_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """``PATCH /v1/admin/membership/plans/{plan_id}``: name, price and whether it is on sale; 404 ``plan_not_found``."""
-    def changed(current: Plan | None) -> Plan:
+    def changed(current: PlusPlan | None) -> PlusPlan:
         if current is None:
             raise AppError("plan_not_found")
         return replace(current, **changes)

@@ -32,7 +32,7 @@ class MembershipRefused(Exception):
 
 
 @dataclass(frozen=True)
-class Plan:
+class PlusPlan:
     plan_id: str
     name: str
     price_fen: int
@@ -44,9 +44,9 @@ class Plan:
         return MONTHS[self.period]
 
 
-DEFAULT_PLANS: tuple[Plan, ...] = (
-    Plan("plus_month", "Plus 月卡", 1500, "month"),
-    Plan("plus_year", "Plus 年卡", 9900, "year"),
+DEFAULT_PLANS: tuple[PlusPlan, ...] = (
+    PlusPlan("plus_month", "Plus 月卡", 1500, "month"),
+    PlusPlan("plus_year", "Plus 年卡", 9900, "year"),
 )
 
 
@@ -99,7 +99,7 @@ def start_trial(current: Membership, now: datetime) -> Membership:
                    trial_used=True, year_start=now, anchor_day=None)
 
 
-def activate(current: Membership, plan: Plan, paid_at: datetime) -> Membership:
+def activate(current: Membership, plan: PlusPlan, paid_at: datetime) -> Membership:
     """A paid period: none/expired -> active from ``paid_at``; trial or active -> active, extended from the current
     expiry (the days already held are never lost), keeping the anchor day of a paid membership."""
     status = current.status(paid_at)

@@ -158,7 +158,7 @@ class Recipient:
 
 
 @dataclass(frozen=True)
-class Plan:
+class DeliveryPlan:
     """``channels`` in the order to try; ``hold_until`` when quiet hours hold it; ``skipped`` why nothing goes."""
 
     channels: tuple[str, ...] = ()
@@ -182,16 +182,17 @@ def channels_for(recipient: Recipient) -> tuple[str, ...]:
     return tuple(out)
 
 
-def plan(recipient: Recipient, *, category: str, urgent: bool, local_now: datetime, released: bool = False) -> Plan:
+def plan(recipient: Recipient, *, category: str, urgent: bool, local_now: datetime,
+         released: bool = False) -> DeliveryPlan:
     """Where and when one notification goes (``released``: quiet hours already held it once)."""
     if category == "marketing" and not recipient.marketing_consent:
-        return Plan(skipped="no_marketing_consent")
+        return DeliveryPlan(skipped="no_marketing_consent")
     channels = channels_for(recipient)
     if not channels:
-        return Plan(skipped="no_channel")
+        return DeliveryPlan(skipped="no_channel")
     if not released and not urgent and in_quiet_hours(local_now, *recipient.quiet):
-        return Plan(channels, hold_until=quiet_ends(local_now, recipient.quiet[1]))
-    return Plan(channels)
+        return DeliveryPlan(channels, hold_until=quiet_ends(local_now, recipient.quiet[1]))
+    return DeliveryPlan(channels)
 
 
 def fill(text: str, data: dict[str, Any]) -> str:

@@ -9,6 +9,6 @@ AREA = Area(
     errors=ERRORS,
     customer_items=True,
     merge_keeps="notifications are what the absorbed customer was told; they stay under its ID as history",
-    member_360="chalicelib.profile.members:member_360",
+    member_360="chalicelib.profile.own_view:member_360",
     personal_data="chalicelib.profile.personal_data:REGISTRY",
 )

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from chalicelib.core.lazy import front_door
 
 if TYPE_CHECKING:
-    from chalicelib.profile.members import (
+    from chalicelib.profile.own_view import (
         apply_profile_change as apply_profile_change,
     )
 
 # name -> (its home module in this area, what it is for)
 NAMES = {
-    "apply_profile_change": ("members",
+    "apply_profile_change": ("own_view",
         "The profile after a change, with the consent receipts written in the same transaction."),
 }
 

@@ -55,6 +55,6 @@ AREA = Area(
     merge_keeps="the facts item follows the stream: the absorbed customer's profile record marks its facts gone "
                 "(it leaves every segment) and the survivor's items update its own; campaign markers, caps and the "
                 "member's campaign records (H#CAMP...) are what the absorbed customer was sent: they stay as history",
-    member_360="chalicelib.segments.console:member_360",
+    member_360="chalicelib.segments.hooks:member_360",
     personal_data="chalicelib.segments.personal_data:REGISTRY",
 )

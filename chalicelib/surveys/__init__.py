@@ -9,7 +9,7 @@ supervisors' figures kept as answers arrive.
   with the same targets as every case; resolving it issues no survey.
 - The summary (``aggregates.py``) reads sharded counters: one Query per request.
 - A service voided afterwards (``Area.service_voided``, ``voiding.py``) withdraws its survey and takes its points back.
-- Merges (``merging.py``): the absorbed customer's surveys move to the survivor.
+- Merges (``hooks.py``): the absorbed customer's surveys move to the survivor.
 """
 
 from chalicelib.core.area import Area, FollowUpHooks
@@ -26,7 +26,7 @@ AREA = Area(
     service_completed=("chalicelib.surveys.issuing:issue_in",),
     service_voided=("chalicelib.surveys.voiding:void_part",),
     customer_items=True,
-    merge="chalicelib.surveys.merging:merge",
+    merge="chalicelib.surveys.hooks:merge",
     owned_resources="tests.support.owned.surveys:OWNED",
     member_360="chalicelib.surveys.views:member_360",
     personal_data="chalicelib.surveys.personal_data:REGISTRY",

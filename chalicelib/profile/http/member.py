@@ -9,9 +9,9 @@ from chalicelib.core.http.routing import Api, RequestContext
 from chalicelib.core.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from chalicelib.profile import members
+    from chalicelib.profile import own_view
 else:  # loaded when a view first runs (core/lazy.py)
-    members = lazy_module("chalicelib.profile.members")
+    own_view = lazy_module("chalicelib.profile.own_view")
 
 api = Api(__name__, "member")
 
@@ -40,7 +40,7 @@ ME_EXAMPLE = {
            errors=("not_found",),
            examples={"response": ME_EXAMPLE})
 def get_me(ctx: RequestContext) -> dict:
-    return members.me(ctx.customer_id)
+    return own_view.me(ctx.customer_id)
 
 
 @api.route("/v1/me", "PATCH", auth="member", body="ProfilePatch", response="Profile",
@@ -52,7 +52,7 @@ def get_me(ctx: RequestContext) -> dict:
                                   if k not in ("tier", "tier_progress", "points", "plus", "unread_notifications",
                                                "privacy_policy")}})
 def patch_me(ctx: RequestContext) -> dict:
-    return members.update_profile(ctx.customer_id, ctx.body.model_dump(exclude_unset=True), channel=ctx.channel)
+    return own_view.update_profile(ctx.customer_id, ctx.body.model_dump(exclude_unset=True), channel=ctx.channel)
 
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.c2b import fanout, requests, store
+from chalicelib.c2b import fanout, reading, requests
 from chalicelib.c2b.models import FANOUT_PREFIX, SUPPORT_PREFIX, VOTE_PREFIX, request_pk
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
@@ -71,7 +71,7 @@ def test_many_members_supporting_at_once_count_exactly_and_cross_the_threshold_o
     people = [member() for _ in range(30)]
     results = run_at_once(call_it, [(lambda a=auth: support(http, a, rid, 2),) for _cid, auth in people])
     assert Counter(s for s, _ in results) == {201: 30}, [r for r in results if r[0] != 201]
-    state = store.read(rid)
+    state = reading.read(rid)
     assert (state.support_count, state.demand) == (30, 60)
     assert state.request is not None and state.request.status == "threshold_reached"
     assert len(items(rid, FANOUT_PREFIX)) == 1  # one crossing, one fan-out
@@ -88,7 +88,7 @@ def test_one_member_tapping_many_times_is_one_support(http: Http):
     _cid, auth = member()
     results = run_at_once(call_it, [(lambda: support(http, auth, rid),) for _ in range(16)])
     assert Counter(s for s, _ in results) == {201: 1, 200: 15}, results
-    state = store.read(rid)
+    state = reading.read(rid)
     assert (state.support_count, state.demand) == (1, 1) and len(items(rid, SUPPORT_PREFIX)) == 1
 
 
@@ -105,7 +105,7 @@ def test_racing_votes_and_moves_are_counted_once_each(http: Http):
     moves = run_at_once(call_it, [(lambda a=auth, n=n: http.call_with_headers(
         "POST", path, {"option_id": "o2" if n % 2 else "o3"}, a),) for n, (_cid, auth) in enumerate(people)])
     assert Counter(r[0] for r in moves) == {200: 20}
-    state = store.read(rid, polls=True)
+    state = reading.read(rid, polls=True)
     counts = {o: state.poll_votes(poll["poll_id"], o) for o in ("o1", "o2", "o3")}
     stored = Counter(i["option_id"]["S"] for i in items(rid, VOTE_PREFIX))
     assert counts == {"o1": 0, "o2": 10, "o3": 10} and dict(stored) == {"o2": 10, "o3": 10}
@@ -127,7 +127,7 @@ def test_racing_supports_updates_and_withdrawals_end_with_counts_equal_to_the_su
     results = run_at_once(call_it, [(lambda n=n, a=auth: act(n, a),) for n, (_cid, auth) in enumerate(people)])
     assert Counter(results) == {200: 16, 201: 8}
     supports = items(rid, SUPPORT_PREFIX)
-    state = store.read(rid)
+    state = reading.read(rid)
     assert state.support_count == len(supports) == 16
     assert state.demand == sum(int(i["quantity"]["N"]) for i in supports) == 8 * 3 + 8 * 2
     assert state.request is not None and state.request.status == "threshold_reached"

@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.core.errors import CATALOGUE
-from chalicelib.events import jobs, store
+from chalicelib.events import jobs, reading
 from chalicelib.events.models import EVENT_SK, EventItem, event_pk
 from chalicelib.identity import directory, merges, sessions
 from tests.support.clock import at
@@ -180,7 +180,7 @@ def test_a_full_event_waitlists_with_exact_positions_and_a_cancel_promotes_the_f
     assert world.page(people[2][1], event_id)["my_status"] == "registered"
     assert "event_promoted" in world.notices(people[2][0])
     assert world.call("GET", "/v1/me/registrations", people[4][1])[1]["items"][0]["waitlist_position"] == 1
-    snap = store.snapshot(event_id)
+    snap = reading.snapshot(event_id)
     assert snap.seats.taken == snap.registered_count() == 2
     # Cancelling again answers the same; re-registering after a cancel waits at the end.
     assert world.cancel(people[0][1], event_id)["status"] == "cancelled"
@@ -219,7 +219,7 @@ def test_after_registration_closes_nobody_registers_or_is_promoted(world):
         assert_envelope(status, out, headers, "registration_closed", english=english)
     world.cancel(a, event_id)
     assert world.page(b, event_id)["my_status"] == "waitlisted"
-    assert store.snapshot(event_id).seats.taken == 0
+    assert reading.snapshot(event_id).seats.taken == 0
 
 
 def test_one_key_is_one_registration_and_another_body_is_refused(world):
@@ -233,10 +233,10 @@ def test_one_key_is_one_registration_and_another_body_is_refused(world):
     for english in (False, True):
         status, out, headers = world.register(token, other, key=key, expect=None, english=english)
         assert_envelope(status, out, headers, "idempotency_key_reused", english=english)
-    assert store.snapshot(other).registrations == {} and store.snapshot(other).seats.taken == 0
+    assert reading.snapshot(other).registrations == {} and reading.snapshot(other).seats.taken == 0
     status, out, headers = world.register(token, event_id, expect=None)
     assert_envelope(status, out, headers, "already_registered")
-    assert store.snapshot(event_id).seats.taken == 1
+    assert reading.snapshot(event_id).seats.taken == 1
 
 
 # --- check-in ---------------------------------------------------------------------------------------------------
@@ -333,7 +333,7 @@ def test_cancelling_an_event_tells_everyone_registered_or_waiting(world):
     assert (out["status"], out["told"]) == ("cancelled", 2)
     assert "event_cancelled" in world.notices(a_id) and "event_cancelled" in world.notices(b_id)
     assert world.page(a, event_id)["status"] == "cancelled"
-    snap = store.snapshot(event_id)
+    snap = reading.snapshot(event_id)
     assert snap.seats.taken == 0 and snap.waiting == [] and snap.waitlist is not None and snap.waitlist.waiting == 0
     assert {r.status for r in snap.registrations.values()} == {"cancelled"}
     assert {r.cancelled_by for r in snap.registrations.values()} == {"operator"}
@@ -406,7 +406,7 @@ def test_a_merged_customers_registrations_follow_the_survivor_never_twice(world)
     merges.merge(directory.load_customer(absorbed_id), directory.load_customer(survivor_id), reason="test")
     mine = world.call("GET", "/v1/me/registrations", survivor)[1]["items"]
     assert sorted(r["event_id"] for r in mine) == sorted([both, only_absorbed])
-    snap = store.snapshot(both)
+    snap = reading.snapshot(both)
     active = [r for r in snap.registrations.values() if r.status == "registered"]
     assert [r.customer_id for r in active] == [survivor_id] and snap.seats.taken == 1
     assert world.page(absorbed, only_absorbed)["my_status"] == "registered"  # the old token reaches the survivor
@@ -447,7 +447,7 @@ def test_bad_inputs_are_400_in_the_envelope_and_change_nothing(world):
     assert_envelope(status, out, headers, "idempotency_key_required")
     for weird in ("nope", "ev_" + "0" * 50, "ev_zz"):
         world.page(token, weird, expect=404)
-    assert store.snapshot(event_id).registrations == {}
+    assert reading.snapshot(event_id).registrations == {}
 
 
 def test_the_event_page_is_one_call_and_registering_one_query_and_one_transaction(world):

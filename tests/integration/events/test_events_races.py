@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core import clock
-from chalicelib.events import editing, registration, rules, store
+from chalicelib.events import editing, reading, registration, rules
 from chalicelib.identity import directory, sessions
 from tests.support.http import Http, serve_app_processes
 from tests.support.partition import items_of
@@ -59,10 +59,10 @@ def cancel(http: Http, auth: dict[str, str], event_id: str) -> tuple[int, Any, d
     return http.call_with_headers("POST", f"/v1/events/{event_id}/registrations/cancel", None, auth)
 
 
-def assert_consistent(event_id: str) -> store.Snapshot:
+def assert_consistent(event_id: str) -> reading.Snapshot:
     """Seats taken = registered members <= capacity; a waiting place for each waiting member and no other; nobody
     waits while a seat is free; positions 1..N in order."""
-    snap = store.snapshot(event_id)
+    snap = reading.snapshot(event_id)
     assert snap.event is not None
     cap = int(snap.event.capacity)
     waiting_regs = {r.customer_id for r in snap.registrations.values() if r.status == "waitlisted"}

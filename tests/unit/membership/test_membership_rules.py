@@ -9,10 +9,10 @@ import pytest
 
 from chalicelib.core.calendar import SHANGHAI
 from chalicelib.membership import rules
-from chalicelib.membership.rules import Membership, MembershipRefused, Plan
+from chalicelib.membership.rules import Membership, MembershipRefused, PlusPlan
 
-MONTH = Plan("m", "月卡", 1500, "month")
-YEAR = Plan("y", "年卡", 9900, "year")
+MONTH = PlusPlan("m", "月卡", 1500, "month")
+YEAR = PlusPlan("y", "年卡", 9900, "year")
 
 
 def sh(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:

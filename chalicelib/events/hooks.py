@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.core import clock
 from chalicelib.core.area import Section360
 from chalicelib.core.dynamo.tx import Tx
-from chalicelib.events import listing, registration, store
+from chalicelib.events import listing, reading, registration
 from chalicelib.events.models import INV_PREFIX, REG_PREFIX, InvitationItem, RegistrationItem, WaitEntryItem
 from chalicelib.identity.public import CustomerItem
 
@@ -23,14 +23,14 @@ def merge(tx: Tx, absorbed: CustomerItem, survivor: CustomerItem) -> None:
     registered for the same event already, theirs stays and the absorbed one leaves the event the way a cancel
     does (its seat goes to the first waiting member), so the survivor is never registered twice for one event."""
     now = clock.now()
-    since = store.utc_key(now - listing.LIST_LOOKBACK)
+    since = reading.utc_key(now - listing.LIST_LOOKBACK)
     raw = listing.mine_index(absorbed.customer_id, since, limit=40)
     sid = survivor.customer_id
     for n, r in enumerate(raw):
         event_id = r["event_id"]["S"]
-        snap = store.snapshot(event_id)
+        snap = reading.snapshot(event_id)
         event = snap.event
-        if event is None or store.time_of(event.ends_at) <= now:
+        if event is None or reading.time_of(event.ends_at) <= now:
             continue
         if r.get("kind", {}).get("S") == "INV":
             inv = InvitationItem.from_raw_data(r)
@@ -75,7 +75,7 @@ def _render_360(raw: list[dict[str, Any]], _member: Any, now: Any) -> dict[str, 
         else:
             reg = RegistrationItem.from_raw_data(r)
             row = registration.registration_view(reg, None)
-            row["upcoming"] = store.time_of(reg.ends_at) > moment
+            row["upcoming"] = reading.time_of(reg.ends_at) > moment
             regs.append(row)
     return {"events": {"registrations": regs, "invitations": invs}}
 

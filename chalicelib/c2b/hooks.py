@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.c2b import store
+from chalicelib.c2b import reading
 from chalicelib.c2b.models import (
     MINE_PREFIX,
     MY_SUPPORT_PREFIX,
@@ -52,7 +52,7 @@ def merge(tx: Tx, absorbed: Any, survivor: Any) -> None:
         elif sk.startswith(MY_VOTE_PREFIX):
             rid, _, poll = sk[len(MY_VOTE_PREFIX):].partition("#")
             wanted += [(request_pk(rid), vote_sk(poll, a)), (request_pk(rid), vote_sk(poll, s))]
-    found = store.batch_get(wanted[:100]) if wanted else {}
+    found = reading.batch_get(wanted[:100]) if wanted else {}
     moved = 0
     for raw in mirrors:
         if moved >= MAX_MERGED:
@@ -69,7 +69,7 @@ def merge(tx: Tx, absorbed: Any, survivor: Any) -> None:
             tx.delete(f"c2b_mirror_out:{moved}", MySupportItem.from_raw_data(raw))
             if (request_pk(rid), support_sk(s)) in found:
                 q = int(support.quantity)
-                tx.update(f"c2b_shard:{moved}", store.shard_key(rid, int(support.shard)),
+                tx.update(f"c2b_shard:{moved}", reading.shard_key(rid, int(support.shard)),
                           [ShardItem.cnt.add(-1), ShardItem.qty.add(-q), ShardItem.head.add(q), ShardItem.ver.add(1)])
             else:
                 tx.put(f"c2b_support_in:{moved}", _moved(support, s, support_sk(s)), SupportItem.pk.does_not_exist())
@@ -86,7 +86,7 @@ def merge(tx: Tx, absorbed: Any, survivor: Any) -> None:
             tx.delete(f"c2b_vote_out:{moved}", vote, VoteItem.option_id == vote.option_id)
             tx.delete(f"c2b_vmirror_out:{moved}", MyVoteItem.from_raw_data(raw))
             if (request_pk(rid), vote_sk(poll, s)) in found:
-                tx.update(f"c2b_poll:{moved}", store.poll_shard_key(rid, poll, int(vote.shard)),
+                tx.update(f"c2b_poll:{moved}", reading.poll_shard_key(rid, poll, int(vote.shard)),
                           [getattr(PollShardItem, vote.option_id).add(-1)])
             else:
                 tx.put(f"c2b_vote_in:{moved}", _moved(vote, s, vote_sk(poll, s)), VoteItem.pk.does_not_exist())
