@@ -64,9 +64,10 @@ test: deps
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-# Everything but the slow and the end-to-end tests. Slow: the sweeps over every route (authorization matrix, bad
-# inputs), real processes and concurrent requests (races), chalice package, subprocesses, property tests with many
-# examples. `make test` runs them all.
+# Everything but the slow and the end-to-end tests: about a minute on 2 CPUs. Slow: the sweeps over every route
+# (authorization matrix, bad inputs), real processes and concurrent requests (races), chalice package, subprocesses,
+# property tests with many examples, and any test whose typical case takes over half a second (journeys of many
+# calls). `make test` runs them all.
 test-fast: deps
 	$(PY) -m pytest -n $(WORKERS) --dist loadgroup -m "not slow and not e2e" $(PYTEST_ARGS)
 

@@ -109,6 +109,7 @@ def assert_error(result: tuple[int, Any, dict], code: str, english: bool = False
 # --- operators and the catalogue -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_operators_configure_stores_and_services_that_members_list(world):
     sh = world.store(phone="021-64000001")
     bj = world.store(city="北京", name="三里屯店")
@@ -163,6 +164,7 @@ def test_service_configuration_is_validated(world):
 # --- slots ----------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_slots_come_from_opening_hours_duration_and_buffer_in_shanghai_time(world):
     sh = world.store(hours=[{"weekday": 2, "opens": "10:00", "closes": "12:00"},
                             {"weekday": 2, "opens": "13:30", "closes": "15:00"}])
@@ -178,6 +180,7 @@ def test_slots_come_from_opening_hours_duration_and_buffer_in_shanghai_time(worl
     assert world.slots(token, sh, fitting, "2026-12-07") == []  # Monday: closed
 
 
+@pytest.mark.slow
 def test_the_slot_listing_tells_a_member_what_they_may_book(world):
     sh = world.store()
     skin = world.service(sh, cap=1)
@@ -196,6 +199,7 @@ def test_the_slot_listing_tells_a_member_what_they_may_book(world):
     assert all(s["bookable"] for s in world.slots(token, sh, skin, "2026-12-14"))
 
 
+@pytest.mark.slow
 def test_the_slot_listing_is_two_dynamodb_calls_whatever_the_bookings(world):
     sh = world.store()
     skin = world.service(sh, cap=50)
@@ -215,6 +219,7 @@ def test_the_slot_listing_is_two_dynamodb_calls_whatever_the_bookings(world):
 # --- booking -------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_booking_takes_a_seat_records_the_appointment_and_tells_the_member(world):
     sh = world.store()
     skin = world.service(sh, cap=2)
@@ -256,6 +261,7 @@ def test_a_booking_is_a_getitem_one_query_and_one_transaction_and_a_replay_one_g
     assert calls.ops == {"GetItem": 1}, calls.log
 
 
+@pytest.mark.slow
 def test_the_channel_is_recorded(world):
     sh = world.store()
     skin = world.service(sh)
@@ -266,6 +272,7 @@ def test_the_channel_is_recorded(world):
     assert status == 201 and body["channel"] == "miniprogram"
 
 
+@pytest.mark.slow
 def test_a_full_slot_is_409_and_nothing_is_written(world):
     sh = world.store()
     skin = world.service(sh, cap=1)
@@ -278,6 +285,7 @@ def test_a_full_slot_is_409_and_nothing_is_written(world):
     assert world.call("GET", "/v1/me/appointments", token)[1]["items"] == []
 
 
+@pytest.mark.slow
 def test_one_member_cannot_hold_two_overlapping_appointments(world):
     sh = world.store()
     skin = world.service(sh, duration=30)
@@ -321,6 +329,7 @@ def test_a_naive_time_is_refused(world):
     assert [d["field"] for d in body["error"]["details"]] == ["slot_start"]
 
 
+@pytest.mark.slow
 def test_the_booking_window_depends_on_the_tier(world):
     sh = world.store()  # base 7 days, gold and platinum 14
     skin = world.service(sh)
@@ -345,6 +354,7 @@ def test_a_service_for_some_tiers_is_403_for_the_others(world):
     assert not any(s["bookable"] for s in world.slots(token, sh, vip, "2026-12-08"))
 
 
+@pytest.mark.slow
 def test_reserved_seats_wait_for_priority_tiers_until_the_release(world):
     sh = world.store(release_hours=24)  # priority tiers: gold, platinum
     fitting = world.service(sh, cap=2, reserved_seats=1)
@@ -373,6 +383,7 @@ def test_reserved_seats_wait_for_priority_tiers_until_the_release(world):
 # --- cancel and reschedule --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cancel_frees_the_seat_at_once_until_the_cut_off(world):
     sh = world.store(cancel_cutoff_minutes=120)
     skin = world.service(sh, cap=1)
@@ -396,6 +407,7 @@ def test_cancel_frees_the_seat_at_once_until_the_cut_off(world):
     assert world.call("GET", f"/v1/me/appointments/{late['appointment_id']}", token)[1]["status"] == "booked"
 
 
+@pytest.mark.slow
 def test_cancel_is_one_read_and_one_transaction(world):
     sh = world.store()
     skin = world.service(sh)
@@ -406,6 +418,7 @@ def test_cancel_is_one_read_and_one_transaction(world):
     assert calls.ops == {"GetItem": 1, "TransactWriteItems": 1}, calls.log
 
 
+@pytest.mark.slow
 def test_reschedule_takes_the_new_seat_and_frees_the_old_in_one_transaction(world):
     sh = world.store()
     skin = world.service(sh, cap=1)
@@ -438,6 +451,7 @@ def test_reschedule_takes_the_new_seat_and_frees_the_old_in_one_transaction(worl
                  "appointment_not_active")
 
 
+@pytest.mark.slow
 def test_reschedule_refuses_an_overlap_with_my_other_appointment(world):
     sh = world.store()
     skin = world.service(sh)
@@ -448,6 +462,7 @@ def test_reschedule_refuses_an_overlap_with_my_other_appointment(world):
                             {"slot_start": at(2026, 12, 8, 11, 0).isoformat()}, expect=None), "already_booked")
 
 
+@pytest.mark.slow
 def test_another_members_appointment_is_404(world):
     sh = world.store()
     skin = world.service(sh)
@@ -466,6 +481,7 @@ def test_another_members_appointment_is_404(world):
 # --- hotline ---------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_hotline_books_with_priority_and_records_every_override(world):
     sh = world.store()
     skin = world.service(sh, cap=1, reserved_seats=1)  # every seat reserved: only priority before the release
@@ -493,6 +509,7 @@ def test_the_hotline_books_with_priority_and_records_every_override(world):
 # --- at the store -----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_check_in_and_the_queue_put_priority_first_then_arrival(world):
     sh = world.store()
     skin = world.service(sh, cap=5)
@@ -579,6 +596,7 @@ def test_weekday_hours_follow_the_shanghai_week(world):
 # --- merges, the 360 view, the error catalogue --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_merged_customers_appointments_follow_the_survivor(world):
     sh = world.store()
     skin = world.service(sh)
@@ -622,6 +640,7 @@ def test_every_appointments_error_speaks_chinese_and_english():
         assert spec.zh and spec.en and spec.zh != spec.en and spec.status == 409
 
 
+@pytest.mark.slow
 def test_appointments_stay_out_of_the_members_bounded_read_and_their_held_slots_follow_every_change(world):
     """Twelve bookings, cancels, moves and a check-in: the member's one bounded Query holds the booking state alone
     (no appointment), and the overlap check still sees exactly the booked ones."""

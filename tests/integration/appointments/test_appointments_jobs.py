@@ -28,6 +28,7 @@ def _index_settles() -> None:
     wall.sleep(0.3)  # the queue index (a GSI) is eventually consistent, as on AWS
 
 
+@pytest.mark.slow
 def test_the_day_before_each_booked_member_is_reminded_once(world):
     sh = world.store()
     skin = world.service(sh)
@@ -58,6 +59,7 @@ def test_the_day_before_each_booked_member_is_reminded_once(world):
                 if n["kind"] == "transaction_appointment_reminder"]
 
 
+@pytest.mark.slow
 def test_repeated_no_shows_suspend_self_service_booking_until_an_agent_lifts_it(world):
     sh = world.store(no_show_limit=3)
     skin = world.service(sh, cap=5)
@@ -82,6 +84,7 @@ def test_repeated_no_shows_suspend_self_service_booking_until_an_agent_lifts_it(
     world.book(token, sh, skin, at(2026, 12, 11, 11, 0))
 
 
+@pytest.mark.slow
 def test_the_no_show_count_is_within_the_window(world):
     sh = world.store(no_show_limit=2, no_show_days=5)
     skin = world.service(sh, cap=5)
@@ -101,6 +104,7 @@ def test_lifting_an_unknown_members_suspension_is_404(world):
     assert_error((status, out, headers), "not_found")
 
 
+@pytest.mark.slow
 def test_lifting_a_suspension_that_keeps_losing_its_race_is_503_and_changes_nothing(world, monkeypatch):
     sh = world.store(no_show_limit=1)
     skin = world.service(sh, cap=5)

@@ -73,6 +73,7 @@ def test_a_refused_write_leaves_no_record(api, people):
     assert _trail(api, people["auditor"]["access_token"], member=member["customer_id"]) == []
 
 
+@pytest.mark.slow
 def test_the_verifier_passes_a_clean_day_and_names_an_edited_removed_or_reordered_record(api, people, ddb_table):
     from chalicelib.core.dynamo.connection import shared_connection
 
@@ -110,6 +111,7 @@ def test_the_verifier_passes_a_clean_day_and_names_an_edited_removed_or_reordere
     assert verify()["ok"] is False
 
 
+@pytest.mark.slow
 def test_the_trail_needs_one_filter_and_pages(api, people):
     auditor = people["auditor"]["access_token"]
     status, body, _ = api.call("GET", "/v1/admin/audit", token=auditor)
@@ -136,6 +138,7 @@ def test_the_trail_needs_one_filter_and_pages(api, people):
         assert status == 200 and dict(calls.ops) == {"Query": 1}, calls.log  # one call a page
 
 
+@pytest.mark.slow
 def test_a_write_that_fails_after_its_plan_leaves_neither_the_change_nor_a_record(api, people, monkeypatch):
     """The record rides in the action's own transaction: make that transaction fail on the wire (after the use case
     planned it and the audit record was added) and neither exists."""
@@ -172,6 +175,7 @@ def test_a_write_that_fails_after_its_plan_leaves_neither_the_change_nor_a_recor
     assert len(_trail(api, people["auditor"]["access_token"], member=member["customer_id"])) == 1
 
 
+@pytest.mark.slow
 def test_staff_writes_of_every_kind_leave_their_record_and_none_holds_a_secret(api, people, ddb_table):
     from chalicelib.core.dynamo.connection import shared_connection
 

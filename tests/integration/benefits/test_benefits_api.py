@@ -73,6 +73,7 @@ def test_members_cannot_configure_benefits(world):
 # --- the zone -------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_my_tier_is_eligible_and_higher_tiers_are_locked_with_what_unlocks_them(world):
     ship = world.benefit("包邮券", tiers=("base", "silver"), per_period=2, period="month")
     price = world.benefit("会员价", tiers=("silver", "gold", "platinum"), per_period=1, period="day", valid_days=1)

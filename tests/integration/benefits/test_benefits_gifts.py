@@ -66,6 +66,7 @@ def test_a_new_member_gets_the_opening_gift_pack_once(world):
     assert len(world.vouchers(again["access_token"])) == 3
 
 
+@pytest.mark.slow
 def test_the_gift_pack_is_written_with_the_customer_and_costs_no_extra_call_when_warm(world):
     world.benefit("新人礼", tiers=("base",), per_period=1, period="lifetime", trigger="opening_gift")
     world.member()  # definitions cache warm
@@ -106,6 +107,7 @@ def birthday_vouchers(world: BenefitsWorld, token: str) -> list[dict]:
     return [v for v in world.vouchers(token) if v["source"] == "birthday"]
 
 
+@pytest.mark.slow
 def test_the_birthday_job_issues_in_the_birthday_month_once_a_year(world):
     coupon = world.benefit("生日礼券", tiers=("base", "gold"), per_period=1, period="year", valid_days=31,
                            trigger="birthday")
@@ -159,6 +161,7 @@ def test_a_birthday_set_during_the_month_is_served_by_the_next_run(world):
     assert len(birthday_vouchers(world, token)) == 1
 
 
+@pytest.mark.slow
 def test_erasing_and_setting_a_birthday_again_issues_nothing_twice_in_a_year(world):
     world.benefit("生日礼券", tiers=("base",), per_period=1, period="year", trigger="birthday")
     cid, token = world.member()
@@ -214,6 +217,7 @@ def test_index_keys_spread_a_month_over_shards():
     assert birthdays.index_keys("c_x", "1990-12-01")[1] == "Y0000#c_x"
 
 
+@pytest.mark.slow
 def test_a_merge_moves_the_birthday_index_with_the_birthday(world):
     world.benefit("生日礼券", tiers=("base",), per_period=1, period="year", trigger="birthday")
     absorbed_id, token = world.member()

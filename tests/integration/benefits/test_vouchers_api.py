@@ -36,6 +36,7 @@ def test_a_voucher_expires_at_midnight_after_its_last_valid_day(world):
     assert voucher["expires_at"] == "2026-11-26T00:00:00+08:00"
 
 
+@pytest.mark.slow
 def test_status_filters_and_pages(world):
     _cid, token = world.member()
     bid = world.benefit(per_period=50, period="day", valid_days=1)
@@ -82,6 +83,7 @@ def test_a_member_uses_a_voucher_exactly_once(world):
     assert world.vouchers(token)[0]["status"] == "used"
 
 
+@pytest.mark.slow
 def test_an_expired_or_unknown_or_anothers_voucher_cannot_be_used(world):
     _cid, token = world.member()
     _other, other_token = world.member()
@@ -118,6 +120,7 @@ def test_the_till_redeems_a_voucher_once_per_order(world):
     assert status == 401 and body["error"]["code"] == "invalid_api_key"
 
 
+@pytest.mark.slow
 def test_the_till_cannot_redeem_an_expired_voucher(world):
     cid, token = world.member()
     vid = _voucher(world, token, valid_days=1)

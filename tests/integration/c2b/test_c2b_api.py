@@ -69,6 +69,7 @@ def test_a_proposal_is_open_at_once_and_listed_newest_first(world: World):
     assert [i["request_id"] for i in world.call("GET", "/v1/product-requests?status=open&limit=1", token)["items"]]
 
 
+@pytest.mark.slow
 def test_the_daily_limit_is_429_with_retry_after(world: World):
     _, token = world.member()
     for _ in range(5):
@@ -89,6 +90,7 @@ def test_bad_proposals_are_400_in_the_envelope_and_change_nothing(world: World, 
     assert world.call("GET", "/v1/product-requests", token)["items"] == []
 
 
+@pytest.mark.slow
 def test_supports_count_once_per_member_and_follow_quantity_and_withdrawal(world: World):
     _, proposer = world.member()
     rid = world.propose(proposer)
@@ -113,6 +115,7 @@ def test_supports_count_once_per_member_and_follow_quantity_and_withdrawal(world
     world.err("POST", "/v1/product-requests/pr_0000000000000000/supports", b, {}, code="not_found")
 
 
+@pytest.mark.slow
 def test_the_threshold_is_reached_once_and_each_early_supporter_is_told_once(world: World):
     proposer_id, proposer = world.member()
     rid = world.propose(proposer, threshold=20)
@@ -135,6 +138,7 @@ def test_the_threshold_is_reached_once_and_each_early_supporter_is_told_once(wor
     assert page["status"] == "threshold_reached" and page["demand_quantity"] == 22
 
 
+@pytest.mark.slow
 def test_lowering_the_threshold_below_demand_reaches_it(world: World):
     _, proposer = world.member()
     rid = world.propose(proposer)
@@ -145,6 +149,7 @@ def test_lowering_the_threshold_below_demand_reaches_it(world: World):
     assert world.call("GET", f"/v1/product-requests/{rid}", a)["status"] == "threshold_reached"
 
 
+@pytest.mark.slow
 def test_operators_move_it_through_to_launch_and_supporters_get_one_voucher(world: World):
     proposer_id, proposer = world.member()
     rid = world.propose(proposer, threshold=2)
@@ -211,6 +216,7 @@ def test_votes_move_and_supporters_only_polls_refuse_others(world: World):
     world.err("POST", f"/v1/product-requests/{rid}/polls/{pid}/votes", a, {"option_id": o1}, code="poll_closed")
 
 
+@pytest.mark.slow
 def test_popular_sorts_by_demand(world: World):
     _, proposer = world.member()
     small, big = world.propose(proposer), world.propose(proposer)
@@ -229,6 +235,7 @@ def test_popular_sorts_by_demand(world: World):
                   code="validation_error")
 
 
+@pytest.mark.slow
 def test_dynamodb_calls_per_endpoint(world: World):
     _, proposer = world.member()
     rid = world.propose(proposer)
@@ -244,6 +251,7 @@ def test_dynamodb_calls_per_endpoint(world: World):
     assert dict(calls.ops) == {"BatchGetItem": 1, "TransactWriteItems": 1}
 
 
+@pytest.mark.slow
 def test_a_merged_members_supports_and_votes_follow_the_survivor_without_counting_twice(world: World):
     from chalicelib.identity import directory, merges, sessions
 

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.integration
 START = datetime(2030, 5, 6, 0, 10, tzinfo=UTC)
 
 
+@pytest.mark.slow
 def test_the_per_ip_hourly_otp_limit_says_when_the_hour_ends(api):
     clock.set_now(START)
     for i in range(30):
@@ -36,6 +37,7 @@ def test_the_per_phone_daily_otp_limit_says_when_the_day_ends(api):
     assert headers["Retry-After"] == str(86400 - 600 - 10 * 61)
 
 
+@pytest.mark.slow
 def test_the_per_ip_failed_login_limit_says_when_the_hour_ends(api):
     clock.set_now(START)
     assert api.call("POST", "/v1/auth/app/otp", {"phone": "13700000002"})[0] == 202

@@ -84,6 +84,7 @@ def ledger_event_entries(customer_id: str) -> list[dict[str, Any]]:
 # --- circles ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_members_see_only_the_events_of_their_circle(world):
     everyone = world.event(title="全员活动")["event_id"]
     gold_only = world.event(tiers=["gold", "platinum"])["event_id"]
@@ -106,6 +107,7 @@ def test_members_see_only_the_events_of_their_circle(world):
     assert page["description"] is None and page["title"] == "会员茶话会"
 
 
+@pytest.mark.slow
 def test_an_invitation_opens_an_invite_only_event(world):
     host_id, host = world.member()
     world.on_tier(host_id, "gold")
@@ -163,6 +165,7 @@ def test_hosting_needs_the_tier_and_a_rejected_event_stays_invisible(world):
 # --- the waitlist ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_full_event_waitlists_with_exact_positions_and_a_cancel_promotes_the_first(world):
     event_id = world.event()["event_id"]
     people = [world.member() for _ in range(5)]
@@ -189,6 +192,7 @@ def test_a_full_event_waitlists_with_exact_positions_and_a_cancel_promotes_the_f
     assert world.register(people[0][1], event_id, expect=409)[1]["error"]["code"] == "already_registered"
 
 
+@pytest.mark.slow
 def test_tiers_first_puts_priority_tiers_ahead_of_earlier_members(world):
     event_id = world.event(capacity=1, waitlist_order="tiers_first", priority_tiers=["gold", "platinum"])["event_id"]
     _first_id, first = world.member()
@@ -242,6 +246,7 @@ def test_one_key_is_one_registration_and_another_body_is_refused(world):
 # --- check-in ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_check_in_awards_points_once_and_tags_the_consenting_profile(world):
     created = world.event(check_in_points=80, participant_tags=["tea_lover"])
     event_id, code = created["event_id"], created["check_in_code"]
@@ -277,6 +282,7 @@ def test_check_in_awards_points_once_and_tags_the_consenting_profile(world):
     assert world.call("GET", "/v1/me", consenting)[1]["tags"] == []
 
 
+@pytest.mark.slow
 def test_a_rotated_code_replaces_the_old_one_and_the_window_ends_with_the_event(world):
     created = world.event(check_in_points=10)
     event_id, old = created["event_id"], created["check_in_code"]
@@ -299,6 +305,7 @@ def test_a_rotated_code_replaces_the_old_one_and_the_window_ends_with_the_event(
     assert new not in str(raw.serialize()) and old not in str(raw.serialize())
 
 
+@pytest.mark.slow
 def test_the_host_checks_a_guest_in_by_member_number(world):
     host_id, host = world.member()
     world.on_tier(host_id, "gold")
@@ -323,6 +330,7 @@ def test_the_host_checks_a_guest_in_by_member_number(world):
 # --- status changes, reminders, merges --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cancelling_an_event_tells_everyone_registered_or_waiting(world):
     event_id = world.event(capacity=1)["event_id"]
     a_id, a = world.member()
@@ -340,6 +348,7 @@ def test_cancelling_an_event_tells_everyone_registered_or_waiting(world):
     world.admin_call("POST", f"/v1/admin/events/{event_id}/cancel", {"reason": "again"}, expect=409)
 
 
+@pytest.mark.slow
 def test_changing_an_event_tells_everyone_registered_or_waiting_once(world):
     event_id = world.event(capacity=1)["event_id"]
     a_id, a = world.member()
@@ -394,6 +403,7 @@ def test_the_day_before_everyone_registered_is_reminded_once(world):
     assert "event_reminder" not in world.notices(b_id)
 
 
+@pytest.mark.slow
 def test_a_merged_customers_registrations_follow_the_survivor_never_twice(world):
     both = world.event(capacity=3)["event_id"]
     only_absorbed = world.event()["event_id"]
@@ -450,6 +460,7 @@ def test_bad_inputs_are_400_in_the_envelope_and_change_nothing(world):
     assert reading.snapshot(event_id).registrations == {}
 
 
+@pytest.mark.slow
 def test_the_event_page_is_one_call_and_registering_one_query_and_one_transaction(world):
     event_id = world.event(capacity=1)["event_id"]
     _a, a = world.member()
@@ -490,6 +501,7 @@ def pages(world: World, path: str, token: str, limit: int) -> list[list[dict[str
     raise AssertionError("the cursor never ended")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("read", [None, 4], ids=["one-read", "short-reads"])
 def test_paging_the_events_lists_every_visible_event_once_with_another_circle_interleaved(world, monkeypatch, read):
     from chalicelib.events import listing
@@ -532,6 +544,7 @@ def invite(world: World, host: str, event_id: str, guest_id: str) -> None:
                expect=201)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("read", [None, 2], ids=["one-read", "short-reads"])
 def test_paging_my_invitations_and_registrations_lists_each_once_with_my_status(world, monkeypatch, read):
     from chalicelib.events import listing
@@ -551,6 +564,7 @@ def test_paging_my_invitations_and_registrations_lists_each_once_with_my_status(
     assert [(r["event_id"], r["status"]) for r in registrations] == [(e3, "registered"), (e1, "registered")]
 
 
+@pytest.mark.slow
 def test_a_changed_event_shows_its_new_title_and_times_in_my_invitations(world):
     host, (e1, e2) = hosted_events(world, [START, START + timedelta(days=1)])
     guest_id, guest = world.member()
@@ -566,6 +580,7 @@ def test_a_changed_event_shows_its_new_title_and_times_in_my_invitations(world):
     assert world.page(guest, e1)["invited"] is True
 
 
+@pytest.mark.slow
 def test_a_bad_cursor_is_a_validation_error_in_chinese_and_english(world):
     from chalicelib.core.dynamo.paging import encode_cursor
 
@@ -584,6 +599,7 @@ def test_a_bad_cursor_is_a_validation_error_in_chinese_and_english(world):
                 assert "cursor" in [d["field"] for d in body["error"]["details"]], body
 
 
+@pytest.mark.slow
 def test_my_lists_cost_a_fixed_number_of_calls_and_waiting_places_one_batch_plus_a_count_each(world):
     full = [world.event(capacity=1, start=START + timedelta(hours=n))["event_id"] for n in range(3)]
     _a, a = world.member()

@@ -37,6 +37,7 @@ def outcome_notices(world: FollowUpWorld, token: str) -> list[str]:
 # --- opening ---------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_message_on_the_follow_up_queue_becomes_one_case(world: FollowUpWorld):
     cid, token = world.member(points_held=1_000, tier="gold")
     reward_id = world.partner_reward(points_cost=300)
@@ -71,6 +72,7 @@ def test_a_message_on_the_follow_up_queue_becomes_one_case(world: FollowUpWorld)
     assert english["items"][0]["title"] == "We are on it"
 
 
+@pytest.mark.slow
 def test_a_transaction_settled_meanwhile_gets_no_case(world: FollowUpWorld):
     from tests.support.followup_world import run_retry_worker
 
@@ -107,6 +109,7 @@ def test_a_message_without_its_transaction_record_still_opens_a_case(world: Foll
 # --- the queue -------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_queue_lists_the_highest_tier_first_then_the_oldest(world: FollowUpWorld):
     from datetime import timedelta
 
@@ -142,6 +145,7 @@ def test_the_queue_lists_the_highest_tier_first_then_the_oldest(world: FollowUpW
 # --- claiming and contact --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_one_agent_at_a_time_and_only_the_claimant_sees_the_phone(world: FollowUpWorld):
     _cid, token = world.member(points_held=1_000)
     case_id, _ = world.open_case(token, world.partner_reward())
@@ -168,6 +172,7 @@ def test_one_agent_at_a_time_and_only_the_claimant_sees_the_phone(world: FollowU
     assert world.act(case_id, "claim", bob)[1]["claimed_by"] == world.staff_ids["bob"]
 
 
+@pytest.mark.slow
 def test_simultaneous_claims_leave_exactly_one_claimant(world: FollowUpWorld):
     _cid, token = world.member(points_held=1_000)
     case_id, _ = world.open_case(token, world.partner_reward())
@@ -190,6 +195,7 @@ def followups_claim(case_id: str, token: str, world: FollowUpWorld) -> int:
     return 200
 
 
+@pytest.mark.slow
 def test_notes_from_any_agent_are_recorded(world: FollowUpWorld):
     _cid, token = world.member(points_held=1_000)
     case_id, _ = world.open_case(token, world.partner_reward())
@@ -217,6 +223,7 @@ def test_unknown_and_malformed_case_ids_are_404(world: FollowUpWorld):
 # --- resolving -------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_refund_returns_the_points_and_the_stock_exactly_once(world: FollowUpWorld):
     cid, token = world.member(points_held=1_000)
     reward_id = world.partner_reward(points_cost=300, stock=5)
@@ -250,6 +257,7 @@ def test_a_refund_returns_the_points_and_the_stock_exactly_once(world: FollowUpW
     check_invariants({accepted["transaction_id"]: (cid, accepted["redemption_id"])}, {reward_id: 5})
 
 
+@pytest.mark.slow
 def test_simultaneous_refunds_return_the_points_once(world: FollowUpWorld):
     from chalicelib.core.errors import AppError
 
@@ -273,6 +281,7 @@ def test_simultaneous_refunds_return_the_points_once(world: FollowUpWorld):
     check_invariants({accepted["transaction_id"]: (cid, accepted["redemption_id"])}, {reward_id: 4})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("resolution", "txn_status", "redemption_status", "notice"), [
     ("completed_manually", "completed", "completed", "transaction_completed"),
     ("cancelled", "failed", "cancelled", "transaction_failed"),
@@ -310,6 +319,7 @@ def test_a_refund_is_refused_for_a_kind_without_a_compensation(world: FollowUpWo
 # --- retry now -------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_retry_now_records_a_failure_and_then_completes_the_redemption(world: FollowUpWorld):
     cid, token = world.member(points_held=1_000)
     reward_id = world.partner_reward(points_cost=300, stock=5)
@@ -342,6 +352,7 @@ def test_retry_now_records_a_failure_and_then_completes_the_redemption(world: Fo
 # --- the 360 view ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_360_view_shows_profile_points_ledger_redemptions_and_open_cases(world: FollowUpWorld):
     cid, token = world.member(points_held=2_000, tier="silver")
     reward_id = world.partner_reward(points_cost=300)
@@ -362,6 +373,7 @@ def test_the_360_view_shows_profile_points_ledger_redemptions_and_open_cases(wor
     assert world.api.call("GET", f"/v1/agent/members/{cid}", token=token)[0] == 403
 
 
+@pytest.mark.slow
 def test_the_360_view_costs_one_bounded_query_per_prefix(world: FollowUpWorld):
     """The member's ``M#`` items, then one bounded Query per prefix a section shows (ledger, vouchers, redemptions,
     appointments, transactions and cases, events, product-request supports, the audit trail), made at once: the same
@@ -393,6 +405,7 @@ def test_the_360_view_costs_one_bounded_query_per_prefix(world: FollowUpWorld):
     assert dict(calls.ops) == {"Query": 1 + sum(own), "GetItem": gets}, calls.log
 
 
+@pytest.mark.slow
 def test_notifications_page_with_a_cursor(world: FollowUpWorld):
     _cid, token = world.member(points_held=3_000)
     reward_id = world.partner_reward(points_cost=100, stock=5)
@@ -420,6 +433,7 @@ def _log_lines(text: str) -> list[dict[str, Any]]:
     return lines
 
 
+@pytest.mark.slow
 def test_the_logs_of_a_transaction_share_its_id_and_the_metrics_count_cases(world: FollowUpWorld, capsys):
     import io
 
@@ -450,6 +464,7 @@ def test_the_logs_of_a_transaction_share_its_id_and_the_metrics_count_cases(worl
     assert {"CasesOpened", "TimeToCaseSeconds", "FollowUpQueueAgeSeconds", "CasesResolved"} <= emitted, emitted
 
 
+@pytest.mark.slow
 def test_opening_a_case_for_a_member_with_points_logs_no_error(world: FollowUpWorld, capsys):
     """The case reads the member's profile and points state, not their buckets: that is no reason to log that the
     points state differs from its buckets (it logged so for every member with points)."""

@@ -33,6 +33,7 @@ def bulk(world: FollowUpWorld, token: str, body: Any, english: bool = False) -> 
     return status, out
 
 
+@pytest.mark.slow
 def test_queue_rows_say_who_what_and_how_many_attempts(world: FollowUpWorld):
     _cid, token = world.member(points_held=1_000, tier="gold")
     name = f"视频会员月卡 {uuid.uuid4().hex[:4]}"
@@ -55,6 +56,7 @@ def test_queue_rows_say_who_what_and_how_many_attempts(world: FollowUpWorld):
     assert row["responded_at"] == claimed["claimed_at"]  # the first response stays met
 
 
+@pytest.mark.slow
 def test_bulk_resolve_resolves_each_case_as_its_own_routes_would(world: FollowUpWorld):
     reward_id = world.partner_reward(points_cost=300, stock=10)
     members = [world.member(points_held=1_000) for _ in range(4)]

@@ -25,6 +25,7 @@ def _get(api: Any, path: str, token: str) -> Any:
     return body
 
 
+@pytest.mark.slow
 def test_an_old_token_reads_and_writes_the_survivor(api: Any) -> None:
     survivor = api.app_login("13900000301")
     mp = api.mp_login("mock:o-mrg-1")

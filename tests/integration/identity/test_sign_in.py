@@ -91,6 +91,7 @@ def test_three_channels_of_one_person_are_one_customer(api):
     assert api.mp_login("mock:o-mp-1:u-union-1#2")["phone_bound"] is True
 
 
+@pytest.mark.slow
 def test_binding_a_phone_owned_by_another_customer_merges_and_loses_nothing(api):
     app_user = api.app_login("13900000002")
     mp = api.mp_login("mock:o-mp-2:u-union-2")
@@ -116,6 +117,7 @@ def test_binding_a_phone_owned_by_another_customer_merges_and_loses_nothing(api)
     assert len(records) == 1
 
 
+@pytest.mark.slow
 def test_never_takes_over_an_account_with_an_identity_of_the_same_channel(api):
     owner = api.mp_login("mock:o-mp-3")
     api.call("POST", "/v1/auth/miniprogram/phone", {"code": "mockphone:13900000003"}, token=owner["access_token"])
@@ -150,6 +152,7 @@ def test_simultaneous_first_sign_ins_of_one_person_make_one_customer(api):
     assert KeyItem.get(directory.union_key("u-race"), directory.KEY_SK).customer_id in customers
 
 
+@pytest.mark.slow
 def test_refresh_rotates_and_a_replayed_token_revokes_the_family(api):
     tokens = api.app_login("13900000005")
     status, fresh, _ = api.call("POST", "/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})

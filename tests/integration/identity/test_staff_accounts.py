@@ -23,6 +23,7 @@ def login(api, username: str, password: str) -> tuple[int, dict]:
     return status, body
 
 
+@pytest.mark.slow
 def test_an_admin_adds_an_agent_who_signs_in_and_a_taken_username_is_409(api, admin):
     token = admin["access_token"]
     status, body, _ = api.call("POST", "/v1/admin/staff",
@@ -39,6 +40,7 @@ def test_an_admin_adds_an_agent_who_signs_in_and_a_taken_username_is_409(api, ad
     assert (status, refused["error"]["code"]) == (403, "forbidden")  # agents do not manage staff
 
 
+@pytest.mark.slow
 def test_the_list_pages_through_every_account_by_username(api, admin):
     token = admin["access_token"]
     for name in ("agent-c", "agent-a", "agent-b"):
@@ -58,6 +60,7 @@ def test_the_list_pages_through_every_account_by_username(api, admin):
     assert not any("password" in key for key in page["items"][0])
 
 
+@pytest.mark.slow
 def test_disabling_an_account_stops_its_sign_in_and_its_refresh_token_at_once(api, admin):
     token = admin["access_token"]
     staff_id = api.call("POST", "/v1/admin/staff", {"username": "leaving", "password": "leaving-pass", "role": "agent"},
@@ -72,6 +75,7 @@ def test_disabling_an_account_stops_its_sign_in_and_its_refresh_token_at_once(ap
     assert login(api, "leaving", "leaving-pass")[0] == 200
 
 
+@pytest.mark.slow
 def test_a_role_change_applies_from_the_next_sign_in(api, admin):
     token = admin["access_token"]
     staff_id = api.call("POST", "/v1/admin/staff", {"username": "rising", "password": "rising-pass", "role": "agent"},
@@ -92,6 +96,7 @@ def test_an_admin_cannot_disable_or_demote_themselves(api, admin):
     assert login(api, "chief", "chief-pass-1")[1]["role"] == "admin"
 
 
+@pytest.mark.slow
 def test_a_password_reset_replaces_the_password(api, admin):
     token = admin["access_token"]
     staff_id = api.call("POST", "/v1/admin/staff", {"username": "forgot", "password": "forgot-pass-1", "role": "agent"},
@@ -109,6 +114,7 @@ def test_an_unknown_staff_id_is_404(api, admin):
     assert api.call("POST", "/v1/admin/staff/s_nobody/password", {"password": "whatever-1"}, token=token)[0] == 404
 
 
+@pytest.mark.slow
 def test_a_password_reset_ends_the_accounts_sessions(api, admin):
     token = admin["access_token"]
     staff_id = api.call("POST", "/v1/admin/staff", {"username": "phished", "password": "phished-pass", "role": "agent"},
@@ -125,6 +131,7 @@ def test_a_password_reset_ends_the_accounts_sessions(api, admin):
     assert status == 200, again
 
 
+@pytest.mark.slow
 def test_an_admin_removes_an_accounts_authenticator_not_their_own(api, admin):
     from tests.integration.identity.test_staff_totp import enrol
 

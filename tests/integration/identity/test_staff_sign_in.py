@@ -48,6 +48,7 @@ def test_a_password_outside_8_to_128_characters_is_a_validation_error(api, passw
     assert [d["field"] for d in body["error"]["details"]] == ["password"]
 
 
+@pytest.mark.slow
 def test_an_account_stored_before_the_prehash_signs_in_and_is_upgraded(api):
     """As the old ``create_staff`` wrote it: bcrypt over the password, no place in the admins' list, no staff-ID
     item. Its first sign-in replaces the hash and adds both (the admins can then find and change it)."""
@@ -101,6 +102,7 @@ def attempt(api, username: str, password: str) -> tuple[int, dict, dict]:
                     headers={"accept-language": "en"})
 
 
+@pytest.mark.slow
 def test_fifty_wrong_passwords_for_one_account_lock_it_before_bcrypt_runs_again(api, from_ip, bcrypt_runs):
     from chalicelib.core import clock
 
@@ -164,6 +166,7 @@ def test_two_hundred_failures_from_one_address_lock_it_for_long_but_not_the_acco
     assert attempt(api, "other-x", "guess-guess")[2]["Retry-After"] == "1800"
 
 
+@pytest.mark.slow
 def test_one_address_cannot_keep_an_account_locked(api, from_ip):
     """The attacker's address is shut out (15 min) long before the account's short lock (at most 4 min by then)
     ends: the owner signs in from elsewhere while the attacker waits."""

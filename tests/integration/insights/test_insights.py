@@ -343,6 +343,7 @@ def test_a_scripted_month_closes_to_the_ledger_and_buckets_twice_and_health_coun
     assert table[1]["活跃率 active_member_rate"] == str(jan["active_member_rate"])
 
 
+@pytest.mark.slow
 def test_operators_only_and_bad_input_is_refused_in_both_languages(world: World):
     world.at(2027, 2, 1, 9, 0)
     _cid, member_token = world.m.member()
@@ -406,6 +407,7 @@ def _brute_surveys(items: list[dict[str, Any]], month: str) -> dict[str, dict[st
                     "score": round(100 * (promoters - detractors) / len(nps), 2) if nps else None}}
 
 
+@pytest.mark.slow
 def test_csat_and_nps_in_health_equal_a_brute_force_count_over_the_survey_answers(world: World):
     people = [world.m.member()[0] for _ in range(6)]
     world.at(2026, 12, 31, 23, 30)  # Shanghai: December's last half hour
@@ -459,6 +461,7 @@ def test_csat_and_nps_in_health_equal_a_brute_force_count_over_the_survey_answer
     assert [r["满意率 CSAT csat_rate"] for r in table] == ["", "0.0", "0.3333"]
 
 
+@pytest.mark.slow
 def test_the_closes_list_answers_the_months_closed_in_one_call(world: World):
     world.at(2027, 2, 1, 9, 0)
     assert world.admin("GET", f"/v1/admin/closes?from=2026-06&to={MONTH}")[0] == {

@@ -32,6 +32,7 @@ def _month() -> dict[str, int]:
     return store.counters_of(store.batch_get([store.month_key(DAY[:7], n) for n in range(store.SHARDS)]))
 
 
+@pytest.mark.slow
 def test_a_day_before_the_counters_existed_is_backfilled_from_the_ledger_once(world: SegmentsWorld) -> None:
     batch_write([{"pk": f"CUST#{cid}", "sk": f"L#{created}#{n:010d}", "kind": kind, "delta": delta,
                   "created_at": created} for n, (cid, kind, delta, created) in enumerate(ENTRIES)])

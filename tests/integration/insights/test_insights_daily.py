@@ -42,6 +42,7 @@ def daily(api: Any, token: str, first: str, last: str, english: bool = False) ->
     return status, body
 
 
+@pytest.mark.slow
 def test_each_day_answers_what_was_counted_on_it_once(api: Any, admin: str):
     a, b = f"d{uuid.uuid4().hex[:10]}", f"d{uuid.uuid4().hex[:10]}"
     records = [

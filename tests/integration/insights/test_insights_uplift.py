@@ -39,6 +39,7 @@ def _health(world: SegmentsWorld) -> list[dict[str, Any]]:
     return months
 
 
+@pytest.mark.slow
 def test_a_campaigns_uplift_is_its_treated_rate_minus_its_holdout_rate_in_the_month_its_measurement_ended(
         world: SegmentsWorld) -> None:
     members = [world.member(marketing=True) for _ in range(24)]

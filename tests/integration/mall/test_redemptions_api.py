@@ -17,6 +17,7 @@ def mall(api: Any) -> MallWorld:
     return MallWorld.make(api)
 
 
+@pytest.mark.slow
 def test_an_in_house_redemption_debits_takes_stock_and_issues_vouchers(mall: MallWorld):
     cid, token = mall.member(points_held=1_000)
     reward_id = mall.reward(points_cost=300, stock=5)
@@ -38,6 +39,7 @@ def test_an_in_house_redemption_debits_takes_stock_and_issues_vouchers(mall: Mal
     assert_consistent(cid)
 
 
+@pytest.mark.slow
 def test_a_replay_returns_the_first_response_and_changes_nothing(mall: MallWorld):
     cid, token = mall.member(points_held=500)
     reward_id = mall.reward(points_cost=100, stock=5)
@@ -101,6 +103,7 @@ def test_refusals_change_nothing(mall: MallWorld, held, reward, quantity, status
     assert_consistent(cid)
 
 
+@pytest.mark.slow
 def test_the_per_member_limit_counts_across_redemptions(mall: MallWorld):
     _cid, token = mall.member(points_held=1_000)
     reward_id = mall.reward(points_cost=100, per_member_limit=3)
@@ -148,6 +151,7 @@ def test_admin_validation(mall: MallWorld):
     assert status == 403
 
 
+@pytest.mark.slow
 def test_redemption_pages_are_newest_first(mall: MallWorld):
     _cid, token = mall.member(points_held=1_000)
     reward_id = mall.reward(points_cost=10)
@@ -160,6 +164,7 @@ def test_redemption_pages_are_newest_first(mall: MallWorld):
     assert bad[0] == 400
 
 
+@pytest.mark.slow
 def test_a_redemption_is_three_dynamodb_calls_and_a_replay_one(mall: MallWorld):
     """The idempotency record and the member's count of a limited reward are outside the bounded member read (they
     grow with the member's history): one BatchGetItem reads both first, so a replay is still one call."""
@@ -176,6 +181,7 @@ def test_a_redemption_is_three_dynamodb_calls_and_a_replay_one(mall: MallWorld):
     assert calls.log == ["BatchGetItem"], calls.log
 
 
+@pytest.mark.slow
 def test_throttling_and_a_lost_answer_are_retried_without_a_second_charge(mall: MallWorld, monkeypatch):
     from botocore.exceptions import ReadTimeoutError
     from pynamodb.exceptions import TransactWriteError
@@ -204,6 +210,7 @@ def test_throttling_and_a_lost_answer_are_retried_without_a_second_charge(mall: 
     assert_consistent(cid)
 
 
+@pytest.mark.slow
 def test_a_change_that_won_the_race_with_the_same_ledger_key_makes_the_redemption_plan_again(
         mall: MallWorld, monkeypatch):
     """Two plans from one read, in the same millisecond, write the same ledger key ``L#<at>#<seq>``: the loser's

@@ -40,6 +40,7 @@ def run_retry_worker(messages: list[dict[str, Any]]) -> dict[str, Any]:
     return application.retry_worker(event, LambdaContext(function_name="member-portal-local-retry_worker"))
 
 
+@pytest.mark.slow
 def test_a_partner_reward_is_fulfilled_in_the_request(mall: MallWorld):
     cid, token = mall.member(points_held=1_000)
     reward_id = mall.reward(points_cost=200, fulfillment="partner", stock=3)
@@ -52,6 +53,7 @@ def test_a_partner_reward_is_fulfilled_in_the_request(mall: MallWorld):
     assert_consistent(cid)
 
 
+@pytest.mark.slow
 def test_a_failing_partner_answers_202_keeps_one_debit_and_the_retry_finishes_it(mall: MallWorld, sqs_queues,
                                                                                   sqs_client):
     cid, token = mall.member(points_held=1_000)
@@ -98,6 +100,7 @@ def test_a_failing_partner_answers_202_keeps_one_debit_and_the_retry_finishes_it
     assert_consistent(cid)
 
 
+@pytest.mark.slow
 def test_a_failed_send_stays_in_the_outbox_and_the_sweeper_sends_it(mall: MallWorld, sqs_queues, sqs_client,
                                                                     monkeypatch):
     from chalicelib.core import clock

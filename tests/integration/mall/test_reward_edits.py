@@ -34,6 +34,7 @@ def admin_view(mall: MallWorld, reward_id: str) -> dict[str, Any]:
     return dict(mall.get(PATH.format(reward_id), mall.admin))
 
 
+@pytest.mark.slow
 def test_an_edit_changes_the_terms_and_stock_members_see(mall: MallWorld):
     reward_id = mall.reward(points_cost=300, stock=10, stock_shards=4, per_member_limit=1)
     before = admin_view(mall, reward_id)
@@ -93,6 +94,7 @@ def test_an_edit_from_a_stale_version_and_of_an_unknown_reward_are_refused(mall:
     assert status == 403, out
 
 
+@pytest.mark.slow
 def test_a_paused_reward_is_listed_unavailable_and_refused_until_resumed(mall: MallWorld):
     reward_id = mall.reward(stock=5)
     _cid, token = mall.member(points_held=1_000)

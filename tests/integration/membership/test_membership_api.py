@@ -66,6 +66,7 @@ def test_a_new_member_has_none_and_me_says_so(world: MembershipWorld) -> None:
     assert world.get("/v1/me", token)["plus"] == {"status": "none", "expires_at": None}
 
 
+@pytest.mark.slow
 def test_trial_is_seven_days_once_and_shows_on_me(world: MembershipWorld) -> None:
     _cid, token = world.member()
     status, body, _ = world.call("POST", "/v1/membership/trial", token=token)
@@ -84,6 +85,7 @@ def test_trial_is_seven_days_once_and_shows_on_me(world: MembershipWorld) -> Non
     assert_envelope(status, body, headers, "trial_already_used")
 
 
+@pytest.mark.slow
 def test_trial_counts_as_used_across_merged_accounts(world: MembershipWorld) -> None:
     used_cid, used_token = world.member()
     assert world.call("POST", "/v1/membership/trial", token=used_token)[0] == 201
@@ -168,6 +170,7 @@ def test_outside_wechat_and_the_app_the_member_pays_by_qr_code_or_h5(world: Memb
     assert scene["payer_client_ip"] and scene["h5_info"] == {"type": "Wap"}
 
 
+@pytest.mark.slow
 def test_a_channel_that_cannot_pay_is_409_naming_what_is_missing(world: MembershipWorld,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     cid, token = world.member()  # a phone member: no openid of the mini-program nor of the official account
@@ -221,6 +224,7 @@ def _unchanged(world: MembershipWorld, token: str, send: Any) -> tuple[int, Any,
     return out  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 def test_forged_altered_stale_and_mismatched_notifications_change_nothing(world: MembershipWorld) -> None:
     _cid, token = world.member()
     order_id = world.order(token, "plus_month")["order_id"]
@@ -262,6 +266,7 @@ def test_forged_altered_stale_and_mismatched_notifications_change_nothing(world:
     assert world.membership(token)["status"] == "active"
 
 
+@pytest.mark.slow
 def test_a_lost_notification_is_settled_by_the_job_and_unpaid_orders_close(world: MembershipWorld) -> None:
     _cid, token = world.member()
     paid = world.order(token, "plus_month")["order_id"]
@@ -295,6 +300,7 @@ def test_agent_refund_within_seven_days_ends_membership_once(world: MembershipWo
     assert_envelope(status, out, headers, "forbidden")
 
 
+@pytest.mark.slow
 def test_a_refund_over_the_threshold_waits_for_a_supervisor(world: MembershipWorld, monkeypatch) -> None:
     """Maker-checker (points/approvals.py): over APPROVAL_THRESHOLD_FEN nothing is refunded until a supervisor other
     than the agent approves; the refund is then made once, in the approval's transaction."""
@@ -330,6 +336,7 @@ def test_a_refund_over_the_threshold_waits_for_a_supervisor(world: MembershipWor
         reset_settings()
 
 
+@pytest.mark.slow
 def test_refund_after_seven_days_is_refused(world: MembershipWorld) -> None:
     cid, token = world.member()
     world.notify(world.order(token, "plus_month")["order_id"])
@@ -346,6 +353,7 @@ def _plus(world: MembershipWorld, plan_id: str = "plus_month") -> tuple[str, str
     return cid, token
 
 
+@pytest.mark.slow
 def test_the_plus_multiplier_is_a_saving_netted_by_refunds(world: MembershipWorld) -> None:
     cid, token = _plus(world)
     plain_cid, plain_token = world.member()
@@ -365,6 +373,7 @@ def test_the_plus_multiplier_is_a_saving_netted_by_refunds(world: MembershipWorl
     assert after["total_fen"] == 0 == sum(i["saved_fen"] for i in after["items"])
 
 
+@pytest.mark.slow
 def test_a_used_benefit_blocks_the_refund(world: MembershipWorld) -> None:
     cid, _token = _plus(world)
     PointsWorld.order(world, "po-plus-2", {"customer_id": cid}, 5000)
@@ -373,6 +382,7 @@ def test_a_used_benefit_blocks_the_refund(world: MembershipWorld) -> None:
     assert_envelope(status, out, headers, "benefit_already_used")
 
 
+@pytest.mark.slow
 def test_reminders_15_and_3_days_before_expiry_once_each_with_statement_and_voucher(world: MembershipWorld) -> None:
     cid, token = _plus(world)  # expires 2027-01-01 10:00
     PointsWorld.order(world, "po-plus-3", {"customer_id": cid}, 20000)
@@ -431,6 +441,7 @@ def _redeem(world: MembershipWorld, token: str, reward_id: str, english: bool = 
                       {"idempotency-key": uuid.uuid4().hex, **({"accept-language": "en"} if english else {})})
 
 
+@pytest.mark.slow
 def test_a_plus_only_reward_is_shown_as_such_and_redeemed_by_plus_members_only(world: MembershipWorld) -> None:
     from chalicelib.points import earn_and_spend
 
@@ -454,6 +465,7 @@ def test_a_plus_only_reward_is_shown_as_such_and_redeemed_by_plus_members_only(w
     assert _public(world, f"/v1/rewards/{reward_id}")["stock_remaining"] == 4
 
 
+@pytest.mark.slow
 def test_a_plus_only_reward_is_refused_once_plus_has_expired(world: MembershipWorld) -> None:
     from chalicelib.points import earn_and_spend
 
@@ -486,6 +498,7 @@ def test_operators_create_plans_without_withdrawing_the_defaults(world: Membersh
     assert offered == {p["plan_id"]: p["price_fen"] for p in world.call("GET", "/v1/membership/plans")[1]["items"]}
 
 
+@pytest.mark.slow
 def test_a_price_change_is_offered_at_once_and_a_withdrawn_plan_is_refused(world: MembershipWorld) -> None:
     plans.seed_defaults()
     status, out, _ = world.call("PATCH", "/v1/admin/membership/plans/plus_month", {"price_fen": 1200}, world.admin)
@@ -565,6 +578,7 @@ def _case(cid: str, txn: str, status: str, resolved_at: str | None) -> None:
                      gsi2pk=f"FOLLOWUP#{status}", gsi2sk=f"99#2026-11-01#{txn}").save()
 
 
+@pytest.mark.slow
 def test_the_reminder_counts_the_cases_resolved_for_the_member_this_membership_year(world: MembershipWorld) -> None:
     cid, token = _plus(world)  # bought 2026-12-01 10:00 (+08:00), expires 2027-01-01 10:00
     _other, other_token = _plus(world)
@@ -593,6 +607,7 @@ def _refund_refused_as_used(world: MembershipWorld, cid: str, token: str) -> Non
     assert world.sim.state.refunds == refunds  # no money went back either
 
 
+@pytest.mark.slow
 def test_a_claimed_plus_only_benefit_blocks_the_refund(world: MembershipWorld) -> None:
     status, created, _ = world.call("POST", "/v1/admin/benefits", {
         "name": "Plus 专享运费券", "tiers": ["base"], "quota": {"per_period": 1, "period": "month"},
@@ -605,6 +620,7 @@ def test_a_claimed_plus_only_benefit_blocks_the_refund(world: MembershipWorld) -
     _refund_refused_as_used(world, cid, token)
 
 
+@pytest.mark.slow
 def test_a_redeemed_plus_only_reward_blocks_the_refund(world: MembershipWorld) -> None:
     from chalicelib.points import earn_and_spend
 
@@ -616,6 +632,7 @@ def test_a_redeemed_plus_only_reward_blocks_the_refund(world: MembershipWorld) -
     _refund_refused_as_used(world, cid, token)
 
 
+@pytest.mark.slow
 def test_a_plus_only_use_during_the_trial_does_not_block_refunding_the_later_purchase(world: MembershipWorld) -> None:
     from chalicelib.points import earn_and_spend
 
@@ -630,6 +647,7 @@ def test_a_plus_only_use_during_the_trial_does_not_block_refunding_the_later_pur
     assert status == 200, body
 
 
+@pytest.mark.slow
 def test_the_reminder_job_runs_as_of_the_reminders_day_once(world: MembershipWorld,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.membership import jobs

@@ -76,6 +76,7 @@ def _notify(world: MembershipWorld, payload: dict[str, Any], event_type: str = "
 # --- keys -----------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_notification_signed_under_the_second_configured_serial_is_accepted(world: MembershipWorld) -> None:
     _cid, token = _buyer(world)
     order_id = _order(world, token)
@@ -84,6 +85,7 @@ def test_a_notification_signed_under_the_second_configured_serial_is_accepted(wo
     assert world.membership(token)["status"] == "active"
 
 
+@pytest.mark.slow
 def test_a_certificate_not_configured_is_downloaded_from_wechat_pay_and_then_trusted(
         world: MembershipWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     _configure(monkeypatch, world.sim, with_certificate=False)  # only the public key is configured
@@ -101,6 +103,7 @@ def test_a_certificate_not_configured_is_downloaded_from_wechat_pay_and_then_tru
     assert_envelope(status, out, hdrs, "payment_signature_invalid")
 
 
+@pytest.mark.slow
 def test_requests_carry_the_public_key_id_as_wechatpay_serial(world: MembershipWorld) -> None:
     _cid, token = _buyer(world)
     world.sim.state.request_serials.clear()
@@ -112,6 +115,7 @@ def test_requests_carry_the_public_key_id_as_wechatpay_serial(world: MembershipW
 # --- answers believed only when signed -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_unsigned_answer_is_not_believed(world: MembershipWorld) -> None:
     _cid, token = _buyer(world)
     paid = _order(world, token)
@@ -130,6 +134,7 @@ def test_an_unsigned_answer_is_not_believed(world: MembershipWorld) -> None:
     assert world.membership(token)["status"] == "active"
 
 
+@pytest.mark.slow
 def test_an_answer_signed_with_another_key_is_not_believed(world: MembershipWorld) -> None:
     _cid, token = _buyer(world)
     paid = _order(world, token)
@@ -146,6 +151,7 @@ def test_an_answer_signed_with_another_key_is_not_believed(world: MembershipWorl
     assert world.membership(token)["status"] == "none"
 
 
+@pytest.mark.slow
 def test_a_gateways_html_error_page_is_a_503_and_does_not_end_the_settling_run(world: MembershipWorld) -> None:
     _cid, token = _buyer(world)
     for english in (False, True):
@@ -187,6 +193,7 @@ def _order_item(cid: str, order_id: str) -> Any:
     return records.load(cid, consistent=True).order(order_id)
 
 
+@pytest.mark.slow
 def test_a_processing_refund_is_followed_to_success_by_its_notification(world: MembershipWorld) -> None:
     cid, token, order_id, body = _refunded(world)
     assert body["refund_status"] == "PROCESSING" and world.membership(token)["status"] == "expired"
@@ -201,6 +208,7 @@ def test_a_processing_refund_is_followed_to_success_by_its_notification(world: M
     assert refunds.in_flight() == [] or order_id not in [o.order_id for o in refunds.in_flight()]
 
 
+@pytest.mark.slow
 def test_a_processing_refund_whose_notification_is_lost_is_settled_by_the_job(world: MembershipWorld) -> None:
     from chalicelib.membership import jobs
 
@@ -212,6 +220,7 @@ def test_a_processing_refund_whose_notification_is_lost_is_settled_by_the_job(wo
     assert _order_item(cid, order_id).refund_status == "SUCCESS"
 
 
+@pytest.mark.slow
 def test_an_abnormal_refund_becomes_an_agents_case_not_a_try_later(world: MembershipWorld, sqs_queues: Any,
                                                                   sqs_client: Any) -> None:
     cid, token, order_id, _body = _refunded(world)

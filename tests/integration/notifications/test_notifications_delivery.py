@@ -98,6 +98,7 @@ def world(api: Any, wechat_sim: Any, sqs_queues: Any, sqs_client: Any, monkeypat
     retry_pipeline.queues.reset()
 
 
+@pytest.mark.slow
 def test_an_urgent_message_reaches_an_app_member_by_sms_and_a_mini_program_member_by_subscription(world):
     app_cid, app_token, phone = world.app_member()
     mp_cid, mp_token, openid = world.mp_member(grants=1)
@@ -135,6 +136,7 @@ def test_an_urgent_message_reaches_an_app_member_by_sms_and_a_mini_program_membe
     assert me["unread_notifications"] == 1
 
 
+@pytest.mark.slow
 def test_a_spent_grant_allows_no_second_message_and_a_busy_wechat_is_retried(world):
     mp_cid, _mp_token, openid = world.mp_member(grants=1)
     world.notify(mp_cid)
@@ -157,6 +159,7 @@ def test_a_spent_grant_allows_no_second_message_and_a_busy_wechat_is_retried(wor
     assert len(world.wechat_messages(busy_openid)) == 1
 
 
+@pytest.mark.slow
 def test_an_expired_token_is_renewed_and_the_message_sent_once(world):
     mp_cid, _token, openid = world.mp_member(grants=1)
     world.api.call("GET", "/v1/health")
@@ -169,6 +172,7 @@ def test_an_expired_token_is_renewed_and_the_message_sent_once(world):
     assert len(world.wechat_messages(openid)) == 1
 
 
+@pytest.mark.slow
 def test_settings_switch_sms_off_and_quiet_hours_are_kept(world):
     cid, token, phone = world.app_member()
     status, body, _ = world.api.call("PUT", "/v1/me/notification-settings",
@@ -187,6 +191,7 @@ def test_settings_switch_sms_off_and_quiet_hours_are_kept(world):
     assert json.dumps(bad)
 
 
+@pytest.mark.slow
 def test_faults_every_notification_ends_sent_or_failed_on_its_channels_and_nothing_goes_twice(world):
     import random
     from collections import Counter

@@ -67,6 +67,7 @@ def queued(world: World, sqs_queues: dict[str, Any]) -> World:
     return world
 
 
+@pytest.mark.slow
 def test_a_channel_whose_retries_ran_out_on_dynamodb_is_failed_and_the_next_channel_goes(queued: World):
     world = queued
     cid, token, openid, phone = _member_with_two_channels(world)
@@ -103,6 +104,7 @@ def test_a_channel_whose_retries_ran_out_on_dynamodb_is_failed_and_the_next_chan
     assert drain(world.sqs, world.queues_by_name["FollowUpQueue"].url) == []
 
 
+@pytest.mark.slow
 def test_the_same_exhausted_message_again_changes_nothing(queued: World):
     from chalicelib.notifications import delivery
 
@@ -125,6 +127,7 @@ def test_the_same_exhausted_message_again_changes_nothing(queued: World):
     assert GrantItem.get(f"CUST#{cid}", f"{GRANT_PREFIX}tmpl_member_notice").remaining == 1
 
 
+@pytest.mark.slow
 def test_a_channel_left_mid_send_is_failed_as_unknown_and_no_other_channel_goes(queued: World):
     """The last attempt claimed the channel (``sending``) and then failed: the member may have the message, so the
     channel ends ``failed`` (``outcome_unknown``), no grant comes back and SMS does not repeat it."""

@@ -25,6 +25,7 @@ def _notify(cid: str, template: str, data: dict[str, Any]) -> None:
     tx.commit()
 
 
+@pytest.mark.slow
 def test_quiet_hours_hold_a_non_urgent_message_until_the_morning_and_release_it_once(world: World):
     cid, token, phone = world.app_member()
     with frozen_clock(at(2026, 12, 1, 23, 0)):
@@ -45,6 +46,7 @@ def test_quiet_hours_hold_a_non_urgent_message_until_the_morning_and_release_it_
     assert [d["status"] for d in held["deliveries"]] == ["delivered", "held", "sent"]
 
 
+@pytest.mark.slow
 def test_a_held_message_is_released_on_time_when_the_clock_reads_utc_as_it_does_deployed(world: World):
     """Deployed, the clock is UTC and the release time is the member's +08:00 wall clock: instants are compared."""
     cid, token, phone = world.app_member()
@@ -62,6 +64,7 @@ def test_a_held_message_is_released_on_time_when_the_clock_reads_utc_as_it_does_
     assert [d["status"] for d in held["deliveries"]] == ["delivered", "held", "sent"]
 
 
+@pytest.mark.slow
 def test_marketing_needs_consent_and_goes_once_a_day(world: World):
     cid, token, phone = world.app_member()
     offer = {"day": "12月8日", "offer": "双倍积分"}
@@ -83,6 +86,7 @@ def test_marketing_needs_consent_and_goes_once_a_day(world: World):
     assert statuses == [["delivered"], ["delivered", "sent"], ["delivered", "sent"], ["delivered", "skipped"]]
 
 
+@pytest.mark.slow
 def test_points_and_voucher_reminders_reach_members_through_their_indexes_once(world: World):
     cid, token, phone = world.app_member()
     api_keys.create_api_key("notifications-tests", "nt-integration-key")

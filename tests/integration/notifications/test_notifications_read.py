@@ -56,6 +56,7 @@ def _all_ids(cid: str) -> list[str]:
         keys.customer_pk(cid), notifications.NotificationItem.sk.startswith(notifications.NOTIFICATION_PREFIX))]
 
 
+@pytest.mark.slow
 def test_a_member_with_a_long_history_reads_the_oldest_and_an_old_id_and_the_counter_follows(world: World):
     cid, token, _openid = world.mp_member(grants=0)  # in-app only: no channel to send on
     old_id = _old_shape(cid)
@@ -81,6 +82,7 @@ def test_a_member_with_a_long_history_reads_the_oldest_and_an_old_id_and_the_cou
     assert _unread(world, token) == HISTORY - 2
 
 
+@pytest.mark.slow
 def test_unknown_forged_and_another_members_ids_are_404_and_change_nothing(world: World):
     _cid, token, _ = world.mp_member(grants=0)
     other_cid, other_token, _ = world.mp_member(grants=0)

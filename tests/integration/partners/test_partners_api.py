@@ -37,6 +37,7 @@ def _raw(world, partner, phone):
 # --------------------------------------------------------------------------------------------- partners and keys
 
 
+@pytest.mark.slow
 def test_a_partner_is_registered_with_a_key_shown_once_and_revocable(world):
     partner = world.partner()
     key = partner["api_key"]
@@ -94,6 +95,7 @@ def test_without_the_consent_a_member_is_answered_exactly_as_a_stranger(world):
     assert member[0] == 200 and member[1] == b'{"member": false}'
 
 
+@pytest.mark.slow
 def test_with_the_consent_the_partner_learns_tier_and_benefits_only_until_withdrawn(world):
     partner = world.partner()
     _, phone, token = world.member()
@@ -107,6 +109,7 @@ def test_with_the_consent_the_partner_learns_tier_and_benefits_only_until_withdr
     assert world.balance(token) == 0
 
 
+@pytest.mark.slow
 def test_a_token_names_the_member_to_its_partner_only_and_for_ten_minutes(world):
     first, second = world.partner("甲"), world.partner("乙")
     _, phone, token = world.member()
@@ -134,6 +137,7 @@ def test_recognitions_are_limited_per_partner(world, monkeypatch):
 # ------------------------------------------------------------------------------------------------------- earning
 
 
+@pytest.mark.slow
 def test_earning_is_once_per_order_and_shows_in_the_members_ledger_with_the_partner(world):
     partner = world.partner("街角咖啡", rate="1.5")
     cid, phone, token = world.member()
@@ -153,6 +157,7 @@ def test_earning_is_once_per_order_and_shows_in_the_members_ledger_with_the_part
     assert [(e["kind"], e["delta"], e.get("reason")) for e in ledger] == [("partner", 58, "街角咖啡")]
 
 
+@pytest.mark.slow
 def test_a_refund_reverses_the_earning_once(world):
     partner = world.partner(rate="1")
     _, phone, token = world.member()
@@ -191,6 +196,7 @@ def _ask(world, partner, recognised, points, order_no=None):
                             {"token": recognised, "points": points, "order_no": order_no or uuid.uuid4().hex[:12]})
 
 
+@pytest.mark.slow
 def test_a_partner_burn_spends_nothing_until_the_member_confirms_and_then_once(world):
     partner = world.partner(rate="1")
     _, _, token, recognised = _funded(world, partner)
@@ -211,6 +217,7 @@ def test_a_partner_burn_spends_nothing_until_the_member_confirms_and_then_once(w
     assert world.as_partner(partner, "GET", f"/v1/partners/redemptions/{rid}")[1]["status"] == "confirmed"
 
 
+@pytest.mark.slow
 def test_a_declined_or_unaffordable_request_spends_nothing(world):
     partner = world.partner(rate="1")
     _, _, token, recognised = _funded(world, partner, 1000)
@@ -224,6 +231,7 @@ def test_a_declined_or_unaffordable_request_spends_nothing(world):
     assert world.balance(token) == 10
 
 
+@pytest.mark.slow
 def test_the_sms_code_confirms_at_the_till_and_a_wrong_one_spends_nothing(world):
     partner = world.partner(rate="1")
     _, phone, token, recognised = _funded(world, partner)
@@ -240,6 +248,7 @@ def test_the_sms_code_confirms_at_the_till_and_a_wrong_one_spends_nothing(world)
     assert world.balance(token) == 60
 
 
+@pytest.mark.slow
 def test_an_unconfirmed_request_expires_after_five_minutes(world):
     partner = world.partner(rate="1")
     _, _, token, recognised = _funded(world, partner)
@@ -252,6 +261,7 @@ def test_an_unconfirmed_request_expires_after_five_minutes(world):
     assert world.balance(token) == 100
 
 
+@pytest.mark.slow
 def test_a_partner_cannot_reach_another_partners_redemption(world):
     mine, theirs = world.partner("甲", rate="1"), world.partner("乙")
     _, phone, token, recognised = _funded(world, mine)
@@ -267,6 +277,7 @@ def test_a_partner_cannot_reach_another_partners_redemption(world):
 # ------------------------------------------------------------------------------------------------------ settlement
 
 
+@pytest.mark.slow
 def test_a_months_statement_reconciles_to_the_ledger_to_the_point(world):
     partner, other = world.partner("甲", rate="1.5", cost=4), world.partner("乙", rate="2", cost=3)
     for _ in range(3):
@@ -313,6 +324,7 @@ def _month_now() -> str:
 # ------------------------------------------------------------------------------------------------------ bad input
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_bad_input_is_400_in_both_languages_and_changes_nothing(world, lang):
     partner = world.partner(rate="1")

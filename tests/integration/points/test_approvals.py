@@ -56,6 +56,7 @@ def test_a_small_compensation_is_done_at_once_into_the_ledger(api):
     assert _compensation_entries(cid) == [200]
 
 
+@pytest.mark.slow
 def test_a_large_compensation_waits_then_a_supervisor_approves_it_once_and_the_maker_cannot(api):
     agent_id, agent = _staff("agent")
     supervisor_id, supervisor = _staff("supervisor")
@@ -118,6 +119,7 @@ def _audit_records_of(customer_id: str, action: str) -> list[dict]:
     return [r for r in member_records(customer_id) if json.loads(r["body"]["S"])["action"] == action]
 
 
+@pytest.mark.slow
 def test_concurrent_decisions_on_one_request_exactly_one_wins(http: Http):
     _, agent = _staff("agent")
     deciders = [_staff("supervisor")[1], _staff("supervisor")[1], _staff("admin")[1], _staff("supervisor")[1]]

@@ -29,6 +29,7 @@ def check_in(world, token, expect=201):
     return body
 
 
+@pytest.mark.slow
 def test_once_per_shanghai_day_with_a_streak_across_the_year_boundary(world):
     cid, token = world.member()
     days = [at(2026, 12, 27, 9, 0), at(2026, 12, 28, 23, 59), at(2026, 12, 29, 0, 0), at(2026, 12, 30, 12, 0),
@@ -49,6 +50,7 @@ def test_once_per_shanghai_day_with_a_streak_across_the_year_boundary(world):
     assert_consistent(cid)
 
 
+@pytest.mark.slow
 def test_a_missed_day_starts_the_streak_again_and_utc_midnight_is_not_a_new_day(world):
     _, token = world.member()
     clock.set_now(at(2027, 2, 27, 7, 0))  # 2027-02-26T23:00Z: already the 27th in Shanghai
@@ -60,6 +62,7 @@ def test_a_missed_day_starts_the_streak_again_and_utc_midnight_is_not_a_new_day(
     assert (body["streak_days"], body["points_awarded"]) == (1, 5)
 
 
+@pytest.mark.slow
 def test_the_check_in_schedule_is_configurable(world):
     _, token = world.member()
     status, body, _ = world.api.call(

@@ -32,6 +32,7 @@ def agent(world, method, path, body=None, expect=200):
     return out
 
 
+@pytest.mark.slow
 def test_an_approved_claim_and_the_later_order_pay_once(world):
     cid, token = world.member()
     claim = file(world, token, CLAIM)
@@ -57,6 +58,7 @@ def test_an_approved_claim_and_the_later_order_pay_once(world):
     assert_consistent(cid)
 
 
+@pytest.mark.slow
 def test_a_claim_for_an_order_that_already_earned_is_refused(world):
     cid, token = world.member()
     world.order("SO-77", {"customer_id": cid}, 25_900)
@@ -64,6 +66,7 @@ def test_a_claim_for_an_order_that_already_earned_is_refused(world):
     assert out["error"]["code"] == "order_already_credited"
 
 
+@pytest.mark.slow
 def test_the_order_arriving_while_the_claim_waits_closes_the_claim(world):
     cid, token = world.member()
     claim = file(world, token, CLAIM)
@@ -75,6 +78,7 @@ def test_the_order_arriving_while_the_claim_waits_closes_the_claim(world):
     assert (mine["status"], mine["reason"]) == ("rejected", "order_already_credited")
 
 
+@pytest.mark.slow
 def test_a_rejection_needs_a_reason_and_frees_the_order_number(world):
     _, token = world.member()
     claim = file(world, token, CLAIM)
@@ -88,6 +92,7 @@ def test_a_rejection_needs_a_reason_and_frees_the_order_number(world):
     assert agent(world, "POST", "/v1/agent/points-claims/clm_nothing/reject", {"reason": "x"}, expect=404)
 
 
+@pytest.mark.slow
 def test_claims_are_limited(world):
     _, token = world.member()
     other_cid, other_token = world.member()
@@ -109,6 +114,7 @@ def test_claims_are_limited(world):
     assert other_cid
 
 
+@pytest.mark.slow
 def test_claim_lists_page_with_cursors(world):
     _, token = world.member()
     admin = {"authorization": f"Bearer {world.admin}"}

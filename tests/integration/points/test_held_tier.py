@@ -28,6 +28,7 @@ def _downgrade_due_today(cid: str) -> None:
                  PointsStateItem.tier_evaluation_on.set(reading.today().isoformat())])
 
 
+@pytest.mark.slow
 def test_a_downgrade_due_today_counts_in_the_mall_and_the_zone(mall: MallWorld):
     cid, token = mall.member(points_held=1000, tier="gold")
     gold_only = mall.reward(name="金卡专享", points_cost=10, stock=5, tiers=["gold", "platinum"])

@@ -17,6 +17,7 @@ def world(points_world: PointsWorld) -> PointsWorld:
     return points_world
 
 
+@pytest.mark.slow
 def test_a_repeated_order_no_awards_nothing_more(world):
     cid, token = world.member()
     first = world.order("SO-1", {"customer_id": cid}, 19_900)
@@ -30,6 +31,7 @@ def test_a_repeated_order_no_awards_nothing_more(world):
     assert len(world.ledger(token)) == 1
 
 
+@pytest.mark.slow
 def test_an_unknown_phone_enrols_a_store_member_whose_points_wait(world):
     phone = new_phone()
     out = world.order("SO-2", {"phone": phone}, 8_800)
@@ -64,6 +66,7 @@ def test_orders_validate_their_input(world):
     assert (status, body["error"]["code"]) == (404, "not_found")
 
 
+@pytest.mark.slow
 def test_partial_refunds_add_up_to_exactly_the_points_awarded(world):
     cid, token = world.member()
     world.order("R-1", {"customer_id": cid}, 9_999)  # 99 points
@@ -80,6 +83,7 @@ def test_partial_refunds_add_up_to_exactly_the_points_awarded(world):
     assert_consistent(cid)
 
 
+@pytest.mark.slow
 def test_a_refund_of_spent_points_leaves_zero_and_a_debt_repaid_by_later_earnings(world):
     cid, token = world.member()
     world.order("D-1", {"customer_id": cid}, 10_000)  # 100 points
@@ -104,6 +108,7 @@ def test_a_refund_of_spent_points_leaves_zero_and_a_debt_repaid_by_later_earning
     assert_consistent(cid)
 
 
+@pytest.mark.slow
 def test_a_refund_number_makes_a_repeated_refund_change_nothing(world):
     cid, token = world.member()
     world.order("I-1", {"customer_id": cid}, 10_000)
@@ -122,6 +127,7 @@ def test_a_refund_number_makes_a_repeated_refund_change_nothing(world):
     assert world.balance(token) == 65
 
 
+@pytest.mark.slow
 def test_a_promotion_multiplies_orders_paid_in_its_window(world):
     cid, _ = world.member()
     admin = {"authorization": f"Bearer {world.admin}"}
@@ -145,6 +151,7 @@ def test_a_promotion_multiplies_orders_paid_in_its_window(world):
     assert (status, body["error"]["code"]) == (400, "validation_error")
 
 
+@pytest.mark.slow
 def test_crossing_a_threshold_upgrades_at_once_and_the_next_order_earns_the_new_multiplier(world):
     cid, token = world.member()
     first = world.order("T-1", {"customer_id": cid}, 150_000)

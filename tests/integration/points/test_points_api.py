@@ -25,6 +25,7 @@ def world(points_world: PointsWorld) -> PointsWorld:
     return points_world
 
 
+@pytest.mark.slow
 def test_points_view_shows_buckets_soonest_first_and_what_expires_within_30_days(world):
     cid, token = world.member()
     empty = world.get("/v1/me/points", token)
@@ -42,6 +43,7 @@ def test_points_view_shows_buckets_soonest_first_and_what_expires_within_30_days
     assert_consistent(cid)
 
 
+@pytest.mark.slow
 def test_ledger_pages_newest_first_with_opaque_cursors(world):
     cid, token = world.member()
     for i in range(7):
@@ -84,6 +86,7 @@ def test_a_forged_cursor_is_a_validation_error(world, cursor):
     assert body["error"]["details"][0]["field"] == "cursor"
 
 
+@pytest.mark.slow
 def test_a_cursor_cannot_reach_another_members_ledger(world):
     a, a_token = world.member()
     _, b_token = world.member()
@@ -94,6 +97,7 @@ def test_a_cursor_cannot_reach_another_members_ledger(world):
     assert page == {"items": [], "next_cursor": None}
 
 
+@pytest.mark.slow
 def test_adjustments_need_a_reason_and_keep_who_and_when(world):
     cid, token = world.member()
     headers = {"authorization": f"Bearer {world.admin}"}
@@ -119,6 +123,7 @@ def test_adjustments_need_a_reason_and_keep_who_and_when(world):
     assert [(a["customer_id"], a["delta"]) for a in audit] == [(cid, 50)]
 
 
+@pytest.mark.slow
 def test_an_adjustment_with_an_idempotency_key_applies_once(world):
     cid, token = world.member()
     headers = {"authorization": f"Bearer {world.admin}", "idempotency-key": "adj-1"}
@@ -135,6 +140,7 @@ def test_an_adjustment_with_an_idempotency_key_applies_once(world):
     assert (unknown[0], unknown[1]["error"]["code"]) == (404, "not_found")
 
 
+@pytest.mark.slow
 def test_a_merge_moves_points_with_entries_on_both_ledgers(world):
     phone = "13912345678"
     survivor_id, survivor_token = world.member(phone)
@@ -165,6 +171,7 @@ def _count(world, method, path, token=None, headers=None, body=None):
     return calls
 
 
+@pytest.mark.slow
 def test_dynamodb_calls_per_endpoint(world):
     cid, token = world.member()
     key = {"x-api-key": "points-test-key-0123456789"}
@@ -234,6 +241,7 @@ def test_a_ledger_page_costs_the_same_at_100_and_10000_entries(world):
     assert [e["entry_id"] for e in second["items"]] == [f"B{i:010d}" for i in range(9979, 9959, -1)]
 
 
+@pytest.mark.slow
 def test_an_adjustment_key_names_one_adjustment_whichever_member_it_was_for(world):
     """The admin's Idempotency-Key record is the admin's own: the same key sent for another member is a reused key,
     not a second adjustment."""

@@ -36,6 +36,7 @@ def run_job() -> dict:
     return _job()(scheduled_event("expire-points"), None)
 
 
+@pytest.mark.slow
 def test_points_expire_after_their_day_once_through_the_index(world):
     cid, token = world.member()
     spent_id, spent_token = world.member()
@@ -75,6 +76,7 @@ def test_points_expire_after_their_day_once_through_the_index(world):
     assert world.ledger(spent_token)[0]["kind"] == "adjustment"
 
 
+@pytest.mark.slow
 def test_spending_first_takes_points_that_expire_soonest(world):
     cid, token = world.member()
     world.order("S-1", {"customer_id": cid}, 10_000)  # 100, expires 2026-12-31

@@ -36,6 +36,7 @@ def held_tier(customer_id: str) -> str:
     return customer.tier_code
 
 
+@pytest.mark.slow
 def test_the_catalogue_is_configured_by_admins(world):
     _, token = world.member()
     tiers = admin(world, "GET", "/v1/admin/tiers")["items"]
@@ -56,6 +57,7 @@ def test_the_catalogue_is_configured_by_admins(world):
     assert (status, body["error"]["code"]) == (403, "forbidden")
 
 
+@pytest.mark.slow
 def test_downgrade_waits_for_the_evaluation_date_then_the_daily_job_applies_it(world):
     cid, token = world.member()
     world.order("U-1", {"customer_id": cid}, 210_000)
@@ -73,6 +75,7 @@ def test_downgrade_waits_for_the_evaluation_date_then_the_daily_job_applies_it(w
     assert _job()(scheduled_event("tiers"), None)["tiers"]["evaluated"] == 0
 
 
+@pytest.mark.slow
 def test_a_floor_lifts_at_once_and_ends_on_its_date(world):
     cid, token = world.member()
     world.order("F-1", {"customer_id": cid}, 210_000)  # silver
@@ -88,6 +91,7 @@ def test_a_floor_lifts_at_once_and_ends_on_its_date(world):
     assert admin(world, "PUT", "/v1/admin/members/c_nobody/tier-floor", {"tier_code": "gold"}, expect=404)
 
 
+@pytest.mark.slow
 def test_a_floor_never_lowers_and_removing_it_schedules_an_evaluation(world):
     cid, token = world.member()
     world.order("G-1", {"customer_id": cid}, 900_000)  # gold

@@ -28,6 +28,7 @@ def publish(world, version):
     return body
 
 
+@pytest.mark.slow
 def test_a_consent_given_is_a_receipt_and_the_profile_follows(world):
     _, token = world.member()
     version = call(world, "GET", "/v1/privacy/policy")[1]["version"]
@@ -48,6 +49,7 @@ def test_a_consent_given_is_a_receipt_and_the_profile_follows(world):
         ("marketing", False), ("partner_sharing", True), ("marketing", True)]
 
 
+@pytest.mark.slow
 def test_patching_consents_writes_receipts_in_the_same_change(world):
     _, token = world.member()
     status, body, _ = call(world, "PATCH", "/v1/me", {"consents": {"profiling": True}, "birthday": "1990-05-01"},
@@ -67,6 +69,7 @@ def test_patching_consents_writes_receipts_in_the_same_change(world):
     assert (me["birthday"], me["consents"]["profiling"]) == (None, False)
 
 
+@pytest.mark.slow
 def test_a_new_policy_needs_accepting_and_an_old_version_is_refused(world):
     _, token = world.member()
     first = call(world, "GET", "/v1/privacy/policy")[1]["version"]
@@ -106,6 +109,7 @@ def test_an_unknown_purpose_or_version_is_400_and_stores_nothing(world, body):
     assert listed["items"] == [] and listed["current"]["marketing"] is False
 
 
+@pytest.mark.slow
 def test_receipts_are_paged_newest_first(world):
     _, token = world.member()
     version = call(world, "GET", "/v1/privacy/policy")[1]["version"]

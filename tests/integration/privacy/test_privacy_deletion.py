@@ -19,6 +19,7 @@ def mall(api: Any) -> MallWorld:
     return MallWorld.make(api)
 
 
+@pytest.mark.slow
 def test_a_deletion_cools_off_refuses_spending_and_can_be_cancelled(mall: MallWorld, monkeypatch):
     monkeypatch.setenv("DELETION_COOLING_OFF_DAYS", "7")
     _, token = mall.member(points_held=500)
@@ -65,6 +66,7 @@ def test_after_the_cooling_off_the_deletion_cannot_be_cancelled(mall: MallWorld)
         assert (status, body["error"]["code"]) == (409, "deletion_not_cancellable")
 
 
+@pytest.mark.slow
 def test_plus_is_not_renewed_while_cooling_off_and_leaves_every_renewal_path_at_erasure(mall: MallWorld,
                                                                                         monkeypatch):
     """Plus is bought per period (no recurring debit): its renewal paths are an order and the reminders 15 and 3 days

@@ -63,6 +63,7 @@ def member_items(customer_id: str, prefix: str) -> list[dict[str, Any]]:
     return bundle.located(customer_id, prefix)
 
 
+@pytest.mark.slow
 def test_the_erased_member_leaves_no_identity_and_the_phone_signs_up_anew(world, sqs_client, sqs_queues):
     """A member of three channels (the app by SMS code, the mini-program, the official account: one unionid, merged
     into one customer) is erased: no phone, unionid, openid, name or birthday left anywhere, nor their SMS code and
@@ -126,6 +127,7 @@ def test_the_erased_member_leaves_no_identity_and_the_phone_signs_up_anew(world,
         assert me["points"]["balance"] == 0 and me["name"] is None
 
 
+@pytest.mark.slow
 def test_agents_see_requests_and_an_overdue_one_becomes_a_follow_up_case(world, sqs_client, sqs_queues):
     import app as application
     from chalicelib.followups.models import FollowUpCaseItem
@@ -154,6 +156,7 @@ def test_agents_see_requests_and_an_overdue_one_becomes_a_follow_up_case(world, 
         assert mine["overdue"] is True and mine["case_opened_at"]
 
 
+@pytest.mark.slow
 def test_bookings_are_cancelled_through_their_own_rules_before_the_erasure(world, sqs_client, sqs_queues,
                                                                           monkeypatch):
     from tests.support.owned.appointments import _booked
@@ -169,6 +172,7 @@ def test_bookings_are_cancelled_through_their_own_rules_before_the_erasure(world
     assert status == 200 and shown["status"] == "cancelled", shown
 
 
+@pytest.mark.slow
 def test_the_preview_counts_open_registrations_and_the_erasure_moves_the_waitlist(world, sqs_client, sqs_queues,
                                                                                  monkeypatch):
     import uuid
@@ -195,6 +199,7 @@ def test_the_preview_counts_open_registrations_and_the_erasure_moves_the_waitlis
     assert [r["status"] for r in mine] == ["registered"]  # the seat the erased member held moved on
 
 
+@pytest.mark.slow
 def test_an_agent_records_a_hotline_request_with_the_same_cooling_off_and_erasure(world, sqs_client, sqs_queues):
     cid, token = world.member()
     path = f"/v1/agent/members/{cid}/deletion"
@@ -231,6 +236,7 @@ def test_an_agent_records_a_hotline_request_with_the_same_cooling_off_and_erasur
     assert (status, body["error"]["code"]) == (401, "invalid_token")
 
 
+@pytest.mark.slow
 def test_the_member_facts_are_erased_and_the_erased_profile_leaves_every_segment(world, monkeypatch):
     from chalicelib.segments import facts, store
 

@@ -119,6 +119,7 @@ def ask(world: Any, token: str, key: str = "k1") -> tuple[int, Any]:
     return status, body
 
 
+@pytest.mark.slow
 def test_the_export_carries_every_registered_field_and_nobody_elses_data(world, sqs_client, sqs_queues):
     a, token_a = world.member()
     b, token_b = world.member()
@@ -155,6 +156,7 @@ def test_the_export_carries_every_registered_field_and_nobody_elses_data(world, 
         assert (status, body["error"]["code"]) == (404, "not_found")
 
 
+@pytest.mark.slow
 def test_one_open_export_at_a_time_and_a_replay_answers_the_first(world, sqs_client, sqs_queues):
     _, token = world.member()
     status, first = ask(world, token, "k1")

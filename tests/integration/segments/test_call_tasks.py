@@ -41,6 +41,7 @@ def _tasks(world: SegmentsWorld, token: str) -> dict[str, Any]:
     return world.call("GET", "/v1/agent/call-tasks?limit=100", token=token)
 
 
+@pytest.mark.slow
 def test_a_call_list_campaign_lists_each_member_once_and_counts_the_agents_outcomes(world: SegmentsWorld):
     members = [world.member() for _ in range(4)]
     world.member(marketing=False)
@@ -83,6 +84,7 @@ def test_a_call_list_campaign_lists_each_member_once_and_counts_the_agents_outco
     assert out["call_list"] == {"tasks": 4, "open": 2, "reached": 1, "no_answer": 0, "declined": 1}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body", [{"outcome": "maybe"}, {}, {"outcome": "reached", "note": "x" * 501}])
 def test_a_bad_outcome_is_a_400_in_both_languages_and_changes_nothing(world: SegmentsWorld, body: dict[str, Any]):
     world.member()
@@ -159,6 +161,7 @@ def _agent_over_http(http: Http, name: str) -> dict[str, str]:
     return {"authorization": f"Bearer {tokens['access_token']}", "accept-language": "en"}
 
 
+@pytest.mark.slow
 def test_agents_claiming_one_task_at_once_get_it_once_and_one_agent_never_exceeds_the_limit(http: Http):
     agents = [_agent_over_http(http, f"race-{n}") for n in range(4)]
     [task] = _list_of(1, max_per_agent=2)

@@ -25,6 +25,7 @@ def world(segments_world: SegmentsWorld) -> SegmentsWorld:
     return segments_world
 
 
+@pytest.mark.slow
 def test_a_campaign_reaches_consenting_members_once_and_accounts_for_everyone(world: SegmentsWorld):
     yes = [world.member(marketing=True) for _ in range(3)]
     no = [world.member(marketing=False) for _ in range(2)]
@@ -55,6 +56,7 @@ def test_a_campaign_reaches_consenting_members_once_and_accounts_for_everyone(wo
     assert all(len(world.campaign_notes(cid)) == 1 for cid, _ in yes)
 
 
+@pytest.mark.slow
 def test_the_day_cap_holds_across_campaigns(world: SegmentsWorld):
     members = [world.member(marketing=True) for _ in range(2)]
     sid = world.segment()
@@ -123,6 +125,7 @@ def test_pages_delivered_twice_and_a_worker_dying_mid_page_reach_each_member_onc
         assert len(world.vouchers(token)) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("change", "field"), [
     ({"segment_id": "sg_nosuchsegment"}, "segment_ids[0]"),
     ({"holdout_percent": 90}, "holdout_percent"),
@@ -149,6 +152,7 @@ def _reachable_on_wechat(cid: str) -> None:
         actions=[CustomerItem.identities.set([f"wechat_oa#wx_oa_app#oa_{cid}"])])
 
 
+@pytest.mark.slow
 def test_no_grant_and_quiet_hours_are_counted_and_send_nothing(world: SegmentsWorld):
     on_wechat = world.member()
     unreachable = world.member()  # no WeChat identity, and the campaign has neither in_app nor sms
@@ -173,6 +177,7 @@ def test_no_grant_and_quiet_hours_are_counted_and_send_nothing(world: SegmentsWo
     assert pushed and set(pushed) == {"held"}  # the delivery holds its push until 11:00
 
 
+@pytest.mark.slow
 def test_a_campaign_launched_before_its_start_waits_for_it(world: SegmentsWorld):
     members = [world.member() for _ in range(3)]
     sid = world.segment()
@@ -195,6 +200,7 @@ def test_a_campaign_launched_before_its_start_waits_for_it(world: SegmentsWorld)
     assert all(len(world.campaign_notes(cid)) == 1 for cid, _ in members)
 
 
+@pytest.mark.slow
 def test_a_scheduled_campaign_whose_window_passed_ends_unsent(world: SegmentsWorld):
     world.member()
     sid = world.segment()

@@ -33,6 +33,7 @@ DORMANT_RICH = {"all": [{"fact": "points_balance", "op": "gte", "value": 500},
                         {"fact": "tier", "op": "eq", "value": "base"}]}
 
 
+@pytest.mark.slow
 def test_facts_follow_the_members_writes_through_the_stream(world: SegmentsWorld):
     cid, _token = world.points.member()
     world.points.order("SEG-1", {"customer_id": cid}, 88_800)
@@ -49,6 +50,7 @@ def test_facts_follow_the_members_writes_through_the_stream(world: SegmentsWorld
     assert (again["points_balance"], again["orders_12m"], again["spend_12m_fen"]) == (1000, 2, 100_000)
 
 
+@pytest.mark.slow
 def test_a_segment_fills_by_its_rebuild_then_follows_writes_and_explains_why(world: SegmentsWorld):
     rich, _ = world.points.member()
     poor, _ = world.points.member()
@@ -88,6 +90,7 @@ def test_a_segment_fills_by_its_rebuild_then_follows_writes_and_explains_why(wor
     assert store.read_facts(rich)["segs"] == {}
 
 
+@pytest.mark.slow
 def test_a_tag_rule_matches_only_members_with_the_profiling_consent(world: SegmentsWorld):
     consenting, _ = world.points.member()
     silent, _ = world.points.member()
@@ -239,6 +242,7 @@ def test_a_rebuild_over_20000_members_by_two_worker_processes_is_exact(shared_qu
         assert segments.view(segments.get(sid))["rebuilding"] is False
 
 
+@pytest.mark.slow
 def test_the_nightly_pass_re_evaluates_every_segment_and_sets_the_rfm_cutoffs(world: SegmentsWorld):
     members = synthetic_facts(300, seed=11)
     batch_write(members)
@@ -262,6 +266,7 @@ def test_the_nightly_pass_re_evaluates_every_segment_and_sets_the_rfm_cutoffs(wo
     assert segments.size(sid) == len(brute_force(members, rule))  # evaluated again with the new cutoffs: exact
 
 
+@pytest.mark.slow
 def test_the_nightly_reconciliation_corrects_facts_that_drifted_from_their_sources(world: SegmentsWorld):
     from chalicelib.segments import reconcile
 

@@ -30,6 +30,7 @@ def world(surveys_world: World) -> World:
     return surveys_world
 
 
+@pytest.mark.slow
 def test_an_attended_appointment_issues_one_survey_answered_once_for_points(world: World):
     cid, token = world.member()
     appointment_id = world.attended(token)
@@ -57,6 +58,7 @@ def test_an_attended_appointment_issues_one_survey_answered_once_for_points(worl
     assert len(items_of(cid, "H#SURVEY#")) == 1 and not items_of(cid, "M#SURVEY")
 
 
+@pytest.mark.slow
 def test_bad_answers_are_400_in_zh_and_en_and_change_nothing(world: World):
     cid, token = world.member()
     survey_id = issue_survey(cid, kind="event", groups={"event": "ev_x"})
@@ -79,6 +81,7 @@ def test_bad_answers_are_400_in_zh_and_en_and_change_nothing(world: World):
     assert_envelope(status, out, headers, "not_found")
 
 
+@pytest.mark.slow
 def test_another_members_survey_is_404_and_an_expired_one_410(world: World):
     owner, _owner_token = world.member()
     _other, other_token = world.member()
@@ -93,6 +96,7 @@ def test_another_members_survey_is_404_and_an_expired_one_410(world: World):
     assert world.balance(other_token) == 0
 
 
+@pytest.mark.slow
 def test_an_event_check_in_issues_an_nps_survey_and_a_detractor_is_called_back(world: World):
     starts = at(2026, 12, 7, 9, 30)
     created = world.call("POST", "/v1/admin/events", world.admin, {
@@ -128,6 +132,7 @@ def test_an_event_check_in_issues_an_nps_survey_and_a_detractor_is_called_back(w
     assert group["callbacks"] == {"opened": 1, "closed": 1, "closed_in_sla": 1}
 
 
+@pytest.mark.slow
 def test_a_resolved_case_issues_a_csat_survey_with_first_contact(world: World):
     _cid, token = world.member(points_held=1_000)
     reward_id = world.partner_reward(points_cost=300)
@@ -158,6 +163,7 @@ def test_operators_set_the_points_per_kind_and_zero_writes_no_ledger_entry(world
     assert world.ledger(token) == []
 
 
+@pytest.mark.slow
 def test_the_summary_equals_a_brute_force_count_over_the_answers(world: World):
     rng = random.Random(24)
     stores, agents = ["st_a", "st_b", "st_c"], ["s_one", "s_two"]

@@ -45,6 +45,7 @@ def summary(world: World, by: str) -> list[dict[str, Any]]:
                            world.admin)[1]["items"])
 
 
+@pytest.mark.slow
 def test_a_no_show_after_check_in_withdraws_the_open_survey(world: World):
     cid, token = world.member()
     appointment_id = world.attended(token)
@@ -66,6 +67,7 @@ def test_a_no_show_after_check_in_withdraws_the_open_survey(world: World):
     assert len(items_of(cid, "H#SURVEY#")) == 1
 
 
+@pytest.mark.slow
 def test_a_no_show_takes_back_the_answered_surveys_points_and_spent_points_become_a_debt(world: World):
     _cid, token = world.member()
     appointment_id = world.attended(token)
@@ -93,6 +95,7 @@ def test_a_no_show_takes_back_the_answered_surveys_points_and_spent_points_becom
     assert world.get("/v1/me/points", token)["debt"] == 15  # taken back once
 
 
+@pytest.mark.slow
 def test_revoking_an_event_check_in_takes_back_its_points_and_its_surveys(world: World):
     event = world.event(check_in_points=10)
     cid, token = world.member()
@@ -120,6 +123,7 @@ def test_revoking_an_event_check_in_takes_back_its_points_and_its_surveys(world:
     assert world.balance(token) == 0 and len([e for e in world.ledger(token) if "reversal" in e["kind"]]) == 2
 
 
+@pytest.mark.slow
 def test_voids_refuse_bad_input_members_and_unknown_services_changing_nothing(world: World):
     cid, token = world.member()
     appointment_id = world.attended(token)
@@ -156,6 +160,7 @@ def test_voids_refuse_bad_input_members_and_unknown_services_changing_nothing(wo
     assert world.get("/v1/me/registrations", token)["items"][0]["status"] == "checked_in"
 
 
+@pytest.mark.slow
 def test_an_absorbed_customers_surveys_move_to_the_survivor(world: World):
     survivor = world.api.app_login("13900002401")
     absorbed = world.api.mp_login("mock:o-survey-merge")

@@ -78,6 +78,7 @@ def test_provision_in_moto_with_local_and_aws_queue_attributes(aws_mock):
     assert followup["deadLetterTargetArn"] == local.queues["FollowUpDeadLetterQueue"].arn
 
 
+@pytest.mark.slow
 def test_provision_on_moto_server():
     from moto.server import ThreadedMotoServer
 
@@ -157,6 +158,7 @@ def test_failed_message_ids_follow_lambda_partial_batch_rules():
     assert 0 < ctx.get_remaining_time_in_millis() <= 30_000
 
 
+@pytest.mark.slow
 def test_poller_deletes_successes_and_redrive_moves_failures_to_follow_up(sqs_queues, sqs_client):
     retry, followup = sqs_queues["RetryQueue"], sqs_queues["FollowUpQueue"]
     sqs_client.set_queue_attributes(QueueUrl=retry.url, Attributes={"VisibilityTimeout": "1"})

@@ -97,6 +97,7 @@ def test_instances_share_the_stable_token_through_dynamodb(table, sim):
     assert DynamoTokenCache().get(DEFAULT_MP_APP_ID)[0] == token
 
 
+@pytest.mark.slow
 def test_phone_number_with_dynamo_cache_renews_after_expiry(table, sim):
     sim.state.reset()
     client = WeChatClient(sim.base_url, DEFAULT_MP_APP_ID, DEFAULT_MP_SECRET, DynamoTokenCache(), timeout=2)

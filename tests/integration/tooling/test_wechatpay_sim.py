@@ -58,6 +58,7 @@ def _trade_no() -> str:
     return "sdk" + secrets.token_hex(8)
 
 
+@pytest.mark.slow
 def test_the_sdks_signed_order_is_accepted_and_the_signed_answer_verifies(sim: Any) -> None:
     pay = merchant(sim)
     trade_no = _trade_no()
@@ -76,6 +77,7 @@ def test_the_sdks_signed_order_is_accepted_and_the_signed_answer_verifies(sim: A
         assert code == 200 and field in json.loads(message), kind
 
 
+@pytest.mark.slow
 def test_a_wrong_signature_another_merchant_or_app_and_a_stale_timestamp_are_refused(sim: Any) -> None:
     order = {"description": "Plus", "amount": {"total": 1500}, "payer": {"openid": "o-x"}}
     stranger = rsa.generate_private_key(65537, 2048)
@@ -125,6 +127,7 @@ def _raw(sim: Any, method: str, path: str, body: str, key: rsa.RSAPrivateKey | N
         return err.code, json.loads(err.read() or b"{}")
 
 
+@pytest.mark.slow
 def test_a_resent_order_is_answered_the_same_unless_its_parameters_differ(sim: Any) -> None:
     pay = merchant(sim)
     trade_no = _trade_no()
@@ -136,6 +139,7 @@ def test_a_resent_order_is_answered_the_same_unless_its_parameters_differ(sim: A
     assert (code, json.loads(message)["code"]) == (400, "OUT_TRADE_NO_USED")
 
 
+@pytest.mark.slow
 def test_an_unsigned_answer_fails_the_sdks_own_verification(sim: Any) -> None:
     sim.state.unsigned = True
     with pytest.raises(Exception, match=r"failed to verify the signature|does not support this algorithm"):
@@ -143,6 +147,7 @@ def test_an_unsigned_answer_fails_the_sdks_own_verification(sim: Any) -> None:
                           payer={"openid": "o-x"})
 
 
+@pytest.mark.slow
 def test_in_certificate_mode_the_sdk_downloads_the_certificate_and_verifies_with_it(sim: Any) -> None:
     sim.state.sign_with = "certificate"
     pay = merchant(sim, public_key_mode=False)  # the SDK fetches /v3/certificates
@@ -183,6 +188,7 @@ def _wait(predicate: Any, seconds: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sign_with", ["public_key", "certificate"])
 def test_the_simulators_notifications_pass_the_sdks_callback(sim: Any, receiver: Any, sign_with: str) -> None:
     url, received = receiver
@@ -220,6 +226,7 @@ def test_the_simulators_notifications_pass_the_sdks_callback(sim: Any, receiver:
     assert code == 200 and json.loads(message)["status"] == "SUCCESS"
 
 
+@pytest.mark.slow
 def test_build_authorization_of_the_sdk_is_what_the_simulator_checks(sim: Any) -> None:
     keys = sim.state.keys
     body = {"mchid": wechatpay_sim.MCH_ID}

@@ -113,6 +113,7 @@ def _by_member(received: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
     return out
 
 
+@pytest.mark.slow
 def test_an_endpoint_down_for_a_while_gets_every_event_in_member_order_each_signed(world: World):
     hook = world.register(["member.enrolled", "points.changed"])
     world.receiver.control("PUT", "/__sim/secrets", {"secrets": [hook["secret"]]})
@@ -156,6 +157,7 @@ def test_an_endpoint_down_for_a_while_gets_every_event_in_member_order_each_sign
     assert world.admin("GET", f"/v1/admin/webhooks/{hook['webhook_id']}/deliveries?status=pending")["items"] == []
 
 
+@pytest.mark.slow
 def test_a_stream_record_delivered_again_makes_no_second_event(world: World):
     hook = world.register(["points.changed"])
     cid, _ = world.points.member()
@@ -177,6 +179,7 @@ def test_a_stream_record_delivered_again_makes_no_second_event(world: World):
     assert len(listed) == 1 and listed[0]["status"] == "delivered" and listed[0]["attempts"] == 1
 
 
+@pytest.mark.slow
 def test_a_dead_delivery_is_listed_and_its_replay_brings_the_same_event_id(world: World, monkeypatch):
     monkeypatch.setenv("WEBHOOK_MAX_ATTEMPTS", "3")
     reset_app_caches()
@@ -208,6 +211,7 @@ def test_a_dead_delivery_is_listed_and_its_replay_brings_the_same_event_id(world
     assert [r["event_id"] for r in twice] == [first["event_id"]] * 2 and twice[0]["raw"] == twice[1]["raw"]
 
 
+@pytest.mark.slow
 def test_rotation_signs_with_both_secrets_during_the_overlap_and_only_the_new_after(world: World, monkeypatch):
     hook = world.register(["points.changed"])
     old = hook["secret"]
@@ -241,6 +245,7 @@ def test_rotation_signs_with_both_secrets_during_the_overlap_and_only_the_new_af
         assert received[0]["signature"].count("v1=") == 1
 
 
+@pytest.mark.slow
 def test_endpoints_are_listed_without_secrets_and_deleted(world: World, capsys: pytest.CaptureFixture[str]):
     import io
 
@@ -268,6 +273,7 @@ def test_endpoints_are_listed_without_secrets_and_deleted(world: World, capsys: 
     assert world.admin("GET", "/v1/admin/webhooks")["items"] == []
 
 
+@pytest.mark.slow
 def test_only_admins_reach_the_webhook_routes(world: World):
     hook = world.register(["points.changed"])
     _cid, member = world.points.member()
@@ -285,6 +291,7 @@ def test_only_admins_reach_the_webhook_routes(world: World):
     assert len(world.admin("GET", "/v1/admin/webhooks")["items"]) == 1  # nothing changed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("body", "field"), [
     ({"url": "http://crm.example.com/hook", "events": ["points.changed"]}, "url"),
     ({"url": "https://user:pw@crm.example.com/hook", "events": ["points.changed"]}, "url"),
@@ -306,6 +313,7 @@ def test_a_bad_registration_is_a_400_in_both_languages_and_registers_nothing(wor
 
 
 
+@pytest.mark.slow
 def test_a_worker_failing_after_its_claim_leaves_the_delivery_to_the_next_copy(world: World, monkeypatch):
     from chalicelib.webhooks import delivery
 
@@ -341,6 +349,7 @@ def test_a_worker_failing_after_its_claim_leaves_the_delivery_to_the_next_copy(w
     assert [r["event_id"] for r in world.receiver.deliveries()] == [listed[0]["event_id"]]
 
 
+@pytest.mark.slow
 def test_a_tier_change_is_told_once_with_what_it_changed_from(world: World):
     world.register(["tier.changed", "points.changed"])
     cid, _ = world.points.member()  # enrolled while an endpoint exists: the webhooks learn its tier (base)

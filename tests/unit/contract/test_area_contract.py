@@ -245,6 +245,7 @@ def test_rules_modules_import_no_aws_sdk_nor_framework(module: str):
     assert not heavy, f"{module} imports {sorted(heavy)}"
 
 
+@pytest.mark.slow
 def test_the_web_framework_is_imported_only_by_the_http_layer():
     wrong = [str(p.relative_to(ROOT)) for p in _sources(LIB)
              if any(m.split(".")[0] == "chalice" for m in _imports(p))
@@ -252,6 +253,7 @@ def test_the_web_framework_is_imported_only_by_the_http_layer():
     assert not wrong, f"chalice imported outside app.py and chalicelib/core/http/: {wrong}"
 
 
+@pytest.mark.slow
 def test_use_cases_return_results_not_http_replies():
     """Only the routes (an area's ``http/``) and the core's HTTP layer know statuses and headers."""
     wrong = [str(p.relative_to(ROOT)) for p in _sources(LIB)
@@ -260,6 +262,7 @@ def test_use_cases_return_results_not_http_replies():
     assert not wrong, f"use cases importing Reply: {wrong}"
 
 
+@pytest.mark.slow
 def test_the_lazily_loaded_modules_of_a_route_module_are_the_ones_it_type_checks():
     """``if TYPE_CHECKING: from X import m`` / ``else: m = lazy_module("X.m")``: mypy checks the first branch only,
     so the second must name exactly the same modules (a drift would be a NameError on the first request). (A front

@@ -609,6 +609,7 @@ def test_the_simulator_does_not_borrow_the_apps_rules():
     assert not [m for m in imported if m.startswith("chalicelib")]
 
 
+@pytest.mark.slow
 def test_with_an_egress_proxy_every_call_leaves_through_it(sim, monkeypatch):
     """WeChat's host is reachable only through the proxy here (the simulator plays the proxy: it answers a
     proxied request line ``POST http://wechat.invalid/cgi-bin/stable_token`` as WeChat would)."""

@@ -70,6 +70,7 @@ def _statuses(item: notifications.NotificationItem) -> list[tuple[str, str]]:
     return [(d["channel"], d["status"]) for d in fresh.deliveries or []]
 
 
+@pytest.mark.slow
 def test_a_refused_subscription_falls_back_to_sms_and_the_grant_is_given_back(world):
     cid = _member()
     world["script"]["wechat_subscribe"] = ["failed"]
@@ -99,6 +100,7 @@ def test_a_busy_channel_goes_to_the_retry_pipeline_then_succeeds_once(world):
     assert GrantItem.get(f"CUST#{cid}", f"{GRANT_PREFIX}tmpl_member_notice").remaining == 0
 
 
+@pytest.mark.slow
 def test_a_channel_that_keeps_failing_is_marked_failed_after_its_attempts_and_the_next_one_goes(world):
     cid = _member()
     world["script"]["wechat_subscribe"] = ["retry", "retry", "retry"]

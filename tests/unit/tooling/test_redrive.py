@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tools.deploy import redrive
 
 
@@ -13,6 +15,7 @@ def _visible(sqs_client: Any, url: str) -> int:
     return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
 
 
+@pytest.mark.slow
 def test_a_dry_run_counts_by_kind_and_moves_nothing_then_a_redrive_moves_every_message_once(sqs_queues, sqs_client,
                                                                                             capsys):
     dlq, target = sqs_queues["FollowUpDeadLetterQueue"], sqs_queues["FollowUpQueue"]

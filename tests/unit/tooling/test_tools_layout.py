@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 TOOLS = ROOT / "tools"
 # The documented commands kept at the top of tools/ (``python -m tools.local_stack`` ...): entry points only, their
@@ -137,6 +139,7 @@ def test_the_packages_of_tools_depend_on_each_other_one_way():
     assert set(MAY_USE) == {p.name for p in TOOLS.iterdir() if (p / "__init__.py").exists()}, "a package not in MAY_USE"
 
 
+@pytest.mark.slow
 def test_the_command_entry_points_only_run_a_package_module():
     graph = import_graph()
     for command in COMMANDS:

@@ -132,6 +132,7 @@ def test_receiver_urls_are_https_but_on_a_stage_that_allows_local_http(monkeypat
         reset_settings()
 
 
+@pytest.mark.slow
 def test_the_backoff_doubles_to_its_cap(monkeypatch):
     from chalicelib.webhooks.delivery import backoff_seconds
 
