@@ -1,7 +1,7 @@
 """An agent marks a checked-in appointment a no-show (the till checked in the wrong booking, the member left before
 the service): ``POST /v1/agent/appointments/{id}/no-show`` ``{reason}``.
 
-One transaction, through the points area (``points.take_back``): the appointment ``no_show`` (conditioned on
+One transaction, through the points area (``points.take_back_in``): the appointment ``no_show`` (conditioned on
 ``status = checked_in``: two agents at once, one no-show), the member's no-shows counted as the daily job counts them
 (``jobs.no_show_fields``: self-service booking suspended at the store's limit), and every interested area's part of
 the voided service (``core.services.voided``: the surveys area withdraws the survey and takes its points back). A
@@ -54,7 +54,8 @@ def _once(item: AppointmentItem, staff_id: str, reason: str) -> dict[str, Any]:
     state = jobs.state_of(item.customer_id)
     fields = jobs.no_show_fields(state, item.day, catalogue.store(item.store_id), now)
 
-    def extra(tx: Tx, _points: PointsState) -> None:
+    def step(tx: Tx, points_state: PointsState) -> None:
+        points.take_back_in(tx, points_state, reversals, actor=staff_id, reason=reason)
         tx.update("appointment", AppointmentItem(pk=item.pk, sk=item.sk), [
             AppointmentItem.status.set("no_show"), AppointmentItem.no_show_at.set(at),
             AppointmentItem.no_show_by.set(staff_id), AppointmentItem.no_show_reason.set(reason),
@@ -62,6 +63,6 @@ def _once(item: AppointmentItem, staff_id: str, reason: str) -> dict[str, Any]:
         state_put(tx, item.pk, state, **fields)
         services.voided_in(tx, parts)
 
-    points.take_back(item.customer_id, reversals, actor=staff_id, reason=reason, extra=extra)
+    points.execute_with(item.customer_id, step)
     return {"appointment_id": item.appointment_id, "status": "no_show", "no_show_at": at, "marked_by": staff_id,
             "reason": reason, "points_reversed": sum(r.points for r in reversals)}

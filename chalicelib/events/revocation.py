@@ -1,7 +1,7 @@
 """An agent revokes an event check-in (a check-in made for someone who was not there, a code passed on):
 ``POST /v1/agent/events/{event_id}/registrations/{customer_id}/check-in-revocations`` ``{reason}``.
 
-One transaction, through the points area (``points.take_back``): the registration ``check_in_revoked``
+One transaction, through the points area (``points.take_back_in``): the registration ``check_in_revoked``
 (conditioned on ``status = checked_in``: two agents at once, one revocation), the event's check-in points taken back
 (ledger kind ``event_reversal``, reference ``event:<id>``) and every interested area's part of the voided service
 (``core.services.voided``: the surveys area withdraws the survey, and takes its points back when it was answered).
@@ -75,14 +75,15 @@ def _once(reg: RegistrationItem, staff_id: str, reason: str) -> dict[str, Any]:
         month = business_day(datetime.fromisoformat(str(reg.checked_in_at))).isoformat()[:7]
         reversals = (services.Reversal(awarded, REVERSAL_KIND, f"event:{reg.event_id}", month), *reversals)
 
-    def extra(tx: Tx, _points: PointsState) -> None:
+    def step(tx: Tx, state: PointsState) -> None:
+        points.take_back_in(tx, state, reversals, actor=staff_id, reason=reason)
         tx.update("registration", RegistrationItem(pk=reg.pk, sk=reg.sk), [
             RegistrationItem.status.set("check_in_revoked"), RegistrationItem.revoked_at.set(at),
             RegistrationItem.revoked_by.set(staff_id), RegistrationItem.revoke_reason.set(reason),
             RegistrationItem.updated_at.set(at)], RegistrationItem.status == "checked_in")
         services.voided_in(tx, parts)
 
-    points.take_back(reg.customer_id, reversals, actor=staff_id, reason=reason, extra=extra)
+    points.execute_with(reg.customer_id, step)
     return {"event_id": reg.event_id, "customer_id": reg.customer_id, "registration_id": reg.registration_id,
             "status": "check_in_revoked", "revoked_at": at, "revoked_by": staff_id, "reason": reason,
             "points_reversed": sum(r.points for r in reversals)}

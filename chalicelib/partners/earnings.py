@@ -1,7 +1,7 @@
 """Earning at a partner: points by the partner's rate into the member's ledger (kind ``partner``), once per
 (partner, order_no), and a refund that reverses them once.
 
-Each change is the points area's own transaction (``earn_in`` in ``execute_with`` / ``execute``) carrying the earning
+Each change is the points area's own transaction (``earn_in`` or ``take_back_in`` in ``execute_with``) carrying the earning
 item (conditioned on its absence, or on not being refunded yet), the partner's month counters and the
 Idempotency-Key record. The partner never sees the member's balance or ID.
 """
@@ -11,14 +11,14 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from chalicelib.core import clock, idempotency
+from chalicelib.core import clock, idempotency, services
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.errors import AppError
 from chalicelib.core.results import Result, created, ok
 from chalicelib.partners import recognition, settlement
 from chalicelib.partners.models import EARN_PREFIX, EARNINGS_INDEX_PREFIX, EarningItem, PartnerItem, partner_pk
 from chalicelib.points import public as points_area
-from chalicelib.points.public import Plan, PointsState, PointsStateItem
+from chalicelib.points.public import PointsState
 
 KIND = "partner"
 SCOPE = "POST /v1/partners/earnings"
@@ -112,16 +112,14 @@ def refund(partner: PartnerItem, order_no: str) -> Result:
                   EarningItem.refunded_at.does_not_exist())
         settlement.count_in(tx, partner.partner_id, month, reversed_=points)
 
-    def plan(state: PointsState) -> Plan:
-        change = state.account.reverse(points, kind=KIND, reference=reference(partner.partner_id, "refund", order_no),
-                                       today=on)
-        stats = points_area.stats_with(state.tier_stats, earning.month, points=-points, on=on)
-        result = Plan(change, [PointsStateItem.tier_stats.set(stats)], add=add, entry_fields={"reason": partner.name})
-        points_area.add_tier_update(result, state, points_area.current(), on, stats)
-        return result
+    reversal = services.Reversal(points, KIND, reference(partner.partner_id, "refund", order_no), earning.month)
+
+    def step(tx: Tx, state: PointsState) -> None:
+        points_area.take_back_in(tx, state, (reversal,), reason=partner.name)
+        add(tx)
 
     try:
-        points_area.execute(earning.customer_id, plan)
+        points_area.execute_with(earning.customer_id, step)
     except TxCancelled as exc:
         if "earning" in exc.failed:
             again = _earning(partner.partner_id, order_no)

@@ -35,22 +35,8 @@ def expiry_for(on: date) -> date:
 
 # --- earning and spending (also for other areas: events, surveys, redemptions, compensation) -------------------
 
-Extra = Callable[[Tx, PointsState], None]
 # Given the member's profile as read: the profile actions to add to the change and their condition (or None: none).
 ProfileUpdate = Callable[[CustomerItem], tuple[list[Action], Condition | None] | None]
-
-
-def _with_extra(plan: Plan, extra: Extra | None, state: PointsState) -> Plan:
-    if extra is not None:
-        previous = plan.add
-
-        def add(tx: Tx) -> None:
-            if previous is not None:
-                previous(tx)
-            extra(tx, state)
-
-        plan.add = add
-    return plan
 
 
 def earn(
@@ -62,19 +48,17 @@ def earn(
     channel: str | None = None,
     actor: str | None = None,
     reason: str | None = None,
-    extra: Extra | None = None,
     profile: ProfileUpdate | None = None,
 ) -> Outcome:
-    """Credit ``points`` (expiring at the configured horizon); ``extra`` adds the caller's items to the same
-    transaction (a failing condition there comes back as ``TxCancelled`` with the caller's labels); ``profile``
-    changes the member's profile in it too, given the profile read (e.g. the tags an event gives, with the consent it
-    needs as the condition: a consent withdrawn meanwhile makes the change planned again from a fresh read)."""
+    """Credit ``points`` (expiring at the configured horizon) in a transaction of its own (with the caller's items:
+    ``earn_in``); ``profile`` changes the member's profile in it too, given the profile read (e.g. the tags an event
+    gives, with the consent it needs as the condition: a consent withdrawn meanwhile makes the change planned again
+    from a fresh read)."""
     on = reading.today()
     expires_on = expiry_for(on)
 
     def plan(state: PointsState) -> Plan:
-        return _with_extra(_earn_plan(state, points, kind, reference, _fields(channel, actor, reason), profile, on,
-                                      expires_on), extra, state)
+        return _earn_plan(state, points, kind, reference, _fields(channel, actor, reason), profile, on, expires_on)
 
     return committing.execute(customer_id, plan)
 
@@ -88,14 +72,13 @@ def spend(
     channel: str | None = None,
     actor: str | None = None,
     reason: str | None = None,
-    extra: Extra | None = None,
 ) -> Outcome:
-    """Debit ``points`` soonest-expiring first; 409 ``insufficient_points`` if the balance is short."""
+    """Debit ``points`` soonest-expiring first, in a transaction of its own (with the caller's items: ``spend_in``);
+    409 ``insufficient_points`` if the balance is short."""
     on = reading.today()
 
     def plan(state: PointsState) -> Plan:
-        return _with_extra(_spend_plan(state, points, kind, reference, _fields(channel, actor, reason), on, "points"),
-                           extra, state)
+        return _spend_plan(state, points, kind, reference, _fields(channel, actor, reason), on, "points")
 
     return committing.execute(customer_id, plan)
 
@@ -172,31 +155,36 @@ def spend_in(
     return Outcome(plan, state, entries)
 
 
-def take_back(customer_id: str, reversals: tuple[services.Reversal, ...], *, actor: str | None = None,
-              reason: str | None = None, extra: Extra | None = None) -> Outcome:
-    """Reverse what a voided service earned (``core.services.Reversal``s), as a refund does: what the member holds is
-    debited soonest-expiring first, the rest becomes debt (the balance never goes below zero); each reversal leaves its
-    month's tier metric. ``extra`` adds the caller's items to the same transaction (written even with nothing to take
-    back)."""
+def take_back_in(tx: Tx, state: PointsState, reversals: tuple[services.Reversal, ...], *,
+                 actor: str | None = None, reason: str | None = None) -> Outcome:
+    """Add to the caller's ``tx`` the reversal of what a voided service (or a refunded partner order) earned
+    (``core.services.Reversal``s), as a refund does: what the member holds is debited soonest-expiring first, the rest
+    becomes debt (the balance never goes below zero); each reversal leaves its month's tier metric. With nothing to
+    take back, the points state is still written (its version moves), so the caller's change and any other points
+    change of the member are serialised. Committing and planning again: as ``earn_in``."""
     on = reading.today()
+    change: Change | None = None
+    stats = state.tier_stats
+    for rev in reversals:
+        if rev.points <= 0:
+            continue
+        step = (change.account if change is not None else state.account).reverse(
+            rev.points, kind=rev.kind, reference=rev.reference, today=on if change is None else None)
+        change = step if change is None else change.then(step)
+        stats = tier_standing.stats_with(stats, rev.month, points=-rev.points, on=on)
+    plan = Plan(change, entry_fields=_fields(None, actor, reason))
+    if change is not None:
+        plan.state_actions.append(PointsStateItem.tier_stats.set(stats))
+        planning.add_tier_update(plan, state, programme.current(), on, stats)
+    _tx, entries = planning.build_tx(state, plan, tx)
+    return Outcome(plan, state, entries)
 
-    def plan(state: PointsState) -> Plan:
-        change: Change | None = None
-        stats = state.tier_stats
-        for rev in reversals:
-            if rev.points <= 0:
-                continue
-            step = (change.account if change is not None else state.account).reverse(
-                rev.points, kind=rev.kind, reference=rev.reference, today=on if change is None else None)
-            change = step if change is None else change.then(step)
-            stats = tier_standing.stats_with(stats, rev.month, points=-rev.points, on=on)
-        result = Plan(change, entry_fields=_fields(None, actor, reason))
-        if change is not None:
-            result.state_actions.append(PointsStateItem.tier_stats.set(stats))
-            planning.add_tier_update(result, state, programme.current(), on, stats)
-        return _with_extra(result, extra, state)
 
-    return committing.execute(customer_id, plan)
+def hold_in(tx: Tx, state: PointsState) -> None:
+    """Add to the caller's ``tx`` the member's points state as read, its version moved and nothing else: a change
+    that must not interleave with a points change of the member (a survey answered while its service is voided)
+    commits only if no points change committed since ``state`` was read."""
+    planning.build_tx(state, Plan(), tx)
 
 
 def _fields(channel: str | None, actor: str | None, reason: str | None) -> dict[str, Any]:

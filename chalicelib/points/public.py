@@ -17,13 +17,7 @@ if TYPE_CHECKING:
         money_needs_approval as money_needs_approval,
     )
     from chalicelib.points.committing import (
-        execute as execute,
-    )
-    from chalicelib.points.committing import (
         execute_with as execute_with,
-    )
-    from chalicelib.points.earn_and_spend import (
-        earn as earn,
     )
     from chalicelib.points.earn_and_spend import (
         earn_in as earn_in,
@@ -32,13 +26,13 @@ if TYPE_CHECKING:
         expiry_for as expiry_for,
     )
     from chalicelib.points.earn_and_spend import (
-        spend as spend,
+        hold_in as hold_in,
     )
     from chalicelib.points.earn_and_spend import (
         spend_in as spend_in,
     )
     from chalicelib.points.earn_and_spend import (
-        take_back as take_back,
+        take_back_in as take_back_in,
     )
     from chalicelib.points.http.member_schemas import (
         LedgerEntryOut as LedgerEntryOut,
@@ -63,15 +57,6 @@ if TYPE_CHECKING:
     )
     from chalicelib.points.planning import (
         Outcome as Outcome,
-    )
-    from chalicelib.points.planning import (
-        Plan as Plan,
-    )
-    from chalicelib.points.planning import (
-        add_tier_update as add_tier_update,
-    )
-    from chalicelib.points.planning import (
-        build_tx as build_tx,
     )
     from chalicelib.points.programme import (
         catalogue as catalogue,
@@ -98,9 +83,6 @@ if TYPE_CHECKING:
         InsufficientPoints as InsufficientPoints,
     )
     from chalicelib.points.tier_standing import (
-        stats_with as stats_with,
-    )
-    from chalicelib.points.tier_standing import (
         tier_decision as tier_decision,
     )
     from chalicelib.points.tiers import (
@@ -111,30 +93,25 @@ if TYPE_CHECKING:
 NAMES = {
     "ask": ("approvals", "Ask for a second staff member's approval (maker-checker): 202, nothing moved yet."),
     "money_needs_approval": ("approvals", "Whether a money amount needs a second staff member's approval."),
-    "execute": ("committing", "Read the member, plan, commit one transaction; again from a fresh read on a race."),
     "execute_with": (
         "committing",
-        "Read the member, let the caller add ``earn_in``/``spend_in`` and its items to one transaction, commit."),
-    "earn": ("earn_and_spend",
-        "Credit points to a member in a transaction of its own (the caller may add items to it)."),
+        "Read the member, let the caller add its points change (``*_in``) and its items to one transaction, commit."),
     "earn_in": ("earn_and_spend",
         "Add a credit of points to the caller's transaction, planned from the member state the caller read."),
     "expiry_for": ("earn_and_spend", "When points earned on a day expire."),
-    "spend": ("earn_and_spend",
-        "Debit points, soonest-expiring first; 409 ``insufficient_points`` when the balance is short."),
+    "hold_in": ("earn_and_spend",
+        "Add the member's points state (its version moved) to the caller's transaction, to serialise with points."),
+    "take_back_in": ("earn_and_spend",
+        "Add the reversal of what a voided service or refunded order earned to the caller's transaction."),
     "spend_in": ("earn_and_spend",
         "Add a debit of points (soonest-expiring first) to the caller's transaction; 409 when the balance is short."),
-    "take_back": ("earn_and_spend", "Reverse what a voided service earned, as a refund does."),
     "held_tier": ("member_views", "The tier a member holds today, as ``GET /v1/me`` shows it."),
     "points_summary": ("member_views", "A member's balance, debt and what expires next, from a member read."),
     "tier_view": ("member_views", "The held tier and the progress to the next, from a member read."),
     "POINTS_SK": ("models", "The sort key of the points state item."),
     "PointsStateItem": ("models", "A member's balance, debt, ledger sequence, check-in and tier state (``M#POINTS``)."),
-    "add_tier_update": ("planning", "Add to a plan what the tier decision of a day changes."),
-    "build_tx": ("planning", "The transaction of a points plan (ledger entries, buckets, state, the caller's items)."),
     "Outcome": ("planning",
         "What a points change wrote: its plan, the state it was planned from, the ledger entries, the balance after."),
-    "Plan": ("planning", "What one points change writes: ledger entries, bucket moves, and the caller's extra items."),
     "catalogue": ("programme", "The tier catalogue in force."),
     "current": ("programme", "The points programme's settings in force (cached briefly)."),
     "follow_member": ("reading",
@@ -147,7 +124,6 @@ NAMES = {
     "InsufficientPoints": ("rules", "Raised by a plan when the balance is short."),
     "LedgerEntryOut": ("http.member_schemas", "The response model of a ledger entry."),
     "PointsOut": ("http.member_schemas", "The response model of a member's points."),
-    "stats_with": ("tier_standing", "Tier statistics plus one change in a month."),
     "tier_decision": ("tier_standing",
         "The tier a state holds on a day (upgrade at once, downgrade on the evaluation date)."),
     "TierDefinition": ("tiers", "One tier of the catalogue."),

@@ -147,8 +147,12 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
             if offer and offer["kind"] == "points":
                 from chalicelib.points import public as points
 
-                points.earn(customer_id, int(offer["points"]), kind="campaign", reference=f"campaign:{cid}",
-                              reason=campaign.name, extra=add)
+                def grant(tx: Tx, state: Any) -> None:
+                    points.earn_in(tx, state, int(offer["points"]), kind="campaign", reference=f"campaign:{cid}",
+                                   reason=campaign.name)
+                    add(tx)
+
+                points.execute_with(customer_id, grant)
             else:
                 tx = Tx()
                 add(tx)

@@ -22,7 +22,7 @@ from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
 from chalicelib.core.results import Result
 from chalicelib.points import public as points_area
-from chalicelib.points.public import Plan, PointsState
+from chalicelib.points.public import PointsState
 from chalicelib.surveys import aggregates, callbacks, points_settings, rules
 from chalicelib.surveys.models import SURVEY_PREFIX, SurveyItem
 
@@ -127,14 +127,14 @@ def answer(customer_id: str, survey_id: str, score: int, solved_first_contact: b
         idempotency.record_in(tx, req, "created", dict(body))
 
     try:
-        if points > 0:
-            def step(tx: Tx, state: PointsState) -> None:
+        def step(tx: Tx, state: PointsState) -> None:
+            if points > 0:
                 points_area.earn_in(tx, state, points, kind="survey", reference=f"survey:{survey_id}")
-                extra(tx, state)
+            else:  # nothing earned: still serialised with a void of the service taking points back
+                points_area.hold_in(tx, state)
+            extra(tx, state)
 
-            points_area.execute_with(customer_id, step)
-        else:
-            points_area.execute(customer_id, lambda state: Plan(add=lambda tx: extra(tx, state)))
+        points_area.execute_with(customer_id, step)
     except TxCancelled as exc:
         if (replayed := idempotency.replay_if_recorded(req, exc)) is not None:
             return replayed
