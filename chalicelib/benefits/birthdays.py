@@ -92,7 +92,7 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
     key = CustomerItem(pk=profile.pk, sk=PROFILE_SK)
     move_on: list[Action] = [CustomerItem.gsi2sk.set(served_key(cid, on.year))]
     still_this_member = CustomerItem.merged_into.does_not_exist() & (CustomerItem.birthday == birthday)
-    for _attempt in retry.attempts(3):
+    def attempt(_n: int) -> str:
         tx = Tx()
         # no birthday benefit for this tier: no marker, only the index moves on
         marker_sk = f"{BIRTHDAY_PREFIX}{on.year:04d}"
@@ -114,12 +114,13 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
                 return "already"
             if "profile" in exc.failed:
                 return "skipped"
-            if exc.conflict:
-                continue
-            raise
+            raise  # a conflict: tried again; anything else: the job's error
         logger.info("birthday benefits issued", extra={"customer_id": cid, "vouchers": len(ids), "year": on.year})
         return "issued"
-    return "skipped"
+
+    # Still racing after three tries: skipped today, served on the job's next run (the index has not moved on).
+    return retry.until_committed(attempt, limit=3, what="birthday benefits", exhausted=lambda _last: "skipped",
+                                 customer_id=cid)
 
 
 def run(context: Any = None, on: date | None = None) -> dict[str, Any]:

@@ -2,10 +2,10 @@
 the event's points (through the points area's ``earn_in``) and its tags on the member's profile.
 
 Once, whatever races: the registration's change to ``checked_in`` is conditioned on ``status = registered`` and is
-written in the points transaction itself (``earn_in`` in ``execute_with``), so two check-ins at once award one ledger entry:
-the loser's transaction fails on the registration and answers 409 ``already_checked_in``. The tags go on the profile
-in the same transaction, with the profiling consent as its condition (a consent withdrawn meanwhile: planned again,
-without the tags). The code is compared as a salted hash in constant time and never logged.
+written in the points transaction itself (``earn_in`` in ``execute_with``), so two check-ins at once award one ledger
+entry: the loser's transaction fails on the registration and answers 409 ``already_checked_in``. The tags go on the
+profile in the same transaction, with the profiling consent as its condition (a consent withdrawn meanwhile: planned
+again, without the tags). The code is compared as a salted hash in constant time and never logged.
 """
 
 from __future__ import annotations

@@ -176,11 +176,13 @@ def _tell_cancelled(event_id: str, by: str) -> int:
     told = 0
     snap = reading.snapshot(event_id)
     active = ("registered", "waitlisted")
-    for cid in [c for c, r in snap.registrations.items() if r.status in active]:
-        for _attempt in retry.attempts(registration.MAX_ATTEMPTS):
+
+    def tell(cid: str) -> bool:
+        def attempt(_n: int) -> bool:
+            nonlocal snap
             current = snap.registrations.get(cid)
             if current is None or current.status not in active or snap.event is None:
-                break
+                return False  # left meanwhile: nothing to tell
             tx = Tx()
             registration.plan_leave(tx, snap, current, clock.now(), by, promote=False)
             notifications.put_in(tx, cid, "event_cancelled",
@@ -189,10 +191,15 @@ def _tell_cancelled(event_id: str, by: str) -> int:
                 tx.commit()
             except TxCancelled:
                 snap = reading.snapshot(event_id)  # a member left meanwhile: plan on what is there now
-                continue
+                raise retry.Again from None
             _left(snap, current)
-            told += 1
-            break
+            return True
+        # Still racing after every try: this member is left as they are, the others are still told.
+        return retry.until_committed(attempt, limit=registration.MAX_ATTEMPTS, what="event cancellation notice",
+                                     exhausted=lambda _last: False, event_id=event_id, customer_id=cid)
+
+    for cid in [c for c, r in snap.registrations.items() if r.status in active]:
+        told += tell(cid)
     return told
 
 

@@ -77,16 +77,11 @@ def open_case(message: dict[str, Any]) -> str | None:
         raise MalformedMessage("a follow-up message needs transaction_id and customer_id")
     kind = str(message.get("kind") or "unknown")
     with transaction_log_keys(transaction_id):
-        for attempt in retry.attempts(OPEN_ATTEMPTS):
-            try:
-                return _open_case(customer_id, transaction_id, kind, message)
-            except Exception as exc:
-                # A moved message keeps its receive count, so the follow-up queue allows it few deliveries: ride out
-                # throttling and conflicts here rather than spend them.
-                if attempt == OPEN_ATTEMPTS - 1 or not retry.is_transient(exc):
-                    raise
-                logger.info("opening the case hit a transient error; trying again", extra={"attempt": attempt})
-        raise AssertionError("unreachable")
+        # A moved message keeps its receive count, so the follow-up queue allows it few deliveries: ride out
+        # throttling and conflicts here rather than spend them; still failing, the message is delivered again.
+        return retry.until_committed(lambda _n: _open_case(customer_id, transaction_id, kind, message),
+                                     limit=OPEN_ATTEMPTS, what="opening a follow-up case", transient=True,
+                                     exhausted=retry.reraise)
 
 
 def _subject(case: FollowUpCaseItem) -> dict[str, Any] | None:

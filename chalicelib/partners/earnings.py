@@ -1,8 +1,8 @@
 """Earning at a partner: points by the partner's rate into the member's ledger (kind ``partner``), once per
 (partner, order_no), and a refund that reverses them once.
 
-Each change is the points area's own transaction (``earn_in`` or ``take_back_in`` in ``execute_with``) carrying the earning
-item (conditioned on its absence, or on not being refunded yet), the partner's month counters and the
+Each change is the points area's own transaction (``earn_in`` or ``take_back_in`` in ``execute_with``) carrying the
+earning item (conditioned on its absence, or on not being refunded yet), the partner's month counters and the
 Idempotency-Key record. The partner never sees the member's balance or ID.
 """
 

@@ -142,7 +142,7 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
                 customer_id, benefit_id=str(offer["benefit_id"]), name=str(offer.get("name") or campaign.name),
                 kind="gift", valid_days=int(offer.get("valid_days") or 30), source=f"campaign:{cid}", at=now))
 
-    for attempt in retry.attempts(5):
+    def attempt(_n: int) -> str:
         try:
             if offer and offer["kind"] == "points":
                 from chalicelib.points import public as points
@@ -157,8 +157,6 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
                 tx = Tx()
                 add(tx)
                 tx.commit()
-            metrics.add_metric(name="CampaignSends", unit="Count", value=1)
-            return "sent"
         except TxCancelled as exc:
             if "marker" in exc.failed:
                 return "already"
@@ -166,9 +164,12 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
                 return _only_marker(cid, customer_id, "no_consent", at)
             if exc.failed & {"cap_day", "cap_week"}:
                 return _only_marker(cid, customer_id, "capped", at)
-            if not exc.conflict or attempt == 4:
-                raise
-    raise RuntimeError("unreachable")
+            raise  # a conflict: tried again; anything else, or still racing after five: the pass's message again
+        metrics.add_metric(name="CampaignSends", unit="Count", value=1)
+        return "sent"
+
+    return retry.until_committed(attempt, limit=5, what="campaign send", exhausted=retry.reraise,
+                                 campaign_id=cid, customer_id=customer_id)
 
 
 def _member(customer_id: str) -> tuple[CustomerItem | None, push.Recipient]:

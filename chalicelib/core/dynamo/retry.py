@@ -15,7 +15,8 @@ reads, plans and commits one transaction; ``until_committed`` runs it again from
         return ...
 
     return retry.until_committed(attempt, limit=MAX_ATTEMPTS, what="what gave up", customer_id=...)
-    # out of attempts: 503 service_unavailable, Retry-After: 1 (nothing was half-done)
+    # out of attempts: 503 service_unavailable, Retry-After: 1 (nothing was half-done); a job or a queue handler
+    # says what then instead: exhausted=lambda last: "skipped" (the next run serves it), exhausted=retry.reraise
 
 ``is_transient`` says whether an error is worth the same treatment (throttling, a transaction conflict, a dropped
 connection or a timeout) rather than a refusal to report.
@@ -69,26 +70,37 @@ def give_up(what: str, **log_keys: Any) -> NoReturn:
 
 
 def until_committed(attempt: Callable[[int], T], *, limit: int, what: str, transient: bool = False,
-                    **log_keys: Any) -> T:
+                    exhausted: Callable[[BaseException], T] | None = None, **log_keys: Any) -> T:
     """Run ``attempt(n)`` (read, plan, commit one transaction) until it returns: again, from its own fresh read and
     after the core's backoff, when it raises ``Again`` or its transaction met a ``TransactionConflict`` (and, with
     ``transient``, any ``is_transient`` error: for attempts whose fresh read shows a commit that did land); out of
-    ``limit`` attempts, ``give_up(what, **log_keys)``. ``n`` counts from 0 (an attempt after the first may need a
-    consistent read)."""
+    ``limit`` attempts, ``give_up(what, **log_keys)`` (503), or what ``exhausted(last error)`` returns or raises (a
+    job that skips the member, a queue handler that re-raises for SQS to deliver again). ``n`` counts from 0 (an
+    attempt after the first may need a consistent read)."""
+    last: BaseException = Again()
     for n in attempts(limit):
         try:
             return attempt(n)
-        except Again:
-            continue
+        except Again as exc:
+            last = exc
         except TxCancelled as exc:
-            if exc.conflict:
-                continue
-            raise
+            if not exc.conflict:
+                raise
+            last = exc
         except Exception as exc:
-            if transient and is_transient(exc):
-                continue
-            raise
+            if not (transient and is_transient(exc)):
+                raise
+            last = exc
+        logger.debug(f"{what}: trying again", extra={"attempt": n, "error": type(last).__name__, **log_keys})
+    if exhausted is not None:
+        return exhausted(last)
     give_up(what, **log_keys)
+
+
+def reraise(exc: BaseException) -> NoReturn:
+    """``exhausted=retry.reraise``: out of attempts, the last error goes to the caller (a queue handler's message is
+    delivered again)."""
+    raise exc
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

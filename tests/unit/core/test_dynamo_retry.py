@@ -98,3 +98,26 @@ def test_until_committed_lets_a_refusal_out_at_once_and_gives_up_with_a_503_afte
     with pytest.raises(AppError) as raised:
         retry.until_committed(always_losing, limit=3, what="test")
     assert raised.value.code == "service_unavailable" and tried == [0, 0, 1, 2]
+
+
+def test_until_committed_out_of_attempts_returns_what_exhausted_says_and_reraise_hands_on_the_last_error(monkeypatch):
+    """A job skips the member and a queue handler lets SQS deliver again, where a request answers 503."""
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
+    tried: list[int] = []
+
+    def racing(n: int) -> str:
+        tried.append(n)
+        raise retry.Again
+
+    assert retry.until_committed(racing, limit=3, what="unit test", exhausted=lambda last: "skipped") == "skipped"
+    assert tried == [0, 1, 2]
+
+    throttled = [ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "Query")
+                 for _ in range(2)]
+
+    def throttled_attempt(n: int) -> str:
+        raise throttled[n]
+
+    with pytest.raises(ClientError) as err:
+        retry.until_committed(throttled_attempt, limit=2, what="unit test", transient=True, exhausted=retry.reraise)
+    assert err.value is throttled[1]
