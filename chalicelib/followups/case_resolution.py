@@ -1,7 +1,7 @@
 """Resolving a case: completed by hand, refunded or cancelled, exactly once.
 
 Resolving moves the transaction (``completed`` / ``refunded`` / ``failed``), writes the member's notification and,
-per kind (its area's ``FollowUpHooks``: see ``chalicelib/mall/follow_up.py``), settles the business record -- all in
+per kind (its area's ``FollowUpHooks``: see ``chalicelib/mall/hooks.py``), settles the business record -- all in
 one transaction conditioned on the case still being claimed by that agent, so a resolution (and a refund) happens
 exactly once.
 """

@@ -10,9 +10,9 @@ AREA = Area(
     errors=ERRORS,
     retry_handlers={"redemption_fulfillment": "chalicelib.mall.partner_fulfilment:retry_fulfilment"},
     followups={"redemption_fulfillment": FollowUpHooks(
-        settle="chalicelib.mall.follow_up:settle_in",
-        compensate="chalicelib.mall.follow_up:refund",
-        describe="chalicelib.mall.follow_up:describe",
+        settle="chalicelib.mall.hooks:settle_in",
+        compensate="chalicelib.mall.hooks:refund",
+        describe="chalicelib.mall.hooks:describe",
     )},
     customer_items=True,
     merge_keeps="redemptions and their transactions are the absorbed customer's history, found by their own IDs",
