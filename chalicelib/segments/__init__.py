@@ -5,7 +5,7 @@ Key choices (the README's "Segments and campaigns" section says more, with the b
 
 - One bounded ``FACTS`` item per member (not under ``M#``: the hot read never needs it), updated by the stream
   handler ``facts.handle_raw`` from the items that carry the facts; its own stream record moves the member's
-  segments (``segments.handle_facts_record``) within seconds.
+  segments (``evaluation.handle_facts_record``) within seconds.
 - An entry or exit is one transaction (membership item, the facts' ``segs`` entry conditioned on the facts version
   evaluated, a sharded counter): sizes are exact and a retried or concurrent evaluation changes nothing twice.
 - Passes over all members (a new or changed rule, the nightly pass for time-driven facts and RFM cutoffs, the
@@ -28,7 +28,7 @@ AREA = Area(
     stream_handlers=(
         StreamHandler("chalicelib.segments.facts:handle_raw",
                       sk_prefixes=("M#PROFILE", "M#POINTS", "M#BUCKET#", "M#PLUS", "ORDER", "H#APPT#")),
-        StreamHandler("chalicelib.segments.segments:handle_facts_record", sk_prefixes=("FACTS",),
+        StreamHandler("chalicelib.segments.evaluation:handle_facts_record", sk_prefixes=("FACTS",),
                       events=("INSERT", "MODIFY")),
         StreamHandler("chalicelib.segments.campaign_conversions:convert", sk_prefixes=("ORDER", "RDM#"),
                       events=("INSERT",)),

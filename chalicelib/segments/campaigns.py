@@ -19,7 +19,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.core import clock
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger
-from chalicelib.segments import call_tasks, queue, segments, store
+from chalicelib.segments import call_tasks, queue, store
 from chalicelib.segments.campaign_models import (
     CAMPAIGN_SK,
     COUNT_PREFIX,
@@ -42,7 +42,7 @@ def load(campaign_id: str) -> CampaignItem:
 
 
 def create(body: dict[str, Any]) -> dict[str, Any]:
-    live = {d["sk"] for d in segments.definitions(fresh=True) if d.get("status") == "active"}
+    live = {d["sk"] for d in store.definitions(fresh=True) if d.get("status") == "active"}
     missing = [{"field": f"segment_ids[{n}]", "issue": "no such segment"}
                for n, sid in enumerate(body["segment_ids"]) if sid not in live]
     if missing:

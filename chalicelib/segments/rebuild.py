@@ -3,7 +3,7 @@
 ``start(segment_ids)`` sends ``TOTAL_SEGMENTS`` messages of kind ``segment_scan``, one per part of the sparse
 ``facts`` index (``Scan``'s ``Segment``/``TotalSegments``: the facts items' keys, then their items by BatchGetItem,
 ``store.facts_page``); each worker reads its part for at most ``PAGES_PER_MESSAGE`` pages, evaluates each member
-(``segments.evaluate``: exact, idempotent), then sends its own continuation (``start_key``) or, at the end of its
+(``evaluation.evaluate``: exact, idempotent), then sends its own continuation (``start_key``) or, at the end of its
 part, records it as done on each definition (a number set: adding a part twice is adding it once). A definition is
 rebuilt when every part is done.
 
@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.core import clock
 from chalicelib.core.observability import logger
-from chalicelib.segments import queue, rules, segments, store
+from chalicelib.segments import evaluation, queue, rules, store
 
 KIND = "segment_scan"
 TOTAL_SEGMENTS = 8
@@ -31,7 +31,7 @@ PAGES_PER_MESSAGE = 4  # 1,000 items a message: well within a Lambda's time, and
 
 def start(segment_ids: list[str] | None, *, reason: str, run_id: str | None = None) -> int:
     """Fan the pass out: one message per part (``None``: every segment, the nightly pass)."""
-    versions = {d["sk"]: int(d["version"]) for d in segments.definitions(fresh=True)}
+    versions = {d["sk"]: int(d["version"]) for d in store.definitions(fresh=True)}
     only = None if segment_ids is None else {s: versions.get(s, 0) for s in segment_ids}
     queue.send([{"kind": KIND, "segments": only, "part": n, "total": TOTAL_SEGMENTS, "start_key": None,
                  "run_id": run_id, "reason": reason} for n in range(TOTAL_SEGMENTS)])
@@ -39,7 +39,7 @@ def start(segment_ids: list[str] | None, *, reason: str, run_id: str | None = No
 
 
 def _part_done(only: dict[str, int] | None, part: int) -> None:
-    targets = only if only is not None else {d["sk"]: int(d["version"]) for d in segments.definitions(fresh=True)}
+    targets = only if only is not None else {d["sk"]: int(d["version"]) for d in store.definitions(fresh=True)}
     for sid, version in targets.items():
         try:
             store.client().update_item(
@@ -50,7 +50,7 @@ def _part_done(only: dict[str, int] | None, part: int) -> None:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             # the definition changed since: its own rebuild covers it
-    segments.reset_cache()
+    store.reset_cache()
 
 
 def handle(message: dict[str, Any]) -> None:
@@ -62,7 +62,7 @@ def handle(message: dict[str, Any]) -> None:
     for _ in range(PAGES_PER_MESSAGE):
         items, start_key = store.facts_page(part, total, start_key, PAGE)
         for facts in items:
-            segments.evaluate(str(facts["customer_id"]), facts, only=wanted)
+            evaluation.evaluate(str(facts["customer_id"]), facts, only=wanted)
             if message.get("run_id") and not facts.get("gone"):
                 _observe(stats, facts)
         if not start_key:

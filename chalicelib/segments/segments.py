@@ -4,48 +4,21 @@ A member enters or leaves a segment in one transaction: the membership item (put
 the facts item's ``segs`` entry (conditioned on the facts ``ver`` that was evaluated, so a decision on stale facts
 is retried on fresh ones) and one of the segment's ``COUNT_SHARDS`` counters (+1/-1). The size is therefore exact
 (the sum of the counters, one Query), whoever evaluates: the stream handler of the facts record (within seconds of
-the write) or a rebuild worker scanning a part of the table (``rebuild.py``), any number of times.
+the write) or a rebuild worker scanning a part of the table (``rebuild.py``), any number of times
+(``evaluation.py``). Here: the definitions' writes and the reads of a segment.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.core import clock
-from chalicelib.core.dynamo import paging, retry
+from chalicelib.core.dynamo import paging
 from chalicelib.core.errors import AppError
-from chalicelib.core.observability import metrics
-from chalicelib.segments import rules, store
-
-_cache: tuple[float, list[dict[str, Any]]] | None = None
-CACHE_SECONDS = 10  # a changed definition reaches the stream evaluation within this (its rebuild covers the rest)
-
-
-def reset_cache() -> None:
-    global _cache
-    _cache = None
-
-
-def definitions(*, fresh: bool = False) -> list[dict[str, Any]]:
-    """Every definition (deleted ones too, until their members have left), one Query, cached a few seconds."""
-    global _cache
-    if not fresh and _cache and time.monotonic() - _cache[0] < CACHE_SECONDS:
-        return _cache[1]
-    out: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": store.table(), "KeyConditionExpression": "pk = :pk",
-                              "ExpressionAttributeValues": {":pk": {"S": store.DEF_PK}}, "ConsistentRead": True}
-    while True:
-        page = store.client().query(**kwargs)
-        out += [store.plain(i) for i in page.get("Items", [])]
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    _cache = (time.monotonic(), out)
-    return out
+from chalicelib.segments import rebuild, rules, store
 
 
 def get(segment_id: str) -> dict[str, Any]:
@@ -71,8 +44,6 @@ def view(d: dict[str, Any], *, with_size: bool = True) -> dict[str, Any]:
 
 def _write_definition(segment_id: str, name: str, rule: dict[str, Any], status: str, version: int,
                       created_at: str, condition: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
-    from chalicelib.segments import rebuild
-
     at = clock.iso()
     item = {"pk": store.DEF_PK, "sk": segment_id, "name": name, "rule": rule, "status": status, "version": version,
             "created_at": created_at, "updated_at": at, "rebuild_parts": rebuild.TOTAL_SEGMENTS}
@@ -86,14 +57,14 @@ def _write_definition(segment_id: str, name: str, rule: dict[str, Any], status: 
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
             raise AppError("segment_changed") from exc
         raise
-    reset_cache()
+    store.reset_cache()
     rebuild.start([segment_id], reason=status)
     return item
 
 
 def create(name: str, rule: Any) -> dict[str, Any]:
     checked = _checked(rule)
-    if sum(1 for d in definitions(fresh=True) if d.get("status") != "deleted") >= store.MAX_SEGMENTS:
+    if sum(1 for d in store.definitions(fresh=True) if d.get("status") != "deleted") >= store.MAX_SEGMENTS:
         raise AppError("too_many_segments")
     segment_id = "sg_" + uuid.uuid4().hex[:16]
     item = _write_definition(segment_id, name, checked, "active", 1, clock.iso(), "attribute_not_exists(pk)")
@@ -123,7 +94,7 @@ def delete(segment_id: str) -> None:
 
 
 def listing(limit: int, cursor: str | None) -> dict[str, Any]:
-    live = sorted((d for d in definitions(fresh=True) if d.get("status") != "deleted"), key=lambda d: d["sk"])
+    live = sorted((d for d in store.definitions(fresh=True) if d.get("status") != "deleted"), key=lambda d: d["sk"])
     if cursor:
         after = paging.decode_cursor(cursor, "sg_")
         live = [d for d in live if d["sk"] > after]
@@ -133,97 +104,6 @@ def listing(limit: int, cursor: str | None) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------ membership
-
-
-def _move(customer_id: str, facts: dict[str, Any], segment_id: str, enter: bool) -> str:
-    """One entry or exit; ``"done"``, ``"stale"`` (the facts moved on: evaluate again) or ``"already"``."""
-    at = clock.iso()
-    member_key = {"pk": {"S": store.segment_pk(segment_id)}, "sk": {"S": store.MEMBER_PREFIX + customer_id}}
-    if enter:
-        membership = {"Put": {"TableName": store.table(), "ConditionExpression": "attribute_not_exists(pk)",
-                              "Item": {**member_key, "customer_id": {"S": customer_id},
-                                       "member_no": store.raw(facts.get("member_no") or ""),
-                                       "tier": store.raw(facts.get("tier") or "base"), "entered_at": {"S": at}}}}
-        segs = "SET #segs.#id = :at"
-        values: dict[str, Any] = {":at": {"S": at}}
-    else:
-        membership = {"Delete": {"TableName": store.table(), "Key": member_key,
-                                 "ConditionExpression": "attribute_exists(pk)"}}
-        segs, values = "REMOVE #segs.#id", {}
-    count_key = {"pk": {"S": store.segment_pk(segment_id)},
-                 "sk": {"S": f"{store.COUNT_PREFIX}{store.count_shard(customer_id)}"}}
-    try:
-        store.client().transact_write_items(TransactItems=[
-            membership,
-            {"Update": {"TableName": store.table(), "Key": store.facts_key(customer_id), "UpdateExpression": segs,
-                        "ConditionExpression": "#ver = :ver", "ExpressionAttributeNames": {
-                            "#segs": "segs", "#id": segment_id, "#ver": "ver"},
-                        "ExpressionAttributeValues": {**values, ":ver": {"N": str(facts["ver"])}}}},
-            {"Update": {"TableName": store.table(), "Key": count_key, "UpdateExpression": "ADD #s :d",
-                        "ExpressionAttributeNames": {"#s": "size"},
-                        "ExpressionAttributeValues": {":d": {"N": "1" if enter else "-1"}}}},
-        ])
-    except ClientError as exc:
-        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-        if reasons and reasons[1] == "ConditionalCheckFailed":
-            return "stale"
-        if reasons and reasons[0] == "ConditionalCheckFailed":
-            return "already"
-        if retry.is_transient(exc):
-            return "stale"
-        raise
-    metrics.add_metric(name="SegmentEntries" if enter else "SegmentExits", unit="Count", value=1)
-    return "done"
-
-
-def evaluate(customer_id: str, facts: dict[str, Any] | None, only: list[str] | None = None) -> int:
-    """Bring the member's memberships in line with their facts (of ``only`` those segments); how many moved.
-
-    ``facts`` is the plain facts item as read (a scan's copy may be stale: a move conditioned on its ``ver`` fails
-    and the facts are read again, consistently)."""
-    moved = 0
-    for attempt in range(8):
-        if facts is None:
-            return moved
-        if "ver" not in facts:
-            return moved
-        now_facts = store.facts_now(facts)
-        in_segs = facts.get("segs") or {}
-        stale = False
-        for d in definitions():
-            sid = d["sk"]
-            if only is not None and sid not in only:
-                continue
-            want = d.get("status") == "active" and not facts.get("gone") and rules.matches(d["rule"], now_facts)
-            if want == (sid in in_segs):
-                continue
-            outcome = _move(customer_id, facts, sid, want)
-            if outcome == "done":
-                moved += 1
-                facts["segs"] = {**in_segs, sid: clock.iso()} if want else {
-                    k: v for k, v in in_segs.items() if k != sid}
-                in_segs = facts["segs"]
-            elif outcome == "stale":
-                stale = True
-                break
-        if not stale:
-            return moved
-        retry.backoff(attempt)
-        facts = store.read_facts(customer_id)
-    raise RuntimeError(f"segments of {customer_id} kept moving; the record is retried")
-
-
-def handle_facts_record(raw: dict[str, Any]) -> None:
-    """The stream handler of ``FACTS`` records: the member's segments follow their facts within seconds."""
-    ddb = raw.get("dynamodb") or {}
-    image = ddb.get("NewImage")
-    if raw.get("eventName") == "REMOVE" or not image:
-        return
-    facts = store.plain(image)
-    evaluate(str(facts["customer_id"]), facts)
-
-
-# ------------------------------------------------------------------------------------------------ reading
 
 
 def members(segment_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -260,7 +140,7 @@ def member_facts(customer_id: str) -> dict[str, Any]:
 
 
 def member_facts_of(customer_id: str, stored: dict[str, Any]) -> dict[str, Any]:
-    live = {d["sk"]: d["name"] for d in definitions() if d.get("status") == "active"}
+    live = {d["sk"]: d["name"] for d in store.definitions() if d.get("status") == "active"}
     return {"customer_id": customer_id, "facts": store.facts_now(stored),
             "segments": [{"segment_id": s, "name": live[s], "entered_at": at}
                          for s, at in sorted((stored.get("segs") or {}).items()) if s in live],

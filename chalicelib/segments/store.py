@@ -179,12 +179,37 @@ def programme_settings() -> tuple[rules.Cutoffs, rules.Lifecycle]:
     return cut, life
 
 
+_cache: tuple[float, list[dict[str, Any]]] | None = None
+CACHE_SECONDS = 10  # a changed definition reaches the stream evaluation within this (its rebuild covers the rest)
+
+
+def reset_cache() -> None:
+    global _cache
+    _cache = None
+
+
+def definitions(*, fresh: bool = False) -> list[dict[str, Any]]:
+    """Every definition (deleted ones too, until their members have left), one Query, cached a few seconds."""
+    global _cache
+    if not fresh and _cache and time.monotonic() - _cache[0] < CACHE_SECONDS:
+        return _cache[1]
+    out: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": table(), "KeyConditionExpression": "pk = :pk",
+                              "ExpressionAttributeValues": {":pk": {"S": DEF_PK}}, "ConsistentRead": True}
+    while True:
+        page = client().query(**kwargs)
+        out += [plain(i) for i in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    _cache = (time.monotonic(), out)
+    return out
+
+
 def reset_caches() -> None:
     global _settings_cache
     _settings_cache = None
-    from chalicelib.segments import segments
-
-    segments.reset_cache()
+    reset_cache()
 
 
 def facts_now(stored: dict[str, Any]) -> dict[str, Any]:
