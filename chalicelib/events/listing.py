@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.core import capacity, clock
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys, paging
+from chalicelib.core.dynamo import batch, keys, paging
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.errors import AppError
 from chalicelib.events import reading, registration, rules
@@ -70,27 +70,17 @@ def mine_index(customer_id: str, since: str | None = None, newest_first: bool = 
 
 
 def _counters(events: list[EventItem]) -> dict[str, tuple[capacity.Count, int]]:
-    """Seat counters and waitlist lengths of listed events: one BatchGetItem per 50 events."""
+    """Seat counters and waitlist lengths of listed events: one eventually consistent BatchGetItem per 50 events."""
     out: dict[str, tuple[capacity.Count, int]] = {e.event_id: (capacity.Count(), 0) for e in events}
-    table = settings().table_name
-    client = shared_connection().client
-    for start in range(0, len(events), 50):
-        chunk = events[start:start + 50]
-        request: dict[str, Any] = {table: {"Keys": [
-            k for e in chunk for k in ({"pk": {"S": e.pk}, "sk": {"S": f"{capacity.PREFIX}EVENT"}},
-                                       {"pk": {"S": e.pk}, "sk": {"S": WAITLIST_SK}})]}}
-        while request:
-            reply = client.batch_get_item(RequestItems=request)
-            for raw in reply.get("Responses", {}).get(table, []):
-                event_id = raw["pk"]["S"][3:]
-                seats, waiting = out[event_id]
-                if raw["sk"]["S"] == WAITLIST_SK:
-                    waiting = int(WaitlistItem.from_raw_data(raw).waiting or 0)
-                else:
-                    seats = capacity.Count(int(raw.get("taken", {}).get("N", 0)),
-                                           int(raw.get("taken_open", {}).get("N", 0)))
-                out[event_id] = (seats, waiting)
-            request = reply.get("UnprocessedKeys") or {}
+    keys = [k for e in events for k in ((e.pk, f"{capacity.PREFIX}EVENT"), (e.pk, WAITLIST_SK))]
+    for raw in batch.batch_get(keys, consistent=False).values():
+        event_id = raw["pk"]["S"][3:]
+        seats, waiting = out[event_id]
+        if raw["sk"]["S"] == WAITLIST_SK:
+            waiting = int(WaitlistItem.from_raw_data(raw).waiting or 0)
+        else:
+            seats = capacity.Count(int(raw.get("taken", {}).get("N", 0)), int(raw.get("taken_open", {}).get("N", 0)))
+        out[event_id] = (seats, waiting)
     return out
 
 

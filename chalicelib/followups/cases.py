@@ -20,7 +20,7 @@ from typing import Any
 from chalicelib.core import area, clock
 from chalicelib.core.area import Section360
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys, paging
+from chalicelib.core.dynamo import batch, keys, paging
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.errors import AppError
 from chalicelib.core.redaction import mask_phone
@@ -115,17 +115,8 @@ def _load(customer_id: str, transaction_id: str, *, consistent: bool = True) -> 
     pk = keys.customer_pk(customer_id)
     sks = {f"{CASE_PREFIX}{transaction_id}": "case", f"{TXN_PREFIX}{transaction_id}": "txn", PROFILE_SK: "profile",
            POINTS_SK: "points"}
-    table = settings().table_name
-    request: dict[str, Any] = {
-        table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in sks], "ConsistentRead": consistent}
-    }
-    found: dict[str, dict[str, Any]] = {}
-    client = shared_connection().client
-    while request:
-        page = client.batch_get_item(RequestItems=request)
-        for raw in page.get("Responses", {}).get(table, []):
-            found[sks[raw["sk"]["S"]]] = raw
-        request = page.get("UnprocessedKeys") or {}
+    read = batch.batch_get([(pk, sk) for sk in sks], consistent=consistent)
+    found = {sks[sk]: raw for (_pk, sk), raw in read.items()}
     return Loaded(
         FollowUpCaseItem.from_raw_data(found["case"]) if "case" in found else None,
         TransactionItem.from_raw_data(found["txn"]) if "txn" in found else None,

@@ -25,7 +25,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys
+from chalicelib.core.dynamo import batch, keys
 from chalicelib.core.dynamo.connection import shared_connection
 
 SHARDS = 8
@@ -119,17 +119,11 @@ def members_total() -> int:
     return counters_of(batch_get([total_key(n) for n in range(SHARDS)])).get("members", 0)
 
 
-def batch_get(keys_: list[dict[str, Any]], *, tries: int = 2) -> list[dict[str, Any]]:
-    """One ``BatchGetItem`` (at most 100 keys); the unprocessed keys, if any, once more. Raw items."""
-    request = {table(): {"Keys": keys_, "ConsistentRead": True}}
-    found: list[dict[str, Any]] = []
-    for _ in range(tries):
-        out = client().batch_get_item(RequestItems=request)
-        found += out.get("Responses", {}).get(table(), [])
-        request = out.get("UnprocessedKeys") or {}
-        if not request:
-            return found
-    raise RuntimeError("the table did not answer every key (throttled): try again")
+def batch_get(keys_: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One ``BatchGetItem`` (at most 100 keys); the unprocessed keys, if any, once more (the health read promises two
+    calls at most). Raw items."""
+    wanted = [(k["pk"]["S"], k["sk"]["S"]) for k in keys_]
+    return list(batch.batch_get(wanted, attempts=2).values())
 
 
 def query_all(pk: str, prefix: str) -> list[dict[str, Any]]:

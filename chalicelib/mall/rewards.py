@@ -25,8 +25,7 @@ from typing import Any
 
 from chalicelib.core import clock, kpis
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import paging
-from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.core.dynamo import batch, paging
 from chalicelib.core.dynamo.tx import Tx
 from chalicelib.core.errors import AppError
 from chalicelib.core.observability import logger, metrics
@@ -142,18 +141,10 @@ def read_shards(reward: Reward, *, consistent: bool = True) -> dict[int, tuple[i
 
 def _read_shards_of(rewards: list[Reward], *, consistent: bool) -> dict[str, dict[int, tuple[int, int]]]:
     """The shards of several rewards in as few BatchGetItem calls as 100 keys each allow."""
-    client = shared_connection().client
-    keys = [{"pk": {"S": shard_pk(r.reward_id, k)}, "sk": {"S": STOCK_SK}} for r in rewards for k in range(r.shards)]
+    keys = [(shard_pk(r.reward_id, k), STOCK_SK) for r in rewards for k in range(r.shards)]
     found: dict[str, dict[int, tuple[int, int]]] = {r.reward_id: {} for r in rewards}
-    table = settings().table_name
-    for start in range(0, len(keys), 100):
-        request: dict[str, Any] = {table: {"Keys": keys[start:start + 100], "ConsistentRead": consistent}}
-        while request:
-            page = client.batch_get_item(RequestItems=request)
-            for raw in page.get("Responses", {}).get(table, []):
-                found[raw["reward_id"]["S"]][int(raw["shard"]["N"])] = (int(raw["remaining"]["N"]),
-                                                                       int(raw["ver"]["N"]))
-            request = page.get("UnprocessedKeys") or {}
+    for raw in batch.batch_get(keys, consistent=consistent).values():
+        found[raw["reward_id"]["S"]][int(raw["shard"]["N"])] = (int(raw["remaining"]["N"]), int(raw["ver"]["N"]))
     for reward_id, shards in found.items():
         remember_stock(reward_id, {k: r for k, (r, _v) in shards.items()})
         _guard_oversell(reward_id, shards)

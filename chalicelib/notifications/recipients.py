@@ -7,9 +7,7 @@ from datetime import datetime, time
 from typing import Any
 
 from chalicelib.core.calendar import SHANGHAI
-from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys
-from chalicelib.core.dynamo.connection import shared_connection
+from chalicelib.core.dynamo import batch, keys
 from chalicelib.core.notice_spec import NoticeSpec
 from chalicelib.core.notifications import TEMPLATES, NotificationItem
 from chalicelib.identity.public import PROFILE_SK, CustomerItem
@@ -47,12 +45,8 @@ def recipient_keys(customer_id: str, template_id: str) -> list[dict[str, Any]]:
 
 def load_recipient(customer_id: str, template_id: str) -> rules.Recipient:
     """One BatchGetItem of ``recipient_keys``."""
-    wanted = recipient_keys(customer_id, template_id)
-    table = settings().table_name
-    response = shared_connection().client.batch_get_item(RequestItems={table: {"Keys": wanted}})
-    if response.get("UnprocessedKeys"):
-        raise RuntimeError("batch read throttled; the record is retried")
-    return recipient_of(response.get("Responses", {}).get(table, []), template_id)
+    wanted = [(k["pk"]["S"], k["sk"]["S"]) for k in recipient_keys(customer_id, template_id)]
+    return recipient_of(list(batch.batch_get(wanted, consistent=False).values()), template_id)
 
 
 def recipient_of(found_raw: list[dict[str, Any]], template_id: str) -> rules.Recipient:

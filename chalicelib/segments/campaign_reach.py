@@ -29,7 +29,7 @@ from pynamodb.expressions.condition import Condition
 from chalicelib.core import clock, notifications
 from chalicelib.core.calendar import SHANGHAI
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys, retry
+from chalicelib.core.dynamo import batch, keys, retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
 from chalicelib.core.observability import metrics
 from chalicelib.identity.public import PROFILE_SK, CustomerItem
@@ -174,12 +174,8 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
 
 def _member(customer_id: str) -> tuple[CustomerItem | None, push.Recipient]:
     """The profile and what the delivery knows of the member (settings, grants): one consistent BatchGetItem."""
-    table = settings().table_name
     wanted = push.recipient_keys(customer_id, notifications.TEMPLATES[TEMPLATE].wechat_template)
-    out = store.client().batch_get_item(RequestItems={table: {"Keys": wanted, "ConsistentRead": True}})
-    if out.get("UnprocessedKeys"):
-        raise RuntimeError("member reads throttled; the page is retried")
-    found = out.get("Responses", {}).get(table, [])
+    found = list(batch.batch_get([(k["pk"]["S"], k["sk"]["S"]) for k in wanted]).values())
     profile = next((CustomerItem.from_raw_data(r) for r in found if r["sk"]["S"] == PROFILE_SK), None)
     return profile, push.recipient_of(found, notifications.TEMPLATES[TEMPLATE].wechat_template)
 

@@ -26,7 +26,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import keys
+from chalicelib.core.dynamo import batch, keys
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.items import Item
 from chalicelib.segments import rules
@@ -126,20 +126,8 @@ def facts_page(part: int, total: int, start_key: dict[str, Any] | None, limit: i
 
 
 def batch_get(keys_: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Raw items of the keys (those that exist), 100 a BatchGetItem, unprocessed keys asked again."""
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(keys_), 100):
-        wanted: dict[str, Any] = {table(): {"Keys": keys_[start:start + 100]}}
-        for attempt in range(8):
-            out = client().batch_get_item(RequestItems=wanted)
-            found += out.get("Responses", {}).get(table(), [])
-            wanted = out.get("UnprocessedKeys") or {}
-            if not wanted:
-                break
-            time.sleep(min(2.0, 0.05 * 2 ** attempt))
-        else:
-            raise RuntimeError("facts reads stayed throttled; the message is retried")
-    return found
+    """Raw items of the keys (those that exist), eventually consistent, 100 a BatchGetItem (``core.dynamo.batch``)."""
+    return list(batch.batch_get([(k["pk"]["S"], k["sk"]["S"]) for k in keys_], consistent=False).values())
 
 
 def read_facts(customer_id: str) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.core import clock
+from chalicelib.core.dynamo import batch
 from chalicelib.core.dynamo.keys import customer_pk
 from chalicelib.core.observability import metrics
 from chalicelib.identity.public import PROFILE_SK
@@ -51,10 +52,8 @@ def _when(raw: dict[str, Any]) -> str | None:
 
 def _read(customer_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The member's webhook state and profile: one BatchGetItem (consistent)."""
-    pk = {"S": customer_pk(customer_id)}
-    out = store.client().batch_get_item(RequestItems={store.table(): {
-        "Keys": [{"pk": pk, "sk": {"S": STATE_SK}}, {"pk": pk, "sk": {"S": PROFILE_SK}}], "ConsistentRead": True}})
-    found = {i["sk"]["S"]: i for i in out.get("Responses", {}).get(store.table(), [])}
+    pk = customer_pk(customer_id)
+    found = {sk: raw for (_pk, sk), raw in batch.batch_get([(pk, STATE_SK), (pk, PROFILE_SK)]).items()}
     state = store.plain(found[STATE_SK]) if STATE_SK in found else {}
     return state, (store.plain(found[PROFILE_SK]) if PROFILE_SK in found else None)
 
