@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.core import clock
 from chalicelib.core.area import Section360
-from chalicelib.core.audit import chain, records
+from chalicelib.core.audit import chain, keys
 from chalicelib.core.calendar import start_of_day
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo import paging
@@ -59,10 +59,10 @@ def _index_sk_keys(index: str, partition: str, sk: str) -> dict[str, Any]:
         raise _bad("cursor", "is not a valid cursor")
     _, day, shard, seq = at_day_shard_seq
     try:
-        key_sk = records.record_sk(int(shard), int(seq))
+        key_sk = keys.record_sk(int(shard), int(seq))
     except ValueError:
         raise _bad("cursor", "is not a valid cursor") from None
-    return {"pk": {"S": records.day_pk(day)}, "sk": {"S": key_sk}, f"{index}pk": {"S": partition},
+    return {"pk": {"S": keys.day_pk(day)}, "sk": {"S": key_sk}, f"{index}pk": {"S": partition},
             f"{index}sk": {"S": sk}}
 
 
@@ -82,13 +82,13 @@ def page(actor: str | None, member: str | None, day: str | None, start: str | No
         except ValueError:
             raise _bad("day", "is not a real day") from None
         kwargs.update(KeyConditionExpression="pk = :p AND begins_with(sk, :c)",
-                      ExpressionAttributeValues={":p": {"S": records.day_pk(day)}, ":c": {"S": "C"}})
+                      ExpressionAttributeValues={":p": {"S": keys.day_pk(day)}, ":c": {"S": "C"}})
         if cursor:
             sk = paging.decode_cursor(cursor, "C")
-            kwargs["ExclusiveStartKey"] = {"pk": {"S": records.day_pk(day)}, "sk": {"S": sk}}
+            kwargs["ExclusiveStartKey"] = {"pk": {"S": keys.day_pk(day)}, "sk": {"S": sk}}
     else:
         index = "gsi1" if actor else "gsi2"
-        partition = records.by_pk(actor) if actor else records.of_pk(str(member))
+        partition = keys.by_pk(actor) if actor else keys.of_pk(str(member))
         condition, values = f"{index}pk = :p", {":p": {"S": partition}}
         if low and high:
             condition += f" AND {index}sk BETWEEN :lo AND :hi"
@@ -118,7 +118,7 @@ def verify(day: str) -> dict[str, Any]:
     except ValueError:
         raise _bad("day", "is not a real day") from None
     found = paging.query_all(KeyConditionExpression="pk = :p", ExpressionAttributeValues={
-        ":p": {"S": records.day_pk(day)}}, ConsistentRead=True)
+        ":p": {"S": keys.day_pk(day)}}, ConsistentRead=True)
     chains: dict[int, list[dict[str, Any]]] = defaultdict(list)
     heads: dict[int, dict[str, Any]] = {}
     for raw in found:
@@ -147,13 +147,13 @@ def verify(day: str) -> dict[str, Any]:
 
 def member_records(customer_id: str) -> list[dict[str, Any]]:
     """The personal-data finder: every audit record about the member (gsi2, page after page)."""
-    return paging.index_all("gsi2", records.of_pk(customer_id))
+    return paging.index_all("gsi2", keys.of_pk(customer_id))
 
 
 def _read_360(customer_id: str) -> list[dict[str, Any]]:
     out = shared_connection().client.query(
         TableName=settings().table_name, IndexName="gsi2", KeyConditionExpression="gsi2pk = :p",
-        ExpressionAttributeValues={":p": {"S": records.of_pk(customer_id)}}, ScanIndexForward=False,
+        ExpressionAttributeValues={":p": {"S": keys.of_pk(customer_id)}}, ScanIndexForward=False,
         Limit=MEMBER_360_LIMIT)
     items: list[dict[str, Any]] = out.get("Items", [])
     return items

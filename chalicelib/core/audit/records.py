@@ -4,6 +4,7 @@
 One Query of the day's partition returns every chain in order, then the heads: what the verifier reads. The
 record is also listed by who did it (gsi1 ``AUDITBY#<staff_id>`` / ``<at>#...``) and, when the action names a
 member, by whom it was done to (gsi2 ``AUDITOF#<customer_id>`` / ``<at>#...``): one Query per page of either.
+The key formats are ``keys.py`` (the writer, a client hook, needs them without the models).
 """
 
 from __future__ import annotations
@@ -11,30 +12,6 @@ from __future__ import annotations
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from chalicelib.core.dynamo.items import Item
-
-PK_PREFIX = "AUDIT#"
-BY_PREFIX = "AUDITBY#"
-OF_PREFIX = "AUDITOF#"
-
-
-def day_pk(day: str) -> str:
-    return f"{PK_PREFIX}{day}"
-
-
-def record_sk(shard: int, seq: int) -> str:
-    return f"C{shard:02d}#{seq:010d}"
-
-
-def head_sk(shard: int) -> str:
-    return f"H{shard:02d}"
-
-
-def by_pk(staff_id: str) -> str:
-    return f"{BY_PREFIX}{staff_id}"
-
-
-def of_pk(customer_id: str) -> str:
-    return f"{OF_PREFIX}{customer_id}"
 
 
 class AuditRecordItem(Item):

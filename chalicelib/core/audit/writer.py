@@ -27,7 +27,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
 
 from chalicelib.core import clock
-from chalicelib.core.audit import chain, records
+from chalicelib.core.audit import chain, keys
 from chalicelib.core.audit.scope import AuditScope, pending
 from chalicelib.core.calendar import business_day
 from chalicelib.core.observability import logger
@@ -133,17 +133,17 @@ def audit_items(scope: AuditScope, table: str, head: dict[str, Any] | None,
     seq, at = last + 1, clock.iso(now)
     body = chain.canonical(scope.body(at, day, shard, seq, writes))
     digest = chain.record_hash(prev, body)
-    pk = records.day_pk(day)
+    pk = keys.day_pk(day)
     record: dict[str, Any] = {
-        "pk": {"S": pk}, "sk": {"S": records.record_sk(shard, seq)}, "seq": {"N": str(seq)}, "prev": {"S": prev},
+        "pk": {"S": pk}, "sk": {"S": keys.record_sk(shard, seq)}, "seq": {"N": str(seq)}, "prev": {"S": prev},
         "hash": {"S": digest}, "body": {"S": body},
-        "gsi1pk": {"S": records.by_pk(scope.actor)}, "gsi1sk": {"S": f"{at}#{day}#{shard:02d}#{seq:010d}"},
+        "gsi1pk": {"S": keys.by_pk(scope.actor)}, "gsi1sk": {"S": f"{at}#{day}#{shard:02d}#{seq:010d}"},
     }
     if scope.member:
-        record["gsi2pk"] = {"S": records.of_pk(scope.member)}
+        record["gsi2pk"] = {"S": keys.of_pk(scope.member)}
         record["gsi2sk"] = {"S": f"{at}#{day}#{shard:02d}#{seq:010d}"}
     head_update: dict[str, Any] = {
-        "TableName": table, "Key": {"pk": {"S": pk}, "sk": {"S": records.head_sk(shard)}},
+        "TableName": table, "Key": {"pk": {"S": pk}, "sk": {"S": keys.head_sk(shard)}},
         "UpdateExpression": "SET #s = :seq, #h = :hash",
         "ExpressionAttributeNames": {"#s": "seq", "#h": "hash"},
         "ExpressionAttributeValues": {":seq": {"N": str(seq)}, ":hash": {"S": digest}},
@@ -171,8 +171,8 @@ def _send(client: Any, scope: AuditScope, op: str, params: dict[str, Any],
     extra = {"ReturnConsumedCapacity": params["ReturnConsumedCapacity"]} if "ReturnConsumedCapacity" in params else {}
     n = len(items)
     for attempt in range(HEAD_ATTEMPTS):
-        head = _read(client, table, {"pk": {"S": records.day_pk(business_day(clock.now()).isoformat())},
-                                     "sk": {"S": records.head_sk(chain.shard_of(scope.actor))}})
+        head = _read(client, table, {"pk": {"S": keys.day_pk(business_day(clock.now()).isoformat())},
+                                     "sk": {"S": keys.head_sk(chain.shard_of(scope.actor))}})
         audit, _where = audit_items(scope, table, head, writes)
         try:
             out = client.transact_write_items(TransactItems=items + audit, **extra)
