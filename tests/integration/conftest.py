@@ -5,6 +5,8 @@
   (``tests/support/points_world.py``, ``benefits_world.py``), made and used with the clock frozen at ``world_time``.
 - ``world_time``: Monday 23 November 2026, 10:00 in Shanghai; a module that needs another day overrides it.
 - ``followup_world``: the follow-up cases' world (``tests/support/followup_world.py``) with the SQS queues.
+- ``queued_points_world``: the points world with the SQS queues, the app's retry port made again from them (data
+  rights: an export and an erasure run as queued passes).
 - ``surveys_world``: the surveys' world on a Monday 09:00 (``tests/support/survey_world.py``).
 - ``segments_world``: the segments and campaigns tests' world (``tests/support/segments_world.py``).
 
@@ -60,6 +62,17 @@ def points_world(api: ApiClient, world_time: datetime) -> Iterator[PointsWorld]:
     """The points tests' world, the clock frozen at ``world_time`` for the test (running again after it)."""
     with frozen_clock(world_time):
         yield PointsWorld.make(api)
+
+
+@pytest.fixture
+def queued_points_world(api: ApiClient, sqs_queues: Any) -> Iterator[PointsWorld]:
+    """The points world, the retry port made again from the test's queues and put back after."""
+    from chalicelib.core.retry import outbox
+
+    previous = outbox.retry_port()
+    outbox.set_retry_port(None)
+    yield PointsWorld.make(api)
+    outbox.set_retry_port(previous)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 from chalicelib.core import clock
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
-from chalicelib.core.retry import outbox
 from chalicelib.points import earn_and_spend
 from chalicelib.privacy import erasure
 from tests.support.clock import frozen_clock
@@ -25,11 +24,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def world(api: Any, sqs_queues: dict[str, Any]) -> Any:
-    previous = outbox.retry_port()
-    outbox.set_retry_port(None)
-    yield PointsWorld.make(api)
-    outbox.set_retry_port(previous)
+def world(queued_points_world: PointsWorld) -> PointsWorld:
+    return queued_points_world
 
 
 def scan_text() -> str:

@@ -18,7 +18,6 @@ from pynamodb.attributes import (
 
 from chalicelib.core.config import settings
 from chalicelib.core.dynamo.connection import shared_connection
-from chalicelib.core.retry import outbox
 from chalicelib.points.models import LedgerEntryItem
 from chalicelib.privacy import bundle
 from tests.support.points_world import PointsWorld
@@ -29,11 +28,8 @@ NOT_FILLED = {"pk", "sk", "ttl", "merged_into", "open_export"}
 
 
 @pytest.fixture
-def world(api: Any, sqs_queues: dict[str, Any]) -> Any:
-    previous = outbox.retry_port()
-    outbox.set_retry_port(None)
-    yield PointsWorld.make(api)
-    outbox.set_retry_port(previous)
+def world(queued_points_world: PointsWorld) -> PointsWorld:
+    return queued_points_world
 
 
 def _value(attribute: Any, marker: str) -> dict[str, Any]:
