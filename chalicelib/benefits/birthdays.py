@@ -119,8 +119,8 @@ def issue_for(raw_profile: dict[str, Any], on: date) -> str:
         return "issued"
 
     # Still racing after three tries: skipped today, served on the job's next run (the index has not moved on).
-    return retry.until_committed(attempt, limit=3, what="birthday benefits", exhausted=lambda _last: "skipped",
-                                 customer_id=cid)
+    return retry.until_committed_or(lambda _last: "skipped", attempt, limit=3, what="birthday benefits",
+                                    customer_id=cid)
 
 
 def run(context: Any = None, on: date | None = None) -> dict[str, Any]:

@@ -62,6 +62,9 @@ class Settings(NamedTuple):
     # Campaigns (segments/campaign_reach.py): a member's marketing sends at most per Shanghai day and per week
     campaign_cap_per_day: int = 1  # CAMPAIGN_CAP_PER_DAY
     campaign_cap_per_week: int = 3  # CAMPAIGN_CAP_PER_WEEK
+    # Segments (segments/rebuild.py): a new or changed definition's rebuild waits this long before it scans, so that
+    # every stream worker's cached definitions (segments/store.py: 10 s) know it by then (SEGMENT_REBUILD_DELAY_SECONDS)
+    segment_rebuild_delay_seconds: int = 11
     # Notifications (chalicelib/notifications): attempts per channel, the first and the retries (NOTIFY_MAX_ATTEMPTS;
     # below the retry queue's receive count, so a delivery that keeps failing ends ``failed`` and never becomes an
     # agent's case), and marketing messages a member gets a Shanghai day (NOTIFY_MARKETING_PER_DAY)
@@ -113,6 +116,7 @@ def settings() -> Settings:
         webhook_max_endpoints=max(1, _env_int("WEBHOOK_MAX_ENDPOINTS", 20)),
         campaign_cap_per_day=_env_int("CAMPAIGN_CAP_PER_DAY", 1),
         campaign_cap_per_week=_env_int("CAMPAIGN_CAP_PER_WEEK", 3),
+        segment_rebuild_delay_seconds=min(900, max(0, _env_int("SEGMENT_REBUILD_DELAY_SECONDS", 11))),
         notify_max_attempts=_env_int("NOTIFY_MAX_ATTEMPTS", 3),
         notify_marketing_per_day=_env_int("NOTIFY_MARKETING_PER_DAY", 1),
         events_host_min_tier=_env("EVENTS_HOST_MIN_TIER", "gold"),

@@ -195,8 +195,8 @@ def _tell_cancelled(event_id: str, by: str) -> int:
             _left(snap, current)
             return True
         # Still racing after every try: this member is left as they are, the others are still told.
-        return retry.until_committed(attempt, limit=registration.MAX_ATTEMPTS, what="event cancellation notice",
-                                     exhausted=lambda _last: False, event_id=event_id, customer_id=cid)
+        return retry.until_committed_or(lambda _last: False, attempt, limit=registration.MAX_ATTEMPTS,
+                                        what="event cancellation notice", event_id=event_id, customer_id=cid)
 
     for cid in [c for c, r in snap.registrations.items() if r.status in active]:
         told += tell(cid)

@@ -79,9 +79,11 @@ def open_case(message: dict[str, Any]) -> str | None:
     with transaction_log_keys(transaction_id):
         # A moved message keeps its receive count, so the follow-up queue allows it few deliveries: ride out
         # throttling and conflicts here rather than spend them; still failing, the message is delivered again.
-        return retry.until_committed(lambda _n: _open_case(customer_id, transaction_id, kind, message),
-                                     limit=OPEN_ATTEMPTS, what="opening a follow-up case", transient=True,
-                                     exhausted=retry.reraise)
+        def attempt(_n: int) -> str | None:
+            return _open_case(customer_id, transaction_id, kind, message)
+
+        return retry.until_committed_or(retry.reraise, attempt, limit=OPEN_ATTEMPTS, what="opening a follow-up case",
+                                        transient=True)
 
 
 def _subject(case: FollowUpCaseItem) -> dict[str, Any] | None:

@@ -168,8 +168,8 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
         metrics.add_metric(name="CampaignSends", unit="Count", value=1)
         return "sent"
 
-    return retry.until_committed(attempt, limit=5, what="campaign send", exhausted=retry.reraise,
-                                 campaign_id=cid, customer_id=customer_id)
+    return retry.until_committed_or(retry.reraise, attempt, limit=5, what="campaign send", campaign_id=cid,
+                                    customer_id=customer_id)
 
 
 def _member(customer_id: str) -> tuple[CustomerItem | None, push.Recipient]:

@@ -93,8 +93,8 @@ def evaluate(customer_id: str, facts: dict[str, Any] | None, only: list[str] | N
     def kept_moving(_last: BaseException) -> int:
         raise RuntimeError(f"segments of {customer_id} kept moving; the record is retried")
 
-    return retry.until_committed(attempt, limit=8, what="segment evaluation", exhausted=kept_moving,
-                                 customer_id=customer_id)
+    return retry.until_committed_or(kept_moving, attempt, limit=8, what="segment evaluation",
+                                    customer_id=customer_id)
 
 
 def handle_facts_record(raw: dict[str, Any]) -> None:

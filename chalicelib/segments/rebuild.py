@@ -20,6 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.core import clock
+from chalicelib.core.config import settings
 from chalicelib.core.observability import logger
 from chalicelib.segments import evaluation, queue, rules, store
 
@@ -30,11 +31,18 @@ PAGES_PER_MESSAGE = 4  # 1,000 items a message: well within a Lambda's time, and
 
 
 def start(segment_ids: list[str] | None, *, reason: str, run_id: str | None = None) -> int:
-    """Fan the pass out: one message per part (``None``: every segment, the nightly pass)."""
+    """Fan the pass out: one message per part (``None``: every segment, the nightly pass).
+
+    The parts of a new or changed definition wait ``segment_rebuild_delay_seconds`` (longer than the stream workers
+    cache definitions) before they scan: facts written after a part's scan are then evaluated by their own stream
+    record with the definition known, and facts written before it are in the scan. Without the wait, facts written
+    just after the scan and evaluated with definitions cached just before the change would miss the segment till the
+    nightly pass."""
     versions = {d["sk"]: int(d["version"]) for d in store.definitions(fresh=True)}
     only = None if segment_ids is None else {s: versions.get(s, 0) for s in segment_ids}
     queue.send([{"kind": KIND, "segments": only, "part": n, "total": TOTAL_SEGMENTS, "start_key": None,
-                 "run_id": run_id, "reason": reason} for n in range(TOTAL_SEGMENTS)])
+                 "run_id": run_id, "reason": reason} for n in range(TOTAL_SEGMENTS)],
+               delay_seconds=settings().segment_rebuild_delay_seconds if segment_ids is not None else 0)
     return TOTAL_SEGMENTS
 
 

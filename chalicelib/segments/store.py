@@ -168,7 +168,7 @@ def programme_settings() -> tuple[rules.Cutoffs, rules.Lifecycle]:
 
 
 _cache: tuple[float, list[dict[str, Any]]] | None = None
-CACHE_SECONDS = 10  # a changed definition reaches the stream evaluation within this (its rebuild covers the rest)
+CACHE_SECONDS = 10  # a changed definition reaches the stream evaluation within this; its rebuild waits longer
 
 
 def reset_cache() -> None:

@@ -44,10 +44,14 @@ def api(ddb_table: str, wechat_sim: Any, monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 
 @pytest.fixture
-def segments_world(api: ApiClient, sqs_queues: Any, sqs_client: Any) -> Iterator[Any]:
-    """The segments and campaigns tests' world (``tests/support/segments_world.py``)."""
+def segments_world(api: ApiClient, sqs_queues: Any, sqs_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The segments and campaigns tests' world (``tests/support/segments_world.py``). Its pump drives the stream and
+    the queue in turn, so a definition's rebuild need not wait for other stream workers' caches: at once."""
+    from chalicelib.core.config import reset_settings
     from tests.support import segments_world as world
 
+    monkeypatch.setenv("SEGMENT_REBUILD_DELAY_SECONDS", "0")
+    reset_settings()
     yield from world.make(api, sqs_queues, sqs_client)
 
 

@@ -16,7 +16,7 @@ reads, plans and commits one transaction; ``until_committed`` runs it again from
 
     return retry.until_committed(attempt, limit=MAX_ATTEMPTS, what="what gave up", customer_id=...)
     # out of attempts: 503 service_unavailable, Retry-After: 1 (nothing was half-done); a job or a queue handler
-    # says what then instead: exhausted=lambda last: "skipped" (the next run serves it), exhausted=retry.reraise
+    # says what then instead: retry.until_committed_or(lambda last: "skipped", attempt, ...), or retry.reraise
 
 ``is_transient`` says whether an error is worth the same treatment (throttling, a transaction conflict, a dropped
 connection or a timeout) rather than a refusal to report.
@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NamedTuple, NoReturn, TypeVar
 
 from chalicelib.core.dynamo.tx import TxCancelled
 from chalicelib.core.errors import AppError
@@ -69,14 +69,12 @@ def give_up(what: str, **log_keys: Any) -> NoReturn:
     raise AppError("service_unavailable", retry_after=1)
 
 
-def until_committed(attempt: Callable[[int], T], *, limit: int, what: str, transient: bool = False,
-                    exhausted: Callable[[BaseException], T] | None = None, **log_keys: Any) -> T:
-    """Run ``attempt(n)`` (read, plan, commit one transaction) until it returns: again, from its own fresh read and
-    after the core's backoff, when it raises ``Again`` or its transaction met a ``TransactionConflict`` (and, with
-    ``transient``, any ``is_transient`` error: for attempts whose fresh read shows a commit that did land); out of
-    ``limit`` attempts, ``give_up(what, **log_keys)`` (503), or what ``exhausted(last error)`` returns or raises (a
-    job that skips the member, a queue handler that re-raises for SQS to deliver again). ``n`` counts from 0 (an
-    attempt after the first may need a consistent read)."""
+class _OutOfAttempts(NamedTuple):
+    last: BaseException
+
+
+def _run(attempt: Callable[[int], T], limit: int, what: str, transient: bool,
+         log_keys: dict[str, Any]) -> T | _OutOfAttempts:
     last: BaseException = Again()
     for n in attempts(limit):
         try:
@@ -92,14 +90,34 @@ def until_committed(attempt: Callable[[int], T], *, limit: int, what: str, trans
                 raise
             last = exc
         logger.debug(f"{what}: trying again", extra={"attempt": n, "error": type(last).__name__, **log_keys})
-    if exhausted is not None:
-        return exhausted(last)
-    give_up(what, **log_keys)
+    return _OutOfAttempts(last)
+
+
+def until_committed(attempt: Callable[[int], T], *, limit: int, what: str, transient: bool = False,
+                    **log_keys: Any) -> T:
+    """Run ``attempt(n)`` (read, plan, commit one transaction) until it returns: again, from its own fresh read and
+    after the core's backoff, when it raises ``Again`` or its transaction met a ``TransactionConflict`` (and, with
+    ``transient``, any ``is_transient`` error: for attempts whose fresh read shows a commit that did land); out of
+    ``limit`` attempts, ``give_up(what, **log_keys)``: 503. ``n`` counts from 0 (an attempt after the first may need a
+    consistent read)."""
+    out = _run(attempt, limit, what, transient, log_keys)
+    if isinstance(out, _OutOfAttempts):
+        give_up(what, **log_keys)
+    return out
+
+
+def until_committed_or(exhausted: Callable[[BaseException], T], attempt: Callable[[int], T], *, limit: int,
+                       what: str, transient: bool = False, **log_keys: Any) -> T:
+    """``until_committed`` for a job or a queue handler, where out of attempts is not a 503: what
+    ``exhausted(last error)`` returns or raises (skip the member, ``reraise`` for SQS to deliver the message
+    again)."""
+    out = _run(attempt, limit, what, transient, log_keys)
+    return exhausted(out.last) if isinstance(out, _OutOfAttempts) else out
 
 
 def reraise(exc: BaseException) -> NoReturn:
-    """``exhausted=retry.reraise``: out of attempts, the last error goes to the caller (a queue handler's message is
-    delivered again)."""
+    """``until_committed_or(retry.reraise, ...)``: out of attempts, the last error goes to the caller (a queue
+    handler's message is delivered again)."""
     raise exc
 
 

@@ -40,7 +40,7 @@ PROPOSAL_EXAMPLE = {"title": "亲子烘焙下午茶", "description": "带上孩�
 
 
 @api.route("/v1/events", "GET", auth="member", query="EventQuery", response="EventList",
-           errors=("validation_error", "not_found"),
+           errors=("validation_error", "not_found", "service_unavailable"),
            summary="The upcoming events whose audience includes me (my tier, my profile tags, my invitations), "
                    "soonest first, with the seats left, the waitlist's length and my status; an event for another "
                    "circle is not listed. Paged: `?limit=` (20, at most 100), `?cursor=` (the page before's "

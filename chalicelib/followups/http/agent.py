@@ -65,7 +65,7 @@ def list_follow_ups(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/agent/follow-ups/{case_id}", "GET", auth="agent", response="CaseOut",
-           errors=("not_found",),
+           errors=("not_found", "service_unavailable"),
            summary="A case: the failed transaction, every attempt with its error, the member's contact (the full "
                    "phone only for the agent who claimed it)",
            examples={"response": CASE})

@@ -56,7 +56,7 @@ def request_close(ctx: RequestContext) -> Reply:
 
 
 @api.route("/v1/admin/closes", "GET", auth="admin", query="CloseListQuery", response="CloseListOut",
-           errors=("validation_error", "closes_range_too_large"),
+           errors=("validation_error", "closes_range_too_large", "service_unavailable"),
            summary="The closes of the months [from, to] (at most 60) that exist: month, status, outstanding points, "
                    "deferred revenue, points expired, completed_at (one BatchGetItem)",
            examples={"response": {"from": "2026-06", "to": "2026-11", "items": [
@@ -99,7 +99,7 @@ def put_accounting(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/health", "GET", auth="admin", query="HealthQuery", response="HealthOut",
-           errors=("validation_error", "health_range_too_large"),
+           errors=("validation_error", "health_range_too_large", "service_unavailable"),
            summary="Programme health per Shanghai month [from, to] (at most 12): active-member, check-in, redemption, "
                    "benefit usage per tier, Plus renewal and trial conversion, no-show and event attendance rates")
 def get_health(ctx: RequestContext) -> dict:
@@ -108,7 +108,7 @@ def get_health(ctx: RequestContext) -> dict:
 
 
 @api.route("/v1/admin/health.csv", "GET", auth="admin", query="HealthQuery", media_types=(CSV,),
-           errors=("validation_error", "health_range_too_large"),
+           errors=("validation_error", "health_range_too_large", "service_unavailable"),
            summary="Programme health per month as CSV (UTF-8 with BOM, for spreadsheets)")
 def get_health_csv(ctx: RequestContext) -> Reply:
     q = ctx.query
@@ -119,7 +119,7 @@ def get_health_csv(ctx: RequestContext) -> Reply:
 
 
 @api.route("/v1/admin/health/daily", "GET", auth="admin", query="DailyHealthQuery", response="DailyHealthOut",
-           errors=("validation_error", "daily_range_too_large"),
+           errors=("validation_error", "daily_range_too_large", "service_unavailable"),
            summary="Programme figures per Shanghai day [from, to] (at most 92): active members, enrolments, points "
                    "issued, redeemed and expired, redemptions",
            examples={"response": {"from": "2026-11-01", "to": "2026-11-01", "days": [

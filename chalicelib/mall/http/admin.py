@@ -45,7 +45,7 @@ ADMIN_VIEW_EXAMPLE = {"reward_id": "rwd_5f2c9a7e1b3d4c60", "name": "爱奇艺黄
 
 
 @api.route("/v1/admin/rewards/{reward_id}", "GET", auth="admin", response="RewardAdminOut",
-           errors=("not_found",),
+           errors=("not_found", "service_unavailable"),
            summary="A reward as an operator edits it: its definition, version and the stock left on each shard",
            examples={"response": ADMIN_VIEW_EXAMPLE})
 def get_reward_admin(ctx: RequestContext, reward_id: str) -> dict:

@@ -97,7 +97,7 @@ REWARD_EXAMPLE = {
 
 
 @api.route("/v1/rewards", "GET", auth="public", query="RewardPage", response="RewardList",
-           errors=("validation_error",),
+           errors=("validation_error", "service_unavailable"),
            summary="The points mall, newest first: cost, stock left (refreshed every few seconds), tiers, fulfilment",
            examples={"response": {"items": [REWARD_EXAMPLE], "next_cursor": None}})
 def list_rewards(ctx: RequestContext) -> dict:

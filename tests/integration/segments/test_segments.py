@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core.config import settings
 from chalicelib.identity.models import PROFILE_SK, CustomerItem
-from chalicelib.segments import rules, segments, store
+from chalicelib.segments import rebuild, rules, segments, store
 from tests.support.aws import reset_app_caches
 from tests.support.segments_world import SegmentsWorld, batch_write, facts_item
 
@@ -178,6 +179,7 @@ def shared_queue(ddb_table: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tu
         url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "2"})["QueueUrl"]
         monkeypatch.setenv("SQS_ENDPOINT", endpoint)
         monkeypatch.setenv("RETRY_QUEUE_NAME", name)
+        monkeypatch.setenv("SEGMENT_REBUILD_DELAY_SECONDS", "0")  # no stream worker here: nothing to wait for
         reset_app_caches()
         env = {**os.environ}
         yield sqs, url, env
@@ -242,6 +244,23 @@ def test_a_rebuild_over_20000_members_by_two_worker_processes_is_exact(shared_qu
         assert segments.view(segments.get(sid))["rebuilding"] is False
 
 
+def test_a_new_definitions_rebuild_waits_longer_than_stream_workers_cache_definitions(
+        world: SegmentsWorld, monkeypatch: pytest.MonkeyPatch):
+    """Deployed, a new segment's parts are held back (SQS DelaySeconds) past the stream workers' definitions cache, so
+    that facts written after a part's scan are moved by their own stream record, which then knows the segment."""
+    from chalicelib.core.config import reset_settings
+
+    monkeypatch.delenv("SEGMENT_REBUILD_DELAY_SECONDS")
+    reset_settings()
+    world.call("POST", "/v1/admin/segments", {"name": "稍后计算", "rule": {"all": [
+        {"fact": "points_balance", "op": "gte", "value": 1}]}}, expect=201)
+    counts = world.sqs.get_queue_attributes(QueueUrl=world.queue_url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+    assert int(counts["ApproximateNumberOfMessagesDelayed"]) == rebuild.TOTAL_SEGMENTS
+    assert int(counts["ApproximateNumberOfMessages"]) == 0
+    assert settings().segment_rebuild_delay_seconds > store.CACHE_SECONDS
+
+
 @pytest.mark.slow
 def test_the_nightly_pass_re_evaluates_every_segment_and_sets_the_rfm_cutoffs(world: SegmentsWorld):
     members = synthetic_facts(300, seed=11)
@@ -250,8 +269,6 @@ def test_the_nightly_pass_re_evaluates_every_segment_and_sets_the_rfm_cutoffs(wo
     sid = segments.create("夜间", rule)["segment_id"]
     world.pump()
     assert segments.size(sid) == len(brute_force(members, rule))
-    from chalicelib.segments import rebuild
-
     out = rebuild.nightly()
     assert out["parts"] == rebuild.TOTAL_SEGMENTS
     world.pump()

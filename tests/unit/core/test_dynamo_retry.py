@@ -100,7 +100,8 @@ def test_until_committed_lets_a_refusal_out_at_once_and_gives_up_with_a_503_afte
     assert raised.value.code == "service_unavailable" and tried == [0, 0, 1, 2]
 
 
-def test_until_committed_out_of_attempts_returns_what_exhausted_says_and_reraise_hands_on_the_last_error(monkeypatch):
+def test_until_committed_or_out_of_attempts_returns_what_exhausted_says_and_reraise_hands_on_the_last_error(
+        monkeypatch):
     """A job skips the member and a queue handler lets SQS deliver again, where a request answers 503."""
     monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
     tried: list[int] = []
@@ -109,7 +110,7 @@ def test_until_committed_out_of_attempts_returns_what_exhausted_says_and_reraise
         tried.append(n)
         raise retry.Again
 
-    assert retry.until_committed(racing, limit=3, what="unit test", exhausted=lambda last: "skipped") == "skipped"
+    assert retry.until_committed_or(lambda last: "skipped", racing, limit=3, what="unit test") == "skipped"
     assert tried == [0, 1, 2]
 
     throttled = [ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "Query")
@@ -119,5 +120,5 @@ def test_until_committed_out_of_attempts_returns_what_exhausted_says_and_reraise
         raise throttled[n]
 
     with pytest.raises(ClientError) as err:
-        retry.until_committed(throttled_attempt, limit=2, what="unit test", transient=True, exhausted=retry.reraise)
+        retry.until_committed_or(retry.reraise, throttled_attempt, limit=2, what="unit test", transient=True)
     assert err.value is throttled[1]
