@@ -25,7 +25,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import batch, keys
+from chalicelib.core.dynamo import batch, keys, paging
 from chalicelib.core.dynamo.connection import shared_connection
 
 SHARDS = 8
@@ -127,13 +127,5 @@ def batch_get(keys_: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def query_all(pk: str, prefix: str) -> list[dict[str, Any]]:
-    kwargs: dict[str, Any] = {"TableName": table(), "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
-                              "ExpressionAttributeValues": {":pk": {"S": pk}, ":p": {"S": prefix}},
-                              "ConsistentRead": True}
-    items: list[dict[str, Any]] = []
-    while True:
-        page = client().query(**kwargs)
-        items += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return paging.query_all(KeyConditionExpression="pk = :pk AND begins_with(sk, :p)", ConsistentRead=True,
+                            ExpressionAttributeValues={":pk": {"S": pk}, ":p": {"S": prefix}})

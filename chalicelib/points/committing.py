@@ -12,7 +12,6 @@ from typing import TypeVar
 
 from chalicelib.core.dynamo import retry
 from chalicelib.core.dynamo.tx import Tx, TxCancelled
-from chalicelib.core.observability import logger
 from chalicelib.points.planning import Outcome, Plan, build_tx
 from chalicelib.points.reading import PointsState, load_member
 
@@ -22,13 +21,13 @@ MAX_ATTEMPTS = 12
 RETRY_LABELS = frozenset({"points", "profile"})
 
 
-def _commit(tx: Tx, attempt: int) -> None:
-    """Commit; a lost race on the points state or the profile is ``retry.Again`` (plan again from a fresh read)."""
+def _commit(tx: Tx) -> None:
+    """Commit; a lost race on the points state or the profile is ``retry.Again`` (plan again from a fresh read; the
+    retry logs it)."""
     try:
         tx.commit()
     except TxCancelled as exc:
         if exc.failed & RETRY_LABELS:
-            logger.debug("points change raced, planning again", extra={"attempt": attempt})
             raise retry.Again from None
         raise
 
@@ -46,7 +45,7 @@ def execute(customer_id: str, planner: Callable[[PointsState], Plan], max_attemp
         if not plan.write:
             return Outcome(plan, state, [])
         tx, entries = build_tx(state, plan)
-        _commit(tx, attempt)
+        _commit(tx)
         return Outcome(plan, state, entries)
     return retry.until_committed(once, limit=max_attempts, what="points change", customer_id=customer_id)
 
@@ -59,6 +58,6 @@ def execute_with(customer_id: str, step: Callable[[Tx, PointsState], T], max_att
         state = PointsState.from_items(load_member(customer_id, consistent=True))
         tx = Tx()
         result = step(tx, state)
-        _commit(tx, attempt)
+        _commit(tx)
         return result
     return retry.until_committed(once, limit=max_attempts, what="points change", customer_id=customer_id)

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.core import clock
 from chalicelib.core.config import settings
+from chalicelib.core.dynamo import paging
 from chalicelib.core.observability import logger
 from chalicelib.segments import evaluation, queue, rules, store
 
@@ -117,18 +118,11 @@ def _finish_run(message: dict[str, Any]) -> None:
     if len(out["Attributes"]["parts"]["NS"]) < int(message["total"]):
         return
     merged: dict[str, Counter[int]] = {"r": Counter(), "f": Counter(), "m": Counter()}
-    kwargs: dict[str, Any] = {"TableName": store.table(), "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
-                              "ExpressionAttributeValues": {":pk": {"S": run_pk}, ":p": {"S": "PART#"}},
-                              "ConsistentRead": True}
-    while True:
-        page = store.client().query(**kwargs)
-        for item in page.get("Items", []):
-            for dim, counts in store.plain(item).items():
-                if dim in merged:
-                    merged[dim].update({int(v): int(c) for v, c in counts.items()})
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for item in paging.query_all(KeyConditionExpression="pk = :pk AND begins_with(sk, :p)", ConsistentRead=True,
+                                 ExpressionAttributeValues={":pk": {"S": run_pk}, ":p": {"S": "PART#"}}):
+        for dim, counts in store.plain(item).items():
+            if dim in merged:
+                merged[dim].update({int(v): int(c) for v, c in counts.items()})
     cut = {name: [int(v) for v in rules.cutoffs_from_counts(merged[name[0]])]  # whole days, orders, fen
            for name in ("recency", "frequency", "monetary")}
     store.client().update_item(

@@ -21,7 +21,7 @@ from collections import Counter
 from typing import Any
 
 from chalicelib.core import clock
-from chalicelib.core.dynamo import keys
+from chalicelib.core.dynamo import keys, paging
 from chalicelib.core.observability import logger, metrics
 from chalicelib.segments import facts, queue, store
 
@@ -137,18 +137,13 @@ def handle(message: dict[str, Any]) -> None:
 def summary(run_id: str) -> dict[str, Any]:
     """A run's totals: members checked, corrected, corrections by fact, parts finished."""
     out: dict[str, Any] = {"run_id": run_id, "checked": 0, "fixed": 0, "facts": Counter(), "parts_done": 0}
-    kwargs: dict[str, Any] = {"TableName": store.table(), "KeyConditionExpression": "pk = :pk",
-                              "ExpressionAttributeValues": {":pk": {"S": f"RECON#{run_id}"}}, "ConsistentRead": True}
-    while True:
-        page = store.client().query(**kwargs)
-        for item in (store.plain(i) for i in page.get("Items", [])):
-            out["checked"] += int(item["checked"])
-            out["fixed"] += int(item["fixed"])
-            out["facts"].update({k: int(v) for k, v in (item.get("facts") or {}).items()})
-            out["parts_done"] += bool(item.get("done"))
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for item in (store.plain(i) for i in paging.query_all(
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": f"RECON#{run_id}"}},
+            ConsistentRead=True)):
+        out["checked"] += int(item["checked"])
+        out["fixed"] += int(item["fixed"])
+        out["facts"].update({k: int(v) for k, v in (item.get("facts") or {}).items()})
+        out["parts_done"] += bool(item.get("done"))
     out["facts"] = dict(out["facts"])
     return out
 

@@ -26,7 +26,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.core.config import settings
-from chalicelib.core.dynamo import batch, keys
+from chalicelib.core.dynamo import batch, keys, paging
 from chalicelib.core.dynamo.connection import shared_connection
 from chalicelib.core.dynamo.items import Item
 from chalicelib.segments import rules
@@ -181,15 +181,8 @@ def definitions(*, fresh: bool = False) -> list[dict[str, Any]]:
     global _cache
     if not fresh and _cache and time.monotonic() - _cache[0] < CACHE_SECONDS:
         return _cache[1]
-    out: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": table(), "KeyConditionExpression": "pk = :pk",
-                              "ExpressionAttributeValues": {":pk": {"S": DEF_PK}}, "ConsistentRead": True}
-    while True:
-        page = client().query(**kwargs)
-        out += [plain(i) for i in page.get("Items", [])]
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    out = [plain(i) for i in paging.query_all(KeyConditionExpression="pk = :pk", ConsistentRead=True,
+                                              ExpressionAttributeValues={":pk": {"S": DEF_PK}})]
     _cache = (time.monotonic(), out)
     return out
 
