@@ -37,16 +37,16 @@ def _clock_time(value: str | None, default: time) -> time:
         return default
 
 
-def recipient_keys(customer_id: str, template_id: str) -> list[dict[str, Any]]:
+def recipient_keys(customer_id: str, template_id: str) -> list[tuple[str, str]]:
     """The items a recipient is read from: the profile, the settings (``M#NOTIFY``) and the template's grants."""
     pk = keys.customer_pk(customer_id)
-    return [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (PROFILE_SK, STATE_SK, f"{GRANT_PREFIX}{template_id}")]
+    return [(pk, sk) for sk in (PROFILE_SK, STATE_SK, f"{GRANT_PREFIX}{template_id}")]
 
 
 def load_recipient(customer_id: str, template_id: str) -> rules.Recipient:
     """One BatchGetItem of ``recipient_keys``."""
-    wanted = [(k["pk"]["S"], k["sk"]["S"]) for k in recipient_keys(customer_id, template_id)]
-    return recipient_of(list(batch.batch_get(wanted, consistent=False).values()), template_id)
+    found = batch.batch_get(recipient_keys(customer_id, template_id), consistent=False)
+    return recipient_of(list(found.values()), template_id)
 
 
 def recipient_of(found_raw: list[dict[str, Any]], template_id: str) -> rules.Recipient:

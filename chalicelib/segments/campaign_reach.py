@@ -175,7 +175,7 @@ def reach(campaign: CampaignItem, customer_id: str) -> str:
 def _member(customer_id: str) -> tuple[CustomerItem | None, push.Recipient]:
     """The profile and what the delivery knows of the member (settings, grants): one consistent BatchGetItem."""
     wanted = push.recipient_keys(customer_id, notifications.TEMPLATES[TEMPLATE].wechat_template)
-    found = list(batch.batch_get([(k["pk"]["S"], k["sk"]["S"]) for k in wanted]).values())
+    found = list(batch.batch_get(wanted).values())
     profile = next((CustomerItem.from_raw_data(r) for r in found if r["sk"]["S"] == PROFILE_SK), None)
     return profile, push.recipient_of(found, notifications.TEMPLATES[TEMPLATE].wechat_template)
 
