@@ -35,37 +35,41 @@ def fulfil_now(reward: Reward, redemption: RedemptionItem, txn: Transaction, req
     try:
         result = fulfillment.provider(reward.partner).fulfil(_order(reward.reward_id, reward.name, redemption))
     except Exception as exc:  # a partner down, timing out or misconfigured: all retried, none lost
+        failed_at = clock.iso()  # before the message goes: a retry worker's attempt is always later than this one
         error = str(exc) if isinstance(exc, PartnerUnavailable) else f"{type(exc).__name__}: {exc}"
         logger.warning("partner fulfilment failed; handed to the retry pipeline",
                        extra={"transaction_id": txn.transaction_id, "error": error})
         sent = outbox.retry_port().enqueue(txn, clear_outbox=False)
-        record_attempt(txn, ok=False, error=error, where="request", sent=sent)
+        record_attempt(txn, ok=False, error=error, where="request", sent=sent, at=failed_at)
         return results.accepted(accepted_body(redemption.redemption_id, txn.transaction_id))
     try:
         body = complete(txn, result, where="request", req=req, redemption=redemption)
     except TRANSIENT:  # the partner delivered but recording it failed: the retry pipeline records it (idempotent)
+        failed_at = clock.iso()
         logger.warning("recording the fulfilment failed; handed to the retry pipeline",
                        extra={"transaction_id": txn.transaction_id}, exc_info=True)
         sent = outbox.retry_port().enqueue(txn, clear_outbox=False)
-        record_attempt(txn, ok=False, error="fulfilled, but not recorded", where="request", sent=sent)
+        record_attempt(txn, ok=False, error="fulfilled, but not recorded", where="request", sent=sent, at=failed_at)
         return results.accepted(accepted_body(redemption.redemption_id, txn.transaction_id))
     if body is None:  # completed meanwhile by the retry pipeline: answer from the stored record
         return idempotency.replay_after_race(req)
     return results.created(body)
 
 
-def _attempt(ok: bool, error: str | None, where: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"at": clock.iso(), "ok": ok, "where": where}
+def _attempt(ok: bool, error: str | None, where: str, at: str | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"at": at or clock.iso(), "ok": ok, "where": where}
     if error:
         entry["error"] = error[:500]
     return entry
 
 
-def record_attempt(txn: Transaction, *, ok: bool, error: str | None, where: str, sent: bool = False) -> None:
-    """Append an attempt to the transaction (one UpdateItem); ``sent`` also takes it off the outbox index."""
+def record_attempt(txn: Transaction, *, ok: bool, error: str | None, where: str, sent: bool = False,
+                   at: str | None = None) -> None:
+    """Append an attempt to the transaction (one UpdateItem); ``sent`` also takes it off the outbox index. ``at``:
+    when it failed, if that was before now (the request's failure, recorded after its retry message went)."""
     pk, sk = transactions.transaction_key(txn.customer_id, txn.transaction_id)
     actions: list[Action] = [
-        TransactionItem.attempts.set((TransactionItem.attempts | []).append([_attempt(ok, error, where)])),
+        TransactionItem.attempts.set((TransactionItem.attempts | []).append([_attempt(ok, error, where, at)])),
         TransactionItem.attempt_count.add(1),
         TransactionItem.updated_at.set(clock.iso()),
     ]
